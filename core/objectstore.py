@@ -1,0 +1,56 @@
+"""Encrypted-at-rest local object store for screenshots and session checkpoints.
+
+Objects are addressed by key (``{tenant}/{operation}/{name}``), sealed with the keyring's
+active AES-256-GCM key, the key id in a one-line header, and the key bound as associated data
+so a blob cannot be swapped under another key. Only keys ever enter workflow history.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from core.crypto import Keyring
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+
+
+class ObjectNotFound(KeyError):
+    pass
+
+
+class ObjectStore:
+    def __init__(self, root: Path, keyring: Keyring) -> None:
+        self._root = root
+        self._keyring = keyring
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.match(key) or ".." in key:
+            raise ValueError(f"invalid object key {key!r}")
+        return self._root / f"{key}.enc"
+
+    def put(self, key: str, data: bytes) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kid, blob = self._keyring.seal(data, aad=key.encode())
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as fh:
+            fh.write(kid.encode() + b"\n" + blob)
+        tmp.replace(path)
+        return key
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        if not path.exists():
+            raise ObjectNotFound(key)
+        raw = path.read_bytes()
+        kid, _, blob = raw.partition(b"\n")
+        return self._keyring.open(kid.decode(), blob, aad=key.encode())
+
+    def raw(self, key: str) -> bytes:
+        """The bytes at rest (for tests that check nothing is stored in clear)."""
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)

@@ -1,0 +1,70 @@
+"""Vault KV v2 store (hvac). Sync: call from sync activities or ``asyncio.to_thread``.
+
+Paths are relative to ``{mount}/{prefix}``. Tenant credentials live at
+``tenants/{tenant}/{service}/{credential_type}``. Nothing here logs a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import hvac
+from hvac.exceptions import InvalidPath
+
+from core.settings import Settings
+
+
+class VaultUnavailable(RuntimeError):
+    pass
+
+
+def credential_path(tenant_id: str, service: str, credential_type: str) -> str:
+    return f"tenants/{tenant_id}/{service}/{credential_type}"
+
+
+def fingerprint(secret: str) -> str:
+    """A non-reversible 16-hex-digit fingerprint (sha256 prefix) for matching, never the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class VaultStore:
+    def __init__(self, settings: Settings) -> None:
+        token = settings.vault.token.get_secret_value() if settings.vault.token else None
+        if not token:
+            raise VaultUnavailable("OMNIOPS_VAULT__TOKEN is not set")
+        self._client = hvac.Client(url=settings.vault.addr, token=token, timeout=10)
+        self._mount = settings.vault.mount
+        self._prefix = settings.vault.prefix
+
+    def full_path(self, path: str) -> str:
+        """The path as shown to users: ``{mount}/{prefix}/{path}``."""
+        return f"{self._mount}/{self._prefix}/{path}"
+
+    def read(self, path: str) -> dict[str, Any] | None:
+        try:
+            r = self._client.secrets.kv.v2.read_secret_version(
+                path=f"{self._prefix}/{path}", mount_point=self._mount, raise_on_deleted_version=True
+            )
+        except InvalidPath:
+            return None
+        return r["data"]["data"]
+
+    def write(self, path: str, data: dict[str, Any]) -> int:
+        """Write a new version. Returns the version number."""
+        r = self._client.secrets.kv.v2.create_or_update_secret(
+            path=f"{self._prefix}/{path}", secret=data, mount_point=self._mount
+        )
+        return int(r["data"]["version"])
+
+    def delete(self, path: str) -> None:
+        """Delete every version and the metadata."""
+        self._client.secrets.kv.v2.delete_metadata_and_all_versions(
+            path=f"{self._prefix}/{path}", mount_point=self._mount
+        )
+
+    def is_ready(self) -> bool:
+        try:
+            return bool(self._client.sys.read_health_status(method="GET").get("initialized"))
+        except Exception:  # noqa: BLE001 - readiness probe
+            return False

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Idempotent provisioning of every local part OmniOps needs (DESIGN.md "Moving parts").
+#
+# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|python]
+#
+# Built tools are cached outside the repo in $OMNIOPS_CACHE (default ~/.cache/omniops/bin).
+# A binary already on PATH always wins (that is what a user with internet access has).
+set -euo pipefail
+
+CACHE="${OMNIOPS_CACHE:-$HOME/.cache/omniops}"
+BIN="$CACHE/bin"
+LOGS="$CACHE/logs"
+TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
+VAULT_VERSION="${VAULT_VERSION:-v1.21.4}"
+DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql curl)
+mkdir -p "$BIN" "$LOGS"
+
+say() { printf '[provision] %s\n' "$*" >&2; }
+die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_go() {
+  command -v go >/dev/null || die "Go is missing. Install Go >= 1.22 (https://go.dev/dl) or put '$1' on PATH yourself."
+}
+
+ensure_temporal() {
+  if command -v temporal >/dev/null; then say "temporal: $(command -v temporal) (PATH)"; return; fi
+  if [ -x "$BIN/temporal" ]; then say "temporal: $BIN/temporal (cache)"; return; fi
+  need_go temporal
+  say "temporal: building $TEMPORAL_CLI_VERSION from the Go module proxy (first time only, a few minutes)"
+  (cd /tmp && GOBIN="$BIN" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION") \
+    >"$LOGS/temporal-build.log" 2>&1 \
+    || die "temporal build failed (see $LOGS/temporal-build.log). With internet access: 'brew install temporal' or download from https://temporal.download/cli"
+  say "temporal: built $BIN/temporal"
+}
+
+ensure_vault() {
+  for b in vault bao; do
+    if command -v "$b" >/dev/null; then say "vault: $(command -v $b) (PATH)"; return; fi
+  done
+  if [ -x "$BIN/vault" ]; then say "vault: $BIN/vault (cache)"; return; fi
+  need_go vault
+  say "vault: building $VAULT_VERSION from the Go module proxy (first time only, 10+ minutes on 2 cores)"
+  local dir src work
+  dir=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "github.com/hashicorp/vault@$VAULT_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') \
+    || die "could not download the vault module source"
+  work="$CACHE/src/vault-$VAULT_VERSION"
+  rm -rf "$work"; mkdir -p "$(dirname "$work")"; cp -r "$dir" "$work"; chmod -R u+w "$work"
+  # The module zip omits nested modules (./api, ./sdk); use their published versions instead.
+  local r
+  for r in $(grep -E '^replace .* => \./' "$work/go.mod" | awk '{print $2}'); do
+    (cd "$work" && go mod edit -dropreplace="$r")
+  done
+  (cd "$work" && GOFLAGS=-mod=mod go build -o "$BIN/vault" .) >"$LOGS/vault-build.log" 2>&1 \
+    || die "vault build failed (see $LOGS/vault-build.log). With internet access: install Vault or OpenBao from their release pages"
+  rm -rf "$work"
+  say "vault: built $BIN/vault"
+}
+
+ensure_debian() {
+  local missing=() p
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then say "debian packages: present"; return; fi
+  command -v apt-get >/dev/null || die "missing packages: ${missing[*]} (need a Debian-like system with apt)"
+  local SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  say "debian packages: installing ${missing[*]}"
+  $SUDO apt-get update -qq >"$LOGS/apt.log" 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$LOGS/apt.log" 2>&1 \
+    || die "apt-get install ${missing[*]} failed (see $LOGS/apt.log)"
+}
+
+ensure_python() {
+  if ! command -v uv >/dev/null; then
+    say "uv: installing from PyPI"
+    python3 -m pip install -q --user uv >"$LOGS/uv.log" 2>&1 || python3 -m pip install -q uv >>"$LOGS/uv.log" 2>&1 \
+      || die "could not install uv (pip install uv)"
+  fi
+  say "python env: uv sync"
+  uv sync --frozen --quiet
+}
+
+case "${1:-all}" in
+  temporal) ensure_temporal ;;
+  vault) ensure_vault ;;
+  debian) ensure_debian ;;
+  python) ensure_python ;;
+  tools) ensure_temporal; ensure_vault ;;
+  all) ensure_debian; ensure_python; ensure_temporal; ensure_vault ;;
+  *) die "usage: $0 [all|tools|debian|temporal|vault|python]" ;;
+esac

@@ -1,0 +1,21 @@
+"""Alembic environment: the URL comes from the one settings class."""
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+import schema.tables  # noqa: F401  (registers the tables)
+from core.settings import get_settings
+
+target_metadata = SQLModel.metadata
+
+
+def run() -> None:
+    engine = create_engine(get_settings().database.url)
+    with engine.connect() as conn:
+        context.configure(connection=conn, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run()

@@ -1,0 +1,112 @@
+"""SQLModel tables for autonomous operations (seed 000, "Production Architecture Proposal").
+
+Deviations from the seed, on purpose:
+- ``customer_id`` is ``tenant_id`` (a slug, the same id as in JWTs, workflow ids and Vault paths).
+- ``autonomous_credentials`` holds metadata only: the secret lives in Vault at ``vault_path``,
+  so ``encrypted_credential``/``encryption_key_id`` become ``vault_path``/``fingerprint``.
+- ``autonomous_operations.id`` is the operation id; its workflow id is ``op-{tenant}-{id}``.
+- ``autonomous_operations_audit`` adds ``attempt`` (idempotency key with operation and step),
+  ``mode``, ``screenshot_key`` (an object-store key, not a URL) and ``tenant_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import INET, JSONB
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = True, default: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if default else lambda: None,
+        sa_column=Column(DateTime(timezone=True), nullable=nullable),
+    )
+
+
+class Tenant(SQLModel, table=True):
+    __tablename__ = "tenants"
+    id: str = Field(primary_key=True, max_length=63)
+    name: str = Field(max_length=200)
+    agent_enabled: bool = Field(default=False)
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class AutonomousOperation(SQLModel, table=True):
+    __tablename__ = "autonomous_operations"
+    id: uuid.UUID = Field(primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    user_id: str | None = Field(default=None, max_length=200)
+    service: str = Field(max_length=50)
+    operation: str = Field(max_length=100)
+    status: str = Field(max_length=20, index=True)
+    consent_given: bool = Field(default=False)
+    consent_timestamp: datetime | None = _ts()
+    started_at: datetime | None = _ts()
+    completed_at: datetime | None = _ts()
+    total_steps: int | None = None
+    current_step: int | None = None
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    workflow_id: str = Field(max_length=200)
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class AutonomousOperationAudit(SQLModel, table=True):
+    __tablename__ = "autonomous_operations_audit"
+    __table_args__ = (UniqueConstraint("operation_id", "step_number", "attempt",
+                                       name="uq_audit_operation_step_attempt"),)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    operation_id: uuid.UUID = Field(foreign_key="autonomous_operations.id", index=True,
+                                    ondelete="CASCADE")
+    tenant_id: str = Field(max_length=63, index=True)
+    step_number: int
+    attempt: int = Field(default=1)
+    intent: str = Field(max_length=200)
+    action: str = Field(max_length=500)
+    mode: str = Field(default="deterministic", max_length=20)
+    success: bool
+    screenshot_key: str | None = None
+    error: str | None = None
+    duration_ms: int | None = None
+    timestamp: datetime = _ts(nullable=False, default=True)
+
+
+class AutonomousConsent(SQLModel, table=True):
+    __tablename__ = "autonomous_consent"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    user_id: str | None = Field(default=None, max_length=200)
+    service: str = Field(max_length=50)
+    operation: str = Field(max_length=100)
+    permissions: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    granted_at: datetime = _ts(nullable=False, default=True)
+    expires_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+    revoked_by: str | None = Field(default=None, max_length=200)
+    revoke_reason: str | None = None
+    ip_address: str | None = Field(default=None, sa_column=Column(INET))
+    user_agent: str | None = None
+
+
+class AutonomousCredential(SQLModel, table=True):
+    __tablename__ = "autonomous_credentials"
+    __table_args__ = (UniqueConstraint("tenant_id", "service", "credential_type",
+                                       name="uq_credential_tenant_service_type"),)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    service: str = Field(max_length=50)
+    credential_type: str = Field(max_length=50)
+    vault_path: str = Field(sa_column=Column(String, nullable=False))
+    fingerprint: str = Field(max_length=64)
+    site_url: str | None = None
+    created_by: str | None = Field(default=None, max_length=200)
+    expires_at: datetime | None = _ts()
+    last_rotated_at: datetime | None = _ts()
+    created_at: datetime = _ts(nullable=False, default=True)
