@@ -11,7 +11,7 @@ CACHE="${OMNIOPS_CACHE:-$HOME/.cache/omniops}"
 BIN="$CACHE/bin"
 LOGS="$CACHE/logs"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
-VAULT_VERSION="${VAULT_VERSION:-v1.21.4}"
+VAULT_VERSION="${VAULT_VERSION:-v1.18.0}"  # its go.mod pins api/sdk versions published with it
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql curl)
 mkdir -p "$BIN" "$LOGS"
 
@@ -51,7 +51,7 @@ ensure_vault() {
   for r in $(grep -E '^replace .* => \./' "$work/go.mod" | awk '{print $2}'); do
     (cd "$work" && go mod edit -dropreplace="$r")
   done
-  (cd "$work" && GOFLAGS=-mod=mod go build -o "$BIN/vault" .) >"$LOGS/vault-build.log" 2>&1 \
+  (cd "$work" && GOFLAGS=-mod=mod go build -ldflags=-checklinkname=0 -o "$BIN/vault" .) >"$LOGS/vault-build.log" 2>&1 \
     || die "vault build failed (see $LOGS/vault-build.log). With internet access: install Vault or OpenBao from their release pages"
   rm -rf "$work"
   say "vault: built $BIN/vault"

@@ -1,0 +1,71 @@
+"""DB activities of the operation workflow: operation row, audit trail, consent, credentials.
+
+Sync activities (run on the worker's thread pool); each is idempotent so a retry never
+duplicates a row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from temporalio import activity
+
+from schema import repositories as repo
+from workflows.operation.models import (
+    AuditInput,
+    ConsentGrant,
+    ConsentLookupInput,
+    ConsentLookupResult,
+    RecordCredentialInput,
+    SyncOperationInput,
+)
+
+
+class OperationActivities:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @activity.defn(name="sync_operation")
+    def sync_operation(self, inp: SyncOperationInput) -> None:
+        """Upsert the ``autonomous_operations`` row from the workflow's state."""
+        values = {
+            "id": uuid.UUID(inp.operation_id), "tenant_id": inp.tenant_id, "workflow_id": inp.workflow_id,
+            "user_id": inp.user_id, "service": inp.service, "operation": inp.operation,
+            "status": inp.status.value, "total_steps": inp.total_steps, "current_step": inp.current_step,
+        }
+        if inp.consent_at:
+            values |= {"consent_given": True, "consent_timestamp": inp.consent_at}
+        if inp.started_at:
+            values["started_at"] = inp.started_at
+        if inp.completed_at:
+            values["completed_at"] = inp.completed_at
+        if inp.result is not None:
+            values["result"] = inp.result
+        repo.upsert_operation(self._engine, values)
+
+    @activity.defn(name="write_audit")
+    def write_audit(self, inp: AuditInput) -> bool:
+        """One audit row, idempotent on (operation, step, attempt). True when newly written."""
+        row = inp.model_dump()
+        row["operation_id"] = uuid.UUID(inp.operation_id)
+        return repo.write_audit(self._engine, row, current_step=inp.step_number if inp.success else None)
+
+    @activity.defn(name="find_active_consent")
+    def find_active_consent(self, inp: ConsentLookupInput) -> ConsentLookupResult:
+        c = repo.find_active_consent(self._engine, inp.tenant_id, inp.service, inp.operation, datetime.now(UTC))
+        if c is None:
+            return ConsentLookupResult()
+        return ConsentLookupResult(grant=ConsentGrant(consent_id=str(c.id), granted_by=c.user_id,
+                                                      expires_at=c.expires_at))
+
+    @activity.defn(name="record_credential")
+    def record_credential(self, inp: RecordCredentialInput) -> None:
+        """Metadata row for a credential the operation stored in Vault (never the secret)."""
+        now = datetime.now(UTC)
+        repo.upsert_credential(self._engine, {
+            "tenant_id": inp.tenant_id, "service": inp.service, "credential_type": inp.credential_type,
+            "vault_path": inp.vault_path, "fingerprint": inp.fingerprint, "site_url": inp.site_url,
+            "created_by": inp.created_by, "last_rotated_at": now,
+        })

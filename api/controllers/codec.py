@@ -1,0 +1,47 @@
+"""Codec server for the Temporal Web UI (``/codec/encode``, ``/codec/decode``).
+
+Authenticated like every route (JWT); decoding needs the operator or admin role. CORS allows
+the UI origin (settings.api_cors_origins). Body/response: ``{"payloads": [Payload JSON]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
+from litestar import Controller, Request, post
+from litestar.exceptions import ValidationException
+from litestar.status_codes import HTTP_200_OK
+from temporalio.api.common.v1 import Payloads
+
+from api.auth import Principal, require_role
+from core.codec import EncryptionCodec
+
+OPERATOR_ROLES = ("operator", "admin", "owner")
+
+
+def _parse(body: dict[str, Any]) -> Payloads:
+    try:
+        return json_format.ParseDict(body, Payloads())
+    except json_format.ParseError as e:
+        raise ValidationException(f"invalid payloads: {e}") from None
+
+
+class CodecController(Controller):
+    path = "/codec"
+    tags = ["codec"]
+    include_in_schema = True
+
+    @post("/encode", operation_id="codecEncode", status_code=HTTP_200_OK)
+    async def encode(self, request: Request[Principal, Any, Any], data: dict[str, Any],
+                     codec: EncryptionCodec) -> dict[str, Any]:
+        require_role(request.user, OPERATOR_ROLES, "the codec server")
+        out = Payloads(payloads=await codec.encode(_parse(data).payloads))
+        return json_format.MessageToDict(out)
+
+    @post("/decode", operation_id="codecDecode", status_code=HTTP_200_OK)
+    async def decode(self, request: Request[Principal, Any, Any], data: dict[str, Any],
+                     codec: EncryptionCodec) -> dict[str, Any]:
+        require_role(request.user, OPERATOR_ROLES, "the codec server")
+        out = Payloads(payloads=await codec.decode(_parse(data).payloads))
+        return json_format.MessageToDict(out)

@@ -1,0 +1,215 @@
+"""AutonomousOperationWorkflow on the real Temporal dev server, with stand-in activities.
+
+The stand-ins are registered under the real activity names (STYLE.md); the browser and DB
+paths are covered for real in tests/integration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from activities.definitions import DefinitionRegistry
+from workflows.operation.models import (
+    AuditInput,
+    CloseSessionInput,
+    ConnectionTestInput,
+    ConnectionTestResult,
+    ConsentGrant,
+    ConsentLookupInput,
+    ConsentLookupResult,
+    ConsentRevoke,
+    LoadDefinitionInput,
+    OpenSessionInput,
+    OperationDefinition,
+    OperationInput,
+    OperationResult,
+    OperationStatus,
+    OperationTuning,
+    RecordCredentialInput,
+    SessionHandle,
+    StepInput,
+    StepResult,
+    SyncOperationInput,
+)
+from workflows.operation.workflow import AutonomousOperationWorkflow
+
+DEFINITION = DefinitionRegistry(Path(__file__).resolve().parents[2] / "definitions").load(
+    "wordpress", "application_password_generation")
+
+
+@dataclass
+class Fake:
+    """Stand-in activities recording what the workflow asked for."""
+
+    queue: str
+    client: Client | None = None
+    fail_step: dict[int, str] = field(default_factory=dict)  # step -> "lost" | "error" (once)
+    revoke_at_step: int | None = None
+    steps: list[tuple[int, int]] = field(default_factory=list)
+    audits: list[AuditInput] = field(default_factory=list)
+    sessions: list[OpenSessionInput] = field(default_factory=list)
+    statuses: list[OperationStatus] = field(default_factory=list)
+    closed: int = 0
+
+    def activities(self) -> list:  # type: ignore[type-arg]
+        @activity.defn(name="load_definition")
+        async def load_definition(_: LoadDefinitionInput) -> OperationDefinition:
+            return DEFINITION
+
+        @activity.defn(name="sync_operation")
+        async def sync_operation(inp: SyncOperationInput) -> None:
+            self.statuses.append(inp.status)
+
+        @activity.defn(name="write_audit")
+        async def write_audit(inp: AuditInput) -> bool:
+            self.audits.append(inp)
+            return True
+
+        @activity.defn(name="find_active_consent")
+        async def find_active_consent(_: ConsentLookupInput) -> ConsentLookupResult:
+            return ConsentLookupResult()
+
+        @activity.defn(name="open_session")
+        async def open_session(inp: OpenSessionInput) -> SessionHandle:
+            self.sessions.append(inp)
+            return SessionHandle(task_queue=self.queue, worker_id=f"w{len(self.sessions)}")
+
+        @activity.defn(name="run_step")
+        async def run_step(inp: StepInput) -> StepResult:
+            self.steps.append((inp.step_number, inp.attempt))
+            mode = self.fail_step.pop(inp.step_number, None)
+            if mode == "lost":
+                raise ApplicationError("gone", type="SessionLost", non_retryable=True)
+            if mode == "error":
+                raise ApplicationError("selector not found", "shot-key", type="StepFailed", non_retryable=True)
+            if inp.step_number == self.revoke_at_step and self.client:
+                await self.client.get_workflow_handle(activity.info().workflow_id).signal(
+                    AutonomousOperationWorkflow.revoke_consent, ConsentRevoke(revoked_by="alice", reason="changed mind"))
+            extra = {}
+            if inp.step.store_as:
+                extra = {"credential_path": "secret/omniops/tenants/t/wordpress/application_password",
+                         "credential_fingerprint": "abcd"}
+            return StepResult(success=True, duration_ms=5, screenshot_key=f"k/{inp.step_number}-{inp.attempt}",
+                              checkpoint_key="k/checkpoint" if inp.step.checkpoint else None, **extra)
+
+        @activity.defn(name="close_session")
+        async def close_session(_: CloseSessionInput) -> None:
+            self.closed += 1
+
+        @activity.defn(name="record_credential")
+        async def record_credential(_: RecordCredentialInput) -> None:
+            return None
+
+        @activity.defn(name="test_connection")
+        async def test_connection(_: ConnectionTestInput) -> ConnectionTestResult:
+            return ConnectionTestResult(passed=True, status_code=200, detail="HTTP 200 as admin")
+
+        return [load_definition, sync_operation, write_audit, find_active_consent, open_session, run_step,
+                close_session, record_credential, test_connection]
+
+
+async def run_op(client: Client, fake: Fake, *, grant: bool = True, consent_timeout_s: int = 60,
+                 after_start=None) -> OperationResult:  # type: ignore[no-untyped-def]
+    fake.client = client
+    op_id = str(uuid.uuid4())
+    inp = OperationInput(operation_id=op_id, tenant_id="t", service="wordpress",
+                         operation="application_password_generation", inputs={"site_url": "http://localhost:1"},
+                         tuning=OperationTuning(consent_timeout_s=consent_timeout_s, browser_queue=fake.queue,
+                                                step_heartbeat_s=2, session_schedule_to_start_s=2))
+    async with Worker(client, task_queue=fake.queue, workflows=[AutonomousOperationWorkflow],
+                      activities=fake.activities()):
+        handle = await client.start_workflow(
+            AutonomousOperationWorkflow.run, inp, id=f"op-t-{op_id}", task_queue=fake.queue,
+            start_signal="grant_consent" if grant else None,
+            start_signal_args=[ConsentGrant(consent_id="c1", granted_by="alice")] if grant else [])
+        if after_start:
+            await after_start(handle)
+        return await handle.result()
+
+
+@pytest.fixture
+def fake() -> Fake:
+    return Fake(queue=f"test-{uuid.uuid4()}")
+
+
+async def test_completes_with_one_audit_per_step_and_only_a_vault_path(temporal_client: Client, fake: Fake) -> None:
+    result = await run_op(temporal_client, fake)
+    assert result.status == OperationStatus.COMPLETED
+    assert result.connection_test_passed is True
+    assert result.credential_path and result.credential_path.startswith("secret/omniops/tenants/t/")
+    assert [(a.step_number, a.attempt, a.success) for a in fake.audits] == [
+        (i, 1, True) for i in range(1, len(DEFINITION.steps) + 1)]
+    assert result.audited_steps == len(DEFINITION.steps)
+    assert fake.statuses[0] == OperationStatus.AWAITING_CONSENT and fake.statuses[-1] == OperationStatus.COMPLETED
+    assert OperationStatus.PENDING in fake.statuses and OperationStatus.IN_PROGRESS in fake.statuses
+    assert fake.closed == 1
+
+
+async def test_consent_timeout_cancels_without_any_browser_action(temporal_client: Client, fake: Fake) -> None:
+    result = await run_op(temporal_client, fake, grant=False, consent_timeout_s=1)
+    assert result.status == OperationStatus.CANCELLED
+    assert "consent not granted within 1s" in (result.reason or "")
+    assert fake.sessions == [] and fake.steps == []
+
+
+async def test_grant_signal_while_awaiting_starts_the_steps(temporal_client: Client, fake: Fake) -> None:
+    async def grant_later(handle) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(50):
+            if (await handle.query(AutonomousOperationWorkflow.status)).status == OperationStatus.AWAITING_CONSENT:
+                break
+            await asyncio.sleep(0.05)
+        assert fake.steps == []
+        await handle.signal(AutonomousOperationWorkflow.grant_consent, ConsentGrant(consent_id="c2"))
+
+    result = await run_op(temporal_client, fake, grant=False, after_start=grant_later)
+    assert result.status == OperationStatus.COMPLETED
+
+
+async def test_revoke_mid_operation_stops_before_the_next_step(temporal_client: Client, fake: Fake) -> None:
+    fake.revoke_at_step = 3
+    result = await run_op(temporal_client, fake)
+    assert result.status == OperationStatus.CANCELLED
+    assert "revoked by alice: changed mind" in (result.reason or "")
+    assert [s for s, _ in fake.steps] == [1, 2, 3]
+    last = fake.audits[-1]
+    assert (last.step_number, last.action, last.success) == (4, "consent_revoked", False)
+    assert fake.closed == 1
+
+
+async def test_session_loss_reopens_from_the_last_checkpoint(temporal_client: Client, fake: Fake) -> None:
+    fake.fail_step = {6: "lost"}
+    result = await run_op(temporal_client, fake)
+    assert result.status == OperationStatus.COMPLETED
+    assert [s.checkpoint_key for s in fake.sessions] == [None, "k/checkpoint"]
+    # steps 1-4 (up to the login checkpoint) ran once; 5 and 6 ran again as attempt 2
+    assert fake.steps == [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1), (5, 2), (6, 2), (7, 1), (8, 1)]
+    failed = [a for a in fake.audits if not a.success]
+    assert len(failed) == 1 and failed[0].error and failed[0].error.startswith("browser session lost")
+    assert len({(a.step_number, a.attempt) for a in fake.audits}) == len(fake.audits)
+
+
+async def test_step_failure_fails_with_reason_and_audits_the_screenshot(temporal_client: Client, fake: Fake) -> None:
+    fake.fail_step = {5: "error"}
+    result = await run_op(temporal_client, fake)
+    assert result.status == OperationStatus.FAILED
+    assert "step 5 (Open the profile page) failed: selector not found" == result.reason
+    assert fake.audits[-1].screenshot_key == "shot-key" and fake.audits[-1].success is False
+    assert fake.closed == 1
+
+
+async def test_cancel_request_ends_as_cancelled(temporal_client: Client, fake: Fake) -> None:
+    async def cancel(handle) -> None:  # type: ignore[no-untyped-def]
+        await handle.cancel()
+
+    with pytest.raises(WorkflowFailureError):
+        await run_op(temporal_client, fake, grant=False, after_start=cancel)
+    assert fake.statuses[-1] == OperationStatus.CANCELLED

@@ -1,0 +1,144 @@
+"""The dev launcher: ``python -m workers.dev {run,up,down,demo,bootstrap}``.
+
+``run`` starts the local stack (Postgres, Temporal + Web UI, Vault, WordPress, workers, API),
+runs the demo operation (wordpress / application_password_generation) through the API and
+prints its id, final status, the new credential's Vault path (never the secret), the number of
+audited steps and the Web UI address. It exits 0 only if the operation completed and the
+connection test passed. ``--keep`` leaves the stack running; ``down`` stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from workers.devstack import Stack, StackConfig, StackError
+
+TERMINAL = {"completed", "failed", "cancelled"}
+DEMO_TENANT = "demo"
+SERVICE, OPERATION = "wordpress", "application_password_generation"
+
+
+def out(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def bootstrap() -> None:
+    """Create (or restore, for the in-memory dev Vault) the payload keyring."""
+    from core.keys import KEYRING_PATH, ensure_keyring
+    from core.settings import get_settings
+    from core.vault import VaultStore
+
+    settings = get_settings()
+    store = VaultStore(settings)
+    backup = settings.data_dir / "dev-keyring.json"
+    if store.read(KEYRING_PATH) is None and backup.exists():
+        store.write(KEYRING_PATH, json.loads(backup.read_text()))
+    ensure_keyring(settings)
+    if settings.env == "dev":
+        backup.write_text(json.dumps(store.read(KEYRING_PATH)))
+        backup.chmod(0o600)
+
+
+class DemoClient:
+    def __init__(self, stack: Stack) -> None:
+        from api.auth import mint_token
+        from core.settings import Settings
+
+        env = stack.env()
+        settings = Settings.model_validate({"auth": {"jwt_secret": env["OMNIOPS_AUTH__JWT_SECRET"]}})
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{stack.c.api_port}", timeout=30)
+        self.admin = {"Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'demo-admin', ['admin'])}",
+                      "User-Agent": "omniops-demo"}
+        self.system = {"Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'scheduler', ['system'])}"}
+
+    def call(self, method: str, path: str, headers: dict[str, str], **kw: object) -> dict:  # type: ignore[type-arg]
+        r = self.http.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+        if r.status_code >= 400:
+            raise StackError(f"{method} {path} -> {r.status_code}: {r.text}")
+        return r.json() if r.content else {}
+
+
+def demo(stack: Stack, wp: dict[str, str], timeout_s: float = 300) -> int:
+    api = DemoClient(stack)
+    admin_secret = json.loads(Path(wp["password_file"]).read_text())
+    api.call("POST", "/api/autonomous/credentials", api.admin, json={
+        "service": SERVICE, "credential_type": "admin", "username": admin_secret["username"],
+        "password": admin_secret["password"], "site_url": wp["url"]})
+    out(f"stored the WordPress admin credential in Vault for tenant '{DEMO_TENANT}'")
+    # Start from no consent, so the grant below reaches the operation as a signal.
+    api.call("POST", "/api/autonomous/consent", api.admin,
+             json={"action": "revoke", "service": SERVICE, "operation": OPERATION, "reason": "demo reset"})
+    started = time.monotonic()
+    op = api.call("POST", "/api/autonomous/initiate", api.system,
+                  json={"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": wp["url"]}})
+    op_id = op["operation_id"]
+    out(f"operation {op_id} started by the system: {op['status']}")
+    grant = api.call("POST", "/api/autonomous/consent", api.admin,
+                     json={"action": "grant", "service": SERVICE, "operation": OPERATION})
+    out(f"consent granted by demo-admin; signalled {len(grant['operations_signalled'])} operation(s)")
+    last = None
+    status: dict = {}  # type: ignore[type-arg]
+    while time.monotonic() - started < timeout_s:
+        status = api.call("GET", f"/api/autonomous/status/{op_id}", api.admin)
+        line = f"  [{status['status']}] step {status['current_step']}/{status['total_steps']}: {status['intent']}"
+        if line != last:
+            out(line)
+            last = line
+        if status["status"] in TERMINAL:
+            break
+        time.sleep(0.3)
+    wall = time.monotonic() - started
+    result = status.get("result") or {}
+    ui = f"http://localhost:{stack.c.ui_port}/namespaces/default/workflows/{op['workflow_id']}"
+    out("")
+    out(f"operation id:      {op_id}")
+    out(f"final status:      {status.get('status')}" + (f" ({status['reason']})" if status.get("reason") else ""))
+    out(f"credential path:   {result.get('credential_path')}")
+    out(f"fingerprint:       {result.get('credential_fingerprint')}")
+    out(f"connection test:   {'passed' if result.get('connection_test_passed') else 'not passed'}")
+    out(f"audited steps:     {result.get('audited_steps')}")
+    out(f"wall time:         {wall:.1f}s")
+    out(f"Temporal Web UI:   {ui}")
+    ok = status.get("status") == "completed" and result.get("connection_test_passed") is True
+    return 0 if ok else 1
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", choices=["run", "up", "down", "demo", "bootstrap"])
+    p.add_argument("--keep", action="store_true", help="run: leave the stack running afterwards")
+    a = p.parse_args()
+    if a.command == "bootstrap":
+        bootstrap()
+        return 0
+    stack = Stack(StackConfig())
+    if a.command == "down":
+        stack.down()
+        out("stack stopped")
+        return 0
+    try:
+        out("starting the local stack (Postgres, Vault, Temporal, WordPress, workers, API)...")
+        wp = stack.up()
+        out(f"WordPress admin: {wp['url']}/wp-admin/   Temporal Web UI: http://localhost:{stack.c.ui_port}")
+        if a.command == "up":
+            out(f"API: http://127.0.0.1:{stack.c.api_port}/schema/swagger   logs: {stack.c.log_dir}")
+            return 0
+        code = demo(stack, wp)
+    except StackError as e:
+        print(f"error: {e}", file=sys.stderr)
+        code = 2
+    if a.command == "run" and not a.keep:
+        stack.down()
+    elif a.command == "run":
+        out(f"stack left running; stop it with 'make down'. logs: {stack.c.log_dir}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

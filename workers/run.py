@@ -1,0 +1,99 @@
+"""Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (queues: agent, operations).
+
+- ``agent``: the workflows plus DB, Vault and definition activities (thread pool).
+- ``operations``: one Chromium per process; serves ``open_session`` on the shared queue and
+  the session's steps on this process's own queue (browser session affinity).
+Startup order: settings -> telemetry -> logging -> client (STYLE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.browser import BrowserSessions
+from activities.connection import ConnectionActivities
+from activities.definitions import DefinitionActivities, DefinitionRegistry
+from activities.operations import OperationActivities
+from core import queues
+from core.interceptors import LogContextInterceptor
+from core.keys import load_keyring
+from core.logging import configure_logging, get_logger
+from core.objectstore import ObjectStore
+from core.settings import Settings, get_settings
+from core.telemetry import configure_telemetry
+from core.temporal import connect
+from core.vault import VaultStore
+from schema.db import engine_for
+from workflows.registry import WORKFLOWS
+
+log = get_logger("workers.run")
+
+
+def agent_workers(client: Client, settings: Settings, pool: ThreadPoolExecutor) -> list[Worker]:
+    vault = VaultStore(settings)
+    ops = OperationActivities(engine_for(settings.database.url))
+    defs = DefinitionActivities(DefinitionRegistry(settings.definitions_dir))
+    conn = ConnectionActivities(vault)
+    return [Worker(
+        client, task_queue=queues.AGENT, workflows=WORKFLOWS,
+        activities=[ops.sync_operation, ops.write_audit, ops.find_active_consent, ops.record_credential,
+                    defs.load_definition, conn.test_connection],
+        activity_executor=pool, interceptors=[LogContextInterceptor()],
+    )]
+
+
+def operations_workers(client: Client, settings: Settings, sessions: BrowserSessions) -> list[Worker]:
+    n = settings.browser.max_sessions_per_worker
+    return [
+        Worker(client, task_queue=queues.OPERATIONS, activities=[sessions.open_session],
+               max_concurrent_activities=n, interceptors=[LogContextInterceptor()]),
+        Worker(client, task_queue=sessions.task_queue, activities=[sessions.run_step, sessions.close_session],
+               max_concurrent_activities=n, interceptors=[LogContextInterceptor()]),
+    ]
+
+
+async def main(queue_names: list[str]) -> None:
+    settings = get_settings()
+    configure_telemetry("omniops-worker")
+    configure_logging(settings.log_level, settings.log_json)
+    keyring = await load_keyring(settings)
+    client = await connect(settings, keyring=keyring)
+    pool = ThreadPoolExecutor(max_workers=16)
+    workers: list[Worker] = []
+    sessions: BrowserSessions | None = None
+    if "agent" in queue_names:
+        workers += agent_workers(client, settings, pool)
+    if "operations" in queue_names:
+        worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        sessions = BrowserSessions(settings.browser, VaultStore(settings),
+                                   ObjectStore(settings.object_dir, keyring), worker_id)
+        workers += operations_workers(client, settings, sessions)
+    if not workers:
+        raise SystemExit(f"no known queue in {queue_names}; use agent and/or operations")
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    log.info("workers started", queues=[w.task_queue for w in workers])
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    await stop.wait()
+    await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if sessions is not None:
+        await sessions.shutdown()
+    pool.shutdown(wait=False)
+    log.info("workers stopped")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("queues", nargs="+", choices=["agent", "operations"])
+    asyncio.run(main(p.parse_args().queues))
