@@ -7,10 +7,14 @@ duplicates a row.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from schema import repositories as repo
 from workflows.operation.models import (
@@ -21,6 +25,16 @@ from workflows.operation.models import (
     RecordCredentialInput,
     SyncOperationInput,
 )
+
+
+@contextmanager
+def permanent_db_errors() -> Iterator[None]:
+    """Integrity and data errors will not heal on retry: fail the activity for good."""
+    try:
+        yield
+    except (IntegrityError, DataError) as e:
+        raise ApplicationError(f"database rejected the write: {type(e.orig).__name__}", type="DatabaseError",
+                               non_retryable=True) from None
 
 
 class OperationActivities:
@@ -43,14 +57,16 @@ class OperationActivities:
             values["completed_at"] = inp.completed_at
         if inp.result is not None:
             values["result"] = inp.result
-        repo.upsert_operation(self._engine, values)
+        with permanent_db_errors():
+            repo.upsert_operation(self._engine, values)
 
     @activity.defn(name="write_audit")
     def write_audit(self, inp: AuditInput) -> bool:
         """One audit row, idempotent on (operation, step, attempt). True when newly written."""
         row = inp.model_dump()
         row["operation_id"] = uuid.UUID(inp.operation_id)
-        return repo.write_audit(self._engine, row, current_step=inp.step_number if inp.success else None)
+        with permanent_db_errors():
+            return repo.write_audit(self._engine, row, current_step=inp.step_number if inp.success else None)
 
     @activity.defn(name="find_active_consent")
     def find_active_consent(self, inp: ConsentLookupInput) -> ConsentLookupResult:
@@ -64,8 +80,9 @@ class OperationActivities:
     def record_credential(self, inp: RecordCredentialInput) -> None:
         """Metadata row for a credential the operation stored in Vault (never the secret)."""
         now = datetime.now(UTC)
-        repo.upsert_credential(self._engine, {
-            "tenant_id": inp.tenant_id, "service": inp.service, "credential_type": inp.credential_type,
-            "vault_path": inp.vault_path, "fingerprint": inp.fingerprint, "site_url": inp.site_url,
-            "created_by": inp.created_by, "last_rotated_at": now,
-        })
+        with permanent_db_errors():
+            repo.upsert_credential(self._engine, {
+                "tenant_id": inp.tenant_id, "service": inp.service, "credential_type": inp.credential_type,
+                "vault_path": inp.vault_path, "fingerprint": inp.fingerprint, "site_url": inp.site_url,
+                "created_by": inp.created_by, "last_rotated_at": now,
+            })

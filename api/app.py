@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
+from litestar.logging.config import LoggingConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -77,5 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=list(settings.api_cors_origins), allow_credentials=True,
                                allow_headers=["authorization", "content-type", "x-namespace"]),
         openapi_config=OpenAPIConfig(title="OmniOps Orchestrator", version="0.1.0", path="/schema"),
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="always",
+                                     disable_stack_trace={400, 401, 403, 404, 405, 409, 422}),
         debug=False,
     )

@@ -85,6 +85,8 @@ class OperationView(BaseModel):
     total_steps: int | None = None
     intent: str | None = None
     last_screenshot_key: str | None = None
+    session_queue: str | None = None
+    """The browser worker's own task queue while a session is open (for operators)."""
     reason: str | None = None
     result: dict[str, Any] | None = None
 

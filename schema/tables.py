@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -25,9 +25,11 @@ def utcnow() -> datetime:
 
 
 def _ts(nullable: bool = True, default: bool = False) -> Any:
+    """A timestamptz column; ``default`` sets now() both in Python and as the server default."""
     return Field(
         default_factory=utcnow if default else lambda: None,
-        sa_column=Column(DateTime(timezone=True), nullable=nullable),
+        sa_column=Column(DateTime(timezone=True), nullable=nullable,
+                         server_default=func.now() if default else None),
     )
 
 

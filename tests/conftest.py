@@ -8,6 +8,7 @@ Short durations replace long waits (consent, heartbeat, schedule-to-start).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -81,8 +82,14 @@ async def api(live: Live) -> AsyncIterator[object]:
 
     from api.app import create_app
 
-    async with AsyncTestClient(app=create_app()) as client:
+    app = create_app()
+    # keep the in-process API's logs beside the workers' (the no-secret-in-logs test reads them all)
+    handler = logging.FileHandler(live.stack.c.log_dir / "api-inprocess.log")
+    handler.setFormatter(logging.getLogger().handlers[0].formatter)
+    logging.getLogger().addHandler(handler)
+    async with AsyncTestClient(app=app, timeout=30) as client:
         yield client
+    logging.getLogger().removeHandler(handler)
 
 
 @pytest.fixture

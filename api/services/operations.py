@@ -19,7 +19,7 @@ from litestar.exceptions import (
 )
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -178,9 +178,9 @@ class OperationService:
                 AutonomousOperationWorkflow.run, inp, id=wf_id, task_queue=queues.AGENT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=TypedSearchAttributes([
-                    sa.TENANT_ID.value_set(p.tenant_id), sa.SERVICE.value_set(body.service),
-                    sa.OPERATION.value_set(body.operation),
-                    sa.OPERATION_STATUS.value_set("awaiting_consent")]),
+                    SearchAttributePair(sa.TENANT_ID, p.tenant_id), SearchAttributePair(sa.SERVICE, body.service),
+                    SearchAttributePair(sa.OPERATION, body.operation),
+                    SearchAttributePair(sa.OPERATION_STATUS, "awaiting_consent")]),
                 start_signal="grant_consent" if grant else None,
                 start_signal_args=[grant] if grant else [],
             )
@@ -235,5 +235,5 @@ def view(wf_id: str, prog: OperationProgress) -> OperationView:
     return OperationView(
         operation_id=prog.operation_id, workflow_id=wf_id, status=prog.status.value,
         current_step=prog.current_step, total_steps=prog.total_steps, intent=prog.intent,
-        last_screenshot_key=prog.last_screenshot_key, reason=prog.reason,
+        last_screenshot_key=prog.last_screenshot_key, session_queue=prog.session_queue, reason=prog.reason,
         result=prog.result.model_dump(mode="json") if prog.result else None)

@@ -1,0 +1,221 @@
+"""The demo operation end to end: real API, Temporal, Vault, Postgres, Chromium and WordPress."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.worker import Replayer
+
+from core.keys import load_keyring_sync
+from core.objectstore import ObjectStore
+from core.settings import get_settings
+from core.temporal import connect
+from core.vault import VaultStore, credential_path
+from schema import repositories as repo
+from schema.db import engine_for
+from tests.integration.helpers import (
+    OPERATION,
+    SERVICE,
+    audit_rows,
+    headers,
+    initiate,
+    status,
+    store_admin_credential,
+    wait_terminal,
+    wait_until,
+    wp_admin,
+)
+from workflows.registry import WORKFLOWS
+
+pytestmark = pytest.mark.stack
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class Completed:
+    tenant: str
+    op_id: str
+    workflow_id: str
+    final: dict[str, Any]
+    app_password: str
+
+
+@pytest.fixture(scope="module")
+async def completed(api: Any, live: Any) -> Completed:
+    """Happy path through the API: system initiates, admin grants consent by signal, operation completes."""
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    await store_admin_credential(api, tenant, live.wp)
+    op = await initiate(api, tenant, live.wp, consent=False, roles=("system",))
+    assert op["status"] == "awaiting_consent"
+    s = await wait_until(api, tenant, op["operation_id"], lambda s: s["status"] == "awaiting_consent")
+    assert s["current_step"] == 0
+    r = await api.post("/api/autonomous/consent", headers=headers(tenant), json={
+        "action": "grant", "service": SERVICE, "operation": OPERATION})
+    assert r.status_code == 200, r.text
+    final = await wait_terminal(api, tenant, op["operation_id"])
+    secret = VaultStore(get_settings()).read(credential_path(tenant, SERVICE, "application_password"))
+    assert secret is not None
+    return Completed(tenant, op["operation_id"], op["workflow_id"], final, secret["password"])
+
+
+async def test_happy_path_completes_and_the_new_password_authenticates(completed: Completed, live: Any) -> None:
+    f = completed.final
+    assert f["status"] == "completed", f
+    assert f["result"]["connection_test_passed"] is True
+    assert f["result"]["credential_path"] == f"secret/omniops/tenants/{completed.tenant}/wordpress/application_password"
+    r = httpx.get(f"{live.wp['url']}/?rest_route=/wp/v2/users/me",
+                  auth=(wp_admin(live.wp)["username"], completed.app_password), timeout=10)
+    assert r.status_code == 200 and r.json()["name"]
+    bad = httpx.get(f"{live.wp['url']}/?rest_route=/wp/v2/users/me",
+                    auth=(wp_admin(live.wp)["username"], "not the password"), timeout=10)
+    assert bad.status_code == 401
+
+
+async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: Completed) -> None:
+    rows = audit_rows(completed.tenant, completed.op_id)
+    total = completed.final["total_steps"]
+    assert sorted(r.step_number for r in rows) == list(range(1, total + 1))
+    assert all(r.success and r.attempt == 1 and r.mode == "deterministic" for r in rows)
+    assert completed.final["result"]["audited_steps"] == total
+    store = ObjectStore(get_settings().object_dir, load_keyring_sync(get_settings()))
+    for r in rows:
+        assert r.screenshot_key and r.screenshot_key.startswith(f"{completed.tenant}/{completed.op_id}/")
+        assert store.get(r.screenshot_key).startswith(PNG)
+        assert PNG not in store.raw(r.screenshot_key)
+    op = repo.get_operation(engine_for(get_settings().database.url), completed.tenant, uuid.UUID(completed.op_id))
+    assert op is not None and op.status == "completed" and op.consent_given and op.current_step == total
+    creds = repo.list_credentials(engine_for(get_settings().database.url), completed.tenant)
+    assert {c.credential_type for c in creds} == {"admin", "application_password"}
+
+
+async def test_no_secret_in_raw_history_or_logs(completed: Completed, live: Any) -> None:
+    raw_client = await connect(encrypted=False)
+    history = await raw_client.get_workflow_handle(completed.workflow_id).fetch_history()
+    text = history.to_json()
+    secrets = [wp_admin(live.wp)["password"], completed.app_password,
+               completed.app_password.replace(" ", "")]
+    for s in secrets:
+        for form in (s, base64.b64encode(s.encode()).decode()):
+            assert form not in text
+    assert base64.b64encode(b"binary/encrypted").decode() in text  # payloads are encrypted
+    logs = "".join(p.read_text(errors="replace") for p in live.stack.c.log_dir.glob("*.log"))
+    assert "session opened" in logs  # the worker logs are really there
+    for s in secrets:
+        assert s not in logs
+
+
+async def test_replay_of_the_recorded_history(completed: Completed) -> None:
+    client = await connect()
+    history = await client.get_workflow_handle(completed.workflow_id).fetch_history()
+    await Replayer(workflows=WORKFLOWS, data_converter=client.data_converter).replay_workflow(history)
+
+
+async def test_no_consent_is_403_and_nothing_starts(api: Any, live: Any, tenant: str,
+                                                    temporal_client: Client) -> None:
+    body = {"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": live.wp["url"]}}
+    r = await api.post("/api/autonomous/initiate", headers=headers(tenant), json=body)
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    assert "no active consent" in r.json()["detail"]
+    r = await api.post("/api/autonomous/initiate", headers=headers(tenant, roles=("viewer",)),
+                       json={**body, "consent": True})
+    assert r.status_code == 403 and "granting consent needs" in r.json()["detail"]
+    assert [w async for w in temporal_client.list_workflows(f"TenantId = '{tenant}'")] == []
+    assert repo.list_consents(engine_for(get_settings().database.url), tenant) == []
+
+
+async def test_revoke_mid_operation_cancels_before_the_next_browser_action(api: Any, live: Any, tenant: str) -> None:
+    await store_admin_credential(api, tenant, live.wp)
+    op = await initiate(api, tenant, live.wp)
+    await wait_until(api, tenant, op["operation_id"], lambda s: s["current_step"] >= 2)
+    pid = live.stack.running("worker-operations")
+    os.kill(pid, signal.SIGSTOP)  # hold the browser between steps so the revoke lands mid-operation
+    try:
+        r = await api.post("/api/autonomous/consent", headers=headers(tenant, user="bob"), json={
+            "action": "revoke", "service": SERVICE, "operation": OPERATION, "reason": "no longer wanted",
+            "operation_id": op["operation_id"]})
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert r.status_code == 200 and r.json()["revoked"] == 1, r.text
+    final = await wait_terminal(api, tenant, op["operation_id"])
+    assert final["status"] == "cancelled" and "revoked by bob: no longer wanted" in final["reason"]
+    rows = audit_rows(tenant, op["operation_id"])
+    revoke = [r for r in rows if r.action == "consent_revoked"]
+    assert len(revoke) == 1 and not revoke[0].success
+    done = [r for r in rows if r.success]
+    assert 2 <= len(done) < final["total_steps"]
+    assert all(r.timestamp <= revoke[0].timestamp for r in done)  # no browser action after the revoke
+    assert revoke[0].step_number == max(r.step_number for r in done) + 1
+
+
+async def test_killed_browser_worker_is_replaced_and_resumes_from_checkpoint(api: Any, live: Any,
+                                                                              tenant: str) -> None:
+    stack = live.stack
+    stack.worker("worker-operations-2", "operations")
+    try:
+        await store_admin_credential(api, tenant, live.wp)
+        op = await initiate(api, tenant, live.wp)
+        s = await wait_until(api, tenant, op["operation_id"], lambda s: s["current_step"] >= 5 and s["session_queue"])
+        victim_pid = int(s["session_queue"].split("-")[-2])
+        os.killpg(victim_pid, signal.SIGKILL)
+        final = await wait_terminal(api, tenant, op["operation_id"], timeout=120)
+        assert final["status"] == "completed", final
+        assert final["result"]["connection_test_passed"] is True
+        rows = audit_rows(tenant, op["operation_id"])
+        assert len({(r.step_number, r.attempt) for r in rows}) == len(rows)
+        lost = [r for r in rows if not r.success]
+        assert len(lost) == 1 and lost[0].error.startswith("browser session lost")
+        ok = [r for r in rows if r.success]
+        # steps up to the login checkpoint (4) ran once; the rest ran again on the new worker
+        assert sorted(r.step_number for r in ok if r.step_number <= 4) == [1, 2, 3, 4]
+        assert {r.step_number for r in ok if r.attempt == 2} >= {lost[0].step_number}
+        assert sorted({r.step_number for r in ok}) == list(range(1, final["total_steps"] + 1))
+    finally:
+        stack.stop("worker-operations-2")
+        stack.worker("worker-operations", "operations")  # replace whichever worker died
+
+
+async def test_other_tenant_gets_404_and_bad_input_gets_a_clear_error(api: Any, completed: Completed) -> None:
+    other = headers("t-other")
+    op = completed.op_id
+    for method, path, body in (("GET", f"/api/autonomous/status/{op}", None),
+                               ("POST", f"/api/autonomous/{op}/cancel", None),
+                               ("POST", "/api/autonomous/consent", {"action": "revoke", "service": SERVICE,
+                                                                    "operation": OPERATION, "operation_id": op})):
+        r = await api.request(method, path, headers=other, json=body)
+        assert r.status_code == 404, (path, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert (await status(api, completed.tenant, op))["status"] == "completed"  # untouched
+    mine = headers(completed.tenant)
+    r = await api.post("/api/autonomous/initiate", headers=mine, json={"service": 5})
+    assert r.status_code == 400 and "service" in r.text
+    r = await api.post("/api/autonomous/initiate", headers=mine,
+                       json={"service": SERVICE, "operation": OPERATION, "surprise": 1})
+    assert r.status_code == 400 and "surprise" in r.text
+    r = await api.post("/api/autonomous/initiate", headers=mine, content=b"{not json")
+    assert r.status_code == 400
+    r = await api.post("/api/autonomous/initiate", headers=mine, json={"service": "nosuch", "operation": "op"})
+    assert r.status_code == 400 and "no definition" in r.json()["detail"]
+    r = await api.post("/api/autonomous/initiate", headers=mine, json={"service": SERVICE, "operation": OPERATION})
+    assert r.status_code == 400 and "missing inputs" in r.json()["detail"]
+    r = await api.get("/api/autonomous/status/not-a-uuid", headers=mine)
+    assert r.status_code == 404
+    r = await api.get("/api/autonomous/history")
+    assert r.status_code == 401
+    r = await api.post(f"/api/autonomous/{op}/cancel", headers=mine)
+    assert r.status_code == 409 and "already ended" in r.json()["detail"]
+
+
+async def test_history_lists_only_the_callers_tenant(api: Any, completed: Completed) -> None:
+    r = await api.get("/api/autonomous/history", headers=headers(completed.tenant))
+    assert r.status_code == 200
+    items = r.json()
+    assert [i["operation_id"] for i in items] == [completed.op_id]
+    assert items[0]["status"] == "completed" and items[0]["service"] == SERVICE
