@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
@@ -15,7 +16,8 @@ from litestar.logging.config import LoggingConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.exceptions import HTTPException
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
 from activities.definitions import DefinitionRegistry
 from api.auth import jwt_auth
@@ -37,6 +39,14 @@ from schema.db import engine_for
 @get("/healthz", operation_id="health", tags=["health"])
 async def health(state: State) -> dict[str, str]:
     return {"status": "ok" if getattr(state, "ops", None) else "starting"}
+
+
+def problem_details(exc: HTTPException) -> ProblemDetailsException:
+    """RFC 9457: ``title`` names the kind of problem, ``detail`` says what happened this time."""
+    title = HTTPStatus(exc.status_code).phrase
+    return ProblemDetailsException(status_code=exc.status_code, title=title,
+                                   detail=exc.detail if exc.detail != title else "", extra=exc.extra,
+                                   headers=exc.headers)
 
 
 def provide_ops(state: State) -> OperationService:
@@ -74,7 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                       "vault": Provide(provide_vault, sync_to_thread=False),
                       "codec": Provide(provide_codec, sync_to_thread=False)},
         on_app_init=[auth.on_app_init],
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
+        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
+            enable_for_all_http_exceptions=True, exception_to_problem_detail_map={HTTPException: problem_details}))],
         cors_config=CORSConfig(allow_origins=list(settings.api_cors_origins), allow_credentials=True,
                                allow_headers=["authorization", "content-type", "x-namespace"]),
         openapi_config=OpenAPIConfig(title="OmniOps Orchestrator", version="0.1.0", path="/schema"),

@@ -118,6 +118,12 @@ class Stack:
             return None
         pid = int(pf.read_text())
         try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child exited: reap it
+                pf.unlink(missing_ok=True)
+                return None
+        except ChildProcessError:
+            pass  # not our child (started by an earlier launcher)
+        try:
             os.kill(pid, 0)
         except OSError:
             pf.unlink(missing_ok=True)
@@ -218,7 +224,7 @@ class Stack:
 
     def wordpress(self) -> dict[str, str]:
         """Start WordPress; returns its url, username and password_file (the secret stays on disk)."""
-        env = {**os.environ, "OMNIOPS_WP_PORT": str(self.c.wp_port), "OMNIOPS_DATA": str(self.c.data_dir)}
+        env = {**os.environ, "OMNIOPS_WP_PORT": str(self.c.wp_port)}
         out = subprocess.run([str(ROOT / "deploy/local/wordpress.sh")], env=env, capture_output=True,
                              text=True)
         if out.returncode != 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -16,7 +17,12 @@ Req = Request[Principal, Any, Any]
 
 
 def client_ip(request: Req) -> str | None:
-    return request.client.host if request.client else None
+    """The peer address when it is an IP address (recorded with consent grants), else None."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None
 
 
 class AutonomousController(Controller):

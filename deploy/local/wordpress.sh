@@ -2,14 +2,15 @@
 # Idempotently start a real local WordPress admin (Debian wordpress + MariaDB + Apache) on its own port.
 #
 # Usage: deploy/local/wordpress.sh [start|stop]
-# Env:   OMNIOPS_WP_PORT (default 8089), OMNIOPS_DATA (default /var/tmp/omniops)
+# Env:   OMNIOPS_WP_PORT (default 8089), OMNIOPS_WP_STATE (default /var/tmp/omniops-wordpress)
 # Prints one JSON line on success: {"url": ..., "username": ..., "password_file": ...}.
-# The generated admin password is kept in $OMNIOPS_DATA/wordpress/admin.json (mode 600), never in the repo.
+# The site is one system install shared by every local stack (dev and tests), so its generated
+# admin password lives beside it in $OMNIOPS_WP_STATE/admin.json (mode 600), never in the repo,
+# and is re-asserted on every start.
 set -euo pipefail
 
 PORT="${OMNIOPS_WP_PORT:-8089}"
-DATA="${OMNIOPS_DATA:-/var/tmp/omniops}"
-STATE="$DATA/wordpress"
+STATE="${OMNIOPS_WP_STATE:-/var/tmp/omniops-wordpress}"
 URL="http://localhost:$PORT"
 ADMIN_USER="${OMNIOPS_WP_ADMIN:-omniops-admin}"
 DB_NAME="omniops_wp"
@@ -103,6 +104,18 @@ if curl -fsS "$URL/wp-admin/install.php" | grep -q 'name="weblog_title"'; then
     --data-urlencode "admin_password=$ADMIN_PASS" --data-urlencode "admin_password2=$ADMIN_PASS" \
     --data-urlencode "pw_weak=1" --data-urlencode "admin_email=admin@example.test" \
     --data-urlencode "blog_public=0" --data-urlencode "language=" || die "install POST failed"
+fi
+# Keep the admin password in step with admin.json: if it does not log in, reset it
+# (WordPress accepts an MD5 hash and rehashes it at the next login).
+login_ok() {
+  curl -s -o /dev/null -w '%{redirect_url}' -b "wordpress_test_cookie=WP%20Cookie%20check" \
+    --data-urlencode "log=$ADMIN_USER" --data-urlencode "pwd=$ADMIN_PASS" --data "testcookie=1" \
+    "$URL/wp-login.php" | grep -q '/wp-admin/'
+}
+if ! login_ok; then
+  say "resetting the admin password to the one in $STATE/admin.json"
+  $SUDO mariadb "$DB_NAME" -e "UPDATE wp_users SET user_pass = MD5('$ADMIN_PASS') WHERE user_login = '$ADMIN_USER';"
+  login_ok || die "the admin user $ADMIN_USER cannot log in"
 fi
 curl -fsS -o /dev/null "$URL/wp-login.php" || die "WordPress does not answer at $URL"
 printf '{"url": "%s", "username": "%s", "password_file": "%s"}\n' "$URL" "$ADMIN_USER" "$STATE/admin.json"
