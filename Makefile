@@ -1,26 +1,27 @@
 # The two commands a new user needs: `make run` (the demo, end to end) and `make test`.
 .PHONY: setup run up down demo test test-unit lint bench token
+UV = $(shell command -v uv 2>/dev/null || echo $(HOME)/.cache/omniops/bin/uv)
 
 setup:            ## install what is missing (Debian packages, uv env, Temporal CLI, Vault)
 	deploy/local/provision.sh all
 
 run: setup        ## start the stack, run the demo operation, stop (KEEP=1 leaves it running)
-	uv run python -m workers.dev run $(if $(KEEP),--keep)
+	$(UV) run python -m workers.dev run $(if $(KEEP),--keep)
 
 up: setup         ## start the stack and leave it running
-	uv run python -m workers.dev up
+	$(UV) run python -m workers.dev up
 
 down:
-	uv run python -m workers.dev down
+	$(UV) run python -m workers.dev down
 
 test: setup       ## the whole suite against real Temporal, Vault, Postgres, Chromium, WordPress
-	uv run pytest
+	$(UV) run pytest
 
 test-unit:
-	uv run pytest tests/unit
+	$(UV) run pytest tests/unit
 
 lint:
-	uv run ruff check . && uv run ruff format --check .
+	$(UV) run ruff check . && $(UV) run ruff format --check .
 
 bench: setup
-	uv run python -m bench.operation
+	$(UV) run python -m bench.operation

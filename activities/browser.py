@@ -50,7 +50,9 @@ class Session:
 
 
 class BrowserSessions:
-    def __init__(self, settings: BrowserSettings, vault: VaultStore, store: ObjectStore, worker_id: str) -> None:
+    def __init__(
+        self, settings: BrowserSettings, vault: VaultStore, store: ObjectStore, worker_id: str
+    ) -> None:
         self._settings = settings
         self._vault = vault
         self._store = store
@@ -67,8 +69,10 @@ class BrowserSessions:
                 if self._pw is None:
                     self._pw = await async_playwright().start()
                 self._browser = await self._pw.chromium.launch(
-                    executable_path=self._settings.executable_path, headless=self._settings.headless,
-                    args=list(self._settings.args))
+                    executable_path=self._settings.executable_path,
+                    headless=self._settings.headless,
+                    args=list(self._settings.args),
+                )
             return self._browser
 
     async def shutdown(self) -> None:
@@ -101,15 +105,21 @@ class BrowserSessions:
             try:
                 saved = json.loads(self._store.get(inp.checkpoint_key))
             except ObjectNotFound as e:
-                raise ApplicationError("checkpoint not found", type="CheckpointMissing", non_retryable=True) from e
+                raise ApplicationError(
+                    "checkpoint not found", type="CheckpointMissing", non_retryable=True
+                ) from e
             state, url = saved["storage_state"], saved["url"]
         context = await browser.new_context(storage_state=state, viewport={"width": 1280, "height": 900})  # type: ignore[arg-type]
         page = await context.new_page()
         if url:
             await page.goto(url, wait_until="domcontentloaded")
         self._sessions[inp.operation_id] = Session(inp.tenant_id, context, page, inp.mask)
-        log.info("session opened", operation_id=inp.operation_id, worker_id=self.worker_id,
-                 resumed=bool(inp.checkpoint_key))
+        log.info(
+            "session opened",
+            operation_id=inp.operation_id,
+            worker_id=self.worker_id,
+            resumed=bool(inp.checkpoint_key),
+        )
         return SessionHandle(task_queue=self.task_queue, worker_id=self.worker_id)
 
     @activity.defn(name="close_session")
@@ -127,8 +137,9 @@ class BrowserSessions:
         """
         s = self._sessions.get(inp.operation_id)
         if s is None or s.page.is_closed():
-            raise ApplicationError("no browser session for this operation on this worker",
-                                   type="SessionLost", non_retryable=True)
+            raise ApplicationError(
+                "no browser session for this operation on this worker", type="SessionLost", non_retryable=True
+            )
         hb = asyncio.create_task(self._heartbeat())
         started = time.monotonic()
         secrets: list[str] = []
@@ -138,10 +149,17 @@ class BrowserSessions:
             checkpoint = None
             if inp.step.checkpoint:
                 state = await s.context.storage_state()
-                checkpoint = self._store.put(self._checkpoint_key(inp.tenant_id, inp.operation_id),
-                                             json.dumps({"storage_state": state, "url": s.page.url}).encode())
-            return StepResult(success=True, duration_ms=int((time.monotonic() - started) * 1000),
-                              screenshot_key=shot, checkpoint_key=checkpoint, **out)
+                checkpoint = self._store.put(
+                    self._checkpoint_key(inp.tenant_id, inp.operation_id),
+                    json.dumps({"storage_state": state, "url": s.page.url}).encode(),
+                )
+            return StepResult(
+                success=True,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                screenshot_key=shot,
+                checkpoint_key=checkpoint,
+                **out,
+            )
         except PlaywrightError as e:
             shot = None
             with contextlib.suppress(PlaywrightError):
@@ -149,8 +167,9 @@ class BrowserSessions:
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             for secret in secrets:
                 msg = msg.replace(secret, "***")
-            raise ApplicationError(f"{inp.step.action} {inp.step.target}: {msg}"[:1000], shot,
-                                   type="StepFailed") from None
+            raise ApplicationError(
+                f"{inp.step.action} {inp.step.target}: {msg}"[:1000], shot, type="StepFailed"
+            ) from None
         finally:
             hb.cancel()
 
@@ -169,14 +188,19 @@ class BrowserSessions:
             path = credential_path(inp.tenant_id, inp.service, inp.credential)
             cred = await asyncio.to_thread(self._vault.read, path) or {}
             if not cred:
-                raise ApplicationError(f"no {inp.service} {inp.credential} credential in Vault for this tenant",
-                                       type="CredentialMissing", non_retryable=True)
+                raise ApplicationError(
+                    f"no {inp.service} {inp.credential} credential in Vault for this tenant",
+                    type="CredentialMissing",
+                    non_retryable=True,
+                )
 
         def sub(m: re.Match[str]) -> str:
             kind, key = m.group(1), m.group(2)
             source = inp.inputs if kind == "input" else cred
             if key not in source:
-                raise ApplicationError(f"unknown {kind} field {key!r}", type="InvalidStep", non_retryable=True)
+                raise ApplicationError(
+                    f"unknown {kind} field {key!r}", type="InvalidStep", non_retryable=True
+                )
             if kind == "credential":
                 secrets.append(str(source[key]))
             return str(source[key])
@@ -187,8 +211,11 @@ class BrowserSessions:
         site = inp.inputs["site_url"]
         url = urljoin(site, inp.step.target)
         if urlsplit(url).netloc != urlsplit(site).netloc:
-            raise ApplicationError(f"navigation outside {urlsplit(site).netloc} is not allowed",
-                                   type="InvalidStep", non_retryable=True)
+            raise ApplicationError(
+                f"navigation outside {urlsplit(site).netloc} is not allowed",
+                type="InvalidStep",
+                non_retryable=True,
+            )
         return url
 
     async def _perform(self, s: Session, inp: StepInput, secrets: list[str]) -> dict[str, Any]:
@@ -197,7 +224,9 @@ class BrowserSessions:
         if step.action == "navigate":
             await page.goto(self._url(inp), wait_until="domcontentloaded", timeout=ms)
         elif step.action == "fill":
-            await page.locator(step.target).fill(await self._resolve(inp, step.value or "", secrets), timeout=ms)
+            await page.locator(step.target).fill(
+                await self._resolve(inp, step.value or "", secrets), timeout=ms
+            )
         elif step.action == "click":
             await page.locator(step.target).click(timeout=ms)
         elif step.action == "press":
@@ -218,24 +247,41 @@ class BrowserSessions:
             raise ApplicationError("extract needs store_as", type="InvalidStep", non_retryable=True)
         loc = s.page.locator(inp.step.target)
         await loc.wait_for(timeout=ms)
-        value = (await loc.input_value(timeout=ms)) if await loc.evaluate(
-            "e => 'value' in e") else (await loc.inner_text(timeout=ms))
+        value = (
+            (await loc.input_value(timeout=ms))
+            if await loc.evaluate("e => 'value' in e")
+            else (await loc.inner_text(timeout=ms))
+        )
         value = value.strip()
         if not value:
             raise PlaywrightError(f"{inp.step.target} is empty")
-        admin = await asyncio.to_thread(
-            self._vault.read, credential_path(inp.tenant_id, inp.service, inp.credential)) or {}
+        admin = (
+            await asyncio.to_thread(
+                self._vault.read, credential_path(inp.tenant_id, inp.service, inp.credential)
+            )
+            or {}
+        )
         path = credential_path(inp.tenant_id, inp.service, inp.step.store_as)
-        await asyncio.to_thread(self._vault.write, path, {
-            "username": admin.get("username", ""), "password": value, "site_url": inp.inputs.get("site_url", "")})
+        await asyncio.to_thread(
+            self._vault.write,
+            path,
+            {
+                "username": admin.get("username", ""),
+                "password": value,
+                "site_url": inp.inputs.get("site_url", ""),
+            },
+        )
         return {"credential_path": self._vault.full_path(path), "credential_fingerprint": fingerprint(value)}
 
     async def _screenshot(self, s: Session, inp: StepInput, failed: bool = False) -> str:
-        png = await s.page.screenshot(type="png", mask=[s.page.locator(m) for m in s.mask],
-                                      mask_color="#000000", timeout=10_000)
+        png = await s.page.screenshot(
+            type="png", mask=[s.page.locator(m) for m in s.mask], mask_color="#000000", timeout=10_000
+        )
         suffix = "-failed" if failed else ""
-        key = (f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}"
-               f"-t{activity.info().attempt}{suffix}.png")
+        key = (
+            f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}"
+            f"-t{activity.info().attempt}{suffix}.png"
+        )
         return self._store.put(key, png)
 
 

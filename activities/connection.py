@@ -24,8 +24,9 @@ class ConnectionActivities:
     def test_connection(self, inp: ConnectionTestInput) -> ConnectionTestResult:
         cred = self._vault.read(credential_path(inp.tenant_id, inp.service, inp.credential_type))
         if not cred:
-            raise ApplicationError("the new credential is not in Vault", type="CredentialMissing",
-                                   non_retryable=True)
+            raise ApplicationError(
+                "the new credential is not in Vault", type="CredentialMissing", non_retryable=True
+            )
         url = urljoin(inp.site_url, inp.test.path)
         try:
             r = httpx.request(inp.test.method, url, auth=(cred["username"], cred["password"]), timeout=15)

@@ -33,8 +33,9 @@ def permanent_db_errors() -> Iterator[None]:
     try:
         yield
     except (IntegrityError, DataError) as e:
-        raise ApplicationError(f"database rejected the write: {type(e.orig).__name__}", type="DatabaseError",
-                               non_retryable=True) from None
+        raise ApplicationError(
+            f"database rejected the write: {type(e.orig).__name__}", type="DatabaseError", non_retryable=True
+        ) from None
 
 
 class OperationActivities:
@@ -45,9 +46,15 @@ class OperationActivities:
     def sync_operation(self, inp: SyncOperationInput) -> None:
         """Upsert the ``autonomous_operations`` row from the workflow's state."""
         values = {
-            "id": uuid.UUID(inp.operation_id), "tenant_id": inp.tenant_id, "workflow_id": inp.workflow_id,
-            "user_id": inp.user_id, "service": inp.service, "operation": inp.operation,
-            "status": inp.status.value, "total_steps": inp.total_steps, "current_step": inp.current_step,
+            "id": uuid.UUID(inp.operation_id),
+            "tenant_id": inp.tenant_id,
+            "workflow_id": inp.workflow_id,
+            "user_id": inp.user_id,
+            "service": inp.service,
+            "operation": inp.operation,
+            "status": inp.status.value,
+            "total_steps": inp.total_steps,
+            "current_step": inp.current_step,
         }
         if inp.consent_at:
             values |= {"consent_given": True, "consent_timestamp": inp.consent_at}
@@ -70,19 +77,30 @@ class OperationActivities:
 
     @activity.defn(name="find_active_consent")
     def find_active_consent(self, inp: ConsentLookupInput) -> ConsentLookupResult:
-        c = repo.find_active_consent(self._engine, inp.tenant_id, inp.service, inp.operation, datetime.now(UTC))
+        c = repo.find_active_consent(
+            self._engine, inp.tenant_id, inp.service, inp.operation, datetime.now(UTC)
+        )
         if c is None:
             return ConsentLookupResult()
-        return ConsentLookupResult(grant=ConsentGrant(consent_id=str(c.id), granted_by=c.user_id,
-                                                      expires_at=c.expires_at))
+        return ConsentLookupResult(
+            grant=ConsentGrant(consent_id=str(c.id), granted_by=c.user_id, expires_at=c.expires_at)
+        )
 
     @activity.defn(name="record_credential")
     def record_credential(self, inp: RecordCredentialInput) -> None:
         """Metadata row for a credential the operation stored in Vault (never the secret)."""
         now = datetime.now(UTC)
         with permanent_db_errors():
-            repo.upsert_credential(self._engine, {
-                "tenant_id": inp.tenant_id, "service": inp.service, "credential_type": inp.credential_type,
-                "vault_path": inp.vault_path, "fingerprint": inp.fingerprint, "site_url": inp.site_url,
-                "created_by": inp.created_by, "last_rotated_at": now,
-            })
+            repo.upsert_credential(
+                self._engine,
+                {
+                    "tenant_id": inp.tenant_id,
+                    "service": inp.service,
+                    "credential_type": inp.credential_type,
+                    "vault_path": inp.vault_path,
+                    "fingerprint": inp.fingerprint,
+                    "site_url": inp.site_url,
+                    "created_by": inp.created_by,
+                    "last_rotated_at": now,
+                },
+            )

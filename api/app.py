@@ -12,12 +12,16 @@ from http import HTTPStatus
 
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
-from litestar.logging.config import LoggingConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 from litestar.exceptions import HTTPException
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.logging.config import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
 
 from activities.definitions import DefinitionRegistry
 from api.auth import jwt_auth
@@ -44,9 +48,13 @@ async def health(state: State) -> dict[str, str]:
 def problem_details(exc: HTTPException) -> ProblemDetailsException:
     """RFC 9457: ``title`` names the kind of problem, ``detail`` says what happened this time."""
     title = HTTPStatus(exc.status_code).phrase
-    return ProblemDetailsException(status_code=exc.status_code, title=title,
-                                   detail=exc.detail if exc.detail != title else "", extra=exc.extra,
-                                   headers=exc.headers)
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        title=title,
+        detail=exc.detail if exc.detail != title else "",
+        extra=exc.extra,
+        headers=exc.headers,
+    )
 
 
 def provide_ops(state: State) -> OperationService:
@@ -72,24 +80,45 @@ def create_app(settings: Settings | None = None) -> Litestar:
         client = await connect(settings, keyring=keyring)
         app.state.codec = EncryptionCodec(keyring)
         app.state.vault = VaultStore(settings)
-        app.state.ops = OperationService(client, engine_for(settings.database.url), settings,
-                                         DefinitionRegistry(settings.definitions_dir))
+        app.state.ops = OperationService(
+            client, engine_for(settings.database.url), settings, DefinitionRegistry(settings.definitions_dir)
+        )
         yield
 
     auth = jwt_auth(settings)
     return Litestar(
-        route_handlers=[AutonomousController, ConsentController, CredentialsController, CodecController, health],
+        route_handlers=[
+            AutonomousController,
+            ConsentController,
+            CredentialsController,
+            CodecController,
+            health,
+        ],
         lifespan=[lifespan],
-        dependencies={"ops": Provide(provide_ops, sync_to_thread=False),
-                      "vault": Provide(provide_vault, sync_to_thread=False),
-                      "codec": Provide(provide_codec, sync_to_thread=False)},
+        dependencies={
+            "ops": Provide(provide_ops, sync_to_thread=False),
+            "vault": Provide(provide_vault, sync_to_thread=False),
+            "codec": Provide(provide_codec, sync_to_thread=False),
+        },
         on_app_init=[auth.on_app_init],
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(
-            enable_for_all_http_exceptions=True, exception_to_problem_detail_map={HTTPException: problem_details}))],
-        cors_config=CORSConfig(allow_origins=list(settings.api_cors_origins), allow_credentials=True,
-                               allow_headers=["authorization", "content-type", "x-namespace"]),
+        plugins=[
+            ProblemDetailsPlugin(
+                ProblemDetailsConfig(
+                    enable_for_all_http_exceptions=True,
+                    exception_to_problem_detail_map={HTTPException: problem_details},
+                )
+            )
+        ],
+        cors_config=CORSConfig(
+            allow_origins=list(settings.api_cors_origins),
+            allow_credentials=True,
+            allow_headers=["authorization", "content-type", "x-namespace"],
+        ),
         openapi_config=OpenAPIConfig(title="OmniOps Orchestrator", version="0.1.0", path="/schema"),
-        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="always",
-                                     disable_stack_trace={400, 401, 403, 404, 405, 409, 422}),
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            log_exceptions="always",
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
+        ),
         debug=False,
     )

@@ -35,9 +35,12 @@ def mint_token(settings: Settings, tenant: str, user: str, roles: list[str], ttl
         raise ValueError(f"invalid tenant id {tenant!r} (lowercase letters, digits and '-')")
     if settings.auth.jwt_secret is None:
         raise ValueError("OMNIOPS_AUTH__JWT_SECRET is not set")
-    return Token(exp=datetime.now(UTC) + timedelta(seconds=ttl_s), sub=user, iss=settings.auth.issuer,
-                 extras={"tenant": tenant, "roles": roles}).encode(
-        settings.auth.jwt_secret.get_secret_value(), "HS256")
+    return Token(
+        exp=datetime.now(UTC) + timedelta(seconds=ttl_s),
+        sub=user,
+        iss=settings.auth.issuer,
+        extras={"tenant": tenant, "roles": roles},
+    ).encode(settings.auth.jwt_secret.get_secret_value(), "HS256")
 
 
 async def retrieve_principal(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

@@ -36,7 +36,9 @@ class ConsentRequest(Body):
     permissions: list[str] | None = None
     expires_in_days: int | None = Field(default=None, ge=1, le=365)
     reason: str | None = Field(default=None, max_length=500)
-    operation_id: str | None = Field(default=None, description="Signal only this operation (404 if not yours)")
+    operation_id: str | None = Field(
+        default=None, description="Signal only this operation (404 if not yours)"
+    )
 
 
 class ConsentView(BaseModel):

@@ -18,8 +18,11 @@ class _ActivityLogContext(ActivityInboundInterceptor):
         info = activity.info()
         tenant = getattr(input.args[0], "tenant_id", None) if input.args else None
         with structlog.contextvars.bound_contextvars(
-            tenant_id=tenant, workflow_id=info.workflow_id, run_id=info.workflow_run_id,
-            activity=info.activity_type, attempt=info.attempt,
+            tenant_id=tenant,
+            workflow_id=info.workflow_id,
+            run_id=info.workflow_run_id,
+            activity=info.activity_type,
+            attempt=info.attempt,
         ):
             return await self.next.execute_activity(input)
 

@@ -37,8 +37,12 @@ def _temporal_extra(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     for key in ("temporal_workflow", "temporal_activity"):
         info = event.pop(key, None)
         if isinstance(info, dict):
-            for src, dst in (("workflow_id", "workflow_id"), ("run_id", "run_id"),
-                             ("activity_type", "activity"), ("workflow_type", "workflow_type")):
+            for src, dst in (
+                ("workflow_id", "workflow_id"),
+                ("run_id", "run_id"),
+                ("activity_type", "activity"),
+                ("workflow_type", "workflow_type"),
+            ):
                 if src in info:
                     event.setdefault(dst, info[src])
     return event
@@ -66,8 +70,11 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        structlog.processors.format_exc_info, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
     env: str = "dev"
-    data_dir: Path = Path("/var/tmp/omniops")
+    data_dir: Path = Path("/var/tmp/omniops")  # noqa: S108 - the launcher checks its owner
     log_level: str = "INFO"
     log_json: bool = True
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)

@@ -30,8 +30,9 @@ def data_converter(keyring: Keyring | None) -> DataConverter:
     )
 
 
-async def connect(settings: Settings | None = None, *, keyring: Keyring | None = None,
-                  encrypted: bool = True) -> Client:
+async def connect(
+    settings: Settings | None = None, *, keyring: Keyring | None = None, encrypted: bool = True
+) -> Client:
     """Connect to Temporal. The keyring is read from Vault unless given.
 
     Raises RuntimeError when Vault holds no keyring, and RuntimeError from the SDK when the

@@ -28,12 +28,16 @@ ACTIVE_STATUSES = ("awaiting_consent", "pending", "in_progress")
 
 def ensure_tenant(engine: Engine, tenant_id: str, name: str | None = None) -> None:
     with Session(engine) as s:
-        s.exec(insert(Tenant).values(id=tenant_id, name=name or tenant_id, agent_enabled=False,
-                                     created_at=utcnow()).on_conflict_do_nothing())  # type: ignore[call-overload]
+        s.exec(
+            insert(Tenant)
+            .values(id=tenant_id, name=name or tenant_id, agent_enabled=False, created_at=utcnow())
+            .on_conflict_do_nothing()
+        )  # type: ignore[call-overload]
         s.commit()
 
 
 # --- operations -------------------------------------------------------------------------
+
 
 def upsert_operation(engine: Engine, values: dict[str, Any]) -> None:
     """Insert or update an operation row by id (the workflow owns the row)."""
@@ -51,16 +55,24 @@ def get_operation(engine: Engine, tenant_id: str, op_id: uuid.UUID) -> Autonomou
         return row if row is not None and row.tenant_id == tenant_id else None
 
 
-def active_operations(engine: Engine, tenant_id: str, service: str, operation: str,
-                      statuses: tuple[str, ...] = ACTIVE_STATUSES) -> list[AutonomousOperation]:
+def active_operations(
+    engine: Engine, tenant_id: str, service: str, operation: str, statuses: tuple[str, ...] = ACTIVE_STATUSES
+) -> list[AutonomousOperation]:
     with Session(engine) as s:
-        return list(s.exec(select(AutonomousOperation).where(
-            AutonomousOperation.tenant_id == tenant_id, AutonomousOperation.service == service,
-            AutonomousOperation.operation == operation,
-            col(AutonomousOperation.status).in_(statuses))))
+        return list(
+            s.exec(
+                select(AutonomousOperation).where(
+                    AutonomousOperation.tenant_id == tenant_id,
+                    AutonomousOperation.service == service,
+                    AutonomousOperation.operation == operation,
+                    col(AutonomousOperation.status).in_(statuses),
+                )
+            )
+        )
 
 
 # --- audit trail ------------------------------------------------------------------------
+
 
 def write_audit(engine: Engine, row: dict[str, Any], current_step: int | None = None) -> bool:
     """Insert one audit row, idempotent on (operation_id, step_number, attempt).
@@ -73,22 +85,31 @@ def write_audit(engine: Engine, row: dict[str, Any], current_step: int | None = 
     with Session(engine) as s:
         res = s.exec(stmt)  # type: ignore[call-overload]
         if current_step is not None:
-            s.exec(update(AutonomousOperation)  # type: ignore[call-overload]
-                   .where(col(AutonomousOperation.id) == row["operation_id"])
-                   .values(current_step=current_step))
+            s.exec(
+                update(AutonomousOperation)  # type: ignore[call-overload]
+                .where(col(AutonomousOperation.id) == row["operation_id"])
+                .values(current_step=current_step)
+            )
         s.commit()
         return bool(res.rowcount)
 
 
 def list_audit(engine: Engine, tenant_id: str, op_id: uuid.UUID) -> list[AutonomousOperationAudit]:
     with Session(engine) as s:
-        return list(s.exec(select(AutonomousOperationAudit).where(
-            AutonomousOperationAudit.tenant_id == tenant_id,
-            AutonomousOperationAudit.operation_id == op_id,
-        ).order_by(col(AutonomousOperationAudit.timestamp), col(AutonomousOperationAudit.step_number))))
+        return list(
+            s.exec(
+                select(AutonomousOperationAudit)
+                .where(
+                    AutonomousOperationAudit.tenant_id == tenant_id,
+                    AutonomousOperationAudit.operation_id == op_id,
+                )
+                .order_by(col(AutonomousOperationAudit.timestamp), col(AutonomousOperationAudit.step_number))
+            )
+        )
 
 
 # --- consent ----------------------------------------------------------------------------
+
 
 def grant_consent(engine: Engine, consent: AutonomousConsent) -> AutonomousConsent:
     ensure_tenant(engine, consent.tenant_id)
@@ -98,36 +119,55 @@ def grant_consent(engine: Engine, consent: AutonomousConsent) -> AutonomousConse
         return consent
 
 
-def find_active_consent(engine: Engine, tenant_id: str, service: str, operation: str,
-                        now: datetime) -> AutonomousConsent | None:
+def find_active_consent(
+    engine: Engine, tenant_id: str, service: str, operation: str, now: datetime
+) -> AutonomousConsent | None:
     with Session(engine) as s:
-        return s.exec(select(AutonomousConsent).where(
-            AutonomousConsent.tenant_id == tenant_id, AutonomousConsent.service == service,
-            AutonomousConsent.operation == operation,
-            col(AutonomousConsent.revoked_at).is_(None),
-            or_(col(AutonomousConsent.expires_at).is_(None), col(AutonomousConsent.expires_at) > now),
-        ).order_by(col(AutonomousConsent.granted_at).desc())).first()
+        return s.exec(
+            select(AutonomousConsent)
+            .where(
+                AutonomousConsent.tenant_id == tenant_id,
+                AutonomousConsent.service == service,
+                AutonomousConsent.operation == operation,
+                col(AutonomousConsent.revoked_at).is_(None),
+                or_(col(AutonomousConsent.expires_at).is_(None), col(AutonomousConsent.expires_at) > now),
+            )
+            .order_by(col(AutonomousConsent.granted_at).desc())
+        ).first()
 
 
-def revoke_consents(engine: Engine, tenant_id: str, service: str, operation: str,
-                    by: str, reason: str | None, now: datetime) -> int:
+def revoke_consents(
+    engine: Engine, tenant_id: str, service: str, operation: str, by: str, reason: str | None, now: datetime
+) -> int:
     """Revoke every active consent for (tenant, service, operation). Returns how many."""
     with Session(engine) as s:
-        res = s.exec(update(AutonomousConsent).where(  # type: ignore[call-overload]
-            col(AutonomousConsent.tenant_id) == tenant_id, col(AutonomousConsent.service) == service,
-            col(AutonomousConsent.operation) == operation, col(AutonomousConsent.revoked_at).is_(None),
-        ).values(revoked_at=now, revoked_by=by, revoke_reason=reason))
+        res = s.exec(
+            update(AutonomousConsent)
+            .where(  # type: ignore[call-overload]
+                col(AutonomousConsent.tenant_id) == tenant_id,
+                col(AutonomousConsent.service) == service,
+                col(AutonomousConsent.operation) == operation,
+                col(AutonomousConsent.revoked_at).is_(None),
+            )
+            .values(revoked_at=now, revoked_by=by, revoke_reason=reason)
+        )
         s.commit()
         return int(res.rowcount)
 
 
 def list_consents(engine: Engine, tenant_id: str) -> list[AutonomousConsent]:
     with Session(engine) as s:
-        return list(s.exec(select(AutonomousConsent).where(AutonomousConsent.tenant_id == tenant_id)
-                           .order_by(col(AutonomousConsent.granted_at).desc())))
+        return list(
+            s.exec(
+                select(AutonomousConsent)
+                .where(AutonomousConsent.tenant_id == tenant_id)
+                .order_by(col(AutonomousConsent.granted_at).desc())
+            )
+        )
 
 
 # --- credentials (metadata only) --------------------------------------------------------
+
 
 def upsert_credential(engine: Engine, values: dict[str, Any]) -> None:
     ensure_tenant(engine, values["tenant_id"])
@@ -143,12 +183,17 @@ def list_credentials(engine: Engine, tenant_id: str) -> list[AutonomousCredentia
         return list(s.exec(select(AutonomousCredential).where(AutonomousCredential.tenant_id == tenant_id)))
 
 
-def get_credential(engine: Engine, tenant_id: str, service: str,
-                   credential_type: str) -> AutonomousCredential | None:
+def get_credential(
+    engine: Engine, tenant_id: str, service: str, credential_type: str
+) -> AutonomousCredential | None:
     with Session(engine) as s:
-        return s.exec(select(AutonomousCredential).where(
-            AutonomousCredential.tenant_id == tenant_id, AutonomousCredential.service == service,
-            AutonomousCredential.credential_type == credential_type)).first()
+        return s.exec(
+            select(AutonomousCredential).where(
+                AutonomousCredential.tenant_id == tenant_id,
+                AutonomousCredential.service == service,
+                AutonomousCredential.credential_type == credential_type,
+            )
+        ).first()
 
 
 def delete_credential(engine: Engine, tenant_id: str, service: str, credential_type: str) -> bool:

@@ -28,8 +28,9 @@ def _ts(nullable: bool = True, default: bool = False) -> Any:
     """A timestamptz column; ``default`` sets now() both in Python and as the server default."""
     return Field(
         default_factory=utcnow if default else lambda: None,
-        sa_column=Column(DateTime(timezone=True), nullable=nullable,
-                         server_default=func.now() if default else None),
+        sa_column=Column(
+            DateTime(timezone=True), nullable=nullable, server_default=func.now() if default else None
+        ),
     )
 
 
@@ -62,11 +63,11 @@ class AutonomousOperation(SQLModel, table=True):
 
 class AutonomousOperationAudit(SQLModel, table=True):
     __tablename__ = "autonomous_operations_audit"
-    __table_args__ = (UniqueConstraint("operation_id", "step_number", "attempt",
-                                       name="uq_audit_operation_step_attempt"),)
+    __table_args__ = (
+        UniqueConstraint("operation_id", "step_number", "attempt", name="uq_audit_operation_step_attempt"),
+    )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    operation_id: uuid.UUID = Field(foreign_key="autonomous_operations.id", index=True,
-                                    ondelete="CASCADE")
+    operation_id: uuid.UUID = Field(foreign_key="autonomous_operations.id", index=True, ondelete="CASCADE")
     tenant_id: str = Field(max_length=63, index=True)
     step_number: int
     attempt: int = Field(default=1)
@@ -99,8 +100,9 @@ class AutonomousConsent(SQLModel, table=True):
 
 class AutonomousCredential(SQLModel, table=True):
     __tablename__ = "autonomous_credentials"
-    __table_args__ = (UniqueConstraint("tenant_id", "service", "credential_type",
-                                       name="uq_credential_tenant_service_type"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "service", "credential_type", name="uq_credential_tenant_service_type"),
+    )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     service: str = Field(max_length=50)

@@ -22,7 +22,12 @@ from workers.devstack import Stack, StackConfig
 
 TEST_CONFIG = StackConfig(
     data_dir=Path(os.environ.get("OMNIOPS_TEST_DATA", "/var/tmp/omniops-test")),
-    temporal_port=17233, ui_port=18233, vault_port=18200, pg_port=55433, api_port=18000, wp_port=8089,
+    temporal_port=17233,
+    ui_port=18233,
+    vault_port=18200,
+    pg_port=55433,
+    api_port=18000,
+    wp_port=8089,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",

@@ -53,9 +53,13 @@ class DemoClient:
         env = stack.env()
         settings = Settings.model_validate({"auth": {"jwt_secret": env["OMNIOPS_AUTH__JWT_SECRET"]}})
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{stack.c.api_port}", timeout=30)
-        self.admin = {"Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'demo-admin', ['admin'])}",
-                      "User-Agent": "omniops-demo"}
-        self.system = {"Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'scheduler', ['system'])}"}
+        self.admin = {
+            "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'demo-admin', ['admin'])}",
+            "User-Agent": "omniops-demo",
+        }
+        self.system = {
+            "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'scheduler', ['system'])}"
+        }
 
     def call(self, method: str, path: str, headers: dict[str, str], **kw: object) -> dict:  # type: ignore[type-arg]
         r = self.http.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
@@ -67,26 +71,48 @@ class DemoClient:
 def demo(stack: Stack, wp: dict[str, str], timeout_s: float = 300) -> int:
     api = DemoClient(stack)
     admin_secret = json.loads(Path(wp["password_file"]).read_text())
-    api.call("POST", "/api/autonomous/credentials", api.admin, json={
-        "service": SERVICE, "credential_type": "admin", "username": admin_secret["username"],
-        "password": admin_secret["password"], "site_url": wp["url"]})
+    api.call(
+        "POST",
+        "/api/autonomous/credentials",
+        api.admin,
+        json={
+            "service": SERVICE,
+            "credential_type": "admin",
+            "username": admin_secret["username"],
+            "password": admin_secret["password"],
+            "site_url": wp["url"],
+        },
+    )
     out(f"stored the WordPress admin credential in Vault for tenant '{DEMO_TENANT}'")
     # Start from no consent, so the grant below reaches the operation as a signal.
-    api.call("POST", "/api/autonomous/consent", api.admin,
-             json={"action": "revoke", "service": SERVICE, "operation": OPERATION, "reason": "demo reset"})
+    api.call(
+        "POST",
+        "/api/autonomous/consent",
+        api.admin,
+        json={"action": "revoke", "service": SERVICE, "operation": OPERATION, "reason": "demo reset"},
+    )
     started = time.monotonic()
-    op = api.call("POST", "/api/autonomous/initiate", api.system,
-                  json={"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": wp["url"]}})
+    op = api.call(
+        "POST",
+        "/api/autonomous/initiate",
+        api.system,
+        json={"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": wp["url"]}},
+    )
     op_id = op["operation_id"]
     out(f"operation {op_id} started by the system: {op['status']}")
-    grant = api.call("POST", "/api/autonomous/consent", api.admin,
-                     json={"action": "grant", "service": SERVICE, "operation": OPERATION})
+    grant = api.call(
+        "POST",
+        "/api/autonomous/consent",
+        api.admin,
+        json={"action": "grant", "service": SERVICE, "operation": OPERATION},
+    )
     out(f"consent granted by demo-admin; signalled {len(grant['operations_signalled'])} operation(s)")
     last = None
     status: dict = {}  # type: ignore[type-arg]
     while time.monotonic() - started < timeout_s:
         status = api.call("GET", f"/api/autonomous/status/{op_id}", api.admin)
-        line = f"  [{status['status']}] step {status['current_step']}/{status['total_steps']}: {status['intent']}"
+        step = f"{status['current_step']}/{status['total_steps']}"
+        line = f"  [{status['status']}] step {step}: {status['intent']}"
         if line != last:
             out(line)
             last = line
@@ -98,7 +124,10 @@ def demo(stack: Stack, wp: dict[str, str], timeout_s: float = 300) -> int:
     ui = f"http://localhost:{stack.c.ui_port}/namespaces/default/workflows/{op['workflow_id']}"
     out("")
     out(f"operation id:      {op_id}")
-    out(f"final status:      {status.get('status')}" + (f" ({status['reason']})" if status.get("reason") else ""))
+    out(
+        f"final status:      {status.get('status')}"
+        + (f" ({status['reason']})" if status.get("reason") else "")
+    )
     out(f"credential path:   {result.get('credential_path')}")
     out(f"fingerprint:       {result.get('credential_fingerprint')}")
     out(f"connection test:   {'passed' if result.get('connection_test_passed') else 'not passed'}")

@@ -31,7 +31,7 @@ class StackError(RuntimeError):
 
 @dataclass
 class StackConfig:
-    data_dir: Path = Path("/var/tmp/omniops")
+    data_dir: Path = Path(os.environ.get("OMNIOPS_DATA_DIR", "/var/tmp/omniops"))  # noqa: S108 - owner-checked
     temporal_port: int = 7233
     ui_port: int = 8233
     vault_port: int = 8200
@@ -50,14 +50,16 @@ class StackConfig:
 
 
 def find_binary(*names: str) -> str:
-    """PATH wins over the cache (a user with internet access has a real install)."""
+    """PATH wins over the cache (a user with internet access has a real install).
+
+    Debian keeps the Postgres server tools in /usr/lib/postgresql/<version>/bin, off PATH.
+    """
+    extra = [str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+    search = os.pathsep.join([os.environ.get("PATH", ""), str(CACHE_BIN), *extra])
     for name in names:
-        found = shutil.which(name)
+        found = shutil.which(name, path=search)
         if found:
             return found
-        cached = CACHE_BIN / name
-        if cached.exists():
-            return str(cached)
     raise StackError(f"{'/'.join(names)} not found: run 'deploy/local/provision.sh tools'")
 
 
@@ -82,7 +84,10 @@ class Stack:
         self.c = config
         for d in (config.data_dir, config.run_dir, config.log_dir):
             d.mkdir(parents=True, exist_ok=True)
-        os.chmod(config.data_dir, 0o755)
+        if config.data_dir.stat().st_uid != os.geteuid():
+            raise StackError(f"{config.data_dir} belongs to another user; set OMNIOPS_DATA_DIR elsewhere")
+        # traversable (not readable) by the postgres user when we run as root; secrets inside are 0600
+        os.chmod(config.data_dir, 0o711)  # noqa: S103
 
     # --- secrets generated on first use, kept in the data dir (mode 600), never in the repo
     def _local_secret(self, name: str) -> str:
@@ -130,14 +135,16 @@ class Stack:
             return None
         return pid
 
-    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None,
-              user: str | None = None) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, user: str | None = None
+    ) -> subprocess.Popen[bytes]:
         log = (self.c.log_dir / f"{name}.log").open("ab")
         full_env = {**os.environ, **self.env(), **(env or {})}
         if user:
             argv = ["runuser", "-u", user, "--", *argv]
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=full_env,
-                                cwd=ROOT, start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT, start_new_session=True
+        )
         self._pidfile(name).write_text(str(proc.pid))
         return proc
 
@@ -183,11 +190,19 @@ class Stack:
         subprocess.run(cmd, check=True, capture_output=True)
         wait_port(c.pg_port, "postgres", log=log)
         psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(c.pg_port), "-U", "postgres", "-tAc"]
-        if not subprocess.run([*psql, "SELECT 1 FROM pg_roles WHERE rolname='omniops'"],
-                              capture_output=True, text=True, check=True).stdout.strip():
+        if not subprocess.run(
+            [*psql, "SELECT 1 FROM pg_roles WHERE rolname='omniops'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip():
             subprocess.run([*psql, "CREATE ROLE omniops LOGIN"], check=True, capture_output=True)
-        if not subprocess.run([*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
-                              capture_output=True, text=True, check=True).stdout.strip():
+        if not subprocess.run(
+            [*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip():
             subprocess.run([*psql, "CREATE DATABASE omniops OWNER omniops"], check=True, capture_output=True)
 
     def stop_postgres(self) -> None:
@@ -203,10 +218,23 @@ class Stack:
         c = self.c
         if port_open(c.temporal_port):
             return
-        argv = [find_binary("temporal"), "server", "start-dev", "--ip", "127.0.0.1",
-                "--port", str(c.temporal_port), "--ui-port", str(c.ui_port),
-                "--db-filename", str(c.data_dir / "temporal.db"), "--log-level", "error",
-                "--ui-codec-endpoint", f"http://localhost:{c.api_port}/codec"]
+        argv = [
+            find_binary("temporal"),
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(c.temporal_port),
+            "--ui-port",
+            str(c.ui_port),
+            "--db-filename",
+            str(c.data_dir / "temporal.db"),
+            "--log-level",
+            "error",
+            "--ui-codec-endpoint",
+            f"http://localhost:{c.api_port}/codec",
+        ]
         for key in SEARCH_ATTRIBUTES:
             argv += ["--search-attribute", f"{key.name}=Keyword"]
         self.spawn("temporal", argv)
@@ -217,28 +245,44 @@ class Stack:
         if port_open(c.vault_port):
             return
         token = self.env()["OMNIOPS_VAULT__TOKEN"]
-        argv = [find_binary("vault", "bao"), "server", "-dev", f"-dev-root-token-id={token}",
-                f"-dev-listen-address=127.0.0.1:{c.vault_port}"]
+        argv = [
+            find_binary("vault", "bao"),
+            "server",
+            "-dev",
+            f"-dev-root-token-id={token}",
+            f"-dev-listen-address=127.0.0.1:{c.vault_port}",
+        ]
         self.spawn("vault", argv, env={"VAULT_DEV_ROOT_TOKEN_ID": token, "HOME": str(c.data_dir)})
         wait_port(c.vault_port, "vault", log=c.log_dir / "vault.log")
 
     def wordpress(self) -> dict[str, str]:
         """Start WordPress; returns its url, username and password_file (the secret stays on disk)."""
         env = {**os.environ, "OMNIOPS_WP_PORT": str(self.c.wp_port)}
-        out = subprocess.run([str(ROOT / "deploy/local/wordpress.sh")], env=env, capture_output=True,
-                             text=True)
+        out = subprocess.run(
+            [str(ROOT / "deploy/local/wordpress.sh")], env=env, capture_output=True, text=True
+        )
         if out.returncode != 0:
             raise StackError(f"wordpress: {out.stderr.strip()}")
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     def migrate(self) -> None:
-        subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], check=True, cwd=ROOT,
-                       env={**os.environ, **self.env()}, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, **self.env()},
+            capture_output=True,
+        )
 
     def bootstrap(self) -> None:
         """Create the Vault keyring (first run) in this stack's Vault."""
-        subprocess.run([sys.executable, "-m", "workers.dev", "bootstrap"], check=True, cwd=ROOT,
-                       env={**os.environ, **self.env()}, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "workers.dev", "bootstrap"],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, **self.env()},
+            capture_output=True,
+        )
 
     def worker(self, name: str, *queues: str) -> subprocess.Popen[bytes] | None:
         if self.running(name):
@@ -248,8 +292,22 @@ class Stack:
     def api(self) -> None:
         if port_open(self.c.api_port):
             return
-        self.spawn("api", [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-                           "--host", "127.0.0.1", "--port", str(self.c.api_port), "--log-level", "warning"])
+        self.spawn(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.c.api_port),
+                "--log-level",
+                "warning",
+            ],
+        )
         wait_port(self.c.api_port, "api", log=self.c.log_dir / "api.log")
 
     def infra_up(self) -> None:

@@ -43,21 +43,42 @@ def agent_workers(client: Client, settings: Settings, pool: ThreadPoolExecutor) 
     ops = OperationActivities(engine_for(settings.database.url))
     defs = DefinitionActivities(DefinitionRegistry(settings.definitions_dir))
     conn = ConnectionActivities(vault)
-    return [Worker(
-        client, task_queue=queues.AGENT, workflows=WORKFLOWS,
-        activities=[ops.sync_operation, ops.write_audit, ops.find_active_consent, ops.record_credential,
-                    defs.load_definition, conn.test_connection],
-        activity_executor=pool, interceptors=[LogContextInterceptor()],
-    )]
+    return [
+        Worker(
+            client,
+            task_queue=queues.AGENT,
+            workflows=WORKFLOWS,
+            activities=[
+                ops.sync_operation,
+                ops.write_audit,
+                ops.find_active_consent,
+                ops.record_credential,
+                defs.load_definition,
+                conn.test_connection,
+            ],
+            activity_executor=pool,
+            interceptors=[LogContextInterceptor()],
+        )
+    ]
 
 
 def operations_workers(client: Client, settings: Settings, sessions: BrowserSessions) -> list[Worker]:
     n = settings.browser.max_sessions_per_worker
     return [
-        Worker(client, task_queue=queues.OPERATIONS, activities=[sessions.open_session],
-               max_concurrent_activities=n, interceptors=[LogContextInterceptor()]),
-        Worker(client, task_queue=sessions.task_queue, activities=[sessions.run_step, sessions.close_session],
-               max_concurrent_activities=n, interceptors=[LogContextInterceptor()]),
+        Worker(
+            client,
+            task_queue=queues.OPERATIONS,
+            activities=[sessions.open_session],
+            max_concurrent_activities=n,
+            interceptors=[LogContextInterceptor()],
+        ),
+        Worker(
+            client,
+            task_queue=sessions.task_queue,
+            activities=[sessions.run_step, sessions.close_session],
+            max_concurrent_activities=n,
+            interceptors=[LogContextInterceptor()],
+        ),
     ]
 
 
@@ -74,8 +95,9 @@ async def main(queue_names: list[str]) -> None:
         workers += agent_workers(client, settings, pool)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        sessions = BrowserSessions(settings.browser, VaultStore(settings),
-                                   ObjectStore(settings.object_dir, keyring), worker_id)
+        sessions = BrowserSessions(
+            settings.browser, VaultStore(settings), ObjectStore(settings.object_dir, keyring), worker_id
+        )
         workers += operations_workers(client, settings, sessions)
     if not workers:
         raise SystemExit(f"no known queue in {queue_names}; use agent and/or operations")

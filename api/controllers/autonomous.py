@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.auth import Principal
@@ -30,22 +31,32 @@ class AutonomousController(Controller):
     tags = ["autonomous"]
 
     @post("/initiate", operation_id="initiateOperation", status_code=HTTP_202_ACCEPTED)
-    async def initiate(self, request: Req, data: InitiateRequest, ops: OperationService) -> InitiateResponse:
+    async def initiate(
+        self, request: Req, data: JSONBody[InitiateRequest], ops: NamedDependency[OperationService]
+    ) -> InitiateResponse:
         """Start an operation. 403 without consent; 202 with the operation id otherwise."""
         return await ops.initiate(request.user, data, client_ip(request), request.headers.get("user-agent"))
 
     @get("/status/{op_id:str}", operation_id="getOperationStatus")
-    async def status(self, request: Req, op_id: str, ops: OperationService) -> OperationView:
+    async def status(
+        self, request: Req, op_id: FromPath[str], ops: NamedDependency[OperationService]
+    ) -> OperationView:
         """Status, current step, total steps, intent and the last screenshot key (404 for another tenant)."""
         return await ops.status(request.user, op_id)
 
     @get("/history", operation_id="listOperations")
-    async def history(self, request: Req, ops: OperationService,
-                      limit: int = Parameter(default=50, ge=1, le=500)) -> list[HistoryItem]:
+    async def history(
+        self,
+        request: Req,
+        ops: NamedDependency[OperationService],
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    ) -> list[HistoryItem]:
         """The caller's tenant's operations, from Temporal visibility (newest first)."""
         return await ops.history(request.user, limit)
 
     @post("/{op_id:str}/cancel", operation_id="cancelOperation", status_code=HTTP_202_ACCEPTED)
-    async def cancel(self, request: Req, op_id: str, ops: OperationService) -> OperationView:
+    async def cancel(
+        self, request: Req, op_id: FromPath[str], ops: NamedDependency[OperationService]
+    ) -> OperationView:
         """Request cancellation; the operation stops before its next step. 409 if it already ended."""
         return await ops.cancel(request.user, op_id)

@@ -10,7 +10,9 @@ from typing import Any
 
 from google.protobuf import json_format
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 from temporalio.api.common.v1 import Payloads
 
@@ -33,15 +35,23 @@ class CodecController(Controller):
     include_in_schema = True
 
     @post("/encode", operation_id="codecEncode", status_code=HTTP_200_OK)
-    async def encode(self, request: Request[Principal, Any, Any], data: dict[str, Any],
-                     codec: EncryptionCodec) -> dict[str, Any]:
+    async def encode(
+        self,
+        request: Request[Principal, Any, Any],
+        data: JSONBody[dict[str, Any]],
+        codec: NamedDependency[EncryptionCodec],
+    ) -> dict[str, Any]:
         require_role(request.user, OPERATOR_ROLES, "the codec server")
         out = Payloads(payloads=await codec.encode(_parse(data).payloads))
         return json_format.MessageToDict(out)
 
     @post("/decode", operation_id="codecDecode", status_code=HTTP_200_OK)
-    async def decode(self, request: Request[Principal, Any, Any], data: dict[str, Any],
-                     codec: EncryptionCodec) -> dict[str, Any]:
+    async def decode(
+        self,
+        request: Request[Principal, Any, Any],
+        data: JSONBody[dict[str, Any]],
+        codec: NamedDependency[EncryptionCodec],
+    ) -> dict[str, Any]:
         require_role(request.user, OPERATOR_ROLES, "the codec server")
         out = Payloads(payloads=await codec.decode(_parse(data).payloads))
         return json_format.MessageToDict(out)

@@ -71,14 +71,17 @@ ensure_debian() {
     || die "apt-get install ${missing[*]} failed (see $LOGS/apt.log)"
 }
 
+uv_bin() { command -v uv 2>/dev/null || { [ -x "$BIN/uv" ] && echo "$BIN/uv"; }; }
+
 ensure_python() {
-  if ! command -v uv >/dev/null; then
+  if [ -z "$(uv_bin)" ]; then
     say "uv: installing from PyPI"
-    python3 -m pip install -q --user uv >"$LOGS/uv.log" 2>&1 || python3 -m pip install -q uv >>"$LOGS/uv.log" 2>&1 \
-      || die "could not install uv (pip install uv)"
+    python3 -m pip install -q uv >"$LOGS/uv.log" 2>&1 || python3 -m pip install -q --user uv >>"$LOGS/uv.log" 2>&1 \
+      || die "could not install uv: pip install uv (needs PyPI)"
+    ln -sf "$(python3 -c 'import uv; print(uv.find_uv_bin())')" "$BIN/uv"
   fi
-  say "python env: uv sync"
-  uv sync --frozen --quiet
+  say "python env: uv sync ($(uv_bin))"
+  "$(uv_bin)" sync --frozen --quiet || die "uv sync failed"
 }
 
 case "${1:-all}" in

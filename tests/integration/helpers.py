@@ -19,8 +19,10 @@ TERMINAL = {"completed", "failed", "cancelled"}
 
 
 def headers(tenant: str, user: str = "alice", roles: tuple[str, ...] = ("admin",)) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(get_settings(), tenant, user, list(roles))}",
-            "User-Agent": "pytest-integration"}
+    return {
+        "Authorization": f"Bearer {mint_token(get_settings(), tenant, user, list(roles))}",
+        "User-Agent": "pytest-integration",
+    }
 
 
 def wp_admin(wp: dict[str, str]) -> dict[str, str]:
@@ -29,16 +31,33 @@ def wp_admin(wp: dict[str, str]) -> dict[str, str]:
 
 async def store_admin_credential(api: Any, tenant: str, wp: dict[str, str]) -> None:
     admin = wp_admin(wp)
-    r = await api.post("/api/autonomous/credentials", headers=headers(tenant), json={
-        "service": SERVICE, "credential_type": "admin", "username": admin["username"],
-        "password": admin["password"], "site_url": wp["url"]})
+    r = await api.post(
+        "/api/autonomous/credentials",
+        headers=headers(tenant),
+        json={
+            "service": SERVICE,
+            "credential_type": "admin",
+            "username": admin["username"],
+            "password": admin["password"],
+            "site_url": wp["url"],
+        },
+    )
     assert r.status_code == 201, r.text
 
 
-async def initiate(api: Any, tenant: str, wp: dict[str, str], *, consent: bool = True,
-                   roles: tuple[str, ...] = ("admin",)) -> dict[str, Any]:
-    r = await api.post("/api/autonomous/initiate", headers=headers(tenant, roles=roles), json={
-        "service": SERVICE, "operation": OPERATION, "consent": consent, "inputs": {"site_url": wp["url"]}})
+async def initiate(
+    api: Any, tenant: str, wp: dict[str, str], *, consent: bool = True, roles: tuple[str, ...] = ("admin",)
+) -> dict[str, Any]:
+    r = await api.post(
+        "/api/autonomous/initiate",
+        headers=headers(tenant, roles=roles),
+        json={
+            "service": SERVICE,
+            "operation": OPERATION,
+            "consent": consent,
+            "inputs": {"site_url": wp["url"]},
+        },
+    )
     assert r.status_code == 202, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -49,8 +68,9 @@ async def status(api: Any, tenant: str, op_id: str) -> dict[str, Any]:
     return r.json()  # type: ignore[no-any-return]
 
 
-async def wait_until(api: Any, tenant: str, op_id: str, cond: Any, timeout: float = 120,
-                     every: float = 0.05) -> dict[str, Any]:
+async def wait_until(
+    api: Any, tenant: str, op_id: str, cond: Any, timeout: float = 120, every: float = 0.05
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         s = await status(api, tenant, op_id)

@@ -57,8 +57,11 @@ async def completed(api: Any, live: Any) -> Completed:
     assert op["status"] == "awaiting_consent"
     s = await wait_until(api, tenant, op["operation_id"], lambda s: s["status"] == "awaiting_consent")
     assert s["current_step"] == 0
-    r = await api.post("/api/autonomous/consent", headers=headers(tenant), json={
-        "action": "grant", "service": SERVICE, "operation": OPERATION})
+    r = await api.post(
+        "/api/autonomous/consent",
+        headers=headers(tenant),
+        json={"action": "grant", "service": SERVICE, "operation": OPERATION},
+    )
     assert r.status_code == 200, r.text
     final = await wait_terminal(api, tenant, op["operation_id"])
     secret = VaultStore(get_settings()).read(credential_path(tenant, SERVICE, "application_password"))
@@ -66,16 +69,27 @@ async def completed(api: Any, live: Any) -> Completed:
     return Completed(tenant, op["operation_id"], op["workflow_id"], final, secret["password"])
 
 
-async def test_happy_path_completes_and_the_new_password_authenticates(completed: Completed, live: Any) -> None:
+async def test_happy_path_completes_and_the_new_password_authenticates(
+    completed: Completed, live: Any
+) -> None:
     f = completed.final
     assert f["status"] == "completed", f
     assert f["result"]["connection_test_passed"] is True
-    assert f["result"]["credential_path"] == f"secret/omniops/tenants/{completed.tenant}/wordpress/application_password"
-    r = httpx.get(f"{live.wp['url']}/?rest_route=/wp/v2/users/me",
-                  auth=(wp_admin(live.wp)["username"], completed.app_password), timeout=10)
+    assert (
+        f["result"]["credential_path"]
+        == f"secret/omniops/tenants/{completed.tenant}/wordpress/application_password"
+    )
+    r = httpx.get(
+        f"{live.wp['url']}/?rest_route=/wp/v2/users/me",
+        auth=(wp_admin(live.wp)["username"], completed.app_password),
+        timeout=10,
+    )
     assert r.status_code == 200 and r.json()["name"]
-    bad = httpx.get(f"{live.wp['url']}/?rest_route=/wp/v2/users/me",
-                    auth=(wp_admin(live.wp)["username"], "not the password"), timeout=10)
+    bad = httpx.get(
+        f"{live.wp['url']}/?rest_route=/wp/v2/users/me",
+        auth=(wp_admin(live.wp)["username"], "not the password"),
+        timeout=10,
+    )
     assert bad.status_code == 401
 
 
@@ -90,7 +104,9 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
         assert r.screenshot_key and r.screenshot_key.startswith(f"{completed.tenant}/{completed.op_id}/")
         assert store.get(r.screenshot_key).startswith(PNG)
         assert PNG not in store.raw(r.screenshot_key)
-    op = repo.get_operation(engine_for(get_settings().database.url), completed.tenant, uuid.UUID(completed.op_id))
+    op = repo.get_operation(
+        engine_for(get_settings().database.url), completed.tenant, uuid.UUID(completed.op_id)
+    )
     assert op is not None and op.status == "completed" and op.consent_given and op.current_step == total
     creds = repo.list_credentials(engine_for(get_settings().database.url), completed.tenant)
     assert {c.credential_type for c in creds} == {"admin", "application_password"}
@@ -100,8 +116,7 @@ async def test_no_secret_in_raw_history_or_logs(completed: Completed, live: Any)
     raw_client = await connect(encrypted=False)
     history = await raw_client.get_workflow_handle(completed.workflow_id).fetch_history()
     text = history.to_json()
-    secrets = [wp_admin(live.wp)["password"], completed.app_password,
-               completed.app_password.replace(" ", "")]
+    secrets = [wp_admin(live.wp)["password"], completed.app_password, completed.app_password.replace(" ", "")]
     for s in secrets:
         for form in (s, base64.b64encode(s.encode()).decode()):
             assert form not in text
@@ -118,29 +133,41 @@ async def test_replay_of_the_recorded_history(completed: Completed) -> None:
     await Replayer(workflows=WORKFLOWS, data_converter=client.data_converter).replay_workflow(history)
 
 
-async def test_no_consent_is_403_and_nothing_starts(api: Any, live: Any, tenant: str,
-                                                    temporal_client: Client) -> None:
+async def test_no_consent_is_403_and_nothing_starts(
+    api: Any, live: Any, tenant: str, temporal_client: Client
+) -> None:
     body = {"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": live.wp["url"]}}
     r = await api.post("/api/autonomous/initiate", headers=headers(tenant), json=body)
     assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
     assert "no active consent" in r.json()["detail"]
-    r = await api.post("/api/autonomous/initiate", headers=headers(tenant, roles=("viewer",)),
-                       json={**body, "consent": True})
+    r = await api.post(
+        "/api/autonomous/initiate", headers=headers(tenant, roles=("viewer",)), json={**body, "consent": True}
+    )
     assert r.status_code == 403 and "granting consent needs" in r.json()["detail"]
     assert [w async for w in temporal_client.list_workflows(f"TenantId = '{tenant}'")] == []
     assert repo.list_consents(engine_for(get_settings().database.url), tenant) == []
 
 
-async def test_revoke_mid_operation_cancels_before_the_next_browser_action(api: Any, live: Any, tenant: str) -> None:
+async def test_revoke_mid_operation_cancels_before_the_next_browser_action(
+    api: Any, live: Any, tenant: str
+) -> None:
     await store_admin_credential(api, tenant, live.wp)
     op = await initiate(api, tenant, live.wp)
     await wait_until(api, tenant, op["operation_id"], lambda s: s["current_step"] >= 2)
     pid = live.stack.running("worker-operations")
     os.kill(pid, signal.SIGSTOP)  # hold the browser between steps so the revoke lands mid-operation
     try:
-        r = await api.post("/api/autonomous/consent", headers=headers(tenant, user="bob"), json={
-            "action": "revoke", "service": SERVICE, "operation": OPERATION, "reason": "no longer wanted",
-            "operation_id": op["operation_id"]})
+        r = await api.post(
+            "/api/autonomous/consent",
+            headers=headers(tenant, user="bob"),
+            json={
+                "action": "revoke",
+                "service": SERVICE,
+                "operation": OPERATION,
+                "reason": "no longer wanted",
+                "operation_id": op["operation_id"],
+            },
+        )
     finally:
         os.kill(pid, signal.SIGCONT)
     assert r.status_code == 200 and r.json()["revoked"] == 1, r.text
@@ -155,14 +182,17 @@ async def test_revoke_mid_operation_cancels_before_the_next_browser_action(api: 
     assert revoke[0].step_number == max(r.step_number for r in done) + 1
 
 
-async def test_killed_browser_worker_is_replaced_and_resumes_from_checkpoint(api: Any, live: Any,
-                                                                              tenant: str) -> None:
+async def test_killed_browser_worker_is_replaced_and_resumes_from_checkpoint(
+    api: Any, live: Any, tenant: str
+) -> None:
     stack = live.stack
     stack.worker("worker-operations-2", "operations")
     try:
         await store_admin_credential(api, tenant, live.wp)
         op = await initiate(api, tenant, live.wp)
-        s = await wait_until(api, tenant, op["operation_id"], lambda s: s["current_step"] >= 5 and s["session_queue"])
+        s = await wait_until(
+            api, tenant, op["operation_id"], lambda s: s["current_step"] >= 5 and s["session_queue"]
+        )
         victim_pid = int(s["session_queue"].split("-")[-2])
         os.killpg(victim_pid, signal.SIGKILL)
         final = await wait_terminal(api, tenant, op["operation_id"], timeout=120)
@@ -185,10 +215,15 @@ async def test_killed_browser_worker_is_replaced_and_resumes_from_checkpoint(api
 async def test_other_tenant_gets_404_and_bad_input_gets_a_clear_error(api: Any, completed: Completed) -> None:
     other = headers("t-other")
     op = completed.op_id
-    for method, path, body in (("GET", f"/api/autonomous/status/{op}", None),
-                               ("POST", f"/api/autonomous/{op}/cancel", None),
-                               ("POST", "/api/autonomous/consent", {"action": "revoke", "service": SERVICE,
-                                                                    "operation": OPERATION, "operation_id": op})):
+    for method, path, body in (
+        ("GET", f"/api/autonomous/status/{op}", None),
+        ("POST", f"/api/autonomous/{op}/cancel", None),
+        (
+            "POST",
+            "/api/autonomous/consent",
+            {"action": "revoke", "service": SERVICE, "operation": OPERATION, "operation_id": op},
+        ),
+    ):
         r = await api.request(method, path, headers=other, json=body)
         assert r.status_code == 404, (path, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -196,14 +231,21 @@ async def test_other_tenant_gets_404_and_bad_input_gets_a_clear_error(api: Any, 
     mine = headers(completed.tenant)
     r = await api.post("/api/autonomous/initiate", headers=mine, json={"service": 5})
     assert r.status_code == 400 and "service" in r.text
-    r = await api.post("/api/autonomous/initiate", headers=mine,
-                       json={"service": SERVICE, "operation": OPERATION, "surprise": 1})
+    r = await api.post(
+        "/api/autonomous/initiate",
+        headers=mine,
+        json={"service": SERVICE, "operation": OPERATION, "surprise": 1},
+    )
     assert r.status_code == 400 and "surprise" in r.text
     r = await api.post("/api/autonomous/initiate", headers=mine, content=b"{not json")
     assert r.status_code == 400
-    r = await api.post("/api/autonomous/initiate", headers=mine, json={"service": "nosuch", "operation": "op"})
+    r = await api.post(
+        "/api/autonomous/initiate", headers=mine, json={"service": "nosuch", "operation": "op"}
+    )
     assert r.status_code == 400 and "no definition" in r.json()["detail"]
-    r = await api.post("/api/autonomous/initiate", headers=mine, json={"service": SERVICE, "operation": OPERATION})
+    r = await api.post(
+        "/api/autonomous/initiate", headers=mine, json={"service": SERVICE, "operation": OPERATION}
+    )
     assert r.status_code == 400 and "missing inputs" in r.json()["detail"]
     r = await api.get("/api/autonomous/status/not-a-uuid", headers=mine)
     assert r.status_code == 404

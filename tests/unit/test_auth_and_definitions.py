@@ -43,12 +43,16 @@ def test_registry_rejects_unknown_invalid_and_mislabelled_files(tmp_path: Path) 
     with pytest.raises(DefinitionError, match="invalid"):
         reg.load("../etc", "passwd")
     (tmp_path / "svc").mkdir()
-    (tmp_path / "svc/op.yaml").write_text("service: svc\noperation: op\nversion: 1\ncredential: admin\n"
-                                          "permissions: []\nsteps: [{intent: x, action: teleport, target: y}]\n")
+    (tmp_path / "svc/op.yaml").write_text(
+        "service: svc\noperation: op\nversion: 1\ncredential: admin\n"
+        "permissions: []\nsteps: [{intent: x, action: teleport, target: y}]\n"
+    )
     with pytest.raises(DefinitionError, match="action"):
         reg.load("svc", "op")
-    (tmp_path / "svc/op.yaml").write_text("service: other\noperation: op\nversion: 1\ncredential: admin\n"
-                                          "permissions: []\nsteps: [{intent: x, action: click, target: y}]\n")
+    (tmp_path / "svc/op.yaml").write_text(
+        "service: other\noperation: op\nversion: 1\ncredential: admin\n"
+        "permissions: []\nsteps: [{intent: x, action: click, target: y}]\n"
+    )
     with pytest.raises(DefinitionError, match="declares other/op"):
         reg.load("svc", "op")
 
@@ -65,18 +69,28 @@ def test_logs_are_json_and_redact_secret_fields(capsys) -> None:  # type: ignore
 
 
 def _act_err(cause: BaseException) -> ActivityError:
-    err = ActivityError("x", scheduled_event_id=1, started_event_id=2, identity="i", activity_type="run_step",
-                        activity_id="1", retry_state=RetryState.NON_RETRYABLE_FAILURE)
+    err = ActivityError(
+        "x",
+        scheduled_event_id=1,
+        started_event_id=2,
+        identity="i",
+        activity_type="run_step",
+        activity_id="1",
+        retry_state=RetryState.NON_RETRYABLE_FAILURE,
+    )
     err.__cause__ = cause
     return err
 
 
-@pytest.mark.parametrize(("cause", "lost"), [
-    (TimeoutError("t", type=TimeoutType.SCHEDULE_TO_START, last_heartbeat_details=[]), True),
-    (TimeoutError("t", type=TimeoutType.HEARTBEAT, last_heartbeat_details=[]), True),
-    (TimeoutError("t", type=TimeoutType.START_TO_CLOSE, last_heartbeat_details=[]), False),
-    (ApplicationError("gone", type="SessionLost"), True),
-    (ApplicationError("nope", type="StepFailed"), False),
-])
+@pytest.mark.parametrize(
+    ("cause", "lost"),
+    [
+        (TimeoutError("t", type=TimeoutType.SCHEDULE_TO_START, last_heartbeat_details=[]), True),
+        (TimeoutError("t", type=TimeoutType.HEARTBEAT, last_heartbeat_details=[]), True),
+        (TimeoutError("t", type=TimeoutType.START_TO_CLOSE, last_heartbeat_details=[]), False),
+        (ApplicationError("gone", type="SessionLost"), True),
+        (ApplicationError("nope", type="StepFailed"), False),
+    ],
+)
 def test_session_loss_classification(cause: BaseException, lost: bool) -> None:
     assert session_lost(_act_err(cause)) is lost

@@ -7,6 +7,7 @@ paths are covered for real in tests/integration.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,8 @@ from workflows.operation.models import (
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 DEFINITION = DefinitionRegistry(Path(__file__).resolve().parents[2] / "definitions").load(
-    "wordpress", "application_password_generation")
+    "wordpress", "application_password_generation"
+)
 
 
 @dataclass
@@ -90,16 +92,27 @@ class Fake:
             if mode == "lost":
                 raise ApplicationError("gone", type="SessionLost", non_retryable=True)
             if mode == "error":
-                raise ApplicationError("selector not found", "shot-key", type="StepFailed", non_retryable=True)
+                raise ApplicationError(
+                    "selector not found", "shot-key", type="StepFailed", non_retryable=True
+                )
             if inp.step_number == self.revoke_at_step and self.client:
                 await self.client.get_workflow_handle(activity.info().workflow_id).signal(
-                    AutonomousOperationWorkflow.revoke_consent, ConsentRevoke(revoked_by="alice", reason="changed mind"))
+                    AutonomousOperationWorkflow.revoke_consent,
+                    ConsentRevoke(revoked_by="alice", reason="changed mind"),
+                )
             extra = {}
             if inp.step.store_as:
-                extra = {"credential_path": "secret/omniops/tenants/t/wordpress/application_password",
-                         "credential_fingerprint": "abcd"}
-            return StepResult(success=True, duration_ms=5, screenshot_key=f"k/{inp.step_number}-{inp.attempt}",
-                              checkpoint_key="k/checkpoint" if inp.step.checkpoint else None, **extra)
+                extra = {
+                    "credential_path": "secret/omniops/tenants/t/wordpress/application_password",
+                    "credential_fingerprint": "abcd",
+                }
+            return StepResult(
+                success=True,
+                duration_ms=5,
+                screenshot_key=f"k/{inp.step_number}-{inp.attempt}",
+                checkpoint_key="k/checkpoint" if inp.step.checkpoint else None,
+                **extra,
+            )
 
         @activity.defn(name="close_session")
         async def close_session(_: CloseSessionInput) -> None:
@@ -113,27 +126,66 @@ class Fake:
         async def test_connection(_: ConnectionTestInput) -> ConnectionTestResult:
             return ConnectionTestResult(passed=True, status_code=200, detail="HTTP 200 as admin")
 
-        return [load_definition, sync_operation, write_audit, find_active_consent, open_session, run_step,
-                close_session, record_credential, test_connection]
+        return [
+            load_definition,
+            sync_operation,
+            write_audit,
+            find_active_consent,
+            open_session,
+            run_step,
+            close_session,
+            record_credential,
+            test_connection,
+        ]
 
 
-async def run_op(client: Client, fake: Fake, *, grant: bool = True, consent_timeout_s: int = 60,
-                 after_start=None) -> OperationResult:  # type: ignore[no-untyped-def]
+async def run_op(
+    client: Client, fake: Fake, *, grant: bool = True, consent_timeout_s: int = 60, after_start=None
+) -> OperationResult:  # type: ignore[no-untyped-def]
     fake.client = client
     op_id = str(uuid.uuid4())
-    inp = OperationInput(operation_id=op_id, tenant_id="t", service="wordpress",
-                         operation="application_password_generation", inputs={"site_url": "http://localhost:1"},
-                         tuning=OperationTuning(consent_timeout_s=consent_timeout_s, browser_queue=fake.queue,
-                                                step_heartbeat_s=2, session_schedule_to_start_s=2))
-    async with Worker(client, task_queue=fake.queue, workflows=[AutonomousOperationWorkflow],
-                      activities=fake.activities()):
+    inp = OperationInput(
+        operation_id=op_id,
+        tenant_id="t",
+        service="wordpress",
+        operation="application_password_generation",
+        inputs={"site_url": "http://localhost:1"},
+        tuning=OperationTuning(
+            consent_timeout_s=consent_timeout_s,
+            browser_queue=fake.queue,
+            step_heartbeat_s=2,
+            session_schedule_to_start_s=2,
+        ),
+    )
+    async with Worker(
+        client, task_queue=fake.queue, workflows=[AutonomousOperationWorkflow], activities=fake.activities()
+    ):
         handle = await client.start_workflow(
-            AutonomousOperationWorkflow.run, inp, id=f"op-t-{op_id}", task_queue=fake.queue,
+            AutonomousOperationWorkflow.run,
+            inp,
+            id=f"op-t-{op_id}",
+            task_queue=fake.queue,
             start_signal="grant_consent" if grant else None,
-            start_signal_args=[ConsentGrant(consent_id="c1", granted_by="alice")] if grant else [])
+            start_signal_args=[ConsentGrant(consent_id="c1", granted_by="alice")] if grant else [],
+        )
         if after_start:
             await after_start(handle)
-        return await handle.result()
+        try:
+            return await handle.result()
+        finally:
+            await record_history(handle)
+
+
+HISTORIES = Path(__file__).resolve().parents[1] / "replay" / "histories"
+
+
+async def record_history(handle) -> None:  # type: ignore[no-untyped-def]
+    """With OMNIOPS_RECORD_HISTORIES=1, save this run's history for tests/replay (codec-less JSON)."""
+    if os.environ.get("OMNIOPS_RECORD_HISTORIES") != "1":
+        return
+    name = os.environ["PYTEST_CURRENT_TEST"].split("::")[-1].split(" ")[0]
+    history = await handle.fetch_history()
+    (HISTORIES / f"operation-{name.removeprefix('test_')}.json").write_text(history.to_json())
 
 
 @pytest.fixture
@@ -141,20 +193,28 @@ def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
 
 
-async def test_completes_with_one_audit_per_step_and_only_a_vault_path(temporal_client: Client, fake: Fake) -> None:
+async def test_completes_with_one_audit_per_step_and_only_a_vault_path(
+    temporal_client: Client, fake: Fake
+) -> None:
     result = await run_op(temporal_client, fake)
     assert result.status == OperationStatus.COMPLETED
     assert result.connection_test_passed is True
     assert result.credential_path and result.credential_path.startswith("secret/omniops/tenants/t/")
     assert [(a.step_number, a.attempt, a.success) for a in fake.audits] == [
-        (i, 1, True) for i in range(1, len(DEFINITION.steps) + 1)]
+        (i, 1, True) for i in range(1, len(DEFINITION.steps) + 1)
+    ]
     assert result.audited_steps == len(DEFINITION.steps)
-    assert fake.statuses[0] == OperationStatus.AWAITING_CONSENT and fake.statuses[-1] == OperationStatus.COMPLETED
+    assert (
+        fake.statuses[0] == OperationStatus.AWAITING_CONSENT
+        and fake.statuses[-1] == OperationStatus.COMPLETED
+    )
     assert OperationStatus.PENDING in fake.statuses and OperationStatus.IN_PROGRESS in fake.statuses
     assert fake.closed == 1
 
 
-async def test_consent_timeout_cancels_without_any_browser_action(temporal_client: Client, fake: Fake) -> None:
+async def test_consent_timeout_cancels_without_any_browser_action(
+    temporal_client: Client, fake: Fake
+) -> None:
     result = await run_op(temporal_client, fake, grant=False, consent_timeout_s=1)
     assert result.status == OperationStatus.CANCELLED
     assert "consent not granted within 1s" in (result.reason or "")
@@ -164,7 +224,9 @@ async def test_consent_timeout_cancels_without_any_browser_action(temporal_clien
 async def test_grant_signal_while_awaiting_starts_the_steps(temporal_client: Client, fake: Fake) -> None:
     async def grant_later(handle) -> None:  # type: ignore[no-untyped-def]
         for _ in range(50):
-            if (await handle.query(AutonomousOperationWorkflow.status)).status == OperationStatus.AWAITING_CONSENT:
+            if (
+                await handle.query(AutonomousOperationWorkflow.status)
+            ).status == OperationStatus.AWAITING_CONSENT:
                 break
             await asyncio.sleep(0.05)
         assert fake.steps == []
@@ -197,7 +259,9 @@ async def test_session_loss_reopens_from_the_last_checkpoint(temporal_client: Cl
     assert len({(a.step_number, a.attempt) for a in fake.audits}) == len(fake.audits)
 
 
-async def test_step_failure_fails_with_reason_and_audits_the_screenshot(temporal_client: Client, fake: Fake) -> None:
+async def test_step_failure_fails_with_reason_and_audits_the_screenshot(
+    temporal_client: Client, fake: Fake
+) -> None:
     fake.fail_step = {5: "error"}
     result = await run_op(temporal_client, fake)
     assert result.status == OperationStatus.FAILED

@@ -75,6 +75,7 @@ class OperationDefinition(Frozen):
 
 # --- workflow input/result/query/signals --------------------------------------------------
 
+
 class OperationTuning(Frozen):
     """Timeouts the workflow uses (from settings via the starter; workflows read no env)."""
 
@@ -134,6 +135,7 @@ class OperationProgress(Frozen):
 
 
 # --- activity messages --------------------------------------------------------------------
+
 
 class LoadDefinitionInput(Frozen):
     service: str

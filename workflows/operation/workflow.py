@@ -103,21 +103,28 @@ class AutonomousOperationWorkflow:
     def status(self) -> OperationProgress:
         return OperationProgress(
             operation_id=self._inp.operation_id if self._inp else "",
-            status=self._status, current_step=self._current, total_steps=self._total,
-            intent=self._intent, last_screenshot_key=self._screenshot,
+            status=self._status,
+            current_step=self._current,
+            total_steps=self._total,
+            intent=self._intent,
+            last_screenshot_key=self._screenshot,
             session_queue=self._session.task_queue if self._session else None,
-            reason=self._reason, result=self._result,
+            reason=self._reason,
+            result=self._result,
         )
 
     # --- run ----------------------------------------------------------------------------
     @workflow.run
     async def run(self, inp: OperationInput) -> OperationResult:
         self._inp = inp
-        workflow.upsert_search_attributes([
-            sa.TENANT_ID.value_set(inp.tenant_id), sa.SERVICE.value_set(inp.service),
-            sa.OPERATION.value_set(inp.operation),
-            sa.OPERATION_STATUS.value_set(S.AWAITING_CONSENT.value),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.TENANT_ID.value_set(inp.tenant_id),
+                sa.SERVICE.value_set(inp.service),
+                sa.OPERATION.value_set(inp.operation),
+                sa.OPERATION_STATUS.value_set(S.AWAITING_CONSENT.value),
+            ]
+        )
         try:
             return await self._run(inp)
         except asyncio.CancelledError:
@@ -127,9 +134,13 @@ class AutonomousOperationWorkflow:
     async def _run(self, inp: OperationInput) -> OperationResult:
         try:
             definition = await workflow.execute_activity(
-                "load_definition", LoadDefinitionInput(service=inp.service, operation=inp.operation),
-                result_type=OperationDefinition, task_queue=self._agent_queue,
-                start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY)
+                "load_definition",
+                LoadDefinitionInput(service=inp.service, operation=inp.operation),
+                result_type=OperationDefinition,
+                task_queue=self._agent_queue,
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
         except ActivityError as e:
             return await self._finish(S.FAILED, failure_text(e))
         self._total = len(definition.steps)
@@ -142,16 +153,22 @@ class AutonomousOperationWorkflow:
             found = await workflow.execute_activity(
                 "find_active_consent",
                 ConsentLookupInput(tenant_id=inp.tenant_id, service=inp.service, operation=inp.operation),
-                result_type=ConsentLookupResult, task_queue=self._agent_queue,
-                start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY)
+                result_type=ConsentLookupResult,
+                task_queue=self._agent_queue,
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
             if found.grant is not None and self._grant is None:
                 self._grant = found.grant
         try:
-            await workflow.wait_condition(lambda: self._grant is not None or self._revoke is not None,
-                                          timeout=timedelta(seconds=inp.tuning.consent_timeout_s))
+            await workflow.wait_condition(
+                lambda: self._grant is not None or self._revoke is not None,
+                timeout=timedelta(seconds=inp.tuning.consent_timeout_s),
+            )
         except builtins.TimeoutError:
-            return await self._finish(S.CANCELLED,
-                                      f"consent not granted within {inp.tuning.consent_timeout_s}s")
+            return await self._finish(
+                S.CANCELLED, f"consent not granted within {inp.tuning.consent_timeout_s}s"
+            )
         if self._revoke is not None:
             return await self._stop_for_revoke(1, 1)
 
@@ -182,15 +199,26 @@ class AutonomousOperationWorkflow:
                 lost = session_lost(e)
                 details = e.cause.details if isinstance(e.cause, ApplicationError) else ()
                 shot = details[0] if details and isinstance(details[0], str) else None
-                await self._audit(idx + 1, attempts[idx], step, False, shot,
-                                  ("browser session lost: " if lost else "") + failure_text(e), None)
+                await self._audit(
+                    idx + 1,
+                    attempts[idx],
+                    step,
+                    False,
+                    shot,
+                    ("browser session lost: " if lost else "") + failure_text(e),
+                    None,
+                )
                 if lost and reopens < inp.tuning.max_session_reopens:
                     reopens += 1
-                    self._session = await self._open_session(definition, checkpoint[0] if checkpoint else None)
+                    self._session = await self._open_session(
+                        definition, checkpoint[0] if checkpoint else None
+                    )
                     idx = checkpoint[1] + 1 if checkpoint else 0
                     continue
                 await self._close_session()
-                return await self._finish(S.FAILED, f"step {idx + 1} ({step.intent}) failed: {failure_text(e)}")
+                return await self._finish(
+                    S.FAILED, f"step {idx + 1} ({step.intent}) failed: {failure_text(e)}"
+                )
             self._screenshot = res.screenshot_key
             await self._audit(idx + 1, attempts[idx], step, True, res.screenshot_key, None, res.duration_ms)
             if res.checkpoint_key:
@@ -198,33 +226,52 @@ class AutonomousOperationWorkflow:
             if res.credential_path and res.credential_fingerprint and step.store_as:
                 credential = (step.store_as, res.credential_path, res.credential_fingerprint)
                 await workflow.execute_activity(
-                    "record_credential", RecordCredentialInput(
-                        tenant_id=inp.tenant_id, service=inp.service, credential_type=step.store_as,
-                        vault_path=res.credential_path, fingerprint=res.credential_fingerprint,
-                        site_url=inp.inputs.get("site_url"), created_by=f"operation:{inp.operation_id}"),
-                    task_queue=self._agent_queue, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY)
+                    "record_credential",
+                    RecordCredentialInput(
+                        tenant_id=inp.tenant_id,
+                        service=inp.service,
+                        credential_type=step.store_as,
+                        vault_path=res.credential_path,
+                        fingerprint=res.credential_fingerprint,
+                        site_url=inp.inputs.get("site_url"),
+                        created_by=f"operation:{inp.operation_id}",
+                    ),
+                    task_queue=self._agent_queue,
+                    start_to_close_timeout=DB_TIMEOUT,
+                    retry_policy=DB_RETRY,
+                )
             idx += 1
         await self._close_session()
         return await self._verify(inp, definition, credential)
 
-    async def _verify(self, inp: OperationInput, definition: OperationDefinition,
-                      credential: tuple[str, str, str] | None) -> OperationResult:
+    async def _verify(
+        self, inp: OperationInput, definition: OperationDefinition, credential: tuple[str, str, str] | None
+    ) -> OperationResult:
         passed: bool | None = None
         if definition.connection_test is not None:
             if credential is None:
                 return await self._finish(S.FAILED, "no credential was extracted to test")
             self._intent = "Test the connection with the new credential"
             test = await workflow.execute_activity(
-                "test_connection", ConnectionTestInput(
-                    tenant_id=inp.tenant_id, service=inp.service, credential_type=credential[0],
-                    admin_credential=definition.credential, site_url=inp.inputs["site_url"],
-                    test=definition.connection_test),
-                result_type=ConnectionTestResult, task_queue=self._agent_queue,
-                start_to_close_timeout=DB_TIMEOUT, retry_policy=RetryPolicy(maximum_attempts=3))
+                "test_connection",
+                ConnectionTestInput(
+                    tenant_id=inp.tenant_id,
+                    service=inp.service,
+                    credential_type=credential[0],
+                    admin_credential=definition.credential,
+                    site_url=inp.inputs["site_url"],
+                    test=definition.connection_test,
+                ),
+                result_type=ConnectionTestResult,
+                task_queue=self._agent_queue,
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
             passed = test.passed
             if not passed:
-                return await self._finish(S.FAILED, f"connection test failed: {test.detail}",
-                                          credential, passed)
+                return await self._finish(
+                    S.FAILED, f"connection test failed: {test.detail}", credential, passed
+                )
         return await self._finish(S.COMPLETED, None, credential, passed)
 
     # --- helpers -------------------------------------------------------------------------
@@ -236,16 +283,30 @@ class AutonomousOperationWorkflow:
             return "expired"
         return None
 
-    async def _run_step(self, inp: OperationInput, definition: OperationDefinition, idx: int,
-                        attempt: int, step: StepDefinition) -> StepResult:
+    async def _run_step(
+        self,
+        inp: OperationInput,
+        definition: OperationDefinition,
+        idx: int,
+        attempt: int,
+        step: StepDefinition,
+    ) -> StepResult:
         assert self._session is not None
         t = inp.tuning
         return await workflow.execute_activity(
-            "run_step", StepInput(
-                operation_id=inp.operation_id, tenant_id=inp.tenant_id, service=inp.service,
-                credential=definition.credential, step_number=idx + 1, attempt=attempt, step=step,
-                inputs={**inp.inputs, "operation_id": inp.operation_id}),
-            result_type=StepResult, task_queue=self._session.task_queue,
+            "run_step",
+            StepInput(
+                operation_id=inp.operation_id,
+                tenant_id=inp.tenant_id,
+                service=inp.service,
+                credential=definition.credential,
+                step_number=idx + 1,
+                attempt=attempt,
+                step=step,
+                inputs={**inp.inputs, "operation_id": inp.operation_id},
+            ),
+            result_type=StepResult,
+            task_queue=self._session.task_queue,
             schedule_to_start_timeout=timedelta(seconds=t.session_schedule_to_start_s),
             start_to_close_timeout=timedelta(seconds=t.step_timeout_s),
             heartbeat_timeout=timedelta(seconds=t.step_heartbeat_s),
@@ -253,16 +314,27 @@ class AutonomousOperationWorkflow:
                 maximum_attempts=step.retry.max_attempts,
                 initial_interval=timedelta(seconds=step.retry.initial_interval_s),
                 backoff_coefficient=step.retry.backoff,
-                non_retryable_error_types=["SessionLost", "CredentialMissing", "InvalidStep"]))
+                non_retryable_error_types=["SessionLost", "CredentialMissing", "InvalidStep"],
+            ),
+        )
 
-    async def _open_session(self, definition: OperationDefinition, checkpoint_key: str | None) -> SessionHandle:
+    async def _open_session(
+        self, definition: OperationDefinition, checkpoint_key: str | None
+    ) -> SessionHandle:
         assert self._inp is not None
         return await workflow.execute_activity(
-            "open_session", OpenSessionInput(operation_id=self._inp.operation_id,
-                                             tenant_id=self._inp.tenant_id, mask=definition.mask,
-                                             checkpoint_key=checkpoint_key),
-            result_type=SessionHandle, task_queue=self._inp.tuning.browser_queue,
-            start_to_close_timeout=timedelta(seconds=60), retry_policy=RetryPolicy(maximum_attempts=5))
+            "open_session",
+            OpenSessionInput(
+                operation_id=self._inp.operation_id,
+                tenant_id=self._inp.tenant_id,
+                mask=definition.mask,
+                checkpoint_key=checkpoint_key,
+            ),
+            result_type=SessionHandle,
+            task_queue=self._inp.tuning.browser_queue,
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=RetryPolicy(maximum_attempts=5),
+        )
 
     async def _close_session(self, discard_checkpoint: bool = True) -> None:
         if self._session is None or self._inp is None:
@@ -270,34 +342,71 @@ class AutonomousOperationWorkflow:
         handle, self._session = self._session, None
         try:
             await workflow.execute_activity(
-                "close_session", CloseSessionInput(operation_id=self._inp.operation_id,
-                                                   tenant_id=self._inp.tenant_id,
-                                                   discard_checkpoint=discard_checkpoint),
-                task_queue=handle.task_queue, schedule_to_start_timeout=timedelta(seconds=10),
-                start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_attempts=2))
+                "close_session",
+                CloseSessionInput(
+                    operation_id=self._inp.operation_id,
+                    tenant_id=self._inp.tenant_id,
+                    discard_checkpoint=discard_checkpoint,
+                ),
+                task_queue=handle.task_queue,
+                schedule_to_start_timeout=timedelta(seconds=10),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=2),
+            )
         except ActivityError:
             workflow.logger.warning("close_session failed; the worker is gone or the session was lost")
 
-    async def _audit(self, step_number: int, attempt: int, step: StepDefinition | None, success: bool,
-                     screenshot: str | None, error: str | None, duration_ms: int | None,
-                     action: str | None = None, intent: str | None = None) -> None:
+    async def _audit(
+        self,
+        step_number: int,
+        attempt: int,
+        step: StepDefinition | None,
+        success: bool,
+        screenshot: str | None,
+        error: str | None,
+        duration_ms: int | None,
+        action: str | None = None,
+        intent: str | None = None,
+    ) -> None:
         assert self._inp is not None
         await workflow.execute_activity(
-            "write_audit", AuditInput(
-                operation_id=self._inp.operation_id, tenant_id=self._inp.tenant_id,
-                step_number=step_number, attempt=attempt,
+            "write_audit",
+            AuditInput(
+                operation_id=self._inp.operation_id,
+                tenant_id=self._inp.tenant_id,
+                step_number=step_number,
+                attempt=attempt,
                 intent=(intent or (step.intent if step else ""))[:200],
                 action=(action or (f"{step.action} {step.target}" if step else ""))[:500],
-                success=success, screenshot_key=screenshot, error=error, duration_ms=duration_ms),
-            task_queue=self._agent_queue, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY)
+                success=success,
+                screenshot_key=screenshot,
+                error=error,
+                duration_ms=duration_ms,
+            ),
+            task_queue=self._agent_queue,
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
         self._audited += 1
 
     async def _stop_for_revoke(self, step_number: int, attempt: int) -> OperationResult:
         r = self._revoke or ConsentRevoke()
-        reason = f"consent {'expired' if r.reason == 'consent expired' else 'revoked'}" + (
-            f" by {r.revoked_by}" if r.revoked_by else "") + (f": {r.reason}" if r.reason else "")
-        await self._audit(step_number, attempt, None, False, None, reason, None,
-                          action="consent_revoked", intent="Stop: consent withdrawn")
+        reason = (
+            f"consent {'expired' if r.reason == 'consent expired' else 'revoked'}"
+            + (f" by {r.revoked_by}" if r.revoked_by else "")
+            + (f": {r.reason}" if r.reason else "")
+        )
+        await self._audit(
+            step_number,
+            attempt,
+            None,
+            False,
+            None,
+            reason,
+            None,
+            action="consent_revoked",
+            intent="Stop: consent withdrawn",
+        )
         return await self._finish(S.CANCELLED, reason)
 
     async def _on_cancel(self) -> None:
@@ -308,16 +417,24 @@ class AutonomousOperationWorkflow:
         self._status = status
         workflow.upsert_search_attributes([sa.OPERATION_STATUS.value_set(status.value)])
 
-    async def _finish(self, status: OperationStatus, reason: str | None,
-                      credential: tuple[str, str, str] | None = None,
-                      passed: bool | None = None) -> OperationResult:
+    async def _finish(
+        self,
+        status: OperationStatus,
+        reason: str | None,
+        credential: tuple[str, str, str] | None = None,
+        passed: bool | None = None,
+    ) -> OperationResult:
         assert self._inp is not None
         self._reason = reason
         self._result = OperationResult(
-            operation_id=self._inp.operation_id, status=status,
+            operation_id=self._inp.operation_id,
+            status=status,
             credential_path=credential[1] if credential else None,
             credential_fingerprint=credential[2] if credential else None,
-            connection_test_passed=passed, audited_steps=self._audited, reason=reason)
+            connection_test_passed=passed,
+            audited_steps=self._audited,
+            reason=reason,
+        )
         self._set_status(status)
         await self._sync(completed_at=workflow.now(), result=self._result.model_dump(mode="json"))
         return self._result
@@ -326,8 +443,20 @@ class AutonomousOperationWorkflow:
         inp = self._inp
         assert inp is not None
         await workflow.execute_activity(
-            "sync_operation", SyncOperationInput(
-                operation_id=inp.operation_id, tenant_id=inp.tenant_id, workflow_id=workflow.info().workflow_id,
-                service=inp.service, operation=inp.operation, user_id=inp.user_id, status=self._status,
-                total_steps=self._total or None, current_step=self._current, **extra),  # type: ignore[arg-type]
-            task_queue=self._agent_queue, start_to_close_timeout=DB_TIMEOUT, retry_policy=DB_RETRY)
+            "sync_operation",
+            SyncOperationInput(
+                operation_id=inp.operation_id,
+                tenant_id=inp.tenant_id,
+                workflow_id=workflow.info().workflow_id,
+                service=inp.service,
+                operation=inp.operation,
+                user_id=inp.user_id,
+                status=self._status,
+                total_steps=self._total or None,
+                current_step=self._current,
+                **extra,
+            ),  # type: ignore[arg-type]
+            task_queue=self._agent_queue,
+            start_to_close_timeout=DB_TIMEOUT,
+            retry_policy=DB_RETRY,
+        )
