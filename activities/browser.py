@@ -274,15 +274,19 @@ class BrowserSessions:
         return {"credential_path": self._vault.full_path(path), "credential_fingerprint": fingerprint(value)}
 
     async def _screenshot(self, s: Session, inp: StepInput, failed: bool = False) -> str:
-        png = await s.page.screenshot(
-            type="png", mask=[s.page.locator(m) for m in s.mask], mask_color="#000000", timeout=10_000
+        shot = await s.page.screenshot(
+            type="jpeg",
+            quality=70,
+            mask=[s.page.locator(m) for m in s.mask],
+            mask_color="#000000",
+            timeout=10_000,
         )
         suffix = "-failed" if failed else ""
         key = (
             f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}"
-            f"-t{activity.info().attempt}{suffix}.png"
+            f"-t{activity.info().attempt}{suffix}.jpg"
         )
-        return self._store.put(key, png)
+        return self._store.put(key, shot)
 
 
 def step_ms(inp: StepInput) -> float:

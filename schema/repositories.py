@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
@@ -88,7 +88,11 @@ def write_audit(engine: Engine, row: dict[str, Any], current_step: int | None = 
             s.exec(
                 update(AutonomousOperation)  # type: ignore[call-overload]
                 .where(col(AutonomousOperation.id) == row["operation_id"])
-                .values(current_step=current_step)
+                .values(
+                    current_step=func.greatest(
+                        func.coalesce(AutonomousOperation.current_step, 0), current_step
+                    )
+                )
             )
         s.commit()
         return bool(res.rowcount)

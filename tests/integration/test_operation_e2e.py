@@ -36,7 +36,7 @@ from tests.integration.helpers import (
 from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.stack
-PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
 
 
 @dataclass
@@ -102,8 +102,10 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
     store = ObjectStore(get_settings().object_dir, load_keyring_sync(get_settings()))
     for r in rows:
         assert r.screenshot_key and r.screenshot_key.startswith(f"{completed.tenant}/{completed.op_id}/")
-        assert store.get(r.screenshot_key).startswith(PNG)
-        assert PNG not in store.raw(r.screenshot_key)
+        image = store.get(r.screenshot_key)
+        assert image.startswith(JPEG) and b"JFIF" in image[:32]
+        raw = store.raw(r.screenshot_key)
+        assert not raw.startswith(JPEG) and b"JFIF" not in raw  # encrypted at rest
     op = repo.get_operation(
         engine_for(get_settings().database.url), completed.tenant, uuid.UUID(completed.op_id)
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -81,6 +82,7 @@ class AutonomousOperationWorkflow:
         self._reason: str | None = None
         self._result: OperationResult | None = None
         self._audited = 0
+        self._background: list[asyncio.Future[Any]] = []
         self._inp: OperationInput | None = None
 
     @property
@@ -173,9 +175,8 @@ class AutonomousOperationWorkflow:
             return await self._stop_for_revoke(1, 1)
 
         self._set_status(S.PENDING)
-        await self._sync(consent_at=workflow.now())
-        self._set_status(S.IN_PROGRESS)
-        await self._sync(started_at=workflow.now())
+        self._set_status(S.IN_PROGRESS)  # one DB write for both transitions
+        await self._sync(consent_at=workflow.now(), started_at=workflow.now())
         return await self._execute(inp, definition)
 
     async def _execute(self, inp: OperationInput, definition: OperationDefinition) -> OperationResult:
@@ -225,23 +226,25 @@ class AutonomousOperationWorkflow:
                 checkpoint = (res.checkpoint_key, idx)
             if res.credential_path and res.credential_fingerprint and step.store_as:
                 credential = (step.store_as, res.credential_path, res.credential_fingerprint)
-                await workflow.execute_activity(
-                    "record_credential",
-                    RecordCredentialInput(
-                        tenant_id=inp.tenant_id,
-                        service=inp.service,
-                        credential_type=step.store_as,
-                        vault_path=res.credential_path,
-                        fingerprint=res.credential_fingerprint,
-                        site_url=inp.inputs.get("site_url"),
-                        created_by=f"operation:{inp.operation_id}",
-                    ),
-                    task_queue=self._agent_queue,
-                    start_to_close_timeout=DB_TIMEOUT,
-                    retry_policy=DB_RETRY,
+                self._in_background(
+                    workflow.start_activity(
+                        "record_credential",
+                        RecordCredentialInput(
+                            tenant_id=inp.tenant_id,
+                            service=inp.service,
+                            credential_type=step.store_as,
+                            vault_path=res.credential_path,
+                            fingerprint=res.credential_fingerprint,
+                            site_url=inp.inputs.get("site_url"),
+                            created_by=f"operation:{inp.operation_id}",
+                        ),
+                        task_queue=self._agent_queue,
+                        start_to_close_timeout=DB_TIMEOUT,
+                        retry_policy=DB_RETRY,
+                    )
                 )
             idx += 1
-        await self._close_session()
+        self._in_background(asyncio.ensure_future(self._close_session()))
         return await self._verify(inp, definition, credential)
 
     async def _verify(
@@ -369,25 +372,36 @@ class AutonomousOperationWorkflow:
         intent: str | None = None,
     ) -> None:
         assert self._inp is not None
-        await workflow.execute_activity(
-            "write_audit",
-            AuditInput(
-                operation_id=self._inp.operation_id,
-                tenant_id=self._inp.tenant_id,
-                step_number=step_number,
-                attempt=attempt,
-                intent=(intent or (step.intent if step else ""))[:200],
-                action=(action or (f"{step.action} {step.target}" if step else ""))[:500],
-                success=success,
-                screenshot_key=screenshot,
-                error=error,
-                duration_ms=duration_ms,
-            ),
-            task_queue=self._agent_queue,
-            start_to_close_timeout=DB_TIMEOUT,
-            retry_policy=DB_RETRY,
+        self._in_background(
+            workflow.start_activity(
+                "write_audit",
+                AuditInput(
+                    operation_id=self._inp.operation_id,
+                    tenant_id=self._inp.tenant_id,
+                    step_number=step_number,
+                    attempt=attempt,
+                    intent=(intent or (step.intent if step else ""))[:200],
+                    action=(action or (f"{step.action} {step.target}" if step else ""))[:500],
+                    success=success,
+                    screenshot_key=screenshot,
+                    error=error,
+                    duration_ms=duration_ms,
+                ),
+                task_queue=self._agent_queue,
+                start_to_close_timeout=DB_TIMEOUT,
+                retry_policy=DB_RETRY,
+            )
         )
         self._audited += 1
+
+    def _in_background(self, fut: asyncio.Future[Any]) -> None:
+        """Audit writes, credential metadata and session close do not hold up the next step;
+        they are all awaited before the operation's final status is written."""
+        self._background.append(fut)
+
+    async def _drain(self) -> None:
+        pending, self._background = self._background, []
+        await asyncio.gather(*pending)
 
     async def _stop_for_revoke(self, step_number: int, attempt: int) -> OperationResult:
         r = self._revoke or ConsentRevoke()
@@ -425,6 +439,7 @@ class AutonomousOperationWorkflow:
         passed: bool | None = None,
     ) -> OperationResult:
         assert self._inp is not None
+        await self._drain()
         self._reason = reason
         self._result = OperationResult(
             operation_id=self._inp.operation_id,
