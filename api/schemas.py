@@ -91,6 +91,8 @@ class OperationView(BaseModel):
     """The browser worker's own task queue while a session is open (for operators)."""
     reason: str | None = None
     result: dict[str, Any] | None = None
+    stale: bool = False
+    """True when read from Postgres because no worker answered the live query."""
 
 
 class HistoryItem(BaseModel):

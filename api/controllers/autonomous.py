@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.auth import Principal
@@ -15,6 +18,7 @@ from api.schemas import HistoryItem, InitiateRequest, InitiateResponse, Operatio
 from api.services.operations import OperationService
 
 Req = Request[Principal, Any, Any]
+TERMINAL = {"completed", "failed", "cancelled"}
 
 
 def client_ip(request: Req) -> str | None:
@@ -53,6 +57,27 @@ class AutonomousController(Controller):
     ) -> list[HistoryItem]:
         """The caller's tenant's operations, from Temporal visibility (newest first)."""
         return await ops.history(request.user, limit)
+
+    @get("/{op_id:str}/events", operation_id="streamOperationEvents")
+    async def events(
+        self, request: Req, op_id: FromPath[str], ops: NamedDependency[OperationService]
+    ) -> ServerSentEvent:
+        """Server-sent progress: one ``progress`` event per change of status or step, until the end."""
+        first = await ops.status(request.user, op_id)  # 404 before the stream starts
+
+        async def stream() -> AsyncIterator[ServerSentEventMessage]:
+            last, current = None, first
+            while True:
+                body = current.model_dump_json()
+                if body != last:
+                    yield ServerSentEventMessage(data=body, event="progress")
+                    last = body
+                if current.status in TERMINAL:  # a client that leaves cancels this generator
+                    return
+                await asyncio.sleep(0.5)
+                current = await ops.status(request.user, op_id)
+
+        return ServerSentEvent(stream())
 
     @post("/{op_id:str}/cancel", operation_id="cancelOperation", status_code=HTTP_202_ACCEPTED)
     async def cancel(

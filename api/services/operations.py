@@ -266,13 +266,26 @@ class OperationService:
         return op_id, self.client.get_workflow_handle(workflow_id(p.tenant_id, op_id))
 
     async def status(self, p: Principal, raw_id: str) -> OperationView:
+        """Live state from the workflow's ``status`` query; when no worker can answer it (within
+        5 s), the last state the workflow wrote to Postgres, marked ``stale``."""
         op_id, handle = await self._handle(p, raw_id)
         try:
-            prog = await handle.query(AutonomousOperationWorkflow.status)
+            prog = await handle.query(AutonomousOperationWorkflow.status, rpc_timeout=timedelta(seconds=5))
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
                 raise NotFoundException(f"no operation {op_id}") from None
-            raise
+            row = await asyncio.to_thread(repo.get_operation, self.engine, p.tenant_id, uuid.UUID(op_id))
+            if row is None:
+                raise
+            return OperationView(
+                operation_id=op_id,
+                workflow_id=handle.id,
+                status=row.status,
+                current_step=row.current_step,
+                total_steps=row.total_steps,
+                result=row.result,
+                stale=True,
+            )
         return view(handle.id, prog)
 
     async def cancel(self, p: Principal, raw_id: str) -> OperationView:

@@ -263,3 +263,21 @@ async def test_history_lists_only_the_callers_tenant(api: Any, completed: Comple
     items = r.json()
     assert [i["operation_id"] for i in items] == [completed.op_id]
     assert items[0]["status"] == "completed" and items[0]["service"] == SERVICE
+
+
+async def test_events_stream_progress_until_the_end(api: Any, completed: Completed) -> None:
+    r = await api.get(f"/api/autonomous/{completed.op_id}/events", headers=headers(completed.tenant))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    assert "event: progress" in r.text and '"status":"completed"' in r.text
+    r = await api.get(f"/api/autonomous/{completed.op_id}/events", headers=headers("t-other"))
+    assert r.status_code == 404
+
+
+async def test_status_falls_back_to_postgres_when_no_worker_answers(api: Any, live: Any,
+                                                                   completed: Completed) -> None:
+    live.stack.stop("worker-agent")
+    try:
+        s = await status(api, completed.tenant, completed.op_id)
+        assert s["stale"] is True and s["status"] == "completed" and s["current_step"] == s["total_steps"]
+    finally:
+        live.stack.worker("worker-agent", "agent")
