@@ -273,8 +273,9 @@ async def test_events_stream_progress_until_the_end(api: Any, completed: Complet
     assert r.status_code == 404
 
 
-async def test_status_falls_back_to_postgres_when_no_worker_answers(api: Any, live: Any,
-                                                                   completed: Completed) -> None:
+async def test_status_falls_back_to_postgres_when_no_worker_answers(
+    api: Any, live: Any, completed: Completed
+) -> None:
     live.stack.stop("worker-agent")
     try:
         s = await status(api, completed.tenant, completed.op_id)
