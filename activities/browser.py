@@ -31,7 +31,10 @@ from core.settings import BrowserSettings
 from core.vault import VaultStore, credential_path, fingerprint
 from workflows.operation.models import (
     CloseSessionInput,
+    Observation,
+    ObserveInput,
     OpenSessionInput,
+    PageElement,
     SessionHandle,
     StepInput,
     StepResult,
@@ -208,12 +211,16 @@ class BrowserSessions:
         return PLACEHOLDER.sub(sub, template)
 
     def _url(self, inp: StepInput) -> str:
+        """The domain allowlist: the site's own host plus the definition's ``allowed_domains``."""
         site = inp.inputs["site_url"]
         url = urljoin(site, inp.step.target)
-        if urlsplit(url).netloc != urlsplit(site).netloc:
+        host = urlsplit(url).hostname or ""
+        allowed = {urlsplit(site).hostname, *inp.allowed_domains}
+        if urlsplit(url).scheme not in ("http", "https") or host not in allowed:
             raise ApplicationError(
-                f"navigation outside {urlsplit(site).netloc} is not allowed",
-                type="InvalidStep",
+                f"navigation to {host or url[:80]} blocked: not in the allowlist "
+                f"({', '.join(sorted(a for a in allowed if a))})",
+                type="PolicyBlocked",
                 non_retryable=True,
             )
         return url
@@ -273,6 +280,37 @@ class BrowserSessions:
         )
         return {"credential_path": self._vault.full_path(path), "credential_fingerprint": fingerprint(value)}
 
+    @activity.defn(name="observe_page")
+    async def observe_page(self, inp: ObserveInput) -> Observation:
+        """What the AI may see: a masked screenshot (stored encrypted; only its key returns), the
+        interactive elements (selectors and labels, never field values) and the visible text."""
+        s = self._sessions.get(inp.operation_id)
+        if s is None or s.page.is_closed():
+            raise ApplicationError(
+                "no browser session for this operation on this worker", type="SessionLost", non_retryable=True
+            )
+        key = await self._shoot(
+            s, f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}-observe.jpg"
+        )
+        elements = await s.page.evaluate(ELEMENTS_JS)
+        text = await s.page.evaluate("() => (document.body ? document.body.innerText : '').slice(0, 3000)")
+        return Observation(
+            screenshot_key=key,
+            path=urlsplit(s.page.url).path or "/",
+            elements=[PageElement.model_validate(e) for e in elements],
+            page_text=text,
+        )
+
+    async def _shoot(self, s: Session, key: str) -> str:
+        shot = await s.page.screenshot(
+            type="jpeg",
+            quality=70,
+            mask=[s.page.locator(m) for m in s.mask],
+            mask_color="#000000",
+            timeout=10_000,
+        )
+        return self._store.put(key, shot)
+
     async def _screenshot(self, s: Session, inp: StepInput, failed: bool = False) -> str:
         shot = await s.page.screenshot(
             type="jpeg",
@@ -287,6 +325,37 @@ class BrowserSessions:
             f"-t{activity.info().attempt}{suffix}.jpg"
         )
         return self._store.put(key, shot)
+
+
+ELEMENTS_JS = """() => {
+  const path = (e) => {
+    if (e.id) return '#' + CSS.escape(e.id);
+    if (e.name) return e.tagName.toLowerCase() + '[name="' + e.name + '"]';
+    const parts = [];
+    for (let n = e; n && n.nodeType === 1 && parts.length < 6; n = n.parentElement) {
+      if (n.id) { parts.unshift('#' + CSS.escape(n.id)); break; }
+      let i = 1;
+      for (let p = n.previousElementSibling; p; p = p.previousElementSibling) {
+        if (p.tagName === n.tagName) i++;
+      }
+      parts.unshift(n.tagName.toLowerCase() + ':nth-of-type(' + i + ')');
+    }
+    return parts.join(' > ');
+  };
+  const out = [];
+  for (const e of document.querySelectorAll('a,button,input,select,textarea,[role=button]')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || e.type === 'hidden') continue;
+    const isButton = ['submit', 'button', 'reset'].includes(e.type);
+    const label = (e.labels && e.labels[0] ? e.labels[0].innerText : '')
+      || e.getAttribute('aria-label') || e.getAttribute('placeholder') || (isButton ? e.value : '')
+      || (e.tagName === 'INPUT' ? '' : e.innerText) || '';
+    out.push({selector: path(e), tag: e.tagName.toLowerCase(), type: e.type || null,
+              text: label.trim().slice(0, 80)});
+    if (out.length >= 80) break;
+  }
+  return out;
+}"""
 
 
 def step_ms(inp: StepInput) -> float:

@@ -104,3 +104,15 @@ class HistoryItem(BaseModel):
     execution_status: str | None
     started_at: datetime | None
     closed_at: datetime | None
+
+
+class ServiceView(BaseModel):
+    service: str
+    operation: str
+    version: int
+    description: str
+    permissions: list[str]
+    inputs: list[str]
+    steps: int
+    agent_steps: int
+    """Steps the AI drives (intent only)."""

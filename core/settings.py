@@ -7,10 +7,11 @@ and never logged.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +59,20 @@ class BrowserSettings(BaseModel):
     max_sessions_per_worker: int = 2
 
 
+class LLMSettings(BaseModel):
+    """Anthropic Messages API. Without a key, self-healing reports itself unavailable."""
+
+    api_key: SecretStr | None = None
+    """Falls back to ANTHROPIC_API_KEY."""
+    base_url: str | None = None
+    """Falls back to ANTHROPIC_BASE_URL; tests point it at a local Messages-API peer."""
+    model: str = "claude-sonnet-4-5"
+    max_tokens: int = 512
+    timeout_s: float = 60.0
+    input_usd_per_mtok: float = 3.0
+    output_usd_per_mtok: float = 15.0
+
+
 class OperationSettings(BaseModel):
     consent_timeout_s: int = 3600
     consent_ttl_days: int = 90
@@ -66,6 +81,9 @@ class OperationSettings(BaseModel):
     step_heartbeat_s: int = 5
     session_schedule_to_start_s: int = 15
     max_session_reopens: int = 3
+    ai_max_actions: int = 20
+    ai_max_cost_usd: float = 1.0
+    ai_actions_per_step: int = 6
 
 
 class Settings(BaseSettings):
@@ -81,17 +99,25 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     operations: OperationSettings = Field(default_factory=OperationSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
+
+    @model_validator(mode="after")
+    def _anthropic_env(self) -> Settings:
+        if self.llm.api_key is None and os.environ.get("ANTHROPIC_API_KEY"):
+            self.llm.api_key = SecretStr(os.environ["ANTHROPIC_API_KEY"])
+        if self.llm.base_url is None and os.environ.get("ANTHROPIC_BASE_URL"):
+            self.llm.base_url = os.environ["ANTHROPIC_BASE_URL"]
+        return self
 
     @property
     def object_dir(self) -> Path:
         """Local object store for encrypted screenshots and checkpoints."""
         return self.data_dir / "objects"
 
-    @property
-    def definitions_dir(self) -> Path:
-        return Path(__file__).resolve().parent.parent / "definitions"
+    definitions_dir: Path = Path(__file__).resolve().parent.parent / "definitions"
+    """Operation definitions as data (``{service}/{operation}.yaml``)."""
 
 
 @lru_cache(maxsize=1)

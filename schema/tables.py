@@ -74,6 +74,8 @@ class AutonomousOperationAudit(SQLModel, table=True):
     intent: str = Field(max_length=200)
     action: str = Field(max_length=500)
     mode: str = Field(default="deterministic", max_length=20)
+    reason: str | None = None
+    """Why this mode acted: the AI's reason, or the deterministic failure it healed (issue 3)."""
     success: bool
     screenshot_key: str | None = None
     error: str | None = None

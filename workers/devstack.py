@@ -284,10 +284,20 @@ class Stack:
             capture_output=True,
         )
 
-    def worker(self, name: str, *queues: str) -> subprocess.Popen[bytes] | None:
+    def worker(self, name: str, *queues: str, timeout: float = 60.0) -> None:
+        """Start a worker process and wait until its pollers run (it writes a ready file)."""
         if self.running(name):
-            return None
-        return self.spawn(name, [sys.executable, "-m", "workers.run", *queues])
+            return
+        ready = self.c.run_dir / f"{name}.ready"
+        ready.unlink(missing_ok=True)
+        self.spawn(
+            name, [sys.executable, "-m", "workers.run", *queues], env={"OMNIOPS_READY_FILE": str(ready)}
+        )
+        deadline = time.monotonic() + timeout
+        while not ready.exists():
+            if time.monotonic() > deadline or not self.running(name):
+                raise StackError(f"worker {name} did not start; see {self.c.log_dir / (name + '.log')}")
+            time.sleep(0.1)
 
     def api(self) -> None:
         if port_open(self.c.api_port):

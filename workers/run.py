@@ -15,6 +15,7 @@ import signal
 import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -22,8 +23,10 @@ from temporalio.worker import Worker
 from activities.browser import BrowserSessions
 from activities.connection import ConnectionActivities
 from activities.definitions import DefinitionActivities, DefinitionRegistry
+from activities.llm import LLMActivities
 from activities.operations import OperationActivities
 from core import queues
+from core.crypto import Keyring
 from core.interceptors import LogContextInterceptor
 from core.keys import load_keyring
 from core.logging import configure_logging, get_logger
@@ -38,11 +41,19 @@ from workflows.registry import WORKFLOWS
 log = get_logger("workers.run")
 
 
-def agent_workers(client: Client, settings: Settings, pool: ThreadPoolExecutor) -> list[Worker]:
+def agent_workers(
+    client: Client, settings: Settings, pool: ThreadPoolExecutor, keyring: Keyring
+) -> list[Worker]:
     vault = VaultStore(settings)
     ops = OperationActivities(engine_for(settings.database.url))
-    defs = DefinitionActivities(DefinitionRegistry(settings.definitions_dir))
+    registry = DefinitionRegistry(settings.definitions_dir)
+    services = registry.list()  # discovered and validated at start: a bad file stops the worker here
+    log.info("definitions loaded", services=[f"{d.service}/{d.operation}@v{d.version}" for d in services])
+    defs = DefinitionActivities(registry)
     conn = ConnectionActivities(vault)
+    llm = LLMActivities(settings.llm, ObjectStore(settings.object_dir, keyring))
+    if settings.llm.api_key is None:
+        log.warning("no Anthropic API key: deterministic steps run, self-healing is unavailable")
     return [
         Worker(
             client,
@@ -55,6 +66,7 @@ def agent_workers(client: Client, settings: Settings, pool: ThreadPoolExecutor) 
                 ops.record_credential,
                 defs.load_definition,
                 conn.test_connection,
+                llm.decide_action,
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],
@@ -75,7 +87,7 @@ def operations_workers(client: Client, settings: Settings, sessions: BrowserSess
         Worker(
             client,
             task_queue=sessions.task_queue,
-            activities=[sessions.run_step, sessions.close_session],
+            activities=[sessions.run_step, sessions.observe_page, sessions.close_session],
             max_concurrent_activities=n,
             interceptors=[LogContextInterceptor()],
         ),
@@ -92,7 +104,7 @@ async def main(queue_names: list[str]) -> None:
     workers: list[Worker] = []
     sessions: BrowserSessions | None = None
     if "agent" in queue_names:
-        workers += agent_workers(client, settings, pool)
+        workers += agent_workers(client, settings, pool, keyring)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         sessions = BrowserSessions(
@@ -105,6 +117,8 @@ async def main(queue_names: list[str]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     log.info("workers started", queues=[w.task_queue for w in workers])
+    if ready := os.environ.get("OMNIOPS_READY_FILE"):
+        Path(ready).write_text(str(os.getpid()))  # the launcher waits for this
     tasks = [asyncio.create_task(w.run()) for w in workers]
     await stop.wait()
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)

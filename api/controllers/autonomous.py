@@ -14,7 +14,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.auth import Principal
-from api.schemas import HistoryItem, InitiateRequest, InitiateResponse, OperationView
+from api.schemas import HistoryItem, InitiateRequest, InitiateResponse, OperationView, ServiceView
 from api.services.operations import OperationService
 
 Req = Request[Principal, Any, Any]
@@ -78,6 +78,24 @@ class AutonomousController(Controller):
                 current = await ops.status(request.user, op_id)
 
         return ServerSentEvent(stream())
+
+    @get("/services", operation_id="listServices")
+    async def services(self, ops: NamedDependency[OperationService]) -> list[ServiceView]:
+        """Every operation definition in the registry (services are data: definitions/*/*.yaml)."""
+        defs = await asyncio.to_thread(ops.registry.list)
+        return [
+            ServiceView(
+                service=d.service,
+                operation=d.operation,
+                version=d.version,
+                description=d.description,
+                permissions=d.permissions,
+                inputs=d.inputs,
+                steps=len(d.steps),
+                agent_steps=sum(1 for s in d.steps if s.action is None),
+            )
+            for d in defs
+        ]
 
     @post("/{op_id:str}/cancel", operation_id="cancelOperation", status_code=HTTP_202_ACCEPTED)
     async def cancel(

@@ -72,6 +72,9 @@ class OperationService:
             step_heartbeat_s=o.step_heartbeat_s,
             session_schedule_to_start_s=o.session_schedule_to_start_s,
             max_session_reopens=o.max_session_reopens,
+            ai_max_actions=o.ai_max_actions,
+            ai_max_cost_usd=o.ai_max_cost_usd,
+            ai_actions_per_step=o.ai_actions_per_step,
         )
 
     # --- consent -------------------------------------------------------------------------
@@ -275,8 +278,14 @@ class OperationService:
             if e.status == RPCStatusCode.NOT_FOUND:
                 raise NotFoundException(f"no operation {op_id}") from None
             row = await asyncio.to_thread(repo.get_operation, self.engine, p.tenant_id, uuid.UUID(op_id))
-            if row is None:
-                raise
+            if row is None:  # not written yet: the status search attribute is all there is
+                desc = await handle.describe()
+                return OperationView(
+                    operation_id=op_id,
+                    workflow_id=handle.id,
+                    stale=True,
+                    status=desc.typed_search_attributes.get(sa.OPERATION_STATUS) or "pending",
+                )
             return OperationView(
                 operation_id=op_id,
                 workflow_id=handle.id,

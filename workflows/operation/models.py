@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -40,15 +40,25 @@ class RetrySpec(Frozen):
 
 
 class StepDefinition(Frozen):
+    """One step. With ``action``/``target`` it runs deterministically (self-healing by the AI
+    when the selector is missing or the expected result does not appear); with only an
+    ``intent`` the AI drives it (agent mode)."""
+
     intent: str = Field(max_length=200)
-    action: Action
-    target: str = Field(description="CSS selector, or a site-relative path for navigate")
+    action: Action | None = None
+    target: str | None = Field(default=None, description="CSS selector, or a site-relative path for navigate")
     value: str | None = Field(default=None, description="May hold {{credential.x}}/{{input.x}}")
     expected: str | None = Field(default=None, description="Selector that must appear afterwards")
     store_as: str | None = Field(default=None, description="extract: credential type to write")
     checkpoint: bool = Field(default=False, description="Page may be reloaded from its URL after this")
     timeout_s: float = Field(default=15.0, gt=0, le=300)
     retry: RetrySpec = Field(default_factory=RetrySpec)
+
+    @model_validator(mode="after")
+    def _target_with_action(self) -> StepDefinition:
+        if self.action is not None and not self.target:
+            raise ValueError(f"step {self.intent!r}: action {self.action} needs a target")
+        return self
 
 
 class ConnectionTest(Frozen):
@@ -69,6 +79,10 @@ class OperationDefinition(Frozen):
     permissions: list[str]
     inputs: list[str] = Field(default_factory=lambda: ["site_url"])
     mask: list[str] = Field(default_factory=lambda: ["input[type=password]"])
+    goal: str = Field(default="", description="What the whole operation achieves (shown to the AI)")
+    allowed_domains: list[str] = Field(
+        default_factory=list, description="Hosts navigation may reach besides the site_url host"
+    )
     steps: list[StepDefinition] = Field(min_length=1)
     connection_test: ConnectionTest | None = None
 
@@ -86,6 +100,11 @@ class OperationTuning(Frozen):
     max_session_reopens: int = 3
     browser_queue: str = "operations"
     """Shared queue where open_session runs (core.queues.OPERATIONS)."""
+    ai_max_actions: int = 20
+    """Step budget: AI-chosen actions per operation (self-healing and agent mode together)."""
+    ai_max_cost_usd: float = 1.0
+    """Cost budget per operation, from token usage at the configured prices."""
+    ai_actions_per_step: int = 6
 
 
 class OperationInput(Frozen):
@@ -110,6 +129,23 @@ class ConsentRevoke(Frozen):
     reason: str | None = None
 
 
+class LLMUsage(Frozen):
+    """LLM calls, tokens and cost (USD) of one operation."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def plus(self, d: AIDecision) -> LLMUsage:
+        return LLMUsage(
+            calls=self.calls + 1,
+            input_tokens=self.input_tokens + d.input_tokens,
+            output_tokens=self.output_tokens + d.output_tokens,
+            cost_usd=round(self.cost_usd + d.cost_usd, 6),
+        )
+
+
 class OperationResult(Frozen):
     operation_id: str
     status: OperationStatus
@@ -118,6 +154,7 @@ class OperationResult(Frozen):
     connection_test_passed: bool | None = None
     audited_steps: int = 0
     reason: str | None = None
+    llm: LLMUsage = Field(default_factory=LLMUsage)
 
 
 class OperationProgress(Frozen):
@@ -132,6 +169,8 @@ class OperationProgress(Frozen):
     session_queue: str | None = None
     reason: str | None = None
     result: OperationResult | None = None
+    self_healing: Literal["unknown", "available", "unavailable"] = "unknown"
+    llm: LLMUsage = Field(default_factory=LLMUsage)
 
 
 # --- activity messages --------------------------------------------------------------------
@@ -168,6 +207,64 @@ class SyncOperationInput(Frozen):
     result: dict[str, Any] | None = None
 
 
+# --- the AI step ----------------------------------------------------------------------------
+
+AIActionName = Literal["click", "fill", "select", "press", "navigate", "wait", "extract", "done", "give_up"]
+"""The method allowlist: the only actions the model can choose (seed 001, method whitelisting)."""
+
+
+class AIAction(Frozen):
+    action: AIActionName
+    selector: str | None = Field(default=None, max_length=500)
+    value: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=2000)
+    reason: str = Field(default="", max_length=500)
+
+
+class PageElement(Frozen):
+    selector: str
+    tag: str
+    type: str | None = None
+    text: str = ""
+
+
+class ObserveInput(Frozen):
+    operation_id: str
+    tenant_id: str
+    step_number: int
+    attempt: int
+
+
+class Observation(Frozen):
+    screenshot_key: str
+    path: str
+    elements: list[PageElement]
+    page_text: str
+
+
+class DecideInput(Frozen):
+    operation_id: str
+    tenant_id: str
+    goal: str
+    intent: str
+    expected: str | None
+    value_hint: str | None
+    """The step's value template (placeholders only, never a secret)."""
+    placeholders: list[str]
+    observation: Observation
+    history: list[str] = Field(default_factory=list)
+
+
+class AIDecision(Frozen):
+    valid: bool
+    action: AIAction | None = None
+    rejected_reason: str | None = None
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
 class AuditInput(Frozen):
     operation_id: str
     tenant_id: str
@@ -177,6 +274,8 @@ class AuditInput(Frozen):
     action: str
     success: bool
     mode: str = "deterministic"
+    reason: str | None = None
+    """Why this mode acted (e.g. the AI's reason, or the deterministic failure it healed)."""
     screenshot_key: str | None = None
     error: str | None = None
     duration_ms: int | None = None
@@ -203,6 +302,7 @@ class StepInput(Frozen):
     attempt: int
     step: StepDefinition
     inputs: dict[str, str]
+    allowed_domains: list[str] = Field(default_factory=list)
 
 
 class StepResult(Frozen):

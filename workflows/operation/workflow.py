@@ -24,6 +24,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
 
+from workflows.operation.ai_steps import AIStepsMixin, ConsentStop, StepAbort, healable
+
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
     from workflows.operation.models import (
@@ -35,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         ConsentLookupInput,
         ConsentLookupResult,
         ConsentRevoke,
+        LLMUsage,
         LoadDefinitionInput,
         OpenSessionInput,
         OperationDefinition,
@@ -69,7 +72,7 @@ def failure_text(err: ActivityError) -> str:
 
 
 @workflow.defn
-class AutonomousOperationWorkflow:
+class AutonomousOperationWorkflow(AIStepsMixin):
     def __init__(self) -> None:
         self._status = S.AWAITING_CONSENT
         self._grant: ConsentGrant | None = None
@@ -83,6 +86,9 @@ class AutonomousOperationWorkflow:
         self._result: OperationResult | None = None
         self._audited = 0
         self._background: list[asyncio.Future[Any]] = []
+        self._ai_actions = 0
+        self._llm = LLMUsage()
+        self._self_healing: str = "unknown"
         self._inp: OperationInput | None = None
 
     @property
@@ -113,6 +119,8 @@ class AutonomousOperationWorkflow:
             session_queue=self._session.task_queue if self._session else None,
             reason=self._reason,
             result=self._result,
+            self_healing=self._self_healing,  # type: ignore[arg-type]
+            llm=self._llm,
         )
 
     # --- run ----------------------------------------------------------------------------
@@ -192,10 +200,15 @@ class AutonomousOperationWorkflow:
             if stop is not None:
                 await self._close_session()
                 return await self._stop_for_revoke(idx + 1, attempts[idx] + 1)
-            attempts[idx] += 1
             self._current, self._intent = idx + 1, step.intent
             try:
-                res = await self._run_step(inp, definition, idx, attempts[idx], step)
+                res = await self._do_step(inp, definition, idx, attempts, step)
+            except ConsentStop:
+                await self._close_session()
+                return await self._stop_for_revoke(idx + 1, attempts[idx] + 1)
+            except StepAbort as abort:
+                await self._close_session()
+                return await self._finish(S.FAILED, f"step {idx + 1} ({step.intent}) failed: {abort}")
             except ActivityError as e:
                 lost = session_lost(e)
                 details = e.cause.details if isinstance(e.cause, ApplicationError) else ()
@@ -220,8 +233,6 @@ class AutonomousOperationWorkflow:
                 return await self._finish(
                     S.FAILED, f"step {idx + 1} ({step.intent}) failed: {failure_text(e)}"
                 )
-            self._screenshot = res.screenshot_key
-            await self._audit(idx + 1, attempts[idx], step, True, res.screenshot_key, None, res.duration_ms)
             if res.checkpoint_key:
                 checkpoint = (res.checkpoint_key, idx)
             if res.credential_path and res.credential_fingerprint and step.store_as:
@@ -286,6 +297,44 @@ class AutonomousOperationWorkflow:
             return "expired"
         return None
 
+    async def _do_step(
+        self,
+        inp: OperationInput,
+        definition: OperationDefinition,
+        idx: int,
+        attempts: list[int],
+        step: StepDefinition,
+    ) -> StepResult:
+        """Run a step deterministically and audit it; heal a StepFailed with the AI; intent-only
+        steps go to the AI directly (agent mode). A failure it does not audit is raised."""
+        if step.action is None:
+            return await self._ai_step(
+                inp, definition, idx, attempts, step, "agent mode: the step gives only an intent"
+            )
+        attempts[idx] += 1
+        try:
+            res = await self._run_step(inp, definition, idx, attempts[idx], step)
+        except ActivityError as e:
+            if not healable(e) or self._self_healing == "unavailable":
+                raise
+            details = e.cause.details if isinstance(e.cause, ApplicationError) else ()
+            await self._audit(
+                idx + 1,
+                attempts[idx],
+                step,
+                False,
+                details[0] if details and isinstance(details[0], str) else None,
+                failure_text(e),
+                None,
+                reason="deterministic selector failed; asking the AI",
+            )
+            return await self._ai_step(
+                inp, definition, idx, attempts, step, f"self-healing after: {failure_text(e)[:300]}"
+            )
+        self._screenshot = res.screenshot_key
+        await self._audit(idx + 1, attempts[idx], step, True, res.screenshot_key, None, res.duration_ms)
+        return res
+
     async def _run_step(
         self,
         inp: OperationInput,
@@ -307,6 +356,7 @@ class AutonomousOperationWorkflow:
                 attempt=attempt,
                 step=step,
                 inputs={**inp.inputs, "operation_id": inp.operation_id},
+                allowed_domains=definition.allowed_domains,
             ),
             result_type=StepResult,
             task_queue=self._session.task_queue,
@@ -370,6 +420,8 @@ class AutonomousOperationWorkflow:
         duration_ms: int | None,
         action: str | None = None,
         intent: str | None = None,
+        mode: str = "deterministic",
+        reason: str | None = None,
     ) -> None:
         assert self._inp is not None
         self._in_background(
@@ -383,6 +435,8 @@ class AutonomousOperationWorkflow:
                     intent=(intent or (step.intent if step else ""))[:200],
                     action=(action or (f"{step.action} {step.target}" if step else ""))[:500],
                     success=success,
+                    mode=mode,
+                    reason=reason,
                     screenshot_key=screenshot,
                     error=error,
                     duration_ms=duration_ms,
@@ -449,6 +503,7 @@ class AutonomousOperationWorkflow:
             connection_test_passed=passed,
             audited_steps=self._audited,
             reason=reason,
+            llm=self._llm,
         )
         self._set_status(status)
         await self._sync(completed_at=workflow.now(), result=self._result.model_dump(mode="json"))
