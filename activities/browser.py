@@ -66,6 +66,10 @@ class BrowserSessions:
         self._sessions: dict[str, Session] = {}
         self._lock = asyncio.Lock()
 
+    async def start(self) -> None:
+        """Launch Chromium now, so the first session (or a resume after a worker died) does not wait."""
+        await self._ensure_browser()
+
     async def _ensure_browser(self) -> Browser:
         async with self._lock:
             if self._browser is None or not self._browser.is_connected():

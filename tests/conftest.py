@@ -49,7 +49,8 @@ os.environ.update(STACK.env())
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     yield STACK
-    STACK.down()
+    if os.environ.get("OMNIOPS_TEST_KEEP_STACK") != "1":  # keep it to debug a failure
+        STACK.down()
 
 
 @pytest.fixture(scope="session")

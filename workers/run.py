@@ -110,6 +110,7 @@ async def main(queue_names: list[str]) -> None:
         sessions = BrowserSessions(
             settings.browser, VaultStore(settings), ObjectStore(settings.object_dir, keyring), worker_id
         )
+        await sessions.start()
         workers += operations_workers(client, settings, sessions)
     if not workers:
         raise SystemExit(f"no known queue in {queue_names}; use agent and/or operations")
@@ -118,7 +119,7 @@ async def main(queue_names: list[str]) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     log.info("workers started", queues=[w.task_queue for w in workers])
     if ready := os.environ.get("OMNIOPS_READY_FILE"):
-        Path(ready).write_text(str(os.getpid()))  # the launcher waits for this
+        await asyncio.to_thread(Path(ready).write_text, str(os.getpid()))  # the launcher waits for this
     tasks = [asyncio.create_task(w.run()) for w in workers]
     await stop.wait()
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
