@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -167,15 +168,19 @@ class BrowserSessions:
                 checkpoint_key=checkpoint,
                 **out,
             )
-        except PlaywrightError as e:
+        except (PlaywrightError, ApplicationError) as e:
+            if isinstance(e, ApplicationError) and e.type != "StepFailed":
+                raise
             shot = None
             with contextlib.suppress(PlaywrightError):
                 shot = await self._screenshot(s, inp, failed=True)
-            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            missing = isinstance(e, ApplicationError)  # the target is not in the page: no retry
+            msg = (e.message if missing else str(e).splitlines()[0]) or type(e).__name__
             for secret in secrets:
                 msg = msg.replace(secret, "***")
+            prefix = "" if missing else f"{inp.step.action} {inp.step.target}: "
             raise ApplicationError(
-                f"{inp.step.action} {inp.step.target}: {msg}"[:1000], shot, type="StepFailed"
+                f"{prefix}{msg}"[:1000], shot, type="StepFailed", non_retryable=missing
             ) from None
         finally:
             hb.cancel()
@@ -232,6 +237,8 @@ class BrowserSessions:
     async def _perform(self, s: Session, inp: StepInput, secrets: list[str]) -> dict[str, Any]:
         step, page, ms = inp.step, s.page, step_ms(inp)
         out: dict[str, Any] = {}
+        if step.action in ("fill", "click", "press", "select", "extract"):
+            await self._require_target(page, inp)
         if step.action == "navigate":
             await page.goto(self._url(inp), wait_until="domcontentloaded", timeout=ms)
         elif step.action == "fill":
@@ -252,6 +259,21 @@ class BrowserSessions:
         if step.expected:
             await page.locator(step.expected).first.wait_for(state="visible", timeout=ms)
         return out
+
+    @staticmethod
+    async def _require_target(page: Page, inp: StepInput) -> None:
+        """A target that is not in the page after ``selector_wait_s`` is missing: retrying will not
+        bring it back, so the step fails at once (and the AI may heal it)."""
+        try:
+            await page.locator(inp.step.target or "").first.wait_for(
+                state="attached", timeout=min(inp.step.selector_wait_s, inp.step.timeout_s) * 1000
+            )
+        except PlaywrightTimeout:
+            raise ApplicationError(
+                f"{inp.step.action} {inp.step.target}: selector not found on {urlsplit(page.url).path}",
+                type="StepFailed",
+                non_retryable=True,
+            ) from None
 
     async def _extract(self, s: Session, inp: StepInput, ms: float) -> dict[str, Any]:
         if not inp.step.store_as:
@@ -347,7 +369,10 @@ ELEMENTS_JS = """() => {
     return parts.join(' > ');
   };
   const out = [];
-  for (const e of document.querySelectorAll('a,button,input,select,textarea,[role=button]')) {
+  // form controls first, then links: admin menus would otherwise crowd out the form
+  const all = [...document.querySelectorAll('button,input,select,textarea,[role=button]'),
+               ...document.querySelectorAll('a')];
+  for (const e of all) {
     const r = e.getBoundingClientRect();
     if (r.width === 0 || r.height === 0 || e.type === 'hidden') continue;
     const isButton = ['submit', 'button', 'reset'].includes(e.type);
@@ -356,7 +381,7 @@ ELEMENTS_JS = """() => {
       || (e.tagName === 'INPUT' ? '' : e.innerText) || '';
     out.push({selector: path(e), tag: e.tagName.toLowerCase(), type: e.type || null,
               text: label.trim().slice(0, 80)});
-    if (out.length >= 80) break;
+    if (out.length >= 150) break;
   }
   return out;
 }"""

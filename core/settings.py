@@ -66,7 +66,8 @@ class LLMSettings(BaseModel):
     """Falls back to ANTHROPIC_API_KEY."""
     base_url: str | None = None
     """Falls back to ANTHROPIC_BASE_URL; tests point it at a local Messages-API peer."""
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5-5"
+    """Newest Sonnet the installed SDK lists; claude-sonnet-4-5 reaches end of life on 2026-11-30."""
     max_tokens: int = 512
     timeout_s: float = 60.0
     input_usd_per_mtok: float = 3.0

@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.peers.messages_api import MessagesPeer, error
 from workers.devstack import Stack, StackConfig
 
+PEER_PORT = 18900
+DATA = Path(os.environ.get("OMNIOPS_TEST_DATA", "/var/tmp/omniops-test"))
 TEST_CONFIG = StackConfig(
-    data_dir=Path(os.environ.get("OMNIOPS_TEST_DATA", "/var/tmp/omniops-test")),
+    data_dir=DATA,
     temporal_port=17233,
     ui_port=18233,
     vault_port=18200,
@@ -34,6 +37,12 @@ TEST_CONFIG = StackConfig(
         "OMNIOPS_OPERATIONS__SESSION_SCHEDULE_TO_START_S": "4",
         "OMNIOPS_OPERATIONS__STEP_TIMEOUT_S": "30",
         "OMNIOPS_LOG_LEVEL": "INFO",
+        "OMNIOPS_OPERATIONS__AI_MAX_ACTIONS": "5",
+        # the real anthropic client, pointed at the local Messages-API peer (tests/peers)
+        "ANTHROPIC_API_KEY": "peer-test-key",
+        "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{PEER_PORT}",
+        # a copy of definitions/, so tests can add a service as data at run time
+        "OMNIOPS_DEFINITIONS_DIR": str(DATA / "definitions"),
     },
 )
 
@@ -43,6 +52,8 @@ if _fresh and TEST_CONFIG.data_dir.exists():
         p = TEST_CONFIG.data_dir / leftover
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 STACK = Stack(TEST_CONFIG)
+shutil.rmtree(DATA / "definitions", ignore_errors=True)
+shutil.copytree(Path(__file__).resolve().parents[1] / "definitions", DATA / "definitions")
 os.environ.update(STACK.env())
 
 
@@ -68,6 +79,21 @@ def infra(stack: Stack) -> Stack:
     return stack
 
 
+@pytest.fixture(scope="session")
+def messages_peer() -> Iterator[MessagesPeer]:
+    peer = MessagesPeer(PEER_PORT).start()
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def peer(messages_peer: MessagesPeer) -> Iterator[MessagesPeer]:
+    """The peer, reset for one test; unscripted calls get a 400 (non-retryable) answer."""
+    messages_peer.reset(lambda _: error(400, "invalid_request_error", "no answer scripted for this test"))
+    yield messages_peer
+    messages_peer.reset(lambda _: error(400, "invalid_request_error", "no answer scripted for this test"))
+
+
 @dataclass
 class Live:
     stack: Stack
@@ -75,7 +101,7 @@ class Live:
 
 
 @pytest.fixture(scope="session")
-def live(infra: Stack) -> Live:
+def live(infra: Stack, messages_peer: MessagesPeer) -> Live:
     wp = infra.wordpress()
     infra.worker("worker-agent", "agent")
     infra.worker("worker-operations", "operations")

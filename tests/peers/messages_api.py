@@ -53,15 +53,21 @@ class MessagesPeer:
         class _H(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                if self.path.rstrip("/") != "/v1/messages" or not self.headers.get("x-api-key"):
-                    status, out = error(
-                        404 if self.headers.get("x-api-key") else 401, "not_found_error", "no"
-                    )
+                key = self.headers.get("x-api-key") or self.headers.get("authorization", "").removeprefix(
+                    "Bearer "
+                )
+                if not key:
+                    status, out = error(401, "authentication_error", "missing API key")
+                elif self.path.rstrip("/") != "/v1/messages":
+                    status, out = error(404, "not_found_error", f"no route {self.path}")
                 else:
                     peer.raw.append(body)
                     req = json.loads(body)
                     peer.requests.append(req)
-                    status, out = peer.handler(req)
+                    try:
+                        status, out = peer.handler(req)
+                    except Exception as e:  # noqa: BLE001 - a broken test script must be visible
+                        status, out = error(500, "api_error", f"peer handler failed: {e!r}")
                 data = json.dumps(out).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

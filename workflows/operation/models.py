@@ -52,6 +52,8 @@ class StepDefinition(Frozen):
     store_as: str | None = Field(default=None, description="extract: credential type to write")
     checkpoint: bool = Field(default=False, description="Page may be reloaded from its URL after this")
     timeout_s: float = Field(default=15.0, gt=0, le=300)
+    selector_wait_s: float = Field(default=5.0, gt=0, le=60)
+    """How long the target may take to appear; after that it is missing (fails at once, no retry)."""
     retry: RetrySpec = Field(default_factory=RetrySpec)
 
     @model_validator(mode="after")
