@@ -91,6 +91,8 @@ class OperationView(BaseModel):
     """The browser worker's own task queue while a session is open (for operators)."""
     reason: str | None = None
     result: dict[str, Any] | None = None
+    awaiting_confirmation: int | None = None
+    """The sensitive step waiting for POST /api/autonomous/{id}/confirm."""
     stale: bool = False
     """True when read from Postgres because no worker answered the live query."""
 
@@ -116,3 +118,9 @@ class ServiceView(BaseModel):
     steps: int
     agent_steps: int
     """Steps the AI drives (intent only)."""
+
+
+class ConfirmRequest(Body):
+    step_number: int = Field(ge=1)
+    approve: bool
+    reason: str | None = Field(default=None, max_length=500)

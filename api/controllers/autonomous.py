@@ -14,7 +14,14 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.auth import Principal
-from api.schemas import HistoryItem, InitiateRequest, InitiateResponse, OperationView, ServiceView
+from api.schemas import (
+    ConfirmRequest,
+    HistoryItem,
+    InitiateRequest,
+    InitiateResponse,
+    OperationView,
+    ServiceView,
+)
 from api.services.operations import OperationService
 
 Req = Request[Principal, Any, Any]
@@ -96,6 +103,17 @@ class AutonomousController(Controller):
             )
             for d in defs
         ]
+
+    @post("/{op_id:str}/confirm", operation_id="confirmSensitiveStep", status_code=HTTP_202_ACCEPTED)
+    async def confirm(
+        self,
+        request: Req,
+        op_id: FromPath[str],
+        data: JSONBody[ConfirmRequest],
+        ops: NamedDependency[OperationService],
+    ) -> OperationView:
+        """Approve or decline the sensitive step the operation is waiting on (409 otherwise)."""
+        return await ops.confirm(request.user, op_id, data)
 
     @post("/{op_id:str}/cancel", operation_id="cancelOperation", status_code=HTTP_202_ACCEPTED)
     async def cancel(

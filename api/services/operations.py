@@ -25,13 +25,21 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.definitions import DefinitionError, DefinitionRegistry
 from api.auth import Principal
-from api.schemas import ConsentRequest, HistoryItem, InitiateRequest, InitiateResponse, OperationView
+from api.schemas import (
+    ConfirmRequest,
+    ConsentRequest,
+    HistoryItem,
+    InitiateRequest,
+    InitiateResponse,
+    OperationView,
+)
 from core import queues
 from core import search_attributes as sa
 from core.settings import Settings
 from schema import repositories as repo
 from schema.tables import AutonomousConsent
 from workflows.operation.models import (
+    ConfirmationDecision,
     ConsentGrant,
     ConsentRevoke,
     OperationInput,
@@ -297,6 +305,24 @@ class OperationService:
             )
         return view(handle.id, prog)
 
+    async def confirm(self, p: Principal, raw_id: str, body: ConfirmRequest) -> OperationView:
+        """Approve or decline the sensitive step the operation waits on; 409 if it waits on no such step."""
+        if not p.has_any(self.settings.auth.consent_roles):
+            raise PermissionDeniedException("confirming a sensitive step needs a role that may grant consent")
+        current = await self.status(p, raw_id)
+        if current.awaiting_confirmation != body.step_number:
+            raise ConflictException(
+                f"operation {current.operation_id} is not waiting to confirm step {body.step_number}"
+            )
+        handle = self.client.get_workflow_handle(current.workflow_id)
+        await handle.signal(
+            AutonomousOperationWorkflow.confirm_action,
+            ConfirmationDecision(
+                step_number=body.step_number, approved=body.approve, by=p.user_id, reason=body.reason
+            ),
+        )
+        return current
+
     async def cancel(self, p: Principal, raw_id: str) -> OperationView:
         op_id, handle = await self._handle(p, raw_id)
         try:
@@ -340,6 +366,7 @@ def view(wf_id: str, prog: OperationProgress) -> OperationView:
         intent=prog.intent,
         last_screenshot_key=prog.last_screenshot_key,
         session_queue=prog.session_queue,
+        awaiting_confirmation=prog.awaiting_confirmation,
         reason=prog.reason,
         result=prog.result.model_dump(mode="json") if prog.result else None,
     )

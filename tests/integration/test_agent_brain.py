@@ -24,6 +24,7 @@ from tests.integration.helpers import (
     headers,
     store_admin_credential,
     wait_terminal,
+    wait_until,
     wp_admin,
 )
 from tests.peers.messages_api import MessagesPeer, tool_use
@@ -259,3 +260,53 @@ async def test_a_new_service_added_as_data_runs(api: Any, live: Any, tenant: str
     ).stdout
     assert '"editor"' in out
     assert peer.requests == []  # deterministic all the way: no LLM call
+
+
+async def test_sensitive_step_waits_for_confirmation_through_the_api(
+    api: Any, live: Any, tenant: str
+) -> None:
+    src = (
+        Path(__file__).resolve().parents[2] / "definitions/wordpress/application_password_generation.yaml"
+    ).read_text()
+    body = src.replace(
+        "operation: application_password_generation", "operation: confirmed_app_password"
+    ).replace(
+        '    target: "#do_new_application_password"\n',
+        '    target: "#do_new_application_password"\n    sensitive: true\n',
+    )
+    assert body.count("sensitive: true") == 1
+    add_definition("confirmed_app_password", body)
+    await store_admin_credential(api, tenant, live.wp)
+    r = await api.post(
+        "/api/autonomous/initiate",
+        headers=headers(tenant),
+        json={
+            "service": SERVICE,
+            "operation": "confirmed_app_password",
+            "consent": True,
+            "inputs": {"site_url": live.wp["url"]},
+        },
+    )
+    op_id = r.json()["operation_id"]
+    s = await wait_until(api, tenant, op_id, lambda s: s["awaiting_confirmation"] == 7)
+    assert s["current_step"] == 7 and s["status"] == "in_progress"
+    r = await api.post(
+        f"/api/autonomous/{op_id}/confirm", headers=headers(tenant), json={"step_number": 6, "approve": True}
+    )
+    assert r.status_code == 409
+    r = await api.post(
+        f"/api/autonomous/{op_id}/confirm",
+        headers=headers("t-other"),
+        json={"step_number": 7, "approve": True},
+    )
+    assert r.status_code == 404
+    r = await api.post(
+        f"/api/autonomous/{op_id}/confirm",
+        headers=headers(tenant, user="carol"),
+        json={"step_number": 7, "approve": True, "reason": "expected"},
+    )
+    assert r.status_code == 202, r.text
+    final = await wait_terminal(api, tenant, op_id)
+    assert final["status"] == "completed" and final["result"]["connection_test_passed"] is True
+    human = [r for r in audit_rows(tenant, op_id) if r.mode == "human"]
+    assert len(human) == 1 and human[0].reason == "approved by carol: expected"

@@ -24,6 +24,7 @@ from workflows.operation.models import (
     AIDecision,
     AuditInput,
     CloseSessionInput,
+    ConfirmationDecision,
     ConnectionTestInput,
     ConnectionTestResult,
     ConsentGrant,
@@ -65,6 +66,7 @@ class Fake:
     decide: list[AIDecision] | None = None  # scripted AI answers; None = no API key
     blocked_selectors: set[str] = field(default_factory=set)
     fail_every_ai: bool = False  # every AI-chosen action (attempt > 1) fails
+    definition: OperationDefinition = DEFINITION
     steps: list[tuple[int, int]] = field(default_factory=list)
     audits: list[AuditInput] = field(default_factory=list)
     sessions: list[OpenSessionInput] = field(default_factory=list)
@@ -74,7 +76,7 @@ class Fake:
     def activities(self) -> list:  # type: ignore[type-arg]
         @activity.defn(name="load_definition")
         async def load_definition(_: LoadDefinitionInput) -> OperationDefinition:
-            return DEFINITION
+            return self.definition
 
         @activity.defn(name="sync_operation")
         async def sync_operation(inp: SyncOperationInput) -> None:
@@ -383,3 +385,59 @@ async def test_cost_budget_ends_the_operation_cleanly(temporal_client: Client, f
     result = await run_op(temporal_client, fake, ai_max_cost_usd=0.5)
     assert result.status == OperationStatus.FAILED
     assert "cost budget exhausted: $0.6000 (limit $0.50)" in (result.reason or "")
+
+
+SENSITIVE = DEFINITION.model_copy(
+    update={
+        "steps": [
+            s.model_copy(update={"sensitive": True}) if i == 6 else s for i, s in enumerate(DEFINITION.steps)
+        ]
+    }
+)
+
+
+async def answer_confirmation(handle, approve: bool) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        if (await handle.query(AutonomousOperationWorkflow.status)).awaiting_confirmation == 7:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("never waited for confirmation of step 7")
+    await handle.signal(
+        AutonomousOperationWorkflow.confirm_action,
+        ConfirmationDecision(step_number=7, approved=approve, by="carol", reason="checked"),
+    )
+
+
+async def test_sensitive_step_runs_only_after_approval(temporal_client: Client, fake: Fake) -> None:
+    fake.definition = SENSITIVE
+
+    async def approve(handle) -> None:  # type: ignore[no-untyped-def]
+        await answer_confirmation(handle, True)
+
+    result = await run_op(temporal_client, fake, after_start=approve)
+    assert result.status == OperationStatus.COMPLETED
+    human = [a for a in fake.audits if a.mode == "human"]
+    assert len(human) == 1 and human[0].success and human[0].reason == "approved by carol: checked"
+    assert human[0].attempt == 1 and (7, 1) not in fake.steps  # the confirmation, then the step as attempt 2
+    assert (7, 2) in fake.steps
+
+
+async def test_declined_sensitive_step_cancels_before_acting(temporal_client: Client, fake: Fake) -> None:
+    fake.definition = SENSITIVE
+
+    async def decline(handle) -> None:  # type: ignore[no-untyped-def]
+        await answer_confirmation(handle, False)
+
+    result = await run_op(temporal_client, fake, after_start=decline)
+    assert result.status == OperationStatus.CANCELLED
+    assert result.reason == "step 7 (Generate the application password) declined by carol: checked"
+    assert max(s for s, _ in fake.steps) == 6 and fake.closed == 1
+
+
+async def test_unconfirmed_sensitive_step_times_out(temporal_client: Client, fake: Fake) -> None:
+    fake.definition = SENSITIVE
+    result = await run_op(temporal_client, fake, confirmation_timeout_s=1)
+    assert result.status == OperationStatus.FAILED
+    assert "was not confirmed within 1s" in (result.reason or "")
+    assert max(s for s, _ in fake.steps) == 6

@@ -51,6 +51,7 @@ class StepDefinition(Frozen):
     expected: str | None = Field(default=None, description="Selector that must appear afterwards")
     store_as: str | None = Field(default=None, description="extract: credential type to write")
     checkpoint: bool = Field(default=False, description="Page may be reloaded from its URL after this")
+    sensitive: bool = Field(default=False, description="Waits for a human confirm_action signal first")
     timeout_s: float = Field(default=15.0, gt=0, le=300)
     selector_wait_s: float = Field(default=5.0, gt=0, le=60)
     """How long the target may take to appear; after that it is missing (fails at once, no retry)."""
@@ -107,6 +108,8 @@ class OperationTuning(Frozen):
     ai_max_cost_usd: float = 1.0
     """Cost budget per operation, from token usage at the configured prices."""
     ai_actions_per_step: int = 6
+    confirmation_timeout_s: int = 900
+    """How long a sensitive step waits for its human confirmation."""
 
 
 class OperationInput(Frozen):
@@ -124,6 +127,15 @@ class ConsentGrant(Frozen):
     consent_id: str
     granted_by: str | None = None
     expires_at: datetime | None = None
+
+
+class ConfirmationDecision(Frozen):
+    """The ``confirm_action`` signal: a person approves or declines one sensitive step."""
+
+    step_number: int = Field(ge=1)
+    approved: bool
+    by: str | None = None
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class ConsentRevoke(Frozen):
@@ -173,6 +185,8 @@ class OperationProgress(Frozen):
     result: OperationResult | None = None
     self_healing: Literal["unknown", "available", "unavailable"] = "unknown"
     llm: LLMUsage = Field(default_factory=LLMUsage)
+    awaiting_confirmation: int | None = None
+    """The sensitive step waiting for a confirm_action signal, if any."""
 
 
 # --- activity messages --------------------------------------------------------------------

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.operation.models import (
         AuditInput,
         CloseSessionInput,
+        ConfirmationDecision,
         ConnectionTestInput,
         ConnectionTestResult,
         ConsentGrant,
@@ -89,6 +90,8 @@ class AutonomousOperationWorkflow(AIStepsMixin):
         self._ai_actions = 0
         self._llm = LLMUsage()
         self._self_healing: str = "unknown"
+        self._confirmations: dict[int, ConfirmationDecision] = {}
+        self._awaiting_confirmation: int | None = None
         self._inp: OperationInput | None = None
 
     @property
@@ -101,6 +104,10 @@ class AutonomousOperationWorkflow(AIStepsMixin):
     def grant_consent(self, grant: ConsentGrant) -> None:
         if self._grant is None and self._revoke is None:
             self._grant = grant
+
+    @workflow.signal
+    def confirm_action(self, decision: ConfirmationDecision) -> None:
+        self._confirmations.setdefault(decision.step_number, decision)
 
     @workflow.signal
     def revoke_consent(self, revoke: ConsentRevoke) -> None:
@@ -121,6 +128,7 @@ class AutonomousOperationWorkflow(AIStepsMixin):
             result=self._result,
             self_healing=self._self_healing,  # type: ignore[arg-type]
             llm=self._llm,
+            awaiting_confirmation=self._awaiting_confirmation,
         )
 
     # --- run ----------------------------------------------------------------------------
@@ -201,6 +209,12 @@ class AutonomousOperationWorkflow(AIStepsMixin):
                 await self._close_session()
                 return await self._stop_for_revoke(idx + 1, attempts[idx] + 1)
             self._current, self._intent = idx + 1, step.intent
+            if step.sensitive:
+                stopped = await self._confirm(inp, idx, attempts, step)
+                if stopped is not None:
+                    return stopped
+                if self._revoke is not None:
+                    continue  # the consent check at the top of the loop stops it
             try:
                 res = await self._do_step(inp, definition, idx, attempts, step)
             except ConsentStop:
@@ -296,6 +310,51 @@ class AutonomousOperationWorkflow(AIStepsMixin):
             self._revoke = ConsentRevoke(reason="consent expired")
             return "expired"
         return None
+
+    async def _confirm(
+        self, inp: OperationInput, idx: int, attempts: list[int], step: StepDefinition
+    ) -> OperationResult | None:
+        """Wait for a person to approve a sensitive step. Returns the final result when the
+        operation ends here (declined: cancelled; no answer in time: failed), else None."""
+        n = idx + 1
+        self._awaiting_confirmation = n
+        try:
+            await workflow.wait_condition(
+                lambda: n in self._confirmations or self._revoke is not None,
+                timeout=timedelta(seconds=inp.tuning.confirmation_timeout_s),
+            )
+        except builtins.TimeoutError:
+            await self._close_session()
+            return await self._finish(
+                S.FAILED,
+                f"step {n} ({step.intent}) was not confirmed within {inp.tuning.confirmation_timeout_s}s",
+            )
+        finally:
+            self._awaiting_confirmation = None
+        d = self._confirmations.get(n)
+        if d is None:
+            return None
+        attempts[idx] += 1
+        verdict = "approved" if d.approved else "declined"
+        await self._audit(
+            n,
+            attempts[idx],
+            step,
+            d.approved,
+            None,
+            None if d.approved else f"declined by {d.by}",
+            None,
+            action=f"human confirmation: {verdict}",
+            mode="human",
+            reason=f"{verdict} by {d.by}" + (f": {d.reason}" if d.reason else ""),
+        )
+        if d.approved:
+            return None
+        await self._close_session()
+        return await self._finish(
+            S.CANCELLED,
+            f"step {n} ({step.intent}) declined by {d.by}" + (f": {d.reason}" if d.reason else ""),
+        )
 
     async def _do_step(
         self,
