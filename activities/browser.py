@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import pyotp
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -209,6 +210,16 @@ class BrowserSessions:
         def sub(m: re.Match[str]) -> str:
             kind, key = m.group(1), m.group(2)
             source = inp.inputs if kind == "input" else cred
+            if kind == "credential" and key == "totp":
+                if not source.get("totp_secret"):
+                    raise ApplicationError(
+                        "the credential has no TOTP secret in Vault",
+                        type="CredentialMissing",
+                        non_retryable=True,
+                    )
+                code = pyotp.TOTP(str(source["totp_secret"])).now()  # made here; never leaves the activity
+                secrets.extend([code, str(source["totp_secret"])])
+                return code
             if key not in source:
                 raise ApplicationError(
                     f"unknown {kind} field {key!r}", type="InvalidStep", non_retryable=True
@@ -256,7 +267,18 @@ class BrowserSessions:
             await page.locator(step.target).first.wait_for(timeout=ms)
         elif step.action == "extract":
             out = await self._extract(s, inp, ms)
-        if step.expected:
+        if step.expected and step.error_selector:
+            either = page.locator(f"{step.expected}, {step.error_selector}").first
+            await either.wait_for(state="visible", timeout=ms)
+            refused = page.locator(step.error_selector).first
+            if await refused.is_visible():
+                text = (await refused.inner_text(timeout=2000)).strip()[:200]
+                for secret in secrets:
+                    text = text.replace(secret, "***")
+                raise ApplicationError(
+                    f"the site refused the credentials: {text}", type="InvalidCredentials", non_retryable=True
+                )
+        elif step.expected:
             await page.locator(step.expected).first.wait_for(state="visible", timeout=ms)
         return out
 

@@ -67,6 +67,12 @@ class CredentialRequest(Body):
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=4096, repr=False)
     site_url: str | None = Field(default=None, pattern=r"^https?://", max_length=500)
+    totp_secret: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z2-7]{16,128}=*$",
+        repr=False,
+        description="Base32 TOTP seed for two-factor logins (kept in Vault)",
+    )
 
 
 class CredentialView(BaseModel):
@@ -77,6 +83,7 @@ class CredentialView(BaseModel):
     site_url: str | None
     created_at: datetime
     last_rotated_at: datetime | None
+    has_totp: bool = False
 
 
 class OperationView(BaseModel):

@@ -48,6 +48,8 @@ class CredentialsController(Controller):
         require_role(p, ops.settings.auth.consent_roles, "storing credentials")
         path = credential_path(p.tenant_id, data.service, data.credential_type)
         secret = {"username": data.username, "password": data.password, "site_url": data.site_url or ""}
+        if data.totp_secret:
+            secret["totp_secret"] = data.totp_secret
         await asyncio.to_thread(vault.write, path, secret)
         now = datetime.now(UTC)
         await asyncio.to_thread(
@@ -68,7 +70,7 @@ class CredentialsController(Controller):
             repo.get_credential, ops.engine, p.tenant_id, data.service, data.credential_type
         )
         assert row is not None
-        return credential_view(row)
+        return credential_view(row).model_copy(update={"has_totp": bool(data.totp_secret)})
 
     @get("/", operation_id="listCredentials")
     async def list_(

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from core.settings import get_settings
+from core.vault import VaultStore, credential_path
 from tests.integration.helpers import (
     OPERATION,
     SERVICE,
@@ -28,6 +30,8 @@ from tests.integration.helpers import (
     wp_admin,
 )
 from tests.peers.messages_api import MessagesPeer, tool_use
+from tests.unit.test_recorder import SCRIPT
+from workflows.operation.recorder import record, to_yaml
 
 pytestmark = pytest.mark.stack
 MU_PLUGINS = Path("/var/lib/wordpress/wp-content/mu-plugins")
@@ -310,3 +314,15 @@ async def test_sensitive_step_waits_for_confirmation_through_the_api(
     assert final["status"] == "completed" and final["result"]["connection_test_passed"] is True
     human = [r for r in audit_rows(tenant, op_id) if r.mode == "human"]
     assert len(human) == 1 and human[0].reason == "approved by carol: expected"
+
+
+async def test_a_recorded_playwright_script_runs_as_a_definition(api: Any, live: Any, tenant: str) -> None:
+    add_definition("recorded_app_password", to_yaml(record(SCRIPT, SERVICE, "recorded_app_password")))
+    final = await run(api, tenant, live.wp, operation="recorded_app_password")
+    assert final["status"] == "completed", final
+    assert final["result"]["credential_path"].endswith(f"/tenants/{tenant}/wordpress/application_password")
+    secret = VaultStore(get_settings()).read(credential_path(tenant, SERVICE, "application_password"))
+    r = httpx.get(
+        f"{live.wp['url']}/?rest_route=/wp/v2/users/me", auth=(secret["username"], secret["password"])
+    )
+    assert r.status_code == 200

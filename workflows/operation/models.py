@@ -49,6 +49,10 @@ class StepDefinition(Frozen):
     target: str | None = Field(default=None, description="CSS selector, or a site-relative path for navigate")
     value: str | None = Field(default=None, description="May hold {{credential.x}}/{{input.x}}")
     expected: str | None = Field(default=None, description="Selector that must appear afterwards")
+    error_selector: str | None = Field(
+        default=None,
+        description="Selector that, if it appears instead, means the site refused the credentials",
+    )
     store_as: str | None = Field(default=None, description="extract: credential type to write")
     checkpoint: bool = Field(default=False, description="Page may be reloaded from its URL after this")
     sensitive: bool = Field(default=False, description="Waits for a human confirm_action signal first")
