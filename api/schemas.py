@@ -100,6 +100,10 @@ class OperationView(BaseModel):
     result: dict[str, Any] | None = None
     awaiting_confirmation: int | None = None
     """The sensitive step waiting for POST /api/autonomous/{id}/confirm."""
+    self_healing: str = "unknown"
+    """available | unavailable (no Anthropic API key) | unknown (not needed yet)."""
+    llm: dict[str, Any] | None = None
+    """LLM calls, tokens and cost (USD) so far."""
     stale: bool = False
     """True when read from Postgres because no worker answered the live query."""
 

@@ -367,6 +367,8 @@ def view(wf_id: str, prog: OperationProgress) -> OperationView:
         last_screenshot_key=prog.last_screenshot_key,
         session_queue=prog.session_queue,
         awaiting_confirmation=prog.awaiting_confirmation,
+        self_healing=prog.self_healing,
+        llm=prog.llm.model_dump(),
         reason=prog.reason,
         result=prog.result.model_dump(mode="json") if prog.result else None,
     )

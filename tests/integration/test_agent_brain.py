@@ -129,6 +129,7 @@ async def test_selector_drift_is_healed_by_the_ai(
     assert peer.requests[0]["messages"][0]["content"][0]["type"] == "image"
     llm = final["result"]["llm"]
     assert llm["calls"] == 1 and llm["input_tokens"] == 1200 and llm["cost_usd"] > 0
+    assert final["self_healing"] == "available" and final["llm"] == llm
 
 
 async def test_prompt_injection_cannot_navigate_away(
@@ -317,7 +318,11 @@ async def test_sensitive_step_waits_for_confirmation_through_the_api(
 
 
 async def test_a_recorded_playwright_script_runs_as_a_definition(api: Any, live: Any, tenant: str) -> None:
-    add_definition("recorded_app_password", to_yaml(record(SCRIPT, SERVICE, "recorded_app_password")))
+    draft = to_yaml(record(SCRIPT, SERVICE, "recorded_app_password"))
+    # the review a person does on a draft: WordPress needs a unique application-password name per run
+    reviewed = draft.replace("value: recorded\n", "value: recorded-{{input.operation_id}}\n")
+    assert reviewed != draft
+    add_definition("recorded_app_password", reviewed)
     final = await run(api, tenant, live.wp, operation="recorded_app_password")
     assert final["status"] == "completed", final
     assert final["result"]["credential_path"].endswith(f"/tenants/{tenant}/wordpress/application_password")

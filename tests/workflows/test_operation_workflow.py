@@ -314,6 +314,7 @@ async def test_step_failure_fails_with_reason_and_audits_the_screenshot(
         "self-healing unavailable (no Anthropic API key)"
     )
     assert fake.audits[-1].screenshot_key == "shot-key" and fake.audits[-1].success is False
+    assert result.self_healing == "unavailable"
     assert fake.closed == 1
 
 

@@ -173,6 +173,7 @@ class OperationResult(Frozen):
     audited_steps: int = 0
     reason: str | None = None
     llm: LLMUsage = Field(default_factory=LLMUsage)
+    self_healing: Literal["unknown", "available", "unavailable"] = "unknown"
 
 
 class OperationProgress(Frozen):

@@ -563,6 +563,7 @@ class AutonomousOperationWorkflow(AIStepsMixin):
             audited_steps=self._audited,
             reason=reason,
             llm=self._llm,
+            self_healing=self._self_healing,  # type: ignore[arg-type]
         )
         self._set_status(status)
         await self._sync(completed_at=workflow.now(), result=self._result.model_dump(mode="json"))
