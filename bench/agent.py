@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import time
@@ -63,19 +62,7 @@ async def main(runs: int) -> None:
 
     client = await connect()
     api = DemoClient(stack)
-    admin = json.loads(Path(wp["password_file"]).read_text())
-    api.call(
-        "POST",
-        "/api/autonomous/credentials",
-        api.admin,
-        json={
-            "service": SERVICE,
-            "credential_type": "admin",
-            "username": admin["username"],
-            "password": admin["password"],
-            "site_url": wp["url"],
-        },
-    )
+    api.store_wordpress_admin(wp)
     plugin = MU_PLUGINS / "omniops-bench-drift.php"
     det, heal = [], []
     try:

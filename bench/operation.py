@@ -76,19 +76,8 @@ async def main(runs: int) -> None:
 
     client = await connect()
     api = DemoClient(stack)
+    api.store_wordpress_admin(wp)
     admin = json.loads(Path(wp["password_file"]).read_text())
-    api.call(
-        "POST",
-        "/api/autonomous/credentials",
-        api.admin,
-        json={
-            "service": SERVICE,
-            "credential_type": "admin",
-            "username": admin["username"],
-            "password": admin["password"],
-            "site_url": wp["url"],
-        },
-    )
     b = BrowserSettings()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(

@@ -61,6 +61,22 @@ class DemoClient:
             "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'scheduler', ['system'])}"
         }
 
+    def store_wordpress_admin(self, wp: dict[str, str]) -> None:
+        """Put the local WordPress admin credential in Vault through the API (metadata comes back)."""
+        admin = json.loads(Path(wp["password_file"]).read_text())
+        self.call(
+            "POST",
+            "/api/autonomous/credentials",
+            self.admin,
+            json={
+                "service": SERVICE,
+                "credential_type": "admin",
+                "username": admin["username"],
+                "password": admin["password"],
+                "site_url": wp["url"],
+            },
+        )
+
     def call(self, method: str, path: str, headers: dict[str, str], **kw: object) -> dict:  # type: ignore[type-arg]
         r = self.http.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
         if r.status_code >= 400:
@@ -70,19 +86,7 @@ class DemoClient:
 
 def demo(stack: Stack, wp: dict[str, str], timeout_s: float = 300) -> int:
     api = DemoClient(stack)
-    admin_secret = json.loads(Path(wp["password_file"]).read_text())
-    api.call(
-        "POST",
-        "/api/autonomous/credentials",
-        api.admin,
-        json={
-            "service": SERVICE,
-            "credential_type": "admin",
-            "username": admin_secret["username"],
-            "password": admin_secret["password"],
-            "site_url": wp["url"],
-        },
-    )
+    api.store_wordpress_admin(wp)
     out(f"stored the WordPress admin credential in Vault for tenant '{DEMO_TENANT}'")
     # Start from no consent, so the grant below reaches the operation as a signal.
     api.call(

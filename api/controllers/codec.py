@@ -6,6 +6,7 @@ the UI origin (settings.api_cors_origins). Body/response: ``{"payloads": [Payloa
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from google.protobuf import json_format
@@ -14,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payload, Payloads
 
 from api.auth import Principal, require_role
 from core.codec import EncryptionCodec
@@ -41,9 +42,7 @@ class CodecController(Controller):
         data: JSONBody[dict[str, Any]],
         codec: NamedDependency[EncryptionCodec],
     ) -> dict[str, Any]:
-        require_role(request.user, OPERATOR_ROLES, "the codec server")
-        out = Payloads(payloads=await codec.encode(_parse(data).payloads))
-        return json_format.MessageToDict(out)
+        return await _apply(request, data, codec.encode)
 
     @post("/decode", operation_id="codecDecode", status_code=HTTP_200_OK)
     async def decode(
@@ -52,6 +51,13 @@ class CodecController(Controller):
         data: JSONBody[dict[str, Any]],
         codec: NamedDependency[EncryptionCodec],
     ) -> dict[str, Any]:
-        require_role(request.user, OPERATOR_ROLES, "the codec server")
-        out = Payloads(payloads=await codec.decode(_parse(data).payloads))
-        return json_format.MessageToDict(out)
+        return await _apply(request, data, codec.decode)
+
+
+async def _apply(
+    request: Request[Principal, Any, Any],
+    body: dict[str, Any],
+    fn: Callable[[Sequence[Payload]], Awaitable[list[Payload]]],
+) -> dict[str, Any]:
+    require_role(request.user, OPERATOR_ROLES, "the codec server")
+    return json_format.MessageToDict(Payloads(payloads=await fn(_parse(body).payloads)))
