@@ -360,19 +360,12 @@ class BrowserSessions:
         return self._store.put(key, shot)
 
     async def _screenshot(self, s: Session, inp: StepInput, failed: bool = False) -> str:
-        shot = await s.page.screenshot(
-            type="jpeg",
-            quality=70,
-            mask=[s.page.locator(m) for m in s.mask],
-            mask_color="#000000",
-            timeout=10_000,
-        )
         suffix = "-failed" if failed else ""
         key = (
             f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}"
             f"-t{activity.info().attempt}{suffix}.jpg"
         )
-        return self._store.put(key, shot)
+        return await self._shoot(s, key)
 
 
 ELEMENTS_JS = """() => {

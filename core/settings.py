@@ -85,6 +85,8 @@ class OperationSettings(BaseModel):
     ai_max_actions: int = 20
     ai_max_cost_usd: float = 1.0
     ai_actions_per_step: int = 6
+    confirmation_timeout_s: int = 900
+    """How long a sensitive step waits for a person's confirmation."""
 
 
 class Settings(BaseSettings):

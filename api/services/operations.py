@@ -73,17 +73,9 @@ class OperationService:
         self.client, self.engine, self.settings, self.registry = client, engine, settings, registry
 
     def tuning(self) -> OperationTuning:
-        o = self.settings.operations
-        return OperationTuning(
-            consent_timeout_s=o.consent_timeout_s,
-            step_timeout_s=o.step_timeout_s,
-            step_heartbeat_s=o.step_heartbeat_s,
-            session_schedule_to_start_s=o.session_schedule_to_start_s,
-            max_session_reopens=o.max_session_reopens,
-            ai_max_actions=o.ai_max_actions,
-            ai_max_cost_usd=o.ai_max_cost_usd,
-            ai_actions_per_step=o.ai_actions_per_step,
-        )
+        """The operation settings the workflow needs, by name (workflows read no settings)."""
+        shared = set(OperationTuning.model_fields) & set(type(self.settings.operations).model_fields)
+        return OperationTuning(**self.settings.operations.model_dump(include=shared))
 
     # --- consent -------------------------------------------------------------------------
     async def record_grant(
