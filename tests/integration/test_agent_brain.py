@@ -125,6 +125,7 @@ async def test_selector_drift_is_healed_by_the_ai(
     rows = [r for r in audit_rows(tenant, final["operation_id"]) if r.step_number == 7]
     assert [(r.mode, r.success) for r in rows] == [("deterministic", False), ("ai", True)]
     assert rows[1].action == "ai click #omniops-create-app-pass" and DRIFT_LABEL in rows[1].reason
+    assert rows[1].reason.endswith("1200+60 tokens, $0.0045]")  # each call's usage is on its audit row
     assert len(peer.requests) == 1 and peer.requests[0]["tools"][0]["name"] == "browser_action"
     assert peer.requests[0]["messages"][0]["content"][0]["type"] == "image"
     llm = final["result"]["llm"]

@@ -60,6 +60,11 @@ def healable(err: ActivityError) -> bool:
     return isinstance(err.cause, ApplicationError) and err.cause.type == "StepFailed"
 
 
+def usage(d: AIDecision) -> str:
+    """This call's tokens and cost, kept on its audit row (the totals are in the result)."""
+    return f"{d.model}: {d.input_tokens}+{d.output_tokens} tokens, ${d.cost_usd:.4f}"
+
+
 def describe(a: AIAction) -> str:
     target = a.url if a.action == "navigate" else a.selector
     value = f" = {a.value[:60]}" if a.value else ""
@@ -192,7 +197,7 @@ class AIStepsMixin(_Base):  # type: ignore[misc,valid-type]
                     None,
                     action="ai: rejected answer",
                     mode="ai",
-                    reason=why,
+                    reason=f"{why} [{usage(d)}]",
                 )
                 history.append(f"rejected answer ({e})")
                 continue
@@ -208,7 +213,7 @@ class AIStepsMixin(_Base):  # type: ignore[misc,valid-type]
                     None,
                     action=describe(act),
                     mode="ai",
-                    reason=act.reason,
+                    reason=f"{act.reason} [{usage(d)}]",
                 )
                 raise StepAbort(f"the AI gave up: {act.reason}")
             try:
@@ -230,7 +235,7 @@ class AIStepsMixin(_Base):  # type: ignore[misc,valid-type]
                     None,
                     action=describe(act),
                     mode="ai",
-                    reason=act.reason,
+                    reason=f"{act.reason} [{usage(d)}]",
                 )
                 history.append(f"{describe(act)} -> {'blocked' if blocked else 'failed'}")
                 continue
@@ -244,7 +249,7 @@ class AIStepsMixin(_Base):  # type: ignore[misc,valid-type]
                 res.duration_ms,
                 action=describe(act),
                 mode="ai",
-                reason=f"{why}; AI: {act.reason}"[:1000],
+                reason=f"{why}; AI: {act.reason}"[:900] + f" [{usage(d)}]",
             )
             self._screenshot = res.screenshot_key
             if not agent_mode or act.action == "done":
