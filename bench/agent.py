@@ -16,15 +16,14 @@ import argparse
 import asyncio
 import os
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
+from bench.operation import orchestrated_run
 from tests.integration.test_agent_brain import DRIFT_LABEL, DRIFT_PHP, MU_PLUGINS, click_labelled
 from tests.peers.messages_api import MessagesPeer
-from workers.dev import OPERATION, SERVICE, DemoClient
+from workers.dev import DemoClient
 from workers.devstack import Stack, StackConfig
-from workflows.operation.workflow import AutonomousOperationWorkflow
 
 PEER_PORT = 27900
 CONFIG = StackConfig(
@@ -40,16 +39,8 @@ CONFIG = StackConfig(
 
 
 async def one(api: DemoClient, client: Any, url: str) -> tuple[float, Any]:
-    t = time.perf_counter()
-    op = api.call(
-        "POST",
-        "/api/autonomous/initiate",
-        api.admin,
-        json={"service": SERVICE, "operation": OPERATION, "consent": True, "inputs": {"site_url": url}},
-    )
-    result = await client.get_workflow_handle_for(AutonomousOperationWorkflow.run, op["workflow_id"]).result()
-    assert result.status == "completed", result
-    return time.perf_counter() - t, result.llm
+    elapsed, result = await orchestrated_run(api, client, url)
+    return elapsed, result.llm
 
 
 async def main(runs: int) -> None:

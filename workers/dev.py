@@ -45,6 +45,18 @@ def bootstrap() -> None:
         backup.chmod(0o600)
 
 
+def admin_credential_body(wp: dict[str, str]) -> dict[str, str]:
+    """The ``POST /api/autonomous/credentials`` body for the local WordPress admin (its secret file)."""
+    admin = json.loads(Path(wp["password_file"]).read_text())
+    return {
+        "service": SERVICE,
+        "credential_type": "admin",
+        "username": admin["username"],
+        "password": admin["password"],
+        "site_url": wp["url"],
+    }
+
+
 class DemoClient:
     def __init__(self, stack: Stack) -> None:
         from api.auth import mint_token
@@ -63,19 +75,7 @@ class DemoClient:
 
     def store_wordpress_admin(self, wp: dict[str, str]) -> None:
         """Put the local WordPress admin credential in Vault through the API (metadata comes back)."""
-        admin = json.loads(Path(wp["password_file"]).read_text())
-        self.call(
-            "POST",
-            "/api/autonomous/credentials",
-            self.admin,
-            json={
-                "service": SERVICE,
-                "credential_type": "admin",
-                "username": admin["username"],
-                "password": admin["password"],
-                "site_url": wp["url"],
-            },
-        )
+        self.call("POST", "/api/autonomous/credentials", self.admin, json=admin_credential_body(wp))
 
     def call(self, method: str, path: str, headers: dict[str, str], **kw: object) -> dict:  # type: ignore[type-arg]
         r = self.http.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]

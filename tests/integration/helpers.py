@@ -13,6 +13,7 @@ from api.auth import mint_token
 from core.settings import get_settings
 from schema import repositories as repo
 from schema.db import engine_for
+from workers.dev import admin_credential_body
 
 SERVICE, OPERATION = "wordpress", "application_password_generation"
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -30,18 +31,7 @@ def wp_admin(wp: dict[str, str]) -> dict[str, str]:
 
 
 async def store_admin_credential(api: Any, tenant: str, wp: dict[str, str]) -> None:
-    admin = wp_admin(wp)
-    r = await api.post(
-        "/api/autonomous/credentials",
-        headers=headers(tenant),
-        json={
-            "service": SERVICE,
-            "credential_type": "admin",
-            "username": admin["username"],
-            "password": admin["password"],
-            "site_url": wp["url"],
-        },
-    )
+    r = await api.post("/api/autonomous/credentials", headers=headers(tenant), json=admin_credential_body(wp))
     assert r.status_code == 201, r.text
 
 

@@ -72,6 +72,12 @@ def failure_text(err: ActivityError) -> str:
     return str(cause.message if cause is not None else err.message)[:2000]
 
 
+def failure_screenshot(err: ActivityError) -> str | None:
+    """The failure screenshot key a step attaches as its error's first detail, if any."""
+    details = err.cause.details if isinstance(err.cause, ApplicationError) else ()
+    return details[0] if details and isinstance(details[0], str) else None
+
+
 @workflow.defn
 class AutonomousOperationWorkflow(AIStepsMixin):
     def __init__(self) -> None:
@@ -225,8 +231,7 @@ class AutonomousOperationWorkflow(AIStepsMixin):
                 return await self._finish(S.FAILED, f"step {idx + 1} ({step.intent}) failed: {abort}")
             except ActivityError as e:
                 lost = session_lost(e)
-                details = e.cause.details if isinstance(e.cause, ApplicationError) else ()
-                shot = details[0] if details and isinstance(details[0], str) else None
+                shot = failure_screenshot(e)
                 await self._audit(
                     idx + 1,
                     attempts[idx],
@@ -376,13 +381,12 @@ class AutonomousOperationWorkflow(AIStepsMixin):
         except ActivityError as e:
             if not healable(e) or self._self_healing == "unavailable":
                 raise
-            details = e.cause.details if isinstance(e.cause, ApplicationError) else ()
             await self._audit(
                 idx + 1,
                 attempts[idx],
                 step,
                 False,
-                details[0] if details and isinstance(details[0], str) else None,
+                failure_screenshot(e),
                 failure_text(e),
                 None,
                 reason="deterministic selector failed; asking the AI",
