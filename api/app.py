@@ -25,10 +25,12 @@ from litestar.plugins.problem_details import (
 
 from activities.definitions import DefinitionRegistry
 from api.auth import jwt_auth
+from api.controllers.admin import AgentAdminController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
+from api.services.agent import AgentAdminService
 from api.services.operations import OperationService
 from core.codec import EncryptionCodec
 from core.keys import load_keyring
@@ -61,6 +63,10 @@ def provide_ops(state: State) -> OperationService:
     return state.ops  # type: ignore[no-any-return]
 
 
+def provide_agent(state: State) -> AgentAdminService:
+    return state.agent  # type: ignore[no-any-return]
+
+
 def provide_vault(state: State) -> VaultStore:
     return state.vault  # type: ignore[no-any-return]
 
@@ -83,12 +89,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.ops = OperationService(
             client, engine_for(settings.database.url), settings, DefinitionRegistry(settings.definitions_dir)
         )
+        app.state.agent = AgentAdminService(client, engine_for(settings.database.url), settings)
         yield
 
     auth = jwt_auth(settings)
     return Litestar(
         route_handlers=[
             AutonomousController,
+            AgentAdminController,
             ConsentController,
             CredentialsController,
             CodecController,
@@ -98,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "ops": Provide(provide_ops, sync_to_thread=False),
             "vault": Provide(provide_vault, sync_to_thread=False),
+            "agent": Provide(provide_agent, sync_to_thread=False),
             "codec": Provide(provide_codec, sync_to_thread=False),
         },
         on_app_init=[auth.on_app_init],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,6 +90,54 @@ class OperationSettings(BaseModel):
     """How long a sensitive step waits for a person's confirmation."""
 
 
+class AgentSettings(BaseModel):
+    """The hourly cycle's switches and caps (seed 004 P0.6, P0.7.3). Tenants may override the caps
+    in ``tenants.agent_settings`` (same names)."""
+
+    kill_switch: bool = False
+    """Global kill switch from the environment (seed ``AGENT_KILL_SWITCH``); wins over system_config."""
+    kill_switch_reason: str = ""
+    schedule_jitter_s: int = 300
+    """Each tenant's hourly schedule starts up to this many seconds after the hour."""
+    max_emails_per_hour: int = 20
+    max_research_per_hour: int = 3
+    max_sandbox_jobs_per_hour: int = 2
+    max_actions_per_cycle: int = 50
+    max_touches_per_cycle: int = 10
+    context_limit: int = 25
+    """Items per list in the Plan context (bounded payloads)."""
+    planner: Literal["auto", "rules", "ai"] = "auto"
+    """auto: the AI planner when an Anthropic key is configured, else the rule-based planner."""
+    pipeline_thin_below: int = 3
+    """Fewer open deals than this means the pipeline is thin (research allowed)."""
+    action_timeout_s: int = 60
+    fanout_batch: int = 50
+    """Children started at once by the fan-out workflow."""
+    fanout_continue_after: int = 500
+    """The fan-out continues as new after this many children, to keep its history small."""
+    violation_spike: int = 10
+    """Policy blocks in one hour that raise an alert (seed 004 P0.7.3 "10+ in 1 hour")."""
+
+
+class EmailSettings(BaseModel):
+    """Outgoing email (seed 004 P0.7.2): send modes, a global off switch and the SMTP server."""
+
+    disabled: bool = False
+    """Global email-disabled switch (seed ``EMAIL_SEND_DISABLED``)."""
+    mode: Literal["dry_run", "internal_only", "limited_live"] = "dry_run"
+    """dry_run logs only; internal_only sends only to ``allowlist``; limited_live sends within caps."""
+    allowlist: tuple[str, ...] = ()
+    """Domains (``example.com``) and addresses allowed in internal_only mode."""
+    limited_live_cap_per_hour: int = 10
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    """With a username, the password is read from Vault ``{prefix}/smtp`` (key ``password``)."""
+    from_address: str = "agent@omniops.localhost"
+    timeout_s: float = 20.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -103,6 +152,8 @@ class Settings(BaseSettings):
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     operations: OperationSettings = Field(default_factory=OperationSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
 

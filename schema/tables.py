@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, UniqueConstraint, func
+from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -39,6 +39,9 @@ class Tenant(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=63)
     name: str = Field(max_length=200)
     agent_enabled: bool = Field(default=False)
+    """Per-tenant kill switch: the hourly cycle acts only when true (seed 004 P0.6)."""
+    agent_settings: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """Caps and send mode overrides (seed 004 P0.7.3); see ``core.settings.AgentSettings``."""
     created_at: datetime = _ts(nullable=False, default=True)
 
 
@@ -74,7 +77,7 @@ class AutonomousOperationAudit(SQLModel, table=True):
     intent: str = Field(max_length=200)
     action: str = Field(max_length=500)
     mode: str = Field(default="deterministic", max_length=20)
-    reason: str | None = None
+    reason: str | None = Field(default=None, sa_column=Column(Text))
     """Why this mode acted: the AI's reason, or the deterministic failure it healed (issue 3)."""
     success: bool
     screenshot_key: str | None = None

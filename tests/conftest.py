@@ -31,6 +31,7 @@ TEST_CONFIG = StackConfig(
     pg_port=55433,
     api_port=18000,
     wp_port=8089,
+    smtp_port=12525,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",
@@ -43,6 +44,10 @@ TEST_CONFIG = StackConfig(
         "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{PEER_PORT}",
         # a copy of definitions/, so tests can add a service as data at run time
         "OMNIOPS_DEFINITIONS_DIR": str(DATA / "definitions"),
+        # email: internal_only to the test domain unless a tenant overrides its mode
+        "OMNIOPS_EMAIL__MODE": "internal_only",
+        "OMNIOPS_EMAIL__ALLOWLIST": '["example.test"]',
+        "OMNIOPS_AGENT__SCHEDULE_JITTER_S": "60",
     },
 )
 
@@ -94,6 +99,15 @@ def peer(messages_peer: MessagesPeer) -> Iterator[MessagesPeer]:
     messages_peer.reset(lambda _: error(400, "invalid_request_error", "no answer scripted for this test"))
 
 
+@pytest.fixture(scope="session")
+def agent_stack(infra: Stack, messages_peer: MessagesPeer) -> Stack:
+    """The hourly cycle's parts: SMTP server, agent and messaging workers (no browser)."""
+    infra.mail()
+    infra.worker("worker-agent", "agent")
+    infra.worker("worker-messaging", "messaging")
+    return infra
+
+
 @dataclass
 class Live:
     stack: Stack
@@ -101,9 +115,9 @@ class Live:
 
 
 @pytest.fixture(scope="session")
-def live(infra: Stack, messages_peer: MessagesPeer) -> Live:
+def live(agent_stack: Stack) -> Live:
+    infra = agent_stack
     wp = infra.wordpress()
-    infra.worker("worker-agent", "agent")
     infra.worker("worker-operations", "operations")
     return Live(infra, wp)
 

@@ -38,6 +38,7 @@ class StackConfig:
     pg_port: int = 55432
     api_port: int = 8000
     wp_port: int = 8089
+    smtp_port: int = 2525
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -109,6 +110,8 @@ class Stack:
             "OMNIOPS_DATABASE__URL": f"postgresql+psycopg://omniops@127.0.0.1:{c.pg_port}/omniops",
             "OMNIOPS_AUTH__JWT_SECRET": self._local_secret("jwt.secret"),
             "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
+            "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
+            "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
         }
         env.update(c.extra_env)
         return env
@@ -239,6 +242,21 @@ class Stack:
             argv += ["--search-attribute", f"{key.name}=Keyword"]
         self.spawn("temporal", argv)
         wait_port(c.temporal_port, "temporal", timeout=90, log=c.log_dir / "temporal.log")
+        self._search_attributes()
+
+    def _search_attributes(self) -> None:
+        """start-dev registers its flags only in a new database file: add what an older one lacks."""
+        cli = [find_binary("temporal"), "operator", "search-attribute"]
+        addr = ["--address", f"127.0.0.1:{self.c.temporal_port}"]
+        listed = subprocess.run([*cli, "list", *addr], capture_output=True, text=True, check=True).stdout
+        have = {line.split()[0] for line in listed.splitlines() if line.strip()}
+        for key in SEARCH_ATTRIBUTES:
+            if key.name not in have:
+                subprocess.run(
+                    [*cli, "create", "--name", key.name, "--type", "Keyword", *addr],
+                    capture_output=True,
+                    check=True,
+                )
 
     def vault(self) -> None:
         c = self.c
@@ -299,6 +317,19 @@ class Stack:
                 raise StackError(f"worker {name} did not start; see {self.c.log_dir / (name + '.log')}")
             time.sleep(0.1)
 
+    @property
+    def maildir(self) -> Path:
+        """Where the local SMTP server keeps every message it accepted."""
+        return self.c.data_dir / "mail"
+
+    def mail(self) -> None:
+        """The local SMTP server (aiosmtpd, ``workers.mailsink``), the stand-in for the provider."""
+        if port_open(self.c.smtp_port):
+            return
+        argv = [sys.executable, "-m", "workers.mailsink", "--port", str(self.c.smtp_port)]
+        self.spawn("mail", [*argv, "--maildir", str(self.maildir)])
+        wait_port(self.c.smtp_port, "smtp", log=self.c.log_dir / "mail.log")
+
     def api(self) -> None:
         if port_open(self.c.api_port):
             return
@@ -331,12 +362,22 @@ class Stack:
     def up(self) -> dict[str, str]:
         self.infra_up()
         wp = self.wordpress()
+        self.mail()
         self.worker("worker-agent", "agent")
         self.worker("worker-operations", "operations")
+        self.worker("worker-messaging", "messaging")
         self.api()
         return wp
 
     def down(self) -> None:
-        for name in ("api", "worker-operations", "worker-agent", "temporal", "vault"):
+        for name in (
+            "api",
+            "worker-messaging",
+            "worker-operations",
+            "worker-agent",
+            "mail",
+            "temporal",
+            "vault",
+        ):
             self.stop(name)
         self.stop_postgres()

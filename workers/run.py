@@ -1,6 +1,7 @@
-"""Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (queues: agent, operations).
+"""Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (agent, operations, messaging).
 
-- ``agent``: the workflows plus DB, Vault and definition activities (thread pool).
+- ``agent``: the workflows plus DB, Vault, definition, cycle and planner activities (thread pool).
+- ``messaging``: the email outbox (``send_email`` over SMTP).
 - ``operations``: one Chromium per process; serves ``open_session`` on the shared queue and
   the session's steps on this process's own queue (browser session affinity).
 Startup order: settings -> telemetry -> logging -> client (STYLE.md).
@@ -22,9 +23,12 @@ from temporalio.worker import Worker
 
 from activities.browser import BrowserSessions
 from activities.connection import ConnectionActivities
+from activities.cycle import CycleActivities
 from activities.definitions import DefinitionActivities, DefinitionRegistry
+from activities.email import Mailer
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
+from activities.planner import PlannerActivities
 from core import queues
 from core.crypto import Keyring
 from core.interceptors import LogContextInterceptor
@@ -54,6 +58,8 @@ def agent_workers(
     llm = LLMActivities(settings.llm, ObjectStore(settings.object_dir, keyring))
     if settings.llm.api_key is None:
         log.warning("no Anthropic API key: deterministic steps run, self-healing is unavailable")
+    cycle = CycleActivities(settings, engine_for(settings.database.url))
+    planner = PlannerActivities(settings)
     return [
         Worker(
             client,
@@ -67,8 +73,36 @@ def agent_workers(
                 defs.load_definition,
                 conn.test_connection,
                 llm.decide_action,
+                cycle.cycle_switches,
+                cycle.start_run,
+                cycle.gather_context,
+                cycle.guard_action,
+                cycle.perform_action,
+                cycle.record_email_outcome,
+                cycle.prepare_broadcast,
+                cycle.record_broadcast,
+                cycle.react,
+                cycle.reflect,
+                cycle.list_enabled_tenants,
+                planner.plan_actions,
             ],
             activity_executor=pool,
+            interceptors=[LogContextInterceptor()],
+        )
+    ]
+
+
+def messaging_workers(
+    client: Client, settings: Settings, pool: ThreadPoolExecutor, queue: str = queues.MESSAGING
+) -> list[Worker]:
+    mailer = Mailer(settings, engine_for(settings.database.url), VaultStore(settings))
+    return [
+        Worker(
+            client,
+            task_queue=queue,
+            activities=[mailer.send_email],
+            activity_executor=pool,
+            max_concurrent_activities=8,
             interceptors=[LogContextInterceptor()],
         )
     ]
@@ -94,7 +128,7 @@ def operations_workers(client: Client, settings: Settings, sessions: BrowserSess
     ]
 
 
-async def main(queue_names: list[str]) -> None:
+async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) -> None:
     settings = get_settings()
     configure_telemetry("omniops-worker")
     configure_logging(settings.log_level, settings.log_json)
@@ -105,6 +139,8 @@ async def main(queue_names: list[str]) -> None:
     sessions: BrowserSessions | None = None
     if "agent" in queue_names:
         workers += agent_workers(client, settings, pool, keyring)
+    if "messaging" in queue_names:
+        workers += messaging_workers(client, settings, pool, messaging_queue)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         sessions = BrowserSessions(
@@ -113,7 +149,7 @@ async def main(queue_names: list[str]) -> None:
         await sessions.start()
         workers += operations_workers(client, settings, sessions)
     if not workers:
-        raise SystemExit(f"no known queue in {queue_names}; use agent and/or operations")
+        raise SystemExit(f"no known queue in {queue_names}; use agent, operations and/or messaging")
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -132,5 +168,7 @@ async def main(queue_names: list[str]) -> None:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("queues", nargs="+", choices=["agent", "operations"])
-    asyncio.run(main(p.parse_args().queues))
+    p.add_argument("queues", nargs="+", choices=["agent", "operations", "messaging"])
+    p.add_argument("--messaging-queue", default=queues.MESSAGING, help="task queue name for 'messaging'")
+    args = p.parse_args()
+    asyncio.run(main(args.queues, args.messaging_queue))

@@ -1,5 +1,6 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
+from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
-WORKFLOWS = [AutonomousOperationWorkflow]
+WORKFLOWS = [AutonomousOperationWorkflow, TenantCycleWorkflow, ScheduledCycleWorkflow, CycleFanoutWorkflow]

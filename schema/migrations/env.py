@@ -4,7 +4,9 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import schema.tables  # noqa: F401  (registers the tables)
+import schema.agent  # noqa: F401  (registers the tables)
+import schema.business  # noqa: F401
+import schema.tables  # noqa: F401
 from core.settings import get_settings
 
 target_metadata = SQLModel.metadata

@@ -18,7 +18,7 @@ Handler = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
 
 
 def tool_use(
-    action: dict[str, Any], input_tokens: int = 1200, output_tokens: int = 60
+    action: dict[str, Any], input_tokens: int = 1200, output_tokens: int = 60, name: str = "browser_action"
 ) -> tuple[int, dict[str, Any]]:
     return 200, {
         "id": f"msg_{uuid.uuid4().hex[:20]}",
@@ -29,7 +29,7 @@ def tool_use(
             {
                 "type": "tool_use",
                 "id": f"toolu_{uuid.uuid4().hex[:16]}",
-                "name": "browser_action",
+                "name": name,
                 "input": action,
             }
         ],

@@ -1,0 +1,205 @@
+"""The tenant's business data the hourly cycle reads and acts on (seed 004 "Operating Loop").
+
+The seeds' TypeScript system already had these tables (clients, contacts, orders, deals, quotes,
+campaigns, Gmail messages); we keep the columns the cycle uses. Ids are text (uuid hex by default)
+and every row carries ``tenant_id``. Money is ``Numeric(12, 2)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Numeric, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from schema.tables import _ts
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+def _money(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(Numeric(12, 2), nullable=nullable))
+
+
+class Client(SQLModel, table=True):
+    """An account (the seeds' ``clients``): credit terms for bill orders (seed 004 P0.5)."""
+
+    __tablename__ = "clients"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    name: str = Field(max_length=200)
+    active: bool = True
+    credit_limit: Decimal | None = _money()
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    client_id: str | None = Field(default=None, foreign_key="clients.id", index=True, max_length=64)
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    title: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class Product(SQLModel, table=True):
+    """The product catalogue orders are priced against (seed 004 P0.5 "comparison against catalog")."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_product_tenant_code"),)
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    code: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    fee: Decimal = Field(sa_column=Column(Numeric(12, 2), nullable=False))
+    tech_fee: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(12, 2), nullable=False))
+
+
+class Order(SQLModel, table=True):
+    """An order. ``processing_status``: new → validated | exception (seed 004 P0.5)."""
+
+    __tablename__ = "orders"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
+    product_code: str | None = Field(default=None, max_length=64)
+    fee_amount: Decimal | None = _money()
+    tech_fee: Decimal | None = _money()
+    total_amount: Decimal | None = _money()
+    billing_method: str = Field(default="bill", max_length=20)
+    payment_status: str = Field(default="unpaid", max_length=20)
+    status: str = Field(default="new", max_length=30)
+    """The order's business status (new, in_progress, delivered, cancelled)."""
+    processing_status: str = Field(default="new", max_length=20, index=True)
+    property_address: str | None = None
+    borrower_name: str | None = Field(default=None, max_length=200)
+    borrower_email: str | None = Field(default=None, max_length=320)
+    borrower_phone: str | None = Field(default=None, max_length=50)
+    property_contact_name: str | None = Field(default=None, max_length=200)
+    property_contact_phone: str | None = Field(default=None, max_length=50)
+    delivered_at: datetime | None = _ts()
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class Goal(SQLModel, table=True):
+    """An order or revenue goal for a period; pace is pro rata over the period (seed 004 Overview)."""
+
+    __tablename__ = "goals"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    metric: str = Field(max_length=20)
+    target: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    period_start: datetime = _ts(nullable=False)
+    period_end: datetime = _ts(nullable=False)
+
+
+class Deal(SQLModel, table=True):
+    """A deal/opportunity (seed 004 P1.4 columns)."""
+
+    __tablename__ = "deals"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
+    contact_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=64)
+    title: str = Field(max_length=200)
+    stage: str = Field(default="lead", max_length=40)
+    value: Decimal | None = _money()
+    status: str = Field(default="open", max_length=20)
+    last_activity_at: datetime | None = _ts()
+    stalled_at: datetime | None = _ts()
+    auto_follow_up_enabled: bool = True
+    next_follow_up_at: datetime | None = _ts()
+    follow_up_count: int = 0
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class Quote(SQLModel, table=True):
+    """A quote/bid (seed 004 P1.5): draft → sent → viewed → accepted | rejected | expired."""
+
+    __tablename__ = "quotes"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
+    contact_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=64)
+    status: str = Field(default="draft", max_length=20)
+    amount: Decimal | None = _money()
+    sent_at: datetime | None = _ts()
+    follow_up_count: int = 0
+    next_follow_up_at: datetime | None = _ts()
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class Campaign(SQLModel, table=True):
+    """A broadcast (seed 004 P1.2): scheduled → in_progress → completed."""
+
+    __tablename__ = "campaigns"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    name: str = Field(max_length=200)
+    subject: str = Field(max_length=300)
+    body: str
+    status: str = Field(default="scheduled", max_length=20)
+    scheduled_at: datetime = _ts(nullable=False)
+    batch_size: int = 50
+    completed_at: datetime | None = _ts()
+
+
+class CampaignContactStatus(SQLModel, table=True):
+    """Per-contact delivery status of a campaign: pending, sent, dry_run, skipped, failed."""
+
+    __tablename__ = "campaign_contact_status"
+    __table_args__ = (UniqueConstraint("campaign_id", "contact_id", name="uq_campaign_contact"),)
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    campaign_id: str = Field(foreign_key="campaigns.id", index=True, max_length=64)
+    contact_id: str = Field(foreign_key="contacts.id", max_length=64)
+    status: str = Field(default="pending", max_length=20)
+    outbox_key: str | None = Field(default=None, max_length=300)
+    detail: str | None = None
+    updated_at: datetime | None = _ts()
+
+
+class InboundMessage(SQLModel, table=True):
+    """An ingested inbound email (seed 004 P0.2). ``kind``: reply, bounce, opt_out, other.
+
+    Deduped on (tenant, message_id) (seed 004 P0.6 "message-id checkpointing"). React processes
+    the unprocessed ones each hour.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("tenant_id", "message_id", name="uq_inbound_tenant_message"),)
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    message_id: str = Field(max_length=300)
+    from_email: str = Field(max_length=320)
+    subject: str = Field(default="", max_length=500)
+    body: str = ""
+    kind: str = Field(default="reply", max_length=20)
+    contact_id: str | None = Field(default=None, max_length=64)
+    related: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """For bounces: {"recipient": ...}; for order updates: {"order_id": ..., "status": ...}."""
+    received_at: datetime = _ts(nullable=False, default=True)
+    processed_at: datetime | None = _ts()
+
+
+class ComplianceCheck(SQLModel, table=True):
+    """A profile verification check (seed 004 P1.7); generated by compliance schedules."""
+
+    __tablename__ = "compliance_checks"
+    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    schedule_id: str | None = Field(default=None, max_length=64)
+    entity_type: str = Field(max_length=20)
+    entity_id: str = Field(max_length=64)
+    due_at: datetime = _ts(nullable=False)
+    status: str = Field(default="pending", max_length=20)
+    missing_fields: list[str] | None = Field(default=None, sa_column=Column(JSONB))
+    completed_at: datetime | None = _ts()

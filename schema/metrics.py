@@ -1,0 +1,220 @@
+"""The seed's metrics and the alert inputs, computed from the tables (seed 004 "Monitoring").
+
+Every function takes an open SQLAlchemy session and an explicit ``now``; ``tenant_id=None``
+means all tenants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from schema.agent import (
+    AgentAlert,
+    AgentRun,
+    AgentRunAction,
+    AgentTask,
+    EmailProviderFailure,
+    EngagementClock,
+    OrderException,
+    OrderProcessing,
+    OutboxEmail,
+    PolicyViolation,
+)
+from schema.business import ComplianceCheck, Deal, InboundMessage
+from workflows.cycle.alerts import Alert, AlertInputs
+from workflows.cycle.engagement import compliance_rate
+from workflows.cycle.hours import hour_key
+
+DAY = timedelta(hours=24)
+
+
+def _scoped(stmt: Any, column: Any, tenant_id: str | None) -> Any:
+    return stmt if tenant_id is None else stmt.where(column == tenant_id)
+
+
+def _count(s: Session, model: Any, tenant_id: str | None, *where: Any) -> int:
+    stmt = _scoped(select(func.count()).select_from(model).where(*where), model.tenant_id, tenant_id)
+    return int(s.execute(stmt).scalar_one())
+
+
+def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]:
+    """The figures Reflect compares hour to hour (``metrics_moved``)."""
+    total = _count(s, EngagementClock, tenant_id)
+    overdue = _count(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    return {
+        "engagement_total": total,
+        "engagement_overdue": overdue,
+        "engagement_compliance_rate": round(compliance_rate(total - overdue, total), 1),
+        "open_order_exceptions": _count(
+            s, OrderException, tenant_id, col(OrderException.resolved_at).is_(None)
+        ),
+        "open_deals": _count(s, Deal, tenant_id, Deal.status == "open"),
+        "compliance_due": _count(
+            s,
+            ComplianceCheck,
+            tenant_id,
+            col(ComplianceCheck.status).in_(("pending", "overdue")),
+            ComplianceCheck.due_at <= now + timedelta(days=14),
+        ),
+    }
+
+
+def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, float]:
+    """The seed's metric list over the last 24 h (seed 004 "Metrics to Track")."""
+    since = now - DAY
+    runs = _scoped(
+        select(
+            AgentRun.status,
+            func.count(),
+            func.sum(AgentRun.actions_planned),
+            func.sum(AgentRun.actions_executed),
+            func.sum(AgentRun.actions_blocked),
+        )
+        .where(AgentRun.started_at >= since)
+        .group_by(AgentRun.status),
+        AgentRun.tenant_id,
+        tenant_id,
+    )
+    by_status = {r[0]: r[1:] for r in s.execute(runs).all()}
+    total = _count(s, EngagementClock, tenant_id)
+    overdue = _count(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    sandbox = _count(
+        s, AgentRunAction, tenant_id, AgentRunAction.kind == "sandbox_job", AgentRunAction.created_at >= since
+    )
+    sandbox_failed = _count(
+        s,
+        AgentRunAction,
+        tenant_id,
+        AgentRunAction.kind == "sandbox_job",
+        AgentRunAction.created_at >= since,
+        col(AgentRunAction.outcome).in_(("failed", "unsupported")),
+    )
+    return {
+        "agent.cycles.completed": float(by_status.get("completed", (0,))[0]),
+        "agent.cycles.failed": float(by_status.get("failed", (0,))[0]),
+        "agent.actions.planned": float(sum(v[1] or 0 for v in by_status.values())),
+        "agent.actions.executed": float(sum(v[2] or 0 for v in by_status.values())),
+        "agent.actions.blocked": float(sum(v[3] or 0 for v in by_status.values())),
+        "agent.engagement.compliance_rate": round(compliance_rate(total - overdue, total), 1),
+        "agent.orders.processed": float(
+            _count(s, OrderProcessing, tenant_id, OrderProcessing.processed_at >= since)
+        ),
+        "agent.orders.exceptions": float(
+            _count(
+                s,
+                OrderProcessing,
+                tenant_id,
+                OrderProcessing.processed_at >= since,
+                OrderProcessing.status == "exception",
+            )
+        ),
+        "gmail.messages.processed": float(
+            _count(s, InboundMessage, tenant_id, InboundMessage.processed_at >= since)
+        ),
+        "gmail.cards.created": float(
+            _count(s, AgentTask, tenant_id, AgentTask.created_at >= since, AgentTask.target_type == "message")
+        ),
+        "agent.sandbox.jobs_count": float(sandbox),
+        "agent.sandbox.fail_rate": round(100.0 * sandbox_failed / sandbox, 1) if sandbox else 0.0,
+    }
+
+
+def alert_inputs(s: Session, tenant_id: str | None, now: datetime, violation_spike: int) -> AlertInputs:
+    since = now - DAY
+    finished = _count(
+        s,
+        AgentRun,
+        tenant_id,
+        AgentRun.started_at >= since,
+        col(AgentRun.status).in_(("completed", "failed", "halted")),
+    )
+    failed = _count(s, AgentRun, tenant_id, AgentRun.started_at >= since, AgentRun.status == "failed")
+    oldest = s.execute(
+        _scoped(
+            select(func.min(AgentRun.started_at)).where(AgentRun.status == "running"),
+            AgentRun.tenant_id,
+            tenant_id,
+        )
+    ).scalar()
+    total = _count(s, EngagementClock, tenant_id)
+    overdue = _count(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    sent_day = _count(
+        s,
+        OutboxEmail,
+        tenant_id,
+        OutboxEmail.status == "sent",
+        OutboxEmail.sent_at >= since,
+        OutboxEmail.sent_at < now - timedelta(hours=1),
+    )
+    return AlertInputs(
+        scope=tenant_id or "global",
+        cycles_finished_24h=finished,
+        cycles_failed_24h=failed,
+        longest_running_s=(now - oldest).total_seconds() if oldest else 0.0,
+        policy_blocks_1h=_count(
+            s,
+            PolicyViolation,
+            tenant_id,
+            col(PolicyViolation.blocked).is_(True),
+            PolicyViolation.created_at >= now - timedelta(hours=1),
+        ),
+        violation_spike=violation_spike,
+        contacts=total,
+        compliance_rate=compliance_rate(total - overdue, total),
+        orders_processed_24h=_count(s, OrderProcessing, tenant_id, OrderProcessing.processed_at >= since),
+        order_exceptions_24h=_count(
+            s,
+            OrderProcessing,
+            tenant_id,
+            OrderProcessing.processed_at >= since,
+            OrderProcessing.status == "exception",
+        ),
+        provider_failures_15m=_count(
+            s, EmailProviderFailure, tenant_id, EmailProviderFailure.created_at >= now - timedelta(minutes=15)
+        ),
+        emails_sent_1h=_count(
+            s,
+            OutboxEmail,
+            tenant_id,
+            OutboxEmail.status == "sent",
+            OutboxEmail.sent_at >= now - timedelta(hours=1),
+        ),
+        emails_hourly_avg_24h=sent_day / 23.0,
+    )
+
+
+def raise_alerts(s: Session, alerts: list[Alert], hour: datetime) -> int:
+    """Insert the alerts, at most one per kind, scope and hour; returns how many are new."""
+    window, new = hour_key(hour), 0
+    for a in alerts:
+        res = s.execute(
+            insert(AgentAlert.__table__)  # type: ignore[attr-defined]
+            .values(
+                id=hashlib.sha256(f"{a.kind}|{a.scope}|{window}".encode()).hexdigest()[:32],
+                kind=a.kind,
+                scope=a.scope,
+                window=window,
+                severity=a.severity,
+                message=a.message,
+                data=a.data,
+                created_at=hour,
+            )
+            .on_conflict_do_nothing()
+        )
+        new += res.rowcount or 0  # type: ignore[attr-defined]
+    s.commit()
+    return new
+
+
+def recent_alerts(s: Session, tenant_id: str | None, now: datetime, limit: int = 50) -> list[AgentAlert]:
+    stmt = select(AgentAlert).where(AgentAlert.created_at >= now - DAY, col(AgentAlert.resolved_at).is_(None))
+    if tenant_id is not None:
+        stmt = stmt.where(col(AgentAlert.scope).in_((tenant_id, "global")))
+    return list(s.execute(stmt.order_by(col(AgentAlert.created_at).desc()).limit(limit)).scalars())

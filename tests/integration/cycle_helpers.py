@@ -1,0 +1,127 @@
+"""Seeding and reading helpers for the hourly-cycle integration tests (real Postgres, Temporal,
+SMTP). Rows are created through the SQLModel tables, as the product's own data would be."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from email.message import Message
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel, col
+from temporalio.client import Client
+
+from core import queues
+from schema import repositories as repo
+from schema.business import Client as Account
+from schema.business import Contact, Order, Product
+from schema.db import get_engine
+from schema.tables import Tenant
+from workers.devstack import Stack
+from workers.mailsink import read_maildir
+from workflows.cycle.hours import cycle_workflow_id, hour_key
+from workflows.cycle.models import CycleInput, CycleResult
+from workflows.cycle.workflow import TenantCycleWorkflow
+
+LONG_AGO = datetime.now(UTC) - timedelta(days=40)
+
+
+def now_hour() -> str:
+    return hour_key(datetime.now(UTC))
+
+
+def enable(tenant: str, **agent_settings: Any) -> None:
+    """The tenant exists with the agent on and the given caps/mode overrides."""
+    repo.ensure_tenant(get_engine(), tenant)
+    with Session(get_engine()) as s:
+        s.execute(
+            update(Tenant)
+            .where(col(Tenant.id) == tenant)
+            .values(agent_enabled=True, agent_settings=agent_settings)
+        )
+        s.commit()
+
+
+def add(*rows: SQLModel) -> None:
+    with Session(get_engine(), expire_on_commit=False) as s:
+        for r in rows:
+            s.add(r)
+            s.flush()
+        s.commit()
+
+
+def contact(tenant: str, email: str | None, name: str = "Pat Lee", client_id: str | None = None) -> Contact:
+    """A contact created 40 days ago and never touched: overdue on its 21-day clock."""
+    c = Contact(tenant_id=tenant, email=email, name=name, client_id=client_id, created_at=LONG_AGO)
+    add(c)
+    return c
+
+
+def account(tenant: str, active: bool = True, credit_limit: str | None = "5000") -> Account:
+    a = Account(
+        tenant_id=tenant,
+        name="Acme Lending",
+        active=active,
+        credit_limit=Decimal(credit_limit) if credit_limit else None,
+    )
+    add(a)
+    return a
+
+
+def product(tenant: str, code: str = "APPR", fee: str = "450", tech_fee: str = "25") -> Product:
+    p = Product(tenant_id=tenant, code=code, name="Appraisal", fee=Decimal(fee), tech_fee=Decimal(tech_fee))
+    add(p)
+    return p
+
+
+def good_order(tenant: str, client_id: str, **over: Any) -> Order:
+    values: dict[str, Any] = {
+        "tenant_id": tenant,
+        "client_id": client_id,
+        "product_code": "APPR",
+        "fee_amount": Decimal("450"),
+        "tech_fee": Decimal("25"),
+        "total_amount": Decimal("475"),
+        "billing_method": "bill",
+        "property_address": "1 Main St, Springfield",
+        "borrower_name": "Sam Borrower",
+        "borrower_email": "sam@example.test",
+        "property_contact_name": "Kim Agent",
+        "property_contact_phone": "555-0100",
+    }
+    values.update(over)
+    o = Order(**values)
+    add(o)
+    return o
+
+
+def rows(model: type[SQLModel], **where: Any) -> list[Any]:
+    with Session(get_engine()) as s:
+        stmt = select(model)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(model, k) == v)
+        return list(s.execute(stmt).scalars())
+
+
+def one(model: type[SQLModel], **where: Any) -> Any:
+    found = rows(model, **where)
+    assert len(found) == 1, f"expected one {model.__name__} for {where}, got {len(found)}"
+    return found[0]
+
+
+def cycle_input(tenant: str, hour: str | None = None, **kw: Any) -> CycleInput:
+    return CycleInput(tenant_id=tenant, hour=hour or now_hour(), trigger="manual", **kw)
+
+
+async def run_cycle(client: Client, tenant: str, hour: str | None = None, **kw: Any) -> CycleResult:
+    inp = cycle_input(tenant, hour, **kw)
+    return await client.execute_workflow(
+        TenantCycleWorkflow.run, inp, id=cycle_workflow_id(tenant, inp.hour), task_queue=queues.AGENT
+    )
+
+
+def mail_to(stack: Stack, address: str) -> list[Message]:
+    """Messages the real SMTP server accepted for ``address``."""
+    return [m for m in read_maildir(stack.maildir) if address in (m.get("X-Envelope-To") or "")]

@@ -1,0 +1,323 @@
+"""The tenant hourly cycle as workflows (seed 004 P0.1, replacing its cron route and lock table).
+
+- :class:`TenantCycleWorkflow` (``cycle-{tenant}-{yyyymmddhh}``): Plan → Act → React → Reflect.
+  The id is the tenant lock: a second start for the same hour is refused by Temporal.
+  Every action passes ``guard_action`` (kill switches, policy engine, rate limits) just before it
+  runs, so flipping a switch stops new actions within one action's time.
+- :class:`ScheduledCycleWorkflow`: what each tenant's hourly Temporal Schedule starts; it names
+  the cycle for the scheduled hour and waits for it (the schedule's overlap policy is SKIP).
+- :class:`CycleFanoutWorkflow`: runs every enabled tenant's cycle for one hour in bounded batches
+  of child workflows, continuing as new every ``continue_after`` children (small history).
+
+Deterministic: no I/O, clock or randomness here; activities are called by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, WorkflowIDReusePolicy
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from core import search_attributes as sa
+    from workflows.cycle.hours import cycle_workflow_id, hour_key
+    from workflows.cycle.models import (
+        EMAIL_KINDS,
+        ActionKind,
+        ActionOutcome,
+        BroadcastBatch,
+        BroadcastRecordInput,
+        BroadcastResult,
+        CycleContext,
+        CycleInput,
+        CycleResult,
+        CycleState,
+        CycleStatus,
+        EmailOutcomeInput,
+        FanoutInput,
+        FanoutResult,
+        GuardInput,
+        GuardResult,
+        PerformInput,
+        PlanResult,
+        ProposedAction,
+        ReactInput,
+        ReactSummary,
+        ReflectInput,
+        StartRunInput,
+        Switches,
+        TenantPage,
+        TenantRef,
+    )
+    from workflows.email import SendEmailInput, SendEmailResult
+
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
+)
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60), maximum_attempts=8
+)
+SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+
+
+@workflow.defn(name="TenantCycle")
+class TenantCycleWorkflow:
+    def __init__(self) -> None:
+        self._state: CycleState | None = None
+
+    @workflow.query(name="status")
+    def status(self) -> CycleState | None:
+        """Phase (start, plan, act, react, reflect, done), status, counts and the current action."""
+        return self._state
+
+    def _set(self, **changes: object) -> None:
+        assert self._state is not None
+        self._state = self._state.model_copy(update=changes)
+
+    async def _agent(
+        self, name: str, arg: object, result_type: type | None = None, timeout_s: int = 60
+    ) -> object:
+        return await workflow.execute_activity(
+            name,
+            arg,
+            task_queue=workflow.info().task_queue,
+            result_type=result_type,
+            start_to_close_timeout=timedelta(seconds=timeout_s),
+            retry_policy=RETRY,
+        )
+
+    @workflow.run
+    async def run(self, inp: CycleInput) -> CycleResult:
+        run_id = workflow.info().workflow_id
+        started = workflow.now()
+        self._state = CycleState(run_id=run_id, phase="start", status="running")
+        workflow.upsert_search_attributes(
+            [
+                sa.TENANT_ID.value_set(inp.tenant_id),
+                sa.KIND.value_set("cycle"),
+                sa.STATUS.value_set("running"),
+            ]
+        )
+        t = inp.tenant_id
+        start = StartRunInput(run_id=run_id, tenant_id=t, hour=inp.hour, trigger=inp.trigger)
+        await self._agent("start_run", start, int)
+        switches: Switches = await self._agent("cycle_switches", TenantRef(tenant_id=t), Switches)  # type: ignore[assignment]
+        planner: str | None = None
+        halted: str | None = None
+        react: ReactSummary | None = None
+        status: CycleStatus = "completed"
+        error: str | None = None
+        if not switches.enabled:
+            status, halted = "skipped", switches.reason
+        else:
+            try:
+                self._set(phase="plan")
+                ctx: CycleContext = await self._agent("gather_context", start, CycleContext)  # type: ignore[assignment]
+                plan: PlanResult = await self._agent("plan_actions", ctx, PlanResult, timeout_s=120)  # type: ignore[assignment]
+                planner = plan.planner
+                self._set(phase="act", planned=len(plan.actions))
+                for action in plan.actions:
+                    self._set(current_action=action.key)
+                    g: GuardResult = await self._agent(  # type: ignore[assignment]
+                        "guard_action",
+                        GuardInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=action),
+                        GuardResult,
+                    )
+                    if g.verdict == "halt":
+                        halted, status = g.reason, "halted"
+                        break
+                    if g.verdict == "block":
+                        self._set(blocked=self._state.blocked + 1)  # type: ignore[union-attr]
+                        continue
+                    if g.verdict == "defer":
+                        self._set(deferred=self._state.deferred + 1)  # type: ignore[union-attr]
+                        continue
+                    await self._perform(inp, run_id, action)
+                    self._set(executed=self._state.executed + 1)  # type: ignore[union-attr]
+                self._set(phase="react", current_action=None)
+                react = await self._agent("react", ReactInput(run_id=run_id, tenant_id=t), ReactSummary)  # type: ignore[assignment]
+            except ActivityError as e:
+                status, error = "failed", f"{e.message}: {e.cause}" if e.cause else e.message
+        self._set(phase="reflect", status=status)
+        st = self._state
+        assert st is not None
+        await self._agent(
+            "reflect",
+            ReflectInput(
+                run_id=run_id,
+                tenant_id=t,
+                hour=inp.hour,
+                status=status,
+                planner=planner,
+                planned=st.planned,
+                executed=st.executed,
+                blocked=st.blocked,
+                deferred=st.deferred,
+                react=react,
+                error=error,
+                halted_reason=halted,
+                started_at=started,
+            ),
+        )
+        self._set(phase="done")
+        workflow.upsert_search_attributes([sa.STATUS.value_set(status)])
+        if status == "failed":
+            raise ApplicationError(f"cycle failed: {error}", type="CycleFailed", non_retryable=True)
+        return CycleResult(
+            run_id=run_id,
+            status=status,
+            planner=planner,
+            planned=st.planned,
+            executed=st.executed,
+            blocked=st.blocked,
+            deferred=st.deferred,
+            reason=halted,
+        )
+
+    async def _send(
+        self, inp: CycleInput, run_id: str, key: str, to: str, subject: str, body: str
+    ) -> SendEmailResult:
+        return await workflow.execute_activity(
+            "send_email",
+            SendEmailInput(
+                tenant_id=inp.tenant_id,
+                idempotency_key=key,
+                to_email=to,
+                subject=subject,
+                body=body,
+                run_id=run_id,
+            ),
+            task_queue=inp.messaging_queue,
+            result_type=SendEmailResult,
+            start_to_close_timeout=timedelta(seconds=inp.action_timeout_s),
+            retry_policy=EMAIL_RETRY,
+        )
+
+    async def _perform(self, inp: CycleInput, run_id: str, a: ProposedAction) -> None:
+        t = inp.tenant_id
+        if a.kind in EMAIL_KINDS:
+            sent = await self._send(inp, run_id, a.key, a.to_email or "", a.subject or "", a.body or "")
+            await self._agent(
+                "record_email_outcome",
+                EmailOutcomeInput(
+                    run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail
+                ),
+            )
+        elif a.kind == ActionKind.SEND_BROADCAST_BATCH:
+            p = PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a)
+            batch: BroadcastBatch = await self._agent("prepare_broadcast", p, BroadcastBatch)  # type: ignore[assignment]
+            sent = await asyncio.gather(
+                *(self._send(inp, run_id, s.key, s.to_email, batch.subject, batch.body) for s in batch.sends)
+            )
+            results = tuple(
+                BroadcastResult(contact_id=s.contact_id, key=s.key, status=r.status)
+                for s, r in zip(batch.sends, sent, strict=True)
+            )
+            await self._agent(
+                "record_broadcast",
+                BroadcastRecordInput(
+                    run_id=run_id,
+                    tenant_id=t,
+                    action=a,
+                    campaign_id=batch.campaign_id,
+                    results=results,
+                    deferred=batch.deferred,
+                ),
+                ActionOutcome,
+            )
+        else:
+            await self._agent(
+                "perform_action",
+                PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a),
+                ActionOutcome,
+            )
+
+
+def _child_options(tenant_id: str, hour: str) -> dict[str, object]:
+    return {
+        "id": cycle_workflow_id(tenant_id, hour),
+        "task_queue": workflow.info().task_queue,
+        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        "parent_close_policy": workflow.ParentClosePolicy.ABANDON,
+    }
+
+
+@workflow.defn(name="ScheduledCycle")
+class ScheduledCycleWorkflow:
+    """Started by the tenant's schedule ``cycle-schedule-{tenant}``; runs that hour's cycle."""
+
+    @workflow.run
+    async def run(self, tenant: TenantRef) -> CycleResult:
+        at = workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now()
+        hour = hour_key(at)
+        workflow.upsert_search_attributes(
+            [sa.TENANT_ID.value_set(tenant.tenant_id), sa.KIND.value_set("cycle-trigger")]
+        )
+        try:
+            handle = await workflow.start_child_workflow(
+                TenantCycleWorkflow.run,
+                CycleInput(tenant_id=tenant.tenant_id, hour=hour, trigger="schedule"),
+                **_child_options(tenant.tenant_id, hour),  # type: ignore[arg-type]
+            )
+        except WorkflowAlreadyStartedError:
+            return CycleResult(
+                run_id=cycle_workflow_id(tenant.tenant_id, hour),
+                status="skipped",
+                reason="this hour's cycle already ran or is running (tenant lock)",
+            )
+        return await handle
+
+
+@workflow.defn(name="CycleFanout")
+class CycleFanoutWorkflow:
+    """Every enabled tenant's cycle for one hour, ``batch`` children at a time."""
+
+    def __init__(self) -> None:
+        self._progress = FanoutResult(started=0, already_running=0, failed=0)
+
+    @workflow.query(name="status")
+    def status(self) -> FanoutResult:
+        return self._progress
+
+    async def _one(self, tenant_id: str, hour: str) -> str:
+        try:
+            handle = await workflow.start_child_workflow(
+                TenantCycleWorkflow.run,
+                CycleInput(tenant_id=tenant_id, hour=hour, trigger="fanout"),
+                **_child_options(tenant_id, hour),  # type: ignore[arg-type]
+            )
+        except WorkflowAlreadyStartedError:
+            return "already_running"
+        try:
+            await handle
+        except Exception:  # noqa: BLE001 - a child's failure is counted, not fatal to the fan-out
+            return "failed"
+        return "started"
+
+    @workflow.run
+    async def run(self, inp: FanoutInput) -> FanoutResult:
+        workflow.upsert_search_attributes([sa.KIND.value_set("cycle-fanout"), sa.STATUS.value_set("running")])
+        counts = {"started": inp.started, "already_running": inp.already_running, "failed": inp.failed}
+        after, done_here = inp.after, 0
+        while True:
+            page: list[str] = await workflow.execute_activity(
+                "list_enabled_tenants",
+                TenantPage(after=after, limit=inp.batch),
+                task_queue=workflow.info().task_queue,
+                result_type=list[str],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RETRY,
+            )
+            if not page:
+                break
+            for outcome in await asyncio.gather(*(self._one(t, inp.hour) for t in page)):
+                counts[outcome] += 1
+            self._progress = FanoutResult(**counts)
+            after, done_here = page[-1], done_here + len(page)
+            if done_here >= inp.continue_after:
+                workflow.continue_as_new(inp.model_copy(update={"after": after, **counts}))
+        workflow.upsert_search_attributes([sa.STATUS.value_set("completed")])
+        return FanoutResult(**counts)
