@@ -25,10 +25,6 @@ from schema.agent import (
     PolicyViolation,
 )
 from schema.business import InboundMessage, Order
-from workers.devstack import Stack
-from workflows.cycle.hours import cycle_workflow_id, next_hour
-from workflows.cycle.models import TenantRef
-from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 from tests.integration.cycle_helpers import (
     account,
     add,
@@ -42,6 +38,10 @@ from tests.integration.cycle_helpers import (
     rows,
     run_cycle,
 )
+from workers.devstack import Stack
+from workflows.cycle.hours import cycle_workflow_id, next_hour
+from workflows.cycle.models import TenantRef
+from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 
 
 @pytest.fixture
