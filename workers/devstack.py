@@ -302,14 +302,23 @@ class Stack:
             capture_output=True,
         )
 
-    def worker(self, name: str, *queues: str, timeout: float = 60.0) -> None:
+    def worker(
+        self,
+        name: str,
+        *queues: str,
+        timeout: float = 60.0,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         """Start a worker process and wait until its pollers run (it writes a ready file)."""
         if self.running(name):
             return
         ready = self.c.run_dir / f"{name}.ready"
         ready.unlink(missing_ok=True)
         self.spawn(
-            name, [sys.executable, "-m", "workers.run", *queues], env={"OMNIOPS_READY_FILE": str(ready)}
+            name,
+            [sys.executable, "-m", "workers.run", *queues, *args],
+            env={**(env or {}), "OMNIOPS_READY_FILE": str(ready)},
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():

@@ -29,6 +29,7 @@ from tests.integration.cycle_helpers import (
     account,
     add,
     contact,
+    cycle_input,
     enable,
     good_order,
     mail_to,
@@ -45,7 +46,8 @@ from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 
 
 @pytest.fixture
-async def client(agent_stack: Stack) -> Client:
+async def client(agent_stack: Stack, peer: object) -> Client:
+    """With the Messages-API peer unscripted, the AI planner fails fast and the rules plan."""
     return await connect()
 
 
@@ -221,3 +223,212 @@ async def test_the_order_processor_catches_each_class_of_bad_order(client: Clien
     ]
     fixed_fee = one(Order, id=orders["fix_tech_fee"].id)
     assert (fixed_fee.tech_fee, fixed_fee.total_amount) == (Decimal("25.00"), Decimal("475.00"))
+
+
+@pytest.fixture
+async def own_messaging(client: Client, tmp_path):  # type: ignore[no-untyped-def]
+    """A messaging worker of this test's own, on its own queue, sending to an SMTP server whose
+    ``hook`` runs before it answers 250 (so a test can act "right after the first send")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from temporalio.worker import Worker
+
+    from activities.email import Mailer
+    from core.settings import get_settings
+    from schema.db import get_engine
+    from workers.mailsink import start
+
+    hooks: list = []  # type: ignore[type-arg]
+    port = 12600 + uuid.uuid4().int % 300
+    smtp = start(port, tmp_path / "mail", on_message=lambda m: [h(m) for h in hooks])
+    base = get_settings()
+    settings = base.model_copy(update={"email": base.email.model_copy(update={"smtp_port": port})})
+    queue = f"messaging-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(4) as pool:
+        worker = Worker(
+            client,
+            task_queue=queue,
+            activities=[Mailer(settings, get_engine()).send_email],
+            activity_executor=pool,
+        )
+        async with worker:
+            yield queue, hooks, tmp_path / "mail"
+    smtp.stop()
+
+
+async def test_flipping_the_tenant_switch_mid_cycle_stops_further_actions(
+    client: Client,
+    tenant: str,
+    own_messaging,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+    from sqlmodel import col
+
+    from schema.agent import AgentRunAction
+    from schema.db import get_engine
+    from schema.tables import Tenant
+    from workers.mailsink import read_maildir
+
+    queue, hooks, maildir = own_messaging
+    enable(tenant)
+    for i in range(4):
+        contact(tenant, addr(f"c{i}"), name=f"Contact {i}")
+
+    def switch_off(_msg: object) -> None:  # an operator flips the tenant off during the first send
+        with Session(get_engine()) as s:
+            s.execute(update(Tenant).where(col(Tenant.id) == tenant).values(agent_enabled=False))
+            s.commit()
+
+    hooks.append(switch_off)
+    result = await run_cycle(client, tenant, messaging_queue=queue)
+
+    assert result.status == "halted" and result.executed == 1
+    assert "agent disabled for this tenant" in (result.reason or "")
+    assert len(read_maildir(maildir)) == 1
+    verdicts = [a.verdict for a in rows(AgentRunAction, run_id=result.run_id)]
+    assert verdicts.count("allow") == 1 and verdicts.count("halt") == 1 and len(verdicts) == 2
+    assert one(AgentRun, id=result.run_id).status == "halted"
+    assert any("halted" in h for h in one(HourlyReflection, run_id=result.run_id).next_hour_hints)
+
+
+async def test_a_worker_crash_after_the_smtp_send_does_not_send_twice(
+    client: Client, agent_stack: Stack, tenant: str
+) -> None:
+    import asyncio
+
+    enable(tenant)
+    c = contact(tenant, addr("once"))
+    queue = f"messaging-{uuid.uuid4().hex[:8]}"
+    # this worker dies (os._exit) right after the server accepted the message, before replying to Temporal
+    agent_stack.worker(
+        "worker-crashing",
+        "messaging",
+        args=("--messaging-queue", queue),
+        env={"OMNIOPS_FAILPOINTS": "email.after_smtp_accept"},
+    )
+    try:
+        hour = now_hour()
+        handle = await client.start_workflow(
+            TenantCycleWorkflow.run,
+            cycle_input(tenant, hour, messaging_queue=queue, action_timeout_s=3),
+            id=cycle_workflow_id(tenant, hour),
+            task_queue=queues.AGENT,
+        )
+        for _ in range(300):
+            if not agent_stack.running("worker-crashing"):
+                break
+            await asyncio.sleep(0.1)
+        assert not agent_stack.running("worker-crashing"), "the failpoint did not end the worker"
+        assert len(mail_to(agent_stack, c.email or "")) == 1
+        agent_stack.worker("worker-recovering", "messaging", args=("--messaging-queue", queue))
+        result = await handle.result()
+    finally:
+        agent_stack.stop("worker-crashing")
+        agent_stack.stop("worker-recovering")
+
+    assert result.status == "completed" and result.executed == 1
+    assert len(mail_to(agent_stack, c.email or "")) == 1
+    row = one(OutboxEmail, to_email=c.email)
+    assert (row.status, row.attempts) == ("sent", 1)
+    history = await handle.fetch_history()
+    attempts = [
+        e.activity_task_started_event_attributes.attempt
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+    ]
+    assert max(attempts) >= 2  # send_email really ran a second time, and found the row already sent
+
+
+async def test_each_policy_rule_blocks_the_ai_planners_proposals_and_records_why(
+    client: Client,
+    agent_stack: Stack,
+    tenant: str,
+    peer,  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    from schema.agent import ResearchJob
+    from tests.peers.messages_api import tool_use
+
+    enable(tenant)
+    acct = account(tenant)
+    bare = account(tenant)  # no contacts: discovery is always allowed
+    ok = contact(tenant, addr("ok"), client_id=acct.id)
+    opted_out = contact(tenant, addr("no"), client_id=acct.id)
+    add(EmailSuppression(tenant_id=tenant, email=(opted_out.email or "").lower(), reason="opt_out"))
+    vague = InboundMessage(
+        tenant_id=tenant,
+        message_id=f"<{uuid.uuid4()}@c>",
+        from_email=ok.email or "",
+        subject="Re: update",
+        body="We should call them sometime.",
+        kind="reply",
+        contact_id=ok.id,
+    )
+    add(vague)
+    proposals = [
+        {
+            "kind": "create_task",
+            "target_type": "contact",
+            "target_id": ok.id,
+            "title": "Call Pat",
+            "task_reason": "client_request",
+            "source_message_id": vague.message_id,
+            "reason": "they mentioned a call",
+        },
+        {
+            "kind": "create_task",
+            "target_type": "account",
+            "target_id": acct.id,
+            "title": "Review account",
+            "reason": "seems useful",
+        },
+        {"kind": "research", "target_type": "tenant", "target_id": tenant, "reason": "find new leads"},
+        {
+            "kind": "contact_discovery",
+            "target_type": "account",
+            "target_id": bare.id,
+            "reason": "no contacts",
+        },
+        {
+            "kind": "send_email",
+            "target_type": "contact",
+            "target_id": opted_out.id,
+            "subject": "Hello",
+            "body": "Checking in.",
+            "reason": "overdue",
+        },
+        {
+            "kind": "send_email",
+            "target_type": "contact",
+            "target_id": ok.id,
+            "subject": "Quick check",
+            "body": "Please reply with your bank account and routing number.",
+            "reason": "billing",
+        },
+    ]
+    peer.reset(lambda _: tool_use({"actions": proposals}, name="propose_actions"))
+
+    result = await run_cycle(client, tenant)
+
+    assert result.planner == "ai" and result.blocked == 5
+    by_rule = {}
+    for v in rows(PolicyViolation, tenant_id=tenant):
+        by_rule.setdefault(v.rule, []).append(v)
+    assert sorted((r, len(vs)) for r, vs in by_rule.items()) == [
+        ("human_task", 2),
+        ("research", 1),
+        ("sensitive_pattern", 1),
+        ("suppression", 1),
+    ]
+    assert all(v.blocked and v.action_data["kind"] == v.action_type for vs in by_rule.values() for v in vs)
+    assert "not an explicit request" in " ".join(v.reason for v in by_rule["human_task"])
+    assert "overdue" in by_rule["research"][0].reason
+    assert "bank" not in by_rule["sensitive_pattern"][0].reason  # the reason names the class, not the text
+    assert rows(AgentTask, tenant_id=tenant) == []
+    assert [j.kind for j in rows(ResearchJob, tenant_id=tenant)] == ["contact_discovery"]
+    assert mail_to(agent_stack, opted_out.email or "") == [] and mail_to(agent_stack, ok.email or "") == []
+    # the model saw the context without any email address (recipients are filled in from our data)
+    prompt = json.dumps(peer.requests[-1]["messages"])
+    assert "@example.test" not in prompt and ok.id in prompt
