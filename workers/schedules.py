@@ -24,7 +24,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.common import TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from core import queues
@@ -45,7 +45,7 @@ def _schedule(tenant_id: str, jitter_s: int, paused: bool, note: str) -> Schedul
             id=f"cycle-trigger-{tenant_id}",
             task_queue=queues.AGENT,
             typed_search_attributes=TypedSearchAttributes(
-                [sa.TENANT_ID.value_set(tenant_id), sa.KIND.value_set("cycle-trigger")]
+                [SearchAttributePair(sa.TENANT_ID, tenant_id), SearchAttributePair(sa.KIND, "cycle-trigger")]
             ),
         ),
         spec=ScheduleSpec(

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal
@@ -49,7 +49,7 @@ class AgentAdminController(Controller):
         """Kill switch (and where it comes from), the tenant's agent_enabled, caps and schedule."""
         return await agent.state(request.user, tenant_id)
 
-    @post("/", operation_id="setAgentSwitch")
+    @post("/", operation_id="setAgentSwitch", status_code=HTTP_200_OK)
     async def switch(
         self,
         request: Request[Principal, Any, Any],
