@@ -21,7 +21,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_every_workflow_has_committed_histories() -> None:
     recorded = {p.name.split("-")[0] for p in HISTORIES}
-    assert "operation" in recorded and len(HISTORIES) >= 5
+    assert {"operation", "cycle", "fanout", "scheduled"} <= recorded and len(HISTORIES) >= 20
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

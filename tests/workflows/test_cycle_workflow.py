@@ -1,0 +1,305 @@
+"""The cycle workflows on the real Temporal dev server with stand-in activities (under the real
+activity names). The DB, SMTP and policy paths run for real in tests/integration/test_cycle.py."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from tests.workflows.test_operation_workflow import HISTORIES
+from workflows.cycle.models import (
+    ActionKind,
+    ActionOutcome,
+    BroadcastBatch,
+    BroadcastRecordInput,
+    BroadcastSend,
+    CycleContext,
+    CycleInput,
+    EmailOutcomeInput,
+    FanoutInput,
+    GuardInput,
+    GuardResult,
+    PerformInput,
+    PlanResult,
+    ProposedAction,
+    ReactInput,
+    ReactSummary,
+    ReflectInput,
+    StartRunInput,
+    Switches,
+    TenantPage,
+    TenantRef,
+)
+from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.email import SendEmailInput, SendEmailResult
+from workflows.registry import WORKFLOWS
+
+HOUR = "2026112122"
+
+
+def act(kind: ActionKind, target: str, **kw: object) -> ProposedAction:
+    target_type = {"send_email": "contact", "process_order": "order", "send_broadcast_batch": "campaign"}.get(
+        kind.value, "tenant"
+    )
+    return ProposedAction(key=f"k-{target}", kind=kind, target_type=target_type, target_id=target, **kw)  # type: ignore[arg-type]
+
+
+@dataclass
+class Fake:
+    queue: str
+    enabled: bool = True
+    actions: list[ProposedAction] = field(default_factory=list)
+    verdicts: dict[str, str] = field(default_factory=dict)  # action key -> verdict (default allow)
+    tenants: list[str] = field(default_factory=list)
+    fail_gather: bool = False
+    calls: list[str] = field(default_factory=list)
+    sent: list[SendEmailInput] = field(default_factory=list)
+    reflected: list[ReflectInput] = field(default_factory=list)
+
+    def activities(self) -> list:  # type: ignore[type-arg]
+        @activity.defn(name="start_run")
+        async def start_run(_: StartRunInput) -> int:
+            self.calls.append("start_run")
+            return 1
+
+        @activity.defn(name="cycle_switches")
+        async def cycle_switches(_: TenantRef) -> Switches:
+            return Switches(
+                global_enabled=self.enabled,
+                tenant_enabled=True,
+                reason=None if self.enabled else "kill switch: test",
+            )
+
+        @activity.defn(name="gather_context")
+        async def gather_context(inp: StartRunInput) -> CycleContext:
+            self.calls.append("gather_context")
+            if self.fail_gather:
+                raise ApplicationError("database rejected the read", type="DatabaseError", non_retryable=True)
+            return CycleContext(tenant_id=inp.tenant_id, hour=inp.hour)
+
+        @activity.defn(name="plan_actions")
+        async def plan_actions(_: CycleContext) -> PlanResult:
+            return PlanResult(planner="rules", actions=tuple(self.actions))
+
+        @activity.defn(name="guard_action")
+        async def guard_action(inp: GuardInput) -> GuardResult:
+            self.calls.append(f"guard:{inp.action.key}")
+            return GuardResult(verdict=self.verdicts.get(inp.action.key, "allow"), reason="test")  # type: ignore[arg-type]
+
+        @activity.defn(name="perform_action")
+        async def perform_action(inp: PerformInput) -> ActionOutcome:
+            self.calls.append(f"perform:{inp.action.key}")
+            return ActionOutcome(outcome="validated")
+
+        @activity.defn(name="send_email")
+        async def send_email(inp: SendEmailInput) -> SendEmailResult:
+            self.sent.append(inp)
+            return SendEmailResult(status="sent", message_id=f"<{inp.idempotency_key}@t>", attempts=1)
+
+        @activity.defn(name="record_email_outcome")
+        async def record_email_outcome(inp: EmailOutcomeInput) -> None:
+            self.calls.append(f"email:{inp.action.key}:{inp.status}")
+
+        @activity.defn(name="prepare_broadcast")
+        async def prepare_broadcast(inp: PerformInput) -> BroadcastBatch:
+            sends = tuple(
+                BroadcastSend(contact_id=f"c{i}", key=f"b{i}", to_email=f"c{i}@example.test")
+                for i in range(3)
+            )
+            return BroadcastBatch(
+                campaign_id=inp.action.target_id, subject="News", body="Hi", sends=sends, deferred=2
+            )
+
+        @activity.defn(name="record_broadcast")
+        async def record_broadcast(inp: BroadcastRecordInput) -> ActionOutcome:
+            self.calls.append(f"broadcast:{len(inp.results)}:{inp.deferred}")
+            return ActionOutcome(outcome="batch_sent")
+
+        @activity.defn(name="react")
+        async def react(_: ReactInput) -> ReactSummary:
+            self.calls.append("react")
+            return ReactSummary(replies=1)
+
+        @activity.defn(name="reflect")
+        async def reflect(inp: ReflectInput) -> None:
+            self.reflected.append(inp)
+
+        @activity.defn(name="list_enabled_tenants")
+        async def list_enabled_tenants(inp: TenantPage) -> list[str]:
+            return [t for t in self.tenants if t > inp.after][: inp.limit]
+
+        return [
+            start_run,
+            cycle_switches,
+            gather_context,
+            plan_actions,
+            guard_action,
+            perform_action,
+            send_email,
+            record_email_outcome,
+            prepare_broadcast,
+            record_broadcast,
+            react,
+            reflect,
+            list_enabled_tenants,
+        ]
+
+
+@pytest.fixture
+def fake() -> Fake:
+    return Fake(queue=f"test-{uuid.uuid4()}")
+
+
+async def record_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    if os.environ.get("OMNIOPS_RECORD_HISTORIES") == "1":
+        (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())
+
+
+async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
+    async with Worker(client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()):
+        handle = await client.start_workflow(
+            TenantCycleWorkflow.run,
+            CycleInput(tenant_id=tenant, hour=HOUR, messaging_queue=fake.queue),
+            id=f"cycle-{tenant}-{HOUR}-{uuid.uuid4().hex[:6]}",
+            task_queue=fake.queue,
+        )
+        try:
+            return await handle.result()
+        finally:
+            await record_history(handle, f"cycle-{name}")
+
+
+async def test_a_cycle_runs_plan_act_react_reflect_in_order(temporal_client: Client, fake: Fake) -> None:
+    fake.actions = [
+        act(ActionKind.PROCESS_ORDER, "o1"),
+        act(ActionKind.SEND_EMAIL, "c1", to_email="c1@example.test", subject="Hi", body="Hello"),
+        act(ActionKind.SEND_BROADCAST_BATCH, "camp1"),
+    ]
+    result = await run_cycle(temporal_client, fake, "completes_all_four_phases")
+    assert (result.status, result.planned, result.executed) == ("completed", 3, 3)
+    assert fake.calls == [
+        "start_run",
+        "gather_context",
+        "guard:k-o1",
+        "perform:k-o1",
+        "guard:k-c1",
+        "email:k-c1:sent",
+        "guard:k-camp1",
+        "broadcast:3:2",
+        "react",
+    ]
+    assert fake.sent[0].idempotency_key == "k-c1"  # the batch's three go out in parallel
+    assert sorted(s.idempotency_key for s in fake.sent[1:]) == ["b0", "b1", "b2"]
+    [r] = fake.reflected
+    assert (r.status, r.executed, r.react.replies if r.react else None) == ("completed", 3, 1)
+
+
+async def test_blocked_and_deferred_actions_are_counted_not_performed(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.actions = [
+        act(ActionKind.CREATE_TASK, "x"),
+        act(ActionKind.RESEARCH, "y"),
+        act(ActionKind.PROCESS_ORDER, "o"),
+    ]
+    fake.verdicts = {"k-x": "block", "k-y": "defer"}
+    result = await run_cycle(temporal_client, fake, "blocked_and_deferred")
+    assert (result.executed, result.blocked, result.deferred) == (1, 1, 1)
+    assert [c for c in fake.calls if c.startswith("perform")] == ["perform:k-o"]
+
+
+async def test_a_halt_verdict_stops_the_remaining_actions(temporal_client: Client, fake: Fake) -> None:
+    fake.actions = [act(ActionKind.PROCESS_ORDER, f"o{i}") for i in range(4)]
+    fake.verdicts = {"k-o1": "halt"}
+    result = await run_cycle(temporal_client, fake, "halt_stops_the_remaining_actions")
+    assert result.status == "halted" and result.executed == 1
+    assert [c for c in fake.calls if c.startswith(("guard", "perform"))] == [
+        "guard:k-o0",
+        "perform:k-o0",
+        "guard:k-o1",
+    ]
+    assert fake.reflected[0].status == "halted" and "react" in fake.calls
+
+
+async def test_a_switched_off_tenant_is_recorded_as_skipped(temporal_client: Client, fake: Fake) -> None:
+    fake.enabled = False
+    fake.actions = [act(ActionKind.PROCESS_ORDER, "o")]
+    result = await run_cycle(temporal_client, fake, "switched_off_is_skipped")
+    assert result.status == "skipped" and "kill switch" in (result.reason or "")
+    assert fake.calls == ["start_run"] and fake.reflected[0].status == "skipped"
+
+
+async def test_a_failed_phase_is_reflected_and_fails_the_workflow(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.fail_gather = True
+    with pytest.raises(WorkflowFailureError) as err:
+        await run_cycle(temporal_client, fake, "failed_phase_is_reflected")
+    assert "cycle failed" in str(err.value.cause)
+    [r] = fake.reflected
+    assert r.status == "failed" and "database rejected the read" in (r.error or "")
+
+
+async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
+    temporal_client: Client, fake: Fake
+) -> None:
+    uid = uuid.uuid4().hex[:6]
+    fake.tenants = [f"f{uid}-{i}" for i in range(7)]
+    hour = datetime.now(UTC).strftime("%Y%m%d%H")
+    async with Worker(
+        temporal_client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()
+    ):
+        handle = await temporal_client.start_workflow(
+            CycleFanoutWorkflow.run,
+            FanoutInput(hour=hour, batch=3, continue_after=3),
+            id=f"fanout-{uuid.uuid4().hex[:6]}",
+            task_queue=fake.queue,
+        )
+        result = await handle.result()
+        first_run = temporal_client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+        await record_history(first_run, "fanout-batches_and_continue_as_new")
+        await record_history(handle, "fanout-last_run_after_continue_as_new")
+        first = await first_run.fetch_history()
+        # a tenant already run this hour is the lock held: a second fan-out skips it
+        again = await temporal_client.execute_workflow(
+            CycleFanoutWorkflow.run,
+            FanoutInput(hour=hour, batch=10),
+            id=f"fanout-{uuid.uuid4().hex[:6]}",
+            task_queue=fake.queue,
+        )
+    assert (result.started, result.already_running, result.failed) == (7, 0, 0)
+    assert any(e.HasField("workflow_execution_continued_as_new_event_attributes") for e in first.events)
+    assert len(first.events) < 200  # one batch of 3 children per run, then continue-as-new
+    assert (again.started, again.already_running) == (0, 7)
+
+
+async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: Client, fake: Fake) -> None:
+    tenant = f"s{uuid.uuid4().hex[:6]}"
+    async with Worker(
+        temporal_client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()
+    ):
+        h = await temporal_client.start_workflow(
+            ScheduledCycleWorkflow.run,
+            TenantRef(tenant_id=tenant),
+            id=f"trig-{uuid.uuid4().hex[:6]}",
+            task_queue=fake.queue,
+        )
+        first = await h.result()
+        await record_history(h, "scheduled-trigger_runs_the_cycle")
+        second = await temporal_client.execute_workflow(
+            ScheduledCycleWorkflow.run,
+            TenantRef(tenant_id=tenant),
+            id=f"trig-{uuid.uuid4().hex[:6]}",
+            task_queue=fake.queue,
+        )
+    assert first.status == "completed" and first.run_id.startswith(f"cycle-{tenant}-")
+    assert second.status == "skipped" and second.run_id == first.run_id
