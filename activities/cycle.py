@@ -1148,12 +1148,12 @@ class CycleActivities:
 
     @activity.defn(name="list_enabled_tenants")
     def list_enabled_tenants(self, inp: TenantPage) -> list[str]:
-        """Tenant ids with the agent enabled, after ``inp.after`` in id order, at most ``limit``."""
+        """Enabled tenant ids starting with ``prefix``, after ``after`` in id order, at most ``limit``."""
         with Session(self._engine) as s:
             return list(
                 s.execute(
                     select(Tenant.id)
-                    .where(Tenant.agent_enabled, Tenant.id > inp.after)
+                    .where(Tenant.agent_enabled, Tenant.id > inp.after, col(Tenant.id).startswith(inp.prefix))
                     .order_by(Tenant.id)
                     .limit(inp.limit)
                 ).scalars()  # type: ignore[call-overload]

@@ -375,6 +375,8 @@ class ReflectInput(Frozen):
 
 class FanoutInput(Frozen):
     hour: str = Field(pattern=r"^\d{10}$")
+    prefix: str = ""
+    """Only tenants whose id starts with this (all enabled tenants by default)."""
     after: str = ""
     """Tenant-id cursor: continue after this id (set by continue-as-new)."""
     batch: int = Field(default=50, ge=1, le=500)
@@ -393,3 +395,4 @@ class FanoutResult(Frozen):
 class TenantPage(Frozen):
     after: str
     limit: int
+    prefix: str = ""

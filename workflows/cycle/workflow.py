@@ -305,7 +305,7 @@ class CycleFanoutWorkflow:
         while True:
             page: list[str] = await workflow.execute_activity(
                 "list_enabled_tenants",
-                TenantPage(after=after, limit=inp.batch),
+                TenantPage(after=after, limit=inp.batch, prefix=inp.prefix),
                 task_queue=workflow.info().task_queue,
                 result_type=list[str],
                 start_to_close_timeout=timedelta(seconds=30),

@@ -1,0 +1,209 @@
+"""Benchmark: 1,000 tenants' hourly cycles vs a bare fan-out of as many empty workflows.
+
+    uv run python -m bench.cycles [--tenants 1000] [--batch 50]
+
+Starts (or reuses) the local dev stack (Postgres, Temporal, Vault, SMTP server, agent and
+messaging workers). Seeds ``--tenants`` tenants, each with an account, a catalogue product, two
+contacts (one past its 21-day touch), a new order and a client reply, so every cycle reads data,
+plans, passes the policy guard, validates an order, queues an email through the outbox (the
+local default send mode is dry_run) and writes its run record and reflection.
+
+- **cycles**: one ``CycleFanout`` over the seeded tenants, children in batches of ``--batch``,
+  continue-as-new every 500 children;
+- **bare**: the same shape (a parent starting the same number of children in the same batches
+  with the same continue-as-new) where each child is an empty workflow, on the same server, with
+  an in-process worker.
+
+Prints both wall times, their ratio, and the longest history of any workflow in the cycles run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
+from workers.devstack import Stack, StackConfig
+
+
+def seed(prefix: str, n: int) -> None:
+    from sqlalchemy import insert
+
+    from schema.agent import AgentRun  # noqa: F401  (tables registered)
+    from schema.business import Client as Account
+    from schema.business import Contact, InboundMessage, Order, Product
+    from schema.db import get_engine
+    from schema.tables import Tenant
+
+    old = datetime.now(UTC) - timedelta(days=40)
+    now = datetime.now(UTC)
+    ids = [f"{prefix}-{i:05d}" for i in range(n)]
+    with get_engine().begin() as c:
+        c.execute(
+            insert(Tenant), [{"id": t, "name": t, "agent_enabled": True, "created_at": now} for t in ids]
+        )
+        c.execute(
+            insert(Account),
+            [
+                {
+                    "id": f"{t}-a",
+                    "tenant_id": t,
+                    "name": "Acme",
+                    "active": True,
+                    "credit_limit": Decimal(5000),
+                    "created_at": now,
+                }
+                for t in ids
+            ],
+        )
+        c.execute(
+            insert(Product),
+            [
+                {
+                    "id": f"{t}-p",
+                    "tenant_id": t,
+                    "code": "APPR",
+                    "name": "Appraisal",
+                    "fee": Decimal(450),
+                    "tech_fee": Decimal(25),
+                }
+                for t in ids
+            ],
+        )
+        c.execute(
+            insert(Contact),
+            [
+                {
+                    "id": f"{t}-c{k}",
+                    "tenant_id": t,
+                    "client_id": f"{t}-a",
+                    "name": "Pat",
+                    "email": f"pat{k}@{t}.example.test",
+                    "created_at": old if k == 0 else now,
+                }
+                for t in ids
+                for k in (0, 1)
+            ],
+        )
+        c.execute(
+            insert(Order),
+            [
+                {
+                    "id": f"{t}-o",
+                    "tenant_id": t,
+                    "client_id": f"{t}-a",
+                    "product_code": "APPR",
+                    "fee_amount": Decimal(450),
+                    "tech_fee": Decimal(25),
+                    "total_amount": Decimal(475),
+                    "billing_method": "bill",
+                    "payment_status": "unpaid",
+                    "status": "new",
+                    "processing_status": "new",
+                    "property_address": "1 Main St",
+                    "borrower_name": "Sam",
+                    "borrower_email": "sam@example.test",
+                    "property_contact_name": "Kim",
+                    "property_contact_phone": "555",
+                    "created_at": now,
+                }
+                for t in ids
+            ],
+        )
+        c.execute(
+            insert(InboundMessage),
+            [
+                {
+                    "id": f"{t}-m",
+                    "tenant_id": t,
+                    "message_id": f"<{t}@bench>",
+                    "from_email": f"pat1@{t}.example.test",
+                    "subject": "Re: order",
+                    "body": "Thanks, received.",
+                    "kind": "reply",
+                    "received_at": now,
+                }
+                for t in ids
+            ],
+        )
+
+
+async def longest_history(client: Client, query: str) -> tuple[int, str]:
+    best, which = 0, ""
+    async for wf in client.list_workflows(query):
+        n = wf.history_length or 0
+        if n > best:
+            best, which = n, wf.id
+    return best, which
+
+
+async def main(tenants: int, batch: int) -> None:
+    stack = Stack(StackConfig())
+    stack.infra_up()
+    stack.mail()
+    stack.worker("worker-agent", "agent")
+    stack.worker("worker-messaging", "messaging")
+    os.environ.update(stack.env())
+    from core.temporal import connect
+    from workflows.cycle.hours import hour_key
+    from workflows.cycle.models import FanoutInput, FanoutResult
+    from workflows.cycle.workflow import CycleFanoutWorkflow
+
+    client = await connect()
+    run = uuid.uuid4().hex[:6]
+    prefix = f"bench-{run}"
+    t = time.perf_counter()
+    seed(prefix, tenants)
+    print(f"seeded {tenants} tenants in {time.perf_counter() - t:.1f}s", flush=True)
+
+    queue = f"bench-bare-{run}"
+    with ThreadPoolExecutor(4) as pool:
+        async with Worker(
+            client, task_queue=queue, workflows=[EmptyWorkflow, BareFanoutWorkflow], activity_executor=pool
+        ):
+            t = time.perf_counter()
+            done = await client.execute_workflow(
+                BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
+            )
+            bare = time.perf_counter() - t
+    print(f"bare fan-out of {done} empty workflows: {bare:.1f}s", flush=True)
+
+    t = time.perf_counter()
+    result: FanoutResult = await client.execute_workflow(
+        CycleFanoutWorkflow.run,
+        FanoutInput(hour=hour_key(datetime.now(UTC)), prefix=prefix, batch=batch, continue_after=500),
+        id=f"bench-fanout-{run}",
+        task_queue="agent",
+    )
+    cycles = time.perf_counter() - t
+    print(
+        f"cycles for {result.started} tenants: {cycles:.1f}s "
+        f"(already running {result.already_running}, failed {result.failed})"
+    )
+    longest_cycle = await longest_history(client, f"WorkflowId STARTS_WITH 'cycle-{prefix}-'")
+    longest_fanout = await longest_history(client, f"WorkflowId = 'bench-fanout-{run}'")
+    print(
+        f"\nratio cycles/bare:        {cycles / bare:.2f}x  "
+        f"({cycles / tenants * 1000:.0f} ms per tenant cycle)"
+    )
+    print(f"longest cycle history:    {longest_cycle[0]} events ({longest_cycle[1]})")
+    print(
+        f"longest fan-out history:  {longest_fanout[0]} events (one run; continue-as-new every 500 children)"
+    )
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tenants", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=50)
+    a = p.parse_args()
+    asyncio.run(main(a.tenants, a.batch))
