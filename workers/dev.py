@@ -1,10 +1,12 @@
 """The dev launcher: ``python -m workers.dev {run,up,down,demo,bootstrap}``.
 
-``run`` starts the local stack (Postgres, Temporal + Web UI, Vault, WordPress, workers, API),
-runs the demo operation (wordpress / application_password_generation) through the API and
-prints its id, final status, the new credential's Vault path (never the secret), the number of
-audited steps and the Web UI address. It exits 0 only if the operation completed and the
-connection test passed. ``--keep`` leaves the stack running; ``down`` stops it.
+``run`` starts the local stack (Postgres, Temporal + Web UI, Vault, WordPress, SMTP server,
+workers, API), runs the demo operation (wordpress / application_password_generation) through the
+API and prints its id, final status, the new credential's Vault path (never the secret), the
+number of audited steps and the Web UI address. Then it enables the demo tenant's hourly cycle
+(its Temporal Schedule), runs this hour's cycle now and prints what it did, blocked and deferred.
+It exits 0 only if the operation completed, the connection test passed and the cycle completed.
+``--keep`` leaves the stack running; ``down`` stops it.
 """
 
 from __future__ import annotations
@@ -142,6 +144,59 @@ def demo(stack: Stack, wp: dict[str, str], timeout_s: float = 300) -> int:
     return 0 if ok else 1
 
 
+def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
+    """Enable the demo tenant's agent (its hourly schedule), run this hour's cycle now, print it."""
+    import os
+
+    from schema.db import engine_for
+    from workers.demo_data import seed_demo
+    from workers.mailsink import read_maildir
+
+    os.environ.update(stack.env())
+    seed_demo(engine_for(stack.env()["OMNIOPS_DATABASE__URL"]), DEMO_TENANT)
+    api = DemoClient(stack)
+    state = api.call("POST", "/api/admin/agent", api.admin, json={"agent_enabled": True, "reason": "demo"})
+    sched = state["tenant"]["schedule"]
+    out("")
+    nxt = sched["next_action_times"][0]
+    out(f"hourly cycle: schedule {sched['id']} (overlap {sched['overlap']}), next run {nxt}")
+    r = api.http.post(f"/api/admin/agent/tenants/{DEMO_TENANT}/run", headers=api.admin)
+    if r.status_code == 409:
+        out(f"  {r.json()['detail']}: showing that run")
+        run_id = api.call("GET", "/api/admin/agent/runs?limit=1", api.admin)[0]["id"]
+    elif r.status_code == 202:
+        run_id = r.json()["workflow_id"]
+        out(f"  started {run_id}")
+    else:
+        raise StackError(f"run-now -> {r.status_code}: {r.text}")
+    deadline = time.monotonic() + timeout_s
+    run: dict = {}  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        run = api.call("GET", f"/api/admin/agent/runs/{run_id}", api.admin)
+        if run["status"] != "running":
+            break
+        time.sleep(0.3)
+    refl = run.get("reflection") or {}
+    out(
+        f"cycle status:      {run.get('status')} (planner: {run.get('planner')}, {run.get('duration_ms')} ms)"
+    )
+    out(
+        f"actions:           planned {run.get('actions_planned')}, executed {run.get('actions_executed')}, "
+        f"blocked {run.get('actions_blocked')}, deferred {run.get('actions_deferred')}"
+    )
+    for what, n in sorted((refl.get("what_changed") or {}).get("actions", {}).items()):
+        out(f"  done:            {what} x{n}")
+    for b in refl.get("blocked") or []:
+        out(f"  blocked:         {b['action']} {b['target']}: {b.get('rule')}: {b.get('reason')}")
+    for hint in refl.get("next_hour_hints") or []:
+        out(f"  next hour:       {hint}")
+    mails = [m for m in read_maildir(stack.maildir) if m.get("X-OmniOps-Tenant") == DEMO_TENANT]
+    out(f"emails accepted by the local SMTP server for '{DEMO_TENANT}': {len(mails)} ({stack.maildir})")
+    ui = f"http://localhost:{stack.c.ui_port}/namespaces/default/workflows/{run_id}"
+    out(f"Temporal Web UI:   {ui}")
+    return 0 if run.get("status") == "completed" else 1
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("command", choices=["run", "up", "down", "demo", "bootstrap"])
@@ -163,6 +218,7 @@ def main() -> int:
             out(f"API: http://127.0.0.1:{stack.c.api_port}/schema/swagger   logs: {stack.c.log_dir}")
             return 0
         code = demo(stack, wp)
+        code = max(code, demo_cycle(stack))
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)
         code = 2

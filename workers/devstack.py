@@ -113,6 +113,10 @@ class Stack:
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
             "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
         }
+        # local default: email goes to the local SMTP server, only for the demo domain (internal_only)
+        if "OMNIOPS_EMAIL__MODE" not in os.environ:
+            env["OMNIOPS_EMAIL__MODE"] = "internal_only"
+            env["OMNIOPS_EMAIL__ALLOWLIST"] = '["example.test"]'
         env.update(c.extra_env)
         return env
 
