@@ -78,10 +78,10 @@ from workflows.cycle.models import (
     ReactInput,
     ReactSummary,
     ReflectInput,
+    RunStart,
     StartRunInput,
     Switches,
     TenantPage,
-    TenantRef,
     TouchCandidate,
 )
 from workflows.cycle.orders import CatalogEntry, ClientCredit, OrderFacts, review_order
@@ -142,21 +142,17 @@ class CycleActivities:
             "sandbox": int(o.get("max_sandbox_jobs_per_hour", a.max_sandbox_jobs_per_hour)),
         }
 
-    @activity.defn(name="cycle_switches")
-    def cycle_switches(self, inp: TenantRef) -> Switches:
-        """The global kill switch (env, then system_config ``agent``) and the tenant's agent_enabled."""
-        with Session(self._engine) as s:
-            return self._switches(s, inp.tenant_id)
-
     # --- run record --------------------------------------------------------------------------
 
     @activity.defn(name="start_run")
-    def start_run(self, inp: StartRunInput) -> int:
-        """Insert the ``agent_autonomous_runs`` row (idempotent on the run id); returns the cycle number."""
+    def start_run(self, inp: StartRunInput) -> RunStart:
+        """Insert the ``agent_autonomous_runs`` row (idempotent on the run id) and read the kill
+        switches: the global one (environment, then ``system_config`` key ``agent``) and the
+        tenant's ``agent_enabled`` (seed 004 P0.6). Returns the cycle number and the switches."""
         with permanent_db_errors(), Session(self._engine) as s:
             existing = s.get(AgentRun, inp.run_id)
             if existing is not None:
-                return existing.cycle_number
+                return RunStart(cycle_number=existing.cycle_number, switches=self._switches(s, inp.tenant_id))
             n = s.execute(select(func.count()).where(AgentRun.tenant_id == inp.tenant_id)).one()[0]  # type: ignore[call-overload]
             s.execute(
                 _ins(AgentRun)
@@ -173,7 +169,7 @@ class CycleActivities:
                 .on_conflict_do_nothing()
             )
             s.commit()
-            return n + 1
+            return RunStart(cycle_number=n + 1, switches=self._switches(s, inp.tenant_id))
 
     # --- Plan --------------------------------------------------------------------------------
 
@@ -456,13 +452,17 @@ class CycleActivities:
     # --- the policy guard --------------------------------------------------------------------
 
     def _facts(self, s: Session, inp: GuardInput, now: datetime) -> PolicyFacts:
+        """The facts the rules for this action's kind read (only those are queried)."""
         a, t = inp.action, inp.tenant_id
-        violations = s.execute(
-            select(func.count()).where(
-                EngagementClock.tenant_id == t, EngagementClock.compliance_status == "overdue"
-            )  # type: ignore[call-overload]
-        ).one()[0]
-        n_deals, _ = self._open_deals(s, t)
+        violations, behind, thin = 0, False, False
+        if a.kind == ActionKind.RESEARCH:
+            violations = s.execute(
+                select(func.count()).where(
+                    EngagementClock.tenant_id == t, EngagementClock.compliance_status == "overdue"
+                )  # type: ignore[call-overload]
+            ).one()[0]
+            behind = any(g.behind for g in self._pace(s, t, now))
+            thin = self._open_deals(s, t)[0] < self._s.agent.pipeline_thin_below
         request_text = None
         if a.source_message_id:
             m = s.execute(
@@ -512,8 +512,8 @@ class CycleActivities:
             )
         return PolicyFacts(
             engagement_violations=violations,
-            goals_behind_pace=any(g.behind for g in self._pace(s, t, now)),
-            pipeline_thin=n_deals < self._s.agent.pipeline_thin_below,
+            goals_behind_pace=behind,
+            pipeline_thin=thin,
             request_text=request_text,
             compliance_due=compliance_due,
             suppression=suppression,

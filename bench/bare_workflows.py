@@ -1,5 +1,6 @@
-"""The baseline of bench.cycles: a parent fanning out empty children (its own module, so the
-workflow sandbox imports nothing else)."""
+"""The baseline of bench.cycles: a parent keeping ``batch`` empty children in flight, continuing
+as new every ``continue_after`` children, like CycleFanout (its own module, so the workflow
+sandbox imports nothing else)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,23 @@ class EmptyWorkflow:
 class BareFanoutWorkflow:
     @workflow.run
     async def run(self, n: int, batch: int, continue_after: int, done: int = 0) -> int:
-        here = 0
-        while done < n:
-            size = min(batch, n - done)
-            await asyncio.gather(
-                *(
-                    workflow.execute_child_workflow(
-                        EmptyWorkflow.run, "x", id=f"{workflow.info().workflow_id}-c{done + i}"
-                    )
-                    for i in range(size)
+        window = asyncio.Semaphore(batch)
+
+        async def child(i: int) -> None:
+            try:
+                await workflow.execute_child_workflow(
+                    EmptyWorkflow.run, "x", id=f"{workflow.info().workflow_id}-c{i}"
                 )
-            )
-            done, here = done + size, here + size
-            if here >= continue_after and done < n:
-                workflow.continue_as_new(args=[n, batch, continue_after, done])
+            finally:
+                window.release()
+
+        tasks = []
+        here = 0
+        while done < n and here < continue_after:
+            await window.acquire()
+            tasks.append(asyncio.create_task(child(done)))
+            done, here = done + 1, here + 1
+        await asyncio.gather(*tasks)
+        if done < n:
+            workflow.continue_as_new(args=[n, batch, continue_after, done])
         return done

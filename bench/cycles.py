@@ -6,11 +6,12 @@ Starts (or reuses) the local dev stack (Postgres, Temporal, Vault, SMTP server, 
 messaging workers). Seeds ``--tenants`` tenants, each with an account, a catalogue product, two
 contacts (one past its 21-day touch), a new order and a client reply, so every cycle reads data,
 plans, passes the policy guard, validates an order, queues an email through the outbox (the
-local default send mode is dry_run) and writes its run record and reflection.
+local default send mode, internal_only to example.test, so it really goes over SMTP to the
+local server) and writes its run record and reflection.
 
-- **cycles**: one ``CycleFanout`` over the seeded tenants, children in batches of ``--batch``,
+- **cycles**: one ``CycleFanout`` over the seeded tenants, ``--batch`` children in flight,
   continue-as-new every 500 children;
-- **bare**: the same shape (a parent starting the same number of children in the same batches
+- **bare**: the same shape (a parent keeping the same number of children in flight
   with the same continue-as-new) where each child is an empty workflow, on the same server, with
   an in-process worker.
 

@@ -12,7 +12,7 @@ from core.settings import get_settings
 
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def get_engine() -> Engine:

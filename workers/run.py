@@ -73,7 +73,6 @@ def agent_workers(
                 defs.load_definition,
                 conn.test_connection,
                 llm.decide_action,
-                cycle.cycle_switches,
                 cycle.start_run,
                 cycle.gather_context,
                 cycle.guard_action,

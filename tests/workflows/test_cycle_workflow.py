@@ -32,6 +32,7 @@ from workflows.cycle.models import (
     ReactInput,
     ReactSummary,
     ReflectInput,
+    RunStart,
     StartRunInput,
     Switches,
     TenantPage,
@@ -65,16 +66,12 @@ class Fake:
 
     def activities(self) -> list:  # type: ignore[type-arg]
         @activity.defn(name="start_run")
-        async def start_run(_: StartRunInput) -> int:
+        async def start_run(_: StartRunInput) -> RunStart:
             self.calls.append("start_run")
-            return 1
-
-        @activity.defn(name="cycle_switches")
-        async def cycle_switches(_: TenantRef) -> Switches:
-            return Switches(
-                global_enabled=self.enabled,
-                tenant_enabled=True,
-                reason=None if self.enabled else "kill switch: test",
+            reason = None if self.enabled else "kill switch: test"
+            return RunStart(
+                cycle_number=1,
+                switches=Switches(global_enabled=self.enabled, tenant_enabled=True, reason=reason),
             )
 
         @activity.defn(name="gather_context")
@@ -137,7 +134,6 @@ class Fake:
 
         return [
             start_run,
-            cycle_switches,
             gather_context,
             plan_actions,
             guard_action,

@@ -260,6 +260,13 @@ class Switches(Frozen):
         return self.global_enabled and self.tenant_enabled
 
 
+class RunStart(Frozen):
+    """``start_run``'s answer: the tenant's cycle number and the switches as they were at start."""
+
+    cycle_number: int
+    switches: Switches
+
+
 class TenantRef(Frozen):
     tenant_id: str
 

@@ -6,8 +6,9 @@
   runs, so flipping a switch stops new actions within one action's time.
 - :class:`ScheduledCycleWorkflow`: what each tenant's hourly Temporal Schedule starts; it names
   the cycle for the scheduled hour and waits for it (the schedule's overlap policy is SKIP).
-- :class:`CycleFanoutWorkflow`: runs every enabled tenant's cycle for one hour in bounded batches
-  of child workflows, continuing as new every ``continue_after`` children (small history).
+- :class:`CycleFanoutWorkflow`: runs every enabled tenant's cycle for one hour as child workflows,
+  at most ``batch`` in flight (a sliding window), continuing as new every ``continue_after``
+  children (small history).
 
 Deterministic: no I/O, clock or randomness here; activities are called by name.
 """
@@ -47,8 +48,8 @@ with workflow.unsafe.imports_passed_through():
         ReactInput,
         ReactSummary,
         ReflectInput,
+        RunStart,
         StartRunInput,
-        Switches,
         TenantPage,
         TenantRef,
     )
@@ -103,8 +104,8 @@ class TenantCycleWorkflow:
         )
         t = inp.tenant_id
         start = StartRunInput(run_id=run_id, tenant_id=t, hour=inp.hour, trigger=inp.trigger)
-        await self._agent("start_run", start, int)
-        switches: Switches = await self._agent("cycle_switches", TenantRef(tenant_id=t), Switches)  # type: ignore[assignment]
+        begun: RunStart = await self._agent("start_run", start, RunStart)  # type: ignore[assignment]
+        switches = begun.switches
         planner: str | None = None
         halted: str | None = None
         react: ReactSummary | None = None
@@ -282,42 +283,54 @@ class CycleFanoutWorkflow:
     def status(self) -> FanoutResult:
         return self._progress
 
-    async def _one(self, tenant_id: str, hour: str) -> str:
+    async def _one(
+        self, tenant_id: str, hour: str, window: asyncio.Semaphore, counts: dict[str, int]
+    ) -> None:
+        outcome = "started"
         try:
             handle = await workflow.start_child_workflow(
                 TenantCycleWorkflow.run,
                 CycleInput(tenant_id=tenant_id, hour=hour, trigger="fanout"),
                 **_child_options(tenant_id, hour),  # type: ignore[arg-type]
             )
-        except WorkflowAlreadyStartedError:
-            return "already_running"
-        try:
             await handle
+        except WorkflowAlreadyStartedError:
+            outcome = "already_running"
         except Exception:  # noqa: BLE001 - a child's failure is counted, not fatal to the fan-out
-            return "failed"
-        return "started"
+            outcome = "failed"
+        finally:
+            window.release()
+        counts[outcome] += 1
+        self._progress = FanoutResult(**counts)
 
     @workflow.run
     async def run(self, inp: FanoutInput) -> FanoutResult:
+        """A sliding window of ``batch`` children in flight; pages of tenants are read as it moves.
+        After ``continue_after`` children it drains the window and continues as new."""
         workflow.upsert_search_attributes([sa.KIND.value_set("cycle-fanout"), sa.STATUS.value_set("running")])
         counts = {"started": inp.started, "already_running": inp.already_running, "failed": inp.failed}
-        after, done_here = inp.after, 0
-        while True:
+        window = asyncio.Semaphore(inp.batch)
+        tasks: list[asyncio.Task[None]] = []
+        after, done_here, more = inp.after, 0, True
+        while more and done_here < inp.continue_after:
             page: list[str] = await workflow.execute_activity(
                 "list_enabled_tenants",
-                TenantPage(after=after, limit=inp.batch, prefix=inp.prefix),
+                TenantPage(
+                    after=after, limit=min(inp.batch, inp.continue_after - done_here), prefix=inp.prefix
+                ),
                 task_queue=workflow.info().task_queue,
                 result_type=list[str],
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RETRY,
             )
-            if not page:
-                break
-            for outcome in await asyncio.gather(*(self._one(t, inp.hour) for t in page)):
-                counts[outcome] += 1
-            self._progress = FanoutResult(**counts)
-            after, done_here = page[-1], done_here + len(page)
-            if done_here >= inp.continue_after:
-                workflow.continue_as_new(inp.model_copy(update={"after": after, **counts}))
+            more = bool(page)
+            for tenant_id in page:
+                await window.acquire()
+                tasks.append(asyncio.create_task(self._one(tenant_id, inp.hour, window, counts)))
+            if page:
+                after, done_here = page[-1], done_here + len(page)
+        await asyncio.gather(*tasks)
+        if more:
+            workflow.continue_as_new(inp.model_copy(update={"after": after, **counts}))
         workflow.upsert_search_attributes([sa.STATUS.value_set("completed")])
         return FanoutResult(**counts)
