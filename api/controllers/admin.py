@@ -74,6 +74,13 @@ class AgentAdminController(Controller):
         """Start this hour's cycle now; 409 if it already ran or is running, or the agent is off."""
         return await agent.run_now(request.user, tenant_id)
 
+    @post("/runs", operation_id="runEveryTenantNow", status_code=HTTP_202_ACCEPTED)
+    async def run_all(
+        self, request: Request[Principal, Any, Any], agent: NamedDependency[AgentAdminService]
+    ) -> dict[str, str]:
+        """Operator: this hour's cycle for every enabled tenant (a tenant already run is skipped)."""
+        return await agent.run_all(request.user, agent.settings.agent.fanout_batch)
+
     @get("/tenants/{tenant_id:str}/schedule", operation_id="getCycleSchedule")
     async def get_schedule(
         self,

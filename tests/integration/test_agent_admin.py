@@ -133,3 +133,18 @@ async def test_health_reports_the_seed_metrics_and_a_compliance_alert(api: Any, 
 @pytest.mark.parametrize("path", ["/api/admin/agent/health", "/api/admin/agent/runs"])
 async def test_admin_routes_need_a_token(api: Any, path: str) -> None:
     assert (await api.get(path)).status_code == 401
+
+
+async def test_run_every_tenant_is_for_operators_and_once_per_hour(api: Any, tenant: str) -> None:
+    r = await api.post("/api/admin/agent/runs", headers=headers(tenant))
+    assert r.status_code == 403
+    op = headers(tenant, user="ops", roles=("operator",))
+    r = await api.post("/api/admin/agent/runs", headers=op)
+    wid = r.json().get("workflow_id") if r.status_code == 202 else None
+    try:
+        assert r.status_code in (202, 409), r.text  # 409: an earlier test run this hour started it
+        again = await api.post("/api/admin/agent/runs", headers=op)
+        assert again.status_code == 409 and "already ran or is running" in again.json()["detail"]
+    finally:
+        if wid:  # stop listing tenants, so later tests' new tenants are not run by it
+            await (await connect()).get_workflow_handle(wid).terminate("test over")

@@ -432,3 +432,37 @@ async def test_each_policy_rule_blocks_the_ai_planners_proposals_and_records_why
     # the model saw the context without any email address (recipients are filled in from our data)
     prompt = json.dumps(peer.requests[-1]["messages"])
     assert "@example.test" not in prompt and ok.id in prompt
+
+
+async def test_a_broadcast_goes_out_in_rate_limited_batches_with_per_contact_status(
+    client: Client, agent_stack: Stack, tenant: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from schema.business import Campaign, CampaignContactStatus, Contact
+
+    enable(tenant, max_emails_per_hour=2)
+    people = [Contact(tenant_id=tenant, name=f"P{i}", email=addr(f"p{i}")) for i in range(3)]  # not overdue
+    add(*people)
+    camp = Campaign(
+        tenant_id=tenant,
+        name="Autumn rates",
+        subject="Our autumn rates",
+        body="New rates inside.",
+        scheduled_at=datetime.now(UTC) - timedelta(minutes=5),
+    )
+    add(camp)
+    add(*(CampaignContactStatus(tenant_id=tenant, campaign_id=camp.id, contact_id=p.id) for p in people))
+    hour = now_hour()
+
+    await run_cycle(client, tenant, hour)
+
+    statuses = sorted(s.status for s in rows(CampaignContactStatus, campaign_id=camp.id))
+    assert statuses == ["pending", "sent", "sent"]
+    assert one(Campaign, id=camp.id).status == "in_progress"
+
+    await run_cycle(client, tenant, next_hour(hour))
+
+    assert [s.status for s in rows(CampaignContactStatus, campaign_id=camp.id)] == ["sent"] * 3
+    assert one(Campaign, id=camp.id).status == "completed"
+    assert [len(mail_to(agent_stack, p.email or "")) for p in people] == [1, 1, 1]
