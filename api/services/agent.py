@@ -32,8 +32,8 @@ from schema.tables import Tenant
 from workers import schedules
 from workflows.cycle.alerts import evaluate_alerts
 from workflows.cycle.hours import cycle_workflow_id, hour_key
-from workflows.cycle.models import CycleInput
-from workflows.cycle.workflow import TenantCycleWorkflow
+from workflows.cycle.models import CycleInput, FanoutInput
+from workflows.cycle.workflow import CycleFanoutWorkflow, TenantCycleWorkflow
 
 TENANT_ADMIN_ROLES = ("owner", "admin")
 
@@ -202,6 +202,27 @@ class AgentAdminService:
                 f"the cycle for tenant {t!r} and hour {hour} already ran or is running (tenant lock)"
             ) from None
         return {"workflow_id": wid, "hour": hour, "tenant_id": t}
+
+    async def run_all(self, p: Principal, batch: int) -> dict[str, str]:
+        """Operator: run every enabled tenant's cycle for this hour now (``CycleFanout``, a sliding
+        window of ``batch`` children). 409 if this hour's fan-out already ran or is running."""
+        if not self._operator(p):
+            raise PermissionDeniedException(
+                f"running every tenant needs the {self.settings.auth.operator_role} role"
+            )
+        hour = hour_key(datetime.now(UTC))
+        wid = f"cycle-fanout-{hour}"
+        try:
+            await self.client.start_workflow(
+                CycleFanoutWorkflow.run,
+                FanoutInput(hour=hour, batch=batch, continue_after=self.settings.agent.fanout_continue_after),
+                id=wid,
+                task_queue=queues.AGENT,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            raise ConflictException(f"the fan-out for hour {hour} already ran or is running") from None
+        return {"workflow_id": wid, "hour": hour}
 
     async def runs(
         self, p: Principal, tenant_id: str | None, status: str | None, limit: int

@@ -1,6 +1,8 @@
 """The tenant hourly cycle as workflows (seed 004 P0.1, replacing its cron route and lock table).
 
 - :class:`TenantCycleWorkflow` (``cycle-{tenant}-{yyyymmddhh}``): Plan → Act → React → Reflect.
+  Its short DB steps are local activities on the agent worker; the planner (an LLM call) and
+  ``send_email`` (messaging queue) are regular activities.
   The id is the tenant lock: a second start for the same hour is refused by Temporal.
   Every action passes ``guard_action`` (kill switches, policy engine, rate limits) just before it
   runs, so flipping a switch stops new actions within one action's time.
@@ -81,10 +83,11 @@ class TenantCycleWorkflow:
     async def _agent(
         self, name: str, arg: object, result_type: type | None = None, timeout_s: int = 60
     ) -> object:
-        return await workflow.execute_activity(
+        """A short DB step on this worker, as a local activity (a marker in the history instead of
+        a task-queue round trip; idempotent, so a re-run after a worker crash is safe)."""
+        return await workflow.execute_local_activity(
             name,
             arg,
-            task_queue=workflow.info().task_queue,
             result_type=result_type,
             start_to_close_timeout=timedelta(seconds=timeout_s),
             retry_policy=RETRY,
@@ -117,7 +120,14 @@ class TenantCycleWorkflow:
             try:
                 self._set(phase="plan")
                 ctx: CycleContext = await self._agent("gather_context", start, CycleContext)  # type: ignore[assignment]
-                plan: PlanResult = await self._agent("plan_actions", ctx, PlanResult, timeout_s=120)  # type: ignore[assignment]
+                plan: PlanResult = await workflow.execute_activity(
+                    "plan_actions",
+                    ctx,
+                    task_queue=workflow.info().task_queue,
+                    result_type=PlanResult,
+                    start_to_close_timeout=timedelta(seconds=120),
+                    retry_policy=RETRY,
+                )
                 planner = plan.planner
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:
@@ -140,8 +150,10 @@ class TenantCycleWorkflow:
                     self._set(executed=self._state.executed + 1)  # type: ignore[union-attr]
                 self._set(phase="react", current_action=None)
                 react = await self._agent("react", ReactInput(run_id=run_id, tenant_id=t), ReactSummary)  # type: ignore[assignment]
-            except ActivityError as e:
+            except ActivityError as e:  # a regular activity's final failure
                 status, error = "failed", f"{e.message}: {e.cause}" if e.cause else e.message
+            except ApplicationError as e:  # a local activity's final failure arrives unwrapped
+                status, error = "failed", f"{e.type}: {e.message}" if e.type else e.message
         self._set(phase="reflect", status=status)
         st = self._state
         assert st is not None
@@ -313,12 +325,11 @@ class CycleFanoutWorkflow:
         tasks: list[asyncio.Task[None]] = []
         after, done_here, more = inp.after, 0, True
         while more and done_here < inp.continue_after:
-            page: list[str] = await workflow.execute_activity(
+            page: list[str] = await workflow.execute_local_activity(
                 "list_enabled_tenants",
                 TenantPage(
                     after=after, limit=min(inp.batch, inp.continue_after - done_here), prefix=inp.prefix
                 ),
-                task_queue=workflow.info().task_queue,
                 result_type=list[str],
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RETRY,
