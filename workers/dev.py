@@ -172,7 +172,13 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     deadline = time.monotonic() + timeout_s
     run: dict = {}  # type: ignore[type-arg]
     while time.monotonic() < deadline:
-        run = api.call("GET", f"/api/admin/agent/runs/{run_id}", api.admin)
+        r = api.http.get(f"/api/admin/agent/runs/{run_id}", headers=api.admin)
+        if r.status_code == 404:  # the workflow has not written its run record yet
+            time.sleep(0.2)
+            continue
+        if r.status_code >= 400:
+            raise StackError(f"GET run {run_id} -> {r.status_code}: {r.text}")
+        run = r.json()
         if run["status"] != "running":
             break
         time.sleep(0.3)
