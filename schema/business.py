@@ -134,6 +134,12 @@ class Quote(SQLModel, table=True):
     sent_at: datetime | None = _ts()
     follow_up_count: int = 0
     next_follow_up_at: datetime | None = _ts()
+    view_token: str | None = Field(default=None, unique=True, max_length=64)
+    """The tracked-link token (``GET /t/q/{token}`` counts as viewed)."""
+    viewed_at: datetime | None = _ts()
+    decided_at: datetime | None = _ts()
+    outcome_reason: str | None = None
+    """Why it was won or lost (seed 004 P1.5 "win/loss reason captured")."""
     created_at: datetime = _ts(nullable=False, default=True)
 
 
@@ -201,5 +207,10 @@ class ComplianceCheck(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     due_at: datetime = _ts(nullable=False)
     status: str = Field(default="pending", max_length=20)
+    """pending → notified → overdue → escalated; ends completed or waived."""
     missing_fields: list[str] | None = Field(default=None, sa_column=Column(JSONB))
+    reminders: int = 0
+    escalated_at: datetime | None = _ts()
+    waiver_reason: str | None = None
     completed_at: datetime | None = _ts()
+    workflow_id: str | None = Field(default=None, max_length=200)

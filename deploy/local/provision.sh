@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent provisioning of every local part OmniOps needs (DESIGN.md "Moving parts").
 #
-# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|python]
+# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|testserver|python]
 #
 # Built tools are cached outside the repo in $OMNIOPS_CACHE (default ~/.cache/omniops/bin).
 # A binary already on PATH always wins (that is what a user with internet access has).
@@ -12,7 +12,9 @@ BIN="$CACHE/bin"
 LOGS="$CACHE/logs"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 VAULT_VERSION="${VAULT_VERSION:-v1.18.0}"  # its go.mod pins api/sdk versions published with it
-DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql curl)
+TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"  # io.temporal:temporal-test-server on Maven Central
+DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql curl
+                 default-jre-headless maven)
 mkdir -p "$BIN" "$LOGS"
 
 say() { printf '[provision] %s\n' "$*" >&2; }
@@ -57,6 +59,33 @@ ensure_vault() {
   say "vault: built $BIN/vault"
 }
 
+ensure_test_server() {
+  # Temporal's time-skipping test server is a Java program; the SDK starts it as '<exe> <port>'.
+  local dir="$CACHE/temporal-test-server"
+  if [ -x "$dir/temporal-test-server" ] && [ -f "$dir/lib/temporal-test-server-$TEST_SERVER_VERSION.jar" ]; then
+    say "temporal test server: $dir (cache)"; return
+  fi
+  command -v mvn >/dev/null && command -v java >/dev/null || die "the test server needs java and maven (apt-get install default-jre-headless maven)"
+  say "temporal test server: fetching io.temporal:temporal-test-server:$TEST_SERVER_VERSION from Maven Central"
+  rm -rf "$dir"; mkdir -p "$dir/pom"
+  cat >"$dir/pom/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  <groupId>local.omniops</groupId><artifactId>temporal-test-server-deps</artifactId><version>1</version>
+  <dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId>
+    <version>$TEST_SERVER_VERSION</version></dependency></dependencies></project>
+POM
+  (cd "$dir/pom" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$dir/lib") >"$LOGS/test-server.log" 2>&1 \
+    || die "could not fetch the test server (see $LOGS/test-server.log)"
+  cat >"$dir/temporal-test-server" <<'SH'
+#!/bin/sh
+# Temporal's time-skipping test server (Java): <this> <port>
+dir="$(cd "$(dirname "$0")" && pwd)"
+exec java -cp "$dir/lib/*" io.temporal.testserver.TestServer "$@"
+SH
+  chmod +x "$dir/temporal-test-server"
+  say "temporal test server: $dir/temporal-test-server"
+}
+
 ensure_debian() {
   local missing=() p
   for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -89,7 +118,8 @@ case "${1:-all}" in
   vault) ensure_vault ;;
   debian) ensure_debian ;;
   python) ensure_python ;;
-  tools) ensure_temporal; ensure_vault ;;
-  all) ensure_debian; ensure_python; ensure_temporal; ensure_vault ;;
-  *) die "usage: $0 [all|tools|debian|temporal|vault|python]" ;;
+  testserver) ensure_test_server ;;
+  tools) ensure_temporal; ensure_vault; ensure_test_server ;;
+  all) ensure_debian; ensure_python; ensure_temporal; ensure_vault; ensure_test_server ;;
+  *) die "usage: $0 [all|tools|debian|temporal|vault|testserver|python]" ;;
 esac

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import schema.agent  # noqa: F401  (registers the tables)
 import schema.business  # noqa: F401
+import schema.followups  # noqa: F401
 import schema.tables  # noqa: F401
 from core.settings import get_settings
 
