@@ -28,6 +28,7 @@ from api.auth import jwt_auth
 from api.controllers.admin import AgentAdminController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
+from api.controllers.compliance import ComplianceController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
 from api.services.agent import AgentAdminService
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             AutonomousController,
             AgentAdminController,
+            ComplianceController,
             ConsentController,
             CredentialsController,
             CodecController,

@@ -78,6 +78,39 @@ async def temporal_client(stack: Stack):  # type: ignore[no-untyped-def]
     return await connect(encrypted=False)
 
 
+TEST_SERVER = (
+    Path(os.environ.get("OMNIOPS_CACHE", Path.home() / ".cache" / "omniops")) / "temporal-test-server"
+)
+
+
+@pytest.fixture(scope="session")
+async def time_env():  # type: ignore[no-untyped-def]
+    """Temporal's time-skipping test server (Java, provisioned from Maven Central): days pass
+    instantly while a workflow waits on timers and nothing else is running."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    exe = TEST_SERVER / "temporal-test-server"
+    if not exe.exists():
+        pytest.fail(f"{exe} is missing: run 'deploy/local/provision.sh testserver'")
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+
+    from core.search_attributes import ALL
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(exe), data_converter=pydantic_data_converter
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in ALL},
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
 @pytest.fixture(scope="session")
 def infra(stack: Stack) -> Stack:
     stack.infra_up()

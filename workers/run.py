@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.browser import BrowserSessions
+from activities.compliance import compliance_activities
 from activities.connection import ConnectionActivities
 from activities.cycle import CycleActivities
 from activities.definitions import DefinitionActivities, DefinitionRegistry
@@ -84,6 +85,7 @@ def agent_workers(
                 cycle.reflect,
                 cycle.list_enabled_tenants,
                 planner.plan_actions,
+                *compliance_activities(settings, engine_for(settings.database.url)),
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],

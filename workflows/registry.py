@@ -1,6 +1,13 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.followups import compliance
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
-WORKFLOWS = [AutonomousOperationWorkflow, TenantCycleWorkflow, ScheduledCycleWorkflow, CycleFanoutWorkflow]
+WORKFLOWS = [
+    AutonomousOperationWorkflow,
+    TenantCycleWorkflow,
+    ScheduledCycleWorkflow,
+    CycleFanoutWorkflow,
+    *compliance.WORKFLOWS,
+]

@@ -147,7 +147,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_quote_activities_quote_id"), "quote_activities", ["quote_id"], unique=False)
     op.create_index(op.f("ix_quote_activities_tenant_id"), "quote_activities", ["tenant_id"], unique=False)
-    op.add_column("compliance_checks", sa.Column("reminders", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "compliance_checks", sa.Column("reminders", sa.Integer(), nullable=False, server_default="0")
+    )
     op.add_column("compliance_checks", sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
         "compliance_checks", sa.Column("waiver_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True)

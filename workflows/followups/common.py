@@ -1,0 +1,71 @@
+"""What every follow-up workflow shares: DB steps as local activities, email through the shared
+outbox (``send_email`` on the messaging queue), search attributes, and the ``status`` query shape.
+
+Deterministic: call only from workflow code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from core import search_attributes as sa
+    from workflows.email import SendEmailInput, SendEmailResult
+
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
+)
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60), maximum_attempts=8
+)
+
+
+class FollowUpState(BaseModel):
+    """The ``status`` query of every follow-up workflow: where it is and when it next wakes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    status: str
+    next_wake_at: datetime | None = None
+    """When its current timer fires (UTC), None while it waits only for a signal or has ended."""
+    waiting_for: str | None = None
+    detail: dict[str, str | int | float | bool | None] = {}
+
+
+async def db(name: str, arg: object, result_type: type | None = None, timeout_s: int = 30) -> object:
+    """A short idempotent DB step as a local activity on this worker."""
+    return await workflow.execute_local_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=timedelta(seconds=timeout_s),
+        retry_policy=RETRY,
+    )
+
+
+async def email(queue: str, tenant_id: str, key: str, to: str, subject: str, body: str) -> SendEmailResult:
+    """One email through the outbox; ``key`` makes it exactly once (issue 4's outbox)."""
+    return await workflow.execute_activity(
+        "send_email",
+        SendEmailInput(tenant_id=tenant_id, idempotency_key=key, to_email=to, subject=subject, body=body),
+        task_queue=queue,
+        result_type=SendEmailResult,
+        start_to_close_timeout=timedelta(seconds=60),
+        retry_policy=EMAIL_RETRY,
+    )
+
+
+def tag(tenant_id: str, kind: str, status: str) -> None:
+    """Search attributes TenantId, Kind and Status (issue 5 "For operators")."""
+    workflow.upsert_search_attributes(
+        [sa.TENANT_ID.value_set(tenant_id), sa.KIND.value_set(kind), sa.STATUS.value_set(status)]
+    )
+
+
+def wake_at(seconds: float) -> datetime:
+    return workflow.now() + timedelta(seconds=max(0.0, seconds))
