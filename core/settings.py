@@ -138,6 +138,20 @@ class EmailSettings(BaseModel):
     timeout_s: float = 20.0
 
 
+class FollowUpSettings(BaseModel):
+    """Durations of the follow-up workflows, in seconds (seed 004 P1.3, P1.4, P1.5)."""
+
+    feedback_delay_s: int = 7 * 86_400
+    feedback_open_case_recheck_s: int = 86_400
+    feedback_open_case_max_wait_s: int = 7 * 86_400
+    feedback_response_window_s: int = 14 * 86_400
+    quote_follow_up_every_s: int = 3 * 86_400
+    quote_max_follow_ups: int = 4
+    deal_escalate_after: int = 3
+    day_s: int = 86_400
+    """Length of a "day" in deal stage thresholds (shorter in local demos and dev-server tests)."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -154,6 +168,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    followups: FollowUpSettings = Field(default_factory=FollowUpSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
 

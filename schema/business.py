@@ -118,6 +118,9 @@ class Deal(SQLModel, table=True):
     auto_follow_up_enabled: bool = True
     next_follow_up_at: datetime | None = _ts()
     follow_up_count: int = 0
+    priority: str = Field(default="normal", max_length=10)
+    """normal, or high after 3 follow-ups without activity (seed 004 P1.4)."""
+    stage_entered_at: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False, default=True)
 
 

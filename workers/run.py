@@ -27,6 +27,7 @@ from activities.connection import ConnectionActivities
 from activities.cycle import CycleActivities
 from activities.definitions import DefinitionActivities, DefinitionRegistry
 from activities.email import Mailer
+from activities.followups import FollowUpActivities
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
@@ -86,6 +87,7 @@ def agent_workers(
                 cycle.list_enabled_tenants,
                 planner.plan_actions,
                 *compliance_activities(settings, engine_for(settings.database.url)),
+                *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],

@@ -2,6 +2,9 @@
 
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.followups import compliance
+from workflows.followups.deal import DealWorkflow
+from workflows.followups.feedback import FeedbackWorkflow
+from workflows.followups.quote import QuoteWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 WORKFLOWS = [
@@ -9,5 +12,8 @@ WORKFLOWS = [
     TenantCycleWorkflow,
     ScheduledCycleWorkflow,
     CycleFanoutWorkflow,
+    FeedbackWorkflow,
+    QuoteWorkflow,
+    DealWorkflow,
     *compliance.WORKFLOWS,
 ]

@@ -148,6 +148,10 @@ def upgrade() -> None:
     op.create_index(op.f("ix_quote_activities_quote_id"), "quote_activities", ["quote_id"], unique=False)
     op.create_index(op.f("ix_quote_activities_tenant_id"), "quote_activities", ["tenant_id"], unique=False)
     op.add_column(
+        "deals", sa.Column("priority", sa.String(length=10), nullable=False, server_default="normal")
+    )
+    op.add_column("deals", sa.Column("stage_entered_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
         "compliance_checks", sa.Column("reminders", sa.Integer(), nullable=False, server_default="0")
     )
     op.add_column("compliance_checks", sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
@@ -180,6 +184,8 @@ def downgrade() -> None:
     op.drop_column("compliance_checks", "waiver_reason")
     op.drop_column("compliance_checks", "escalated_at")
     op.drop_column("compliance_checks", "reminders")
+    op.drop_column("deals", "stage_entered_at")
+    op.drop_column("deals", "priority")
     op.drop_index(op.f("ix_quote_activities_tenant_id"), table_name="quote_activities")
     op.drop_index(op.f("ix_quote_activities_quote_id"), table_name="quote_activities")
     op.drop_table("quote_activities")
