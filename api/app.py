@@ -31,6 +31,7 @@ from api.controllers.codec import CodecController
 from api.controllers.compliance import ComplianceController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
+from api.controllers.followups import FollowUpController, tracked_link
 from api.services.agent import AgentAdminService
 from api.services.operations import OperationService
 from core.codec import EncryptionCodec
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AutonomousController,
             AgentAdminController,
             ComplianceController,
+            FollowUpController,
+            tracked_link,
             ConsentController,
             CredentialsController,
             CodecController,

@@ -58,7 +58,7 @@ def jwt_auth(settings: Settings) -> JWTAuth[Principal]:
         token_secret=settings.auth.jwt_secret.get_secret_value(),
         algorithm="HS256",
         accepted_issuers=[settings.auth.issuer],
-        exclude=["^/schema", "^/healthz"],
+        exclude=["^/schema", "^/healthz", "^/t/"],
     )
 
 

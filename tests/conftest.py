@@ -48,6 +48,11 @@ TEST_CONFIG = StackConfig(
         "OMNIOPS_EMAIL__MODE": "internal_only",
         "OMNIOPS_EMAIL__ALLOWLIST": '["example.test"]',
         "OMNIOPS_AGENT__SCHEDULE_JITTER_S": "60",
+        # follow-ups on the dev server: seconds instead of days (the time-skipping tests use days)
+        "OMNIOPS_FOLLOWUPS__FEEDBACK_DELAY_S": "1",
+        "OMNIOPS_FOLLOWUPS__FEEDBACK_RESPONSE_WINDOW_S": "60",
+        "OMNIOPS_FOLLOWUPS__QUOTE_FOLLOW_UP_EVERY_S": "60",
+        "OMNIOPS_FOLLOWUPS__DAY_S": "1",
     },
 )
 
