@@ -91,7 +91,10 @@ async def _state(agent: AgentAdminService, wid: str, query: Any) -> dict[str, An
     if desc.status == WorkflowExecutionStatus.RUNNING:
         out["state"] = (await handle.query(query)).model_dump(mode="json")
     else:
-        out["result"] = await handle.result()
+        try:
+            out["result"] = await handle.result()
+        except Exception as e:  # noqa: BLE001 - a failed or terminated workflow has no result
+            out["failure"] = str(e)
     return out
 
 
