@@ -59,6 +59,10 @@ class FeedbackAnswer(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
 
 
+class WinRequest(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 class RejectRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
     """Why the client said no (seed 004 P1.5: loss reason captured)."""
@@ -289,8 +293,11 @@ class FollowUpController(Controller):
         request: Request[Principal, Any, Any],
         quote_id: FromPath[str],
         agent: NamedDependency[AgentAdminService],
+        data: JSONBody[WinRequest | None] = None,
     ) -> dict[str, str]:
-        return await self._decide(request, agent, quote_id, QuoteDecision(outcome="accepted"))
+        """The client accepted; an optional ``reason`` records why we won (seed 004 P1.5)."""
+        reason = data.reason if data else None
+        return await self._decide(request, agent, quote_id, QuoteDecision(outcome="accepted", reason=reason))
 
     @post("/quotes/{quote_id:str}/rejected", operation_id="quoteRejected", status_code=HTTP_202_ACCEPTED)
     async def rejected(

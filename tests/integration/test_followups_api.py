@@ -152,3 +152,21 @@ async def test_a_tracked_deal_stalls_by_its_stage_config_and_activity_clears_it(
     assert (h.from_stage, h.to_stage) == ("lead", "proposal") and h.duration_s is not None
     stats = (await api.get("/api/deals/stats", headers=headers(tenant))).json()
     assert stats["by_status"] == {"won": 1} and "lead" in stats["avg_stage_seconds"]
+
+
+async def test_an_accepted_quote_records_the_win_and_its_reason(api: Any, live: Any, tenant: str) -> None:
+    enable(tenant)
+    c = Contact(tenant_id=tenant, name="Win", email=email("w"))
+    add(c)
+    q = Quote(tenant_id=tenant, contact_id=c.id, amount=Decimal("900"))
+    add(q)
+    assert (await api.post(f"/api/quotes/{q.id}/send", headers=headers(tenant))).status_code == 202
+    r = await api.post(
+        f"/api/quotes/{q.id}/accepted", headers=headers(tenant), json={"reason": "fast turnaround"}
+    )
+    assert r.status_code == 202, r.text
+    won = await eventually(
+        lambda: one(Quote, id=q.id).status == "accepted" and one(Quote, id=q.id), "the win"
+    )
+    assert won.outcome_reason == "fast turnaround"
+    assert (await api.get("/api/quotes/stats", headers=headers(tenant))).json()["win_rate"] == 100.0
