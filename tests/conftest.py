@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,9 @@ async def time_env():  # type: ignore[no-untyped-def]
     from core.search_attributes import ALL
 
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(exe), data_converter=pydantic_data_converter
+        test_server_existing_path=str(exe),
+        data_converter=pydantic_data_converter,
+        test_server_startup_timeout=timedelta(seconds=120),  # a JVM on 2 busy cores starts slowly
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
