@@ -335,6 +335,8 @@ class CycleActivities:
                     ComplianceCheck.tenant_id == t,
                     col(ComplianceCheck.status).in_(("pending", "overdue")),
                     ComplianceCheck.due_at <= now + COMPLIANCE_WINDOW,
+                    # checks with their own workflow remind and escalate themselves (P1.7)
+                    col(ComplianceCheck.workflow_id).is_(None),
                 )
                 .order_by(ComplianceCheck.due_at)
                 .limit(limit)

@@ -21,7 +21,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_every_workflow_has_committed_histories() -> None:
     recorded = {p.name.split("-")[0] for p in HISTORIES}
-    assert {"operation", "cycle", "fanout", "scheduled"} <= recorded and len(HISTORIES) >= 20
+    expected = {"operation", "cycle", "fanout", "scheduled", "feedback", "quote", "deal", "compliance"}
+    assert expected <= recorded and len(HISTORIES) >= 40
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
