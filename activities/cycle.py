@@ -7,7 +7,6 @@ id and the action's idempotency key, so a retry never acts or counts twice.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -52,7 +51,7 @@ from schema.business import (
     Product,
     Quote,
 )
-from schema.tables import Tenant
+from schema.tables import Tenant, stable_id
 from workflows.cycle import engagement, policy
 from workflows.cycle.alerts import evaluate_alerts
 from workflows.cycle.hours import hour_start, next_hour
@@ -95,10 +94,6 @@ QUOTE_MAX_FOLLOW_UPS = 4
 DEAL_STALLED_AFTER = timedelta(days=14)
 """A deal with no activity for 14 days is stalled (issue 5 adds per-stage thresholds)."""
 OPEN_DEAL_STAGES_EXCLUDED = ("won", "lost", "closed")
-
-
-def _key(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def _ins(model: Any) -> Any:
@@ -209,7 +204,7 @@ class CycleActivities:
                 "updated_at": now,
             }
             stmt = _ins(EngagementClock).values(
-                id=_key(tenant_id, c.id),
+                id=stable_id(tenant_id, c.id),
                 tenant_id=tenant_id,
                 contact_id=c.id,
                 client_id=c.client_id,
@@ -526,7 +521,7 @@ class CycleActivities:
     def _reserve(self, s: Session, tenant_id: str, kind: str, window: str, cap: int) -> bool:
         """Atomically count one use of ``kind`` in the hour if under ``cap`` (seed 004 P0.6)."""
         stmt = _ins(RateLimitWindow).values(
-            id=_key(tenant_id, kind, window), tenant_id=tenant_id, kind=kind, window=window, count=1
+            id=stable_id(tenant_id, kind, window), tenant_id=tenant_id, kind=kind, window=window, count=1
         )
         stmt = stmt.on_conflict_do_update(
             constraint="uq_rate_tenant_kind_window",
@@ -540,7 +535,7 @@ class CycleActivities:
         s.execute(
             _ins(PolicyViolation)
             .values(
-                id=_key(inp.tenant_id, a.key, rule, inp.hour),
+                id=stable_id(inp.tenant_id, a.key, rule, inp.hour),
                 tenant_id=inp.tenant_id,
                 run_id=inp.run_id,
                 action_key=a.key,
@@ -600,7 +595,7 @@ class CycleActivities:
                 if result.verdict == "defer":
                     action = a.model_dump(mode="json", exclude={"origin"})
                     stmt = _ins(DeferredAction).values(
-                        id=_key(inp.tenant_id, a.key),
+                        id=stable_id(inp.tenant_id, a.key),
                         tenant_id=inp.tenant_id,
                         action_key=a.key,
                         action=action,
@@ -657,7 +652,7 @@ class CycleActivities:
         if detail is not None:
             values["detail"] = detail
         stmt = _ins(AgentRunAction).values(
-            id=_key(run_id, a.key),
+            id=stable_id(run_id, a.key),
             run_id=run_id,
             tenant_id=tenant_id,
             action_key=a.key,
@@ -686,7 +681,7 @@ class CycleActivities:
                 s.execute(
                     _ins(AgentTask)
                     .values(
-                        id=_key(inp.tenant_id, a.key),
+                        id=stable_id(inp.tenant_id, a.key),
                         tenant_id=inp.tenant_id,
                         action_key=a.key,
                         title=a.title or a.subject or "Task",
@@ -703,7 +698,7 @@ class CycleActivities:
                 s.execute(
                     _ins(ResearchJob)
                     .values(
-                        id=_key(inp.tenant_id, a.key),
+                        id=stable_id(inp.tenant_id, a.key),
                         tenant_id=inp.tenant_id,
                         action_key=a.key,
                         kind=a.kind.value,
@@ -780,7 +775,7 @@ class CycleActivities:
         s.execute(
             _ins(OrderProcessing)
             .values(
-                id=_key(t, order.id),
+                id=stable_id(t, order.id),
                 tenant_id=t,
                 order_id=order.id,
                 status=status,
@@ -794,7 +789,7 @@ class CycleActivities:
             s.execute(
                 _ins(OrderException)
                 .values(
-                    id=_key(t, order.id, issue.code),
+                    id=stable_id(t, order.id, issue.code),
                     tenant_id=t,
                     order_id=order.id,
                     kind=issue.kind,
@@ -872,7 +867,7 @@ class CycleActivities:
             "updated_at": at,
         }
         stmt = _ins(EngagementClock).values(
-            id=_key(tenant_id, contact_id),
+            id=stable_id(tenant_id, contact_id),
             tenant_id=tenant_id,
             contact_id=contact_id,
             client_id=contact.client_id,
@@ -996,7 +991,7 @@ class CycleActivities:
                     s.execute(
                         _ins(EmailSuppression)
                         .values(
-                            id=_key(t, addr),
+                            id=stable_id(t, addr),
                             tenant_id=t,
                             email=addr,
                             reason="bounce" if m.kind == "bounce" else "opt_out",
@@ -1114,7 +1109,7 @@ class CycleActivities:
                 s.execute(
                     _ins(HourlyReflection)
                     .values(
-                        id=_key(inp.run_id),
+                        id=stable_id(inp.run_id),
                         run_id=inp.run_id,
                         tenant_id=inp.tenant_id,
                         hour=inp.hour,

@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import smtplib
 import socket
@@ -41,7 +40,7 @@ from core.logging import get_logger
 from core.settings import Settings
 from core.vault import VaultStore
 from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, PolicyViolation, SystemConfig
-from schema.tables import Tenant
+from schema.tables import Tenant, new_id, stable_id
 from workflows.email import SendEmailInput, SendEmailResult
 
 log = get_logger("activities.email")
@@ -51,7 +50,7 @@ OUTBOX = OutboxEmail.__table__  # type: ignore[attr-defined]
 
 def message_id_for(key: str, domain: str) -> str:
     """A stable Message-ID for an idempotency key: ``<sha256(key)[:32]@domain>``."""
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    return f"<{stable_id(key)}@{domain}>"
 
 
 def on_allowlist(address: str, allowlist: tuple[str, ...] | list[str]) -> bool:
@@ -93,7 +92,7 @@ class Mailer:
             conn.execute(
                 insert(OUTBOX)
                 .values(
-                    id=hashlib.sha256(inp.idempotency_key.encode()).hexdigest()[:32],
+                    id=stable_id(inp.idempotency_key),
                     tenant_id=inp.tenant_id,
                     idempotency_key=inp.idempotency_key,
                     run_id=inp.run_id,
@@ -170,7 +169,7 @@ class Mailer:
         conn.execute(
             insert(PolicyViolation.__table__)  # type: ignore[attr-defined]
             .values(
-                id=hashlib.sha256(f"{row.idempotency_key}|{rule}".encode()).hexdigest()[:32],
+                id=stable_id(row.idempotency_key, rule),
                 tenant_id=row.tenant_id,
                 run_id=row.run_id,
                 action_key=row.idempotency_key,
@@ -306,7 +305,7 @@ class Mailer:
         with self._engine.begin() as conn:
             conn.execute(
                 insert(EmailProviderFailure.__table__).values(  # type: ignore[attr-defined]
-                    id=hashlib.sha256(f"{tenant_id}{error}{datetime.now(UTC)}".encode()).hexdigest()[:32],
+                    id=new_id(),
                     tenant_id=tenant_id,
                     code=code,
                     error=error,

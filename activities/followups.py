@@ -7,7 +7,6 @@ falls back to keywords (no key, any API error, an unusable answer).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +23,7 @@ from core.settings import Settings
 from schema.agent import AgentTask
 from schema.business import Deal, Quote
 from schema.followups import Case, DealStageHistory, FeedbackRequest, QuoteActivity
+from schema.tables import stable_id
 from workflows.followups.models import (
     CaseInput,
     DealUpdate,
@@ -49,10 +49,6 @@ TOOL: dict[str, Any] = {
     },
 }
 FINAL_QUOTE = ("accepted", "rejected", "expired")
-
-
-def _id(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 class FollowUpActivities:
@@ -90,7 +86,7 @@ class FollowUpActivities:
         if r.status == "responded":
             values["responded_at"] = r.at
         stmt = insert(FeedbackRequest.__table__).values(  # type: ignore[attr-defined]
-            id=_id(r.tenant_id, r.order_id),
+            id=stable_id(r.tenant_id, r.order_id),
             tenant_id=r.tenant_id,
             order_id=r.order_id,
             delivered_at=r.delivered_at or r.at,
@@ -119,7 +115,7 @@ class FollowUpActivities:
             s.execute(
                 insert(Case.__table__)  # type: ignore[attr-defined]
                 .values(
-                    id=_id(c.key),
+                    id=stable_id(c.key),
                     tenant_id=c.tenant_id,
                     order_id=c.order_id,
                     kind="service_recovery",
@@ -166,7 +162,7 @@ class FollowUpActivities:
             s.execute(
                 insert(QuoteActivity.__table__)  # type: ignore[attr-defined]
                 .values(
-                    id=_id(e.quote_id, e.key),
+                    id=stable_id(e.quote_id, e.key),
                     tenant_id=e.tenant_id,
                     quote_id=e.quote_id,
                     key=e.key,
@@ -222,7 +218,7 @@ class FollowUpActivities:
                 s.execute(
                     insert(DealStageHistory.__table__)  # type: ignore[attr-defined]
                     .values(
-                        id=_id(u.key),
+                        id=stable_id(u.key),
                         tenant_id=u.tenant_id,
                         deal_id=u.deal_id,
                         from_stage=u.from_stage,
@@ -237,7 +233,7 @@ class FollowUpActivities:
                 s.execute(
                     insert(AgentTask.__table__)  # type: ignore[attr-defined]
                     .values(
-                        id=_id(u.tenant_id, u.key),
+                        id=stable_id(u.tenant_id, u.key),
                         tenant_id=u.tenant_id,
                         action_key=u.key,
                         title=u.task_title[:300],

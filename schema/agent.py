@@ -13,7 +13,6 @@ Deviations from the seed, on purpose:
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -21,11 +20,7 @@ from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from schema.tables import _ts
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
+from schema.tables import _ts, new_id
 
 
 def _json(nullable: bool = True) -> Any:
@@ -69,7 +64,7 @@ class AgentRun(SQLModel, table=True):
 class AgentRunAction(SQLModel, table=True):
     __tablename__ = "agent_run_actions"
     __table_args__ = (UniqueConstraint("run_id", "action_key", name="uq_run_action"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     run_id: str = Field(foreign_key="agent_autonomous_runs.id", index=True, max_length=200)
     tenant_id: str = Field(index=True, max_length=63)
     action_key: str = Field(max_length=300)
@@ -88,7 +83,7 @@ class HourlyReflection(SQLModel, table=True):
     """Reflect's record (seed 004 ``agent_hourly_reflections``)."""
 
     __tablename__ = "agent_hourly_reflections"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     run_id: str = Field(foreign_key="agent_autonomous_runs.id", unique=True, max_length=200)
     tenant_id: str = Field(index=True, max_length=63)
     hour: str = Field(max_length=10)
@@ -104,7 +99,7 @@ class EngagementClock(SQLModel, table=True):
 
     __tablename__ = "engagement_clocks"
     __table_args__ = (UniqueConstraint("tenant_id", "contact_id", name="uq_clock_tenant_contact"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     contact_id: str = Field(foreign_key="contacts.id", max_length=64)
     client_id: str | None = Field(default=None, max_length=64)
@@ -123,7 +118,7 @@ class PolicyViolation(SQLModel, table=True):
 
     __tablename__ = "agent_policy_violations"
     __table_args__ = (UniqueConstraint("tenant_id", "action_key", "rule", name="uq_violation_action_rule"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     run_id: str | None = Field(default=None, max_length=200)
     action_key: str = Field(max_length=300)
@@ -140,7 +135,7 @@ class RateLimitWindow(SQLModel, table=True):
 
     __tablename__ = "agent_rate_limits"
     __table_args__ = (UniqueConstraint("tenant_id", "kind", "window", name="uq_rate_tenant_kind_window"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     kind: str = Field(max_length=20)
     window: str = Field(max_length=10)
@@ -151,7 +146,7 @@ class RateLimitWindow(SQLModel, table=True):
 class DeferredAction(SQLModel, table=True):
     __tablename__ = "agent_deferred_actions"
     __table_args__ = (UniqueConstraint("tenant_id", "action_key", name="uq_deferred_tenant_action"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     action_key: str = Field(max_length=300)
     action: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
@@ -167,7 +162,7 @@ class EmailSuppression(SQLModel, table=True):
 
     __tablename__ = "email_suppressions"
     __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_suppression_tenant_email"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     email: str = Field(max_length=320)
     """Lower-cased."""
@@ -184,7 +179,7 @@ class OutboxEmail(SQLModel, table=True):
     """
 
     __tablename__ = "email_outbox"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     idempotency_key: str = Field(unique=True, max_length=300)
     run_id: str | None = Field(default=None, max_length=200)
@@ -204,7 +199,7 @@ class EmailProviderFailure(SQLModel, table=True):
     """SMTP failures (seed 004 P0.7.3 "repeated provider failures": 5+ in 15 min alerts)."""
 
     __tablename__ = "email_provider_failures"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str | None = Field(default=None, max_length=63)
     code: int | None = None
     error: str
@@ -216,7 +211,7 @@ class OrderProcessing(SQLModel, table=True):
 
     __tablename__ = "order_processing_queue"
     __table_args__ = (UniqueConstraint("tenant_id", "order_id", name="uq_order_processing_order"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     order_id: str = Field(foreign_key="orders.id", max_length=64)
     status: str = Field(max_length=20)
@@ -231,7 +226,7 @@ class OrderException(SQLModel, table=True):
 
     __tablename__ = "order_processing_exceptions"
     __table_args__ = (UniqueConstraint("tenant_id", "order_id", "code", name="uq_order_exception_code"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     order_id: str = Field(foreign_key="orders.id", index=True, max_length=64)
     kind: str = Field(max_length=20)
@@ -247,7 +242,7 @@ class AgentTask(SQLModel, table=True):
 
     __tablename__ = "agent_tasks"
     __table_args__ = (UniqueConstraint("tenant_id", "action_key", name="uq_task_tenant_action"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     action_key: str = Field(max_length=300)
     title: str = Field(max_length=300)
@@ -263,7 +258,7 @@ class ResearchJob(SQLModel, table=True):
 
     __tablename__ = "agent_research_jobs"
     __table_args__ = (UniqueConstraint("tenant_id", "action_key", name="uq_research_tenant_action"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     action_key: str = Field(max_length=300)
     kind: str = Field(max_length=30)
@@ -278,7 +273,7 @@ class AgentAlert(SQLModel, table=True):
 
     __tablename__ = "agent_alerts"
     __table_args__ = (UniqueConstraint("kind", "scope", "window", name="uq_alert_kind_scope_window"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     kind: str = Field(max_length=50)
     scope: str = Field(max_length=63)
     """A tenant id, or ``global``."""

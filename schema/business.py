@@ -7,7 +7,6 @@ and every row carries ``tenant_id``. Money is ``Numeric(12, 2)``.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,11 +15,7 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from schema.tables import _ts
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
+from schema.tables import _ts, new_id
 
 
 def _money(nullable: bool = True) -> Any:
@@ -31,7 +26,7 @@ class Client(SQLModel, table=True):
     """An account (the seeds' ``clients``): credit terms for bill orders (seed 004 P0.5)."""
 
     __tablename__ = "clients"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     name: str = Field(max_length=200)
     active: bool = True
@@ -41,7 +36,7 @@ class Client(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     client_id: str | None = Field(default=None, foreign_key="clients.id", index=True, max_length=64)
     name: str = Field(default="", max_length=200)
@@ -55,7 +50,7 @@ class Product(SQLModel, table=True):
 
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("tenant_id", "code", name="uq_product_tenant_code"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     code: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
@@ -67,7 +62,7 @@ class Order(SQLModel, table=True):
     """An order. ``processing_status``: new → validated | exception (seed 004 P0.5)."""
 
     __tablename__ = "orders"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
     product_code: str | None = Field(default=None, max_length=64)
@@ -93,7 +88,7 @@ class Goal(SQLModel, table=True):
     """An order or revenue goal for a period; pace is pro rata over the period (seed 004 Overview)."""
 
     __tablename__ = "goals"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     metric: str = Field(max_length=20)
     target: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
@@ -105,7 +100,7 @@ class Deal(SQLModel, table=True):
     """A deal/opportunity (seed 004 P1.4 columns)."""
 
     __tablename__ = "deals"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
     contact_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=64)
@@ -128,7 +123,7 @@ class Quote(SQLModel, table=True):
     """A quote/bid (seed 004 P1.5): draft → sent → viewed → accepted | rejected | expired."""
 
     __tablename__ = "quotes"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
     contact_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=64)
@@ -150,7 +145,7 @@ class Campaign(SQLModel, table=True):
     """A broadcast (seed 004 P1.2): scheduled → in_progress → completed."""
 
     __tablename__ = "campaigns"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     name: str = Field(max_length=200)
     subject: str = Field(max_length=300)
@@ -166,7 +161,7 @@ class CampaignContactStatus(SQLModel, table=True):
 
     __tablename__ = "campaign_contact_status"
     __table_args__ = (UniqueConstraint("campaign_id", "contact_id", name="uq_campaign_contact"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     campaign_id: str = Field(foreign_key="campaigns.id", index=True, max_length=64)
     contact_id: str = Field(foreign_key="contacts.id", max_length=64)
@@ -185,7 +180,7 @@ class InboundMessage(SQLModel, table=True):
 
     __tablename__ = "inbound_messages"
     __table_args__ = (UniqueConstraint("tenant_id", "message_id", name="uq_inbound_tenant_message"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     message_id: str = Field(max_length=300)
     from_email: str = Field(max_length=320)
@@ -203,7 +198,7 @@ class ComplianceCheck(SQLModel, table=True):
     """A profile verification check (seed 004 P1.7); generated by compliance schedules."""
 
     __tablename__ = "compliance_checks"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     schedule_id: str | None = Field(default=None, max_length=64)
     entity_type: str = Field(max_length=20)

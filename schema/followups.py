@@ -6,7 +6,6 @@ reports, written by its activities (idempotent on natural keys).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +13,7 @@ from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from schema.tables import _ts
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
+from schema.tables import _ts, new_id
 
 
 class FeedbackRequest(SQLModel, table=True):
@@ -29,7 +24,7 @@ class FeedbackRequest(SQLModel, table=True):
 
     __tablename__ = "feedback_requests"
     __table_args__ = (UniqueConstraint("tenant_id", "order_id", name="uq_feedback_tenant_order"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     order_id: str = Field(max_length=64)
     contact_email: str | None = Field(default=None, max_length=320)
@@ -53,7 +48,7 @@ class Case(SQLModel, table=True):
     """A service case on an order: open cases hold feedback; negative feedback opens one."""
 
     __tablename__ = "cases"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     order_id: str | None = Field(default=None, max_length=64, index=True)
     kind: str = Field(default="service_recovery", max_length=30)
@@ -69,7 +64,7 @@ class QuoteActivity(SQLModel, table=True):
 
     __tablename__ = "quote_activities"
     __table_args__ = (UniqueConstraint("quote_id", "key", name="uq_quote_activity_key"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     quote_id: str = Field(foreign_key="quotes.id", index=True, max_length=64)
     key: str = Field(max_length=200)
@@ -85,7 +80,7 @@ class DealStageConfig(SQLModel, table=True):
 
     __tablename__ = "deal_stage_config"
     __table_args__ = (UniqueConstraint("tenant_id", "stage", name="uq_stage_config"),)
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     stage: str = Field(max_length=40)
     stalled_after_days: int
@@ -96,7 +91,7 @@ class DealStageHistory(SQLModel, table=True):
     """A stage transition with the time spent in the previous stage (seed 004 P1.4)."""
 
     __tablename__ = "deal_stage_history"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     deal_id: str = Field(foreign_key="deals.id", index=True, max_length=64)
     from_stage: str | None = Field(default=None, max_length=40)
@@ -110,7 +105,7 @@ class ComplianceSchedule(SQLModel, table=True):
     """A recurring compliance check schedule (seed 004 P1.7); a Temporal Schedule runs it."""
 
     __tablename__ = "compliance_schedule"
-    id: str = Field(default_factory=_id, primary_key=True, max_length=64)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     name: str = Field(max_length=200)
     frequency: str = Field(max_length=20)

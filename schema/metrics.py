@@ -6,7 +6,6 @@ means all tenants.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from schema.agent import (
     PolicyViolation,
 )
 from schema.business import ComplianceCheck, Deal, InboundMessage
+from schema.tables import stable_id
 from workflows.cycle.alerts import Alert, AlertInputs
 from workflows.cycle.engagement import compliance_rate
 from workflows.cycle.hours import hour_key
@@ -197,7 +197,7 @@ def raise_alerts(s: Session, alerts: list[Alert], hour: datetime) -> int:
         res = s.execute(
             insert(AgentAlert.__table__)  # type: ignore[attr-defined]
             .values(
-                id=hashlib.sha256(f"{a.kind}|{a.scope}|{window}".encode()).hexdigest()[:32],
+                id=stable_id(a.kind, a.scope, window),
                 kind=a.kind,
                 scope=a.scope,
                 window=window,

@@ -11,6 +11,7 @@ Deviations from the seed, on purpose:
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,17 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A new random text id (uuid4 hex) for rows of the cycle and follow-up tables."""
+    return uuid.uuid4().hex
+
+
+def stable_id(*parts: str) -> str:
+    """A deterministic 32-hex id from ``parts`` (sha256 of them joined by ``|``): the same natural
+    key always gives the same row id, so an activity retry inserts nothing new."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def _ts(nullable: bool = True, default: bool = False) -> Any:
