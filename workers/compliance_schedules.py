@@ -16,21 +16,18 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.service import RPCError, RPCStatusCode
 
 from core import queues
 from core import search_attributes as sa
+from workers import schedules
 from workflows.followups.compliance import KIND_RUN, ComplianceRunWorkflow
 from workflows.followups.compliance_models import ComplianceRunInput
 from workflows.followups.compliance_rules import calendar_for
@@ -84,52 +81,24 @@ async def ensure_schedule(
     messaging_queue: str = queues.MESSAGING,
 ) -> str:
     """Create the row's schedule, or replace it in place (spec, paused). Returns its id."""
-    tid = schedule_id(tenant_id, sid)
     sched = _schedule(
         tenant_id, sid, frequency, paused, note or ("paused" if paused else "active"), messaging_queue
     )
-    try:
-        await client.create_schedule(tid, sched)
-    except ScheduleAlreadyRunningError:
-
-        async def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=sched)
-
-        await client.get_schedule_handle(tid).update(replace)
-    return tid
+    return await schedules.upsert(client, schedule_id(tenant_id, sid), sched)
 
 
 async def set_paused(client: Client, tenant_id: str, sid: str, paused: bool, note: str) -> bool:
     """Pause or unpause; False when there is no such schedule."""
-    handle = client.get_schedule_handle(schedule_id(tenant_id, sid))
-    try:
-        await (handle.pause(note=note) if paused else handle.unpause(note=note))
-    except RPCError as e:
-        if e.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
+    return await schedules.pause(client, schedule_id(tenant_id, sid), paused, note)
 
 
 async def trigger(client: Client, tenant_id: str, sid: str) -> bool:
     """Run now (overlap SKIP: ignored while a run is in flight); False when there is none."""
-    try:
-        await client.get_schedule_handle(schedule_id(tenant_id, sid)).trigger()
-    except RPCError as e:
-        if e.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
+    return await schedules.trigger(client, schedule_id(tenant_id, sid))
 
 
 async def delete_schedule(client: Client, tenant_id: str, sid: str) -> bool:
-    try:
-        await client.get_schedule_handle(schedule_id(tenant_id, sid)).delete()
-    except RPCError as e:
-        if e.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
+    return await schedules.delete(client, schedule_id(tenant_id, sid))
 
 
 def _values(ranges: Any) -> list[int]:
@@ -142,30 +111,16 @@ def _values(ranges: Any) -> list[int]:
 async def describe_schedule(client: Client, tenant_id: str, sid: str) -> dict[str, Any] | None:
     """Id, paused, note, overlap, calendar (months, day, hour, minute UTC), next runs and recent
     actions; None when there is none."""
-    try:
-        d = await client.get_schedule_handle(schedule_id(tenant_id, sid)).describe()
-    except RPCError as e:
-        if e.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise
-    cals = d.schedule.spec.calendars
-    return {
-        "id": d.id,
-        "paused": d.schedule.state.paused,
-        "note": d.schedule.state.note,
-        "overlap": d.schedule.policy.overlap.name,
-        "calendar": [
-            {
-                "months": _values(c.month),
-                "day_of_month": _values(c.day_of_month),
-                "hour": _values(c.hour),
-                "minute": _values(c.minute),
-            }
-            for c in cals
-        ],
-        "next_action_times": [t.isoformat() for t in d.info.next_action_times[:3]],
-        "recent_actions": [
-            {"scheduled_at": a.scheduled_at.isoformat(), "started_at": a.started_at.isoformat()}
-            for a in d.info.recent_actions[-5:]
-        ],
-    }
+    d, view = await schedules.describe(client, schedule_id(tenant_id, sid))
+    if d is None:
+        return None
+    calendar = [
+        {
+            "months": _values(c.month),
+            "day_of_month": _values(c.day_of_month),
+            "hour": _values(c.hour),
+            "minute": _values(c.minute),
+        }
+        for c in d.schedule.spec.calendars
+    ]
+    return {**view, "calendar": calendar}

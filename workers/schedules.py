@@ -7,6 +7,7 @@ and pause them in the Web UI's Schedules page; the admin API calls these functio
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleDescription,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -57,12 +59,11 @@ def _schedule(tenant_id: str, jitter_s: int, paused: bool, note: str) -> Schedul
     )
 
 
-async def ensure_schedule(
-    client: Client, tenant_id: str, jitter_s: int, paused: bool = False, note: str = ""
-) -> str:
-    """Create the tenant's schedule, or update it in place (spec, jitter, paused). Returns its id."""
-    sid = schedule_id(tenant_id)
-    sched = _schedule(tenant_id, jitter_s, paused, note or ("paused" if paused else "agent enabled"))
+# --- any schedule, by id (the cycle's and the compliance engine's) -------------------------
+
+
+async def upsert(client: Client, sid: str, sched: Schedule) -> str:
+    """Create the schedule, or replace it in place (spec, policy, state). Returns its id."""
     try:
         await client.create_schedule(sid, sched)
     except ScheduleAlreadyRunningError:
@@ -74,11 +75,10 @@ async def ensure_schedule(
     return sid
 
 
-async def set_paused(client: Client, tenant_id: str, paused: bool, note: str) -> bool:
-    """Pause or unpause; False when the tenant has no schedule."""
-    handle = client.get_schedule_handle(schedule_id(tenant_id))
+async def _found(call: Awaitable[Any]) -> bool:
+    """Await a schedule call; False when the schedule does not exist."""
     try:
-        await (handle.pause(note=note) if paused else handle.unpause(note=note))
+        await call
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
             return False
@@ -86,29 +86,34 @@ async def set_paused(client: Client, tenant_id: str, paused: bool, note: str) ->
     return True
 
 
-async def delete_schedule(client: Client, tenant_id: str) -> bool:
-    try:
-        await client.get_schedule_handle(schedule_id(tenant_id)).delete()
-    except RPCError as e:
-        if e.status == RPCStatusCode.NOT_FOUND:
-            return False
-        raise
-    return True
+async def pause(client: Client, sid: str, paused: bool, note: str) -> bool:
+    """Pause or unpause; False when there is no such schedule."""
+    handle = client.get_schedule_handle(sid)
+    return await _found(handle.pause(note=note) if paused else handle.unpause(note=note))
 
 
-async def describe_schedule(client: Client, tenant_id: str) -> dict[str, Any] | None:
-    """Id, paused, note, jitter, next runs and recent actions; None when there is none."""
+async def trigger(client: Client, sid: str) -> bool:
+    """Run now (an overlap policy SKIP ignores it while a run is in flight); False when absent."""
+    return await _found(client.get_schedule_handle(sid).trigger())
+
+
+async def delete(client: Client, sid: str) -> bool:
+    return await _found(client.get_schedule_handle(sid).delete())
+
+
+async def describe(client: Client, sid: str) -> tuple[ScheduleDescription | None, dict[str, Any]]:
+    """The description and its common view (id, paused, note, overlap, next runs, recent
+    actions); (None, {}) when there is no such schedule."""
     try:
-        d = await client.get_schedule_handle(schedule_id(tenant_id)).describe()
+        d = await client.get_schedule_handle(sid).describe()
     except RPCError as e:
         if e.status == RPCStatusCode.NOT_FOUND:
-            return None
+            return None, {}
         raise
-    return {
+    return d, {
         "id": d.id,
         "paused": d.schedule.state.paused,
         "note": d.schedule.state.note,
-        "jitter_s": int(d.schedule.spec.jitter.total_seconds()) if d.schedule.spec.jitter else 0,
         "overlap": d.schedule.policy.overlap.name,
         "next_action_times": [t.isoformat() for t in d.info.next_action_times[:3]],
         "recent_actions": [
@@ -116,3 +121,31 @@ async def describe_schedule(client: Client, tenant_id: str) -> dict[str, Any] | 
             for a in d.info.recent_actions[-5:]
         ],
     }
+
+
+# --- the tenant's hourly cycle ----------------------------------------------------------------
+
+
+async def ensure_schedule(
+    client: Client, tenant_id: str, jitter_s: int, paused: bool = False, note: str = ""
+) -> str:
+    """Create the tenant's schedule, or update it in place (spec, jitter, paused). Returns its id."""
+    sched = _schedule(tenant_id, jitter_s, paused, note or ("paused" if paused else "agent enabled"))
+    return await upsert(client, schedule_id(tenant_id), sched)
+
+
+async def set_paused(client: Client, tenant_id: str, paused: bool, note: str) -> bool:
+    """Pause or unpause; False when the tenant has no schedule."""
+    return await pause(client, schedule_id(tenant_id), paused, note)
+
+
+async def delete_schedule(client: Client, tenant_id: str) -> bool:
+    return await delete(client, schedule_id(tenant_id))
+
+
+async def describe_schedule(client: Client, tenant_id: str) -> dict[str, Any] | None:
+    """Id, paused, note, jitter, overlap, next runs and recent actions; None when there is none."""
+    d, view = await describe(client, schedule_id(tenant_id))
+    if d is None:
+        return None
+    return {**view, "jitter_s": int(d.schedule.spec.jitter.total_seconds()) if d.schedule.spec.jitter else 0}
