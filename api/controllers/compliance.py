@@ -36,7 +36,7 @@ from schema import repositories as repo
 from schema.business import ComplianceCheck
 from schema.followups import ComplianceSchedule
 from workers import compliance_schedules as schedules
-from workflows.followups.common import FollowUpState
+from workflows.common import FollowUpState
 from workflows.followups.compliance_rules import (
     CHECKABLE_FIELDS,
     ENDED,

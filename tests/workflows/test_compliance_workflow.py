@@ -21,8 +21,8 @@ from temporalio.worker import Worker
 
 from core import search_attributes as sa
 from tests.workflows.test_cycle_workflow import record_history
+from workflows.common import FollowUpState
 from workflows.email import SendEmailInput, SendEmailResult
-from workflows.followups.common import FollowUpState
 from workflows.followups.compliance import WORKFLOWS, ComplianceCheckWorkflow, ComplianceRunWorkflow
 from workflows.followups.compliance_models import (
     CloseInput,

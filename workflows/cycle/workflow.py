@@ -21,11 +21,12 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
+    from workflows.common import RETRY, db, email, scheduled_time
     from workflows.cycle.hours import cycle_workflow_id, hour_key
     from workflows.cycle.models import (
         EMAIL_KINDS,
@@ -55,15 +56,7 @@ with workflow.unsafe.imports_passed_through():
         TenantPage,
         TenantRef,
     )
-    from workflows.email import SendEmailInput, SendEmailResult
-
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
-)
-EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60), maximum_attempts=8
-)
-SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+    from workflows.email import SendEmailResult
 
 
 @workflow.defn(name="TenantCycle")
@@ -83,15 +76,8 @@ class TenantCycleWorkflow:
     async def _agent(
         self, name: str, arg: object, result_type: type | None = None, timeout_s: int = 60
     ) -> object:
-        """A short DB step on this worker, as a local activity (a marker in the history instead of
-        a task-queue round trip; idempotent, so a re-run after a worker crash is safe)."""
-        return await workflow.execute_local_activity(
-            name,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=timedelta(seconds=timeout_s),
-            retry_policy=RETRY,
-        )
+        """A short DB step on this worker (a local activity)."""
+        return await db(name, arg, result_type, timeout_s=timeout_s)
 
     @workflow.run
     async def run(self, inp: CycleInput) -> CycleResult:
@@ -193,20 +179,15 @@ class TenantCycleWorkflow:
     async def _send(
         self, inp: CycleInput, run_id: str, key: str, to: str, subject: str, body: str
     ) -> SendEmailResult:
-        return await workflow.execute_activity(
-            "send_email",
-            SendEmailInput(
-                tenant_id=inp.tenant_id,
-                idempotency_key=key,
-                to_email=to,
-                subject=subject,
-                body=body,
-                run_id=run_id,
-            ),
-            task_queue=inp.messaging_queue,
-            result_type=SendEmailResult,
-            start_to_close_timeout=timedelta(seconds=inp.action_timeout_s),
-            retry_policy=EMAIL_RETRY,
+        return await email(
+            inp.messaging_queue,
+            inp.tenant_id,
+            key,
+            to,
+            subject,
+            body,
+            timeout_s=inp.action_timeout_s,
+            run_id=run_id,
         )
 
     async def _perform(self, inp: CycleInput, run_id: str, a: ProposedAction) -> None:
@@ -264,7 +245,7 @@ class ScheduledCycleWorkflow:
 
     @workflow.run
     async def run(self, tenant: TenantRef) -> CycleResult:
-        at = workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now()
+        at = scheduled_time()
         hour = hour_key(at)
         workflow.upsert_search_attributes(
             [sa.TENANT_ID.value_set(tenant.tenant_id), sa.KIND.value_set("cycle-trigger")]
@@ -325,14 +306,9 @@ class CycleFanoutWorkflow:
         tasks: list[asyncio.Task[None]] = []
         after, done_here, more = inp.after, 0, True
         while more and done_here < inp.continue_after:
-            page: list[str] = await workflow.execute_local_activity(
-                "list_enabled_tenants",
-                TenantPage(
-                    after=after, limit=min(inp.batch, inp.continue_after - done_here), prefix=inp.prefix
-                ),
-                result_type=list[str],
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RETRY,
+            limit = min(inp.batch, inp.continue_after - done_here)
+            page: list[str] = await db(  # type: ignore[assignment]
+                "list_enabled_tenants", TenantPage(after=after, limit=limit, prefix=inp.prefix), list[str]
             )
             more = bool(page)
             for tenant_id in page:

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import (
     RetryPolicy,
-    SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDReusePolicy,
@@ -34,7 +33,7 @@ from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
-    from workflows.followups.common import FollowUpState, db, email, tag
+    from workflows.common import FollowUpState, db, email, scheduled_time, tag
     from workflows.followups.compliance_models import (
         CloseInput,
         CloseResult,
@@ -55,7 +54,6 @@ with workflow.unsafe.imports_passed_through():
 
 KIND_RUN = "compliance_run"
 KIND_CHECK = "compliance_check"
-SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 PATIENT = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -81,9 +79,7 @@ class ComplianceRunWorkflow:
     @workflow.run
     async def run(self, inp: ComplianceRunInput) -> ComplianceRunResult:
         t = inp.tenant_id
-        at = (
-            inp.scheduled_at or workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now()
-        )
+        at = inp.scheduled_at or scheduled_time()
         run_date = at.strftime("%Y%m%d")
         tag(t, KIND_RUN, "running")
         counts = {
@@ -233,13 +229,7 @@ class ComplianceCheckWorkflow:
             tag(self._inp.tenant_id, KIND_CHECK, status)
 
     async def _db(self, name: str, arg: object, result_type: type | None = None) -> object:
-        return await workflow.execute_local_activity(
-            name,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=PATIENT,
-        )
+        return await db(name, arg, result_type, retry=PATIENT)
 
     async def _wait(self, until: datetime, waiting_for: str) -> bool:
         """A durable timer until ``until``, cut short by a signal that ends the check. True when

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.common import FollowUpState, db, email, tag
     from workflows.cycle.policy import is_explicit_request
-    from workflows.followups.common import FollowUpState, db, email, tag
     from workflows.followups.models import (
         ClientRequestSignal,
         DealActivity,

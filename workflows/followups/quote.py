@@ -13,7 +13,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.followups.common import FollowUpState, db, email, tag, wake_at
+    from workflows.common import FollowUpState, db, email, tag, wake_at
     from workflows.followups.models import QuoteDecision, QuoteEvent, QuoteInput, QuoteResult
     from workflows.followups.rules import quote_follow_up
 

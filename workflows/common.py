@@ -1,5 +1,6 @@
-"""What every follow-up workflow shares: DB steps as local activities, email through the shared
-outbox (``send_email`` on the messaging queue), search attributes, and the ``status`` query shape.
+"""What the cycle and the follow-up workflows share: DB steps as local activities, email through
+the shared outbox (``send_email`` on the messaging queue), search attributes, the scheduled time
+of a run started by a Temporal Schedule, and the follow-ups' ``status`` query shape.
 
 Deterministic: call only from workflow code.
 """
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
@@ -19,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
 RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
 )
+SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 EMAIL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60), maximum_attempts=8
 )
@@ -37,27 +39,51 @@ class FollowUpState(BaseModel):
     detail: dict[str, str | int | float | bool | None] = {}
 
 
-async def db(name: str, arg: object, result_type: type | None = None, timeout_s: int = 30) -> object:
-    """A short idempotent DB step as a local activity on this worker."""
+async def db(
+    name: str,
+    arg: object,
+    result_type: type | None = None,
+    timeout_s: int = 30,
+    retry: RetryPolicy = RETRY,
+) -> object:
+    """A short idempotent DB step as a local activity on this worker (a marker in the history
+    instead of a task-queue round trip; a re-run after a worker crash is safe)."""
     return await workflow.execute_local_activity(
         name,
         arg,
         result_type=result_type,
         start_to_close_timeout=timedelta(seconds=timeout_s),
-        retry_policy=RETRY,
+        retry_policy=retry,
     )
 
 
-async def email(queue: str, tenant_id: str, key: str, to: str, subject: str, body: str) -> SendEmailResult:
-    """One email through the outbox; ``key`` makes it exactly once (issue 4's outbox)."""
+async def email(
+    queue: str,
+    tenant_id: str,
+    key: str,
+    to: str,
+    subject: str,
+    body: str,
+    timeout_s: int = 60,
+    run_id: str | None = None,
+) -> SendEmailResult:
+    """One email through the outbox; ``key`` makes it exactly once (issue 4's outbox). A crashed
+    worker's attempt is retried after ``timeout_s``."""
     return await workflow.execute_activity(
         "send_email",
-        SendEmailInput(tenant_id=tenant_id, idempotency_key=key, to_email=to, subject=subject, body=body),
+        SendEmailInput(
+            tenant_id=tenant_id, idempotency_key=key, to_email=to, subject=subject, body=body, run_id=run_id
+        ),
         task_queue=queue,
         result_type=SendEmailResult,
-        start_to_close_timeout=timedelta(seconds=60),
+        start_to_close_timeout=timedelta(seconds=timeout_s),
         retry_policy=EMAIL_RETRY,
     )
+
+
+def scheduled_time() -> datetime:
+    """When a Temporal Schedule meant this run to start (``TemporalScheduledStartTime``), or now."""
+    return workflow.info().typed_search_attributes.get(SCHEDULED_START) or workflow.now()
 
 
 def tag(tenant_id: str, kind: str, status: str) -> None:
