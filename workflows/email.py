@@ -9,12 +9,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.models import Frozen
+
 OutboxStatus = Literal["sent", "dry_run", "blocked", "failed", "unknown"]
 
 
-class SendEmailInput(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class SendEmailInput(Frozen):
     tenant_id: str
     idempotency_key: str = Field(min_length=1, max_length=300)
     """Exactly one message leaves per key, whatever the retries (the outbox row is unique on it)."""

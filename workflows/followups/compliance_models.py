@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from workflows.models import Frozen
 
 CheckStatus = Literal["pending", "notified", "overdue", "escalated", "completed", "waived"]
 Outcome = Literal["completed", "waived"]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 # --- the scheduled run ---------------------------------------------------------------------
