@@ -820,30 +820,18 @@ class CycleActivities:
         with permanent_db_errors(), Session(self._engine) as s:
             if inp.status == "sent":
                 contact_id = a.target_id if a.target_type == "contact" else None
-                if a.target_type == "deal":
-                    d = s.get(Deal, a.target_id)
-                    if d is not None and d.tenant_id == inp.tenant_id:
-                        contact_id = d.contact_id
-                        s.execute(
-                            update(Deal)
-                            .where(col(Deal.id) == d.id)
-                            .values(
-                                follow_up_count=Deal.follow_up_count + 1,
-                                next_follow_up_at=now + QUOTE_FOLLOW_UP_EVERY,
-                            )
-                        )  # type: ignore[call-overload]
-                if a.target_type == "quote":
-                    q = s.get(Quote, a.target_id)
-                    if q is not None and q.tenant_id == inp.tenant_id:
-                        contact_id = q.contact_id
-                        s.execute(
-                            update(Quote)
-                            .where(col(Quote.id) == q.id)
-                            .values(
-                                follow_up_count=Quote.follow_up_count + 1,
-                                next_follow_up_at=now + QUOTE_FOLLOW_UP_EVERY,
-                            )
-                        )  # type: ignore[call-overload]
+                followed = {"deal": Deal, "quote": Quote}.get(a.target_type)
+                row = s.get(followed, a.target_id) if followed else None
+                if followed is not None and row is not None and row.tenant_id == inp.tenant_id:
+                    contact_id = row.contact_id
+                    s.execute(
+                        update(followed)
+                        .where(col(followed.id) == row.id)
+                        .values(
+                            follow_up_count=followed.follow_up_count + 1,
+                            next_follow_up_at=now + QUOTE_FOLLOW_UP_EVERY,
+                        )
+                    )  # type: ignore[call-overload]
                 if contact_id:
                     self._touch(s, inp.tenant_id, contact_id, now, "email", "agent")
             self._record_action(s, inp.run_id, inp.tenant_id, a, None, inp.status, {"detail": inp.detail})
