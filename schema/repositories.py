@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from schema.tables import (
     AutonomousConsent,
@@ -23,6 +23,7 @@ from schema.tables import (
     utcnow,
 )
 
+T = TypeVar("T", bound=SQLModel)
 ACTIVE_STATUSES = ("awaiting_consent", "pending", "in_progress")
 
 
@@ -49,10 +50,15 @@ def upsert_operation(engine: Engine, values: dict[str, Any]) -> None:
         s.commit()
 
 
+def get_owned(engine: Engine, model: type[T], tenant_id: str, row_id: Any) -> T | None:
+    """The row with this primary key if it belongs to ``tenant_id``, else None."""
+    with Session(engine, expire_on_commit=False) as s:
+        row = s.get(model, row_id)
+        return row if row is not None and getattr(row, "tenant_id", None) == tenant_id else None
+
+
 def get_operation(engine: Engine, tenant_id: str, op_id: uuid.UUID) -> AutonomousOperation | None:
-    with Session(engine) as s:
-        row = s.get(AutonomousOperation, op_id)
-        return row if row is not None and row.tenant_id == tenant_id else None
+    return get_owned(engine, AutonomousOperation, tenant_id, op_id)
 
 
 def active_operations(

@@ -120,9 +120,8 @@ class ComplianceService:
     # --- schedules -----------------------------------------------------------------------------
 
     def _schedule_row(self, tenant_id: str, sid: str) -> ComplianceSchedule:
-        with Session(self.engine, expire_on_commit=False) as s:
-            row = s.get(ComplianceSchedule, sid)
-        if row is None or row.tenant_id != tenant_id:
+        row = repo.get_owned(self.engine, ComplianceSchedule, tenant_id, sid)
+        if row is None:
             raise NotFoundException(f"no compliance schedule {sid!r}")
         return row
 
@@ -229,9 +228,8 @@ class ComplianceService:
     # --- checks --------------------------------------------------------------------------------
 
     def _check_row(self, tenant_id: str, check_id: str) -> ComplianceCheck:
-        with Session(self.engine, expire_on_commit=False) as s:
-            row = s.get(ComplianceCheck, check_id)
-        if row is None or row.tenant_id != tenant_id:
+        row = repo.get_owned(self.engine, ComplianceCheck, tenant_id, check_id)
+        if row is None:
             raise NotFoundException(f"no compliance check {check_id!r}")
         return row
 

@@ -36,6 +36,7 @@ from api.auth import Principal
 from api.services.agent import AgentAdminService
 from api.services.operations import ConflictException
 from core import queues
+from schema import repositories as repo
 from schema.business import Contact, Deal, Order, Quote
 from schema.followups import DealStageConfig, DealStageHistory, FeedbackRequest, QuoteActivity
 from workflows.followups.deal import DealWorkflow
@@ -78,11 +79,11 @@ def _wid(kind: str, tenant: str, id_: str) -> str:
 
 
 def _row(agent: AgentAdminService, model: Any, tenant: str, id_: str) -> Any:
-    with Session(agent.engine) as s:
-        row = s.get(model, id_)
-        if row is None or row.tenant_id != tenant:
-            raise NotFoundException(f"no {model.__tablename__[:-1]} {id_!r}")
-        return row
+    """This tenant's row, or 404 (another tenant's id is not found either)."""
+    row = repo.get_owned(agent.engine, model, tenant, id_)
+    if row is None:
+        raise NotFoundException(f"no {model.__tablename__[:-1]} {id_!r}")
+    return row
 
 
 async def _state(agent: AgentAdminService, wid: str, query: Any) -> dict[str, Any]:
