@@ -148,7 +148,7 @@ class CycleActivities:
             existing = s.get(AgentRun, inp.run_id)
             if existing is not None:
                 return RunStart(cycle_number=existing.cycle_number, switches=self._switches(s, inp.tenant_id))
-            n = s.execute(select(func.count()).where(AgentRun.tenant_id == inp.tenant_id)).one()[0]  # type: ignore[call-overload]
+            n = metrics.count_rows(s, AgentRun, inp.tenant_id)
             s.execute(
                 _ins(AgentRun)
                 .values(
@@ -266,11 +266,7 @@ class CycleActivities:
                 .order_by(Order.created_at)
                 .limit(limit)
             ).scalars()
-            exceptions = s.execute(
-                select(func.count()).where(
-                    OrderException.tenant_id == t, col(OrderException.resolved_at).is_(None)
-                )  # type: ignore[call-overload]
-            ).one()[0]
+            exceptions = metrics.count_rows(s, OrderException, t, col(OrderException.resolved_at).is_(None))
             total, overdue = s.execute(
                 select(  # type: ignore[call-overload]
                     func.count(), func.count().filter(EngagementClock.compliance_status == "overdue")
@@ -336,11 +332,7 @@ class CycleActivities:
                 .order_by(ComplianceCheck.due_at)
                 .limit(limit)
             ).scalars()
-            unprocessed = s.execute(
-                select(func.count()).where(
-                    InboundMessage.tenant_id == t, col(InboundMessage.processed_at).is_(None)
-                )  # type: ignore[call-overload]
-            ).one()[0]
+            unprocessed = metrics.count_rows(s, InboundMessage, t, col(InboundMessage.processed_at).is_(None))
             requests = s.execute(
                 select(InboundMessage)  # type: ignore[call-overload]
                 .where(
@@ -453,11 +445,9 @@ class CycleActivities:
         a, t = inp.action, inp.tenant_id
         violations, behind, thin = 0, False, False
         if a.kind == ActionKind.RESEARCH:
-            violations = s.execute(
-                select(func.count()).where(
-                    EngagementClock.tenant_id == t, EngagementClock.compliance_status == "overdue"
-                )  # type: ignore[call-overload]
-            ).one()[0]
+            violations = metrics.count_rows(
+                s, EngagementClock, t, EngagementClock.compliance_status == "overdue"
+            )
             behind = any(g.behind for g in self._pace(s, t, now))
             thin = self._open_deals(s, t)[0] < self._s.agent.pipeline_thin_below
         request_text = None
@@ -469,12 +459,7 @@ class CycleActivities:
             ).scalar()
             from_client = (
                 m is not None
-                and s.execute(
-                    select(func.count()).where(
-                        Contact.tenant_id == t, func.lower(Contact.email) == m.from_email.lower()
-                    )  # type: ignore[call-overload]
-                ).one()[0]
-                > 0
+                and metrics.count_rows(s, Contact, t, func.lower(Contact.email) == m.from_email.lower()) > 0
             )
             request_text = f"{m.subject}\n{m.body}" if m is not None and from_client else None
         compliance_due = False

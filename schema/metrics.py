@@ -39,24 +39,25 @@ def _scoped(stmt: Any, column: Any, tenant_id: str | None) -> Any:
     return stmt if tenant_id is None else stmt.where(column == tenant_id)
 
 
-def _count(s: Session, model: Any, tenant_id: str | None, *where: Any) -> int:
+def count_rows(s: Session, model: Any, tenant_id: str | None, *where: Any) -> int:
+    """``SELECT count(*)`` of ``model`` for one tenant (all with None), with extra conditions."""
     stmt = _scoped(select(func.count()).select_from(model).where(*where), model.tenant_id, tenant_id)
     return int(s.execute(stmt).scalar_one())
 
 
 def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]:
     """The figures Reflect compares hour to hour (``metrics_moved``)."""
-    total = _count(s, EngagementClock, tenant_id)
-    overdue = _count(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    total = count_rows(s, EngagementClock, tenant_id)
+    overdue = count_rows(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
     return {
         "engagement_total": total,
         "engagement_overdue": overdue,
         "engagement_compliance_rate": round(compliance_rate(total - overdue, total), 1),
-        "open_order_exceptions": _count(
+        "open_order_exceptions": count_rows(
             s, OrderException, tenant_id, col(OrderException.resolved_at).is_(None)
         ),
-        "open_deals": _count(s, Deal, tenant_id, Deal.status == "open"),
-        "compliance_due": _count(
+        "open_deals": count_rows(s, Deal, tenant_id, Deal.status == "open"),
+        "compliance_due": count_rows(
             s,
             ComplianceCheck,
             tenant_id,
@@ -83,12 +84,12 @@ def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, 
         tenant_id,
     )
     by_status = {r[0]: r[1:] for r in s.execute(runs).all()}
-    total = _count(s, EngagementClock, tenant_id)
-    overdue = _count(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
-    sandbox = _count(
+    total = count_rows(s, EngagementClock, tenant_id)
+    overdue = count_rows(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    sandbox = count_rows(
         s, AgentRunAction, tenant_id, AgentRunAction.kind == "sandbox_job", AgentRunAction.created_at >= since
     )
-    sandbox_failed = _count(
+    sandbox_failed = count_rows(
         s,
         AgentRunAction,
         tenant_id,
@@ -104,10 +105,10 @@ def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, 
         "agent.actions.blocked": float(sum(v[3] or 0 for v in by_status.values())),
         "agent.engagement.compliance_rate": round(compliance_rate(total - overdue, total), 1),
         "agent.orders.processed": float(
-            _count(s, OrderProcessing, tenant_id, OrderProcessing.processed_at >= since)
+            count_rows(s, OrderProcessing, tenant_id, OrderProcessing.processed_at >= since)
         ),
         "agent.orders.exceptions": float(
-            _count(
+            count_rows(
                 s,
                 OrderProcessing,
                 tenant_id,
@@ -116,10 +117,12 @@ def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, 
             )
         ),
         "gmail.messages.processed": float(
-            _count(s, InboundMessage, tenant_id, InboundMessage.processed_at >= since)
+            count_rows(s, InboundMessage, tenant_id, InboundMessage.processed_at >= since)
         ),
         "gmail.cards.created": float(
-            _count(s, AgentTask, tenant_id, AgentTask.created_at >= since, AgentTask.target_type == "message")
+            count_rows(
+                s, AgentTask, tenant_id, AgentTask.created_at >= since, AgentTask.target_type == "message"
+            )
         ),
         "agent.sandbox.jobs_count": float(sandbox),
         "agent.sandbox.fail_rate": round(100.0 * sandbox_failed / sandbox, 1) if sandbox else 0.0,
@@ -128,14 +131,14 @@ def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, 
 
 def alert_inputs(s: Session, tenant_id: str | None, now: datetime, violation_spike: int) -> AlertInputs:
     since = now - DAY
-    finished = _count(
+    finished = count_rows(
         s,
         AgentRun,
         tenant_id,
         AgentRun.started_at >= since,
         col(AgentRun.status).in_(("completed", "failed", "halted")),
     )
-    failed = _count(s, AgentRun, tenant_id, AgentRun.started_at >= since, AgentRun.status == "failed")
+    failed = count_rows(s, AgentRun, tenant_id, AgentRun.started_at >= since, AgentRun.status == "failed")
     oldest = s.execute(
         _scoped(
             select(func.min(AgentRun.started_at)).where(AgentRun.status == "running"),
@@ -143,9 +146,9 @@ def alert_inputs(s: Session, tenant_id: str | None, now: datetime, violation_spi
             tenant_id,
         )
     ).scalar()
-    total = _count(s, EngagementClock, tenant_id)
-    overdue = _count(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
-    sent_day = _count(
+    total = count_rows(s, EngagementClock, tenant_id)
+    overdue = count_rows(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    sent_day = count_rows(
         s,
         OutboxEmail,
         tenant_id,
@@ -158,7 +161,7 @@ def alert_inputs(s: Session, tenant_id: str | None, now: datetime, violation_spi
         cycles_finished_24h=finished,
         cycles_failed_24h=failed,
         longest_running_s=(now - oldest).total_seconds() if oldest else 0.0,
-        policy_blocks_1h=_count(
+        policy_blocks_1h=count_rows(
             s,
             PolicyViolation,
             tenant_id,
@@ -168,18 +171,18 @@ def alert_inputs(s: Session, tenant_id: str | None, now: datetime, violation_spi
         violation_spike=violation_spike,
         contacts=total,
         compliance_rate=compliance_rate(total - overdue, total),
-        orders_processed_24h=_count(s, OrderProcessing, tenant_id, OrderProcessing.processed_at >= since),
-        order_exceptions_24h=_count(
+        orders_processed_24h=count_rows(s, OrderProcessing, tenant_id, OrderProcessing.processed_at >= since),
+        order_exceptions_24h=count_rows(
             s,
             OrderProcessing,
             tenant_id,
             OrderProcessing.processed_at >= since,
             OrderProcessing.status == "exception",
         ),
-        provider_failures_15m=_count(
+        provider_failures_15m=count_rows(
             s, EmailProviderFailure, tenant_id, EmailProviderFailure.created_at >= now - timedelta(minutes=15)
         ),
-        emails_sent_1h=_count(
+        emails_sent_1h=count_rows(
             s,
             OutboxEmail,
             tenant_id,
