@@ -562,11 +562,12 @@ class CycleActivities:
             if not sw.enabled:
                 result = GuardResult(verdict="halt", rule="kill_switch", reason=sw.reason or "")
             else:
-                d = policy.evaluate(a, self._facts(s, inp, now))
+                facts = self._facts(s, inp, now)
+                d = policy.evaluate(a, facts)
                 result = GuardResult(verdict=d.verdict, rule=d.rule, reason=d.reason)
                 kind = policy.rate_kind(a.kind)
-                if d.allowed and kind is not None:
-                    cap = self._caps(s, inp.tenant_id)[kind]
+                if d.allowed and kind is not None and facts.rate_cap is not None:
+                    cap = facts.rate_cap  # read by _facts for this kind
                     if not self._reserve(s, inp.tenant_id, kind, inp.hour, cap):
                         result = GuardResult(
                             verdict="defer",
