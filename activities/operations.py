@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from schema import repositories as repo
+from schema.repositories import operations as repo
 from workflows.operation.models import (
     AuditInput,
     ConsentGrant,

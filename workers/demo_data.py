@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert
 
-from schema import repositories as repo
 from schema.agent import EmailSuppression
 from schema.business import Client, Contact, InboundMessage, Order, Product
+from schema.repositories import operations as repo
 
 
 def seed_demo(engine: Engine, tenant: str) -> None:

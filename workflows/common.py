@@ -8,22 +8,22 @@ Deterministic: call only from workflow code.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 
+from workflows import retry
+
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
     from workflows.email import SendEmailInput, SendEmailResult
 
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
-)
+RETRY = retry.DB
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
-EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60), maximum_attempts=8
-)
+EMAIL_RETRY = retry.EMAIL
+T = TypeVar("T")
 
 
 class FollowUpState(BaseModel):
@@ -39,22 +39,32 @@ class FollowUpState(BaseModel):
     detail: dict[str, str | int | float | bool | None] = {}
 
 
+@overload
+async def db(
+    name: str, arg: object, result_type: type[T], timeout_s: int = 30, policy: RetryPolicy = retry.DB
+) -> T: ...
+@overload
+async def db(
+    name: str, arg: object, result_type: None = None, timeout_s: int = 30, policy: RetryPolicy = retry.DB
+) -> None: ...
 async def db(
     name: str,
     arg: object,
-    result_type: type | None = None,
+    result_type: type[T] | None = None,
     timeout_s: int = 30,
-    retry: RetryPolicy = RETRY,
-) -> object:
+    policy: RetryPolicy = retry.DB,
+) -> T | None:
     """A short idempotent DB step as a local activity on this worker (a marker in the history
-    instead of a task-queue round trip; a re-run after a worker crash is safe)."""
-    return await workflow.execute_local_activity(
+    instead of a task-queue round trip; a re-run after a worker crash is safe). Returns the
+    activity's result decoded as ``result_type`` (None when it is None)."""
+    result: T | None = await workflow.execute_local_activity(
         name,
         arg,
         result_type=result_type,
         start_to_close_timeout=timedelta(seconds=timeout_s),
-        retry_policy=retry,
+        retry_policy=policy,
     )
+    return result
 
 
 async def email(

@@ -14,7 +14,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from api.auth import Principal
-from api.schemas import (
+from api.schemas.operations import (
     ConfirmRequest,
     HistoryItem,
     InitiateRequest,

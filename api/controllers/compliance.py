@@ -32,9 +32,9 @@ from api.auth import Principal, require_role
 from api.services.operations import ConflictException
 from core import queues
 from core.settings import Settings
-from schema import repositories as repo
 from schema.business import ComplianceCheck
 from schema.followups import ComplianceSchedule
+from schema.repositories import operations as repo
 from workers import compliance_schedules as schedules
 from workflows.common import FollowUpState
 from workflows.followups.compliance_rules import (

@@ -12,9 +12,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from api.auth import Principal
 from api.controllers.autonomous import client_ip
-from api.schemas import ConsentRequest, ConsentResponse, ConsentView
+from api.schemas.operations import ConsentRequest, ConsentResponse, ConsentView
 from api.services.operations import OperationService
-from schema import repositories as repo
+from schema.repositories import operations as repo
 from schema.tables import AutonomousConsent
 
 

@@ -12,10 +12,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody
 
 from api.auth import Principal, require_role
-from api.schemas import CredentialRequest, CredentialView
+from api.schemas.operations import CredentialRequest, CredentialView
 from api.services.operations import OperationService
 from core.vault import VaultStore, credential_path, fingerprint
-from schema import repositories as repo
+from schema.repositories import operations as repo
 from schema.tables import AutonomousCredential
 
 

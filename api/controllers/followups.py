@@ -36,9 +36,9 @@ from api.auth import Principal
 from api.services.agent import AgentAdminService
 from api.services.operations import ConflictException
 from core import queues
-from schema import repositories as repo
 from schema.business import Contact, Deal, Order, Quote
 from schema.followups import DealStageConfig, DealStageHistory, FeedbackRequest, QuoteActivity
+from schema.repositories import operations as repo
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.models import (

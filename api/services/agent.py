@@ -26,8 +26,8 @@ from api.services.operations import ConflictException
 from core import queues
 from core.settings import Settings
 from schema import metrics
-from schema import repositories as repo
 from schema.agent import AgentRun, HourlyReflection, SystemConfig
+from schema.repositories import operations as repo
 from schema.tables import Tenant
 from workers import schedules
 from workflows.cycle.alerts import evaluate_alerts

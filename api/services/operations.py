@@ -25,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.definitions import DefinitionError, DefinitionRegistry
 from api.auth import Principal
-from api.schemas import (
+from api.schemas.operations import (
     ConfirmRequest,
     ConsentRequest,
     HistoryItem,
@@ -36,7 +36,7 @@ from api.schemas import (
 from core import queues
 from core import search_attributes as sa
 from core.settings import Settings
-from schema import repositories as repo
+from schema.repositories import operations as repo
 from schema.tables import AutonomousConsent
 from workflows.operation.models import (
     ConfirmationDecision,

@@ -14,10 +14,10 @@ from sqlmodel import SQLModel, col
 from temporalio.client import Client
 
 from core import queues
-from schema import repositories as repo
 from schema.business import Client as Account
 from schema.business import Contact, Order, Product
 from schema.db import get_engine
+from schema.repositories import operations as repo
 from schema.tables import Tenant
 from workers.devstack import Stack
 from workers.mailsink import read_maildir

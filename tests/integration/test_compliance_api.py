@@ -17,10 +17,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.compliance import ComplianceActivities
 from core.settings import get_settings
 from core.temporal import connect
-from schema import repositories as repo
 from schema.agent import AgentTask
 from schema.business import ComplianceCheck, Contact
 from schema.db import get_engine
+from schema.repositories import operations as repo
 from tests.integration.cycle_helpers import add, one, rows
 from tests.integration.helpers import headers
 from workflows.followups.compliance_models import (

@@ -19,8 +19,8 @@ from core.objectstore import ObjectStore
 from core.settings import get_settings
 from core.temporal import connect
 from core.vault import VaultStore, credential_path
-from schema import repositories as repo
 from schema.db import engine_for
+from schema.repositories import operations as repo
 from tests.integration.helpers import (
     OPERATION,
     SERVICE,

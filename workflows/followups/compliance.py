@@ -229,7 +229,7 @@ class ComplianceCheckWorkflow:
             tag(self._inp.tenant_id, KIND_CHECK, status)
 
     async def _db(self, name: str, arg: object, result_type: type | None = None) -> object:
-        return await db(name, arg, result_type, retry=PATIENT)
+        return await db(name, arg, result_type, policy=PATIENT)
 
     async def _wait(self, until: datetime, waiting_for: str) -> bool:
         """A durable timer until ``until``, cut short by a signal that ends the check. True when

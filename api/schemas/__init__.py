@@ -1,0 +1,1 @@
+"""Request and response schemas per API area (separate from the table models)."""

@@ -1,0 +1,43 @@
+"""Every named retry policy, in one place (STYLE.md practice 4: named policies applied at the
+call site). Workflows and their activity stubs import from here; nothing else builds a
+``RetryPolicy``.
+
+Non-retryable failure types are the :class:`core.failures.Failure` values the activities raise.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+DB = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
+)
+"""A short idempotent DB step (local activity): 1 s, doubling to 30 s, 5 attempts."""
+
+DB_UNBOUNDED = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+"""The operation workflow's DB steps: 1 s doubling to 30 s, no attempt limit."""
+
+PATIENT = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=0,
+)
+"""A process that lives for weeks (a compliance check): its DB steps retry until the database is
+back (a rejected write is non-retryable and still fails at once)."""
+
+EMAIL = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=60), maximum_attempts=8
+)
+"""``send_email`` through the outbox: 1 s doubling to 60 s, 8 attempts (the key makes it exactly once)."""
+
+TWICE = RetryPolicy(maximum_attempts=2)
+"""Best effort: observe a page, close a session."""
+
+THRICE = RetryPolicy(maximum_attempts=3)
+"""The connection test."""
+
+FIVE_TIMES = RetryPolicy(maximum_attempts=5)
+"""Opening a browser session."""
