@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -323,12 +322,3 @@ class Mailer:
             detail=row.detail,
             attempts=row.attempts,
         )
-
-
-def smtp_reachable(host: str, port: int) -> bool:
-    """For health checks: does the SMTP server accept a TCP connection?"""
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False

@@ -23,7 +23,6 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from activities.definitions import DefinitionRegistry
 from api.auth import jwt_auth
 from api.controllers.admin import AgentAdminController
 from api.controllers.autonomous import AutonomousController
@@ -42,6 +41,7 @@ from core.telemetry import configure_telemetry
 from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
+from schema.repositories.definitions import DefinitionRegistry
 
 
 @get("/healthz", operation_id="health", tags=["health"])

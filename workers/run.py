@@ -25,7 +25,7 @@ from activities.browser import BrowserSessions
 from activities.compliance import compliance_activities
 from activities.connection import ConnectionActivities
 from activities.cycle import CycleActivities
-from activities.definitions import DefinitionActivities, DefinitionRegistry
+from activities.definitions import DefinitionActivities
 from activities.email import Mailer
 from activities.followups import FollowUpActivities
 from activities.llm import LLMActivities
@@ -42,6 +42,7 @@ from core.telemetry import configure_telemetry
 from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
+from schema.repositories.definitions import DefinitionRegistry
 from workflows.registry import WORKFLOWS
 
 log = get_logger("workers.run")

@@ -2,7 +2,7 @@
 
 - ``/api/compliance/schedules``: ``compliance_schedule`` rows, each with its Temporal Schedule
   (``compliance-schedule-{tenant}-{id}``, calendar spec by frequency; see
-  :mod:`workers.compliance_schedules`). ``POST …/{id}/run`` triggers a run now.
+  :mod:`api.services.compliance_schedule`). ``POST …/{id}/run`` triggers a run now.
 - ``/api/compliance/checks``: ``compliance_checks`` rows; ``complete`` and ``waive`` signal the
   check's ``ComplianceCheck`` workflow, which records the outcome.
 - ``/api/compliance/stats``: the tenant's counts by status, overdue, escalated, completion rate.
@@ -29,13 +29,13 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal, require_role
+from api.services import compliance_schedule as schedules
 from api.services.operations import ConflictException
 from core import queues
 from core.settings import Settings
 from schema.business import ComplianceCheck
 from schema.followups import ComplianceSchedule
 from schema.repositories import operations as repo
-from workers import compliance_schedules as schedules
 from workflows.common import FollowUpState
 from workflows.followups.compliance_rules import (
     CHECKABLE_FIELDS,

@@ -20,16 +20,16 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.email import smtp_reachable
 from api.auth import Principal
+from api.services import cycle_schedule as schedules
 from api.services.operations import ConflictException
 from core import queues
 from core.settings import Settings
+from core.smtp import smtp_reachable
 from schema import metrics
 from schema.agent import AgentRun, HourlyReflection, SystemConfig
 from schema.repositories import operations as repo
 from schema.tables import Tenant
-from workers import schedules
 from workflows.cycle.alerts import evaluate_alerts
 from workflows.cycle.hours import cycle_workflow_id, hour_key
 from workflows.cycle.models import CycleInput, FanoutInput

@@ -23,7 +23,6 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.definitions import DefinitionError, DefinitionRegistry
 from api.auth import Principal
 from api.schemas.operations import (
     ConfirmRequest,
@@ -37,6 +36,7 @@ from core import queues
 from core import search_attributes as sa
 from core.settings import Settings
 from schema.repositories import operations as repo
+from schema.repositories.definitions import DefinitionError, DefinitionRegistry
 from schema.tables import AutonomousConsent
 from workflows.operation.models import (
     ConfirmationDecision,

@@ -10,10 +10,10 @@ import pytest
 from litestar.security.jwt import Token
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState, TimeoutError, TimeoutType
 
-from activities.definitions import DefinitionError, DefinitionRegistry
 from api.auth import mint_token, retrieve_principal
 from core.logging import configure_logging
 from core.settings import Settings
+from schema.repositories.definitions import DefinitionError, DefinitionRegistry
 from workflows.operation.workflow import session_lost
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from workers.compliance_schedules import calendar_spec
+from api.services.compliance_schedule import calendar_spec
 from workflows.followups.compliance_rules import (
     calendar_for,
     check_id,

@@ -18,7 +18,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from activities.definitions import DefinitionRegistry
+from schema.repositories.definitions import DefinitionRegistry
 from workflows.operation.models import (
     AIAction,
     AIDecision,

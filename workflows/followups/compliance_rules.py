@@ -2,7 +2,7 @@
 missing, and the reminder and escalation texts.
 
 No I/O and no Temporal client types here: workflow code and activities both import it;
-:mod:`workers.compliance_schedules` turns :func:`calendar_for` into a ``ScheduleCalendarSpec``.
+:mod:`api.services.compliance_schedule` turns :func:`calendar_for` into a ``ScheduleCalendarSpec``.
 """
 
 from __future__ import annotations

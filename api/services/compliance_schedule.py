@@ -4,7 +4,7 @@ One schedule per row, ``compliance-schedule-{tenant}-{schedule_id}``: a calendar
 row's frequency (:func:`workflows.followups.compliance_rules.calendar_for`, 00:00 UTC on the 1st
 of the frequency's months), overlap policy SKIP, starting :class:`ComplianceRunWorkflow` on the
 agent queue with the TenantId and Kind search attributes. An inactive row's schedule is paused.
-The compliance API calls these functions; operators see them in the Web UI's Schedules page.
+The compliance service calls these functions; operators see them in the Web UI's Schedules page.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from core import queues
+from core import queues, schedules
 from core import search_attributes as sa
-from workers import schedules
 from workflows.followups.compliance import KIND_RUN, ComplianceRunWorkflow
 from workflows.followups.compliance_models import ComplianceRunInput
 from workflows.followups.compliance_rules import calendar_for
