@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
@@ -17,11 +16,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.problem_details import (
-    ProblemDetailsConfig,
-    ProblemDetailsException,
-    ProblemDetailsPlugin,
-)
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 
 from api.auth import jwt_auth
 from api.controllers.admin import AgentAdminController
@@ -31,6 +26,7 @@ from api.controllers.compliance import ComplianceController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
 from api.controllers.followups import FollowUpController, tracked_link
+from api.errors import problem_details
 from api.services.agent import AgentAdminService
 from api.services.operations import OperationService
 from core.codec import EncryptionCodec
@@ -47,18 +43,6 @@ from schema.repositories.definitions import DefinitionRegistry
 @get("/healthz", operation_id="health", tags=["health"])
 async def health(state: State) -> dict[str, str]:
     return {"status": "ok" if getattr(state, "ops", None) else "starting"}
-
-
-def problem_details(exc: HTTPException) -> ProblemDetailsException:
-    """RFC 9457: ``title`` names the kind of problem, ``detail`` says what happened this time."""
-    title = HTTPStatus(exc.status_code).phrase
-    return ProblemDetailsException(
-        status_code=exc.status_code,
-        title=title,
-        detail=exc.detail if exc.detail != title else "",
-        extra=exc.extra,
-        headers=exc.headers,
-    )
 
 
 def provide_ops(state: State) -> OperationService:

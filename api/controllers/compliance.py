@@ -29,8 +29,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal, require_role
+from api.errors import ConflictException
 from api.services import compliance_schedule as schedules
-from api.services.operations import ConflictException
 from core import queues
 from core.settings import Settings
 from schema.business import ComplianceCheck

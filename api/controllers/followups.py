@@ -33,8 +33,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from api.auth import Principal
+from api.errors import ConflictException
 from api.services.agent import AgentAdminService
-from api.services.operations import ConflictException
 from core import queues
 from schema.business import Contact, Deal, Order, Quote
 from schema.followups import DealStageConfig, DealStageHistory, FeedbackRequest, QuoteActivity

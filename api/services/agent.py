@@ -21,8 +21,8 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.auth import Principal
+from api.errors import ConflictException
 from api.services import cycle_schedule as schedules
-from api.services.operations import ConflictException
 from core import queues
 from core.settings import Settings
 from core.smtp import smtp_reachable

@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from litestar.exceptions import (
-    ClientException,
     NotFoundException,
     PermissionDeniedException,
     ValidationException,
@@ -24,6 +23,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal
+from api.errors import ConflictException
 from api.schemas.operations import (
     ConfirmRequest,
     ConsentRequest,
@@ -49,10 +49,6 @@ from workflows.operation.models import (
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 ID_NAMESPACE = uuid.UUID("6f1c8a52-6c1e-4d47-9a40-3f1f3c0f9b10")
-
-
-class ConflictException(ClientException):
-    status_code = 409
 
 
 def workflow_id(tenant_id: str, op_id: str) -> str:

@@ -1,0 +1,47 @@
+"""The API's one errors module: every error a handler or service raises, and their mapping to
+RFC 9457 problem details (``application/problem+json``).
+
+- 400 ``ValidationException`` (also 422-style body errors from Litestar's validation)
+- 403 ``PermissionDeniedException``
+- 404 ``NotFoundException`` (also for another tenant's id: existence is never revealed)
+- 409 :class:`ConflictException` (a state conflict: already started, already ended, inactive)
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.plugins.problem_details import ProblemDetailsException
+
+__all__ = [
+    "ConflictException",
+    "NotFoundException",
+    "PermissionDeniedException",
+    "ValidationException",
+    "problem_details",
+]
+
+
+class ConflictException(ClientException):
+    """409: the request conflicts with the resource's current state."""
+
+    status_code = 409
+
+
+def problem_details(exc: HTTPException) -> ProblemDetailsException:
+    """RFC 9457: ``title`` names the kind of problem, ``detail`` says what happened this time."""
+    title = HTTPStatus(exc.status_code).phrase
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        title=title,
+        detail=exc.detail if exc.detail != title else "",
+        extra=exc.extra,
+        headers=exc.headers,
+    )
