@@ -1,0 +1,197 @@
+""" "No secret in history", checked so that a leak fails the test.
+
+The raw history is encrypted (core/codec.py), so searching it for a secret proves nothing. This
+helper instead:
+
+1. fetches the full history from the real Temporal server, codec-less (what the server stores);
+2. asserts every payload of every event is encrypted (``encoding=binary/encrypted`` and a key id
+   the keyring holds): inputs, results, signals, queries, markers, memo, failure details; and every
+   failure (with its causes) carries only the encoded-attributes placeholder, no plain message or
+   stack trace;
+3. decodes the whole history through the codec the API uses (``connect().data_converter``, keyring
+   from Vault) and searches the decoded payloads, the decoded failure messages and stack traces,
+   and every other field of every event, for each secret in several forms (as is, JSON-escaped,
+   and base64 at every byte alignment).
+
+Two kinds of payload are not codec-encoded by design and are only searched, not required to be
+encrypted: search attributes (the server indexes them) and headers (the SDK's default
+``HeaderCodecBehavior.NO_CODEC``; ours carry only the tracing context).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from google.protobuf.json_format import MessageToJson
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Header, Payload, SearchAttributes
+from temporalio.api.failure.v1 import Failure
+from temporalio.client import WorkflowHistory
+from temporalio.converter import PayloadCodec
+
+from core.codec import ENCODING, KEY_ID
+
+ENCODED_FAILURE = "Encoded failure"
+UNENCRYPTED_BY_DESIGN = (SearchAttributes, Header)
+
+
+def b64_forms(secret: bytes) -> set[str]:
+    """The base64 text of ``secret`` at each of the 3 byte alignments it can sit at inside a
+    longer blob: only the characters fully determined by the secret's own bits."""
+    forms = set()
+    n = len(secret)
+    for k in range(3):
+        text = base64.b64encode(b"\0" * k + secret).decode()
+        first = -(-8 * k // 6)  # first char whose 6 bits all lie inside the secret
+        last = (8 * (k + n)) // 6  # one past the last such char
+        core = text[first:last]
+        if len(core) >= 4:
+            forms.add(core)
+    return forms
+
+
+def forms_of(secret: str) -> set[str]:
+    """Every form in which ``secret`` could show up in decoded history text."""
+    out = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return out | b64_forms(secret.encode())
+
+
+@dataclass
+class Walk:
+    """Every payload and failure in one history, with where it sits."""
+
+    payloads: list[tuple[str, Payload, bool]] = field(default_factory=list)  # (where, p, must_encrypt)
+    failures: list[tuple[str, Failure]] = field(default_factory=list)
+
+
+def _children(msg: Message) -> Iterator[tuple[str, Message]]:
+    for fd, value in msg.ListFields():
+        if fd.message_type is None:
+            continue
+        if fd.message_type.GetOptions().map_entry:
+            value_fd = fd.message_type.fields_by_name["value"]
+            if value_fd.message_type is not None:
+                for k, v in value.items():
+                    yield f"{fd.name}[{k}]", v
+        elif fd.is_repeated:
+            for i, v in enumerate(value):
+                yield f"{fd.name}[{i}]", v
+        else:
+            yield fd.name, value
+
+
+def walk(msg: Message, where: str, out: Walk, must_encrypt: bool = True) -> Walk:
+    if isinstance(msg, Payload):
+        out.payloads.append((where, msg, must_encrypt))
+        return out
+    if isinstance(msg, Failure):
+        out.failures.append((where, msg))
+    if isinstance(msg, UNENCRYPTED_BY_DESIGN):
+        must_encrypt = False
+    for name, child in _children(msg):
+        walk(child, f"{where}.{name}", out, must_encrypt)
+    return out
+
+
+def walk_history(history: WorkflowHistory) -> Walk:
+    out = Walk()
+    for event in history.events:
+        walk(event, f"event {event.event_id} ({event.WhichOneof('attributes')})", out)
+    return out
+
+
+def assert_encrypted(w: Walk, key_ids: Iterable[str]) -> None:
+    """Every payload that must be encrypted is; every failure hides its message and stack."""
+    kids = set(key_ids)
+    plain = [
+        where
+        for where, p, must in w.payloads
+        if must
+        and (p.metadata.get("encoding") != ENCODING or p.metadata.get(KEY_ID, b"").decode() not in kids)
+    ]
+    assert not plain, f"payloads not encrypted with a known key: {plain}"
+    exposed = [
+        where
+        for where, f in w.failures
+        if f.message != ENCODED_FAILURE or f.stack_trace or not f.HasField("encoded_attributes")
+    ]
+    assert not exposed, f"failures with a plain message or stack trace: {exposed}"
+    assert any(must for _, _, must in w.payloads), "the history holds no payload at all"
+
+
+async def decoded_texts(history: WorkflowHistory, codec: PayloadCodec) -> list[tuple[str, str]]:
+    """(where, text) for each decoded payload and failure, and each event without its payloads."""
+    w = walk_history(history)
+    texts: list[tuple[str, str]] = []
+    for where, p, _ in w.payloads:
+        [d] = await codec.decode([p])
+        texts.append((where, d.data.decode("utf-8", "replace")))
+        texts.extend((f"{where}.metadata[{k}]", v.decode("utf-8", "replace")) for k, v in d.metadata.items())
+    for where, f in w.failures:
+        texts.append((f"{where}.message", f.message + "\n" + f.stack_trace))
+    for event in history.events:
+        bare = type(event)()
+        bare.CopyFrom(event)
+        for _, p, _ in walk(bare, "", Walk()).payloads:
+            p.Clear()
+        texts.append((f"event {event.event_id}", MessageToJson(bare)))
+    return texts
+
+
+def find_secrets(texts: list[tuple[str, str]], secrets: dict[str, str]) -> list[str]:
+    """Where each named secret shows up. Short numeric secrets (TOTP codes) count only as a
+    whole token, so a 6-digit code does not match inside a longer number or id."""
+    hits = []
+    for name, secret in secrets.items():
+        assert secret, f"secret {name!r} is empty: nothing would be checked"
+        patterns = []
+        for form in forms_of(secret):
+            if secret.isdigit() and len(secret) <= 8 and form == secret:
+                patterns.append(re.compile(rf"(?<![0-9A-Za-z]){re.escape(form)}(?![0-9A-Za-z])"))
+            else:
+                patterns.append(re.compile(re.escape(form)))
+        for where, text in texts:
+            if any(p.search(text) for p in patterns):
+                hits.append(f"{name} in {where}")
+    return hits
+
+
+async def assert_history_clean(
+    history: WorkflowHistory, codec: PayloadCodec, key_ids: Iterable[str], secrets: dict[str, str]
+) -> None:
+    """Steps 2 and 3 of the module docstring on one history."""
+    assert_encrypted(walk_history(history), key_ids)
+    hits = find_secrets(await decoded_texts(history, codec), secrets)
+    assert not hits, f"secrets in the decoded history: {hits}"
+
+
+async def assert_no_secret_in_history(workflow_id: str, secrets: dict[str, str]) -> WorkflowHistory:
+    """Fetch ``workflow_id``'s history from the real server and check it (module docstring).
+    ``secrets`` maps a name (for the message) to the secret value. Returns the history."""
+    from core.keys import load_keyring
+    from core.settings import get_settings
+    from core.temporal import connect
+
+    raw = await connect(encrypted=False)
+    history = await raw.get_workflow_handle(workflow_id).fetch_history()
+    codec = (await connect()).data_converter.payload_codec
+    assert codec is not None
+    keyring = await load_keyring(get_settings())
+    await assert_history_clean(history, codec, keyring.keys, secrets)
+    return history
+
+
+def totp_codes(seed: str, start: float, end: float) -> dict[str, str]:
+    """Every TOTP code valid from one step before ``start`` to one step after ``end`` (epoch s)."""
+    import pyotp
+
+    totp = pyotp.TOTP(seed)
+    t, codes = start - totp.interval, {}
+    while t <= end + totp.interval:
+        codes[f"totp code at {int(t)}"] = totp.at(t)
+        t += totp.interval
+    return codes
