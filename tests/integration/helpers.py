@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+import anyio
 
 from api.auth import mint_token
 from core.settings import get_settings
@@ -76,3 +80,71 @@ async def wait_terminal(api: Any, tenant: str, op_id: str, timeout: float = 120)
 
 def audit_rows(tenant: str, op_id: str) -> list[Any]:
     return repo.list_audit(engine_for(get_settings().database.url), tenant, uuid.UUID(op_id))
+
+
+class EventStream:
+    """Read a server-sent event stream from the in-process API as it is written (the test client's
+    transport would buffer it until the stream ends). The app runs on the test client's portal
+    thread; its ASGI ``send`` hands each body chunk to this side through a queue."""
+
+    def __init__(self, api: Any, path: str, headers: dict[str, str]) -> None:
+        request = api.build_request("GET", path, headers=headers)
+        scope = api._transport.parse_request(request)
+        scope.update(method="GET", http_version="1.1", extensions={"http.response.template": {}})
+        self._messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._closed = threading.Event()
+        self._buffer = ""
+        self.status_code: int | None = None
+        self.headers: dict[str, str] = {}
+        self.ended = False
+        asked = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal asked
+            if not asked:
+                asked = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            while not self._closed.is_set():
+                await anyio.sleep(0.05)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            self._messages.put(message)
+
+        self._task = api.blocking_portal.start_task_soon(api.app, scope, receive, send)
+
+    async def next(self, timeout: float = 120) -> tuple[str, dict[str, Any]]:
+        """The next (event, data); AssertionError if none comes within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while "\n\n" not in self._buffer:
+            if self.ended:
+                raise AssertionError(f"the stream ended; unread: {self._buffer!r}")
+            left = deadline - time.monotonic()
+            try:
+                m = await asyncio.to_thread(self._messages.get, timeout=max(left, 0.01))
+            except queue.Empty:
+                raise AssertionError(f"no server-sent event within {timeout}s") from None
+            if m["type"] == "http.response.start":
+                self.status_code = m["status"]
+                self.headers = {k.decode(): v.decode() for k, v in m.get("headers", [])}
+            elif m["type"] == "http.response.body":
+                self._buffer += m.get("body", b"").decode().replace("\r\n", "\n")
+                self.ended = not m.get("more_body", False)
+        block, self._buffer = self._buffer.split("\n\n", 1)
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "data" not in fields:
+            return await self.next(timeout)
+        return fields.get("event", "message"), json.loads(fields["data"])
+
+    def close(self) -> None:
+        self._closed.set()
+        self._task.result(timeout=30)
+
+
+async def grant(api: Any, tenant: str, user: str = "alice") -> None:
+    r = await api.post(
+        "/api/autonomous/consent",
+        headers=headers(tenant, user=user),
+        json={"action": "grant", "service": SERVICE, "operation": OPERATION},
+    )
+    assert r.status_code == 200, r.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import uuid
@@ -24,7 +23,10 @@ from schema.repositories import operations as repo
 from tests.integration.helpers import (
     OPERATION,
     SERVICE,
+    TERMINAL,
+    EventStream,
     audit_rows,
+    grant,
     headers,
     initiate,
     status,
@@ -33,6 +35,7 @@ from tests.integration.helpers import (
     wait_until,
     wp_admin,
 )
+from tests.integration.history_secrets import assert_no_secret_in_history
 from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.stack
@@ -114,18 +117,16 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
     assert {c.credential_type for c in creds} == {"admin", "application_password"}
 
 
-async def test_no_secret_in_raw_history_or_logs(completed: Completed, live: Any) -> None:
-    raw_client = await connect(encrypted=False)
-    history = await raw_client.get_workflow_handle(completed.workflow_id).fetch_history()
-    text = history.to_json()
-    secrets = [wp_admin(live.wp)["password"], completed.app_password, completed.app_password.replace(" ", "")]
-    for s in secrets:
-        for form in (s, base64.b64encode(s.encode()).decode()):
-            assert form not in text
-    assert base64.b64encode(b"binary/encrypted").decode() in text  # payloads are encrypted
+async def test_no_secret_in_history_or_logs(completed: Completed, live: Any) -> None:
+    secrets = {
+        "admin password": wp_admin(live.wp)["password"],
+        "application password": completed.app_password,
+        "application password without spaces": completed.app_password.replace(" ", ""),
+    }
+    await assert_no_secret_in_history(completed.workflow_id, secrets)
     logs = "".join(p.read_text(errors="replace") for p in live.stack.c.log_dir.glob("*.log"))
     assert "session opened" in logs  # the worker logs are really there
-    for s in secrets:
+    for s in secrets.values():
         assert s not in logs
 
 
@@ -178,10 +179,11 @@ async def test_revoke_mid_operation_cancels_before_the_next_browser_action(
     rows = audit_rows(tenant, op["operation_id"])
     revoke = [r for r in rows if r.action == "consent_revoked"]
     assert len(revoke) == 1 and not revoke[0].success
-    done = [r for r in rows if r.success]
-    assert 2 <= len(done) < final["total_steps"]
-    assert all(r.timestamp <= revoke[0].timestamp for r in done)  # no browser action after the revoke
-    assert revoke[0].step_number == max(r.step_number for r in done) + 1
+    done = sorted(r.step_number for r in rows if r.success)
+    assert done == list(range(1, len(done) + 1)) and 2 <= len(done) < final["total_steps"]
+    assert revoke[0].step_number == done[-1] + 1
+    # no browser action after the revoke: nothing is audited past the step it stopped at
+    assert max(r.step_number for r in rows) == revoke[0].step_number
 
 
 async def test_killed_browser_worker_is_replaced_and_resumes_from_checkpoint(
@@ -271,6 +273,62 @@ async def test_events_stream_progress_until_the_end(api: Any, completed: Complet
     assert "event: progress" in r.text and '"status":"completed"' in r.text
     r = await api.get(f"/api/autonomous/{completed.op_id}/events", headers=headers("t-other"))
     assert r.status_code == 404
+
+
+async def test_events_stream_a_running_operation_from_consent_to_the_end(
+    api: Any, live: Any, tenant: str
+) -> None:
+    await store_admin_credential(api, tenant, live.wp)
+    op = await initiate(api, tenant, live.wp, consent=False, roles=("system",))
+    op_id = op["operation_id"]
+    await wait_until(api, tenant, op_id, lambda s: s["status"] == "awaiting_consent")
+    stream = EventStream(api, f"/api/autonomous/{op_id}/events", headers(tenant))
+    try:
+        event, first = await stream.next()
+        assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+        assert (event, first["status"], first["current_step"]) == ("progress", "awaiting_consent", 0)
+        await grant(api, tenant)
+        seen = [first]
+        while seen[-1]["status"] not in TERMINAL:
+            event, body = await stream.next()
+            assert event == "progress"
+            seen.append(body)
+    finally:
+        stream.close()
+    assert seen[-1]["status"] == "completed"
+    steps = [e["current_step"] for e in seen if e["status"] == "in_progress"]
+    assert len(set(steps)) >= 3, seen  # several steps seen while it ran
+    assert steps == sorted(steps)  # in order
+    assert [e["status"] for e in seen].index("in_progress") > 0  # after it waited for consent
+
+
+async def test_cancel_of_a_running_operation_stops_it_before_its_next_step(
+    api: Any, live: Any, tenant: str
+) -> None:
+    await store_admin_credential(api, tenant, live.wp)
+    op = await initiate(api, tenant, live.wp)
+    await wait_until(api, tenant, op["operation_id"], lambda s: s["current_step"] >= 2)
+    pid = live.stack.running("worker-operations")
+    os.kill(pid, signal.SIGSTOP)  # hold the browser between steps so the cancel lands mid-operation
+    try:
+        r = await api.post(f"/api/autonomous/{op['operation_id']}/cancel", headers=headers(tenant))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert r.status_code == 202, r.text
+    at_cancel = r.json()["current_step"]
+    final = await wait_terminal(api, tenant, op["operation_id"])
+    assert final["status"] == "cancelled" and final["reason"] == "cancelled by request", final
+    assert final["current_step"] == at_cancel < final["total_steps"]
+    rows = audit_rows(tenant, op["operation_id"])
+    done = sorted(r.step_number for r in rows)
+    assert done == list(range(1, len(done) + 1)) and 1 <= len(done) <= at_cancel  # no later step
+    assert all(r.success for r in rows)
+    op_row = repo.get_operation(
+        engine_for(get_settings().database.url), tenant, uuid.UUID(op["operation_id"])
+    )
+    assert op_row is not None and op_row.status == "cancelled"
+    r = await api.post(f"/api/autonomous/{op['operation_id']}/cancel", headers=headers(tenant))
+    assert r.status_code == 409
 
 
 async def test_status_falls_back_to_postgres_when_no_worker_answers(

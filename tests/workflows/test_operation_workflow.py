@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ from workflows.operation.models import (
     OpenSessionInput,
     OperationDefinition,
     OperationInput,
+    OperationProgress,
     OperationResult,
     OperationStatus,
     OperationTuning,
@@ -49,6 +51,8 @@ from workflows.operation.models import (
     SyncOperationInput,
 )
 from workflows.operation.workflow import AutonomousOperationWorkflow
+
+S = OperationStatus
 
 DEFINITION = DefinitionRegistry(Path(__file__).resolve().parents[2] / "definitions").load(
     "wordpress", "application_password_generation"
@@ -63,11 +67,14 @@ class Fake:
     client: Client | None = None
     fail_step: dict[int, str] = field(default_factory=dict)  # step -> "lost" | "error" (once)
     revoke_at_step: int | None = None
+    cancel_at_step: int | None = None  # the step asks for the workflow's cancel, then waits for its own
+    hold_step_until: tuple[int, datetime] | None = None  # (step, until): the step runs past ``until``
     decide: list[AIDecision] | None = None  # scripted AI answers; None = no API key
     blocked_selectors: set[str] = field(default_factory=set)
     fail_every_ai: bool = False  # every AI-chosen action (attempt > 1) fails
     definition: OperationDefinition = DEFINITION
     steps: list[tuple[int, int]] = field(default_factory=list)
+    scheduled: list[datetime] = field(default_factory=list)  # when each run_step was scheduled (server)
     audits: list[AuditInput] = field(default_factory=list)
     sessions: list[OpenSessionInput] = field(default_factory=list)
     statuses: list[OperationStatus] = field(default_factory=list)
@@ -114,6 +121,17 @@ class Fake:
         @activity.defn(name="run_step")
         async def run_step(inp: StepInput) -> StepResult:
             self.steps.append((inp.step_number, inp.attempt))
+            self.scheduled.append(activity.info().scheduled_time)
+            if self.hold_step_until and inp.step_number == self.hold_step_until[0]:
+                while datetime.now(UTC) < self.hold_step_until[1]:  # a slow browser action
+                    activity.heartbeat()
+                    await asyncio.sleep(0.05)
+            if inp.step_number == self.cancel_at_step and self.client:
+                await self.client.get_workflow_handle(activity.info().workflow_id).cancel()
+                for _ in range(600):  # the cancel reaches a running step through its heartbeat
+                    activity.heartbeat()
+                    await asyncio.sleep(0.05)
+                raise AssertionError("the running step was never cancelled")
             if inp.step.target in self.blocked_selectors:
                 raise ApplicationError(
                     "navigation to evil.test blocked: not in the allowlist (localhost)",
@@ -180,6 +198,7 @@ async def run_op(
     fake: Fake,
     *,
     grant: bool = True,
+    grant_expires_at: datetime | None = None,
     consent_timeout_s: int = 60,
     after_start=None,
     **tuning: float,
@@ -209,7 +228,11 @@ async def run_op(
             id=f"op-t-{op_id}",
             task_queue=fake.queue,
             start_signal="grant_consent" if grant else None,
-            start_signal_args=[ConsentGrant(consent_id="c1", granted_by="alice")] if grant else [],
+            start_signal_args=(
+                [ConsentGrant(consent_id="c1", granted_by="alice", expires_at=grant_expires_at)]
+                if grant
+                else []
+            ),
         )
         if after_start:
             await after_start(handle)
@@ -231,6 +254,18 @@ async def record_history(handle) -> None:  # type: ignore[no-untyped-def]
     (HISTORIES / f"operation-{name.removeprefix('test_')}.json").write_text(history.to_json())
 
 
+async def wait_for_state(handle, cond, what: str, timeout: float = 60) -> OperationProgress:  # type: ignore[no-untyped-def]
+    """Poll the status query until ``cond`` holds; fail loudly (never carry on) if it does not."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        state = await handle.query(AutonomousOperationWorkflow.status)
+        if cond(state):
+            return state
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the operation never reached {what!r} in {timeout}s; last: {state}")
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture
 def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
@@ -239,10 +274,11 @@ def fake() -> Fake:
 async def test_completes_with_one_audit_per_step_and_only_a_vault_path(
     temporal_client: Client, fake: Fake
 ) -> None:
+    """That no secret enters history is checked on the real stack, on the decoded history
+    (tests/integration/test_operation_e2e.py); the stand-ins here only return what they are told."""
     result = await run_op(temporal_client, fake)
     assert result.status == OperationStatus.COMPLETED
     assert result.connection_test_passed is True
-    assert result.credential_path and result.credential_path.startswith("secret/omniops/tenants/t/")
     assert [(a.step_number, a.attempt, a.success) for a in fake.audits] == [
         (i, 1, True) for i in range(1, len(DEFINITION.steps) + 1)
     ]
@@ -267,12 +303,9 @@ async def test_consent_timeout_cancels_without_any_browser_action(
 
 async def test_grant_signal_while_awaiting_starts_the_steps(temporal_client: Client, fake: Fake) -> None:
     async def grant_later(handle) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(50):
-            if (
-                await handle.query(AutonomousOperationWorkflow.status)
-            ).status == OperationStatus.AWAITING_CONSENT:
-                break
-            await asyncio.sleep(0.05)
+        await wait_for_state(
+            handle, lambda s: s.status == OperationStatus.AWAITING_CONSENT, "awaiting consent"
+        )
         assert fake.steps == []
         await handle.signal(AutonomousOperationWorkflow.grant_consent, ConsentGrant(consent_id="c2"))
 
@@ -398,12 +431,7 @@ SENSITIVE = DEFINITION.model_copy(
 
 
 async def answer_confirmation(handle, approve: bool) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(100):
-        if (await handle.query(AutonomousOperationWorkflow.status)).awaiting_confirmation == 7:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("never waited for confirmation of step 7")
+    await wait_for_state(handle, lambda s: s.awaiting_confirmation == 7, "waiting to confirm step 7")
     await handle.signal(
         AutonomousOperationWorkflow.confirm_action,
         ConfirmationDecision(step_number=7, approved=approve, by="carol", reason="checked"),
@@ -442,3 +470,68 @@ async def test_unconfirmed_sensitive_step_times_out(temporal_client: Client, fak
     assert result.status == OperationStatus.FAILED
     assert "was not confirmed within 1s" in (result.reason or "")
     assert max(s for s, _ in fake.steps) == 6
+
+
+async def test_consent_that_expires_mid_run_stops_before_the_next_browser_action(
+    temporal_client: Client, fake: Fake
+) -> None:
+    expires = datetime.now(UTC) + timedelta(seconds=3)
+    fake.hold_step_until = (3, expires + timedelta(milliseconds=200))  # step 3 outlives the consent
+    result = await run_op(temporal_client, fake, grant_expires_at=expires)
+    assert result.status == OperationStatus.CANCELLED
+    assert (result.reason or "").startswith("consent expired")
+    assert [s for s, _ in fake.steps] == [1, 2, 3]
+    assert all(at < expires for at in fake.scheduled)  # no browser action once it expired
+    last = fake.audits[-1]
+    assert (last.step_number, last.action, last.success) == (4, "consent_revoked", False)
+    assert last.error and last.error.startswith("consent expired")
+    assert [a.step_number for a in fake.audits if a.success] == [1, 2, 3]
+    assert fake.closed == 1 and fake.statuses[-1] == OperationStatus.CANCELLED
+
+
+async def test_revoke_while_a_sensitive_step_waits_for_confirmation(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.definition = SENSITIVE
+
+    async def revoke(handle) -> None:  # type: ignore[no-untyped-def]
+        await wait_for_state(handle, lambda s: s.awaiting_confirmation == 7, "waiting to confirm step 7")
+        await handle.signal(
+            AutonomousOperationWorkflow.revoke_consent, ConsentRevoke(revoked_by="bob", reason="stop")
+        )
+
+    result = await run_op(temporal_client, fake, after_start=revoke)
+    assert result.status == OperationStatus.CANCELLED
+    assert result.reason == "consent revoked by bob: stop"
+    assert max(s for s, _ in fake.steps) == 6  # the sensitive step never ran
+    assert [a.mode for a in fake.audits].count("human") == 0
+    last = fake.audits[-1]
+    assert (last.step_number, last.action, last.success) == (7, "consent_revoked", False)
+    assert fake.closed == 1
+
+
+async def test_cancel_while_a_sensitive_step_waits_for_confirmation(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.definition = SENSITIVE
+
+    async def cancel(handle) -> None:  # type: ignore[no-untyped-def]
+        await wait_for_state(handle, lambda s: s.awaiting_confirmation == 7, "waiting to confirm step 7")
+        await handle.cancel()
+
+    with pytest.raises(WorkflowFailureError):
+        await run_op(temporal_client, fake, after_start=cancel)
+    assert max(s for s, _ in fake.steps) == 6
+    assert [a.step_number for a in fake.audits] == [1, 2, 3, 4, 5, 6]  # nothing for step 7
+    assert fake.statuses[-1] == OperationStatus.CANCELLED and fake.closed == 1
+
+
+async def test_cancel_of_a_running_operation_stops_the_running_step_and_runs_no_other(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.cancel_at_step = 3
+    with pytest.raises(WorkflowFailureError):
+        await run_op(temporal_client, fake)
+    assert fake.steps == [(1, 1), (2, 1), (3, 1)]
+    assert [(a.step_number, a.success) for a in fake.audits] == [(1, True), (2, True)]
+    assert fake.statuses[-1] == OperationStatus.CANCELLED and fake.closed == 1

@@ -22,7 +22,13 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    TimeoutError,
+    TimeoutType,
+    is_cancelled_exception,
+)
 
 from workflows.operation.ai_steps import AIStepsMixin, ConsentStop, StepAbort, healable
 
@@ -57,6 +63,9 @@ with workflow.unsafe.imports_passed_through():
 S = OperationStatus
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 DB_TIMEOUT = timedelta(seconds=30)
+CANCEL_DURING_STEP = "operation-cancel-during-step-ends-cancelled"
+"""Patch id: a cancel that lands while a step runs ends the operation as cancelled. Before it, the
+cancelled step was audited as a failure and the operation ended as failed (old histories)."""
 
 
 def session_lost(err: ActivityError) -> bool:
@@ -230,6 +239,8 @@ class AutonomousOperationWorkflow(AIStepsMixin):
                 await self._close_session()
                 return await self._finish(S.FAILED, f"step {idx + 1} ({step.intent}) failed: {abort}")
             except ActivityError as e:
+                if is_cancelled_exception(e) and workflow.patched(CANCEL_DURING_STEP):
+                    raise asyncio.CancelledError from None  # run() ends it as cancelled
                 lost = session_lost(e)
                 shot = failure_screenshot(e)
                 await self._audit(
