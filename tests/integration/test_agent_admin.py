@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -66,6 +66,35 @@ async def test_enabling_a_tenant_creates_its_hourly_schedule_and_disabling_pause
     ).status_code == 204
     r = await api.get(f"/api/admin/agent/tenants/{tenant}/schedule", headers=headers(tenant))
     assert r.status_code == 404 and "no schedule" in r.json()["detail"]
+
+
+async def test_re_enabling_unpauses_the_schedule_and_put_updates_it(api: Any, tenant: str) -> None:
+    sid, h = f"cycle-schedule-{tenant}", headers(tenant)
+    schedule = (await connect()).get_schedule_handle(sid)
+    for enabled, paused in ((True, False), (False, True), (True, False)):
+        r = await api.post("/api/admin/agent", headers=h, json={"agent_enabled": enabled, "reason": "test"})
+        assert r.status_code == 200, r.text
+        assert r.json()["tenant"]["schedule"]["paused"] is paused
+        assert (await schedule.describe()).schedule.state.paused is paused
+    try:
+        path = f"/api/admin/agent/tenants/{tenant}/schedule"
+        r = await api.put(path, headers=h, json={"paused": True, "jitter_s": 5})
+        assert r.status_code == 200, r.text
+        assert (r.json()["id"], r.json()["paused"], r.json()["jitter_s"]) == (sid, True, 5)
+        got = (await api.get(path, headers=h)).json()
+        assert (got["paused"], got["jitter_s"]) == (True, 5)
+        desc = await schedule.describe()
+        assert desc.schedule.state.paused and desc.schedule.spec.jitter == timedelta(seconds=5)
+        r = await api.put(path, headers=h, json={"paused": False})  # jitter back to the setting's 60 s
+        got = (await api.get(path, headers=h)).json()
+        assert r.status_code == 200 and (got["paused"], got["jitter_s"]) == (False, 60)
+        assert not (await schedule.describe()).schedule.state.paused
+        r = await api.put(path, headers=h, json={"paused": False, "jitter_s": 3001})
+        assert r.status_code == 400
+        r = await api.put(f"/api/admin/agent/tenants/x{tenant}/schedule", headers=h, json={"paused": True})
+        assert r.status_code == 404
+    finally:
+        await api.delete(f"/api/admin/agent/tenants/{tenant}/schedule", headers=h)
 
 
 async def test_the_global_kill_switch_needs_an_operator_and_stops_run_now(api: Any, tenant: str) -> None:

@@ -5,7 +5,6 @@ element list, the page text and the history), the way a model would choose.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import subprocess
@@ -24,11 +23,13 @@ from tests.integration.helpers import (
     SERVICE,
     audit_rows,
     headers,
+    status,
     store_admin_credential,
     wait_terminal,
     wait_until,
     wp_admin,
 )
+from tests.integration.history_secrets import assert_no_secret_in_history, forms_of
 from tests.peers.messages_api import MessagesPeer, tool_use
 from tests.unit.test_recorder import SCRIPT
 from workflows.operation.recorder import record, to_yaml
@@ -197,8 +198,9 @@ async def test_agent_mode_types_credentials_only_as_placeholders(
     )
     password = wp_admin(live.wp)["password"]
     for raw in peer.raw:
-        assert password.encode() not in raw and base64.b64encode(password.encode()) not in raw
+        assert not any(form.encode() in raw for form in forms_of(password))  # any base64 alignment too
     assert any(b"{{credential.password}}" in raw for raw in peer.raw)
+    await assert_no_secret_in_history(final["workflow_id"], {"admin password": password})
 
 
 async def test_an_ai_that_never_finishes_ends_at_the_step_budget(
@@ -306,6 +308,14 @@ async def test_sensitive_step_waits_for_confirmation_through_the_api(
         json={"step_number": 7, "approve": True},
     )
     assert r.status_code == 404
+    r = await api.post(
+        f"/api/autonomous/{op_id}/confirm",
+        headers=headers(tenant, user="vic", roles=("viewer",)),
+        json={"step_number": 7, "approve": True},
+    )
+    assert r.status_code == 403 and "may grant consent" in r.json()["detail"]
+    s = await status(api, tenant, op_id)
+    assert (s["status"], s["current_step"], s["awaiting_confirmation"]) == ("in_progress", 7, 7)
     r = await api.post(
         f"/api/autonomous/{op_id}/confirm",
         headers=headers(tenant, user="carol"),

@@ -59,4 +59,10 @@ async def test_cors_preflight_allows_only_the_ui_origin(api: Any) -> None:
     ok = await api.options("/codec/decode", headers={**pre, "Origin": UI_ORIGIN})
     assert ok.status_code in (200, 204) and ok.headers["access-control-allow-origin"] == UI_ORIGIN
     bad = await api.options("/codec/decode", headers={**pre, "Origin": "http://evil.test"})
-    assert bad.headers.get("access-control-allow-origin") != "http://evil.test"
+    assert bad.headers.get("access-control-allow-origin") not in ("http://evil.test", "*"), bad.headers
+    r = await api.post(
+        "/codec/decode",
+        headers={**headers("acme", roles=("operator",)), "Origin": "http://evil.test"},
+        json={"payloads": []},
+    )
+    assert r.headers.get("access-control-allow-origin") not in ("http://evil.test", "*"), r.headers

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlmodel import Session
 
 from activities.email import Mailer, message_id_for
 from core.settings import Settings, get_settings
@@ -82,18 +86,54 @@ def test_dry_run_logs_only_and_the_global_switch_stops_everything(
     assert (
         send(mailer(port, mode="limited_live", disabled=True), tenant, "a@example.test").status == "blocked"
     )
-    add(SystemConfig(key=f"email-{tenant}", value={}))  # an unrelated key changes nothing
+    live = mailer(port, mode="limited_live")
+    with email_switched_off_in_system_config():
+        r = send(live, tenant, "b@example.test")
+    assert (r.status, r.detail) == ("blocked", "email sending is disabled globally")
     assert read_maildir(maildir) == []
+    add(SystemConfig(key=f"email-{tenant}", value={"disabled": True}))  # an unrelated key changes nothing
+    assert send(live, tenant, "c@example.test").status == "sent"  # and the lifted switch lets it through
+    assert [m["To"] for m in read_maildir(maildir)] == ["c@example.test"]
+
+
+@contextmanager
+def email_switched_off_in_system_config() -> Iterator[None]:
+    """``system_config`` key ``email`` = ``{"disabled": true}`` for the block, then as it was.
+    Global to the stack: keep the block to the one send under test."""
+    with Session(get_engine()) as s:
+        before = s.get(SystemConfig, "email")
+        old = dict(before.value) if before is not None else None
+        s.merge(SystemConfig(key="email", value={**(old or {}), "disabled": True}))
+        s.commit()
+    try:
+        yield
+    finally:
+        with Session(get_engine()) as s:
+            row = s.get(SystemConfig, "email")
+            if old is None:
+                s.delete(row)
+            else:
+                row.value = old  # type: ignore[union-attr]
+            s.commit()
 
 
 def test_limited_live_caps_each_tenant_per_hour(infra: Stack, smtp: tuple[int, Path], tenant: str) -> None:
     port, maildir = smtp
     enable(tenant, limited_live_cap_per_hour=2)
     m = mailer(port, mode="limited_live")
+    clear_of_the_hour_turn()  # the cap counts this hour's sends: all three must fall in one hour
     statuses = [send(m, tenant, f"x{i}@example.test").status for i in range(3)]
     assert statuses == ["sent", "sent", "blocked"]
     assert len(read_maildir(maildir)) == 2
     assert "cap of 2" in (one(OutboxEmail, tenant_id=tenant, status="blocked").detail or "")
+
+
+def clear_of_the_hour_turn(margin_s: int = 20) -> None:
+    """Return at least ``margin_s`` seconds before the next top of the hour (waits at most that long)."""
+    now = datetime.now(UTC)
+    left = 3600 - (now.minute * 60 + now.second + now.microsecond / 1e6)
+    if left < margin_s:
+        time.sleep(left + 0.5)
 
 
 def test_a_refused_message_is_failed_not_sent_and_recorded(infra: Stack, tmp_path: Path, tenant: str) -> None:

@@ -30,6 +30,7 @@ class TotpSite:
         self.pending: set[str] = set()
         self.sessions: set[str] = set()
         self.codes_seen: list[str] = []
+        self.login_posts = 0  # password submissions (a retried login shows as more than one)
         site = self
 
         class _H(BaseHTTPRequestHandler):
@@ -69,6 +70,7 @@ class TotpSite:
                     ).items()
                 }
                 if self.path == "/login":
+                    site.login_posts += 1
                     if form.get("username") == username and form.get("password") == password:
                         sid = secrets.token_hex(8)
                         site.pending.add(sid)
