@@ -19,6 +19,7 @@ from schema.business import Contact, Order, Product
 from schema.db import get_engine
 from schema.repositories import operations as repo
 from schema.tables import Tenant
+from tests.clock import clear_of_the_hour_turn
 from workers.devstack import Stack
 from workers.mailsink import read_maildir
 from workflows.cycle.hours import cycle_workflow_id, hour_key
@@ -29,6 +30,9 @@ LONG_AGO = datetime.now(UTC) - timedelta(days=40)
 
 
 def now_hour() -> str:
+    """This hour's key, taken clear of the hour's turn: the product reads the clock too (the
+    scheduled trigger's hour, the per-hour caps) and must see the same hour during the test."""
+    clear_of_the_hour_turn()
     return hour_key(datetime.now(UTC))
 
 

@@ -11,6 +11,7 @@ from temporalio.client import ScheduleOverlapPolicy
 
 from core.temporal import connect
 from schema.agent import AgentAlert
+from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import contact, enable, rows
 from tests.integration.helpers import headers
 
@@ -167,6 +168,7 @@ async def test_admin_routes_need_a_token(api: Any, path: str) -> None:
 async def test_run_every_tenant_is_for_operators_and_once_per_hour(api: Any, tenant: str) -> None:
     r = await api.post("/api/admin/agent/runs", headers=headers(tenant))
     assert r.status_code == 403
+    clear_of_the_hour_turn()  # "once per hour": both requests must fall in the same hour
     op = headers(tenant, user="ops", roles=("operator",))
     r = await api.post("/api/admin/agent/runs", headers=op)
     wid = r.json().get("workflow_id") if r.status_code == 202 else None

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from activities.email import Mailer, message_id_for
 from core.settings import Settings, get_settings
 from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, SystemConfig
 from schema.db import get_engine
+from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import add, enable, one, rows
 from workers.devstack import Stack
 from workers.mailsink import read_maildir, start
@@ -121,19 +120,11 @@ def test_limited_live_caps_each_tenant_per_hour(infra: Stack, smtp: tuple[int, P
     port, maildir = smtp
     enable(tenant, limited_live_cap_per_hour=2)
     m = mailer(port, mode="limited_live")
-    clear_of_the_hour_turn()  # the cap counts this hour's sends: all three must fall in one hour
+    clear_of_the_hour_turn(margin_s=20)  # the cap counts this hour's sends: all three must fall in one hour
     statuses = [send(m, tenant, f"x{i}@example.test").status for i in range(3)]
     assert statuses == ["sent", "sent", "blocked"]
     assert len(read_maildir(maildir)) == 2
     assert "cap of 2" in (one(OutboxEmail, tenant_id=tenant, status="blocked").detail or "")
-
-
-def clear_of_the_hour_turn(margin_s: int = 20) -> None:
-    """Return at least ``margin_s`` seconds before the next top of the hour (waits at most that long)."""
-    now = datetime.now(UTC)
-    left = 3600 - (now.minute * 60 + now.second + now.microsecond / 1e6)
-    if left < margin_s:
-        time.sleep(left + 0.5)
 
 
 def test_a_refused_message_is_failed_not_sent_and_recorded(infra: Stack, tmp_path: Path, tenant: str) -> None:
