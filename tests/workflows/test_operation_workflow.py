@@ -535,3 +535,27 @@ async def test_cancel_of_a_running_operation_stops_the_running_step_and_runs_no_
     assert fake.steps == [(1, 1), (2, 1), (3, 1)]
     assert [(a.step_number, a.success) for a in fake.audits] == [(1, True), (2, True)]
     assert fake.statuses[-1] == OperationStatus.CANCELLED and fake.closed == 1
+
+
+async def test_consent_that_expires_while_a_sensitive_step_waits_stops_it_even_if_approved(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.definition = SENSITIVE
+    expires = datetime.now(UTC) + timedelta(seconds=4)
+
+    async def approve_after_expiry(handle) -> None:  # type: ignore[no-untyped-def]
+        await wait_for_state(handle, lambda s: s.awaiting_confirmation == 7, "waiting to confirm step 7")
+        while datetime.now(UTC) < expires + timedelta(milliseconds=200):
+            await asyncio.sleep(0.05)
+        await handle.signal(
+            AutonomousOperationWorkflow.confirm_action,
+            ConfirmationDecision(step_number=7, approved=True, by="carol"),
+        )
+
+    result = await run_op(temporal_client, fake, grant_expires_at=expires, after_start=approve_after_expiry)
+    assert result.status == OperationStatus.CANCELLED
+    assert (result.reason or "").startswith("consent expired")
+    assert max(s for s, _ in fake.steps) == 6 and all(at < expires for at in fake.scheduled)
+    last = fake.audits[-1]
+    assert (last.step_number, last.action, last.success) == (7, "consent_revoked", False)
+    assert fake.closed == 1

@@ -66,6 +66,9 @@ DB_TIMEOUT = timedelta(seconds=30)
 CANCEL_DURING_STEP = "operation-cancel-during-step-ends-cancelled"
 """Patch id: a cancel that lands while a step runs ends the operation as cancelled. Before it, the
 cancelled step was audited as a failure and the operation ended as failed (old histories)."""
+EXPIRY_AFTER_CONFIRM = "operation-consent-expiry-checked-after-confirmation"
+"""Patch id: a consent that expired while a sensitive step waited for confirmation stops the
+operation before that step. Before it, the approved step still ran once (old histories)."""
 
 
 def session_lost(err: ActivityError) -> bool:
@@ -228,7 +231,9 @@ class AutonomousOperationWorkflow(AIStepsMixin):
                 stopped = await self._confirm(inp, idx, attempts, step)
                 if stopped is not None:
                     return stopped
-                if self._revoke is not None:
+                if self._revoke is not None or (
+                    workflow.patched(EXPIRY_AFTER_CONFIRM) and self._consent_stop_reason() is not None
+                ):
                     continue  # the consent check at the top of the loop stops it
             try:
                 res = await self._do_step(inp, definition, idx, attempts, step)
