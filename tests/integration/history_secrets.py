@@ -1,13 +1,13 @@
-""" "No secret in history", checked so that a leak fails the test.
+"""The "no secret in history" check, made so that a leak fails the test.
 
 The raw history is encrypted (core/codec.py), so searching it for a secret proves nothing. This
 helper instead:
 
 1. fetches the full history from the real Temporal server, codec-less (what the server stores);
 2. asserts every payload of every event is encrypted (``encoding=binary/encrypted`` and a key id
-   the keyring holds): inputs, results, signals, queries, markers, memo, failure details; and every
-   failure (with its causes) carries only the encoded-attributes placeholder, no plain message or
-   stack trace;
+   the keyring holds): inputs, results, signals, markers, memo, failure details (queries leave no
+   trace in history); and every failure (with its causes) carries only the encoded-attributes
+   placeholder, no plain message or stack trace;
 3. decodes the whole history through the codec the API uses (``connect().data_converter``, keyring
    from Vault) and searches the decoded payloads, the decoded failure messages and stack traces,
    and every other field of every event, for each secret in several forms (as is, JSON-escaped,
