@@ -1,7 +1,8 @@
 """DB steps of the compliance engine (seed 004 P1.7), run as local activities by
 :mod:`workflows.followups.compliance` on the agent worker.
 
-Thin adapters over :mod:`schema.repositories.compliance_checks` (where the idempotency is
+Thin adapters over :mod:`schema.repositories.compliance_runs` and
+:mod:`schema.repositories.compliance_checks` (where the idempotency is
 argued): each opens a session, calls the repository, commits. Sync (thread pool); integrity and
 data errors are permanent (``permanent_db_errors``).
 """
@@ -18,6 +19,7 @@ from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from core.settings import Settings
 from schema.repositories import compliance_checks as repo
+from schema.repositories.compliance_runs import generate_checks
 from workflows.followups.compliance_models import (
     CloseInput,
     CloseResult,
@@ -44,7 +46,7 @@ class ComplianceActivities:
         contacts) in a page of ``limit`` after the ``after`` entity id, due ``due_in_days`` after
         the run's scheduled time. Rows that exist (a retried run) are returned as they are."""
         with permanent_db_errors(), Session(self._engine) as s:
-            out = repo.generate_checks(s, inp)
+            out = generate_checks(s, inp)
             s.commit()
         if out.schedule_found and out.active:
             log.info(
