@@ -17,6 +17,9 @@
 4. Failures: connection errors and 4xx are retryable (the row stays ``queued``); 5xx is final
    (``failed``); a lost reply to the final ``.`` is ``unknown`` (not resent; an alert is raised).
    Each is recorded in ``email_provider_failures``.
+
+The SQL is in :mod:`schema.repositories.outbox`, the SMTP session in
+:mod:`activities.smtp_transport`; this module holds the order of the steps, which is the guarantee.
 """
 
 from __future__ import annotations
