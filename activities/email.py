@@ -182,7 +182,7 @@ class Mailer:
         s.commit()
         return SendEmailResult(
             status=status, message_id=row.message_id, mode=mode, detail=detail, attempts=row.attempts + 1
-        )  # type: ignore[arg-type]
+        )
 
     def _finish_new(self, row: Any, status: str, mode: str, detail: str, attempts: int) -> SendEmailResult:
         with Session(self._engine) as s:
@@ -190,7 +190,7 @@ class Mailer:
             s.commit()
         return SendEmailResult(
             status=status, message_id=row.message_id, mode=mode, detail=detail, attempts=attempts
-        )  # type: ignore[arg-type]
+        )
 
     def _failure(self, tenant_id: str, code: int | None, error: str) -> None:
         with Session(self._engine) as s:

@@ -46,15 +46,16 @@ def connect(cfg: EmailSettings, vault: VaultStore | None) -> smtplib.SMTP:
 
 def envelope(smtp: smtplib.SMTP, from_address: str, message: bytes, to_email: str) -> None:
     """MAIL, RCPT, DATA and the dot-stuffed content; raises :class:`SmtpRefused` on a refusal."""
-    for cmd in (lambda: smtp.mail(from_address), lambda: smtp.rcpt(to_email)):
-        code, text = cmd()
-        if code not in (250, 251):
-            raise SmtpRefused(code, text.decode(errors="replace")[:200])
+    _expect(*smtp.mail(from_address), ok=(250, 251))
+    _expect(*smtp.rcpt(to_email), ok=(250, 251))
     smtp.putcmd("data")
-    code, text = smtp.getreply()
-    if code != 354:
-        raise SmtpRefused(code, text.decode(errors="replace")[:200])
+    _expect(*smtp.getreply(), ok=(354,))
     smtp.send(re.sub(rb"(?m)^\.", b"..", message))
+
+
+def _expect(code: int, text: bytes, ok: tuple[int, ...]) -> None:
+    if code not in ok:
+        raise SmtpRefused(code, text.decode(errors="replace")[:200])
 
 
 def message(from_address: str, domain: str, row: Any) -> bytes:

@@ -74,7 +74,7 @@ def check_counts(s: Session, tenant_id: str, now: datetime, open_statuses: Itera
         select(ComplianceCheck.status, func.count()).where(t).group_by(ComplianceCheck.status)  # type: ignore[call-overload]
     ).all()
     overdue = s.execute(
-        select(func.count()).where(  # type: ignore[call-overload]
+        select(func.count()).where(
             t, col(ComplianceCheck.status).in_(tuple(open_statuses)), col(ComplianceCheck.due_at) < now
         )
     ).one()[0]

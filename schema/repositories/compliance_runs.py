@@ -37,7 +37,7 @@ def _targets(s: Session, inp: GenerateChecksInput, entity_type: str) -> tuple[li
     )
     if model is Client:
         stmt = stmt.where(col(Client.active).is_(True))
-    entities = list(s.execute(stmt).scalars())  # type: ignore[call-overload]
+    entities = list(s.execute(stmt).scalars())
     return entities[: inp.limit], len(entities) > inp.limit
 
 
@@ -83,7 +83,7 @@ def generate_checks(s: Session, inp: GenerateChecksInput) -> GenerateChecksResul
             s.execute(insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)).scalars()
         )
         ids = [v["id"] for v in values]
-        found = s.execute(select(ComplianceCheck).where(col(ComplianceCheck.id).in_(ids))).scalars()  # type: ignore[call-overload]
+        found = s.execute(select(ComplianceCheck).where(col(ComplianceCheck.id).in_(ids))).scalars()
         rows = {r.id: r for r in found}
     checks = tuple(
         GeneratedCheck(

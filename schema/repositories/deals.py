@@ -50,11 +50,11 @@ def stage_history(s: Session, deal_id: str) -> list[DealStageHistory]:
 
 
 def counts(s: Session, tenant_id: str) -> DealCounts:
-    t, open_ = Deal.tenant_id == tenant_id, Deal.status == "open"
-    by_stage = s.execute(select(Deal.stage, func.count()).where(t, open_).group_by(Deal.stage))  # type: ignore[arg-type]
-    by_status = s.execute(select(Deal.status, func.count()).where(t).group_by(Deal.status))  # type: ignore[arg-type]
-    stalled = s.execute(select(func.count()).where(t, open_, col(Deal.stalled_at).is_not(None))).scalar_one()  # type: ignore[arg-type]
-    high = s.execute(select(func.count()).where(t, open_, Deal.priority == "high")).scalar_one()  # type: ignore[arg-type]
+    t, open_ = col(Deal.tenant_id) == tenant_id, col(Deal.status) == "open"
+    by_stage = s.execute(select(col(Deal.stage), func.count()).where(t, open_).group_by(col(Deal.stage)))
+    by_status = s.execute(select(col(Deal.status), func.count()).where(t).group_by(col(Deal.status)))
+    stalled = s.execute(select(func.count()).where(t, open_, col(Deal.stalled_at).is_not(None))).scalar_one()
+    high = s.execute(select(func.count()).where(t, open_, col(Deal.priority) == "high")).scalar_one()
     per_stage = s.execute(
         select(DealStageHistory.from_stage, func.avg(DealStageHistory.duration_s))  # type: ignore[call-overload]
         .where(DealStageHistory.tenant_id == tenant_id)

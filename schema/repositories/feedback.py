@@ -38,7 +38,7 @@ def first_client_email(s: Session, tenant_id: str, client_id: str | None) -> str
     if not client_id:
         return None
     return s.execute(
-        select(Contact.email)
+        select(col(Contact.email))
         .where(
             col(Contact.tenant_id) == tenant_id,
             col(Contact.client_id) == client_id,
@@ -83,7 +83,9 @@ def upsert_feedback(s: Session, r: FeedbackRecord) -> None:
 def open_case_id(s: Session, tenant_id: str, order_id: str) -> str | None:
     """The id of an open case on the order, if any."""
     return s.execute(
-        select(Case.id).where(Case.tenant_id == tenant_id, Case.order_id == order_id, Case.status == "open")  # type: ignore[arg-type]
+        select(col(Case.id)).where(
+            col(Case.tenant_id) == tenant_id, col(Case.order_id) == order_id, col(Case.status) == "open"
+        )
     ).scalar()
 
 
@@ -103,4 +105,4 @@ def open_case(s: Session, c: CaseInput) -> str:
         )
         .on_conflict_do_nothing()
     )
-    return s.execute(select(Case.id).where(Case.source_key == c.key)).scalar_one()  # type: ignore[arg-type]
+    return str(s.execute(select(col(Case.id)).where(col(Case.source_key) == c.key)).scalar_one())

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from schema.business import Contact
 from schema.tables import Tenant, utcnow
@@ -30,7 +30,7 @@ def contact_email(s: Session, contact_id: str | None) -> str | None:
     """The contact's email as stored (None without a contact or an email)."""
     if not contact_id:
         return None
-    return s.execute(select(Contact.email).where(Contact.id == contact_id)).scalar()  # type: ignore[arg-type]
+    return s.execute(select(col(Contact.email)).where(col(Contact.id) == contact_id)).scalar()
 
 
 def ensure_tenant(s: Session, tenant_id: str) -> None:

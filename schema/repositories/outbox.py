@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, PolicyViolation, SystemConfig
 from schema.tables import Tenant, new_id, stable_id
@@ -53,20 +54,20 @@ def lock(s: Session, idempotency_key: str) -> Row[Any]:
 
 def tenant_overrides(s: Session, tenant_id: str) -> dict[str, Any]:
     """The tenant's ``agent_settings`` (email_mode, email_allowlist, limited_live_cap_per_hour)."""
-    found = s.execute(select(Tenant.agent_settings).where(Tenant.id == tenant_id)).scalar()  # type: ignore[arg-type]
+    found = s.execute(select(col(Tenant.agent_settings)).where(col(Tenant.id) == tenant_id)).scalar()
     return found or {}
 
 
 def email_disabled(s: Session) -> bool:
     """The global switch in ``system_config`` key ``email`` (``{"disabled": true}``)."""
-    value = s.execute(select(SystemConfig.value).where(SystemConfig.key == "email")).scalar()  # type: ignore[arg-type]
+    value = s.execute(select(col(SystemConfig.value)).where(col(SystemConfig.key) == "email")).scalar()
     return bool((value or {}).get("disabled"))
 
 
 def suppression_reason(s: Session, tenant_id: str, email: str) -> str | None:
     return s.execute(
-        select(EmailSuppression.reason).where(  # type: ignore[arg-type]
-            EmailSuppression.tenant_id == tenant_id, EmailSuppression.email == email
+        select(col(EmailSuppression.reason)).where(
+            col(EmailSuppression.tenant_id) == tenant_id, col(EmailSuppression.email) == email
         )
     ).scalar()
 

@@ -46,7 +46,7 @@ def activities(s: Session, quote_id: str) -> list[QuoteActivity]:
 
 def counts(s: Session, tenant_id: str) -> QuoteCounts:
     t = col(Quote.tenant_id) == tenant_id
-    by = s.execute(select(Quote.status, func.count()).where(t).group_by(col(Quote.status)))
+    by = s.execute(select(col(Quote.status), func.count()).where(t).group_by(col(Quote.status)))
     avg = s.execute(select(func.avg(Quote.follow_up_count)).where(t, col(Quote.status) != "draft")).scalar()
     reasons = s.execute(
         select(Quote.outcome_reason, func.count())  # type: ignore[call-overload]
