@@ -24,6 +24,7 @@ from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
 from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
+from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
 from core.codec import EncryptionCodec
@@ -55,7 +56,8 @@ def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict
     registry = DefinitionRegistry(settings.definitions_dir)
     vault = VaultStore(settings)
     op_status = OperationStatusService(client, engine)
-    consents = ConsentService(client, engine, settings, registry, op_status)
+    signals = OperationSignals(client, engine, op_status)
+    consents = ConsentService(engine, settings, registry, op_status, signals)
     return {
         "codec": EncryptionCodec(keyring),
         "vault": vault,

@@ -11,13 +11,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal
 from api.errors import PermissionDeniedException, ValidationException
 from api.schemas.consent import ConsentRequest, ConsentResponse, ConsentView
 from api.services.definitions import load_definition
+from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from core.settings import Settings
 from schema.db import transaction
@@ -25,7 +24,6 @@ from schema.repositories import consent as consent_repo
 from schema.repositories import operations as operations_repo
 from schema.repositories.definitions import DefinitionRegistry
 from schema.tables import AutonomousConsent
-from workflows.ids import operation_workflow_id
 from workflows.operation.models import ConsentGrant, ConsentRevoke
 
 
@@ -52,14 +50,14 @@ def grant_signal(c: AutonomousConsent) -> ConsentGrant:
 class ConsentService:
     def __init__(
         self,
-        client: Client,
         engine: Engine,
         settings: Settings,
         registry: DefinitionRegistry,
         operations: OperationStatusService,
+        signals: OperationSignals,
     ) -> None:
-        self.client, self.engine, self.settings = client, engine, settings
-        self.registry, self.operations = registry, operations
+        self.engine, self.settings, self.registry = engine, settings, registry
+        self.operations, self.signals = operations, signals
 
     def _write_grant(self, consent: AutonomousConsent) -> AutonomousConsent:
         with transaction(self.engine) as s:
@@ -136,8 +134,8 @@ class ConsentService:
         )
         signal = grant_signal(consent)
         if body.operation_id:
-            return consent, await self._signal_one(p, body.operation_id, "grant_consent", signal)
-        return consent, await self._signal_active(
+            return consent, await self.signals.signal_one(p, body.operation_id, "grant_consent", signal)
+        return consent, await self.signals.signal_active(
             p.tenant_id, body.service, body.operation, "grant_consent", signal, ("awaiting_consent",)
         )
 
@@ -156,8 +154,8 @@ class ConsentService:
         n = await asyncio.to_thread(self._revoke, p, body)
         signal = ConsentRevoke(revoked_by=p.user_id, reason=body.reason)
         if body.operation_id:
-            return n, await self._signal_one(p, body.operation_id, "revoke_consent", signal)
-        return n, await self._signal_active(
+            return n, await self.signals.signal_one(p, body.operation_id, "revoke_consent", signal)
+        return n, await self.signals.signal_active(
             p.tenant_id,
             body.service,
             body.operation,
@@ -173,33 +171,3 @@ class ConsentService:
     async def list_consents(self, p: Principal) -> list[ConsentView]:
         """The tenant's consents, newest first."""
         return [consent_view(c) for c in await asyncio.to_thread(self._list, p.tenant_id)]
-
-    async def _signal_one(self, p: Principal, raw_id: str, name: str, arg: object) -> list[str]:
-        op_id = await self.operations.require_operation(p, raw_id)
-        try:
-            await self.client.get_workflow_handle(operation_workflow_id(p.tenant_id, op_id)).signal(name, arg)
-        except RPCError as e:
-            if e.status != RPCStatusCode.NOT_FOUND:
-                raise
-            return []
-        return [op_id]
-
-    def _active(
-        self, tenant: str, service: str, operation: str, statuses: tuple[str, ...]
-    ) -> list[tuple[str, str]]:
-        with transaction(self.engine) as s:
-            rows = operations_repo.active_operations(s, tenant, service, operation, statuses)
-            return [(str(r.id), r.workflow_id) for r in rows]
-
-    async def _signal_active(
-        self, tenant: str, service: str, operation: str, name: str, arg: object, statuses: tuple[str, ...]
-    ) -> list[str]:
-        done = []
-        for op_id, wf_id in await asyncio.to_thread(self._active, tenant, service, operation, statuses):
-            try:
-                await self.client.get_workflow_handle(wf_id).signal(name, arg)
-                done.append(op_id)
-            except RPCError as e:
-                if e.status != RPCStatusCode.NOT_FOUND:
-                    raise
-        return done
