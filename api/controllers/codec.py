@@ -12,12 +12,12 @@ from typing import Any
 from google.protobuf import json_format
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 from temporalio.api.common.v1 import Payload, Payloads
 
 from api.auth import Principal, require_role
+from api.errors import ValidationException
 from api.schemas.codec import CodecPayloads
 from core.codec import EncryptionCodec
 
