@@ -1,7 +1,8 @@
 """Admin reads and writes of the hourly cycle: the stored kill switch (``system_config``),
 runs (``agent_autonomous_runs``) and their hourly reflections.
 
-Session-style: functions take a ``Session`` and never commit (the caller owns the transaction).
+Session-style: functions take a SQLAlchemy ``Session`` (a SQLModel one works too) and
+never commit (the caller owns the transaction).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from schema.agent import AgentRun, HourlyReflection, SystemConfig
 
@@ -42,11 +44,11 @@ def list_runs(s: Session, tenant_id: str | None, status: str | None, limit: int)
         stmt = stmt.where(AgentRun.tenant_id == tenant_id)
     if status:
         stmt = stmt.where(AgentRun.status == status)
-    return list(s.exec(stmt))
+    return list(s.scalars(stmt))
 
 
 def get_run(s: Session, run_id: str) -> tuple[AgentRun | None, HourlyReflection | None]:
     """The run and its hourly reflection (either may be None)."""
     run = s.get(AgentRun, run_id)
-    refl = s.exec(select(HourlyReflection).where(HourlyReflection.run_id == run_id)).first()
+    refl = s.scalars(select(HourlyReflection).where(HourlyReflection.run_id == run_id)).first()
     return run, refl

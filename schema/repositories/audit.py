@@ -1,6 +1,7 @@
 """Audit trail of operations (``autonomous_operations_audit``): one row per step attempt.
 
-Session-style: functions take a ``Session`` and never commit (the caller owns the transaction).
+Session-style: functions take a SQLAlchemy ``Session`` (a SQLModel one works too) and
+never commit (the caller owns the transaction).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from schema.tables import AutonomousOperation, AutonomousOperationAudit, utcnow
 
@@ -23,22 +25,22 @@ def write_audit(s: Session, row: dict[str, Any], current_step: int | None = None
     already existed.
     """
     stmt = insert(AutonomousOperationAudit).values(id=uuid.uuid4(), timestamp=utcnow(), **row)
-    res = s.exec(stmt.on_conflict_do_nothing(constraint="uq_audit_operation_step_attempt"))
+    res = s.execute(stmt.on_conflict_do_nothing(constraint="uq_audit_operation_step_attempt"))
     if current_step is not None:
-        s.exec(
+        s.execute(
             update(AutonomousOperation)
             .where(col(AutonomousOperation.id) == row["operation_id"])
             .values(
                 current_step=func.greatest(func.coalesce(AutonomousOperation.current_step, 0), current_step)
             )
         )
-    return bool(res.rowcount)
+    return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
 def list_audit(s: Session, tenant_id: str, op_id: uuid.UUID) -> list[AutonomousOperationAudit]:
     """The operation's audit rows, by time then step number."""
     return list(
-        s.exec(
+        s.scalars(
             select(AutonomousOperationAudit)
             .where(
                 AutonomousOperationAudit.tenant_id == tenant_id,

@@ -1,6 +1,7 @@
 """Consent records (``autonomous_consents``): grant, find the active one, revoke, list.
 
-Session-style: functions take a ``Session`` and never commit (the caller owns the transaction).
+Session-style: functions take a SQLAlchemy ``Session`` (a SQLModel one works too) and
+never commit (the caller owns the transaction).
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from schema.repositories.tenants import ensure_tenant
 from schema.tables import AutonomousConsent
@@ -26,7 +28,7 @@ def find_active_consent(
     s: Session, tenant_id: str, service: str, operation: str, now: datetime
 ) -> AutonomousConsent | None:
     """The newest unrevoked, unexpired consent for (tenant, service, operation) at ``now``."""
-    return s.exec(
+    return s.scalars(
         select(AutonomousConsent)
         .where(
             AutonomousConsent.tenant_id == tenant_id,
@@ -43,7 +45,7 @@ def revoke_consents(
     s: Session, tenant_id: str, service: str, operation: str, by: str, reason: str | None, now: datetime
 ) -> int:
     """Revoke every active consent for (tenant, service, operation). Returns how many."""
-    res = s.exec(
+    res = s.execute(
         update(AutonomousConsent)
         .where(
             col(AutonomousConsent.tenant_id) == tenant_id,
@@ -53,13 +55,13 @@ def revoke_consents(
         )
         .values(revoked_at=now, revoked_by=by, revoke_reason=reason)
     )
-    return int(res.rowcount)
+    return int(res.rowcount)  # type: ignore[attr-defined]
 
 
 def list_consents(s: Session, tenant_id: str) -> list[AutonomousConsent]:
     """The tenant's consents, newest first (revoked ones included)."""
     return list(
-        s.exec(
+        s.scalars(
             select(AutonomousConsent)
             .where(AutonomousConsent.tenant_id == tenant_id)
             .order_by(col(AutonomousConsent.granted_at).desc())

@@ -1,7 +1,7 @@
 """Operations: the ``autonomous_operations`` row each operation workflow owns. Tenant-scoped.
 
-Session-style: functions take a ``Session`` and never commit (the caller owns the
-transaction); "not found" is ``None``/empty, integrity errors propagate.
+Session-style: functions take a SQLAlchemy ``Session`` (a SQLModel one works too) and
+never commit (the caller owns the transaction); "not found" is ``None``/empty, integrity errors propagate.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from schema.repositories.tenants import ensure_tenant, get_owned
 from schema.tables import AutonomousOperation
@@ -24,7 +25,7 @@ def upsert_operation(s: Session, values: dict[str, Any]) -> None:
     ensure_tenant(s, values["tenant_id"])
     stmt = insert(AutonomousOperation).values(**values)
     updates = {k: stmt.excluded[k] for k in values if k not in ("id", "created_at")}
-    s.exec(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
+    s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
 
 
 def get_operation(s: Session, tenant_id: str, op_id: uuid.UUID) -> AutonomousOperation | None:
@@ -36,7 +37,7 @@ def active_operations(
 ) -> list[AutonomousOperation]:
     """The tenant's operations of (service, operation) whose status is in ``statuses``."""
     return list(
-        s.exec(
+        s.scalars(
             select(AutonomousOperation).where(
                 AutonomousOperation.tenant_id == tenant_id,
                 AutonomousOperation.service == service,

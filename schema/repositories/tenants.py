@@ -1,6 +1,7 @@
 """Tenants: ensure a tenant row exists, read it, flip its agent, and fetch a row it owns.
 
-Session-style: functions take a ``Session`` and never commit (the caller owns the transaction).
+Session-style: functions take a SQLAlchemy ``Session`` (a SQLModel one works too) and
+never commit (the caller owns the transaction).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel, col
 
 from schema.tables import Tenant, utcnow
 
@@ -18,7 +20,7 @@ T = TypeVar("T", bound=SQLModel)
 
 def ensure_tenant(s: Session, tenant_id: str, name: str | None = None) -> None:
     """Insert the tenant (agent disabled, name defaulting to its id) unless it exists."""
-    s.exec(
+    s.execute(
         insert(Tenant)
         .values(id=tenant_id, name=name or tenant_id, agent_enabled=False, created_at=utcnow())
         .on_conflict_do_nothing()
@@ -32,7 +34,7 @@ def get_tenant(s: Session, tenant_id: str) -> Tenant | None:
 def set_agent_enabled(s: Session, tenant_id: str, enabled: bool) -> None:
     """Create the tenant if needed, then set ``agent_enabled``."""
     ensure_tenant(s, tenant_id)
-    s.exec(update(Tenant).where(col(Tenant.id) == tenant_id).values(agent_enabled=enabled))
+    s.execute(update(Tenant).where(col(Tenant.id) == tenant_id).values(agent_enabled=enabled))
 
 
 def get_owned(s: Session, model: type[T], tenant_id: str, row_id: Any) -> T | None:
