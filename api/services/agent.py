@@ -11,7 +11,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api.auth import Principal
