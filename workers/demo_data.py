@@ -15,11 +15,13 @@ from sqlalchemy.dialects.postgresql import insert
 
 from schema.agent import EmailSuppression
 from schema.business import Client, Contact, InboundMessage, Order, Product
-from schema.repositories import operations as repo
+from schema.db import transaction
+from schema.repositories.tenants import ensure_tenant
 
 
 def seed_demo(engine: Engine, tenant: str) -> None:
-    repo.ensure_tenant(engine, tenant)
+    with transaction(engine) as s:
+        ensure_tenant(s, tenant)
     old, now = datetime.now(UTC) - timedelta(days=30), datetime.now(UTC)
     order = {
         "tenant_id": tenant,

@@ -33,7 +33,8 @@ from core import queues
 from schema.business import ComplianceCheck
 from schema.followups import ComplianceSchedule
 from schema.repositories import compliance as repo
-from schema.repositories.followups import ensure_tenant, owned
+from schema.repositories.tenants import ensure_tenant
+from schema.repositories.tenants import get_owned as owned
 from workflows.common import FollowUpState
 from workflows.followups.compliance_rules import (
     CHECKABLE_FIELDS,

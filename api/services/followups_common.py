@@ -19,7 +19,7 @@ from temporalio.service import RPCError
 
 from api.errors import ConflictException, NotFoundException
 from core.settings import Settings
-from schema.repositories.followups import owned
+from schema.repositories.tenants import get_owned as owned
 
 T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)

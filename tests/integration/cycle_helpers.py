@@ -17,7 +17,7 @@ from core import queues
 from schema.business import Client as Account
 from schema.business import Contact, Order, Product
 from schema.db import get_engine
-from schema.repositories import operations as repo
+from schema.repositories.tenants import ensure_tenant
 from schema.tables import Tenant
 from workers.devstack import Stack
 from workers.mailsink import read_maildir
@@ -34,8 +34,8 @@ def now_hour() -> str:
 
 def enable(tenant: str, **agent_settings: Any) -> None:
     """The tenant exists with the agent on and the given caps/mode overrides."""
-    repo.ensure_tenant(get_engine(), tenant)
     with Session(get_engine()) as s:
+        ensure_tenant(s, tenant)
         s.execute(
             update(Tenant)
             .where(col(Tenant.id) == tenant)

@@ -11,8 +11,8 @@ from typing import Any
 
 from api.auth import mint_token
 from core.settings import get_settings
-from schema.db import engine_for
-from schema.repositories import operations as repo
+from schema.db import engine_for, transaction
+from schema.repositories.audit import list_audit
 from workers.dev import admin_credential_body
 
 SERVICE, OPERATION = "wordpress", "application_password_generation"
@@ -75,4 +75,5 @@ async def wait_terminal(api: Any, tenant: str, op_id: str, timeout: float = 120)
 
 
 def audit_rows(tenant: str, op_id: str) -> list[Any]:
-    return repo.list_audit(engine_for(get_settings().database.url), tenant, uuid.UUID(op_id))
+    with transaction(engine_for(get_settings().database.url)) as s:
+        return list_audit(s, tenant, uuid.UUID(op_id))

@@ -19,8 +19,10 @@ from core.objectstore import ObjectStore
 from core.settings import get_settings
 from core.temporal import connect
 from core.vault import VaultStore, credential_path
-from schema.db import engine_for
-from schema.repositories import operations as repo
+from schema.db import engine_for, transaction
+from schema.repositories.consent import list_consents
+from schema.repositories.credentials import list_credentials
+from schema.repositories.operations import get_operation
 from tests.integration.helpers import (
     OPERATION,
     SERVICE,
@@ -106,11 +108,10 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
         assert image.startswith(JPEG) and b"JFIF" in image[:32]
         raw = store.raw(r.screenshot_key)
         assert not raw.startswith(JPEG) and b"JFIF" not in raw  # encrypted at rest
-    op = repo.get_operation(
-        engine_for(get_settings().database.url), completed.tenant, uuid.UUID(completed.op_id)
-    )
+    with transaction(engine_for(get_settings().database.url)) as s:
+        op = get_operation(s, completed.tenant, uuid.UUID(completed.op_id))
+        creds = list_credentials(s, completed.tenant)
     assert op is not None and op.status == "completed" and op.consent_given and op.current_step == total
-    creds = repo.list_credentials(engine_for(get_settings().database.url), completed.tenant)
     assert {c.credential_type for c in creds} == {"admin", "application_password"}
 
 
@@ -147,7 +148,8 @@ async def test_no_consent_is_403_and_nothing_starts(
     )
     assert r.status_code == 403 and "granting consent needs" in r.json()["detail"]
     assert [w async for w in temporal_client.list_workflows(f"TenantId = '{tenant}'")] == []
-    assert repo.list_consents(engine_for(get_settings().database.url), tenant) == []
+    with transaction(engine_for(get_settings().database.url)) as s:
+        assert list_consents(s, tenant) == []
 
 
 async def test_revoke_mid_operation_cancels_before_the_next_browser_action(
