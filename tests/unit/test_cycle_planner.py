@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workflows.cycle.models import (
-    ActionKind,
+from workflows.cycle.actions import ActionKind, PolicyFacts, ProposedAction, TaskReason
+from workflows.cycle.context import (
     BroadcastItem,
     ClientRequest,
     ComplianceItem,
     CycleContext,
     DealItem,
     GoalPace,
-    PolicyFacts,
-    ProposedAction,
     QuoteItem,
-    TaskReason,
     TouchCandidate,
 )
 from workflows.cycle.planner import plan

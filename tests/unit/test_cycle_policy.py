@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.cycle.models import ActionKind, PolicyFacts, ProposedAction, TaskReason
+from workflows.cycle.actions import ActionKind, PolicyFacts, ProposedAction, TaskReason
 from workflows.cycle.policy import (
     RULES,
     evaluate,
