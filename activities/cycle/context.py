@@ -10,7 +10,7 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema.repositories import cycle_context as ctx
-from schema.repositories import engagement, follow_up_owners
+from schema.repositories import cycle_facts, engagement, follow_up_owners
 from workflows.cycle.context import CycleContext
 from workflows.cycle.follow_ups import deal_input, quote_input
 from workflows.cycle.messages import StartRunInput
@@ -37,11 +37,11 @@ class ContextActivities(CycleBase):
             stage_days = follow_up_owners.stage_days(s, t) if deals else {}
             s.commit()
             total, overdue = ctx.engagement_counts(s, t)
-            n_deals, value = ctx.open_deals(s, t)
+            n_deals, value = cycle_facts.open_deals(s, t)
             return CycleContext(
                 tenant_id=t,
                 hour=inp.hour,
-                goals=ctx.goal_pace(s, t, now),
+                goals=cycle_facts.goal_pace(s, t, now),
                 new_orders=ctx.new_orders(s, t, limit),
                 open_order_exceptions=ctx.open_exceptions(s, t),
                 engagement_total=total,

@@ -10,8 +10,7 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
-from schema.repositories import actions, guard
-from schema.repositories import cycle_context as ctx
+from schema.repositories import actions, cycle_facts, guard
 from workflows.cycle import policy
 from workflows.cycle.actions import ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
@@ -27,8 +26,8 @@ class GuardActivities(CycleBase):
         violations, behind, thin = 0, False, False
         if a.kind == ActionKind.RESEARCH:
             violations = guard.overdue_contacts(s, t)
-            behind = any(g.behind for g in ctx.goal_pace(s, t, now))
-            thin = ctx.open_deals(s, t)[0] < self._s.agent.pipeline_thin_below
+            behind = any(g.behind for g in cycle_facts.goal_pace(s, t, now))
+            thin = cycle_facts.open_deals(s, t)[0] < self._s.agent.pipeline_thin_below
         kind = policy.rate_kind(a.kind)
         cap = self._caps(s, t)[kind] if kind is not None else None
         return PolicyFacts(
@@ -39,7 +38,7 @@ class GuardActivities(CycleBase):
             if a.source_message_id
             else None,
             compliance_due=a.target_type == "compliance_check"
-            and ctx.compliance_check_due(s, t, a.target_id, now),
+            and cycle_facts.compliance_check_due(s, t, a.target_id, now),
             suppression=guard.suppression(s, t, a.to_email) if a.to_email else None,
             rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
             rate_cap=cap,

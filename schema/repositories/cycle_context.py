@@ -1,7 +1,8 @@
 """Plan's reads for one tenant (seed 004 P0 "Plan"), each list bounded by ``limit``.
 
-Returns the typed items of :mod:`workflows.cycle.context`. Quotes and deals are not here: their
-follow-up workflows own them (:mod:`schema.repositories.follow_up_owners`).
+Returns the typed items of :mod:`workflows.cycle.context`; the goals, pipeline and compliance
+window are in :mod:`schema.repositories.cycle_facts` (the guard reads them too). Quotes and deals
+are not here: their follow-up workflows own them (:mod:`schema.repositories.follow_up_owners`).
 """
 
 from __future__ import annotations
@@ -20,53 +21,16 @@ from schema.business import (
     Client,
     ComplianceCheck,
     Contact,
-    Deal,
-    Goal,
     InboundMessage,
     Order,
 )
 from schema.followups import ComplianceSchedule
+from schema.repositories.cycle_facts import in_window
 from workflows.cycle.actions import ProposedAction
-from workflows.cycle.context import BroadcastItem, ClientRequest, ComplianceItem, GoalPace, TouchCandidate
+from workflows.cycle.context import BroadcastItem, ClientRequest, ComplianceItem, TouchCandidate
 
-NOTIFY_DAYS_DEFAULT: int = ComplianceSchedule.model_fields["notify_days_before"].default
-"""A check without a schedule uses the schedule table's default window (14 days, seed 004 P1.7)."""
 REQUEST_LOOKBACK = timedelta(days=2)
 """Client replies this recent are read as possible requests for a human action."""
-
-
-def goal_pace(s: Session, tenant_id: str, now: datetime) -> tuple[GoalPace, ...]:
-    """Each goal in its period: actual orders (or revenue) against the pro-rata target by now."""
-    out = []
-    goals = s.execute(
-        select(Goal).where(
-            col(Goal.tenant_id) == tenant_id, col(Goal.period_start) <= now, col(Goal.period_end) > now
-        )
-    ).scalars()
-    for g in goals:
-        span = (g.period_end - g.period_start).total_seconds()
-        elapsed = (now - g.period_start).total_seconds()
-        in_period = (
-            col(Order.tenant_id) == tenant_id,
-            col(Order.created_at) >= g.period_start,
-            col(Order.created_at) < g.period_end,
-            col(Order.status) != "cancelled",
-        )
-        measure = func.coalesce(func.sum(Order.total_amount), 0) if g.metric == "revenue" else func.count()
-        actual = s.execute(select(measure).select_from(Order).where(*in_period)).one()[0]
-        expected = float(g.target) * (elapsed / span if span > 0 else 1.0)
-        out.append(GoalPace(metric=g.metric, target=float(g.target), actual=float(actual), expected=expected))  # type: ignore[arg-type]
-    return tuple(out)
-
-
-def open_deals(s: Session, tenant_id: str) -> tuple[int, float]:
-    """(count, total value) of the tenant's open deals."""
-    n, value = s.execute(
-        select(func.count(), func.coalesce(func.sum(Deal.value), 0)).where(
-            col(Deal.tenant_id) == tenant_id, col(Deal.status) == "open"
-        )
-    ).one()
-    return int(n), float(value)
 
 
 def new_orders(s: Session, tenant_id: str, limit: int) -> tuple[str, ...]:
@@ -118,13 +82,6 @@ def touch_candidates(s: Session, tenant_id: str, limit: int) -> tuple[TouchCandi
     )
 
 
-def _in_window(now: datetime):  # type: ignore[no-untyped-def]
-    """A check is in its window from ``notify_days_before`` (its schedule's, else the default)
-    days before its due date (seed 004 P1.7)."""
-    days = func.coalesce(ComplianceSchedule.notify_days_before, NOTIFY_DAYS_DEFAULT)
-    return col(ComplianceCheck.due_at) <= now + days * timedelta(days=1)
-
-
 def compliance_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[ComplianceItem, ...]:
     """Pending or overdue checks in their window with no workflow of their own (those remind and
     escalate themselves, P1.7)."""
@@ -134,7 +91,7 @@ def compliance_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tup
         .where(
             col(ComplianceCheck.tenant_id) == tenant_id,
             col(ComplianceCheck.status).in_(("pending", "overdue")),
-            _in_window(now),
+            in_window(now),
             col(ComplianceCheck.workflow_id).is_(None),
         )
         .order_by(ComplianceCheck.due_at)
@@ -150,21 +107,6 @@ def compliance_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tup
         )
         for c in checks
     )
-
-
-def compliance_check_due(s: Session, tenant_id: str, check_id: str, now: datetime) -> bool:
-    """The guard's fact: this tenant's check is pending or overdue and in its window."""
-    found = s.execute(
-        select(ComplianceCheck.id)
-        .outerjoin(ComplianceSchedule, col(ComplianceSchedule.id) == ComplianceCheck.schedule_id)
-        .where(
-            col(ComplianceCheck.id) == check_id,
-            col(ComplianceCheck.tenant_id) == tenant_id,
-            col(ComplianceCheck.status).in_(("pending", "overdue")),
-            _in_window(now),
-        )
-    ).first()
-    return found is not None
 
 
 def unprocessed_messages(s: Session, tenant_id: str) -> int:

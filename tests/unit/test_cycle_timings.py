@@ -12,7 +12,10 @@ from workflows.followups.rules import DEFAULT_STAGE_DAYS
 
 ROOT = Path(__file__).resolve().parents[2]
 CYCLE = [*ROOT.glob("activities/cycle/*.py"), *ROOT.glob("workflows/cycle/*.py")]
-CYCLE += [ROOT / "schema/repositories" / f"{m}.py" for m in ("cycle_context", "follow_up_owners", "guard")]
+CYCLE += [
+    ROOT / "schema/repositories" / f"{m}.py"
+    for m in ("cycle_context", "cycle_facts", "follow_up_owners", "guard")
+]
 SUBJECT = r"(?:QUOTE|DEAL|FOLLOW_UP|STALLED|COMPLIANCE)"
 WHEN = r"(?:EVERY|AFTER|WINDOW|MAX|INTERVAL|DAYS)"
 TIMING = re.compile(
