@@ -73,8 +73,7 @@ class AgentRunAction(SQLModel, table=True):
     target_type: str = Field(max_length=30)
     target_id: str = Field(max_length=200)
     origin: str = Field(max_length=10)
-    verdict: str = Field(max_length=10)
-    """allow, block, defer, halt."""
+    verdict: str = Field(max_length=10)  # allow, block, defer, halt
     outcome: str | None = Field(default=None, max_length=30)
     detail: dict[str, Any] | None = _json()
     created_at: datetime = _ts(nullable=False, default=True)
