@@ -20,7 +20,9 @@ from temporalio import activity
 from core.logging import get_logger
 from core.settings import Settings
 from workflows.cycle import planner
-from workflows.cycle.models import ActionKind, CycleContext, PlanResult, ProposedAction, TaskReason
+from workflows.cycle.actions import ActionKind, ProposedAction, TaskReason
+from workflows.cycle.context import CycleContext
+from workflows.cycle.messages import PlanResult
 
 log = get_logger("activities.planner")
 TARGETS = ["contact", "account", "order", "deal", "quote", "campaign", "compliance_check", "tenant"]

@@ -156,7 +156,7 @@ async def main(tenants: int, batch: int) -> None:
     os.environ.update(stack.env())
     from core.temporal import connect
     from workflows.cycle.hours import hour_key
-    from workflows.cycle.models import FanoutInput, FanoutResult
+    from workflows.cycle.messages import FanoutInput, FanoutResult
     from workflows.cycle.workflow import CycleFanoutWorkflow
 
     client = await connect()

@@ -3,6 +3,8 @@ SMTP). Rows are created through the SQLModel tables, as the product's own data w
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import Message
@@ -22,7 +24,7 @@ from schema.tables import Tenant
 from workers.devstack import Stack
 from workers.mailsink import read_maildir
 from workflows.cycle.hours import cycle_workflow_id, hour_key
-from workflows.cycle.models import CycleInput, CycleResult
+from workflows.cycle.messages import CycleInput, CycleResult
 from workflows.cycle.workflow import TenantCycleWorkflow
 
 LONG_AGO = datetime.now(UTC) - timedelta(days=40)
@@ -125,3 +127,18 @@ async def run_cycle(client: Client, tenant: str, hour: str | None = None, **kw: 
 def mail_to(stack: Stack, address: str) -> list[Message]:
     """Messages the real SMTP server accepted for ``address``."""
     return [m for m in read_maildir(stack.maildir) if address in (m.get("X-Envelope-To") or "")]
+
+
+def set_row(model: type[SQLModel], id_: str, **values: Any) -> None:
+    with Session(get_engine()) as s:
+        s.execute(update(model).where(model.id == id_).values(**values))  # type: ignore[attr-defined]
+        s.commit()
+
+
+async def wait_for(check: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
+    """Poll ``check`` every 0.1 s until it is true; fail naming ``what`` after ``timeout_s``."""
+    for _ in range(int(timeout_s * 10)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting: {what}")
