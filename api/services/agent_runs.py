@@ -32,7 +32,7 @@ from schema.db import transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
 from workflows.cycle.hours import hour_key
-from workflows.cycle.models import CycleInput, FanoutInput
+from workflows.cycle.messages import CycleInput, FanoutInput
 from workflows.cycle.workflow import CycleFanoutWorkflow, TenantCycleWorkflow
 from workflows.ids import cycle_fanout_workflow_id, cycle_workflow_id
 

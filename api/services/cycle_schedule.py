@@ -26,7 +26,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from api.schemas.admin import CycleScheduleView
 from core import queues, schedules
 from core import search_attributes as sa
-from workflows.cycle.models import TenantRef
+from workflows.cycle.messages import TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow
 from workflows.ids import cycle_schedule_id, cycle_trigger_workflow_id
 
