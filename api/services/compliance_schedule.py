@@ -31,13 +31,15 @@ from core import search_attributes as sa
 from workflows.followups.compliance import KIND_RUN, ComplianceRunWorkflow
 from workflows.followups.compliance_models import ComplianceRunInput
 from workflows.followups.compliance_rules import calendar_for
+from workflows.ids import compliance_run_workflow_id, compliance_schedule_id
 
 CATCHUP = timedelta(days=7)
 """A run missed while Temporal was down still happens within a week of its time."""
 
 
-def schedule_id(tenant_id: str, compliance_schedule_id: str) -> str:
-    return f"compliance-schedule-{tenant_id}-{compliance_schedule_id}"
+def schedule_id(tenant_id: str, sid: str) -> str:
+    """``compliance-schedule-{tenant}-{id}`` (:func:`workflows.ids.compliance_schedule_id`)."""
+    return compliance_schedule_id(tenant_id, sid)
 
 
 def calendar_spec(frequency: str) -> ScheduleCalendarSpec:
@@ -59,7 +61,7 @@ def _schedule(
         action=ScheduleActionStartWorkflow(
             ComplianceRunWorkflow.run,
             ComplianceRunInput(tenant_id=tenant_id, schedule_id=sid, messaging_queue=messaging_queue),
-            id=f"compliance-run-{tenant_id}-{sid}",
+            id=compliance_run_workflow_id(tenant_id, sid),
             task_queue=queues.AGENT,
             typed_search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(sa.TENANT_ID, tenant_id), SearchAttributePair(sa.KIND, KIND_RUN)]

@@ -16,7 +16,7 @@ from api.auth import Principal
 from api.errors import ConflictException
 from api.schemas.deals import DealStateView, DealStats, DealView, StageHistoryItem, TrackDealView
 from api.schemas.followups import Accepted
-from api.services.followups_common import FollowUpService, followup_workflow_id, require
+from api.services.followups_common import FollowUpService, require
 from core import queues
 from schema.business import Deal
 from schema.repositories import deals as repo
@@ -24,6 +24,7 @@ from schema.repositories.followups import contact_email
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.models import DealInput, StageRule
 from workflows.followups.rules import DEFAULT_STAGE_DAYS
+from workflows.ids import followup_workflow_id
 
 
 class DealService(FollowUpService):

@@ -15,12 +15,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.auth import Principal
 from api.schemas.feedback import DeliveredView, FeedbackRequestView, FeedbackStateView
 from api.schemas.followups import Accepted
-from api.services.followups_common import FollowUpService, followup_workflow_id, require
+from api.services.followups_common import FollowUpService, require
 from core import queues
 from schema.business import Order
 from schema.repositories import feedback as repo
 from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.models import FeedbackInput
+from workflows.ids import followup_workflow_id
 
 
 class FeedbackService(FollowUpService):

@@ -25,11 +25,6 @@ T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)
 
 
-def followup_workflow_id(kind: str, tenant_id: str, row_id: str) -> str:
-    """``{kind}-{tenant}-{id}`` with kind feedback (order id), quote or deal."""
-    return f"{kind}-{tenant_id}-{row_id}"
-
-
 def require(s: Session, model: type[M], tenant_id: str, row_id: str) -> M:
     """This tenant's row, or 404 (another tenant's id is not found either)."""
     row = owned(s, model, tenant_id, row_id)

@@ -16,13 +16,14 @@ from api.auth import Principal
 from api.errors import ConflictException, NotFoundException, ValidationException
 from api.schemas.followups import Accepted
 from api.schemas.quotes import QuoteActivityItem, QuoteStateView, QuoteStats, QuoteView, SendQuoteView
-from api.services.followups_common import FollowUpService, followup_workflow_id, require
+from api.services.followups_common import FollowUpService, require
 from core import queues
 from schema.business import Quote
 from schema.repositories import quotes as repo
 from schema.repositories.followups import contact_email
 from workflows.followups.models import QuoteDecision, QuoteInput
 from workflows.followups.quote import QuoteWorkflow
+from workflows.ids import followup_workflow_id
 
 
 class QuoteService(FollowUpService):

@@ -23,9 +23,10 @@ from schema.repositories.tenants import ensure_tenant
 from schema.tables import Tenant
 from workers.devstack import Stack
 from workers.mailsink import read_maildir
-from workflows.cycle.hours import cycle_workflow_id, hour_key
+from workflows.cycle.hours import hour_key
 from workflows.cycle.messages import CycleInput, CycleResult
 from workflows.cycle.workflow import TenantCycleWorkflow
+from workflows.ids import cycle_workflow_id
 
 LONG_AGO = datetime.now(UTC) - timedelta(days=40)
 

@@ -47,13 +47,13 @@ from tests.integration.cycle_helpers import (
     wait_for,
 )
 from workers.devstack import Stack
-from workflows.cycle.follow_ups import deal_workflow_id, quote_workflow_id
-from workflows.cycle.hours import cycle_workflow_id, next_hour
+from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import CycleInput, TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.models import DealInput, QuoteInput, StageRule
 from workflows.followups.quote import QuoteWorkflow
+from workflows.ids import cycle_workflow_id, deal_workflow_id, quote_workflow_id
 
 
 @pytest.fixture

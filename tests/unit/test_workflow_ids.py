@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from workflows import ids
-from workflows.cycle.hours import cycle_workflow_id as hours_cycle_workflow_id
 from workflows.followups.compliance_rules import check_workflow_id
 
 
@@ -16,7 +15,6 @@ def test_operation_ids_round_trip() -> None:
 
 def test_cycle_ids() -> None:
     assert ids.cycle_workflow_id("acme", "2026112202") == "cycle-acme-2026112202"
-    assert ids.cycle_workflow_id("acme", "2026112202") == hours_cycle_workflow_id("acme", "2026112202")
     assert ids.cycle_fanout_workflow_id("2026112202") == "cycle-fanout-2026112202"
     assert ids.cycle_schedule_id("acme") == "cycle-schedule-acme"
     assert ids.cycle_trigger_workflow_id("acme") == "cycle-trigger-acme"

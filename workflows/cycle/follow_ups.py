@@ -17,14 +17,6 @@ from workflows.followups.models import DealInput, QuoteInput, StageRule
 from workflows.followups.rules import DEFAULT_STAGE_DAYS
 
 
-def quote_workflow_id(tenant_id: str, quote_id: str) -> str:
-    return f"quote-{tenant_id}-{quote_id}"
-
-
-def deal_workflow_id(tenant_id: str, deal_id: str) -> str:
-    return f"deal-{tenant_id}-{deal_id}"
-
-
 def quote_input(
     tenant_id: str, quote_id: str, to_email: str, amount: Decimal | float | None, f: FollowUpSettings
 ) -> QuoteInput:

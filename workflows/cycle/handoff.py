@@ -16,9 +16,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.cycle.context import CycleContext
-    from workflows.cycle.follow_ups import deal_workflow_id, quote_workflow_id
     from workflows.followups.deal import DealWorkflow
     from workflows.followups.quote import QuoteWorkflow
+    from workflows.ids import deal_workflow_id, quote_workflow_id
 
 
 async def hand_off(ctx: CycleContext, messaging_queue: str) -> int:

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.cycle import activities as act
     from workflows.cycle.actions import EMAIL_KINDS, ActionKind, ProposedAction
     from workflows.cycle.handoff import hand_off
-    from workflows.cycle.hours import cycle_workflow_id, hour_key
+    from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import (
         BroadcastRecordInput,
         BroadcastResult,
@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         TenantRef,
     )
     from workflows.email import SendEmailResult
+    from workflows.ids import cycle_workflow_id
 
 FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
 """Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
