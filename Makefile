@@ -6,13 +6,13 @@ setup:            ## install what is missing (Debian packages, uv env, Temporal 
 	deploy/local/provision.sh all
 
 run: setup        ## start the stack, run the demo operation, stop (KEEP=1 leaves it running)
-	$(UV) run python -m workers.dev run $(if $(KEEP),--keep)
+	$(UV) run python -m devstack run $(if $(KEEP),--keep)
 
 up: setup         ## start the stack and leave it running
-	$(UV) run python -m workers.dev up
+	$(UV) run python -m devstack up
 
 down:
-	$(UV) run python -m workers.dev down
+	$(UV) run python -m devstack down
 
 test: setup       ## the whole suite against real Temporal, Vault, Postgres, Chromium, WordPress
 	$(UV) run pytest

@@ -14,13 +14,13 @@ from sqlmodel import SQLModel, col
 from temporalio.client import Client
 
 from core import queues
+from devstack.mailsink import read_maildir
+from devstack.stack import Stack
 from schema.business import Client as Account
 from schema.business import Contact, Order, Product
 from schema.db import get_engine
 from schema.repositories import operations as repo
 from schema.tables import Tenant
-from workers.devstack import Stack
-from workers.mailsink import read_maildir
 from workflows.cycle.hours import cycle_workflow_id, hour_key
 from workflows.cycle.models import CycleInput, CycleResult
 from workflows.cycle.workflow import TenantCycleWorkflow

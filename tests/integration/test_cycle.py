@@ -12,6 +12,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core import queues
 from core.temporal import connect
+from devstack.stack import Stack
 from schema.agent import (
     AgentRun,
     AgentTask,
@@ -39,7 +40,6 @@ from tests.integration.cycle_helpers import (
     rows,
     run_cycle,
 )
-from workers.devstack import Stack
 from workflows.cycle.hours import cycle_workflow_id, next_hour
 from workflows.cycle.models import TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
@@ -235,8 +235,8 @@ async def own_messaging(client: Client, tmp_path):  # type: ignore[no-untyped-de
 
     from activities.email import Mailer
     from core.settings import get_settings
+    from devstack.mailsink import start
     from schema.db import get_engine
-    from workers.mailsink import start
 
     hooks: list = []  # type: ignore[type-arg]
     port = 12600 + uuid.uuid4().int % 300
@@ -265,10 +265,10 @@ async def test_flipping_the_tenant_switch_mid_cycle_stops_further_actions(
     from sqlalchemy.orm import Session
     from sqlmodel import col
 
+    from devstack.mailsink import read_maildir
     from schema.agent import AgentRunAction
     from schema.db import get_engine
     from schema.tables import Tenant
-    from workers.mailsink import read_maildir
 
     queue, hooks, maildir = own_messaging
     enable(tenant)

@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from tests.workflows.test_operation_workflow import HISTORIES
+from tests.histories import record
 from workflows.cycle.models import (
     ActionKind,
     ActionOutcome,
@@ -153,14 +153,7 @@ def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
 
 
-async def record_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
-    import os
-
-    if os.environ.get("OMNIOPS_RECORD_HISTORIES") == "1":
-        (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())
-
-
-async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
+async def run_cycle(client: Client, fake: Fake, scenario: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
     async with Worker(client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()):
         handle = await client.start_workflow(
             TenantCycleWorkflow.run,
@@ -171,7 +164,7 @@ async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"): 
         try:
             return await handle.result()
         finally:
-            await record_history(handle, f"cycle-{name}")
+            await record(handle, scenario)
 
 
 async def test_a_cycle_runs_plan_act_react_reflect_in_order(temporal_client: Client, fake: Fake) -> None:
@@ -262,8 +255,8 @@ async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
         )
         result = await handle.result()
         first_run = temporal_client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
-        await record_history(first_run, "fanout-batches_and_continue_as_new")
-        await record_history(handle, "fanout-last_run_after_continue_as_new")
+        await record(first_run, "first_run")
+        await record(handle, "last_run")
         first = await first_run.fetch_history()
         # a tenant already run this hour is the lock held: a second fan-out skips it
         again = await temporal_client.execute_workflow(
@@ -290,7 +283,7 @@ async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: 
             task_queue=fake.queue,
         )
         first = await h.result()
-        await record_history(h, "scheduled-trigger_runs_the_cycle")
+        await record(h)
         second = await temporal_client.execute_workflow(
             ScheduledCycleWorkflow.run,
             TenantRef(tenant_id=tenant),
