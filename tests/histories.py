@@ -115,8 +115,9 @@ LEGACY: dict[str, str] = {
         "test_followups_workflow.py::test_activity_clears_stalled_and_restarts_the_clock"
     ),
 }
-"""Histories named before the convention -> ``{file in tests/workflows}::{test function}``.
-(The operation histories already follow it.) Never extended: new histories follow the convention."""
+"""Histories whose name does not give their test -> ``{file in tests/workflows}::{test function}``:
+those recorded before the convention (the operation histories already follow it), and any whose
+test is renamed later (map the old name here; never rename a history)."""
 
 _NAME = re.compile(r"^(?P<prefix>[A-Za-z0-9_]+)-(?P<test>[a-z0-9_]+)(--(?P<scenario>[a-z0-9_]+))?(~\d+)?$")
 
