@@ -36,7 +36,9 @@ def bootstrap() -> None:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("command", choices=["run", "up", "down", "demo", "bootstrap"])
     p.add_argument("--keep", action="store_true", help="run: leave the stack running afterwards")
     a = p.parse_args()

@@ -1,7 +1,8 @@
 """The layers hold: a lower layer never imports a higher one (issue 9, part 3; shared/DESIGN.md).
 
 core (plumbing) <- workflows (deterministic code, pure rules) <- schema (tables, repositories) and
-activities (thin adapters) <- api, workers and devstack (composition). Every import counts: module
+activities (thin adapters) <- api, workers and devstack (composition); workers (what runs in
+production) never import devstack (local tooling). Every import counts: module
 level, inside functions, under ``TYPE_CHECKING`` and inside ``workflow.unsafe.imports_passed_through()``;
 relative imports are resolved, and ``importlib.import_module("...")`` with a literal name counts too.
 """
@@ -23,6 +24,7 @@ FORBIDDEN = {
     "schema": {"activities"} | COMPOSITION,
     "activities": COMPOSITION,
     "api": {"activities", "workers", "devstack"},
+    "workers": {"devstack"},  # production entry points never depend on the local-stack tooling
 }
 
 
