@@ -129,6 +129,11 @@ def workflow_type(history: dict[str, Any]) -> str:
     return name
 
 
+def legacy_test(stem: str) -> str | None:
+    """``LEGACY``'s ``file::test`` for a history stem (a ``~n`` copy maps like its original)."""
+    return LEGACY.get(re.sub(r"~\d+$", "", stem))
+
+
 def named_test(stem: str) -> str | None:
     """The test function (``test_...``) a history stem names by the convention, else None."""
     m = _NAME.match(stem)

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.histories import HISTORIES, LEGACY, PREFIXES, WORKFLOW_TESTS, named_test, prefix_of, workflow_type
+from tests.histories import (
+    HISTORIES,
+    PREFIXES,
+    WORKFLOW_TESTS,
+    legacy_test,
+    named_test,
+    prefix_of,
+    workflow_type,
+)
 from tests.replay.manifest import ADD_COMMAND, MANIFEST, listed, problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,14 +101,14 @@ def test_each_history_maps_to_an_existing_workflow_test() -> None:
     everywhere = set().union(*tests.values())
     orphans = []
     for path in sorted(HISTORIES.glob("*.json")):
-        stem = path.stem
-        if stem in LEGACY:
-            file, name = LEGACY[stem].split("::")
+        stem, legacy = path.stem, legacy_test(path.stem)
+        if legacy:
+            file, name = legacy.split("::")
             ok = name in tests.get(file, set())
         else:
             ok = named_test(stem) in everywhere
         if not ok:
-            orphans.append(f"{path.name} -> {LEGACY.get(stem) or named_test(stem)}")
+            orphans.append(f"{path.name} -> {legacy or named_test(stem)}")
     assert not orphans, (
         "histories whose test no longer exists (a renamed test keeps its histories: map the old "
         "name in tests/histories.py LEGACY):\n" + "\n".join(orphans)
