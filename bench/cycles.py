@@ -33,7 +33,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
-from workers.devstack import Stack, StackConfig
+from devstack.config import StackConfig
+from devstack.stack import Stack
 
 
 def seed(prefix: str, n: int) -> None:

@@ -16,13 +16,13 @@ from sqlmodel import SQLModel, col
 from temporalio.client import Client
 
 from core import queues
+from devstack.mailsink import read_maildir
+from devstack.stack import Stack
 from schema.business import Client as Account
 from schema.business import Contact, Order, Product
 from schema.db import get_engine
 from schema.repositories.tenants import ensure_tenant
 from schema.tables import Tenant
-from workers.devstack import Stack
-from workers.mailsink import read_maildir
 from workflows.cycle.hours import hour_key
 from workflows.cycle.messages import CycleInput, CycleResult
 from workflows.cycle.workflow import TenantCycleWorkflow

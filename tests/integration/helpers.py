@@ -11,9 +11,9 @@ from typing import Any
 
 from api.auth import mint_token
 from core.settings import get_settings
+from devstack.demo import admin_credential_body
 from schema.db import engine_for, transaction
 from schema.repositories.audit import list_audit
-from workers.dev import admin_credential_body
 
 SERVICE, OPERATION = "wordpress", "application_password_generation"
 TERMINAL = {"completed", "failed", "cancelled"}

@@ -13,6 +13,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core import queues
 from core.temporal import connect
+from devstack.stack import Stack
 from schema.agent import (
     AgentRun,
     AgentRunAction,
@@ -46,7 +47,6 @@ from tests.integration.cycle_helpers import (
     set_row,
     wait_for,
 )
-from workers.devstack import Stack
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import CycleInput, TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
@@ -253,8 +253,8 @@ async def own_messaging(client: Client, tmp_path):  # type: ignore[no-untyped-de
 
     from activities.email import Mailer
     from core.settings import get_settings
+    from devstack.mailsink import start
     from schema.db import get_engine
-    from workers.mailsink import start
 
     hooks: list = []  # type: ignore[type-arg]
     port = 12600 + uuid.uuid4().int % 300
@@ -283,10 +283,10 @@ async def test_flipping_the_tenant_switch_mid_cycle_stops_further_actions(
     from sqlalchemy.orm import Session
     from sqlmodel import col
 
+    from devstack.mailsink import read_maildir
     from schema.agent import AgentRunAction
     from schema.db import get_engine
     from schema.tables import Tenant
-    from workers.mailsink import read_maildir
 
     queue, hooks, maildir = own_messaging
     enable(tenant)

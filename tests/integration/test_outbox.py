@@ -12,11 +12,11 @@ from aiosmtpd.controller import Controller
 
 from activities.email import Mailer, message_id_for
 from core.settings import Settings, get_settings
+from devstack.mailsink import read_maildir, start
+from devstack.stack import Stack
 from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, SystemConfig
 from schema.db import get_engine
 from tests.integration.cycle_helpers import add, enable, one, rows
-from workers.devstack import Stack
-from workers.mailsink import read_maildir, start
 from workflows.email import SendEmailInput
 
 

@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from tests.workflows.test_operation_workflow import HISTORIES
+from tests.histories import record
 from workflows.cycle.actions import ActionKind, ProposedAction
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import (
@@ -165,14 +165,7 @@ def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
 
 
-async def record_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
-    import os
-
-    if name and os.environ.get("OMNIOPS_RECORD_HISTORIES") == "1":
-        (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())
-
-
-async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
+async def run_cycle(client: Client, fake: Fake, scenario: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
     async with Worker(client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()):
         handle = await client.start_workflow(
             TenantCycleWorkflow.run,
@@ -183,7 +176,7 @@ async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"): 
         try:
             return await handle.result()
         finally:
-            await record_history(handle, f"cycle-{name}" if name else "")
+            await record(handle, scenario)
 
 
 async def test_a_cycle_runs_plan_act_react_reflect_in_order(temporal_client: Client, fake: Fake) -> None:
@@ -274,8 +267,8 @@ async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
         )
         result = await handle.result()
         first_run = temporal_client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
-        await record_history(first_run, "fanout-batches_and_continue_as_new")
-        await record_history(handle, "fanout-last_run_after_continue_as_new")
+        await record(first_run, "first_run")
+        await record(handle, "last_run")
         first = await first_run.fetch_history()
         # a tenant already run this hour is the lock held: a second fan-out skips it
         again = await temporal_client.execute_workflow(
@@ -302,7 +295,7 @@ async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: 
             task_queue=fake.queue,
         )
         first = await h.result()
-        await record_history(h, "scheduled-trigger_runs_the_cycle")
+        await record(h)
         second = await temporal_client.execute_workflow(
             ScheduledCycleWorkflow.run,
             TenantRef(tenant_id=tenant),
@@ -344,7 +337,7 @@ async def test_the_cycle_hands_an_unowned_quote_to_its_workflow_and_never_emails
         )
         result: CycleResult = await handle.result()
         if hour == HOUR:
-            await record_history(handle, "cycle-hands_a_quote_to_its_workflow")
+            await record(handle)
         return result
 
     async with Worker(

@@ -7,7 +7,6 @@ paths are covered for real in tests/integration.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from schema.repositories.definitions import DefinitionRegistry
+from tests.histories import record
 from workflows.operation.models import (
     AIAction,
     AIDecision,
@@ -216,19 +216,7 @@ async def run_op(
         try:
             return await handle.result()
         finally:
-            await record_history(handle)
-
-
-HISTORIES = Path(__file__).resolve().parents[1] / "replay" / "histories"
-
-
-async def record_history(handle) -> None:  # type: ignore[no-untyped-def]
-    """With OMNIOPS_RECORD_HISTORIES=1, save this run's history for tests/replay (codec-less JSON)."""
-    if os.environ.get("OMNIOPS_RECORD_HISTORIES") != "1":
-        return
-    name = os.environ["PYTEST_CURRENT_TEST"].split("::")[-1].split(" ")[0]
-    history = await handle.fetch_history()
-    (HISTORIES / f"operation-{name.removeprefix('test_')}.json").write_text(history.to_json())
+            await record(handle)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """A real SMTP server for the local stack and the tests (aiosmtpd): every accepted message is
 written to a Maildir, where the launcher and the tests read it.
 
-``python -m workers.mailsink --port 2525 --maildir DIR``. It accepts any recipient: it is the
+``python -m devstack.mailsink --port 2525 --maildir DIR``. It accepts any recipient: it is the
 local stand-in for the provider's SMTP relay, not an open relay (it binds to 127.0.0.1).
 """
 

@@ -2,7 +2,7 @@
 a hand-written E2E test) becomes a draft operation definition: the seeds' "workflows extracted
 from E2E tests" (seed 001, Workflow Registry).
 
-    uv run python -m workflows.operation.recorder script.py --service wordpress --operation x > x.yaml
+    uv run python -m devstack.recorder script.py --service wordpress --operation x > x.yaml
 
 It reads the script's syntax tree (nothing is executed):
 - ``page.goto(url)`` -> navigate (the path; the first URL's origin is the site);

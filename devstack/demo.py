@@ -1,4 +1,4 @@
-"""The dev launcher: ``python -m workers.dev {run,up,down,demo,bootstrap}``.
+"""The demo the launcher runs (``python -m devstack run``, devstack/__main__.py).
 
 ``run`` starts the local stack (Postgres, Temporal + Web UI, Vault, WordPress, SMTP server,
 workers, API), runs the demo operation (wordpress / application_password_generation) through the
@@ -11,15 +11,14 @@ It exits 0 only if the operation completed, the connection test passed and the c
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from workers.devstack import Stack, StackConfig, StackError
+from devstack.config import StackError
+from devstack.stack import Stack
 
 TERMINAL = {"completed", "failed", "cancelled"}
 DEMO_TENANT = "demo"
@@ -28,23 +27,6 @@ SERVICE, OPERATION = "wordpress", "application_password_generation"
 
 def out(msg: str) -> None:
     print(msg, flush=True)
-
-
-def bootstrap() -> None:
-    """Create (or restore, for the in-memory dev Vault) the payload keyring."""
-    from core.keys import KEYRING_PATH, ensure_keyring
-    from core.settings import get_settings
-    from core.vault import VaultStore
-
-    settings = get_settings()
-    store = VaultStore(settings)
-    backup = settings.data_dir / "dev-keyring.json"
-    if store.read(KEYRING_PATH) is None and backup.exists():
-        store.write(KEYRING_PATH, json.loads(backup.read_text()))
-    ensure_keyring(settings)
-    if settings.env == "dev":
-        backup.write_text(json.dumps(store.read(KEYRING_PATH)))
-        backup.chmod(0o600)
 
 
 def admin_credential_body(wp: dict[str, str]) -> dict[str, str]:
@@ -148,9 +130,9 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     """Enable the demo tenant's agent (its hourly schedule), run this hour's cycle now, print it."""
     import os
 
+    from devstack.demo_data import seed_demo
+    from devstack.mailsink import read_maildir
     from schema.db import engine_for
-    from workers.demo_data import seed_demo
-    from workers.mailsink import read_maildir
 
     os.environ.update(stack.env())
     seed_demo(engine_for(stack.env()["OMNIOPS_DATABASE__URL"]), DEMO_TENANT)
@@ -201,39 +183,3 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     ui = f"http://localhost:{stack.c.ui_port}/namespaces/default/workflows/{run_id}"
     out(f"Temporal Web UI:   {ui}")
     return 0 if run.get("status") == "completed" else 1
-
-
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["run", "up", "down", "demo", "bootstrap"])
-    p.add_argument("--keep", action="store_true", help="run: leave the stack running afterwards")
-    a = p.parse_args()
-    if a.command == "bootstrap":
-        bootstrap()
-        return 0
-    stack = Stack(StackConfig())
-    if a.command == "down":
-        stack.down()
-        out("stack stopped")
-        return 0
-    try:
-        out("starting the local stack (Postgres, Vault, Temporal, WordPress, workers, API)...")
-        wp = stack.up()
-        out(f"WordPress admin: {wp['url']}/wp-admin/   Temporal Web UI: http://localhost:{stack.c.ui_port}")
-        if a.command == "up":
-            out(f"API: http://127.0.0.1:{stack.c.api_port}/schema/swagger   logs: {stack.c.log_dir}")
-            return 0
-        code = demo(stack, wp)
-        code = max(code, demo_cycle(stack))
-    except StackError as e:
-        print(f"error: {e}", file=sys.stderr)
-        code = 2
-    if a.command == "run" and not a.keep:
-        stack.down()
-    elif a.command == "run":
-        out(f"stack left running; stop it with 'make down'. logs: {stack.c.log_dir}")
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
