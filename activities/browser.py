@@ -31,7 +31,7 @@ from core.objectstore import ObjectNotFound, ObjectStore
 from core.queues import session_queue
 from core.settings import BrowserSettings
 from core.vault import VaultStore, credential_path, fingerprint
-from workflows.operation.models import (
+from workflows.operation.browser_messages import (
     CloseSessionInput,
     Observation,
     ObserveInput,

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
 from core.faults import failpoint
 from core.logging import get_logger
 from core.settings import Settings
@@ -192,7 +193,7 @@ class Mailer:
             conn.rollback()
             self._failure(row.tenant_id, None, f"connect: {type(e).__name__}")
             raise ApplicationError(
-                f"SMTP server unavailable: {type(e).__name__}", type="SmtpUnavailable"
+                f"SMTP server unavailable: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
             ) from None
         try:
             try:
@@ -202,11 +203,15 @@ class Mailer:
                 self._failure(row.tenant_id, e.code, str(e))
                 if e.code >= 500:
                     return self._finish_new(row, "failed", mode, f"refused by the server: {e}", attempts)
-                raise ApplicationError(f"SMTP server deferred: {e.code}", type="SmtpDeferred") from None
+                raise ApplicationError(
+                    f"SMTP server deferred: {e.code}", type=Failure.SMTP_DEFERRED
+                ) from None
             except (OSError, smtplib.SMTPException) as e:
                 conn.rollback()
                 self._failure(row.tenant_id, None, f"envelope: {type(e).__name__}")
-                raise ApplicationError(f"SMTP failure: {type(e).__name__}", type="SmtpUnavailable") from None
+                raise ApplicationError(
+                    f"SMTP failure: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
+                ) from None
             # phase 2: record "sent" durably, then let the server accept the message
             conn.execute(
                 update(OUTBOX)
@@ -227,7 +232,9 @@ class Mailer:
                 if code >= 500:
                     return self._finish_new(row, "failed", mode, f"refused by the server: {code}", attempts)
                 self._finish_new(row, "queued", mode, f"deferred by the server: {code}", attempts)
-                raise ApplicationError(f"SMTP server deferred the message: {code}", type="SmtpDeferred")
+                raise ApplicationError(
+                    f"SMTP server deferred the message: {code}", type=Failure.SMTP_DEFERRED
+                )
             failpoint("email.after_smtp_accept")
             log.info("email sent", tenant_id=row.tenant_id, message_id=row.message_id, mode=mode)
             return SendEmailResult(status="sent", message_id=row.message_id, mode=mode, attempts=attempts)
@@ -248,7 +255,7 @@ class Mailer:
             if "password" not in secret:
                 raise ApplicationError(
                     "SMTP username is set but Vault has no smtp password",
-                    type="SmtpConfig",
+                    type=Failure.SMTP_CONFIG,
                     non_retryable=True,
                 )
             smtp.login(self._s.smtp_username, secret["password"])

@@ -18,6 +18,7 @@ from sqlmodel import col
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
+from core.llm_client import anthropic_client
 from core.logging import get_logger
 from core.settings import Settings
 from schema.agent import AgentTask
@@ -55,12 +56,7 @@ class FollowUpActivities:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self._s = settings
         self._engine = engine
-        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
-        self._client = (
-            anthropic.AsyncAnthropic(api_key=key, base_url=settings.llm.base_url, max_retries=1, timeout=30)
-            if key
-            else None
-        )
+        self._client = anthropic_client(settings.llm, timeout_s=30)
 
     # --- feedback ----------------------------------------------------------------------------
 

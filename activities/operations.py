@@ -16,8 +16,9 @@ from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
 from schema.repositories import operations as repo
-from workflows.operation.models import (
+from workflows.operation.messages import (
     AuditInput,
     ConsentGrant,
     ConsentLookupInput,
@@ -34,7 +35,9 @@ def permanent_db_errors() -> Iterator[None]:
         yield
     except (IntegrityError, DataError) as e:
         raise ApplicationError(
-            f"database rejected the write: {type(e.orig).__name__}", type="DatabaseError", non_retryable=True
+            f"database rejected the write: {type(e.orig).__name__}",
+            type=Failure.DATABASE_ERROR,
+            non_retryable=True,
         ) from None
 
 

@@ -29,7 +29,7 @@ from playwright.async_api import Browser, async_playwright
 from core.settings import BrowserSettings
 from workers.dev import OPERATION, SERVICE, DemoClient
 from workers.devstack import Stack, StackConfig
-from workflows.operation.models import OperationResult
+from workflows.operation.messages import OperationResult
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 

@@ -38,7 +38,7 @@ from core.settings import Settings
 from schema.repositories import operations as repo
 from schema.repositories.definitions import DefinitionError, DefinitionRegistry
 from schema.tables import AutonomousConsent
-from workflows.operation.models import (
+from workflows.operation.messages import (
     ConfirmationDecision,
     ConsentGrant,
     ConsentRevoke,

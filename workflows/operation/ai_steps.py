@@ -19,20 +19,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
-    from workflows.operation.models import (
-        AIAction,
-        AIDecision,
-        DecideInput,
-        LLMUsage,
-        Observation,
-        ObserveInput,
-        OperationDefinition,
-        OperationInput,
-        OperationTuning,
-        RetrySpec,
-        StepDefinition,
-        StepResult,
-    )
+    from workflows.operation.ai_messages import AIAction, AIDecision, DecideInput
+    from workflows.operation.browser_messages import Observation, ObserveInput, StepResult
+    from workflows.operation.definition import OperationDefinition, RetrySpec, StepDefinition
+    from workflows.operation.messages import LLMUsage, OperationInput, OperationTuning
 
 if TYPE_CHECKING:
     from workflows.operation.workflow import AutonomousOperationWorkflow as _Base

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from workflows.operation.models import OperationDefinition
+from workflows.operation.definition import OperationDefinition
 
 ACTIONS = {"fill": "fill", "click": "click", "press": "press", "select_option": "select"}
 SECRET_FIELD = re.compile(

@@ -28,9 +28,16 @@ from workflows.operation.ai_steps import AIStepsMixin, ConsentStop, StepAbort, h
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
-    from workflows.operation.models import (
-        AuditInput,
+    from workflows.operation.browser_messages import (
         CloseSessionInput,
+        OpenSessionInput,
+        SessionHandle,
+        StepInput,
+        StepResult,
+    )
+    from workflows.operation.definition import OperationDefinition, StepDefinition
+    from workflows.operation.messages import (
+        AuditInput,
         ConfirmationDecision,
         ConnectionTestInput,
         ConnectionTestResult,
@@ -40,17 +47,11 @@ with workflow.unsafe.imports_passed_through():
         ConsentRevoke,
         LLMUsage,
         LoadDefinitionInput,
-        OpenSessionInput,
-        OperationDefinition,
         OperationInput,
         OperationProgress,
         OperationResult,
         OperationStatus,
         RecordCredentialInput,
-        SessionHandle,
-        StepDefinition,
-        StepInput,
-        StepResult,
         SyncOperationInput,
     )
 
