@@ -17,6 +17,9 @@ from workflows.models import Frozen
 from workflows.operation.ai_messages import AIDecision
 from workflows.operation.definition import ConnectionTest
 
+SelfHealing = Literal["unknown", "available", "unavailable"]
+"""Whether the AI could heal a step: not asked yet, answered, or no API key."""
+
 
 class OperationStatus(StrEnum):
     """Operation statuses (seed 001, "Operation Service" states)."""
@@ -108,7 +111,7 @@ class OperationResult(Frozen):
     audited_steps: int = 0
     reason: str | None = None
     llm: LLMUsage = Field(default_factory=LLMUsage)
-    self_healing: Literal["unknown", "available", "unavailable"] = "unknown"
+    self_healing: SelfHealing = "unknown"
 
 
 class OperationProgress(Frozen):
@@ -123,7 +126,7 @@ class OperationProgress(Frozen):
     session_queue: str | None = None
     reason: str | None = None
     result: OperationResult | None = None
-    self_healing: Literal["unknown", "available", "unavailable"] = "unknown"
+    self_healing: SelfHealing = "unknown"
     llm: LLMUsage = Field(default_factory=LLMUsage)
     awaiting_confirmation: int | None = None
     """The sensitive step waiting for a confirm_action signal, if any."""
