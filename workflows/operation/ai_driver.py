@@ -52,14 +52,15 @@ class AIStepHost(Protocol):
         step_number: int,
         attempt: int,
         step: StepDefinition,
+        *,
         success: bool,
         screenshot: str | None,
         error: str | None,
-        duration_ms: int | None,
+        duration_ms: int | None = None,
         action: str,
         reason: str,
     ) -> None:
-        """One audit row in mode ``ai``."""
+        """One audit row in mode ``ai`` (``action``: what the AI did; ``reason``: why, with usage)."""
         ...
 
 
@@ -151,12 +152,11 @@ class AIStepDriver:
                     n,
                     a,
                     step,
-                    False,
-                    obs.screenshot_key,
-                    f"rejected: {e}"[:1000],
-                    None,
-                    "ai: rejected answer",
-                    f"{why} [{usage(d)}]",
+                    success=False,
+                    screenshot=obs.screenshot_key,
+                    error=f"rejected: {e}"[:1000],
+                    action="ai: rejected answer",
+                    reason=f"{why} [{usage(d)}]",
                 )
                 history.append(f"rejected answer ({e})")
                 continue
@@ -166,12 +166,11 @@ class AIStepDriver:
                     n,
                     a,
                     step,
-                    False,
-                    obs.screenshot_key,
-                    "the AI gave up",
-                    None,
-                    describe(act),
-                    f"{act.reason} [{usage(d)}]",
+                    success=False,
+                    screenshot=obs.screenshot_key,
+                    error="the AI gave up",
+                    action=describe(act),
+                    reason=f"{act.reason} [{usage(d)}]",
                 )
                 raise StepAbort(f"the AI gave up: {act.reason}")
             try:
@@ -186,12 +185,11 @@ class AIStepDriver:
                     n,
                     a,
                     step,
-                    False,
-                    obs.screenshot_key,
-                    error,
-                    None,
-                    describe(act),
-                    f"{act.reason} [{usage(d)}]",
+                    success=False,
+                    screenshot=obs.screenshot_key,
+                    error=error,
+                    action=describe(act),
+                    reason=f"{act.reason} [{usage(d)}]",
                 )
                 history.append(f"{describe(act)} -> {'blocked' if blocked else 'failed'}")
                 continue
@@ -199,12 +197,12 @@ class AIStepDriver:
                 n,
                 a,
                 step,
-                True,
-                res.screenshot_key,
-                None,
-                res.duration_ms,
-                describe(act),
-                f"{why}; AI: {act.reason}"[:900] + f" [{usage(d)}]",
+                success=True,
+                screenshot=res.screenshot_key,
+                error=None,
+                duration_ms=res.duration_ms,
+                action=describe(act),
+                reason=f"{why}; AI: {act.reason}"[:900] + f" [{usage(d)}]",
             )
             host.show_screenshot(res.screenshot_key)
             if not agent_mode or act.action == "done":

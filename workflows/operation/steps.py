@@ -60,10 +60,11 @@ class StepRunner:
         step_number: int,
         attempt: int,
         step: StepDefinition,
+        *,
         success: bool,
         screenshot: str | None,
         error: str | None,
-        duration_ms: int | None,
+        duration_ms: int | None = None,
         action: str,
         reason: str,
     ) -> None:
