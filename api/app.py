@@ -25,10 +25,16 @@ from api.controllers.codec import CodecController
 from api.controllers.compliance import ComplianceController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
-from api.controllers.followups import FollowUpController, tracked_link
+from api.controllers.deals import DealController
+from api.controllers.feedback import FeedbackController
+from api.controllers.quotes import QuoteController, tracked_link
 from api.errors import problem_details
 from api.services.agent import AgentAdminService
+from api.services.compliance import ComplianceService
+from api.services.deals import DealService
+from api.services.feedback import FeedbackService
 from api.services.operations import OperationService
+from api.services.quotes import QuoteService
 from core.codec import EncryptionCodec
 from core.keys import load_keyring
 from core.logging import configure_logging
@@ -61,6 +67,22 @@ def provide_codec(state: State) -> EncryptionCodec:
     return state.codec  # type: ignore[no-any-return]
 
 
+def provide_feedback(state: State) -> FeedbackService:
+    return state.feedback  # type: ignore[no-any-return]
+
+
+def provide_quotes(state: State) -> QuoteService:
+    return state.quotes  # type: ignore[no-any-return]
+
+
+def provide_deals(state: State) -> DealService:
+    return state.deals  # type: ignore[no-any-return]
+
+
+def provide_compliance(state: State) -> ComplianceService:
+    return state.compliance  # type: ignore[no-any-return]
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_telemetry("omniops-api")
@@ -76,6 +98,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             client, engine_for(settings.database.url), settings, DefinitionRegistry(settings.definitions_dir)
         )
         app.state.agent = AgentAdminService(client, engine_for(settings.database.url), settings)
+        app.state.feedback = FeedbackService(client, engine_for(settings.database.url), settings)
+        app.state.quotes = QuoteService(client, engine_for(settings.database.url), settings)
+        app.state.deals = DealService(client, engine_for(settings.database.url), settings)
+        app.state.compliance = ComplianceService(client, engine_for(settings.database.url), settings)
         yield
 
     auth = jwt_auth(settings)
@@ -84,7 +110,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AutonomousController,
             AgentAdminController,
             ComplianceController,
-            FollowUpController,
+            FeedbackController,
+            QuoteController,
+            DealController,
             tracked_link,
             ConsentController,
             CredentialsController,
@@ -97,6 +125,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "vault": Provide(provide_vault, sync_to_thread=False),
             "agent": Provide(provide_agent, sync_to_thread=False),
             "codec": Provide(provide_codec, sync_to_thread=False),
+            "feedback": Provide(provide_feedback, sync_to_thread=False),
+            "quotes": Provide(provide_quotes, sync_to_thread=False),
+            "deals": Provide(provide_deals, sync_to_thread=False),
+            "compliance": Provide(provide_compliance, sync_to_thread=False),
         },
         on_app_init=[auth.on_app_init],
         plugins=[

@@ -25,6 +25,7 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from api.schemas.compliance import ScheduleDescription
 from core import queues, schedules
 from core import search_attributes as sa
 from workflows.followups.compliance import KIND_RUN, ComplianceRunWorkflow
@@ -107,7 +108,7 @@ def _values(ranges: Any) -> list[int]:
     return sorted(set(out))
 
 
-async def describe_schedule(client: Client, tenant_id: str, sid: str) -> dict[str, Any] | None:
+async def describe_schedule(client: Client, tenant_id: str, sid: str) -> ScheduleDescription | None:
     """Id, paused, note, overlap, calendar (months, day, hour, minute UTC), next runs and recent
     actions; None when there is none."""
     d, view = await schedules.describe(client, schedule_id(tenant_id, sid))
@@ -122,4 +123,4 @@ async def describe_schedule(client: Client, tenant_id: str, sid: str) -> dict[st
         }
         for c in d.schedule.spec.calendars
     ]
-    return {**view, "calendar": calendar}
+    return ScheduleDescription.model_validate({**view, "calendar": calendar})
