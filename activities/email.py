@@ -35,6 +35,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import smtp_transport as smtp_io
 from activities.smtp_transport import SmtpRefused
+from core.failures import Failure
 from core.faults import failpoint
 from core.logging import get_logger
 from core.settings import Settings
@@ -134,7 +135,7 @@ class Mailer:
             s.rollback()
             self._failure(row.tenant_id, None, f"connect: {type(e).__name__}")
             raise ApplicationError(
-                f"SMTP server unavailable: {type(e).__name__}", type="SmtpUnavailable"
+                f"SMTP server unavailable: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
             ) from None
         try:
             try:
@@ -145,11 +146,15 @@ class Mailer:
                 self._failure(row.tenant_id, e.code, str(e))
                 if e.code >= 500:
                     return self._finish_new(row, "failed", mode, f"refused by the server: {e}", attempts)
-                raise ApplicationError(f"SMTP server deferred: {e.code}", type="SmtpDeferred") from None
+                raise ApplicationError(
+                    f"SMTP server deferred: {e.code}", type=Failure.SMTP_DEFERRED
+                ) from None
             except (OSError, smtplib.SMTPException) as e:
                 s.rollback()
                 self._failure(row.tenant_id, None, f"envelope: {type(e).__name__}")
-                raise ApplicationError(f"SMTP failure: {type(e).__name__}", type="SmtpUnavailable") from None
+                raise ApplicationError(
+                    f"SMTP failure: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
+                ) from None
             # phase 2: record "sent" durably, then let the server accept the message
             outbox.set_status(
                 s, row.id, status="sent", mode=mode, attempts=attempts, sent_at=datetime.now(UTC), detail=None
@@ -168,7 +173,9 @@ class Mailer:
                 if code >= 500:
                     return self._finish_new(row, "failed", mode, f"refused by the server: {code}", attempts)
                 self._finish_new(row, "queued", mode, f"deferred by the server: {code}", attempts)
-                raise ApplicationError(f"SMTP server deferred the message: {code}", type="SmtpDeferred")
+                raise ApplicationError(
+                    f"SMTP server deferred the message: {code}", type=Failure.SMTP_DEFERRED
+                )
             failpoint("email.after_smtp_accept")
             log.info("email sent", tenant_id=row.tenant_id, message_id=row.message_id, mode=mode)
             return SendEmailResult(status="sent", message_id=row.message_id, mode=mode, attempts=attempts)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
+from core.llm_client import anthropic_client
 from core.logging import get_logger
 from core.settings import Settings
 from schema.repositories import feedback as repo
@@ -38,19 +39,11 @@ TOOL: dict[str, Any] = {
 }
 
 
-def sentiment_client(settings: Settings) -> anthropic.AsyncAnthropic | None:
-    """The Anthropic client of ``analyze_sentiment``; None without an API key."""
-    key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
-    if not key:
-        return None
-    return anthropic.AsyncAnthropic(api_key=key, base_url=settings.llm.base_url, max_retries=1, timeout=30)
-
-
 class FeedbackActivities:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self._s = settings
         self._engine = engine
-        self._client = sentiment_client(settings)
+        self._client = anthropic_client(settings.llm, timeout_s=30)
 
     @activity.defn(name="record_feedback")
     def record_feedback(self, r: FeedbackRecord) -> None:

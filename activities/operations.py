@@ -16,9 +16,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
 from schema.db import transaction
 from schema.repositories import audit, consent, credentials, operations
-from workflows.operation.models import (
+from workflows.operation.messages import (
     AuditInput,
     ConsentGrant,
     ConsentLookupInput,
@@ -35,7 +36,9 @@ def permanent_db_errors() -> Iterator[None]:
         yield
     except (IntegrityError, DataError) as e:
         raise ApplicationError(
-            f"database rejected the write: {type(e.orig).__name__}", type="DatabaseError", non_retryable=True
+            f"database rejected the write: {type(e.orig).__name__}",
+            type=Failure.DATABASE_ERROR,
+            non_retryable=True,
         ) from None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
 from core.settings import EmailSettings
 from core.vault import VaultStore
 
@@ -38,7 +39,9 @@ def connect(cfg: EmailSettings, vault: VaultStore | None) -> smtplib.SMTP:
         secret = (vault.read("smtp") if vault else None) or {}
         if "password" not in secret:
             raise ApplicationError(
-                "SMTP username is set but Vault has no smtp password", type="SmtpConfig", non_retryable=True
+                "SMTP username is set but Vault has no smtp password",
+                type=Failure.SMTP_CONFIG,
+                non_retryable=True,
             )
         smtp.login(cfg.smtp_username, secret["password"])
     return smtp

@@ -30,7 +30,7 @@ from core.settings import BrowserSettings
 from devstack.config import StackConfig
 from devstack.demo import OPERATION, SERVICE, DemoClient
 from devstack.stack import Stack
-from workflows.operation.models import OperationResult
+from workflows.operation.messages import OperationResult
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from workflows.operation.models import OperationDefinition
+from workflows.operation.definition import OperationDefinition
 
 ACTIONS = {"fill": "fill", "click": "click", "press": "press", "select_option": "select"}
 SECRET_FIELD = re.compile(
@@ -161,9 +161,10 @@ def _placeholders(steps: list[dict[str, Any]]) -> None:
 
 
 def to_yaml(d: OperationDefinition) -> str:
-    return yaml.safe_dump(
+    text: str = yaml.safe_dump(
         {"schema_version": 1, **d.model_dump(mode="json", exclude_defaults=True)}, sort_keys=False
     )
+    return text
 
 
 def main() -> None:

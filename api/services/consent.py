@@ -24,7 +24,7 @@ from schema.repositories import consent as consent_repo
 from schema.repositories import operations as operations_repo
 from schema.repositories.definitions import DefinitionRegistry
 from schema.tables import AutonomousConsent
-from workflows.operation.models import ConsentGrant, ConsentRevoke
+from workflows.operation.messages import ConsentGrant, ConsentRevoke
 
 
 def consent_view(c: AutonomousConsent) -> ConsentView:

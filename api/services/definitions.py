@@ -7,7 +7,7 @@ import asyncio
 from api.errors import ValidationException
 from api.schemas.operations import ServiceView
 from schema.repositories.definitions import DefinitionError, DefinitionRegistry
-from workflows.operation.models import OperationDefinition
+from workflows.operation.definition import OperationDefinition
 
 
 def load_definition(registry: DefinitionRegistry, service: str, operation: str) -> OperationDefinition:

@@ -24,7 +24,7 @@ from schema.db import transaction
 from schema.repositories import operations as operations_repo
 from schema.tables import AutonomousOperation
 from workflows.ids import operation_id_from_workflow_id, operation_workflow_id
-from workflows.operation.models import OperationProgress
+from workflows.operation.messages import OperationProgress
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 QUERY_TIMEOUT = timedelta(seconds=5)

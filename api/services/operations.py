@@ -31,7 +31,7 @@ from core import search_attributes as sa
 from core.settings import Settings
 from schema.repositories.definitions import DefinitionRegistry
 from workflows.ids import operation_workflow_id
-from workflows.operation.models import ConfirmationDecision, OperationInput, OperationTuning
+from workflows.operation.messages import ConfirmationDecision, OperationInput, OperationTuning
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 ID_NAMESPACE = uuid.UUID("6f1c8a52-6c1e-4d47-9a40-3f1f3c0f9b10")

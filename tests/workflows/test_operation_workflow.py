@@ -19,11 +19,20 @@ from temporalio.worker import Worker
 
 from schema.repositories.definitions import DefinitionRegistry
 from tests.histories import record
-from workflows.operation.models import (
-    AIAction,
-    AIDecision,
-    AuditInput,
+from workflows.operation.ai_messages import AIAction, AIDecision, DecideInput
+from workflows.operation.browser_messages import (
     CloseSessionInput,
+    Observation,
+    ObserveInput,
+    OpenSessionInput,
+    PageElement,
+    SessionHandle,
+    StepInput,
+    StepResult,
+)
+from workflows.operation.definition import OperationDefinition
+from workflows.operation.messages import (
+    AuditInput,
     ConfirmationDecision,
     ConnectionTestInput,
     ConnectionTestResult,
@@ -31,21 +40,12 @@ from workflows.operation.models import (
     ConsentLookupInput,
     ConsentLookupResult,
     ConsentRevoke,
-    DecideInput,
     LoadDefinitionInput,
-    Observation,
-    ObserveInput,
-    OpenSessionInput,
-    OperationDefinition,
     OperationInput,
     OperationResult,
     OperationStatus,
     OperationTuning,
-    PageElement,
     RecordCredentialInput,
-    SessionHandle,
-    StepInput,
-    StepResult,
     SyncOperationInput,
 )
 from workflows.operation.workflow import AutonomousOperationWorkflow
