@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import smtplib
 from datetime import UTC, datetime
+from email import errors
+from email.headerregistry import Address
 from typing import Any
 
 from sqlalchemy import Engine
@@ -53,10 +55,24 @@ def message_id_for(key: str, domain: str) -> str:
     return f"<{stable_id(key)}@{domain}>"
 
 
+def parse_address(address: str) -> tuple[str, str] | None:
+    """``(addr_spec, domain)`` lower-cased, parsed by the standard library's RFC 5322 address
+    parser (``email.headerregistry.Address``); None when it is not one valid address."""
+    try:
+        a = Address(addr_spec=address.strip())
+    except (ValueError, IndexError, errors.HeaderParseError):
+        return None
+    if not a.username or not a.domain:
+        return None
+    return a.addr_spec.lower(), a.domain.lower()
+
+
 def on_allowlist(address: str, allowlist: tuple[str, ...] | list[str]) -> bool:
     """True when ``address`` is listed, or its domain (or a parent domain) is (internal_only mode)."""
-    addr = address.strip().lower()
-    domain = addr.rpartition("@")[2]
+    parsed = parse_address(address)
+    if parsed is None:
+        return False
+    addr, domain = parsed
     for entry in (e.strip().lower().lstrip("@") for e in allowlist):
         if "@" in entry and addr == entry:
             return True
@@ -70,7 +86,8 @@ class Mailer:
         self._s = settings.email
         self._engine = engine
         self._vault = vault
-        self._domain = self._s.from_address.rpartition("@")[2] or "omniops.localhost"
+        sender = parse_address(self._s.from_address)
+        self._domain = sender[1] if sender else "omniops.localhost"
 
     # --- the activity ------------------------------------------------------------------------
 
