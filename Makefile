@@ -1,18 +1,21 @@
 # The two commands a new user needs: `make run` (the demo, end to end) and `make test`.
-.PHONY: setup run up down demo test test-unit lint bench token
+.PHONY: setup pyenv run up down demo test test-unit lint bench token
 UV = $(shell command -v uv 2>/dev/null || echo $(HOME)/.cache/omniops/bin/uv)
 
 setup:            ## install what is missing (Debian packages, uv env, Temporal CLI, Vault)
 	deploy/local/provision.sh all
 
+pyenv:            ## only uv and the locked Python env (what lint needs)
+	deploy/local/provision.sh python
+
 run: setup        ## start the stack, run the demo operation, stop (KEEP=1 leaves it running)
-	$(UV) run python -m workers.dev run $(if $(KEEP),--keep)
+	$(UV) run python -m devstack run $(if $(KEEP),--keep)
 
 up: setup         ## start the stack and leave it running
-	$(UV) run python -m workers.dev up
+	$(UV) run python -m devstack up
 
 down:
-	$(UV) run python -m workers.dev down
+	$(UV) run python -m devstack down
 
 test: setup       ## the whole suite against real Temporal, Vault, Postgres, Chromium, WordPress
 	$(UV) run pytest
@@ -20,8 +23,8 @@ test: setup       ## the whole suite against real Temporal, Vault, Postgres, Chr
 test-unit:
 	$(UV) run pytest tests/unit
 
-lint:
-	$(UV) run ruff check . && $(UV) run ruff format --check .
+lint: pyenv       ## ruff (lint + format) and mypy (strict on core/ and workflows/, pyproject)
+	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy
 
 bench: setup
 	$(UV) run python -m bench.operation

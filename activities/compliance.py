@@ -1,28 +1,25 @@
 """DB steps of the compliance engine (seed 004 P1.7), run as local activities by
 :mod:`workflows.followups.compliance` on the agent worker.
 
-Sync (thread pool) and idempotent: check ids are derived from schedule, entity and the run's
-scheduled date (insert … on conflict do nothing); status updates never touch an ended check; the
-manager's task is unique on its action key. Times written are the workflow's (``inp.at``).
+Thin adapters over :mod:`schema.repositories.compliance_runs` and
+:mod:`schema.repositories.compliance_checks` (where the idempotency is
+argued): each opens a session, calls the repository, commits. Sync (thread pool); integrity and
+data errors are permanent (``permanent_db_errors``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from sqlmodel import col
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from core.settings import Settings
-from schema.agent import AgentTask
-from schema.business import Client, ComplianceCheck, Contact
-from schema.followups import ComplianceSchedule
+from schema.repositories import compliance_checks as repo
+from schema.repositories.compliance_runs import generate_checks
 from workflows.followups.compliance_models import (
     CloseInput,
     CloseResult,
@@ -30,57 +27,12 @@ from workflows.followups.compliance_models import (
     EscalateResult,
     GenerateChecksInput,
     GenerateChecksResult,
-    GeneratedCheck,
     MarkInput,
     ValidateInput,
     ValidateResult,
 )
-from workflows.followups.compliance_rules import (
-    ENDED,
-    check_id,
-    check_workflow_id,
-    escalation_key,
-    escalation_title,
-    missing_fields,
-)
 
 log = get_logger("activities.compliance")
-ENTITY_TYPE = {"contacts": "contact", "clients": "client"}
-"""``compliance_checks.entity_type`` by the schedule's target type."""
-
-
-def _entity_row(s: Session, tenant_id: str, entity_type: str, entity_id: str) -> Contact | Client | None:
-    model: type[Contact] | type[Client] = Contact if entity_type == "contact" else Client
-    row = s.get(model, entity_id)
-    return row if row is not None and row.tenant_id == tenant_id else None
-
-
-def _first_emails(s: Session, tenant_id: str, client_ids: list[str]) -> dict[str, str]:
-    """Each client's first contact (oldest) with an email."""
-    if not client_ids:
-        return {}
-    found = s.execute(
-        select(Contact.client_id, Contact.email)  # type: ignore[call-overload]
-        .where(
-            Contact.tenant_id == tenant_id,
-            col(Contact.client_id).in_(client_ids),
-            func.coalesce(func.trim(Contact.email), "") != "",
-        )
-        .order_by(Contact.created_at, Contact.id)
-    ).all()
-    out: dict[str, str] = {}
-    for client_id, email in found:
-        out.setdefault(client_id, email.strip())
-    return out
-
-
-def _open(tenant_id: str, check: str) -> Any:
-    """The update of a check that has not ended, in its tenant."""
-    return update(ComplianceCheck).where(
-        col(ComplianceCheck.id) == check,
-        col(ComplianceCheck.tenant_id) == tenant_id,
-        col(ComplianceCheck.status).not_in(ENDED),
-    )
 
 
 class ComplianceActivities:
@@ -94,92 +46,18 @@ class ComplianceActivities:
         contacts) in a page of ``limit`` after the ``after`` entity id, due ``due_in_days`` after
         the run's scheduled time. Rows that exist (a retried run) are returned as they are."""
         with permanent_db_errors(), Session(self._engine) as s:
-            sched = s.get(ComplianceSchedule, inp.schedule_id)
-            if sched is None or sched.tenant_id != inp.tenant_id:
-                return GenerateChecksResult(schedule_found=False, active=False)
-            settings = {
-                "notify_days_before": sched.notify_days_before,
-                "escalate_after_days": sched.escalate_after_days,
-                "required_fields": tuple(sched.required_fields or ()),
-            }
-            if not sched.active:
-                return GenerateChecksResult(active=False, **settings)
-            entity_type = ENTITY_TYPE.get(sched.target_type, sched.target_type)
-            model: type[Contact] | type[Client] = Contact if entity_type == "contact" else Client
-            stmt = (
-                select(model)
-                .where(model.tenant_id == inp.tenant_id, col(model.id) > inp.after)
-                .order_by(col(model.id))
-                .limit(inp.limit + 1)
-            )
-            if model is Client:
-                stmt = stmt.where(col(Client.active).is_(True))
-            entities = list(s.execute(stmt).scalars())  # type: ignore[call-overload]
-            more = len(entities) > inp.limit
-            entities = entities[: inp.limit]
-            if model is Client:
-                emails = _first_emails(s, inp.tenant_id, [e.id for e in entities])
-            else:
-                emails = {e.id: e.email.strip() for e in entities if getattr(e, "email", None)}
-            due_at = inp.at + timedelta(days=sched.due_in_days)
-            values = [
-                {
-                    "id": check_id(sched.id, e.id, inp.run_date),
-                    "tenant_id": inp.tenant_id,
-                    "schedule_id": sched.id,
-                    "entity_type": entity_type,
-                    "entity_id": e.id,
-                    "due_at": due_at,
-                    "status": "pending",
-                    "reminders": 0,
-                    "workflow_id": check_workflow_id(inp.tenant_id, check_id(sched.id, e.id, inp.run_date)),
-                }
-                for e in entities
-            ]
-            created: list[str] = []
-            rows: dict[str, ComplianceCheck] = {}
-            if values:
-                created = list(
-                    s.execute(
-                        insert(ComplianceCheck.__table__)  # type: ignore[attr-defined]
-                        .values(values)
-                        .on_conflict_do_nothing()
-                        .returning(ComplianceCheck.__table__.c.id)  # type: ignore[attr-defined]
-                    ).scalars()
-                )
-                s.commit()
-                ids = [v["id"] for v in values]
-                rows = {
-                    r.id: r
-                    for r in s.execute(
-                        select(ComplianceCheck).where(col(ComplianceCheck.id).in_(ids))
-                    ).scalars()  # type: ignore[call-overload]
-                }
-            checks = tuple(
-                GeneratedCheck(
-                    check_id=v["id"],
-                    entity_type=entity_type,
-                    entity_id=v["entity_id"],
-                    due_at=rows[v["id"]].due_at if v["id"] in rows else due_at,
-                    to_email=emails.get(v["entity_id"]),
-                    ended=v["id"] in rows and rows[v["id"]].status in ENDED,
-                )
-                for v in values
-            )
+            out = generate_checks(s, inp)
+            s.commit()
+        if out.schedule_found and out.active:
             log.info(
                 "compliance checks generated",
                 tenant_id=inp.tenant_id,
-                schedule_id=sched.id,
+                schedule_id=inp.schedule_id,
                 run_date=inp.run_date,
-                checks=len(checks),
-                created=len(created),
+                checks=len(out.checks),
+                created=out.created,
             )
-            return GenerateChecksResult(
-                checks=checks,
-                created=len(created),
-                next_after=entities[-1].id if more and entities else None,
-                **settings,
-            )
+        return out
 
     @activity.defn(name="validate_compliance_check")
     def validate_compliance_check(self, inp: ValidateInput) -> ValidateResult:
@@ -187,117 +65,36 @@ class ComplianceActivities:
         required fields (the schedule's current list, else the one the check was generated with)
         recorded on the row. A deleted entity misses every required field."""
         with permanent_db_errors(), Session(self._engine) as s:
-            check = s.get(ComplianceCheck, inp.check_id)
-            if check is None or check.tenant_id != inp.tenant_id:
-                return ValidateResult(found=False)
-            sched = s.get(ComplianceSchedule, check.schedule_id) if check.schedule_id else None
-            required = list(sched.required_fields) if sched is not None else list(inp.required_fields)
-            entity = _entity_row(s, inp.tenant_id, check.entity_type, check.entity_id)
-            if entity is None:
-                missing, name, email = required, "", None
-            else:
-                missing = missing_fields(entity.model_dump(), required)
-                name = entity.name
-                if isinstance(entity, Contact):
-                    email = (entity.email or "").strip() or None
-                else:
-                    email = _first_emails(s, inp.tenant_id, [entity.id]).get(entity.id)
-            s.execute(
-                _open(inp.tenant_id, inp.check_id).values(
-                    missing_fields=missing,
-                    # notified only from pending (a re-run step keeps a later status)
-                    status=func.coalesce(func.nullif(ComplianceCheck.status, "pending"), "notified"),
-                )
-            )
+            out = repo.validate_check(s, inp)
             s.commit()
-            return ValidateResult(
-                missing_fields=tuple(missing),
-                entity_name=name,
-                entity_type=check.entity_type,
-                to_email=email,
-                found=entity is not None,
-            )
+            return out
 
     @activity.defn(name="mark_compliance_check")
     def mark_compliance_check(self, inp: MarkInput) -> bool:
         """Set a status (``overdue``) and/or the reminder count on an open check. True if it changed."""
-        values: dict[str, Any] = {}
-        if inp.status is not None:
-            values["status"] = inp.status
-        if inp.reminders is not None:
-            values["reminders"] = inp.reminders
-        if not values:
-            return False
         with permanent_db_errors(), Session(self._engine) as s:
-            n = s.execute(_open(inp.tenant_id, inp.check_id).values(**values)).rowcount  # type: ignore[attr-defined]
+            changed = repo.mark_check(s, inp)
             s.commit()
-            return bool(n)
+            return changed
 
     @activity.defn(name="escalate_compliance_check")
     def escalate_compliance_check(self, inp: EscalateInput) -> EscalateResult:
         """Status ``escalated`` at ``inp.at`` and a task for the manager (``agent_tasks``, reason
         ``compliance_due``, action key ``compliance:{check}:escalate``)."""
-        key = escalation_key(inp.check_id)
-        task_id = check_id("task", inp.tenant_id, key)
         with permanent_db_errors(), Session(self._engine) as s:
-            check = s.get(ComplianceCheck, inp.check_id)
-            entity = (
-                _entity_row(s, inp.tenant_id, check.entity_type, check.entity_id)
-                if check is not None
-                else None
-            )
-            title = escalation_title(
-                check.entity_type if check is not None else "entity",
-                entity.name
-                if entity is not None
-                else (check.entity_id if check is not None else inp.check_id),
-                inp.missing_fields,
-            )
-            s.execute(_open(inp.tenant_id, inp.check_id).values(status="escalated", escalated_at=inp.at))
-            created = list(
-                s.execute(
-                    insert(AgentTask.__table__)  # type: ignore[attr-defined]
-                    .values(
-                        id=task_id,
-                        tenant_id=inp.tenant_id,
-                        action_key=key,
-                        title=title,
-                        reason="compliance_due",
-                        target_type="compliance_check",
-                        target_id=inp.check_id,
-                        status="open",
-                        created_at=inp.at,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(AgentTask.__table__.c.id)  # type: ignore[attr-defined]
-                ).scalars()
-            )
+            out = repo.escalate_check(s, inp)
             s.commit()
-        return EscalateResult(task_id=task_id, action_key=key, created=bool(created))
+            return out
 
     @activity.defn(name="close_compliance_check")
     def close_compliance_check(self, inp: CloseInput) -> CloseResult:
         """End the check: ``completed`` (``completed_at``) or ``waived`` (``waiver_reason``); its
         open escalation task, if any, is closed too. A check that had ended is left as it is."""
         with permanent_db_errors(), Session(self._engine) as s:
-            values: dict[str, Any] = {"status": inp.outcome}
-            if inp.outcome == "completed":
-                values["completed_at"] = inp.at
-            else:
-                values["waiver_reason"] = inp.reason
-            n = s.execute(_open(inp.tenant_id, inp.check_id).values(**values)).rowcount  # type: ignore[attr-defined]
-            s.execute(
-                update(AgentTask)
-                .where(
-                    col(AgentTask.tenant_id) == inp.tenant_id,
-                    col(AgentTask.action_key) == escalation_key(inp.check_id),
-                    col(AgentTask.status) == "open",
-                )
-                .values(status="done")
-            )
+            changed = repo.close_check(s, inp)
             s.commit()
-            row = s.get(ComplianceCheck, inp.check_id)
-            return CloseResult(status=row.status if row is not None else inp.outcome, changed=bool(n))
+            status = repo.check_status(s, inp.check_id)
+            return CloseResult(status=status or inp.outcome, changed=changed)
 
 
 def compliance_activities(settings: Settings, engine: Engine) -> list[Any]:

@@ -12,8 +12,9 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
 from core.vault import VaultStore, credential_path
-from workflows.operation.models import ConnectionTestInput, ConnectionTestResult
+from workflows.operation.messages import ConnectionTestInput, ConnectionTestResult
 
 
 class ConnectionActivities:
@@ -25,7 +26,7 @@ class ConnectionActivities:
         cred = self._vault.read(credential_path(inp.tenant_id, inp.service, inp.credential_type))
         if not cred:
             raise ApplicationError(
-                "the new credential is not in Vault", type="CredentialMissing", non_retryable=True
+                "the new credential is not in Vault", type=Failure.CREDENTIAL_MISSING, non_retryable=True
             )
         url = urljoin(inp.site_url, inp.test.path)
         try:

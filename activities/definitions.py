@@ -5,8 +5,10 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
 from schema.repositories.definitions import DefinitionError, DefinitionRegistry
-from workflows.operation.models import LoadDefinitionInput, OperationDefinition
+from workflows.operation.definition import OperationDefinition
+from workflows.operation.messages import LoadDefinitionInput
 
 
 class DefinitionActivities:
@@ -18,4 +20,4 @@ class DefinitionActivities:
         try:
             return self._registry.load(inp.service, inp.operation)
         except DefinitionError as e:
-            raise ApplicationError(str(e), type="DefinitionError", non_retryable=True) from e
+            raise ApplicationError(str(e), type=Failure.DEFINITION_ERROR, non_retryable=True) from e

@@ -17,34 +17,37 @@
 4. Failures: connection errors and 4xx are retryable (the row stays ``queued``); 5xx is final
    (``failed``); a lost reply to the final ``.`` is ``unknown`` (not resent; an alert is raised).
    Each is recorded in ``email_provider_failures``.
+
+The SQL is in :mod:`schema.repositories.outbox`, the SMTP session in
+:mod:`activities.smtp_transport`; this module holds the order of the steps, which is the guarantee.
 """
 
 from __future__ import annotations
 
-import re
 import smtplib
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate
+from email import errors
+from email.headerregistry import Address
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import smtp_transport as smtp_io
+from activities.smtp_transport import SmtpRefused
+from core.failures import Failure
 from core.faults import failpoint
 from core.logging import get_logger
 from core.settings import Settings
 from core.vault import VaultStore
-from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, PolicyViolation, SystemConfig
-from schema.tables import Tenant, new_id, stable_id
+from schema.repositories import outbox
+from schema.tables import stable_id
 from workflows.email import SendEmailInput, SendEmailResult
 
 log = get_logger("activities.email")
-FINAL = ("sent", "dry_run", "blocked", "failed", "unknown")
-OUTBOX = OutboxEmail.__table__  # type: ignore[attr-defined]
+FINAL = outbox.FINAL
 
 
 def message_id_for(key: str, domain: str) -> str:
@@ -52,10 +55,24 @@ def message_id_for(key: str, domain: str) -> str:
     return f"<{stable_id(key)}@{domain}>"
 
 
+def parse_address(address: str) -> tuple[str, str] | None:
+    """``(addr_spec, domain)`` lower-cased, parsed by the standard library's RFC 5322 address
+    parser (``email.headerregistry.Address``); None when it is not one valid address."""
+    try:
+        a = Address(addr_spec=address.strip())
+    except (ValueError, IndexError, errors.HeaderParseError):
+        return None
+    if not a.username or not a.domain:
+        return None
+    return a.addr_spec.lower(), a.domain.lower()
+
+
 def on_allowlist(address: str, allowlist: tuple[str, ...] | list[str]) -> bool:
     """True when ``address`` is listed, or its domain (or a parent domain) is (internal_only mode)."""
-    addr = address.strip().lower()
-    domain = addr.rpartition("@")[2]
+    parsed = parse_address(address)
+    if parsed is None:
+        return False
+    addr, domain = parsed
     for entry in (e.strip().lower().lstrip("@") for e in allowlist):
         if "@" in entry and addr == entry:
             return True
@@ -64,18 +81,13 @@ def on_allowlist(address: str, allowlist: tuple[str, ...] | list[str]) -> bool:
     return False
 
 
-class SmtpRefused(Exception):
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(f"{code} {text}")
-        self.code = code
-
-
 class Mailer:
     def __init__(self, settings: Settings, engine: Engine, vault: VaultStore | None = None) -> None:
         self._s = settings.email
         self._engine = engine
         self._vault = vault
-        self._domain = self._s.from_address.rpartition("@")[2] or "omniops.localhost"
+        sender = parse_address(self._s.from_address)
+        self._domain = sender[1] if sender else "omniops.localhost"
 
     # --- the activity ------------------------------------------------------------------------
 
@@ -86,134 +98,85 @@ class Mailer:
         Returns the outbox row's final status (sent, dry_run, blocked, failed, unknown).
         Raises a retryable ApplicationError for transient SMTP/network failures.
         """
-        message_id = message_id_for(inp.idempotency_key, self._domain)
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(OUTBOX)
-                .values(
-                    id=stable_id(inp.idempotency_key),
-                    tenant_id=inp.tenant_id,
-                    idempotency_key=inp.idempotency_key,
-                    run_id=inp.run_id,
-                    to_email=inp.to_email.strip().lower(),
-                    subject=inp.subject,
-                    body=inp.body,
-                    status="queued",
-                    message_id=message_id,
-                    attempts=0,
-                    created_at=datetime.now(UTC),
-                )
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            )
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(OUTBOX).where(OUTBOX.c.idempotency_key == inp.idempotency_key).with_for_update()
-            ).one()
+        with Session(self._engine) as s:
+            outbox.insert_queued(s, inp, message_id_for(inp.idempotency_key, self._domain))
+            s.commit()
+        with Session(self._engine) as s:
+            row = outbox.lock(s, inp.idempotency_key)
             if row.status in FINAL:
-                conn.rollback()
+                s.rollback()
                 return self._result(row)
-            mode, verdict = self._decide(conn, row)
+            mode, verdict = self._decide(s, row)
             if verdict is not None:
-                return self._finish(conn, row, verdict[0], mode, verdict[1])
+                return self._finish(s, row, verdict[0], mode, verdict[1])
             if mode == "dry_run":
                 log.info(
                     "dry_run: email logged, not sent", tenant_id=row.tenant_id, message_id=row.message_id
                 )
-                return self._finish(conn, row, "dry_run", mode, "dry_run mode: logged only")
-            return self._send(conn, row, mode)
+                return self._finish(s, row, "dry_run", mode, "dry_run mode: logged only")
+            return self._send(s, row, mode)
 
     # --- decisions ---------------------------------------------------------------------------
 
-    def _decide(self, conn: Connection, row: Any) -> tuple[str, tuple[str, str] | None]:
-        tenant_settings = conn.execute(
-            select(Tenant.agent_settings).where(Tenant.id == row.tenant_id)
-        ).scalar()  # type: ignore[arg-type]
-        overrides = tenant_settings or {}
+    def _decide(self, s: Session, row: Any) -> tuple[str, tuple[str, str] | None]:
+        overrides = outbox.tenant_overrides(s, row.tenant_id)
         mode = overrides.get("email_mode") or self._s.mode
-        db_email = conn.execute(select(SystemConfig.value).where(SystemConfig.key == "email")).scalar()  # type: ignore[arg-type]
-        if self._s.disabled or (db_email or {}).get("disabled"):
+        if self._s.disabled or outbox.email_disabled(s):
             return mode, ("blocked", "email sending is disabled globally")
-        reason = conn.execute(
-            select(EmailSuppression.reason).where(  # type: ignore[arg-type]
-                EmailSuppression.tenant_id == row.tenant_id, EmailSuppression.email == row.to_email
-            )
-        ).scalar()
+        reason = outbox.suppression_reason(s, row.tenant_id, row.to_email)
         if reason:
             return mode, ("blocked", f"recipient suppressed: {reason}")
         if mode == "internal_only":
             allow = tuple(overrides.get("email_allowlist") or ()) + tuple(self._s.allowlist)
             if not on_allowlist(row.to_email, allow):
-                self._violation(conn, row, "send_mode", "internal_only: recipient is not on the allowlist")
+                outbox.record_violation(
+                    s, row, "send_mode", "internal_only: recipient is not on the allowlist"
+                )
                 return mode, ("blocked", "internal_only: recipient is not on the allowlist")
         if mode == "limited_live":
             cap = int(overrides.get("limited_live_cap_per_hour", self._s.limited_live_cap_per_hour))
             hour_start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-            sent = conn.execute(
-                select(func.count())
-                .select_from(OUTBOX)
-                .where(
-                    OUTBOX.c.tenant_id == row.tenant_id,
-                    OUTBOX.c.status == "sent",
-                    OUTBOX.c.sent_at >= hour_start,
-                )
-            ).scalar_one()
-            if sent >= cap:
-                self._violation(
-                    conn, row, "send_mode", f"limited_live: cap of {cap} emails this hour reached"
-                )
-                return mode, ("blocked", f"limited_live: cap of {cap} emails this hour reached")
+            if outbox.sent_since(s, row.tenant_id, hour_start) >= cap:
+                reason = f"limited_live: cap of {cap} emails this hour reached"
+                outbox.record_violation(s, row, "send_mode", reason)
+                return mode, ("blocked", reason)
         return mode, None
-
-    def _violation(self, conn: Connection, row: Any, rule: str, reason: str) -> None:
-        conn.execute(
-            insert(PolicyViolation.__table__)  # type: ignore[attr-defined]
-            .values(
-                id=stable_id(row.idempotency_key, rule),
-                tenant_id=row.tenant_id,
-                run_id=row.run_id,
-                action_key=row.idempotency_key,
-                action_type="send_email",
-                action_data={"to_email": row.to_email, "subject": row.subject},
-                rule=rule,
-                reason=reason,
-                blocked=True,
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing()
-        )
 
     # --- SMTP, two phases --------------------------------------------------------------------
 
-    def _send(self, conn: Connection, row: Any, mode: str) -> SendEmailResult:
+    def _send(self, s: Session, row: Any, mode: str) -> SendEmailResult:
         attempts = row.attempts + 1
         try:
-            smtp = self._open(row)
+            smtp = smtp_io.connect(self._s, self._vault)
         except (OSError, smtplib.SMTPException) as e:
-            conn.rollback()
+            s.rollback()
             self._failure(row.tenant_id, None, f"connect: {type(e).__name__}")
             raise ApplicationError(
-                f"SMTP server unavailable: {type(e).__name__}", type="SmtpUnavailable"
+                f"SMTP server unavailable: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
             ) from None
         try:
             try:
-                self._envelope(smtp, row)
+                content = smtp_io.message(self._s.from_address, self._domain, row)
+                smtp_io.envelope(smtp, self._s.from_address, content, row.to_email)
             except SmtpRefused as e:
-                conn.rollback()
+                s.rollback()
                 self._failure(row.tenant_id, e.code, str(e))
                 if e.code >= 500:
                     return self._finish_new(row, "failed", mode, f"refused by the server: {e}", attempts)
-                raise ApplicationError(f"SMTP server deferred: {e.code}", type="SmtpDeferred") from None
+                raise ApplicationError(
+                    f"SMTP server deferred: {e.code}", type=Failure.SMTP_DEFERRED
+                ) from None
             except (OSError, smtplib.SMTPException) as e:
-                conn.rollback()
+                s.rollback()
                 self._failure(row.tenant_id, None, f"envelope: {type(e).__name__}")
-                raise ApplicationError(f"SMTP failure: {type(e).__name__}", type="SmtpUnavailable") from None
+                raise ApplicationError(
+                    f"SMTP failure: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
+                ) from None
             # phase 2: record "sent" durably, then let the server accept the message
-            conn.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == row.id)
-                .values(status="sent", mode=mode, attempts=attempts, sent_at=datetime.now(UTC), detail=None)
+            outbox.set_status(
+                s, row.id, status="sent", mode=mode, attempts=attempts, sent_at=datetime.now(UTC), detail=None
             )
-            conn.commit()
+            s.commit()
             try:
                 smtp.send(b".\r\n")
                 code, text = smtp.getreply()
@@ -227,90 +190,36 @@ class Mailer:
                 if code >= 500:
                     return self._finish_new(row, "failed", mode, f"refused by the server: {code}", attempts)
                 self._finish_new(row, "queued", mode, f"deferred by the server: {code}", attempts)
-                raise ApplicationError(f"SMTP server deferred the message: {code}", type="SmtpDeferred")
+                raise ApplicationError(
+                    f"SMTP server deferred the message: {code}", type=Failure.SMTP_DEFERRED
+                )
             failpoint("email.after_smtp_accept")
             log.info("email sent", tenant_id=row.tenant_id, message_id=row.message_id, mode=mode)
             return SendEmailResult(status="sent", message_id=row.message_id, mode=mode, attempts=attempts)
         finally:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
-
-    def _open(self, row: Any) -> smtplib.SMTP:
-        smtp = smtplib.SMTP(self._s.smtp_host, self._s.smtp_port, timeout=self._s.timeout_s)
-        smtp.ehlo()
-        if self._s.smtp_starttls:
-            smtp.starttls()
-            smtp.ehlo()
-        if self._s.smtp_username:
-            secret = (self._vault.read("smtp") if self._vault else None) or {}
-            if "password" not in secret:
-                raise ApplicationError(
-                    "SMTP username is set but Vault has no smtp password",
-                    type="SmtpConfig",
-                    non_retryable=True,
-                )
-            smtp.login(self._s.smtp_username, secret["password"])
-        return smtp
-
-    def _envelope(self, smtp: smtplib.SMTP, row: Any) -> None:
-        for cmd in (lambda: smtp.mail(self._s.from_address), lambda: smtp.rcpt(row.to_email)):
-            code, text = cmd()
-            if code not in (250, 251):
-                raise SmtpRefused(code, text.decode(errors="replace")[:200])
-        smtp.putcmd("data")
-        code, text = smtp.getreply()
-        if code != 354:
-            raise SmtpRefused(code, text.decode(errors="replace")[:200])
-        smtp.send(re.sub(rb"(?m)^\.", b"..", self._message(row)))
-
-    def _message(self, row: Any) -> bytes:
-        msg = EmailMessage(policy=SMTP_POLICY)
-        msg["From"] = self._s.from_address
-        msg["To"] = row.to_email
-        msg["Subject"] = row.subject
-        msg["Message-ID"] = row.message_id
-        msg["Date"] = formatdate(localtime=False)
-        msg["X-OmniOps-Tenant"] = row.tenant_id
-        msg["List-Unsubscribe"] = f"<mailto:unsubscribe@{self._domain}?subject=unsubscribe>"
-        msg.set_content(row.body)
-        data = msg.as_bytes()
-        return data if data.endswith(b"\r\n") else data + b"\r\n"
+            smtp_io.close(smtp)
 
     # --- bookkeeping -------------------------------------------------------------------------
 
-    def _finish(self, conn: Connection, row: Any, status: str, mode: str, detail: str) -> SendEmailResult:
-        conn.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id == row.id)
-            .values(status=status, mode=mode, detail=detail, attempts=row.attempts + 1)
-        )
-        conn.commit()
+    def _finish(self, s: Session, row: Any, status: str, mode: str, detail: str) -> SendEmailResult:
+        outbox.set_status(s, row.id, status=status, mode=mode, detail=detail, attempts=row.attempts + 1)
+        s.commit()
         return SendEmailResult(
             status=status, message_id=row.message_id, mode=mode, detail=detail, attempts=row.attempts + 1
-        )  # type: ignore[arg-type]
+        )
 
     def _finish_new(self, row: Any, status: str, mode: str, detail: str, attempts: int) -> SendEmailResult:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(OUTBOX).where(OUTBOX.c.id == row.id).values(status=status, mode=mode, detail=detail)
-            )
+        with Session(self._engine) as s:
+            outbox.set_status(s, row.id, status=status, mode=mode, detail=detail)
+            s.commit()
         return SendEmailResult(
             status=status, message_id=row.message_id, mode=mode, detail=detail, attempts=attempts
-        )  # type: ignore[arg-type]
+        )
 
     def _failure(self, tenant_id: str, code: int | None, error: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(EmailProviderFailure.__table__).values(  # type: ignore[attr-defined]
-                    id=new_id(),
-                    tenant_id=tenant_id,
-                    code=code,
-                    error=error,
-                    created_at=datetime.now(UTC),
-                )
-            )
+        with Session(self._engine) as s:
+            outbox.record_failure(s, tenant_id, code, error)
+            s.commit()
         log.warning("email provider failure", tenant_id=tenant_id, code=code, error=error)
 
     @staticmethod

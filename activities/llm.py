@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.failures import Failure
+from core.llm_client import anthropic_client
 from core.objectstore import ObjectStore
 from core.settings import LLMSettings
-from workflows.operation.models import AIAction, AIActionName, AIDecision, DecideInput
+from workflows.operation.ai_messages import AIAction, AIActionName, AIDecision, DecideInput
 
 ACTIONS = list(get_args(AIActionName))
 TOOL: dict[str, Any] = {
@@ -82,14 +84,7 @@ class LLMActivities:
     def __init__(self, settings: LLMSettings, store: ObjectStore) -> None:
         self._s = settings
         self._store = store
-        key = settings.api_key.get_secret_value() if settings.api_key else None
-        self._client = (
-            anthropic.AsyncAnthropic(
-                api_key=key, base_url=settings.base_url, max_retries=0, timeout=settings.timeout_s
-            )
-            if key
-            else None
-        )
+        self._client = anthropic_client(settings)
 
     def _cost(self, tokens_in: int, tokens_out: int) -> float:
         return round(
@@ -102,7 +97,7 @@ class LLMActivities:
         if self._client is None:
             raise ApplicationError(
                 "self-healing unavailable: no Anthropic API key configured",
-                type="AIUnavailable",
+                type=Failure.AI_UNAVAILABLE,
                 non_retryable=True,
             )
         image = base64.b64encode(self._store.get(inp.observation.screenshot_key)).decode()
@@ -129,12 +124,12 @@ class LLMActivities:
         except PERMANENT as e:
             raise ApplicationError(
                 f"Messages API rejected the request: HTTP {e.status_code}",
-                type="AIRequestRejected",
+                type=Failure.AI_REQUEST_REJECTED,
                 non_retryable=True,
             ) from None
         except RETRYABLE as e:
             raise ApplicationError(
-                f"Messages API unavailable: {type(e).__name__}", type="AIRetryable"
+                f"Messages API unavailable: {type(e).__name__}", type=Failure.AI_RETRYABLE
             ) from None
         usage = {
             "model": msg.model,

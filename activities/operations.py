@@ -16,8 +16,10 @@ from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from schema.repositories import operations as repo
-from workflows.operation.models import (
+from core.failures import Failure
+from schema.db import transaction
+from schema.repositories import audit, consent, credentials, operations
+from workflows.operation.messages import (
     AuditInput,
     ConsentGrant,
     ConsentLookupInput,
@@ -34,7 +36,9 @@ def permanent_db_errors() -> Iterator[None]:
         yield
     except (IntegrityError, DataError) as e:
         raise ApplicationError(
-            f"database rejected the write: {type(e.orig).__name__}", type="DatabaseError", non_retryable=True
+            f"database rejected the write: {type(e.orig).__name__}",
+            type=Failure.DATABASE_ERROR,
+            non_retryable=True,
         ) from None
 
 
@@ -64,22 +68,21 @@ class OperationActivities:
             values["completed_at"] = inp.completed_at
         if inp.result is not None:
             values["result"] = inp.result
-        with permanent_db_errors():
-            repo.upsert_operation(self._engine, values)
+        with permanent_db_errors(), transaction(self._engine) as s:
+            operations.upsert_operation(s, values)
 
     @activity.defn(name="write_audit")
     def write_audit(self, inp: AuditInput) -> bool:
         """One audit row, idempotent on (operation, step, attempt). True when newly written."""
         row = inp.model_dump()
         row["operation_id"] = uuid.UUID(inp.operation_id)
-        with permanent_db_errors():
-            return repo.write_audit(self._engine, row, current_step=inp.step_number if inp.success else None)
+        with permanent_db_errors(), transaction(self._engine) as s:
+            return audit.write_audit(s, row, current_step=inp.step_number if inp.success else None)
 
     @activity.defn(name="find_active_consent")
     def find_active_consent(self, inp: ConsentLookupInput) -> ConsentLookupResult:
-        c = repo.find_active_consent(
-            self._engine, inp.tenant_id, inp.service, inp.operation, datetime.now(UTC)
-        )
+        with transaction(self._engine) as s:
+            c = consent.find_active_consent(s, inp.tenant_id, inp.service, inp.operation, datetime.now(UTC))
         if c is None:
             return ConsentLookupResult()
         return ConsentLookupResult(
@@ -90,9 +93,9 @@ class OperationActivities:
     def record_credential(self, inp: RecordCredentialInput) -> None:
         """Metadata row for a credential the operation stored in Vault (never the secret)."""
         now = datetime.now(UTC)
-        with permanent_db_errors():
-            repo.upsert_credential(
-                self._engine,
+        with permanent_db_errors(), transaction(self._engine) as s:
+            credentials.upsert_credential(
+                s,
                 {
                     "tenant_id": inp.tenant_id,
                     "service": inp.service,

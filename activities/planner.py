@@ -17,10 +17,13 @@ import anthropic
 from pydantic import ValidationError
 from temporalio import activity
 
+from core.llm_client import anthropic_client
 from core.logging import get_logger
 from core.settings import Settings
 from workflows.cycle import planner
-from workflows.cycle.models import ActionKind, CycleContext, PlanResult, ProposedAction, TaskReason
+from workflows.cycle.actions import ActionKind, ProposedAction, TaskReason
+from workflows.cycle.context import CycleContext
+from workflows.cycle.messages import PlanResult
 
 log = get_logger("activities.planner")
 TARGETS = ["contact", "account", "order", "deal", "quote", "campaign", "compliance_check", "tenant"]
@@ -138,15 +141,8 @@ def from_tool_input(ctx: CycleContext, raw: Any) -> tuple[list[ProposedAction], 
 class PlannerActivities:
     def __init__(self, settings: Settings) -> None:
         self._s = settings
-        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
         mode = settings.agent.planner
-        self._client = (
-            anthropic.AsyncAnthropic(
-                api_key=key, base_url=settings.llm.base_url, max_retries=2, timeout=settings.llm.timeout_s
-            )
-            if key and mode in ("auto", "ai")
-            else None
-        )
+        self._client = anthropic_client(settings.llm) if mode in ("auto", "ai") else None
 
     def _rules(self, ctx: CycleContext, note: str | None) -> PlanResult:
         actions = planner.plan(ctx, max_touches=self._s.agent.max_touches_per_cycle)

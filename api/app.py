@@ -1,22 +1,20 @@
-"""Litestar app factory: ``create_app()`` wires auth, problem details, CORS, OpenAPI and state.
+"""Litestar app factory: ``create_app()`` sets auth, problem details, CORS, OpenAPI and the
+routes; :mod:`api.plugin` wires the state and the services handlers receive.
 
-Startup order: settings -> telemetry -> logging -> keyring (Vault) -> Temporal client.
-Run: ``uvicorn api.app:create_app --factory``.
+Startup order: settings -> telemetry -> logging -> (lifespan) keyring (Vault) -> Temporal client
+-> services. Run: ``uvicorn api.app:create_app --factory``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.types import ControllerRouterHandler
 
 from api.auth import jwt_auth
 from api.controllers.admin import AgentAdminController
@@ -25,19 +23,14 @@ from api.controllers.codec import CodecController
 from api.controllers.compliance import ComplianceController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
-from api.controllers.followups import FollowUpController, tracked_link
+from api.controllers.deals import DealController
+from api.controllers.feedback import FeedbackController
+from api.controllers.quotes import QuoteController, tracked_link
 from api.errors import problem_details
-from api.services.agent import AgentAdminService
-from api.services.operations import OperationService
-from core.codec import EncryptionCodec
-from core.keys import load_keyring
+from api.plugin import ServicesPlugin
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.telemetry import configure_telemetry
-from core.temporal import connect
-from core.vault import VaultStore
-from schema.db import engine_for
-from schema.repositories.definitions import DefinitionRegistry
 
 
 @get("/healthz", operation_id="health", tags=["health"])
@@ -45,67 +38,37 @@ async def health(state: State) -> dict[str, str]:
     return {"status": "ok" if getattr(state, "ops", None) else "starting"}
 
 
-def provide_ops(state: State) -> OperationService:
-    return state.ops  # type: ignore[no-any-return]
-
-
-def provide_agent(state: State) -> AgentAdminService:
-    return state.agent  # type: ignore[no-any-return]
-
-
-def provide_vault(state: State) -> VaultStore:
-    return state.vault  # type: ignore[no-any-return]
-
-
-def provide_codec(state: State) -> EncryptionCodec:
-    return state.codec  # type: ignore[no-any-return]
+ROUTES: list[ControllerRouterHandler] = [
+    AutonomousController,
+    AgentAdminController,
+    ComplianceController,
+    FeedbackController,
+    QuoteController,
+    DealController,
+    tracked_link,
+    ConsentController,
+    CredentialsController,
+    CodecController,
+    health,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_telemetry("omniops-api")
     configure_logging(settings.log_level, settings.log_json)
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        keyring = await load_keyring(settings)
-        client = await connect(settings, keyring=keyring)
-        app.state.codec = EncryptionCodec(keyring)
-        app.state.vault = VaultStore(settings)
-        app.state.ops = OperationService(
-            client, engine_for(settings.database.url), settings, DefinitionRegistry(settings.definitions_dir)
-        )
-        app.state.agent = AgentAdminService(client, engine_for(settings.database.url), settings)
-        yield
-
     auth = jwt_auth(settings)
     return Litestar(
-        route_handlers=[
-            AutonomousController,
-            AgentAdminController,
-            ComplianceController,
-            FollowUpController,
-            tracked_link,
-            ConsentController,
-            CredentialsController,
-            CodecController,
-            health,
-        ],
-        lifespan=[lifespan],
-        dependencies={
-            "ops": Provide(provide_ops, sync_to_thread=False),
-            "vault": Provide(provide_vault, sync_to_thread=False),
-            "agent": Provide(provide_agent, sync_to_thread=False),
-            "codec": Provide(provide_codec, sync_to_thread=False),
-        },
+        route_handlers=ROUTES,
         on_app_init=[auth.on_app_init],
         plugins=[
+            ServicesPlugin(settings),
             ProblemDetailsPlugin(
                 ProblemDetailsConfig(
                     enable_for_all_http_exceptions=True,
                     exception_to_problem_detail_map={HTTPException: problem_details},
                 )
-            )
+            ),
         ],
         cors_config=CORSConfig(
             allow_origins=list(settings.api_cors_origins),

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
 from litestar.security.jwt import JWTAuth, Token
 
+from api.errors import PermissionDeniedException
 from core.settings import Settings
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

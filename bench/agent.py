@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.operation import orchestrated_run
+from devstack.config import StackConfig
+from devstack.demo import DemoClient
+from devstack.stack import Stack
 from tests.integration.test_agent_brain import DRIFT_LABEL, DRIFT_PHP, MU_PLUGINS, click_labelled
 from tests.peers.messages_api import MessagesPeer
-from workers.dev import DemoClient
-from workers.devstack import Stack, StackConfig
 
 PEER_PORT = 27900
 CONFIG = StackConfig(

@@ -33,7 +33,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
-from workers.devstack import Stack, StackConfig
+from devstack.config import StackConfig
+from devstack.stack import Stack
 
 
 def seed(prefix: str, n: int) -> None:
@@ -156,7 +157,7 @@ async def main(tenants: int, batch: int) -> None:
     os.environ.update(stack.env())
     from core.temporal import connect
     from workflows.cycle.hours import hour_key
-    from workflows.cycle.models import FanoutInput, FanoutResult
+    from workflows.cycle.messages import FanoutInput, FanoutResult
     from workflows.cycle.workflow import CycleFanoutWorkflow
 
     client = await connect()

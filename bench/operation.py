@@ -27,9 +27,10 @@ import httpx
 from playwright.async_api import Browser, async_playwright
 
 from core.settings import BrowserSettings
-from workers.dev import OPERATION, SERVICE, DemoClient
-from workers.devstack import Stack, StackConfig
-from workflows.operation.models import OperationResult
+from devstack.config import StackConfig
+from devstack.demo import OPERATION, SERVICE, DemoClient
+from devstack.stack import Stack
+from workflows.operation.messages import OperationResult
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 

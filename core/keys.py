@@ -20,7 +20,7 @@ def load_keyring_sync(settings: Settings) -> Keyring:
     data = VaultStore(settings).read(KEYRING_PATH)
     if not data:
         raise RuntimeError(
-            f"no encryption keyring in Vault at {KEYRING_PATH}; run 'python -m workers.dev bootstrap'"
+            f"no encryption keyring in Vault at {KEYRING_PATH}; run 'python -m devstack bootstrap'"
         )
     return Keyring.from_b64(data["active"], data["keys"])
 

@@ -117,6 +117,9 @@ class AgentSettings(BaseModel):
     """The fan-out continues as new after this many children, to keep its history small."""
     violation_spike: int = 10
     """Policy blocks in one hour that raise an alert (seed 004 P0.7.3 "10+ in 1 hour")."""
+    run_stale_after_s: int = 3 * 3600
+    """A run still ``running`` after this long holds no lock: its workflow is taken to be gone
+    (terminated, reset) and the next cycle of the tenant takes over, marking it failed."""
 
 
 class EmailSettings(BaseModel):

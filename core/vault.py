@@ -48,7 +48,8 @@ class VaultStore:
             )
         except InvalidPath:
             return None
-        return r["data"]["data"]
+        data: dict[str, Any] = r["data"]["data"]
+        return data
 
     def write(self, path: str, data: dict[str, Any]) -> int:
         """Write a new version. Returns the version number."""

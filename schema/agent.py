@@ -1,14 +1,12 @@
 """Tables of the hourly cycle and its guardrails (seed 004 P0 "Tables Created", P0.6, P0.7).
 
 Deviations from the seed, on purpose:
-- No ``agent_tenant_locks``: a cycle's workflow id ``cycle-{tenant}-{yyyymmddhh}`` is the lock
-  (Temporal refuses a second start), so the lock table and its expiry sweeps are gone.
-- ``email_outbox`` is new: one row per email with a unique idempotency key, so a retried or
-  crashed send never sends twice (issue 4).
-- ``agent_deferred_actions`` is new: rate-limited actions wait here for the next hour instead of
-  being dropped (seed 004 P0.6 "Actions are deferred (not dropped)").
-- ``agent_run_actions`` records each action of a run with its policy verdict and outcome (the
-  seeds' kanban cards played this part).
+- No ``agent_tenant_locks``: the id ``cycle-{tenant}-{yyyymmddhh}`` refuses a second start for
+  the hour; the partial unique index ``uq_run_running_tenant`` a second running cycle (0005).
+- New: ``agent_follow_up_owners`` (quotes and deals handed to their follow-up workflows),
+  ``email_outbox`` (unique idempotency key: a retried send never sends twice, issue 4),
+  ``agent_deferred_actions`` (rate-limited actions wait for the next hour, seed 004 P0.6) and
+  ``agent_run_actions`` (each action's verdict and outcome; the seeds' kanban cards).
 """
 
 from __future__ import annotations
@@ -16,11 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from schema.tables import _ts, new_id
+
+_RUNNING = text("status = 'running'")
 
 
 def _json(nullable: bool = True) -> Any:
@@ -41,13 +41,14 @@ class AgentRun(SQLModel, table=True):
     """One hourly cycle (seed 004 ``agent_autonomous_runs``); the row id is the workflow id."""
 
     __tablename__ = "agent_autonomous_runs"
+    __table_args__ = (Index("uq_run_running_tenant", "tenant_id", unique=True, postgresql_where=_RUNNING),)
     id: str = Field(primary_key=True, max_length=200)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     hour: str = Field(max_length=10, index=True)
     cycle_number: int
     trigger: str = Field(default="schedule", max_length=20)
     status: str = Field(default="running", max_length=20, index=True)
-    """running, completed, failed, halted (a kill switch stopped it), skipped (switched off at start)."""
+    """running, completed, failed, halted (by a kill switch), skipped (switched off, or locked: see error)."""
     phase: str = Field(default="plan", max_length=10)
     planner: str | None = Field(default=None, max_length=10)
     actions_planned: int = 0
@@ -72,8 +73,7 @@ class AgentRunAction(SQLModel, table=True):
     target_type: str = Field(max_length=30)
     target_id: str = Field(max_length=200)
     origin: str = Field(max_length=10)
-    verdict: str = Field(max_length=10)
-    """allow, block, defer, halt."""
+    verdict: str = Field(max_length=10)  # allow, block, defer, halt
     outcome: str | None = Field(default=None, max_length=30)
     detail: dict[str, Any] | None = _json()
     created_at: datetime = _ts(nullable=False, default=True)
@@ -138,8 +138,7 @@ class RateLimitWindow(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     kind: str = Field(max_length=20)
-    window: str = Field(max_length=10)
-    """The hour, ``yyyymmddhh`` UTC."""
+    window: str = Field(max_length=10)  # the hour, yyyymmddhh UTC
     count: int = 0
 
 
@@ -151,8 +150,7 @@ class DeferredAction(SQLModel, table=True):
     action_key: str = Field(max_length=300)
     action: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     not_before_hour: str = Field(max_length=10)
-    status: str = Field(default="pending", max_length=20)
-    """pending, done, dropped."""
+    status: str = Field(default="pending", max_length=20)  # pending, done, dropped
     deferrals: int = 1
     created_at: datetime = _ts(nullable=False, default=True)
 
@@ -164,8 +162,7 @@ class EmailSuppression(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_suppression_tenant_email"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    email: str = Field(max_length=320)
-    """Lower-cased."""
+    email: str = Field(max_length=320)  # lower-cased
     reason: str = Field(max_length=20)
     source: str | None = Field(default=None, max_length=300)
     created_at: datetime = _ts(nullable=False, default=True)
@@ -283,3 +280,20 @@ class AgentAlert(SQLModel, table=True):
     data: dict[str, Any] | None = _json()
     created_at: datetime = _ts(nullable=False, default=True)
     resolved_at: datetime | None = _ts()
+
+
+class FollowUpOwner(SQLModel, table=True):
+    """A quote or deal the cycle handed to its follow-up workflow, the only sender of its
+    follow-ups (issue 9, part 7); ``run_id`` is the cycle that claimed it."""
+
+    __tablename__ = "agent_follow_up_owners"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "target_type", "target_id", name="uq_follow_up_owner_target"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    target_type: str = Field(max_length=10)  # quote or deal
+    target_id: str = Field(max_length=64)
+    workflow_id: str = Field(max_length=200)
+    run_id: str = Field(max_length=200)
+    created_at: datetime = _ts(nullable=False, default=True)

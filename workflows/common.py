@@ -79,7 +79,7 @@ async def email(
 ) -> SendEmailResult:
     """One email through the outbox; ``key`` makes it exactly once (issue 4's outbox). A crashed
     worker's attempt is retried after ``timeout_s``."""
-    return await workflow.execute_activity(
+    result: SendEmailResult = await workflow.execute_activity(
         "send_email",
         SendEmailInput(
             tenant_id=tenant_id, idempotency_key=key, to_email=to, subject=subject, body=body, run_id=run_id
@@ -89,6 +89,7 @@ async def email(
         start_to_close_timeout=timedelta(seconds=timeout_s),
         retry_policy=EMAIL_RETRY,
     )
+    return result
 
 
 def scheduled_time() -> datetime:

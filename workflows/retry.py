@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
+from core.failures import Failure
+
 DB = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=5
 )
@@ -41,3 +43,28 @@ THRICE = RetryPolicy(maximum_attempts=3)
 
 FIVE_TIMES = RetryPolicy(maximum_attempts=5)
 """Opening a browser session."""
+
+DEFAULT = RetryPolicy()
+"""Temporal's default: 1 s doubling to 100 s, no attempt limit (the sentiment call; it falls back
+to keywords itself when the AI fails)."""
+
+AI = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2,
+    maximum_attempts=6,
+    non_retryable_error_types=[Failure.AI_UNAVAILABLE, Failure.AI_REQUEST_REJECTED],
+)
+"""``decide_action``: 2 s doubling, 6 attempts; no key or a rejected request fails at once."""
+
+BROWSER_STEP_NON_RETRYABLE = [Failure.SESSION_LOST, Failure.CREDENTIAL_MISSING, Failure.INVALID_STEP]
+
+
+def browser_step(max_attempts: int, initial_interval_s: float, backoff: float) -> RetryPolicy:
+    """``run_step``: the step definition's own retry spec (attempts, first interval in seconds,
+    backoff); a lost session, a missing credential or an invalid step is never retried here."""
+    return RetryPolicy(
+        maximum_attempts=max_attempts,
+        initial_interval=timedelta(seconds=initial_interval_s),
+        backoff_coefficient=backoff,
+        non_retryable_error_types=BROWSER_STEP_NON_RETRYABLE,
+    )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -22,10 +20,10 @@ from api.schemas.operations import (
     OperationView,
     ServiceView,
 )
+from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
 
 Req = Request[Principal, Any, Any]
-TERMINAL = {"completed", "failed", "cancelled"}
 
 
 def client_ip(request: Req) -> str | None:
@@ -50,59 +48,34 @@ class AutonomousController(Controller):
 
     @get("/status/{op_id:str}", operation_id="getOperationStatus")
     async def status(
-        self, request: Req, op_id: FromPath[str], ops: NamedDependency[OperationService]
+        self, request: Req, op_id: FromPath[str], op_status: NamedDependency[OperationStatusService]
     ) -> OperationView:
         """Status, current step, total steps, intent and the last screenshot key (404 for another tenant)."""
-        return await ops.status(request.user, op_id)
+        return await op_status.status(request.user, op_id)
 
     @get("/history", operation_id="listOperations")
     async def history(
         self,
         request: Req,
-        ops: NamedDependency[OperationService],
+        op_status: NamedDependency[OperationStatusService],
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> list[HistoryItem]:
         """The caller's tenant's operations, from Temporal visibility (newest first)."""
-        return await ops.history(request.user, limit)
+        return await op_status.history(request.user, limit)
 
     @get("/{op_id:str}/events", operation_id="streamOperationEvents")
     async def events(
-        self, request: Req, op_id: FromPath[str], ops: NamedDependency[OperationService]
+        self, request: Req, op_id: FromPath[str], op_status: NamedDependency[OperationStatusService]
     ) -> ServerSentEvent:
         """Server-sent progress: one ``progress`` event per change of status or step, until the end."""
-        first = await ops.status(request.user, op_id)  # 404 before the stream starts
-
-        async def stream() -> AsyncIterator[ServerSentEventMessage]:
-            last, current = None, first
-            while True:
-                body = current.model_dump_json()
-                if body != last:
-                    yield ServerSentEventMessage(data=body, event="progress")
-                    last = body
-                if current.status in TERMINAL:  # a client that leaves cancels this generator
-                    return
-                await asyncio.sleep(0.5)
-                current = await ops.status(request.user, op_id)
-
-        return ServerSentEvent(stream())
+        first = await op_status.status(request.user, op_id)  # 404 before the stream starts
+        changes = op_status.watch(request.user, op_id, first)
+        return ServerSentEvent(ServerSentEventMessage(data=body, event="progress") async for body in changes)
 
     @get("/services", operation_id="listServices")
     async def services(self, ops: NamedDependency[OperationService]) -> list[ServiceView]:
         """Every operation definition in the registry (services are data: definitions/*/*.yaml)."""
-        defs = await asyncio.to_thread(ops.registry.list)
-        return [
-            ServiceView(
-                service=d.service,
-                operation=d.operation,
-                version=d.version,
-                description=d.description,
-                permissions=d.permissions,
-                inputs=d.inputs,
-                steps=len(d.steps),
-                agent_steps=sum(1 for s in d.steps if s.action is None),
-            )
-            for d in defs
-        ]
+        return await ops.services()
 
     @post("/{op_id:str}/confirm", operation_id="confirmSensitiveStep", status_code=HTTP_202_ACCEPTED)
     async def confirm(

@@ -12,12 +12,13 @@ from typing import Any
 from google.protobuf import json_format
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 from temporalio.api.common.v1 import Payload, Payloads
 
 from api.auth import Principal, require_role
+from api.errors import ValidationException
+from api.schemas.codec import CodecPayloads
 from core.codec import EncryptionCodec
 
 OPERATOR_ROLES = ("operator", "admin", "owner")
@@ -41,7 +42,8 @@ class CodecController(Controller):
         request: Request[Principal, Any, Any],
         data: JSONBody[dict[str, Any]],
         codec: NamedDependency[EncryptionCodec],
-    ) -> dict[str, Any]:
+    ) -> CodecPayloads:
+        """Encrypt the payloads (operator, admin or owner)."""
         return await _apply(request, data, codec.encode)
 
     @post("/decode", operation_id="codecDecode", status_code=HTTP_200_OK)
@@ -50,7 +52,8 @@ class CodecController(Controller):
         request: Request[Principal, Any, Any],
         data: JSONBody[dict[str, Any]],
         codec: NamedDependency[EncryptionCodec],
-    ) -> dict[str, Any]:
+    ) -> CodecPayloads:
+        """Decrypt the payloads (operator, admin or owner); 400 for a body that is not Payloads JSON."""
         return await _apply(request, data, codec.decode)
 
 
@@ -58,6 +61,8 @@ async def _apply(
     request: Request[Principal, Any, Any],
     body: dict[str, Any],
     fn: Callable[[Sequence[Payload]], Awaitable[list[Payload]]],
-) -> dict[str, Any]:
+) -> CodecPayloads:
+    """Role check first (403 before any parsing), then parse, apply and serialise."""
     require_role(request.user, OPERATOR_ROLES, "the codec server")
-    return json_format.MessageToDict(Payloads(payloads=await fn(_parse(body).payloads)))
+    out = await fn(_parse(body).payloads)
+    return CodecPayloads(payloads=[json_format.MessageToDict(p) for p in out])

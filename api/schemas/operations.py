@@ -1,17 +1,13 @@
-"""Request and response bodies of the autonomous-operations API (separate from table models)."""
+"""Request and response bodies of the autonomous-operations routes (separate from table models)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-NAME = r"^[a-z0-9_]{1,100}$"
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from api.schemas.common import NAME, Body
 
 
 class InitiateRequest(Body):
@@ -27,63 +23,6 @@ class InitiateResponse(BaseModel):
     operation_id: str
     workflow_id: str
     status: str
-
-
-class ConsentRequest(Body):
-    action: Literal["grant", "revoke"]
-    service: str = Field(pattern=NAME, max_length=50)
-    operation: str = Field(pattern=NAME)
-    permissions: list[str] | None = None
-    expires_in_days: int | None = Field(default=None, ge=1, le=365)
-    reason: str | None = Field(default=None, max_length=500)
-    operation_id: str | None = Field(
-        default=None, description="Signal only this operation (404 if not yours)"
-    )
-
-
-class ConsentView(BaseModel):
-    id: str
-    service: str
-    operation: str
-    permissions: list[str]
-    user_id: str | None
-    granted_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    ip_address: str | None
-    user_agent: str | None
-
-
-class ConsentResponse(BaseModel):
-    action: str
-    consent: ConsentView | None = None
-    revoked: int = 0
-    operations_signalled: list[str] = Field(default_factory=list)
-
-
-class CredentialRequest(Body):
-    service: str = Field(pattern=NAME, max_length=50)
-    credential_type: str = Field(pattern=NAME, max_length=50)
-    username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=4096, repr=False)
-    site_url: str | None = Field(default=None, pattern=r"^https?://", max_length=500)
-    totp_secret: str | None = Field(
-        default=None,
-        pattern=r"^[A-Z2-7]{16,128}=*$",
-        repr=False,
-        description="Base32 TOTP seed for two-factor logins (kept in Vault)",
-    )
-
-
-class CredentialView(BaseModel):
-    service: str
-    credential_type: str
-    vault_path: str
-    fingerprint: str
-    site_url: str | None
-    created_at: datetime
-    last_rotated_at: datetime | None
-    has_totp: bool = False
 
 
 class OperationView(BaseModel):

@@ -25,18 +25,21 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from api.schemas.compliance import ScheduleDescription
 from core import queues, schedules
 from core import search_attributes as sa
 from workflows.followups.compliance import KIND_RUN, ComplianceRunWorkflow
 from workflows.followups.compliance_models import ComplianceRunInput
 from workflows.followups.compliance_rules import calendar_for
+from workflows.ids import compliance_run_workflow_id, compliance_schedule_id
 
 CATCHUP = timedelta(days=7)
 """A run missed while Temporal was down still happens within a week of its time."""
 
 
-def schedule_id(tenant_id: str, compliance_schedule_id: str) -> str:
-    return f"compliance-schedule-{tenant_id}-{compliance_schedule_id}"
+def schedule_id(tenant_id: str, sid: str) -> str:
+    """``compliance-schedule-{tenant}-{id}`` (:func:`workflows.ids.compliance_schedule_id`)."""
+    return compliance_schedule_id(tenant_id, sid)
 
 
 def calendar_spec(frequency: str) -> ScheduleCalendarSpec:
@@ -58,7 +61,7 @@ def _schedule(
         action=ScheduleActionStartWorkflow(
             ComplianceRunWorkflow.run,
             ComplianceRunInput(tenant_id=tenant_id, schedule_id=sid, messaging_queue=messaging_queue),
-            id=f"compliance-run-{tenant_id}-{sid}",
+            id=compliance_run_workflow_id(tenant_id, sid),
             task_queue=queues.AGENT,
             typed_search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(sa.TENANT_ID, tenant_id), SearchAttributePair(sa.KIND, KIND_RUN)]
@@ -107,7 +110,7 @@ def _values(ranges: Any) -> list[int]:
     return sorted(set(out))
 
 
-async def describe_schedule(client: Client, tenant_id: str, sid: str) -> dict[str, Any] | None:
+async def describe_schedule(client: Client, tenant_id: str, sid: str) -> ScheduleDescription | None:
     """Id, paused, note, overlap, calendar (months, day, hour, minute UTC), next runs and recent
     actions; None when there is none."""
     d, view = await schedules.describe(client, schedule_id(tenant_id, sid))
@@ -122,4 +125,4 @@ async def describe_schedule(client: Client, tenant_id: str, sid: str) -> dict[st
         }
         for c in d.schedule.spec.calendars
     ]
-    return {**view, "calendar": calendar}
+    return ScheduleDescription.model_validate({**view, "calendar": calendar})

@@ -9,7 +9,6 @@ use the generic :mod:`core.schedules`.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from temporalio.client import (
     Client,
@@ -24,14 +23,17 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from api.schemas.admin import CycleScheduleView
 from core import queues, schedules
 from core import search_attributes as sa
-from workflows.cycle.models import TenantRef
+from workflows.cycle.messages import TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow
+from workflows.ids import cycle_schedule_id, cycle_trigger_workflow_id
 
 
 def schedule_id(tenant_id: str) -> str:
-    return f"cycle-schedule-{tenant_id}"
+    """``cycle-schedule-{tenant}`` (:func:`workflows.ids.cycle_schedule_id`)."""
+    return cycle_schedule_id(tenant_id)
 
 
 def _schedule(tenant_id: str, jitter_s: int, paused: bool, note: str) -> Schedule:
@@ -39,7 +41,7 @@ def _schedule(tenant_id: str, jitter_s: int, paused: bool, note: str) -> Schedul
         action=ScheduleActionStartWorkflow(
             ScheduledCycleWorkflow.run,
             TenantRef(tenant_id=tenant_id),
-            id=f"cycle-trigger-{tenant_id}",
+            id=cycle_trigger_workflow_id(tenant_id),
             task_queue=queues.AGENT,
             typed_search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(sa.TENANT_ID, tenant_id), SearchAttributePair(sa.KIND, "cycle-trigger")]
@@ -74,9 +76,12 @@ async def delete_schedule(client: Client, tenant_id: str) -> bool:
     return await schedules.delete(client, schedule_id(tenant_id))
 
 
-async def describe_schedule(client: Client, tenant_id: str) -> dict[str, Any] | None:
+async def describe_schedule(client: Client, tenant_id: str) -> CycleScheduleView | None:
     """Id, paused, note, jitter, overlap, next runs and recent actions; None when there is none."""
     d, view = await schedules.describe(client, schedule_id(tenant_id))
     if d is None:
         return None
-    return {**view, "jitter_s": int(d.schedule.spec.jitter.total_seconds()) if d.schedule.spec.jitter else 0}
+    jitter = d.schedule.spec.jitter
+    return CycleScheduleView.model_validate(
+        {**view, "jitter_s": int(jitter.total_seconds()) if jitter else 0}
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from workflows.operation.models import OperationDefinition
+from workflows.operation.definition import OperationDefinition
 
 
 class DefinitionError(ValueError):

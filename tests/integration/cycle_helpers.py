@@ -3,6 +3,8 @@ SMTP). Rows are created through the SQLModel tables, as the product's own data w
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import Message
@@ -14,17 +16,18 @@ from sqlmodel import SQLModel, col
 from temporalio.client import Client
 
 from core import queues
+from devstack.mailsink import read_maildir
+from devstack.stack import Stack
 from schema.business import Client as Account
 from schema.business import Contact, Order, Product
 from schema.db import get_engine
-from schema.repositories import operations as repo
+from schema.repositories.tenants import ensure_tenant
 from schema.tables import Tenant
 from tests.clock import clear_of_the_hour_turn
-from workers.devstack import Stack
-from workers.mailsink import read_maildir
-from workflows.cycle.hours import cycle_workflow_id, hour_key
-from workflows.cycle.models import CycleInput, CycleResult
+from workflows.cycle.hours import hour_key
+from workflows.cycle.messages import CycleInput, CycleResult
 from workflows.cycle.workflow import TenantCycleWorkflow
+from workflows.ids import cycle_workflow_id
 
 LONG_AGO = datetime.now(UTC) - timedelta(days=40)
 
@@ -38,8 +41,8 @@ def now_hour() -> str:
 
 def enable(tenant: str, **agent_settings: Any) -> None:
     """The tenant exists with the agent on and the given caps/mode overrides."""
-    repo.ensure_tenant(get_engine(), tenant)
     with Session(get_engine()) as s:
+        ensure_tenant(s, tenant)
         s.execute(
             update(Tenant)
             .where(col(Tenant.id) == tenant)
@@ -129,3 +132,18 @@ async def run_cycle(client: Client, tenant: str, hour: str | None = None, **kw: 
 def mail_to(stack: Stack, address: str) -> list[Message]:
     """Messages the real SMTP server accepted for ``address``."""
     return [m for m in read_maildir(stack.maildir) if address in (m.get("X-Envelope-To") or "")]
+
+
+def set_row(model: type[SQLModel], id_: str, **values: Any) -> None:
+    with Session(get_engine()) as s:
+        s.execute(update(model).where(model.id == id_).values(**values))  # type: ignore[attr-defined]
+        s.commit()
+
+
+async def wait_for(check: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:
+    """Poll ``check`` every 0.1 s until it is true; fail naming ``what`` after ``timeout_s``."""
+    for _ in range(int(timeout_s * 10)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting: {what}")

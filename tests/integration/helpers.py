@@ -15,9 +15,9 @@ import anyio
 
 from api.auth import mint_token
 from core.settings import get_settings
-from schema.db import engine_for
-from schema.repositories import operations as repo
-from workers.dev import admin_credential_body
+from devstack.demo import admin_credential_body
+from schema.db import engine_for, transaction
+from schema.repositories.audit import list_audit
 
 SERVICE, OPERATION = "wordpress", "application_password_generation"
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -79,7 +79,8 @@ async def wait_terminal(api: Any, tenant: str, op_id: str, timeout: float = 120)
 
 
 def audit_rows(tenant: str, op_id: str) -> list[Any]:
-    return repo.list_audit(engine_for(get_settings().database.url), tenant, uuid.UUID(op_id))
+    with transaction(engine_for(get_settings().database.url)) as s:
+        return list_audit(s, tenant, uuid.UUID(op_id))
 
 
 class EventStream:

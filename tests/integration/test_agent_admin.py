@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -69,33 +69,40 @@ async def test_enabling_a_tenant_creates_its_hourly_schedule_and_disabling_pause
     assert r.status_code == 404 and "no schedule" in r.json()["detail"]
 
 
-async def test_re_enabling_unpauses_the_schedule_and_put_updates_it(api: Any, tenant: str) -> None:
-    sid, h = f"cycle-schedule-{tenant}", headers(tenant)
-    schedule = (await connect()).get_schedule_handle(sid)
-    for enabled, paused in ((True, False), (False, True), (True, False)):
-        r = await api.post("/api/admin/agent", headers=h, json={"agent_enabled": enabled, "reason": "test"})
-        assert r.status_code == 200, r.text
-        assert r.json()["tenant"]["schedule"]["paused"] is paused
-        assert (await schedule.describe()).schedule.state.paused is paused
-    try:
-        path = f"/api/admin/agent/tenants/{tenant}/schedule"
-        r = await api.put(path, headers=h, json={"paused": True, "jitter_s": 5})
-        assert r.status_code == 200, r.text
-        assert (r.json()["id"], r.json()["paused"], r.json()["jitter_s"]) == (sid, True, 5)
-        got = (await api.get(path, headers=h)).json()
-        assert (got["paused"], got["jitter_s"]) == (True, 5)
-        desc = await schedule.describe()
-        assert desc.schedule.state.paused and desc.schedule.spec.jitter == timedelta(seconds=5)
-        r = await api.put(path, headers=h, json={"paused": False})  # jitter back to the setting's 60 s
-        got = (await api.get(path, headers=h)).json()
-        assert r.status_code == 200 and (got["paused"], got["jitter_s"]) == (False, 60)
-        assert not (await schedule.describe()).schedule.state.paused
-        r = await api.put(path, headers=h, json={"paused": False, "jitter_s": 3001})
-        assert r.status_code == 400
-        r = await api.put(f"/api/admin/agent/tenants/x{tenant}/schedule", headers=h, json={"paused": True})
-        assert r.status_code == 404
-    finally:
-        await api.delete(f"/api/admin/agent/tenants/{tenant}/schedule", headers=h)
+async def test_re_enabling_a_tenant_unpauses_its_schedule_and_put_updates_it(api: Any, tenant: str) -> None:
+    switch = "/api/admin/agent"
+    path = f"/api/admin/agent/tenants/{tenant}/schedule"
+    assert (await api.post(switch, headers=headers(tenant), json={"agent_enabled": True})).status_code == 200
+    r = await api.post(switch, headers=headers(tenant), json={"agent_enabled": False})
+    assert r.json()["tenant"]["schedule"]["paused"] is True
+    r = await api.post(switch, headers=headers(tenant), json={"agent_enabled": True, "reason": "back"})
+    assert r.status_code == 200 and r.json()["tenant"]["agent_enabled"] is True
+    assert (
+        r.json()["tenant"]["schedule"]["paused"] is False
+        and "enabled by alice: back" in (r.json()["tenant"]["schedule"]["note"])
+    )
+    desc = await (await connect()).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
+    assert desc.schedule.state.paused is False
+
+    r = await api.put(path, headers=headers(tenant), json={"paused": True, "jitter_s": 120})
+    assert r.status_code == 200, r.text
+    assert (r.json()["id"], r.json()["paused"], r.json()["jitter_s"]) == (
+        f"cycle-schedule-{tenant}",
+        True,
+        120,
+    )
+    assert r.json()["note"] == "set by alice"
+    got = await api.get(path, headers=headers(tenant))
+    assert got.status_code == 200 and (got.json()["paused"], got.json()["jitter_s"]) == (True, 120)
+    desc = await (await connect()).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
+    assert desc.schedule.state.paused is True and desc.schedule.spec.jitter is not None
+    assert desc.schedule.spec.jitter.total_seconds() == 120
+
+    viewer = headers(tenant, roles=("viewer",))
+    assert (await api.put(path, headers=viewer, json={"paused": False})).status_code == 403
+    other = f"/api/admin/agent/tenants/{tenant}-x/schedule"
+    assert (await api.put(other, headers=headers(tenant), json={"paused": False})).status_code == 404
+    assert (await api.put(path, headers=headers(tenant), json={"jitter_s": 5000})).status_code == 400
 
 
 async def test_the_global_kill_switch_needs_an_operator_and_stops_run_now(api: Any, tenant: str) -> None:

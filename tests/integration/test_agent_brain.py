@@ -18,6 +18,7 @@ import pytest
 
 from core.settings import get_settings
 from core.vault import VaultStore, credential_path
+from devstack.recorder import record, to_yaml
 from tests.integration.helpers import (
     OPERATION,
     SERVICE,
@@ -32,7 +33,6 @@ from tests.integration.helpers import (
 from tests.integration.history_secrets import assert_no_secret_in_history, forms_of
 from tests.peers.messages_api import MessagesPeer, tool_use
 from tests.unit.test_recorder import SCRIPT
-from workflows.operation.recorder import record, to_yaml
 
 pytestmark = pytest.mark.stack
 MU_PLUGINS = Path("/var/lib/wordpress/wp-content/mu-plugins")

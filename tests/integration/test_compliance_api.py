@@ -19,8 +19,8 @@ from core.settings import get_settings
 from core.temporal import connect
 from schema.agent import AgentTask
 from schema.business import ComplianceCheck, Contact
-from schema.db import get_engine
-from schema.repositories import operations as repo
+from schema.db import get_engine, transaction
+from schema.repositories.tenants import ensure_tenant
 from tests.integration.cycle_helpers import add, one, rows
 from tests.integration.helpers import headers
 from workflows.followups.compliance_models import (
@@ -212,7 +212,8 @@ async def test_escalation_records_the_status_and_one_manager_task_closed_with_th
     """The DB steps directly: validate records missing fields; escalate is idempotent (one task,
     reason compliance_due); closing the check closes its task."""
     engine = get_engine()
-    repo.ensure_tenant(engine, tenant)
+    with transaction(engine) as s:
+        ensure_tenant(s, tenant)
     c = Contact(tenant_id=tenant, name="Kim Park", email=None, title="Buyer")
     add(c)
     due = datetime.now(UTC) - timedelta(days=7)

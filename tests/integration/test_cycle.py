@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core import queues
 from core.temporal import connect
+from devstack.stack import Stack
 from schema.agent import (
     AgentRun,
+    AgentRunAction,
     AgentTask,
     DeferredAction,
     EmailSuppression,
     EngagementClock,
+    FollowUpOwner,
     HourlyReflection,
     OrderException,
     OrderProcessing,
     OutboxEmail,
     PolicyViolation,
 )
-from schema.business import InboundMessage, Order
+from schema.business import Contact, Deal, InboundMessage, Order, Quote
+from schema.followups import DealStageConfig
 from tests.integration.cycle_helpers import (
+    LONG_AGO,
     account,
     add,
     contact,
@@ -38,11 +44,16 @@ from tests.integration.cycle_helpers import (
     product,
     rows,
     run_cycle,
+    set_row,
+    wait_for,
 )
-from workers.devstack import Stack
-from workflows.cycle.hours import cycle_workflow_id, next_hour
-from workflows.cycle.models import TenantRef
+from workflows.cycle.hours import next_hour
+from workflows.cycle.messages import CycleInput, TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.followups.deal import DealWorkflow
+from workflows.followups.models import DealInput, QuoteInput, StageRule
+from workflows.followups.quote import QuoteWorkflow
+from workflows.ids import cycle_workflow_id, deal_workflow_id, quote_workflow_id
 
 
 @pytest.fixture
@@ -53,6 +64,13 @@ async def client(agent_stack: Stack, peer: object) -> Client:
 
 def addr(tag: str) -> str:
     return f"{tag}-{uuid.uuid4().hex[:8]}@example.test"
+
+
+def recent_contact(tenant: str, email: str) -> Contact:
+    """A contact created now: inside its 21-day window, so the cycle sends it no touch."""
+    c = Contact(tenant_id=tenant, email=email, name="Robin Buyer", created_at=datetime.now(UTC))
+    add(c)
+    return c
 
 
 async def test_a_cycle_runs_all_four_phases_and_writes_its_run_and_reflection(
@@ -235,8 +253,8 @@ async def own_messaging(client: Client, tmp_path):  # type: ignore[no-untyped-de
 
     from activities.email import Mailer
     from core.settings import get_settings
+    from devstack.mailsink import start
     from schema.db import get_engine
-    from workers.mailsink import start
 
     hooks: list = []  # type: ignore[type-arg]
     port = 12600 + uuid.uuid4().int % 300
@@ -265,10 +283,10 @@ async def test_flipping_the_tenant_switch_mid_cycle_stops_further_actions(
     from sqlalchemy.orm import Session
     from sqlmodel import col
 
+    from devstack.mailsink import read_maildir
     from schema.agent import AgentRunAction
     from schema.db import get_engine
     from schema.tables import Tenant
-    from workers.mailsink import read_maildir
 
     queue, hooks, maildir = own_messaging
     enable(tenant)
@@ -466,3 +484,159 @@ async def test_a_broadcast_goes_out_in_rate_limited_batches_with_per_contact_sta
     assert [s.status for s in rows(CampaignContactStatus, campaign_id=camp.id)] == ["sent"] * 3
     assert one(Campaign, id=camp.id).status == "completed"
     assert [len(mail_to(agent_stack, p.email or "")) for p in people] == [1, 1, 1]
+
+
+# --- issue 9, part 7: one sender per quote and deal; one running cycle per tenant ---------------
+
+
+async def test_a_sent_quote_whose_follow_up_falls_due_during_a_cycle_gets_exactly_one_email(
+    client: Client, agent_stack: Stack, tenant: str
+) -> None:
+    """The quote's workflow is its only sender: the cycle, running while the follow-up is due,
+    sends nothing for it, and the workflow sends its one follow-up."""
+    enable(tenant)
+    buyer = recent_contact(tenant, addr("buyer"))  # not due an engagement touch: only quote mail
+    q = Quote(tenant_id=tenant, contact_id=buyer.id, amount=Decimal("1200"))
+    add(q)
+    quote_wf = await client.start_workflow(  # as the API's sendQuote starts it
+        QuoteWorkflow.run,
+        QuoteInput(
+            tenant_id=tenant, quote_id=q.id, to_email=buyer.email or "", follow_up_every_s=6, max_follow_ups=1
+        ),
+        id=quote_workflow_id(tenant, q.id),
+        task_queue=queues.AGENT,
+    )
+    await wait_for(lambda: one(Quote, id=q.id).status == "sent", "the quote was sent")
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    set_row(Quote, q.id, next_follow_up_at=due)  # its first follow-up is due now, while the cycle runs
+    result = await run_cycle(client, tenant)
+    assert result.status == "completed" and result.follow_ups_started == 0  # already owned
+    assert (await quote_wf.result()).follow_ups == 1  # the workflow's own follow-up, then it expired
+
+    keys = sorted(r.idempotency_key for r in rows(OutboxEmail, tenant_id=tenant))
+    assert keys == [f"{tenant}:quote:{q.id}:follow-up:1", f"{tenant}:quote:{q.id}:sent"]
+    follow_ups = [
+        m for m in mail_to(agent_stack, buyer.email or "") if "quote" in (m["Subject"] or "").lower()
+    ]
+    assert (
+        len(mail_to(agent_stack, buyer.email or "")) == 2 and len(follow_ups) == 2
+    )  # the quote + 1 follow-up
+    assert not [a for a in rows(AgentRunAction, run_id=result.run_id) if a.target_type == "quote"]
+
+
+async def test_the_cycle_hands_unowned_quotes_and_deals_to_their_workflows_once(
+    client: Client, agent_stack: Stack, tenant: str
+) -> None:
+    enable(tenant)
+    buyer = recent_contact(tenant, addr("buyer"))
+    add(  # deal_stage_config reaches the Deal workflow: not stalled during this test
+        DealStageConfig(
+            tenant_id=tenant, stage="proposal", stalled_after_days=3600, follow_up_every_days=3600
+        )
+    )
+    sent_elsewhere = Quote(
+        tenant_id=tenant, contact_id=buyer.id, status="sent", sent_at=LONG_AGO, amount=Decimal("90")
+    )
+    deal = Deal(tenant_id=tenant, contact_id=buyer.id, title="Renewal", stage="proposal")
+    tracked = Deal(tenant_id=tenant, contact_id=buyer.id, title="Tracked", stage="lead")
+    add(sent_elsewhere, deal, tracked)
+    tracked_wf = await client.start_workflow(  # as the API's trackDeal starts it
+        DealWorkflow.run,
+        DealInput(
+            tenant_id=tenant,
+            deal_id=tracked.id,
+            stage="lead",
+            to_email=buyer.email,
+            last_activity_at=datetime.now(UTC),
+            stage_entered_at=datetime.now(UTC),
+            rules={"lead": StageRule(stalled_after_s=3600, follow_up_every_s=3600)},
+        ),
+        id=deal_workflow_id(tenant, tracked.id),
+        task_queue=queues.AGENT,
+    )
+    handles = [
+        tracked_wf,
+        client.get_workflow_handle(quote_workflow_id(tenant, sent_elsewhere.id)),
+        client.get_workflow_handle(deal_workflow_id(tenant, deal.id)),
+    ]
+    try:
+        hour = now_hour()
+        first = await run_cycle(client, tenant, hour)
+        assert first.follow_ups_started == 2  # the quote and the untracked deal; the tracked one is owned
+        for h in handles:
+            assert (await h.describe()).status == WorkflowExecutionStatus.RUNNING
+        await wait_for(lambda: bool(mail_to(agent_stack, buyer.email or "")), "the quote's workflow sent it")
+        second = await run_cycle(client, tenant, next_hour(hour))
+        assert second.follow_ups_started == 0
+        owners = {(o.target_type, o.target_id) for o in rows(FollowUpOwner, tenant_id=tenant)}
+        assert owners == {("quote", sent_elsewhere.id), ("deal", deal.id), ("deal", tracked.id)}
+        assert [r.idempotency_key for r in rows(OutboxEmail, tenant_id=tenant)] == [
+            f"{tenant}:quote:{sent_elsewhere.id}:sent"
+        ]
+    finally:
+        for h in handles:
+            await h.terminate("test over")
+
+
+async def test_a_slow_cycle_makes_the_next_hours_cycle_skip_with_its_reason(
+    client: Client,
+    tenant: str,
+    own_messaging,  # type: ignore[no-untyped-def]
+) -> None:
+    import asyncio
+    import threading
+
+    queue, hooks, _maildir = own_messaging
+    enable(tenant)
+    contact(tenant, addr("slow"))
+    sending, release = threading.Event(), threading.Event()
+
+    def hold(_msg: object) -> None:  # the first cycle is still sending when the next hour comes
+        sending.set()
+        release.wait(15)
+
+    hooks.append(hold)
+    hour = now_hour()
+    slow_id = cycle_workflow_id(tenant, hour)
+    slow = await client.start_workflow(
+        TenantCycleWorkflow.run,
+        cycle_input(tenant, hour, messaging_queue=queue),
+        id=slow_id,
+        task_queue=queues.AGENT,
+    )
+    try:
+        assert await asyncio.to_thread(sending.wait, 30), "the slow cycle never sent"
+        nxt = await client.execute_workflow(
+            TenantCycleWorkflow.run,
+            CycleInput(tenant_id=tenant, hour=next_hour(hour), trigger="schedule", messaging_queue=queue),
+            id=cycle_workflow_id(tenant, next_hour(hour)),
+            task_queue=queues.AGENT,
+        )
+        running = [r.id for r in rows(AgentRun, tenant_id=tenant) if r.status == "running"]
+    finally:
+        release.set()
+    first = await slow.result()
+
+    assert running == [slow_id]  # never two running cycles for one tenant
+    assert nxt.status == "skipped" and slow_id in (nxt.reason or "") and nxt.executed == 0
+    skipped = one(AgentRun, id=nxt.run_id)
+    assert skipped.status == "skipped" and f"cycle {slow_id} is still running" in (skipped.error or "")
+    assert not rows(HourlyReflection, run_id=nxt.run_id) and not rows(AgentRunAction, run_id=nxt.run_id)
+    assert first.status == "completed" and one(AgentRun, id=slow_id).status == "completed"
+
+
+async def test_a_stale_running_run_is_taken_over_and_marked_failed(client: Client, tenant: str) -> None:
+    enable(tenant)
+    gone = AgentRun(
+        id=f"cycle-{tenant}-gone",
+        tenant_id=tenant,
+        hour="2000010100",
+        cycle_number=1,
+        status="running",
+        started_at=datetime.now(UTC) - timedelta(hours=4),  # past agent.run_stale_after_s (3 h)
+    )
+    add(gone)
+    result = await run_cycle(client, tenant)
+    assert result.status == "completed"
+    old = one(AgentRun, id=gone.id)
+    assert old.status == "failed" and f"taken over by {result.run_id}" in (old.error or "")

@@ -1,5 +1,5 @@
 """Feedback, quotes and deals through the API on the real stack (Temporal dev server, Postgres,
-SMTP server, workers). Durations are seconds here (tests/conftest.py); the day-scale timing is
+SMTP server, workers). Durations are seconds here (tests/stack_fixtures.py); the day-scale timing is
 covered on the time-skipping server in tests/workflows/test_followups_workflow.py."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from devstack.stack import Stack
 from schema.business import Contact, Deal, Quote
 from schema.followups import Case, DealStageConfig, DealStageHistory, FeedbackRequest, QuoteActivity
 from tests.integration.cycle_helpers import account, add, enable, good_order, mail_to, one, rows
 from tests.integration.helpers import headers
-from workers.devstack import Stack
 
 
 async def eventually(check, what: str, timeout: float = 30.0) -> Any:  # type: ignore[no-untyped-def]

@@ -18,8 +18,10 @@ from core.objectstore import ObjectStore
 from core.settings import get_settings
 from core.temporal import connect
 from core.vault import VaultStore, credential_path
-from schema.db import engine_for
-from schema.repositories import operations as repo
+from schema.db import engine_for, transaction
+from schema.repositories.consent import list_consents
+from schema.repositories.credentials import list_credentials
+from schema.repositories.operations import get_operation
 from tests.integration.helpers import (
     OPERATION,
     SERVICE,
@@ -109,11 +111,10 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
         assert image.startswith(JPEG) and b"JFIF" in image[:32]
         raw = store.raw(r.screenshot_key)
         assert not raw.startswith(JPEG) and b"JFIF" not in raw  # encrypted at rest
-    op = repo.get_operation(
-        engine_for(get_settings().database.url), completed.tenant, uuid.UUID(completed.op_id)
-    )
+    with transaction(engine_for(get_settings().database.url)) as s:
+        op = get_operation(s, completed.tenant, uuid.UUID(completed.op_id))
+        creds = list_credentials(s, completed.tenant)
     assert op is not None and op.status == "completed" and op.consent_given and op.current_step == total
-    creds = repo.list_credentials(engine_for(get_settings().database.url), completed.tenant)
     assert {c.credential_type for c in creds} == {"admin", "application_password"}
 
 
@@ -148,7 +149,8 @@ async def test_no_consent_is_403_and_nothing_starts(
     )
     assert r.status_code == 403 and "granting consent needs" in r.json()["detail"]
     assert [w async for w in temporal_client.list_workflows(f"TenantId = '{tenant}'")] == []
-    assert repo.list_consents(engine_for(get_settings().database.url), tenant) == []
+    with transaction(engine_for(get_settings().database.url)) as s:
+        assert list_consents(s, tenant) == []
 
 
 async def test_revoke_mid_operation_cancels_before_the_next_browser_action(
@@ -323,10 +325,9 @@ async def test_cancel_of_a_running_operation_stops_it_before_its_next_step(
     done = sorted(r.step_number for r in rows)
     assert done == list(range(1, len(done) + 1)) and 1 <= len(done) <= at_cancel  # no later step
     assert all(r.success for r in rows)
-    op_row = repo.get_operation(
-        engine_for(get_settings().database.url), tenant, uuid.UUID(op["operation_id"])
-    )
-    assert op_row is not None and op_row.status == "cancelled"
+    with transaction(engine_for(get_settings().database.url)) as s:
+        op_row = get_operation(s, tenant, uuid.UUID(op["operation_id"]))
+        assert op_row is not None and op_row.status == "cancelled"
     r = await api.post(f"/api/autonomous/{op['operation_id']}/cancel", headers=headers(tenant))
     assert r.status_code == 409
 

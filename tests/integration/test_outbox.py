@@ -14,12 +14,12 @@ from sqlmodel import Session
 
 from activities.email import Mailer, message_id_for
 from core.settings import Settings, get_settings
+from devstack.mailsink import read_maildir, start
+from devstack.stack import Stack
 from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, SystemConfig
 from schema.db import get_engine
 from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import add, enable, one, rows
-from workers.devstack import Stack
-from workers.mailsink import read_maildir, start
 from workflows.email import SendEmailInput
 
 

@@ -1,28 +1,49 @@
 """Replay every committed workflow history against the current workflow code.
 
-A change that breaks determinism fails here. Histories are recorded (codec-less) by
-``OMNIOPS_RECORD_HISTORIES=1 uv run pytest tests/workflows``; re-record only on purpose, and
-guard the old path with ``workflow.patched`` while old histories may still be running.
+A change that breaks determinism fails here. Histories are recorded (codec-less) with
+``OMNIOPS_RECORD_HISTORIES=1 uv run pytest tests/workflows/...`` through tests/histories.py, which
+never overwrites one: histories are append-only (tests/replay/test_histories.py). Guard a changed
+path with ``workflow.patched`` while old histories may still be running, and record new ones beside.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.histories import HISTORIES as HISTORY_DIR
+from tests.histories import workflow_type
 from workflows.registry import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
+REGISTERED = {workflow._Definition.must_from_class(cls).name for cls in WORKFLOWS}
 
 
-def test_every_workflow_has_committed_histories() -> None:
-    recorded = {p.name.split("-")[0] for p in HISTORIES}
-    expected = {"operation", "cycle", "fanout", "scheduled", "feedback", "quote", "deal", "compliance"}
-    assert expected <= recorded and len(HISTORIES) >= 40
+def recorded_types() -> dict[str, list[str]]:
+    """Workflow type (from each history's first event) -> the history files of that type."""
+    types: dict[str, list[str]] = {}
+    for path in HISTORIES:
+        types.setdefault(workflow_type(json.loads(path.read_text())), []).append(path.name)
+    return types
+
+
+def test_every_registered_workflow_has_a_committed_history() -> None:
+    missing = sorted(REGISTERED - recorded_types().keys())
+    assert not missing, (
+        f"registered workflow types with no history in {HISTORY_DIR}: {missing}; record one with "
+        "OMNIOPS_RECORD_HISTORIES=1 (tests/histories.py)"
+    )
+
+
+def test_every_history_is_of_a_registered_workflow() -> None:
+    unknown = {t: names for t, names in recorded_types().items() if t not in REGISTERED}
+    assert not unknown, f"histories of workflow types not in workflows/registry.py: {unknown}"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

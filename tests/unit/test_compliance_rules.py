@@ -79,3 +79,12 @@ def test_the_reminder_names_the_missing_fields_and_the_due_date() -> None:
         escalation_title("contact", "Pat Lee", ["title"])
         == "Overdue compliance check for contact Pat Lee: missing title"
     )
+
+
+def test_compliance_views_carry_every_column_of_their_rows() -> None:
+    from api.schemas.compliance import CheckRow, ScheduleRow
+    from schema.business import ComplianceCheck
+    from schema.followups import ComplianceSchedule
+
+    assert list(ScheduleRow.model_fields) == list(ComplianceSchedule.model_fields)
+    assert list(CheckRow.model_fields) == list(ComplianceCheck.model_fields)

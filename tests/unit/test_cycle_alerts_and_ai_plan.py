@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from activities.planner import _redacted, from_tool_input
 from workflows.cycle.alerts import AlertInputs, evaluate_alerts
-from workflows.cycle.models import CycleContext, DealItem, TouchCandidate
+from workflows.cycle.context import CycleContext, DealItem, TouchCandidate
 
 
 def kinds(**figures: object) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from workflows.cycle.context import TouchCandidate
 from workflows.cycle.engagement import (
     WINDOW,
     ClockState,
@@ -15,7 +16,6 @@ from workflows.cycle.engagement import (
     select_next,
     touch,
 )
-from workflows.cycle.models import TouchCandidate
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

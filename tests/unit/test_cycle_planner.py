@@ -1,21 +1,19 @@
-"""The deterministic rule-based planner (seed 004 P0, P1.2, P1.4, P1.5)."""
+"""The deterministic rule-based planner (seed 004 P0, P1.2); quote and deal follow-ups belong to
+their follow-up workflows (issue 9, part 7), never to the planner."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workflows.cycle.models import (
-    ActionKind,
+from workflows.cycle.actions import ActionKind, PolicyFacts, ProposedAction, TaskReason
+from workflows.cycle.context import (
     BroadcastItem,
     ClientRequest,
     ComplianceItem,
     CycleContext,
     DealItem,
     GoalPace,
-    PolicyFacts,
-    ProposedAction,
     QuoteItem,
-    TaskReason,
     TouchCandidate,
 )
 from workflows.cycle.planner import plan
@@ -77,8 +75,6 @@ def test_full_plan_kinds_in_priority_order() -> None:
         ActionKind.SEND_EMAIL,
         ActionKind.SEND_EMAIL,
         ActionKind.SEND_EMAIL,
-        ActionKind.FOLLOW_UP,
-        ActionKind.FOLLOW_UP,
         ActionKind.SEND_BROADCAST_BATCH,
         ActionKind.CONTACT_DISCOVERY,
     ]
@@ -93,7 +89,8 @@ def test_keys_are_stable_and_scoped() -> None:
     keys = {a.key for a in first}
     assert len(keys) == len(first)
     assert {f"{T}:order:o1", f"{T}:client-request:m1", f"{T}:compliance-task:k1"} <= keys
-    assert {f"{T}:{H}:touch:c1", f"{T}:{H}:deal-follow-up:d1", f"{T}:{H}:quote-follow-up:q1"} <= keys
+    assert f"{T}:{H}:touch:c1" in keys
+    assert not any(":deal-follow-up:" in k or ":quote-follow-up:" in k for k in keys)
     assert {f"{T}:{H}:broadcast:b1", f"{T}:{H}:discovery:a1"} <= keys
 
 
@@ -168,30 +165,17 @@ def test_research_only_when_exhausted_and_behind() -> None:
     assert len(research(ctx(engagement_overdue=0, pipeline_thin=True))) == 1
 
 
-def test_deal_follow_up_escalates_after_three_attempts() -> None:
+def test_stalled_deals_and_due_quotes_are_never_planned() -> None:
+    """Their follow-up workflows are the only senders (issue 9, part 7): even with recipients,
+    a stalled deal or a quote due a follow-up gives no action."""
     deals = tuple(
         DealItem(id=f"d{n}", title="Renewal", stage="proposal", email="d@x.com", follow_up_count=n)
         for n in range(5)
     )
-    by_id = {a.target_id: a.priority for a in plan(ctx(stalled_deals=deals))}
-    assert by_id == {"d0": 55, "d1": 55, "d2": 55, "d3": 70, "d4": 70}
-
-
-def test_quote_follow_up_priority_and_wording_escalate() -> None:
     quotes = tuple(
         QuoteItem(id=f"q{n}", email="q@x.com", amount=100.0, follow_up_count=n) for n in (0, 1, 3, 9)
     )
-    by_id = {a.target_id: a for a in plan(ctx(quotes_due=quotes))}
-    assert [by_id[q].priority for q in ("q0", "q1", "q3", "q9")] == [55, 60, 70, 75]
-    assert len({by_id[q].subject for q in ("q0", "q1", "q3")}) == 3
-
-
-def test_follow_ups_need_an_email() -> None:
-    c = ctx(
-        stalled_deals=(DealItem(id="d1", title="R", stage="s", email=None),),
-        quotes_due=(QuoteItem(id="q1", email=" "),),
-    )
-    assert plan(c) == []
+    assert plan(ctx(stalled_deals=deals, quotes_due=quotes)) == []
 
 
 def test_no_task_for_a_non_explicit_message() -> None:

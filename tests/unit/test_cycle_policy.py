@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.cycle.models import ActionKind, PolicyFacts, ProposedAction, TaskReason
+from workflows.cycle.actions import ActionKind, PolicyFacts, ProposedAction, TaskReason
 from workflows.cycle.policy import (
     RULES,
     evaluate,
+    follow_up_owner_rule,
     human_task_rule,
     is_explicit_request,
     rate_kind,
@@ -232,11 +233,28 @@ def test_rate_limit_ignores_unlimited_kinds() -> None:
     assert rate_limit_rule(a, PolicyFacts(rate_used=9, rate_cap=1)) is None
 
 
+# --- follow_up_owner (issue 9, part 7) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [ActionKind.FOLLOW_UP, ActionKind.SEND_EMAIL])
+@pytest.mark.parametrize("target", ["quote", "deal"])
+def test_an_email_to_a_quote_or_deal_is_blocked_its_workflow_owns_it(kind: ActionKind, target: str) -> None:
+    d = evaluate(action(kind, target_type=target, target_id="x1"), PolicyFacts(rate_used=0, rate_cap=5))
+    assert d.verdict == "block" and d.rule == "follow_up_owner" and target in d.reason
+
+
+def test_other_emails_and_non_email_kinds_pass_the_owner_rule() -> None:
+    assert follow_up_owner_rule(action(), PolicyFacts()) is None  # an email to a contact
+    task_on_deal = action(ActionKind.CREATE_TASK, target_type="deal", target_id="d1", title="Call")
+    assert follow_up_owner_rule(task_on_deal, PolicyFacts()) is None
+
+
 # --- evaluate ----------------------------------------------------------------------------------------
 
 
 def test_rules_are_ordered_blocks_before_defer() -> None:
     assert [r.__name__ for r in RULES] == [
+        "follow_up_owner_rule",
         "sensitive_pattern_rule",
         "human_task_rule",
         "research_rule",

@@ -32,3 +32,33 @@ def test_quote_follow_ups_escalate_and_the_fourth_is_final() -> None:
 
 def test_deal_follow_ups_turn_high_priority_after_three() -> None:
     assert [deal_follow_up(n, "Acme", 3)[2] for n in range(1, 6)] == ["normal"] * 3 + ["high"] * 2
+
+
+def test_response_views_carry_every_column_of_their_rows() -> None:
+    """The API's row views keep the JSON keys the rows had (a new column must be added to its
+    view, or deliberately left out like the quote's tracked-link token)."""
+    from api.schemas.deals import DealView
+    from api.schemas.feedback import FeedbackRequestView
+    from api.schemas.quotes import QuoteView
+    from schema.business import Deal, Quote
+    from schema.followups import FeedbackRequest
+
+    assert list(FeedbackRequestView.model_fields) == list(FeedbackRequest.model_fields)
+    assert list(DealView.model_fields) == list(Deal.model_fields)
+    assert list(QuoteView.model_fields) == [f for f in Quote.model_fields if f != "view_token"]
+
+
+def test_a_followup_state_lists_only_the_keys_that_apply() -> None:
+    from api.schemas.feedback import DeliveredView, FeedbackStateView
+
+    assert DeliveredView(workflow_id="w", started=False).model_dump(mode="json") == {
+        "workflow_id": "w",
+        "started": False,
+    }
+    ended = FeedbackStateView(workflow_id="w", execution="FAILED", failure="boom", feedback_request=None)
+    assert ended.model_dump(mode="json") == {
+        "workflow_id": "w",
+        "execution": "FAILED",
+        "failure": "boom",
+        "feedback_request": None,
+    }

@@ -12,10 +12,12 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.llm import LLMActivities
 from core.crypto import Keyring
+from core.llm_client import anthropic_client
 from core.objectstore import ObjectStore
 from core.settings import LLMSettings
 from tests.peers.messages_api import MessagesPeer, error, tool_use
-from workflows.operation.models import DecideInput, Observation, PageElement
+from workflows.operation.ai_messages import DecideInput
+from workflows.operation.browser_messages import Observation, PageElement
 
 PORT = 18951
 
@@ -105,3 +107,16 @@ async def test_no_api_key_means_self_healing_unavailable(tmp_path: Path) -> None
     with pytest.raises(ApplicationError) as e:
         await ActivityEnvironment().run(acts.decide_action, inp)
     assert e.value.type == "AIUnavailable" and e.value.non_retryable
+
+
+def test_the_client_factory_leaves_retries_to_temporal() -> None:
+    """One factory for every Messages API client: max_retries 0, timeout from the settings."""
+    settings = LLMSettings(api_key=SecretStr("k"), base_url=f"http://127.0.0.1:{PORT}", timeout_s=12.5)
+    client = anthropic_client(settings)
+    assert client is not None
+    assert client.max_retries == 0
+    assert client.timeout == 12.5
+    overridden = anthropic_client(settings, timeout_s=30)
+    assert overridden is not None and overridden.max_retries == 0 and overridden.timeout == 30
+    assert anthropic_client(LLMSettings(api_key=None)) is None
+    assert anthropic_client(LLMSettings(api_key=SecretStr(""))) is None

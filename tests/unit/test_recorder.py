@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.operation.recorder import RecorderError, record
+from devstack.recorder import RecorderError, record
 
 SCRIPT = """
 import re

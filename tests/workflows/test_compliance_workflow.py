@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from core import search_attributes as sa
-from tests.workflows.test_cycle_workflow import record_history
+from tests.histories import record
 from workflows.common import FollowUpState
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.compliance import WORKFLOWS, ComplianceCheckWorkflow, ComplianceRunWorkflow
@@ -191,8 +191,8 @@ async def test_a_run_generates_one_check_per_target_and_starts_their_workflows(
         )
         result = await h.result()
         first = client.get_workflow_handle(h.id, run_id=h.first_execution_run_id)
-        await record_history(first, "compliance-run_first_page_continues_as_new")
-        await record_history(h, "compliance-run_last_page_starts_the_rest")
+        await record(first, "first_page")
+        await record(h, "last_page")
         again = await client.execute_workflow(
             ComplianceRunWorkflow.run, inp, id=f"compliance-run-{uuid.uuid4().hex[:8]}", task_queue=fake.queue
         )
@@ -207,7 +207,7 @@ async def test_a_run_generates_one_check_per_target_and_starts_their_workflows(
         for c in children:
             await c.signal("waive", "test over")
         outcomes = [await c.result() for c in children]
-        await record_history(children[0], "compliance-check_started_by_a_run_then_waived")
+        await record(children[0], "waived_check")
     assert (result.status, result.generated, result.created, result.started, result.pages) == (
         "completed",
         3,
@@ -245,8 +245,8 @@ async def test_a_reminder_is_sent_only_when_fields_are_missing(time_env: Any, fa
         for h in handles.values():
             await h.signal("complete", "alice")
         results = {c: await h.result() for c, h in handles.items()}
-        await record_history(handles[ok], "compliance-check_complete_entity_gets_no_reminder")
-        await record_history(handles[miss], "compliance-check_missing_field_gets_one_reminder")
+        await record(handles[ok], "complete_entity")
+        await record(handles[miss], "missing_field")
     [email] = fake.sent
     assert email.idempotency_key == reminder_key(miss) == f"compliance:{miss}:reminder"
     assert email.to_email == f"{miss}@example.test" and "title" in email.body
@@ -279,7 +279,7 @@ async def test_escalation_happens_exactly_escalate_after_days_after_the_due_date
         desc = await h.describe()
         await h.signal("complete", "manager")
         result = await h.result()
-        await record_history(h, "compliance-check_escalates_after_the_overdue_window")
+        await record(h)
     assert near(fake.validated[0].at, due - timedelta(days=14))
     [overdue_mark] = [m for m in fake.marked if m.status == "overdue"]
     assert near(overdue_mark.at, due)
@@ -305,7 +305,7 @@ async def test_waive_with_a_reason_ends_the_check_before_its_reminder(time_env: 
         still = await state(h)
         await h.signal("waive", "client closed the account")
         result = await h.result()
-        await record_history(h, "compliance-check_waived_before_the_reminder")
+        await record(h)
     assert still.status == "pending"
     assert (result.status, result.reason, result.reminders) == ("waived", "client closed the account", 0)
     [c] = fake.closed
@@ -327,7 +327,7 @@ async def test_complete_ends_the_check_before_escalation(time_env: Any, fake: Fa
         await until(lambda: fake.sent)
         await h.signal("complete", "bob")
         result = await h.result()
-        await record_history(h, "compliance-check_completed_after_the_reminder")
+        await record(h)
     assert (result.status, result.by, result.reminders, result.escalated) == ("completed", "bob", 1, False)
     assert result.ended_at < due
     assert [m.status for m in fake.marked if m.status] == [] and fake.escalated == []

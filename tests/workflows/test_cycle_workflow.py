@@ -14,22 +14,22 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from tests.clock import clear_of_the_hour_turn
-from tests.workflows.test_operation_workflow import HISTORIES
-from workflows.cycle.models import (
-    ActionKind,
+from tests.histories import record
+from workflows.cycle.actions import ActionKind, ProposedAction
+from workflows.cycle.context import CycleContext
+from workflows.cycle.messages import (
     ActionOutcome,
     BroadcastBatch,
     BroadcastRecordInput,
     BroadcastSend,
-    CycleContext,
     CycleInput,
+    CycleResult,
     EmailOutcomeInput,
     FanoutInput,
     GuardInput,
     GuardResult,
     PerformInput,
     PlanResult,
-    ProposedAction,
     ReactInput,
     ReactSummary,
     ReflectInput,
@@ -41,6 +41,7 @@ from workflows.cycle.models import (
 )
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.email import SendEmailInput, SendEmailResult
+from workflows.followups.models import QuoteEvent, QuoteInput
 from workflows.registry import WORKFLOWS
 
 HOUR = "2026112122"
@@ -61,6 +62,9 @@ class Fake:
     verdicts: dict[str, str] = field(default_factory=dict)  # action key -> verdict (default allow)
     tenants: list[str] = field(default_factory=list)
     fail_gather: bool = False
+    locked_by: str | None = None
+    quotes: tuple[QuoteInput, ...] = ()
+    quote_events: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     sent: list[SendEmailInput] = field(default_factory=list)
     reflected: list[ReflectInput] = field(default_factory=list)
@@ -73,6 +77,9 @@ class Fake:
             return RunStart(
                 cycle_number=1,
                 switches=Switches(global_enabled=self.enabled, tenant_enabled=True, reason=reason),
+                skipped_reason=f"tenant lock: cycle {self.locked_by} is still running"
+                if self.locked_by
+                else None,
             )
 
         @activity.defn(name="gather_context")
@@ -80,7 +87,7 @@ class Fake:
             self.calls.append("gather_context")
             if self.fail_gather:
                 raise ApplicationError("database rejected the read", type="DatabaseError", non_retryable=True)
-            return CycleContext(tenant_id=inp.tenant_id, hour=inp.hour)
+            return CycleContext(tenant_id=inp.tenant_id, hour=inp.hour, quote_follow_ups=self.quotes)
 
         @activity.defn(name="plan_actions")
         async def plan_actions(_: CycleContext) -> PlanResult:
@@ -129,6 +136,10 @@ class Fake:
         async def reflect(inp: ReflectInput) -> None:
             self.reflected.append(inp)
 
+        @activity.defn(name="record_quote_event")
+        async def record_quote_event(e: QuoteEvent) -> None:
+            self.quote_events.append(f"{e.quote_id}:{e.key}")
+
         @activity.defn(name="list_enabled_tenants")
         async def list_enabled_tenants(inp: TenantPage) -> list[str]:
             return [t for t in self.tenants if t > inp.after][: inp.limit]
@@ -146,6 +157,7 @@ class Fake:
             react,
             reflect,
             list_enabled_tenants,
+            record_quote_event,
         ]
 
 
@@ -154,14 +166,7 @@ def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
 
 
-async def record_history(handle, name: str) -> None:  # type: ignore[no-untyped-def]
-    import os
-
-    if os.environ.get("OMNIOPS_RECORD_HISTORIES") == "1":
-        (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())
-
-
-async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
+async def run_cycle(client: Client, fake: Fake, scenario: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
     async with Worker(client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()):
         handle = await client.start_workflow(
             TenantCycleWorkflow.run,
@@ -172,7 +177,7 @@ async def run_cycle(client: Client, fake: Fake, name: str, tenant: str = "t1"): 
         try:
             return await handle.result()
         finally:
-            await record_history(handle, f"cycle-{name}")
+            await record(handle, scenario)
 
 
 async def test_a_cycle_runs_plan_act_react_reflect_in_order(temporal_client: Client, fake: Fake) -> None:
@@ -264,8 +269,8 @@ async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
         )
         result = await handle.result()
         first_run = temporal_client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
-        await record_history(first_run, "fanout-batches_and_continue_as_new")
-        await record_history(handle, "fanout-last_run_after_continue_as_new")
+        await record(first_run, "first_run")
+        await record(handle, "last_run")
         first = await first_run.fetch_history()
         # a tenant already run this hour is the lock held: a second fan-out skips it
         again = await temporal_client.execute_workflow(
@@ -293,7 +298,7 @@ async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: 
             task_queue=fake.queue,
         )
         first = await h.result()
-        await record_history(h, "scheduled-trigger_runs_the_cycle")
+        await record(h)
         second = await temporal_client.execute_workflow(
             ScheduledCycleWorkflow.run,
             TenantRef(tenant_id=tenant),
@@ -302,3 +307,56 @@ async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: 
         )
     assert first.status == "completed" and first.run_id.startswith(f"cycle-{tenant}-")
     assert second.status == "skipped" and second.run_id == first.run_id
+
+
+async def test_a_cycle_finding_the_tenant_lock_held_is_skipped_without_acting(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.locked_by = "cycle-t1-2026112121"
+    fake.actions = [act(ActionKind.PROCESS_ORDER, "o")]
+    result = await run_cycle(temporal_client, fake, "skipped_while_another_cycle_runs")
+    assert result.status == "skipped" and "cycle-t1-2026112121 is still running" in (result.reason or "")
+    assert fake.calls == ["start_run"]
+    [r] = fake.reflected
+    assert r.status == "skipped" and r.halted_reason == result.reason
+
+
+async def test_the_cycle_hands_an_unowned_quote_to_its_workflow_and_never_emails_it(
+    temporal_client: Client, fake: Fake
+) -> None:
+    import asyncio
+
+    tenant = f"q{uuid.uuid4().hex[:6]}"
+    quote = QuoteInput(tenant_id=tenant, quote_id="q1", to_email="buyer@example.test", follow_up_every_s=3600)
+    fake.quotes = (quote,)
+    child = temporal_client.get_workflow_handle(f"quote-{tenant}-q1")
+
+    async def cycle(hour: str) -> CycleResult:
+        handle = await temporal_client.start_workflow(
+            TenantCycleWorkflow.run,
+            CycleInput(tenant_id=tenant, hour=hour, messaging_queue=fake.queue),
+            id=f"cycle-{tenant}-{hour}-{uuid.uuid4().hex[:6]}",
+            task_queue=fake.queue,
+        )
+        result: CycleResult = await handle.result()
+        if hour == HOUR:
+            await record(handle)
+        return result
+
+    async with Worker(
+        temporal_client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()
+    ):
+        try:
+            first = await cycle(HOUR)
+            for _ in range(100):  # the quote's workflow sends the quote on its own
+                if fake.quote_events:
+                    break
+                await asyncio.sleep(0.1)
+            again = await cycle("2026112123")  # the quote's workflow already runs: left alone
+        finally:
+            await child.terminate("test over")
+    assert (first.status, first.follow_ups_started, again.follow_ups_started) == ("completed", 1, 0)
+    assert [s.idempotency_key for s in fake.sent] == [
+        f"{tenant}:quote:q1:sent"
+    ]  # the workflow's, not the cycle's
+    assert fake.sent[0].to_email == "buyer@example.test" and fake.quote_events == ["q1:sent"]

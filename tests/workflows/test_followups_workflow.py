@@ -5,7 +5,6 @@ workflow's own clock, carried in each input's ``at``, or the test server's clock
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.workflows.test_operation_workflow import HISTORIES
+from tests.histories import record
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
@@ -101,11 +100,6 @@ async def fake(time_env: WorkflowEnvironment):  # type: ignore[no-untyped-def]
         yield f
 
 
-async def record(handle, name: str) -> None:  # type: ignore[no-untyped-def]
-    if os.environ.get("OMNIOPS_RECORD_HISTORIES") == "1":
-        (HISTORIES / f"{name}.json").write_text((await handle.fetch_history()).to_json())
-
-
 def days(a: datetime, b: datetime) -> float:
     return round((b - a).total_seconds() / DAY, 3)
 
@@ -147,7 +141,7 @@ async def test_feedback_is_sent_exactly_on_day_7_and_a_positive_reply_is_stored(
     assert days(t0, state.next_wake_at) == pytest.approx(21.0, abs=0.01)  # 14-day response window
     await handle.signal(FeedbackWorkflow.respond, "Great job, thank you!")
     result = await handle.result()
-    await record(handle, "feedback-sent_on_day_7_positive_reply")
+    await record(handle)
     assert (result.status, result.sentiment, result.case_id) == ("responded", "positive", None)
     assert [r.status for r in fake.feedback] == ["scheduled", "sent", "responded"]
     assert fake.cases == []
@@ -158,7 +152,7 @@ async def test_an_open_case_delays_the_request_until_it_closes(fake: Fake) -> No
     fake.case_open_until = t0 + timedelta(days=9, hours=12)
     _, handle = await start_feedback(fake, response_window_s=2 * DAY)
     result = await handle.result()
-    await record(handle, "feedback-delayed_by_an_open_case")
+    await record(handle)
     assert [days(t0, at) for at, _ in fake.sent] == [10.0]  # re-checked daily from day 7
     assert [r.status for r in fake.feedback].count("delayed") == 3
     assert result.status == "no_response"
@@ -169,7 +163,7 @@ async def test_a_case_that_stays_open_skips_the_request_and_says_why(fake: Fake)
     fake.case_open_until = t0 + timedelta(days=60)
     _, handle = await start_feedback(fake)
     result = await handle.result()
-    await record(handle, "feedback-skipped_with_an_open_case")
+    await record(handle)
     assert result.status == "skipped" and "open case" in (result.reason or "")
     assert fake.sent == [] and fake.feedback[-1].status == "skipped"
     assert days(t0, fake.feedback[-1].at) == 14.0
@@ -181,7 +175,7 @@ async def test_a_negative_reply_opens_a_case_and_starts_service_recovery(fake: F
     await wait_for(lambda: fake.sent, "the feedback email")
     await handle.signal(FeedbackWorkflow.respond, "Terrible, the report was late and wrong.")
     result = await handle.result()
-    await record(handle, "feedback-negative_reply_opens_a_case")
+    await record(handle)
     assert (result.status, result.sentiment, result.case_id) == ("responded", "negative", "case-2")
     assert [c.order_id for c in fake.cases] == ["o1"]
     assert [key for _, key in fake.sent] == ["t:feedback:o1", "t:service-recovery:o1"]
@@ -190,7 +184,7 @@ async def test_a_negative_reply_opens_a_case_and_starts_service_recovery(fake: F
 async def test_no_reply_times_out_cleanly(fake: Fake) -> None:
     t0, handle = await start_feedback(fake)
     result = await handle.result()
-    await record(handle, "feedback-no_reply_times_out")
+    await record(handle)
     assert result.status == "no_response" and "14 days" in (result.reason or "")
     assert days(t0, fake.feedback[-1].at) == 21.0
 
@@ -212,7 +206,7 @@ async def start_quote(fake: Fake):  # type: ignore[no-untyped-def]
 async def test_a_quote_gets_exactly_4_follow_ups_3_days_apart_then_expires(fake: Fake) -> None:
     t0, handle = await start_quote(fake)
     result = await handle.result()
-    await record(handle, "quote-four_follow_ups_then_expired")
+    await record(handle)
     assert (result.status, result.follow_ups) == ("expired", 4)
     assert [(days(t0, at), key.rsplit(":", 2)[-2:]) for at, key in fake.sent] == [
         (0.0, ["q1", "sent"]),
@@ -232,7 +226,7 @@ async def test_accepted_after_the_2nd_follow_up_stops_follow_ups_and_records_the
     await handle.signal(QuoteWorkflow.viewed)
     await handle.signal(QuoteWorkflow.decide, QuoteDecision(outcome="accepted"))
     result = await handle.result()
-    await record(handle, "quote-accepted_after_second_follow_up")
+    await record(handle)
     assert (result.status, result.follow_ups) == ("accepted", 2)
     assert len(fake.sent) == 3  # nothing more went out before it ended (an ended workflow sends nothing)
     assert [e.kind for e in fake.quote_events] == ["sent", "follow_up", "follow_up", "viewed", "accepted"]
@@ -243,7 +237,7 @@ async def test_rejected_with_a_reason_records_the_loss_and_the_reason(fake: Fake
     await wait_for(lambda: fake.sent, "the quote email")
     await handle.signal(QuoteWorkflow.decide, QuoteDecision(outcome="rejected", reason="price too high"))
     result = await handle.result()
-    await record(handle, "quote-rejected_with_reason")
+    await record(handle)
     assert (result.status, result.reason, result.follow_ups) == ("rejected", "price too high", 0)
     last = fake.quote_events[-1]
     assert (last.kind, last.status, last.reason) == ("rejected", "rejected", "price too high")
@@ -287,7 +281,7 @@ async def test_a_deal_goes_stalled_past_its_threshold_and_escalates_after_3_foll
     assert (await handle.query(DealWorkflow.status)).status == "stalled"
     await handle.signal(DealWorkflow.close, {"outcome": "lost", "reason": "went quiet"})
     assert (await handle.result()).status == "lost"
-    await record(handle, "deal-stalled_and_escalated")
+    await record(handle)
 
 
 async def test_activity_clears_stalled_and_restarts_the_clock(fake: Fake) -> None:
@@ -303,6 +297,6 @@ async def test_activity_clears_stalled_and_restarts_the_clock(fake: Fake) -> Non
     await handle.signal(DealWorkflow.change_stage, {"stage": "negotiation"})
     await handle.signal(DealWorkflow.close, {"outcome": "won"})
     assert (await handle.result()).status == "won"
-    await record(handle, "deal-activity_clears_stalled")
+    await record(handle)
     stage = next(u for u in fake.deal_updates if u.stage == "negotiation")
     assert stage.from_stage == "proposal" and stage.stage_duration_s == pytest.approx(8 * DAY, abs=120)

@@ -7,7 +7,6 @@ paths are covered for real in tests/integration.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,11 +19,21 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from schema.repositories.definitions import DefinitionRegistry
-from workflows.operation.models import (
-    AIAction,
-    AIDecision,
-    AuditInput,
+from tests.histories import record
+from workflows.operation.ai_messages import AIAction, AIDecision, DecideInput
+from workflows.operation.browser_messages import (
     CloseSessionInput,
+    Observation,
+    ObserveInput,
+    OpenSessionInput,
+    PageElement,
+    SessionHandle,
+    StepInput,
+    StepResult,
+)
+from workflows.operation.definition import OperationDefinition
+from workflows.operation.messages import (
+    AuditInput,
     ConfirmationDecision,
     ConnectionTestInput,
     ConnectionTestResult,
@@ -32,22 +41,13 @@ from workflows.operation.models import (
     ConsentLookupInput,
     ConsentLookupResult,
     ConsentRevoke,
-    DecideInput,
     LoadDefinitionInput,
-    Observation,
-    ObserveInput,
-    OpenSessionInput,
-    OperationDefinition,
     OperationInput,
     OperationProgress,
     OperationResult,
     OperationStatus,
     OperationTuning,
-    PageElement,
     RecordCredentialInput,
-    SessionHandle,
-    StepInput,
-    StepResult,
     SyncOperationInput,
 )
 from workflows.operation.workflow import AutonomousOperationWorkflow
@@ -239,19 +239,7 @@ async def run_op(
         try:
             return await handle.result()
         finally:
-            await record_history(handle)
-
-
-HISTORIES = Path(__file__).resolve().parents[1] / "replay" / "histories"
-
-
-async def record_history(handle) -> None:  # type: ignore[no-untyped-def]
-    """With OMNIOPS_RECORD_HISTORIES=1, save this run's history for tests/replay (codec-less JSON)."""
-    if os.environ.get("OMNIOPS_RECORD_HISTORIES") != "1":
-        return
-    name = os.environ["PYTEST_CURRENT_TEST"].split("::")[-1].split(" ")[0]
-    history = await handle.fetch_history()
-    (HISTORIES / f"operation-{name.removeprefix('test_')}.json").write_text(history.to_json())
+            await record(handle)
 
 
 async def wait_for_state(handle, cond, what: str, timeout: float = 60) -> OperationProgress:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from workflows.cycle.models import TouchCandidate
+from workflows.cycle.context import TouchCandidate
 
 WINDOW = timedelta(days=21)
 """The engagement window (seed 004 P0.4)."""

@@ -19,8 +19,3 @@ def hour_start(key: str) -> datetime:
 
 def next_hour(key: str) -> str:
     return hour_key(hour_start(key) + timedelta(hours=1))
-
-
-def cycle_workflow_id(tenant_id: str, hour: str) -> str:
-    """The tenant lock: one cycle per tenant per hour (issue 4)."""
-    return f"cycle-{tenant_id}-{hour}"

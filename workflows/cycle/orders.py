@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from workflows.cycle.models import Frozen
+from workflows.models import Frozen
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")

@@ -1,5 +1,6 @@
 """The deterministic rule-based planner: the safe default when no AI planner runs (seed 004 P0,
-P1.2, P1.4, P1.5).
+P1.2). Quote and deal follow-ups (P1.4, P1.5) are not planned here: their follow-up workflows
+send them, and the cycle starts those workflows (:mod:`workflows.cycle.follow_ups`).
 
 Pure: the same :class:`CycleContext` always gives the same actions, in the same order, with the
 same idempotency keys. It does not call the policy engine, but it never proposes what the policy
@@ -13,17 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from workflows.cycle import engagement
-from workflows.cycle.models import (
-    ActionKind,
-    ClientRequest,
-    ComplianceItem,
-    CycleContext,
-    DealItem,
-    ProposedAction,
-    QuoteItem,
-    TaskReason,
-    TouchCandidate,
-)
+from workflows.cycle.actions import ActionKind, ProposedAction, TaskReason
+from workflows.cycle.context import ClientRequest, ComplianceItem, CycleContext, TouchCandidate
 from workflows.cycle.policy import is_explicit_request, sensitive_group
 
 
@@ -113,58 +105,6 @@ def _touch(ctx: CycleContext, c: TouchCandidate) -> ProposedAction:
     )
 
 
-def _deal(ctx: CycleContext, d: DealItem) -> ProposedAction:
-    escalated = d.follow_up_count >= 3
-    topic = _safe(d.title) or "our conversation"
-    opener = (
-        f"I have reached out a few times about {topic} and want to make sure it has not slipped through."
-        if escalated
-        else f"I wanted to follow up on {topic} and see where things stand."
-    )
-    return ProposedAction(
-        key=f"{ctx.tenant_id}:{ctx.hour}:deal-follow-up:{d.id}",
-        kind=ActionKind.FOLLOW_UP,
-        target_type="deal",
-        target_id=d.id,
-        to_email=d.email,
-        subject=_clip(f"Following up: {topic}"),
-        body=f"Hi,\n\n{opener} Is there anything you need from us to move forward?\n\nBest regards",
-        reason=f"stalled deal, {d.follow_up_count} follow-ups so far" + ("; escalated" if escalated else ""),
-        priority=70 if escalated else 55,
-    )
-
-
-_QUOTE_WORDING = (
-    ("Your quote", "I wanted to make sure you received our quote{amount} and see if you have any questions."),
-    (
-        "Following up on your quote",
-        "I am following up on our quote{amount}. Happy to walk through it or adjust it.",
-    ),
-    (
-        "Last follow-up on your quote",
-        "I have followed up a few times on our quote{amount}. If it is still of interest, a short reply "
-        "is all we need; otherwise we will close it out.",
-    ),
-)
-
-
-def _quote(ctx: CycleContext, q: QuoteItem) -> ProposedAction:
-    n = max(q.follow_up_count, 0)
-    subject, text = _QUOTE_WORDING[0 if n == 0 else 1 if n < 3 else 2]
-    amount = f" of {q.amount:,.2f}" if q.amount > 0 else ""
-    return ProposedAction(
-        key=f"{ctx.tenant_id}:{ctx.hour}:quote-follow-up:{q.id}",
-        kind=ActionKind.FOLLOW_UP,
-        target_type="quote",
-        target_id=q.id,
-        to_email=q.email,
-        subject=subject,
-        body=f"Hi,\n\n{text.format(amount=amount)}\n\nBest regards",
-        reason=f"quote due for follow-up, {n} so far",
-        priority=min(55 + 5 * n, 75),
-    )
-
-
 def _rest(ctx: CycleContext, max_touches: int, skip_contacts: set[str]) -> Iterable[ProposedAction]:
     """The fresh (non-deferred) proposals, in rule order; ``skip_contacts`` already have a touch."""
     t = ctx.tenant_id
@@ -178,12 +118,6 @@ def _rest(ctx: CycleContext, max_touches: int, skip_contacts: set[str]) -> Itera
     touchable = (c for c in ctx.touch_candidates if _has_email(c.email) and c.contact_id not in skip_contacts)
     for c in engagement.select_next(touchable, max_touches):
         yield _touch(ctx, c)
-    for d in ctx.stalled_deals:
-        if _has_email(d.email):
-            yield _deal(ctx, d)
-    for q in ctx.quotes_due:
-        if _has_email(q.email):
-            yield _quote(ctx, q)
     for b in ctx.broadcasts_due:
         if b.pending > 0:
             yield ProposedAction(
@@ -224,14 +158,14 @@ def _sorted(actions: Iterable[ProposedAction]) -> list[ProposedAction]:
 
 
 def plan(ctx: CycleContext, *, max_touches: int = 10) -> list[ProposedAction]:
-    """The cycle's proposed actions (seed 004 P0 "Act"; P0.4 touches, P0.5 orders, P1.2 broadcasts,
-    P1.4 deal follow-ups, P1.5 quote follow-ups; guardrails 1 and 2).
+    """The cycle's proposed actions (seed 004 P0 "Act"; P0.4 touches, P0.5 orders, P1.2 broadcasts;
+    guardrails 1 and 2). Stalled deals and quotes due in ``ctx`` are never proposed: their
+    follow-up workflows own those emails.
 
     First every ``ctx.deferred`` action, unchanged but ``origin="deferred"``; then, in order of
     priority desc then key: process_order per new order (90); create_task per explicit client
     request (85) and per compliance check due (80); an engagement touch per selected overdue contact
-    with an email (60 + min(days_overdue, 30) // 3); deal follow-ups (55, 70 from 3 follow-ups on)
-    and quote follow-ups (55 + 5 per earlier follow-up, at most 75) with an email; a broadcast batch
+    with an email (60 + min(days_overdue, 30) // 3); a broadcast batch
     per due campaign with pending messages (40); contact discovery per account without contacts
     (30); research once when no contact is overdue and goals are behind pace or the pipeline is
     thin (20).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from workflows.cycle.models import (
+from workflows.cycle.actions import (
     EMAIL_KINDS,
     ActionKind,
     PolicyDecision,
@@ -189,9 +189,22 @@ def rate_limit_rule(action: ProposedAction, facts: PolicyFacts) -> PolicyDecisio
     )
 
 
+def follow_up_owner_rule(action: ProposedAction, facts: PolicyFacts) -> PolicyDecision | None:
+    """Blocks any email to a quote or a deal: their follow-up workflows (``quote-{tenant}-{quote}``,
+    ``deal-{tenant}-{deal}``, seed 004 P1.4/P1.5) are the only senders, so a client never gets
+    two follow-ups for one quote or deal (issue 9, part 7). Other kinds and targets pass."""
+    if action.kind in EMAIL_KINDS and action.target_type in ("quote", "deal"):
+        return _block(
+            "follow_up_owner",
+            f"{action.target_type} follow-ups are sent by its follow-up workflow, not the cycle",
+        )
+    return None
+
+
 Rule = Callable[[ProposedAction, PolicyFacts], PolicyDecision | None]
 
 RULES: tuple[Rule, ...] = (
+    follow_up_owner_rule,
     sensitive_pattern_rule,
     human_task_rule,
     research_rule,

@@ -1,24 +1,24 @@
 """The tenant hourly cycle as workflows (seed 004 P0.1, replacing its cron route and lock table).
 
 - :class:`TenantCycleWorkflow` (``cycle-{tenant}-{yyyymmddhh}``): Plan → Act → React → Reflect.
-  Its short DB steps are local activities on the agent worker; the planner (an LLM call) and
-  ``send_email`` (messaging queue) are regular activities.
-  The id is the tenant lock: a second start for the same hour is refused by Temporal.
   Every action passes ``guard_action`` (kill switches, policy engine, rate limits) just before it
   runs, so flipping a switch stops new actions within one action's time.
-- :class:`ScheduledCycleWorkflow`: what each tenant's hourly Temporal Schedule starts; it names
-  the cycle for the scheduled hour and waits for it (the schedule's overlap policy is SKIP).
+- :class:`ScheduledCycleWorkflow`: each tenant's hourly Schedule starts it; it runs the scheduled
+  hour's cycle and waits for it (the schedule's overlap policy is SKIP).
 - :class:`CycleFanoutWorkflow`: runs every enabled tenant's cycle for one hour as child workflows,
   at most ``batch`` in flight (a sliding window), continuing as new every ``continue_after``
   children (small history).
 
-Deterministic: no I/O, clock or randomness here; activities are called by name.
+Deterministic; activities through the typed stubs of :mod:`workflows.cycle.activities`.
+Tenant lock: the hour's id refuses a second start for the hour; ``start_run`` refuses a second
+*running* cycle of the tenant (a database constraint): the later one ends ``skipped``, saying why.
+Quotes and deals are their follow-up workflows' to email; the cycle starts those workflows.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
@@ -26,16 +26,14 @@ from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlrea
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
-    from workflows.common import RETRY, db, email, scheduled_time
-    from workflows.cycle.hours import cycle_workflow_id, hour_key
-    from workflows.cycle.models import (
-        EMAIL_KINDS,
-        ActionKind,
-        ActionOutcome,
-        BroadcastBatch,
+    from workflows.common import email, scheduled_time
+    from workflows.cycle import activities as act
+    from workflows.cycle.actions import EMAIL_KINDS, ActionKind, ProposedAction
+    from workflows.cycle.handoff import hand_off
+    from workflows.cycle.hours import hour_key
+    from workflows.cycle.messages import (
         BroadcastRecordInput,
         BroadcastResult,
-        CycleContext,
         CycleInput,
         CycleResult,
         CycleState,
@@ -44,19 +42,19 @@ with workflow.unsafe.imports_passed_through():
         FanoutInput,
         FanoutResult,
         GuardInput,
-        GuardResult,
         PerformInput,
-        PlanResult,
-        ProposedAction,
         ReactInput,
         ReactSummary,
         ReflectInput,
-        RunStart,
         StartRunInput,
         TenantPage,
         TenantRef,
     )
     from workflows.email import SendEmailResult
+    from workflows.ids import cycle_workflow_id
+
+FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
+"""Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
 
 
 @workflow.defn(name="TenantCycle")
@@ -69,15 +67,13 @@ class TenantCycleWorkflow:
         """Phase (start, plan, act, react, reflect, done), status, counts and the current action."""
         return self._state
 
-    def _set(self, **changes: object) -> None:
+    @property
+    def _st(self) -> CycleState:
         assert self._state is not None
-        self._state = self._state.model_copy(update=changes)
+        return self._state
 
-    async def _agent(
-        self, name: str, arg: object, result_type: type | None = None, timeout_s: int = 60
-    ) -> object:
-        """A short DB step on this worker (a local activity)."""
-        return await db(name, arg, result_type, timeout_s=timeout_s)
+    def _set(self, **changes: object) -> None:
+        self._state = self._st.model_copy(update=changes)
 
     @workflow.run
     async def run(self, inp: CycleInput) -> CycleResult:
@@ -93,58 +89,52 @@ class TenantCycleWorkflow:
         )
         t = inp.tenant_id
         start = StartRunInput(run_id=run_id, tenant_id=t, hour=inp.hour, trigger=inp.trigger)
-        begun: RunStart = await self._agent("start_run", start, RunStart)  # type: ignore[assignment]
+        begun = await act.start_run(start)
         switches = begun.switches
         planner: str | None = None
         halted: str | None = None
         react: ReactSummary | None = None
         status: CycleStatus = "completed"
         error: str | None = None
-        if not switches.enabled:
+        handed_off = 0
+        if begun.skipped_reason:  # another run of the tenant holds the running-cycle lock
+            status, halted = "skipped", begun.skipped_reason
+        elif not switches.enabled:
             status, halted = "skipped", switches.reason
         else:
             try:
                 self._set(phase="plan")
-                ctx: CycleContext = await self._agent("gather_context", start, CycleContext)  # type: ignore[assignment]
-                plan: PlanResult = await workflow.execute_activity(
-                    "plan_actions",
-                    ctx,
-                    task_queue=workflow.info().task_queue,
-                    result_type=PlanResult,
-                    start_to_close_timeout=timedelta(seconds=120),
-                    retry_policy=RETRY,
-                )
+                ctx = await act.gather_context(start)
+                if (ctx.quote_follow_ups or ctx.deal_follow_ups) and workflow.patched(FOLLOW_UPS_PATCH):
+                    handed_off = await hand_off(ctx, inp.messaging_queue)
+                plan = await act.plan_actions(ctx)
                 planner = plan.planner
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:
                     self._set(current_action=action.key)
-                    g: GuardResult = await self._agent(  # type: ignore[assignment]
-                        "guard_action",
-                        GuardInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=action),
-                        GuardResult,
+                    g = await act.guard_action(
+                        GuardInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=action)
                     )
                     if g.verdict == "halt":
                         halted, status = g.reason, "halted"
                         break
                     if g.verdict == "block":
-                        self._set(blocked=self._state.blocked + 1)  # type: ignore[union-attr]
+                        self._set(blocked=self._st.blocked + 1)
                         continue
                     if g.verdict == "defer":
-                        self._set(deferred=self._state.deferred + 1)  # type: ignore[union-attr]
+                        self._set(deferred=self._st.deferred + 1)
                         continue
                     await self._perform(inp, run_id, action)
-                    self._set(executed=self._state.executed + 1)  # type: ignore[union-attr]
+                    self._set(executed=self._st.executed + 1)
                 self._set(phase="react", current_action=None)
-                react = await self._agent("react", ReactInput(run_id=run_id, tenant_id=t), ReactSummary)  # type: ignore[assignment]
+                react = await act.react(ReactInput(run_id=run_id, tenant_id=t))
             except ActivityError as e:  # a regular activity's final failure
                 status, error = "failed", f"{e.message}: {e.cause}" if e.cause else e.message
             except ApplicationError as e:  # a local activity's final failure arrives unwrapped
                 status, error = "failed", f"{e.type}: {e.message}" if e.type else e.message
         self._set(phase="reflect", status=status)
-        st = self._state
-        assert st is not None
-        await self._agent(
-            "reflect",
+        st = self._st
+        await act.reflect(
             ReflectInput(
                 run_id=run_id,
                 tenant_id=t,
@@ -174,44 +164,35 @@ class TenantCycleWorkflow:
             blocked=st.blocked,
             deferred=st.deferred,
             reason=halted,
+            follow_ups_started=handed_off,
         )
 
     async def _send(
         self, inp: CycleInput, run_id: str, key: str, to: str, subject: str, body: str
     ) -> SendEmailResult:
-        return await email(
-            inp.messaging_queue,
-            inp.tenant_id,
-            key,
-            to,
-            subject,
-            body,
-            timeout_s=inp.action_timeout_s,
-            run_id=run_id,
-        )
+        q, t = inp.messaging_queue, inp.tenant_id
+        return await email(q, t, key, to, subject, body, timeout_s=inp.action_timeout_s, run_id=run_id)
 
     async def _perform(self, inp: CycleInput, run_id: str, a: ProposedAction) -> None:
         t = inp.tenant_id
         if a.kind in EMAIL_KINDS:
             sent = await self._send(inp, run_id, a.key, a.to_email or "", a.subject or "", a.body or "")
-            await self._agent(
-                "record_email_outcome",
+            await act.record_email_outcome(
                 EmailOutcomeInput(
                     run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail
-                ),
+                )
             )
         elif a.kind == ActionKind.SEND_BROADCAST_BATCH:
             p = PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a)
-            batch: BroadcastBatch = await self._agent("prepare_broadcast", p, BroadcastBatch)  # type: ignore[assignment]
-            sent = await asyncio.gather(
+            batch = await act.prepare_broadcast(p)
+            outcomes = await asyncio.gather(
                 *(self._send(inp, run_id, s.key, s.to_email, batch.subject, batch.body) for s in batch.sends)
             )
             results = tuple(
                 BroadcastResult(contact_id=s.contact_id, key=s.key, status=r.status)
-                for s, r in zip(batch.sends, sent, strict=True)
+                for s, r in zip(batch.sends, outcomes, strict=True)
             )
-            await self._agent(
-                "record_broadcast",
+            await act.record_broadcast(
                 BroadcastRecordInput(
                     run_id=run_id,
                     tenant_id=t,
@@ -219,24 +200,25 @@ class TenantCycleWorkflow:
                     campaign_id=batch.campaign_id,
                     results=results,
                     deferred=batch.deferred,
-                ),
-                ActionOutcome,
+                )
             )
         else:
-            await self._agent(
-                "perform_action",
-                PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a),
-                ActionOutcome,
-            )
+            await act.perform_action(PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a))
 
 
-def _child_options(tenant_id: str, hour: str) -> dict[str, object]:
-    return {
-        "id": cycle_workflow_id(tenant_id, hour),
-        "task_queue": workflow.info().task_queue,
-        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        "parent_close_policy": workflow.ParentClosePolicy.ABANDON,
-    }
+async def _start_cycle(
+    tenant_id: str, hour: str, trigger: Literal["schedule", "fanout"]
+) -> workflow.ChildWorkflowHandle[TenantCycleWorkflow, CycleResult]:
+    """Start the hour's cycle as a child with the hour's id (raises WorkflowAlreadyStartedError
+    when it already ran or runs); it is not cancelled with its parent."""
+    return await workflow.start_child_workflow(
+        TenantCycleWorkflow.run,
+        CycleInput(tenant_id=tenant_id, hour=hour, trigger=trigger),
+        id=cycle_workflow_id(tenant_id, hour),
+        task_queue=workflow.info().task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+    )
 
 
 @workflow.defn(name="ScheduledCycle")
@@ -251,11 +233,7 @@ class ScheduledCycleWorkflow:
             [sa.TENANT_ID.value_set(tenant.tenant_id), sa.KIND.value_set("cycle-trigger")]
         )
         try:
-            handle = await workflow.start_child_workflow(
-                TenantCycleWorkflow.run,
-                CycleInput(tenant_id=tenant.tenant_id, hour=hour, trigger="schedule"),
-                **_child_options(tenant.tenant_id, hour),  # type: ignore[arg-type]
-            )
+            handle = await _start_cycle(tenant.tenant_id, hour, "schedule")
         except WorkflowAlreadyStartedError:
             return CycleResult(
                 run_id=cycle_workflow_id(tenant.tenant_id, hour),
@@ -281,11 +259,7 @@ class CycleFanoutWorkflow:
     ) -> None:
         outcome = "started"
         try:
-            handle = await workflow.start_child_workflow(
-                TenantCycleWorkflow.run,
-                CycleInput(tenant_id=tenant_id, hour=hour, trigger="fanout"),
-                **_child_options(tenant_id, hour),  # type: ignore[arg-type]
-            )
+            handle = await _start_cycle(tenant_id, hour, "fanout")
             await handle
         except WorkflowAlreadyStartedError:
             outcome = "already_running"
@@ -307,9 +281,7 @@ class CycleFanoutWorkflow:
         after, done_here, more = inp.after, 0, True
         while more and done_here < inp.continue_after:
             limit = min(inp.batch, inp.continue_after - done_here)
-            page: list[str] = await db(  # type: ignore[assignment]
-                "list_enabled_tenants", TenantPage(after=after, limit=limit, prefix=inp.prefix), list[str]
-            )
+            page = await act.list_enabled_tenants(TenantPage(after=after, limit=limit, prefix=inp.prefix))
             more = bool(page)
             for tenant_id in page:
                 await window.acquire()

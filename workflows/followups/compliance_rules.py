@@ -17,6 +17,11 @@ TargetType = Literal["clients", "contacts"]
 FREQUENCIES: tuple[str, ...] = get_args(Frequency)
 TARGET_TYPES: tuple[str, ...] = get_args(TargetType)
 
+KIND_RUN = "compliance_run"
+"""The ``Kind`` search attribute of a ComplianceRun."""
+KIND_CHECK = "compliance_check"
+"""The ``Kind`` search attribute of a ComplianceCheck."""
+
 ENDED = ("completed", "waived")
 """A check ends by completion or waiver (each a signal)."""
 OPEN = ("pending", "notified", "overdue", "escalated")

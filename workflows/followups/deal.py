@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.common import FollowUpState, db, email, tag
+    from workflows.common import FollowUpState, email, tag
     from workflows.cycle.policy import is_explicit_request
+    from workflows.followups import activities as acts
     from workflows.followups.models import (
         ClientRequestSignal,
         DealActivity,
@@ -70,10 +71,9 @@ class DealWorkflow:
         return StageRule(stalled_after_s=stalled * 86_400, follow_up_every_s=every * 86_400)
 
     async def _update(self, inp: DealInput, key: str, **kw: object) -> None:
-        await db(
-            "record_deal",
-            DealUpdate(tenant_id=inp.tenant_id, deal_id=inp.deal_id, at=workflow.now(), key=key, **kw),
-        )  # type: ignore[arg-type]
+        await acts.record_deal(
+            DealUpdate(tenant_id=inp.tenant_id, deal_id=inp.deal_id, at=workflow.now(), key=key, **kw)
+        )
 
     @workflow.run
     async def run(self, inp: DealInput) -> DealResult:

@@ -15,14 +15,14 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.common import FollowUpState, db, email, tag, wake_at
+    from workflows.common import FollowUpState, email, tag, wake_at
+    from workflows.followups import activities as acts
     from workflows.followups.models import (
         CaseInput,
         FeedbackInput,
         FeedbackRecord,
         FeedbackResult,
         OrderRef,
-        Sentiment,
         SentimentInput,
     )
 
@@ -59,8 +59,8 @@ class FeedbackWorkflow:
     async def _record(self, inp: FeedbackInput, status: str, **kw: object) -> None:
         rec = FeedbackRecord(
             tenant_id=inp.tenant_id, order_id=inp.order_id, status=status, at=workflow.now(), **kw
-        )  # type: ignore[arg-type]
-        await db("record_feedback", rec)
+        )
+        await acts.record_feedback(rec)
 
     @workflow.run
     async def run(self, inp: FeedbackInput) -> FeedbackResult:
@@ -73,7 +73,7 @@ class FeedbackWorkflow:
         if wait > 0:
             await workflow.sleep(wait)
         waited = 0
-        while await db("open_case_for_order", OrderRef(tenant_id=inp.tenant_id, order_id=inp.order_id), str):
+        while await acts.open_case_for_order(OrderRef(tenant_id=inp.tenant_id, order_id=inp.order_id)):
             if waited >= inp.open_case_max_wait_s:
                 reason = f"an open case on the order after waiting {waited // 3600} h: not sent"
                 self._set(inp, "skipped")
@@ -111,23 +111,16 @@ class FeedbackWorkflow:
             await self._record(inp, "no_response", reason=reason)
             return FeedbackResult(status="no_response", reason=reason)
         text = self._response or ""
-        s: Sentiment = await workflow.execute_activity(
-            "analyze_sentiment",
-            SentimentInput(tenant_id=inp.tenant_id, text=text),
-            result_type=Sentiment,
-            start_to_close_timeout=timedelta(seconds=90),
-        )
+        s = await acts.analyze_sentiment(SentimentInput(tenant_id=inp.tenant_id, text=text))
         case_id = None
         if s.label == "negative":
-            case_id = await db(
-                "open_case",
+            case_id = await acts.open_case(
                 CaseInput(
                     tenant_id=inp.tenant_id,
                     order_id=inp.order_id,
                     key=f"{inp.tenant_id}:feedback-case:{inp.order_id}",
                     summary=f"Negative feedback: {text[:500]}",
-                ),
-                str,
+                )
             )
             await email(
                 inp.messaging_queue,
@@ -141,4 +134,4 @@ class FeedbackWorkflow:
         await self._record(
             inp, "responded", response=text, sentiment=s.label, sentiment_source=s.source, case_id=case_id
         )
-        return FeedbackResult(status="responded", sentiment=s.label, case_id=case_id)  # type: ignore[arg-type]
+        return FeedbackResult(status="responded", sentiment=s.label, case_id=case_id)

@@ -13,7 +13,8 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.common import FollowUpState, db, email, tag, wake_at
+    from workflows.common import FollowUpState, email, tag, wake_at
+    from workflows.followups import activities as acts
     from workflows.followups.models import QuoteDecision, QuoteEvent, QuoteInput, QuoteResult
     from workflows.followups.rules import quote_follow_up
 
@@ -55,8 +56,8 @@ class QuoteWorkflow:
     async def _event(self, inp: QuoteInput, key: str, kind: str, **kw: object) -> None:
         ev = QuoteEvent(
             tenant_id=inp.tenant_id, quote_id=inp.quote_id, key=key, kind=kind, at=workflow.now(), **kw
-        )  # type: ignore[arg-type]
-        await db("record_quote_event", ev)
+        )
+        await acts.record_quote_event(ev)
 
     async def _note_view(self, inp: QuoteInput, n: int, wait_s: float) -> None:
         if self._viewed and not self._view_recorded:

@@ -1,0 +1,87 @@
+"""Screenshots and what the AI may see of a page.
+
+Screenshots are JPEGs with the session's secret fields masked black, stored encrypted in the
+object store; only their keys leave the activity. The AI sees a masked screenshot, the page's
+interactive elements (selectors and labels, never field values) and its visible text.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from temporalio import activity
+
+from activities.browser.pool import Session
+from core.objectstore import ObjectStore
+from workflows.operation.browser_messages import Observation, ObserveInput, PageElement, StepInput
+
+
+async def shoot(store: ObjectStore, s: Session, key: str) -> str:
+    """A masked JPEG of the page, stored (encrypted) under ``key``; returns the key."""
+    shot = await s.page.screenshot(
+        type="jpeg",
+        quality=70,
+        mask=[s.page.locator(m) for m in s.mask],
+        mask_color="#000000",
+        timeout=10_000,
+    )
+    return store.put(key, shot)
+
+
+async def step_screenshot(store: ObjectStore, s: Session, inp: StepInput, failed: bool = False) -> str:
+    """``{tenant}/{operation}/step-NN-a{attempt}-t{activity attempt}[-failed].jpg``."""
+    suffix = "-failed" if failed else ""
+    key = (
+        f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}"
+        f"-t{activity.info().attempt}{suffix}.jpg"
+    )
+    return await shoot(store, s, key)
+
+
+async def observe(store: ObjectStore, s: Session, inp: ObserveInput) -> Observation:
+    """The masked screenshot's key, up to 150 interactive elements and 3000 characters of text."""
+    key = await shoot(
+        store, s, f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}-observe.jpg"
+    )
+    elements = await s.page.evaluate(ELEMENTS_JS)
+    text = await s.page.evaluate("() => (document.body ? document.body.innerText : '').slice(0, 3000)")
+    return Observation(
+        screenshot_key=key,
+        path=urlsplit(s.page.url).path or "/",
+        elements=[PageElement.model_validate(e) for e in elements],
+        page_text=text,
+    )
+
+
+ELEMENTS_JS = """() => {
+  const path = (e) => {
+    if (e.id) return '#' + CSS.escape(e.id);
+    if (e.name) return e.tagName.toLowerCase() + '[name="' + e.name + '"]';
+    const parts = [];
+    for (let n = e; n && n.nodeType === 1 && parts.length < 6; n = n.parentElement) {
+      if (n.id) { parts.unshift('#' + CSS.escape(n.id)); break; }
+      let i = 1;
+      for (let p = n.previousElementSibling; p; p = p.previousElementSibling) {
+        if (p.tagName === n.tagName) i++;
+      }
+      parts.unshift(n.tagName.toLowerCase() + ':nth-of-type(' + i + ')');
+    }
+    return parts.join(' > ');
+  };
+  const out = [];
+  // form controls first, then links: admin menus would otherwise crowd out the form
+  const all = [...document.querySelectorAll('button,input,select,textarea,[role=button]'),
+               ...document.querySelectorAll('a')];
+  for (const e of all) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || e.type === 'hidden') continue;
+    const isButton = ['submit', 'button', 'reset'].includes(e.type);
+    const label = (e.labels && e.labels[0] ? e.labels[0].innerText : '')
+      || e.getAttribute('aria-label') || e.getAttribute('placeholder') || (isButton ? e.value : '')
+      || (e.tagName === 'INPUT' ? '' : e.innerText) || '';
+    out.push({selector: path(e), tag: e.tagName.toLowerCase(), type: e.type || null,
+              text: label.trim().slice(0, 80)});
+    if (out.length >= 150) break;
+  }
+  return out;
+}"""

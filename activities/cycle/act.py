@@ -1,0 +1,48 @@
+"""Act: ``perform_action`` (the non-email runners) and ``record_email_outcome``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.cycle.base import CycleBase
+from activities.cycle.runners import RUNNERS
+from activities.operations import permanent_db_errors
+from schema.repositories import actions, engagement
+from workflows.cycle.messages import ActionOutcome, EmailOutcomeInput, PerformInput
+
+
+class ActActivities(CycleBase):
+    @activity.defn(name="perform_action")
+    def perform_action(self, inp: PerformInput) -> ActionOutcome:
+        """Perform an allowed non-email action with its runner (:data:`RUNNERS`): process_order,
+        create_task, research, contact_discovery, sandbox_job. Idempotent on the action key. A
+        kind without a runner (an email kind sent here by mistake) is ``unsupported``."""
+        a = inp.action
+        with permanent_db_errors(), Session(self._engine) as s:
+            runner = RUNNERS.get(a.kind)
+            if runner is None:
+                out = ActionOutcome(
+                    outcome="unsupported", detail={"reason": f"{a.kind.value} runs in the workflow"}
+                )
+            else:
+                out = runner(s, inp)
+            actions.record(s, inp.run_id, inp.tenant_id, a, None, out.outcome, {**out.detail})
+            actions.deferred_done(s, inp.tenant_id, a)
+            s.commit()
+            return out
+
+    @activity.defn(name="record_email_outcome")
+    def record_email_outcome(self, inp: EmailOutcomeInput) -> None:
+        """After ``send_email``: a sent email to a contact touches its engagement clock (seed 004
+        P0.4); the run action gets its outcome. Quote and deal follow-ups are not the cycle's
+        (their workflows own them)."""
+        a, now = inp.action, datetime.now(UTC)
+        with permanent_db_errors(), Session(self._engine) as s:
+            if inp.status == "sent" and a.target_type == "contact":
+                engagement.touch(s, inp.tenant_id, a.target_id, now, "email", "agent")
+            actions.record(s, inp.run_id, inp.tenant_id, a, None, inp.status, {"detail": inp.detail})
+            actions.deferred_done(s, inp.tenant_id, a)
+            s.commit()

@@ -1,0 +1,53 @@
+"""What every cycle activity class shares: its dependencies (settings, engine) and the kill
+switches and hourly caps, read the same way by ``start_run`` and ``guard_action``."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from core.settings import Settings
+from schema.repositories import run_record
+from workflows.cycle.messages import Switches
+
+
+class CycleBase:
+    """Built once per worker with its dependencies; subclasses add ``@activity.defn`` methods."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self._s = settings
+        self._engine = engine
+
+    def _switches(self, s: Session, tenant_id: str) -> Switches:
+        """The global switch (environment first, then ``system_config`` key ``agent``), then the
+        tenant's ``agent_enabled`` (seed 004 P0.6); the reason names the switch that is off."""
+        agent = self._s.agent
+        f = run_record.switch_facts(s, tenant_id)
+        if agent.kill_switch:
+            why = agent.kill_switch_reason or "no reason given"
+            return Switches(
+                global_enabled=False,
+                tenant_enabled=f.tenant_enabled,
+                reason=f"kill switch (environment): {why}",
+            )
+        if not f.db_enabled:
+            why = f.db_reason or "no reason given"
+            return Switches(
+                global_enabled=False, tenant_enabled=f.tenant_enabled, reason=f"kill switch: {why}"
+            )
+        if not f.tenant_enabled:
+            return Switches(
+                global_enabled=True, tenant_enabled=False, reason="agent disabled for this tenant"
+            )
+        return Switches(global_enabled=True, tenant_enabled=True)
+
+    def _caps(self, s: Session, tenant_id: str) -> dict[str, int]:
+        """Hourly caps by rate kind (email, research, sandbox): the tenant's overrides in
+        ``tenants.agent_settings``, else ``agent.max_*_per_hour``."""
+        o = run_record.switch_facts(s, tenant_id).overrides
+        a = self._s.agent
+        return {
+            "email": int(o.get("max_emails_per_hour", a.max_emails_per_hour)),
+            "research": int(o.get("max_research_per_hour", a.max_research_per_hour)),
+            "sandbox": int(o.get("max_sandbox_jobs_per_hour", a.max_sandbox_jobs_per_hour)),
+        }

@@ -1,0 +1,77 @@
+"""Plan's context: ``gather_context`` (seed 004 P0 "Plan")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.cycle.base import CycleBase
+from activities.operations import permanent_db_errors
+from schema.repositories import cycle_context as ctx
+from schema.repositories import cycle_facts, engagement, follow_up_owners
+from workflows.cycle.context import CycleContext
+from workflows.cycle.follow_ups import deal_input, quote_input
+from workflows.cycle.messages import StartRunInput
+
+
+class ContextActivities(CycleBase):
+    @activity.defn(name="gather_context")
+    def gather_context(self, inp: StartRunInput) -> CycleContext:
+        """Plan's context for one tenant, each list bounded by ``agent.context_limit``.
+
+        Refreshes the 21-day engagement clocks, then reads goals (pro-rata pace), new orders,
+        open order exceptions, overdue contacts, the pipeline, compliance checks in their
+        ``notify_days_before`` window with no workflow of their own, recent client messages, due
+        broadcasts, accounts with no contact and actions deferred to this hour. Sent quotes and
+        open deals with no follow-up workflow are claimed for this run and returned as the
+        inputs of the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails).
+        """
+        limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
+        f = self._s.followups
+        with permanent_db_errors(), Session(self._engine) as s:
+            engagement.refresh_clocks(s, t, now)
+            quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
+            deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
+            stage_days = follow_up_owners.stage_days(s, t) if deals else {}
+            s.commit()
+            total, overdue = ctx.engagement_counts(s, t)
+            n_deals, value = cycle_facts.open_deals(s, t)
+            return CycleContext(
+                tenant_id=t,
+                hour=inp.hour,
+                goals=cycle_facts.goal_pace(s, t, now),
+                new_orders=ctx.new_orders(s, t, limit),
+                open_order_exceptions=ctx.open_exceptions(s, t),
+                engagement_total=total,
+                engagement_overdue=overdue,
+                touch_candidates=ctx.touch_candidates(s, t, limit),
+                open_deals=n_deals,
+                pipeline_value=value,
+                pipeline_thin=n_deals < self._s.agent.pipeline_thin_below,
+                compliance_due=ctx.compliance_due(s, t, now, limit),
+                client_requests=ctx.client_requests(s, t, now, limit),
+                inbox_unprocessed=ctx.unprocessed_messages(s, t),
+                broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
+                accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
+                deferred=ctx.deferred_actions(s, t, inp.hour, limit),
+                quote_follow_ups=tuple(
+                    quote_input(t, c.quote.id, c.to_email or "", c.quote.amount, f) for c in quotes
+                ),
+                deal_follow_ups=tuple(
+                    deal_input(
+                        t,
+                        c.deal.id,
+                        stage=c.deal.stage,
+                        title=c.deal.title,
+                        to_email=c.to_email,
+                        last_activity_at=c.deal.last_activity_at or c.deal.created_at or now,
+                        stage_entered_at=c.deal.stage_entered_at or c.deal.created_at or now,
+                        follow_up_count=c.deal.follow_up_count,
+                        stage_days=stage_days,
+                        settings=f,
+                    )
+                    for c in deals
+                ),
+            )

@@ -1,0 +1,98 @@
+"""The policy guard: ``guard_action`` (seed 004 P0.3, P0.6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.cycle.base import CycleBase
+from activities.operations import permanent_db_errors
+from core.logging import get_logger
+from schema.repositories import actions, cycle_facts, guard
+from workflows.cycle import policy
+from workflows.cycle.actions import ActionKind, PolicyFacts
+from workflows.cycle.hours import next_hour
+from workflows.cycle.messages import GuardInput, GuardResult
+
+log = get_logger("activities.cycle")
+
+
+class GuardActivities(CycleBase):
+    def _facts(self, s: Session, inp: GuardInput, now: datetime) -> PolicyFacts:
+        """The facts the rules for this action's kind read (only those are queried)."""
+        a, t = inp.action, inp.tenant_id
+        violations, behind, thin = 0, False, False
+        if a.kind == ActionKind.RESEARCH:
+            violations = guard.overdue_contacts(s, t)
+            behind = any(g.behind for g in cycle_facts.goal_pace(s, t, now))
+            thin = cycle_facts.open_deals(s, t)[0] < self._s.agent.pipeline_thin_below
+        kind = policy.rate_kind(a.kind)
+        cap = self._caps(s, t)[kind] if kind is not None else None
+        return PolicyFacts(
+            engagement_violations=violations,
+            goals_behind_pace=behind,
+            pipeline_thin=thin,
+            request_text=guard.client_request_text(s, t, a.source_message_id)
+            if a.source_message_id
+            else None,
+            compliance_due=a.target_type == "compliance_check"
+            and cycle_facts.compliance_check_due(s, t, a.target_id, now),
+            suppression=guard.suppression(s, t, a.to_email) if a.to_email else None,
+            rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
+            rate_cap=cap,
+        )
+
+    def _judge(self, s: Session, inp: GuardInput, now: datetime) -> GuardResult:
+        sw = self._switches(s, inp.tenant_id)
+        if not sw.enabled:
+            return GuardResult(verdict="halt", rule="kill_switch", reason=sw.reason or "")
+        a, t = inp.action, inp.tenant_id
+        facts = self._facts(s, inp, now)
+        d = policy.evaluate(a, facts)
+        result = GuardResult(verdict=d.verdict, rule=d.rule, reason=d.reason)
+        kind = policy.rate_kind(a.kind)
+        if d.allowed and kind is not None and facts.rate_cap is not None:
+            cap = facts.rate_cap  # read by _facts for this kind
+            if not guard.reserve(s, t, kind, inp.hour, cap):
+                why = f"{kind} limit {cap}/hour reached; deferred to next hour"
+                result = GuardResult(verdict="defer", rule="rate_limit", reason=why)
+        if result.verdict in ("block", "defer"):
+            rule = result.rule or "policy"
+            guard.record_violation(
+                s, t, inp.run_id, inp.hour, a, rule, result.reason, result.verdict == "block"
+            )
+        if result.verdict == "defer":
+            guard.defer(s, t, a, next_hour(inp.hour), now)
+        return result
+
+    @activity.defn(name="guard_action")
+    def guard_action(self, inp: GuardInput) -> GuardResult:
+        """Kill switches, then the policy engine, then the rate-limit reservation, for one action.
+
+        Writes the verdict to ``agent_run_actions`` in the same transaction (a retry returns it),
+        blocks to ``agent_policy_violations`` (blocked=true) and deferrals there too (blocked=false)
+        plus ``agent_deferred_actions`` for the next hour (seed 004 P0.3, P0.6).
+        """
+        a, now = inp.action, datetime.now(UTC)
+        with permanent_db_errors(), Session(self._engine) as s:
+            done = actions.recorded(s, inp.run_id, a.key)
+            if done is not None:
+                detail = done.detail or {}
+                return GuardResult(
+                    verdict=done.verdict, rule=detail.get("rule"), reason=detail.get("reason", "")
+                )  # type: ignore[arg-type]
+            result = self._judge(s, inp, now)
+            detail = {"rule": result.rule, "reason": result.reason}
+            actions.record(s, inp.run_id, inp.tenant_id, a, result.verdict, None, detail)
+            s.commit()
+        if result.verdict != "allow":
+            log.info(
+                "action not allowed",
+                tenant_id=inp.tenant_id,
+                kind=a.kind.value,
+                verdict=result.verdict,
+                rule=result.rule,
+            )
+        return result

@@ -1,0 +1,48 @@
+"""React (seed 004 "React"): ``react`` ingests the hour's outcomes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.cycle.base import CycleBase
+from activities.operations import permanent_db_errors
+from schema.repositories import engagement, react
+from workflows.cycle.messages import ReactInput, ReactSummary
+
+
+class ReactActivities(CycleBase):
+    @activity.defn(name="react")
+    def react(self, inp: ReactInput) -> ReactSummary:
+        """Ingest outcomes: bounces and opt-outs join the suppression list, replies touch the
+        engagement clock, order updates change the order's status (each message once); counts
+        the run's credit failures and email outcomes."""
+        t, now = inp.tenant_id, datetime.now(UTC)
+        counts: Counter[str] = Counter()
+        with permanent_db_errors(), Session(self._engine) as s:
+            for m in react.unprocessed(s, t):
+                related = m.related or {}
+                if m.kind in ("bounce", "opt_out"):
+                    addr = (related.get("recipient") or m.from_email).strip().lower()
+                    react.suppress(
+                        s, t, addr, "bounce" if m.kind == "bounce" else "opt_out", m.message_id, now
+                    )
+                    counts["bounces" if m.kind == "bounce" else "opt_outs"] += 1
+                elif m.kind == "reply":
+                    contact = engagement.contact_by_email(s, t, m.from_email)
+                    if contact is not None:
+                        engagement.touch(s, t, contact.id, m.received_at, "reply", contact.email or "")
+                    counts["replies"] += 1
+                elif m.kind == "order_update" and related.get("order_id"):
+                    react.update_order_status(
+                        s, t, related["order_id"], str(related.get("status", "updated"))
+                    )
+                    counts["order_updates"] += 1
+                react.mark_processed(s, m.id, now)
+            credit = react.credit_failures(s, t, inp.run_id)
+            emails = react.email_outcomes(s, inp.run_id)
+            s.commit()
+        return ReactSummary(credit_failures=credit, emails=emails, **counts)

@@ -1,0 +1,63 @@
+"""Reflect (seed 004 "Reflect", "Alerts to Configure"): ``reflect`` closes the run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from activities.cycle.base import CycleBase
+from activities.operations import permanent_db_errors
+from schema import metrics
+from schema.repositories import run_record
+from workflows.cycle import reflection
+from workflows.cycle.alerts import evaluate_alerts
+from workflows.cycle.hours import hour_start
+from workflows.cycle.messages import ReflectInput
+
+
+class ReflectActivities(CycleBase):
+    @activity.defn(name="reflect")
+    def reflect(self, inp: ReflectInput) -> None:
+        """Finish the run record (releasing the tenant's running-cycle lock) and, unless the run
+        was skipped, write the hourly reflection: what changed, which metrics moved since the
+        previous run, what was blocked, next-hour hints (:mod:`workflows.cycle.reflection`).
+        Then evaluate the alerts."""
+        now = datetime.now(UTC)
+        with permanent_db_errors(), Session(self._engine) as s:
+            m = metrics.tenant_snapshot(s, inp.tenant_id, now)
+            prev = run_record.previous_metrics(s, inp.tenant_id, inp.run_id)
+            acts = [
+                reflection.ActionRecord(a.kind, a.target_type, a.target_id, a.verdict, a.outcome, a.detail)
+                for a in run_record.run_actions(s, inp.run_id)
+            ]
+            run_record.finish_run(
+                s,
+                inp.run_id,
+                status=inp.status,
+                phase="done",
+                planner=inp.planner,
+                actions_planned=inp.planned,
+                actions_executed=inp.executed,
+                actions_blocked=inp.blocked,
+                actions_deferred=inp.deferred,
+                error=inp.error or inp.halted_reason,
+                metrics=m,
+                completed_at=now,
+                duration_ms=int((now - inp.started_at).total_seconds() * 1000),
+            )
+            if inp.status != "skipped":
+                values = {
+                    "what_changed": {
+                        "actions": reflection.executed(acts),
+                        "react": inp.react.model_dump() if inp.react else {},
+                    },
+                    "metrics_moved": reflection.metrics_moved(prev, m),
+                    "blocked": reflection.blocked(acts),
+                    "next_hour_hints": reflection.hints(inp.halted_reason, m, acts),
+                }
+                run_record.upsert_reflection(s, inp.run_id, inp.tenant_id, inp.hour, now, values)
+            s.commit()
+            inputs = metrics.alert_inputs(s, inp.tenant_id, now, self._s.agent.violation_spike)
+            metrics.raise_alerts(s, evaluate_alerts(inputs), hour=hour_start(inp.hour))

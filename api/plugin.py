@@ -1,0 +1,114 @@
+"""The one place the API is wired: what the lifespan builds and how handlers receive it.
+
+Startup order (in the lifespan): keyring (Vault) -> Temporal client -> services. Every service
+is stored on ``app.state`` under its dependency name and injected into handlers by that name
+with ``Provide`` (``ops: NamedDependency[OperationService]``). To add a service: build it in
+:func:`build_services` under a new name; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.plugins import InitPluginProtocol
+from temporalio.client import Client
+
+from api.services.agent import AgentAdminService
+from api.services.agent_health import AgentHealthService
+from api.services.agent_runs import AgentRunService
+from api.services.compliance import ComplianceService
+from api.services.consent import ConsentService
+from api.services.credentials import CredentialService
+from api.services.deals import DealService
+from api.services.feedback import FeedbackService
+from api.services.operation_signals import OperationSignals
+from api.services.operation_status import OperationStatusService
+from api.services.operations import OperationService
+from api.services.quotes import QuoteService
+from core.codec import EncryptionCodec
+from core.crypto import Keyring
+from core.keys import load_keyring
+from core.settings import Settings
+from core.temporal import connect
+from core.vault import VaultStore
+from schema.db import engine_for
+from schema.repositories.definitions import DefinitionRegistry
+
+SERVICE_NAMES = (
+    "codec",
+    "vault",
+    "op_status",
+    "consents",
+    "credentials",
+    "ops",
+    "agent",
+    "agent_runs",
+    "agent_health",
+    "feedback",
+    "quotes",
+    "deals",
+    "compliance",
+)
+"""Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
+
+
+def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict[str, object]:
+    """Every service by dependency name (keys: :data:`SERVICE_NAMES`)."""
+    engine = engine_for(settings.database.url)
+    registry = DefinitionRegistry(settings.definitions_dir)
+    vault = VaultStore(settings)
+    op_status = OperationStatusService(client, engine)
+    signals = OperationSignals(client, engine, op_status)
+    consents = ConsentService(engine, settings, registry, op_status, signals)
+    return {
+        "codec": EncryptionCodec(keyring),
+        "vault": vault,
+        "op_status": op_status,
+        "consents": consents,
+        "credentials": CredentialService(engine, settings, vault),
+        "ops": OperationService(client, settings, registry, consents, op_status),
+        "agent": AgentAdminService(client, engine, settings),
+        "agent_runs": AgentRunService(client, engine, settings),
+        "agent_health": AgentHealthService(engine, settings),
+        "feedback": FeedbackService(client, engine, settings),
+        "quotes": QuoteService(client, engine, settings),
+        "deals": DealService(client, engine, settings),
+        "compliance": ComplianceService(client, engine, settings),
+    }
+
+
+def _provider(name: str) -> Callable[[State], Any]:
+    def provide(state: State) -> Any:
+        return getattr(state, name)
+
+    provide.__name__ = f"provide_{name}"
+    return provide
+
+
+class ServicesPlugin(InitPluginProtocol):
+    """Adds the lifespan that builds the services and one ``Provide`` per service name."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        keyring = await load_keyring(self.settings)
+        client = await connect(self.settings, keyring=keyring)
+        for name, service in build_services(client, self.settings, keyring).items():
+            setattr(app.state, name, service)
+        yield
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.lifespan = [*app_config.lifespan, self.lifespan]
+        app_config.dependencies = {
+            **app_config.dependencies,
+            **{name: Provide(_provider(name), sync_to_thread=False) for name in SERVICE_NAMES},
+        }
+        return app_config

@@ -1,0 +1,173 @@
+"""Consent: record a grant (roles, permissions, expiry, IP, user agent), revoke, list, and
+signal the tenant's operations (seed 000 consent flow).
+
+Granting and revoking need one of ``settings.auth.consent_roles`` (403 otherwise). A grant must
+name all of the definition's permissions (400 otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from api.auth import Principal
+from api.errors import PermissionDeniedException, ValidationException
+from api.schemas.consent import ConsentRequest, ConsentResponse, ConsentView
+from api.services.definitions import load_definition
+from api.services.operation_signals import OperationSignals
+from api.services.operation_status import OperationStatusService
+from core.settings import Settings
+from schema.db import transaction
+from schema.repositories import consent as consent_repo
+from schema.repositories import operations as operations_repo
+from schema.repositories.definitions import DefinitionRegistry
+from schema.tables import AutonomousConsent
+from workflows.operation.messages import ConsentGrant, ConsentRevoke
+
+
+def consent_view(c: AutonomousConsent) -> ConsentView:
+    return ConsentView(
+        id=str(c.id),
+        service=c.service,
+        operation=c.operation,
+        permissions=c.permissions,
+        user_id=c.user_id,
+        granted_at=c.granted_at,
+        expires_at=c.expires_at,
+        revoked_at=c.revoked_at,
+        ip_address=str(c.ip_address) if c.ip_address else None,
+        user_agent=c.user_agent,
+    )
+
+
+def grant_signal(c: AutonomousConsent) -> ConsentGrant:
+    """The ``grant_consent`` signal an operation receives for this consent."""
+    return ConsentGrant(consent_id=str(c.id), granted_by=c.user_id, expires_at=c.expires_at)
+
+
+class ConsentService:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        registry: DefinitionRegistry,
+        operations: OperationStatusService,
+        signals: OperationSignals,
+    ) -> None:
+        self.engine, self.settings, self.registry = engine, settings, registry
+        self.operations, self.signals = operations, signals
+
+    def _write_grant(self, consent: AutonomousConsent) -> AutonomousConsent:
+        with transaction(self.engine) as s:
+            return consent_repo.grant_consent(s, consent)
+
+    def _find_active(self, tenant_id: str, service: str, operation: str) -> AutonomousConsent | None:
+        with transaction(self.engine) as s:
+            return consent_repo.find_active_consent(s, tenant_id, service, operation, datetime.now(UTC))
+
+    async def find_active(self, p: Principal, service: str, operation: str) -> AutonomousConsent | None:
+        """The tenant's active consent for (service, operation), or None."""
+        return await asyncio.to_thread(self._find_active, p.tenant_id, service, operation)
+
+    async def record_grant(
+        self,
+        p: Principal,
+        service: str,
+        operation: str,
+        permissions: list[str] | None,
+        expires_in_days: int | None,
+        ip: str | None,
+        user_agent: str | None,
+    ) -> AutonomousConsent:
+        """Write a consent record; expiry defaults to ``settings.operations.consent_ttl_days``."""
+        if not p.has_any(self.settings.auth.consent_roles):
+            raise PermissionDeniedException(
+                f"granting consent needs one of the roles: {', '.join(self.settings.auth.consent_roles)}"
+            )
+        definition = load_definition(self.registry, service, operation)
+        perms = permissions if permissions is not None else definition.permissions
+        unknown = sorted(set(perms) - set(definition.permissions))
+        if unknown:
+            raise ValidationException(f"unknown permissions for {service}/{operation}: {', '.join(unknown)}")
+        if set(perms) != set(definition.permissions):
+            raise ValidationException(
+                f"{service}/{operation} needs all of: {', '.join(definition.permissions)}"
+            )
+        now = datetime.now(UTC)
+        days = expires_in_days or self.settings.operations.consent_ttl_days
+        consent = AutonomousConsent(
+            tenant_id=p.tenant_id,
+            user_id=p.user_id,
+            service=service,
+            operation=operation,
+            permissions=perms,
+            granted_at=now,
+            expires_at=now + timedelta(days=days),
+            ip_address=ip,
+            user_agent=user_agent,
+        )
+        return await asyncio.to_thread(self._write_grant, consent)
+
+    async def change(
+        self, p: Principal, body: ConsentRequest, ip: str | None, ua: str | None
+    ) -> ConsentResponse:
+        """``POST /api/autonomous/consent``: grant or revoke, then signal the operations."""
+        if body.action == "grant":
+            consent, signalled = await self.grant(p, body, ip, ua)
+            return ConsentResponse(
+                action="grant", consent=consent_view(consent), operations_signalled=signalled
+            )
+        n, signalled = await self.revoke(p, body)
+        return ConsentResponse(action="revoke", revoked=n, operations_signalled=signalled)
+
+    async def grant(
+        self, p: Principal, body: ConsentRequest, ip: str | None, ua: str | None
+    ) -> tuple[AutonomousConsent, list[str]]:
+        """Record the grant and signal ``body.operation_id`` (404 before anything is written when it
+        is not the tenant's), or every operation of (service, operation) awaiting consent."""
+        if body.operation_id:
+            await self.operations.require_operation(p, body.operation_id)
+        consent = await self.record_grant(
+            p, body.service, body.operation, body.permissions, body.expires_in_days, ip, ua
+        )
+        signal = grant_signal(consent)
+        if body.operation_id:
+            return consent, await self.signals.signal_one(p, body.operation_id, "grant_consent", signal)
+        return consent, await self.signals.signal_active(
+            p.tenant_id, body.service, body.operation, "grant_consent", signal, ("awaiting_consent",)
+        )
+
+    def _revoke(self, p: Principal, body: ConsentRequest) -> int:
+        with transaction(self.engine) as s:
+            return consent_repo.revoke_consents(
+                s, p.tenant_id, body.service, body.operation, p.user_id, body.reason, datetime.now(UTC)
+            )
+
+    async def revoke(self, p: Principal, body: ConsentRequest) -> tuple[int, list[str]]:
+        """Revoke every active consent of (service, operation); signal the active operations."""
+        if not p.has_any(self.settings.auth.consent_roles):
+            raise PermissionDeniedException("revoking consent needs a role that may grant it")
+        if body.operation_id:
+            await self.operations.require_operation(p, body.operation_id)
+        n = await asyncio.to_thread(self._revoke, p, body)
+        signal = ConsentRevoke(revoked_by=p.user_id, reason=body.reason)
+        if body.operation_id:
+            return n, await self.signals.signal_one(p, body.operation_id, "revoke_consent", signal)
+        return n, await self.signals.signal_active(
+            p.tenant_id,
+            body.service,
+            body.operation,
+            "revoke_consent",
+            signal,
+            operations_repo.ACTIVE_STATUSES,
+        )
+
+    def _list(self, tenant_id: str) -> list[AutonomousConsent]:
+        with transaction(self.engine) as s:
+            return consent_repo.list_consents(s, tenant_id)
+
+    async def list_consents(self, p: Principal) -> list[ConsentView]:
+        """The tenant's consents, newest first."""
+        return [consent_view(c) for c in await asyncio.to_thread(self._list, p.tenant_id)]

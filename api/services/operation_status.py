@@ -1,0 +1,145 @@
+"""Reading operations: one operation's status (live or last written), the tenant's history,
+and the tenant check every operation route starts with.
+
+Tenant isolation: an operation id of another tenant is a 404, never a 403 (its workflow id
+``op-{tenant}-{uuid}`` is built from the caller's tenant, so it cannot even be addressed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.auth import Principal
+from api.errors import NotFoundException
+from api.schemas.operations import HistoryItem, OperationView
+from core import search_attributes as sa
+from schema.db import transaction
+from schema.repositories import operations as operations_repo
+from schema.tables import AutonomousOperation
+from workflows.ids import operation_id_from_workflow_id, operation_workflow_id
+from workflows.operation.messages import OperationProgress
+from workflows.operation.workflow import AutonomousOperationWorkflow
+
+QUERY_TIMEOUT = timedelta(seconds=5)
+"""How long the live ``status`` query may take before the API falls back to Postgres."""
+POLL_EVERY_S = 0.5
+"""Seconds between status reads of the progress stream."""
+TERMINAL = {"completed", "failed", "cancelled"}
+
+
+def parse_op_id(raw: str) -> str:
+    """The canonical uuid string of ``raw``; 404 when it is not a uuid."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise NotFoundException(f"no operation {raw!r}") from None
+
+
+def view(wf_id: str, prog: OperationProgress) -> OperationView:
+    """The API view of the workflow's ``status`` query result."""
+    return OperationView(
+        operation_id=prog.operation_id,
+        workflow_id=wf_id,
+        status=prog.status.value,
+        current_step=prog.current_step,
+        total_steps=prog.total_steps,
+        intent=prog.intent,
+        last_screenshot_key=prog.last_screenshot_key,
+        session_queue=prog.session_queue,
+        awaiting_confirmation=prog.awaiting_confirmation,
+        self_healing=prog.self_healing,
+        llm=prog.llm.model_dump(),
+        reason=prog.reason,
+        result=prog.result.model_dump(mode="json") if prog.result else None,
+    )
+
+
+class OperationStatusService:
+    def __init__(self, client: Client, engine: Engine) -> None:
+        self.client, self.engine = client, engine
+
+    def _row(self, tenant_id: str, op_id: str) -> AutonomousOperation | None:
+        with transaction(self.engine) as s:
+            return operations_repo.get_operation(s, tenant_id, uuid.UUID(op_id))
+
+    async def require_operation(self, p: Principal, raw_id: str) -> str:
+        """The operation id when the caller's tenant has written that operation; 404 otherwise."""
+        op_id = parse_op_id(raw_id)
+        if await asyncio.to_thread(self._row, p.tenant_id, op_id) is None:
+            raise NotFoundException(f"no operation {op_id}")
+        return op_id
+
+    def handle(self, p: Principal, raw_id: str) -> tuple[str, WorkflowHandle]:  # type: ignore[type-arg]
+        """The operation id and the handle of its workflow in the caller's tenant (404 on a bad id)."""
+        op_id = parse_op_id(raw_id)
+        return op_id, self.client.get_workflow_handle(operation_workflow_id(p.tenant_id, op_id))
+
+    async def status(self, p: Principal, raw_id: str) -> OperationView:
+        """Live state from the workflow's ``status`` query; when no worker can answer it (within
+        5 s), the last state the workflow wrote to Postgres, marked ``stale``. 404 when unknown."""
+        op_id, handle = self.handle(p, raw_id)
+        try:
+            prog = await handle.query(AutonomousOperationWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
+        except RPCError as e:
+            if e.status == RPCStatusCode.NOT_FOUND:
+                raise NotFoundException(f"no operation {op_id}") from None
+            row = await asyncio.to_thread(self._row, p.tenant_id, op_id)
+            if row is None:  # not written yet: the status search attribute is all there is
+                desc = await handle.describe()
+                return OperationView(
+                    operation_id=op_id,
+                    workflow_id=handle.id,
+                    stale=True,
+                    status=desc.typed_search_attributes.get(sa.OPERATION_STATUS) or "pending",
+                )
+            return OperationView(
+                operation_id=op_id,
+                workflow_id=handle.id,
+                status=row.status,
+                current_step=row.current_step,
+                total_steps=row.total_steps,
+                result=row.result,
+                stale=True,
+            )
+        return view(handle.id, prog)
+
+    async def history(self, p: Principal, limit: int) -> list[HistoryItem]:
+        """The tenant's operations from Temporal visibility, at most ``limit``."""
+        query = f"TenantId = '{p.tenant_id}' AND WorkflowType = 'AutonomousOperationWorkflow'"
+        items: list[HistoryItem] = []
+        async for wf in self.client.list_workflows(query, limit=limit):
+            attrs = wf.typed_search_attributes
+            items.append(
+                HistoryItem(
+                    operation_id=operation_id_from_workflow_id(p.tenant_id, wf.id),
+                    workflow_id=wf.id,
+                    service=attrs.get(sa.SERVICE),
+                    operation=attrs.get(sa.OPERATION),
+                    status=attrs.get(sa.OPERATION_STATUS),
+                    execution_status=wf.status.name.lower() if wf.status else None,
+                    started_at=wf.start_time,
+                    closed_at=wf.close_time,
+                )
+            )
+        return items
+
+    async def watch(self, p: Principal, raw_id: str, first: OperationView) -> AsyncIterator[str]:
+        """The view's JSON each time it changes (status, step, ...), polled every 0.5 s, starting
+        with ``first`` and ending after a terminal status. A client that leaves closes it."""
+        last, current = None, first
+        while True:
+            body = current.model_dump_json()
+            if body != last:
+                yield body
+                last = body
+            if current.status in TERMINAL:
+                return
+            await asyncio.sleep(POLL_EVERY_S)
+            current = await self.status(p, raw_id)

@@ -1,0 +1,45 @@
+"""Failure types: the ``type`` of every ``ApplicationError`` an activity raises and a workflow
+matches (``err.cause.type == Failure.SESSION_LOST``, ``non_retryable_error_types``).
+
+The values are recorded in workflow histories: never change one (add a new member instead).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Failure(StrEnum):
+    # browser session (activities/browser*)
+    SESSION_LOST = "SessionLost"
+    """No browser session for the operation on this worker (the worker restarted): reopen."""
+    CHECKPOINT_MISSING = "CheckpointMissing"
+    CREDENTIAL_MISSING = "CredentialMissing"
+    """The Vault credential (or its TOTP secret) a step needs is absent: non-retryable."""
+    INVALID_STEP = "InvalidStep"
+    """A definition step that can never run (unknown placeholder, extract without store_as)."""
+    STEP_FAILED = "StepFailed"
+    """A step's selector or expected result did not appear; the AI may heal it."""
+    POLICY_BLOCKED = "PolicyBlocked"
+    """Navigation outside the domain allowlist."""
+    INVALID_CREDENTIALS = "InvalidCredentials"
+    """The site showed its error selector: it refused the credentials."""
+    # the Messages API (activities/llm.py)
+    AI_UNAVAILABLE = "AIUnavailable"
+    """No Anthropic API key configured: self-healing is unavailable."""
+    AI_REQUEST_REJECTED = "AIRequestRejected"
+    """HTTP 400/401/403/404/422 from the Messages API: retrying will not help."""
+    AI_RETRYABLE = "AIRetryable"
+    """Overload, rate limit, 5xx or connection error: Temporal retries."""
+    # storage and definitions
+    DATABASE_ERROR = "DatabaseError"
+    """The database rejected a write (integrity or data error): non-retryable."""
+    DEFINITION_ERROR = "DefinitionError"
+    """The operation definition is missing or invalid."""
+    # email (activities/email.py)
+    SMTP_UNAVAILABLE = "SmtpUnavailable"
+    SMTP_DEFERRED = "SmtpDeferred"
+    SMTP_CONFIG = "SmtpConfig"
+    # workflows
+    CYCLE_FAILED = "CycleFailed"
+    """A cycle phase failed; raised by TenantCycleWorkflow itself."""

@@ -1,0 +1,148 @@
+"""The stack's infrastructure parts: Postgres, the Temporal dev server, the Vault dev server and
+WordPress. Each ``start_*`` is idempotent: a part whose port already answers is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from typing import Protocol
+
+from core.search_attributes import ALL as SEARCH_ATTRIBUTES
+from devstack.config import ROOT, StackConfig, StackError, find_binary, port_open, wait_port
+
+
+class Spawn(Protocol):
+    """Start a supervised part (``Stack.spawn``): name, argv and extra environment."""
+
+    def __call__(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> object: ...
+
+
+def _as_postgres(cmd: list[str], user: str | None) -> list[str]:
+    return ["runuser", "-u", user, "--", *cmd] if user else cmd
+
+
+def start_postgres(c: StackConfig) -> None:
+    """A Postgres cluster in ``{data_dir}/pg`` on ``pg_port`` with role and database ``omniops``
+    (trust auth, 127.0.0.1 only; run as the ``postgres`` user when we are root)."""
+    if port_open(c.pg_port):
+        return
+    pgdir = c.data_dir / "pg"
+    user = "postgres" if os.geteuid() == 0 else None
+    initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
+    if not (pgdir / "PG_VERSION").exists():
+        pgdir.mkdir(parents=True, exist_ok=True)
+        if user:
+            shutil.chown(pgdir, user, user)
+        cmd = [initdb, "-D", str(pgdir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+        subprocess.run(_as_postgres(cmd, user), check=True, capture_output=True)
+    log = c.log_dir / "postgres.log"
+    log.touch()
+    if user:
+        shutil.chown(log, user, user)
+    opts = f"-p {c.pg_port} -c listen_addresses=127.0.0.1 -k {pgdir}"
+    cmd = [pg_ctl, "-D", str(pgdir), "-l", str(log), "-o", opts, "-w", "start"]
+    subprocess.run(_as_postgres(cmd, user), check=True, capture_output=True)
+    wait_port(c.pg_port, "postgres", log=log)
+    psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(c.pg_port), "-U", "postgres", "-tAc"]
+    if not subprocess.run(
+        [*psql, "SELECT 1 FROM pg_roles WHERE rolname='omniops'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip():
+        subprocess.run([*psql, "CREATE ROLE omniops LOGIN"], check=True, capture_output=True)
+    if not subprocess.run(
+        [*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip():
+        subprocess.run([*psql, "CREATE DATABASE omniops OWNER omniops"], check=True, capture_output=True)
+
+
+def stop_postgres(c: StackConfig) -> None:
+    """``pg_ctl stop -m fast`` if the cluster in ``{data_dir}/pg`` is running."""
+    pgdir = c.data_dir / "pg"
+    if not (pgdir / "postmaster.pid").exists():
+        return
+    cmd = [find_binary("pg_ctl"), "-D", str(pgdir), "-m", "fast", "stop"]
+    subprocess.run(_as_postgres(cmd, "postgres" if os.geteuid() == 0 else None), capture_output=True)
+
+
+def start_temporal(c: StackConfig, spawn: Spawn) -> None:
+    """``temporal server start-dev`` (Web UI on ``ui_port``, codec endpoint on the API) with our
+    search attributes registered."""
+    if port_open(c.temporal_port):
+        return
+    argv = [
+        find_binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(c.temporal_port),
+        "--ui-port",
+        str(c.ui_port),
+        "--db-filename",
+        str(c.data_dir / "temporal.db"),
+        "--log-level",
+        "error",
+        "--ui-codec-endpoint",
+        f"http://localhost:{c.api_port}/codec",
+    ]
+    for key in SEARCH_ATTRIBUTES:
+        argv += ["--search-attribute", f"{key.name}=Keyword"]
+    spawn("temporal", argv)
+    wait_port(c.temporal_port, "temporal", timeout=90, log=c.log_dir / "temporal.log")
+    _search_attributes(c)
+
+
+def _search_attributes(c: StackConfig) -> None:
+    """start-dev registers its flags only in a new database file: add what an older one lacks."""
+    cli = [find_binary("temporal"), "operator", "search-attribute"]
+    addr = ["--address", f"127.0.0.1:{c.temporal_port}"]
+    listed = subprocess.run([*cli, "list", *addr], capture_output=True, text=True, check=True).stdout
+    have = {line.split()[0] for line in listed.splitlines() if line.strip()}
+    for key in SEARCH_ATTRIBUTES:
+        if key.name not in have:
+            subprocess.run(
+                [*cli, "create", "--name", key.name, "--type", "Keyword", *addr],
+                capture_output=True,
+                check=True,
+            )
+
+
+def start_vault(c: StackConfig, spawn: Spawn, token: str) -> None:
+    """The Vault (or OpenBao) dev server on ``vault_port`` with root token ``token``."""
+    if port_open(c.vault_port):
+        return
+    argv = [
+        find_binary("vault", "bao"),
+        "server",
+        "-dev",
+        f"-dev-root-token-id={token}",
+        f"-dev-listen-address=127.0.0.1:{c.vault_port}",
+    ]
+    spawn("vault", argv, env={"VAULT_DEV_ROOT_TOKEN_ID": token, "HOME": str(c.data_dir)})
+    wait_port(c.vault_port, "vault", log=c.log_dir / "vault.log")
+
+
+def start_wordpress(c: StackConfig) -> dict[str, str]:
+    """Start WordPress (deploy/local/wordpress.sh on ``wp_port``).
+
+    Returns:
+        ``{"url", "username", "password_file"}``: the secret stays on disk.
+
+    Raises:
+        StackError: the script failed (its stderr).
+    """
+    env = {**os.environ, "OMNIOPS_WP_PORT": str(c.wp_port)}
+    out = subprocess.run([str(ROOT / "deploy/local/wordpress.sh")], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise StackError(f"wordpress: {out.stderr.strip()}")
+    result: dict[str, str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result

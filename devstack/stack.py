@@ -1,0 +1,180 @@
+"""The local stack: real Postgres, Temporal dev server, Vault dev server, WordPress, SMTP server,
+workers and API.
+
+Used by the launcher (``make run``, devstack/__main__.py) and by the test suite
+(tests/stack_fixtures.py), so both run the same parts. Each part is a supervised process
+(devstack/processes.py); ``up`` is idempotent: a part that already answers is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from devstack import services
+from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
+from devstack.processes import Processes
+
+WORKERS = (("worker-agent", "agent"), ("worker-operations", "operations"), ("worker-messaging", "messaging"))
+
+
+class Stack:
+    """One local stack on ``config``'s ports and data dir (created 0711, owner-checked)."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.c = config
+        for d in (config.data_dir, config.run_dir, config.log_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        if config.data_dir.stat().st_uid != os.geteuid():
+            raise StackError(f"{config.data_dir} belongs to another user; set OMNIOPS_DATA_DIR elsewhere")
+        # traversable (not readable) by the postgres user when we run as root; secrets inside are 0600
+        os.chmod(config.data_dir, 0o711)  # noqa: S103
+        self.procs = Processes(config)
+
+    # --- secrets generated on first use, kept in the data dir (mode 600), never in the repo
+    def _local_secret(self, name: str) -> str:
+        path = self.c.data_dir / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def env(self) -> dict[str, str]:
+        """The OMNIOPS_* environment every process of this stack runs with."""
+        c = self.c
+        env = {
+            "OMNIOPS_DATA_DIR": str(c.data_dir),
+            "OMNIOPS_TEMPORAL__ADDRESS": f"127.0.0.1:{c.temporal_port}",
+            "OMNIOPS_TEMPORAL__UI_URL": f"http://localhost:{c.ui_port}",
+            "OMNIOPS_VAULT__ADDR": f"http://127.0.0.1:{c.vault_port}",
+            "OMNIOPS_VAULT__TOKEN": self._local_secret("vault.token"),
+            "OMNIOPS_DATABASE__URL": f"postgresql+psycopg://omniops@127.0.0.1:{c.pg_port}/omniops",
+            "OMNIOPS_AUTH__JWT_SECRET": self._local_secret("jwt.secret"),
+            "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
+            "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
+            "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
+        }
+        # local default: email goes to the local SMTP server, only for the demo domain (internal_only)
+        if "OMNIOPS_EMAIL__MODE" not in os.environ:
+            env["OMNIOPS_EMAIL__MODE"] = "internal_only"
+            env["OMNIOPS_EMAIL__ALLOWLIST"] = '["example.test"]'
+        env.update(c.extra_env)
+        return env
+
+    # --- process supervision (devstack/processes.py), with this stack's environment
+    def running(self, name: str) -> int | None:
+        return self.procs.running(name)
+
+    def spawn(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, user: str | None = None
+    ) -> subprocess.Popen[bytes]:
+        return self.procs.spawn(name, argv, {**os.environ, **self.env(), **(env or {})}, user)
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        self.procs.stop(name, sig, timeout)
+
+    # --- infrastructure parts (devstack/services.py)
+    def postgres(self) -> None:
+        services.start_postgres(self.c)
+
+    def stop_postgres(self) -> None:
+        services.stop_postgres(self.c)
+
+    def temporal(self) -> None:
+        services.start_temporal(self.c, self.spawn)
+
+    def vault(self) -> None:
+        services.start_vault(self.c, self.spawn, self.env()["OMNIOPS_VAULT__TOKEN"])
+
+    def wordpress(self) -> dict[str, str]:
+        """Start WordPress; returns its url, username and password_file (the secret stays on disk)."""
+        return services.start_wordpress(self.c)
+
+    def migrate(self) -> None:
+        """``alembic upgrade head`` against this stack's database."""
+        self._python("alembic", "upgrade", "head")
+
+    def bootstrap(self) -> None:
+        """Create the Vault keyring (first run) in this stack's Vault."""
+        self._python("devstack", "bootstrap")
+
+    def _python(self, module: str, *args: str) -> None:
+        argv = [sys.executable, "-m", module, *args]
+        subprocess.run(argv, check=True, cwd=ROOT, env={**os.environ, **self.env()}, capture_output=True)
+
+    # --- our own processes
+    def worker(
+        self,
+        name: str,
+        *queues: str,
+        timeout: float = 60.0,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """Start a worker process and wait until its pollers run (it writes a ready file)."""
+        if self.running(name):
+            return
+        ready = self.c.run_dir / f"{name}.ready"
+        ready.unlink(missing_ok=True)
+        self.spawn(
+            name,
+            [sys.executable, "-m", "workers.run", *queues, *args],
+            env={**(env or {}), "OMNIOPS_READY_FILE": str(ready)},
+        )
+        deadline = time.monotonic() + timeout
+        while not ready.exists():
+            if time.monotonic() > deadline or not self.running(name):
+                raise StackError(f"worker {name} did not start; see {self.c.log_dir / (name + '.log')}")
+            time.sleep(0.1)
+
+    @property
+    def maildir(self) -> Path:
+        """Where the local SMTP server keeps every message it accepted."""
+        return self.c.data_dir / "mail"
+
+    def mail(self) -> None:
+        """The local SMTP server (aiosmtpd, ``devstack.mailsink``), the stand-in for the provider."""
+        if port_open(self.c.smtp_port):
+            return
+        argv = [sys.executable, "-m", "devstack.mailsink", "--port", str(self.c.smtp_port)]
+        self.spawn("mail", [*argv, "--maildir", str(self.maildir)])
+        wait_port(self.c.smtp_port, "smtp", log=self.c.log_dir / "mail.log")
+
+    def api(self) -> None:
+        """The API (uvicorn, ``api.app:create_app``) on ``api_port``."""
+        if port_open(self.c.api_port):
+            return
+        app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1"]
+        argv = [sys.executable, "-m", *app, "--port", str(self.c.api_port), "--log-level", "warning"]
+        self.spawn("api", argv)
+        wait_port(self.c.api_port, "api", log=self.c.log_dir / "api.log")
+
+    def infra_up(self) -> None:
+        """Postgres, Temporal, Vault, schema and keyring (no Python services)."""
+        self.postgres()
+        self.vault()
+        self.temporal()
+        self.migrate()
+        self.bootstrap()
+
+    def up(self) -> dict[str, str]:
+        """Every part; returns WordPress's url, username and password_file."""
+        self.infra_up()
+        wp = self.wordpress()
+        self.mail()
+        for name, queue in WORKERS:
+            self.worker(name, queue)
+        self.api()
+        return wp
+
+    def down(self) -> None:
+        """Stop every part, the API first and Postgres last."""
+        for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "temporal", "vault"):
+            self.stop(name)
+        self.stop_postgres()

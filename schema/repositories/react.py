@@ -1,0 +1,84 @@
+"""React's data (seed 004 "React"): unprocessed inbound messages, the suppression list, order
+updates, and the run's credit failures and email outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from schema.agent import EmailSuppression, OrderException, OrderProcessing, OutboxEmail
+from schema.business import InboundMessage, Order
+from schema.tables import stable_id
+
+BATCH = 500
+"""Inbound messages read per React."""
+
+
+def unprocessed(s: Session, tenant_id: str) -> list[InboundMessage]:
+    """The tenant's unprocessed inbound messages, oldest first, at most :data:`BATCH`."""
+    return list(
+        s.execute(
+            select(InboundMessage)
+            .where(col(InboundMessage.tenant_id) == tenant_id, col(InboundMessage.processed_at).is_(None))
+            .order_by(InboundMessage.received_at)
+            .limit(BATCH)
+        ).scalars()
+    )
+
+
+def suppress(s: Session, tenant_id: str, email: str, reason: str, source: str, now: datetime) -> None:
+    """Add the address to the tenant's suppression list (once)."""
+    s.execute(
+        insert(EmailSuppression.__table__)  # type: ignore[attr-defined]
+        .values(
+            id=stable_id(tenant_id, email),
+            tenant_id=tenant_id,
+            email=email,
+            reason=reason,
+            source=source,
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def update_order_status(s: Session, tenant_id: str, order_id: str, status: str) -> None:
+    s.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.tenant_id) == tenant_id)
+        .values(status=status[:30])
+    )
+
+
+def mark_processed(s: Session, message_pk: str, now: datetime) -> None:
+    s.execute(update(InboundMessage).where(col(InboundMessage.id) == message_pk).values(processed_at=now))
+
+
+def credit_failures(s: Session, tenant_id: str, run_id: str) -> int:
+    """Credit exceptions of the orders this run processed."""
+    return int(
+        s.execute(
+            select(func.count())
+            .select_from(OrderException)
+            .join(OrderProcessing, col(OrderProcessing.order_id) == OrderException.order_id)
+            .where(
+                col(OrderException.tenant_id) == tenant_id,
+                col(OrderException.kind) == "credit",
+                col(OrderProcessing.run_id) == run_id,
+            )
+        ).one()[0]
+    )
+
+
+def email_outcomes(s: Session, run_id: str) -> dict[str, int]:
+    """The run's outbox rows by status."""
+    rows = s.execute(
+        select(OutboxEmail.status, func.count())
+        .where(col(OutboxEmail.run_id) == run_id)
+        .group_by(OutboxEmail.status)
+    ).all()
+    return {status: int(n) for status, n in rows}

@@ -1,0 +1,159 @@
+"""The cycle's run record (seed 004 ``agent_autonomous_runs``), its one-running-cycle-per-tenant
+lock, the switches it reads at start, the hourly reflection and the tenant pages of the fan-out.
+
+The lock is the partial unique index ``uq_run_running_tenant`` on ``agent_autonomous_runs
+(tenant_id) WHERE status = 'running'`` (migration 0005): a second running row for a tenant
+cannot exist, whoever inserts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from schema import metrics
+from schema.agent import AgentRun, AgentRunAction, HourlyReflection, SystemConfig
+from schema.tables import Tenant, stable_id
+
+RUNNING = "running"
+
+
+@dataclass(frozen=True)
+class TenantSwitch:
+    """The tenant's ``agent_enabled`` and cap overrides, and the database kill switch
+    (``system_config`` key ``agent``: ``global_enabled``, ``reason``)."""
+
+    tenant_enabled: bool
+    overrides: dict[str, Any]
+    db_enabled: bool
+    db_reason: str | None
+
+
+def switch_facts(s: Session, tenant_id: str) -> TenantSwitch:
+    tenant = s.get(Tenant, tenant_id)
+    cfg = s.get(SystemConfig, "agent")
+    value = cfg.value if cfg is not None else {}
+    return TenantSwitch(
+        tenant_enabled=bool(tenant and tenant.agent_enabled),
+        overrides=(tenant.agent_settings if tenant else None) or {},
+        db_enabled=value.get("global_enabled") is not False,
+        db_reason=value.get("reason"),
+    )
+
+
+def get_run(s: Session, run_id: str) -> AgentRun | None:
+    return s.get(AgentRun, run_id)
+
+
+def running_holder(s: Session, tenant_id: str) -> AgentRun | None:
+    """The tenant's running run, if any (at most one: the partial unique index)."""
+    return s.execute(
+        select(AgentRun).where(col(AgentRun.tenant_id) == tenant_id, col(AgentRun.status) == RUNNING)
+    ).scalar()
+
+
+def claim_run(s: Session, run_id: str, tenant_id: str, hour: str, trigger: str, now: datetime) -> int | None:
+    """Insert the run as ``running`` unless another run of the tenant is running. Returns its
+    cycle number (runs so far + 1), or None when the lock is held (nothing inserted)."""
+    n = metrics.count_rows(s, AgentRun, tenant_id) + 1
+    stmt = (
+        insert(AgentRun.__table__)  # type: ignore[attr-defined]
+        .values(
+            id=run_id,
+            tenant_id=tenant_id,
+            hour=hour,
+            cycle_number=n,
+            trigger=trigger,
+            status=RUNNING,
+            phase="plan",
+            started_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(AgentRun.__table__.c.id)  # type: ignore[attr-defined]
+    )
+    return n if s.execute(stmt).first() is not None else None
+
+
+def record_skipped(
+    s: Session, run_id: str, tenant_id: str, hour: str, trigger: str, now: datetime, reason: str
+) -> int:
+    """Record a run that did not start (the lock was held) as ``skipped`` with its reason."""
+    n = metrics.count_rows(s, AgentRun, tenant_id) + 1
+    s.execute(
+        insert(AgentRun.__table__)  # type: ignore[attr-defined]
+        .values(
+            id=run_id,
+            tenant_id=tenant_id,
+            hour=hour,
+            cycle_number=n,
+            trigger=trigger,
+            status="skipped",
+            phase="done",
+            error=reason,
+            started_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    return n
+
+
+def abandon(s: Session, run_id: str, now: datetime, reason: str) -> None:
+    """Mark a stale running run ``failed`` (its workflow is gone), releasing the lock."""
+    s.execute(
+        update(AgentRun)
+        .where(col(AgentRun.id) == run_id, col(AgentRun.status) == RUNNING)
+        .values(status="failed", phase="done", error=reason, completed_at=now)
+    )
+
+
+def previous_metrics(s: Session, tenant_id: str, run_id: str) -> dict[str, Any]:
+    """The metrics of the tenant's latest other run that has them ({} if none)."""
+    found = s.execute(
+        select(AgentRun.metrics)
+        .where(
+            col(AgentRun.tenant_id) == tenant_id,
+            col(AgentRun.id) != run_id,
+            col(AgentRun.metrics).is_not(None),
+        )
+        .order_by(col(AgentRun.started_at).desc())
+        .limit(1)
+    ).scalar()
+    return dict(found or {})
+
+
+def run_actions(s: Session, run_id: str) -> list[AgentRunAction]:
+    return list(s.execute(select(AgentRunAction).where(col(AgentRunAction.run_id) == run_id)).scalars())
+
+
+def finish_run(s: Session, run_id: str, **values: Any) -> None:
+    """The run's final columns (status, phase, counts, error, metrics, completed_at, duration_ms)."""
+    s.execute(update(AgentRun).where(col(AgentRun.id) == run_id).values(**values))
+
+
+def upsert_reflection(
+    s: Session, run_id: str, tenant_id: str, hour: str, now: datetime, values: dict[str, Any]
+) -> None:
+    """The run's ``agent_hourly_reflections`` row (what_changed, metrics_moved, blocked, hints)."""
+    s.execute(
+        insert(HourlyReflection.__table__)  # type: ignore[attr-defined]
+        .values(id=stable_id(run_id), run_id=run_id, tenant_id=tenant_id, hour=hour, created_at=now, **values)
+        .on_conflict_do_update(index_elements=["run_id"], set_=values)
+    )
+
+
+def enabled_tenants(s: Session, after: str, limit: int, prefix: str = "") -> list[str]:
+    """Enabled tenant ids starting with ``prefix``, after ``after`` in id order, at most ``limit``."""
+    return list(
+        s.execute(
+            select(Tenant.id)
+            .where(col(Tenant.agent_enabled), col(Tenant.id) > after, col(Tenant.id).startswith(prefix))
+            .order_by(Tenant.id)
+            .limit(limit)
+        ).scalars()
+    )

@@ -1,0 +1,40 @@
+"""Failure types are recorded in workflow histories: their values never change."""
+
+from __future__ import annotations
+
+from core.failures import Failure
+from workflows import retry
+
+RECORDED = {
+    "SessionLost",
+    "CheckpointMissing",
+    "CredentialMissing",
+    "InvalidStep",
+    "StepFailed",
+    "PolicyBlocked",
+    "InvalidCredentials",
+    "AIUnavailable",
+    "AIRequestRejected",
+    "AIRetryable",
+    "DatabaseError",
+    "DefinitionError",
+    "SmtpUnavailable",
+    "SmtpDeferred",
+    "SmtpConfig",
+    "CycleFailed",
+}
+
+
+def test_every_recorded_failure_type_keeps_its_value() -> None:
+    assert {f.value for f in Failure} == RECORDED
+
+
+def test_the_named_policies_never_retry_what_cannot_heal() -> None:
+    assert retry.AI.non_retryable_error_types == ["AIUnavailable", "AIRequestRejected"]
+    step = retry.browser_step(3, 1.5, 2.0)
+    assert step.non_retryable_error_types == ["SessionLost", "CredentialMissing", "InvalidStep"]
+    assert (step.maximum_attempts, step.initial_interval.total_seconds(), step.backoff_coefficient) == (
+        3,
+        1.5,
+        2.0,
+    )

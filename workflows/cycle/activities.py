@@ -1,0 +1,95 @@
+"""Typed calls of the cycle's activities, one function per activity: each owns the activity's
+registered name, where it runs, its timeout and its named retry policy (:mod:`workflows.retry`).
+
+- Short DB steps are local activities on the agent worker (:func:`workflows.common.db`), 60 s,
+  ``retry.DB`` (the fan-out's page read: 30 s).
+- ``plan_actions`` (an LLM call) is a regular activity on the workflow's own task queue, 120 s.
+- Emails go through :func:`workflows.common.email` (``send_email`` on the messaging queue).
+
+Deterministic: call only from workflow code.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+from workflows import retry
+from workflows.common import db
+from workflows.cycle.context import CycleContext
+from workflows.cycle.messages import (
+    ActionOutcome,
+    BroadcastBatch,
+    BroadcastRecordInput,
+    EmailOutcomeInput,
+    GuardInput,
+    GuardResult,
+    PerformInput,
+    PlanResult,
+    ReactInput,
+    ReactSummary,
+    ReflectInput,
+    RunStart,
+    StartRunInput,
+    TenantPage,
+)
+
+STEP_S = 60
+"""start-to-close of each local DB step of a cycle, in seconds."""
+PLAN_S = 120
+"""start-to-close of ``plan_actions`` (the AI planner's call), in seconds."""
+PAGE_S = 30
+
+
+async def start_run(inp: StartRunInput) -> RunStart:
+    return await db("start_run", inp, RunStart, timeout_s=STEP_S)
+
+
+async def gather_context(inp: StartRunInput) -> CycleContext:
+    return await db("gather_context", inp, CycleContext, timeout_s=STEP_S)
+
+
+async def plan_actions(ctx: CycleContext) -> PlanResult:
+    result: PlanResult = await workflow.execute_activity(
+        "plan_actions",
+        ctx,
+        task_queue=workflow.info().task_queue,
+        result_type=PlanResult,
+        start_to_close_timeout=timedelta(seconds=PLAN_S),
+        retry_policy=retry.DB,
+    )
+    return result
+
+
+async def guard_action(inp: GuardInput) -> GuardResult:
+    return await db("guard_action", inp, GuardResult, timeout_s=STEP_S)
+
+
+async def perform_action(inp: PerformInput) -> ActionOutcome:
+    return await db("perform_action", inp, ActionOutcome, timeout_s=STEP_S)
+
+
+async def record_email_outcome(inp: EmailOutcomeInput) -> None:
+    await db("record_email_outcome", inp, timeout_s=STEP_S)
+
+
+async def prepare_broadcast(inp: PerformInput) -> BroadcastBatch:
+    return await db("prepare_broadcast", inp, BroadcastBatch, timeout_s=STEP_S)
+
+
+async def record_broadcast(inp: BroadcastRecordInput) -> ActionOutcome:
+    return await db("record_broadcast", inp, ActionOutcome, timeout_s=STEP_S)
+
+
+async def react(inp: ReactInput) -> ReactSummary:
+    return await db("react", inp, ReactSummary, timeout_s=STEP_S)
+
+
+async def reflect(inp: ReflectInput) -> None:
+    await db("reflect", inp, timeout_s=STEP_S)
+
+
+async def list_enabled_tenants(page: TenantPage) -> list[str]:
+    tenants: list[str] = await db("list_enabled_tenants", page, list[str], timeout_s=PAGE_S)
+    return tenants
