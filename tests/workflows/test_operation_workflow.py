@@ -70,6 +70,7 @@ class Fake:
     cancel_at_step: int | None = None  # the step asks for the workflow's cancel, then waits for its own
     hold_step_until: tuple[int, datetime] | None = None  # (step, until): the step runs past ``until``
     decide: list[AIDecision] | None = None  # scripted AI answers; None = no API key
+    cancel_in_decision: bool = False  # the AI call asks for the workflow's cancel, then waits for its own
     blocked_selectors: set[str] = field(default_factory=set)
     fail_every_ai: bool = False  # every AI-chosen action (attempt > 1) fails
     definition: OperationDefinition = DEFINITION
@@ -114,6 +115,12 @@ class Fake:
 
         @activity.defn(name="decide_action")
         async def decide_action(_: DecideInput) -> AIDecision:
+            if self.cancel_in_decision and self.client:
+                await self.client.get_workflow_handle(activity.info().workflow_id).cancel()
+                for _ in range(600):  # the cancel reaches the AI call through its heartbeat
+                    activity.heartbeat()
+                    await asyncio.sleep(0.05)
+                raise AssertionError("the AI call was never cancelled")
             if self.decide is None:
                 raise ApplicationError("no key", type="AIUnavailable", non_retryable=True)
             return self.decide.pop(0) if len(self.decide) > 1 else self.decide[0]
@@ -522,6 +529,18 @@ async def test_cancel_of_a_running_operation_stops_the_running_step_and_runs_no_
         await run_op(temporal_client, fake)
     assert fake.steps == [(1, 1), (2, 1), (3, 1)]
     assert [(a.step_number, a.success) for a in fake.audits] == [(1, True), (2, True)]
+    assert fake.statuses[-1] == OperationStatus.CANCELLED and fake.closed == 1
+
+
+async def test_cancel_while_the_ai_decides_a_self_healing_step_ends_cancelled(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.fail_step = {7: "error"}
+    fake.decide = [ai("click", "the renamed Add button", selector="#new-button")]
+    fake.cancel_in_decision = True
+    with pytest.raises(WorkflowFailureError):
+        await run_op(temporal_client, fake)
+    assert fake.steps == [(n, 1) for n in range(1, 8)]  # no AI-chosen action ran
     assert fake.statuses[-1] == OperationStatus.CANCELLED and fake.closed == 1
 
 

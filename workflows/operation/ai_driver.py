@@ -11,10 +11,11 @@ The driver owns the AI budget and usage; it reaches the workflow only through :c
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, FailureError
+from temporalio.exceptions import ActivityError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -29,6 +30,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.operation.messages import LLMUsage, OperationInput, SelfHealing
 
 RETRY_WITH_AI = (Failure.STEP_FAILED, Failure.POLICY_BLOCKED)
+CANCEL_DURING_AI = "operation-cancel-during-ai-decision-ends-cancelled"
+"""Patch id: a cancel that lands while the AI decides a step ends the operation as cancelled.
+Before it, the cancelled AI call became a step abort and the operation ended as failed."""
 """An AI-chosen action that fails this way is audited and the AI asked again."""
 
 
@@ -111,6 +115,8 @@ class AIStepDriver:
                 )
             )
         except ActivityError as e:
+            if is_cancelled_exception(e) and workflow.patched(CANCEL_DURING_AI):
+                raise asyncio.CancelledError from None  # the workflow's run() ends it as cancelled
             if failure_type(e) == Failure.AI_UNAVAILABLE:
                 self.self_healing = "unavailable"
                 raise StepAbort(f"{why}; self-healing unavailable (no Anthropic API key)") from None
