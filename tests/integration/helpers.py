@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from temporalio.client import WorkflowExecutionStatus
 
 from api.auth import mint_token
 from core.settings import get_settings
+from core.temporal import connect
 from devstack.demo import admin_credential_body
 from schema.db import engine_for, transaction
 from schema.repositories.audit import list_audit
+from workflows.ids import operation_workflow_id
 
 SERVICE, OPERATION = "wordpress", "application_password_generation"
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -75,7 +78,15 @@ async def wait_until(
 
 
 async def wait_terminal(api: Any, tenant: str, op_id: str, timeout: float = 120) -> dict[str, Any]:
-    return await wait_until(api, tenant, op_id, lambda s: s["status"] in TERMINAL, timeout, every=0.2)
+    """The final status, once the workflow execution has also closed: the ``status`` query shows
+    the final status just before the workflow's last row write, which lands before it closes."""
+    final = await wait_until(api, tenant, op_id, lambda s: s["status"] in TERMINAL, timeout, every=0.2)
+    handle = (await connect()).get_workflow_handle(operation_workflow_id(tenant, op_id))
+    for _ in range(int(timeout * 10)):
+        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+            return final
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"operation {op_id} reported {final['status']} but its workflow never closed")
 
 
 def audit_rows(tenant: str, op_id: str) -> list[Any]:

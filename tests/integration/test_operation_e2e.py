@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Replayer
 
 from core.keys import load_keyring_sync
@@ -38,6 +38,7 @@ from tests.integration.helpers import (
     wp_admin,
 )
 from tests.integration.history_secrets import assert_no_secret_in_history
+from workflows.ids import operation_workflow_id
 from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.stack
@@ -325,6 +326,8 @@ async def test_cancel_of_a_running_operation_stops_it_before_its_next_step(
     done = sorted(r.step_number for r in rows)
     assert done == list(range(1, len(done) + 1)) and 1 <= len(done) <= at_cancel  # no later step
     assert all(r.success for r in rows)
+    handle = (await connect()).get_workflow_handle(operation_workflow_id(tenant, op["operation_id"]))
+    assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
     with transaction(engine_for(get_settings().database.url)) as s:
         op_row = get_operation(s, tenant, uuid.UUID(op["operation_id"]))
         assert op_row is not None and op_row.status == "cancelled"
