@@ -11,9 +11,10 @@ from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema.repositories import cycle_context as ctx
 from schema.repositories import cycle_facts, engagement, follow_up_owners
+from schema.repositories import deals as deals_repo
 from workflows.cycle.context import CycleContext
-from workflows.cycle.follow_ups import deal_input, quote_input
 from workflows.cycle.messages import StartRunInput
+from workflows.followups.inputs import deal_input, quote_input
 
 
 class ContextActivities(CycleBase):
@@ -34,7 +35,7 @@ class ContextActivities(CycleBase):
             engagement.refresh_clocks(s, t, now)
             quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
             deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
-            stage_days = follow_up_owners.stage_days(s, t) if deals else {}
+            stage_days = deals_repo.stage_days(s, t) if deals else {}
             s.commit()
             total, overdue = ctx.engagement_counts(s, t)
             n_deals, value = cycle_facts.open_deals(s, t)

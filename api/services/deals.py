@@ -22,8 +22,7 @@ from schema.business import Deal
 from schema.repositories import deals as repo
 from schema.repositories.followups import contact_email
 from workflows.followups.deal import DealWorkflow
-from workflows.followups.models import DealInput, StageRule
-from workflows.followups.rules import DEFAULT_STAGE_DAYS
+from workflows.followups.inputs import deal_input
 from workflows.ids import followup_workflow_id
 
 
@@ -31,35 +30,31 @@ class DealService(FollowUpService):
     async def track(self, p: Principal, deal_id: str) -> TrackDealView:
         """Start working an open deal; 409 if it is not open or is already being worked (a
         failed workflow may be restarted), 404 for another tenant's."""
-        t, day = p.tenant_id, self.settings.followups.day_s
+        t = p.tenant_id
 
-        def load(s: Session) -> tuple[Deal, str | None, dict[str, StageRule]]:
+        def load(s: Session) -> tuple[Deal, str | None, dict[str, tuple[int, int]]]:
             d = require(s, Deal, t, deal_id)
             if d.status != "open":
                 raise ConflictException(f"deal {deal_id} is {d.status}")
-            days = {**DEFAULT_STAGE_DAYS, **repo.stage_days(s, t)}
-            rules = {
-                k: StageRule(stalled_after_s=a * day, follow_up_every_s=b * day) for k, (a, b) in days.items()
-            }
-            return d, contact_email(s, d.contact_id), rules
+            return d, contact_email(s, d.contact_id), repo.stage_days(s, t)
 
-        d, to, rules = await self.db(load)
+        d, to, stage_days = await self.db(load)
         now = datetime.now(UTC)
         wid = followup_workflow_id("deal", t, deal_id)
         try:
             await self.client.start_workflow(
                 DealWorkflow.run,
-                DealInput(
-                    tenant_id=t,
-                    deal_id=deal_id,
+                deal_input(
+                    t,
+                    deal_id,
                     stage=d.stage,
+                    title=d.title,
                     to_email=to,
                     last_activity_at=d.last_activity_at or d.created_at or now,
                     stage_entered_at=d.stage_entered_at or d.created_at or now,
-                    rules=rules,
-                    title=d.title,
-                    escalate_after=self.settings.followups.deal_escalate_after,
                     follow_up_count=d.follow_up_count,
+                    stage_days=stage_days,
+                    settings=self.settings.followups,
                 ),
                 id=wid,
                 task_queue=queues.AGENT,

@@ -21,7 +21,8 @@ from core import queues
 from schema.business import Quote
 from schema.repositories import quotes as repo
 from schema.repositories.followups import contact_email
-from workflows.followups.models import QuoteDecision, QuoteInput
+from workflows.followups.inputs import quote_input
+from workflows.followups.models import QuoteDecision
 from workflows.followups.quote import QuoteWorkflow
 from workflows.ids import followup_workflow_id
 
@@ -44,19 +45,11 @@ class QuoteService(FollowUpService):
         q, to, token = await self.db(prepare)
         if not to:
             raise ValidationException(f"quote {quote_id} has no contact with an email address")
-        f = self.settings.followups
         wid = followup_workflow_id("quote", t, quote_id)
         try:
             await self.client.start_workflow(
                 QuoteWorkflow.run,
-                QuoteInput(
-                    tenant_id=t,
-                    quote_id=quote_id,
-                    to_email=to,
-                    amount=float(q.amount) if q.amount else None,
-                    follow_up_every_s=f.quote_follow_up_every_s,
-                    max_follow_ups=f.quote_max_follow_ups,
-                ),
+                quote_input(t, quote_id, to, q.amount, self.settings.followups),
                 id=wid,
                 task_queue=queues.AGENT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

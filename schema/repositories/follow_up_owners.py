@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from schema.agent import FollowUpOwner
 from schema.business import Contact, Deal, Quote
-from schema.followups import DealStageConfig, QuoteActivity
+from schema.followups import QuoteActivity
 from schema.tables import stable_id
 
 
@@ -123,9 +123,3 @@ def claim_deals(s: Session, tenant_id: str, run_id: str, now: datetime, limit: i
         .order_by(Deal.created_at)
     ).all()
     return [ClaimedDeal(deal=d, to_email=e) for d, e in rows]
-
-
-def stage_days(s: Session, tenant_id: str) -> dict[str, tuple[int, int]]:
-    """The tenant's ``deal_stage_config``: stage -> (stalled after, follow up every) in days."""
-    rows = s.execute(select(DealStageConfig).where(col(DealStageConfig.tenant_id) == tenant_id)).scalars()
-    return {c.stage: (c.stalled_after_days, c.follow_up_every_days) for c in rows}

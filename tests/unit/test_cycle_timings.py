@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from core.settings import FollowUpSettings
-from workflows.cycle.follow_ups import quote_input, stage_rules
+from workflows.followups.inputs import quote_input, stage_rules
 from workflows.followups.rules import DEFAULT_STAGE_DAYS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,6 @@
-"""The follow-up workflows the cycle hands quotes and deals to (issue 9, part 7): pure builders
-of their inputs, matching what the API's ``sendQuote`` and ``trackDeal`` start.
+"""Pure builders of the quote and deal follow-up workflows' inputs: the one place both starters
+(the API's ``sendQuote`` and ``trackDeal``, and the hourly cycle's hand-off, issue 9 part 7) build
+them.
 
 ``Quote`` (``quote-{tenant}-{quote}``, seed 004 P1.5) and ``Deal`` (``deal-{tenant}-{deal}``,
 P1.4) are the only senders of quote and deal follow-ups; their timings come from
