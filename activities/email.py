@@ -42,7 +42,7 @@ from core.faults import failpoint
 from core.logging import get_logger
 from core.settings import Settings
 from core.vault import VaultStore
-from schema.repositories import outbox
+from schema.repositories import outbox, suppression
 from schema.tables import stable_id
 from workflows.email import SendEmailInput, SendEmailResult
 
@@ -123,7 +123,7 @@ class Mailer:
         mode = overrides.get("email_mode") or self._s.mode
         if self._s.disabled or outbox.email_disabled(s):
             return mode, ("blocked", "email sending is disabled globally")
-        reason = outbox.suppression_reason(s, row.tenant_id, row.to_email)
+        reason = suppression.reason(s, row.tenant_id, row.to_email)
         if reason:
             return mode, ("blocked", f"recipient suppressed: {reason}")
         if mode == "internal_only":

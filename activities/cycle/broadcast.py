@@ -10,7 +10,7 @@ from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
-from schema.repositories import actions, broadcasts, engagement, guard
+from schema.repositories import actions, broadcasts, engagement, guard, suppression
 from workflows.cycle.messages import (
     ActionOutcome,
     BroadcastBatch,
@@ -35,7 +35,7 @@ class BroadcastActivities(CycleBase):
             sends, deferred = [], 0
             for st, c in rows:
                 reason = None if c.email else "no email address"
-                if c.email and guard.suppression(s, t, c.email):
+                if c.email and suppression.reason(s, t, c.email):
                     reason = "suppressed"
                 if reason:
                     broadcasts.skip(s, st.id, reason, datetime.now(UTC))

@@ -10,7 +10,7 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
-from schema.repositories import actions, cycle_facts, guard
+from schema.repositories import actions, cycle_facts, guard, suppression
 from workflows.cycle import policy
 from workflows.cycle.actions import ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
@@ -39,7 +39,7 @@ class GuardActivities(CycleBase):
             else None,
             compliance_due=a.target_type == "compliance_check"
             and cycle_facts.compliance_check_due(s, t, a.target_id, now),
-            suppression=guard.suppression(s, t, a.to_email) if a.to_email else None,
+            suppression=suppression.reason(s, t, a.to_email) if a.to_email else None,
             rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
             rate_cap=cap,
         )

@@ -10,7 +10,7 @@ from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
-from schema.repositories import engagement, react
+from schema.repositories import engagement, react, suppression
 from workflows.cycle.messages import ReactInput, ReactSummary
 
 
@@ -27,7 +27,7 @@ class ReactActivities(CycleBase):
                 related = m.related or {}
                 if m.kind in ("bounce", "opt_out"):
                     addr = (related.get("recipient") or m.from_email).strip().lower()
-                    react.suppress(
+                    suppression.suppress(
                         s, t, addr, "bounce" if m.kind == "bounce" else "opt_out", m.message_id, now
                     )
                     counts["bounces" if m.kind == "bounce" else "opt_outs"] += 1

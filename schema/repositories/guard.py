@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema import metrics
-from schema.agent import DeferredAction, EmailSuppression, EngagementClock, PolicyViolation, RateLimitWindow
+from schema.agent import DeferredAction, EngagementClock, PolicyViolation, RateLimitWindow
 from schema.business import Contact, InboundMessage
 from schema.tables import stable_id
 from workflows.cycle.actions import ProposedAction
@@ -39,15 +39,6 @@ def client_request_text(s: Session, tenant_id: str, message_id: str) -> str | No
         metrics.count_rows(s, Contact, tenant_id, func.lower(Contact.email) == m.from_email.lower()) > 0
     )
     return f"{m.subject}\n{m.body}" if from_client else None
-
-
-def suppression(s: Session, tenant_id: str, email: str) -> str | None:
-    """The address's suppression reason (bounce, opt_out, complaint, manual), if suppressed."""
-    return s.execute(
-        select(EmailSuppression.reason).where(
-            col(EmailSuppression.tenant_id) == tenant_id, col(EmailSuppression.email) == email.strip().lower()
-        )
-    ).scalar()
 
 
 def quota_used(s: Session, tenant_id: str, kind: str, window: str) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, PolicyViolation, SystemConfig
+from schema.agent import EmailProviderFailure, OutboxEmail, PolicyViolation, SystemConfig
 from schema.tables import Tenant, new_id, stable_id
 from workflows.email import SendEmailInput
 
@@ -62,14 +62,6 @@ def email_disabled(s: Session) -> bool:
     """The global switch in ``system_config`` key ``email`` (``{"disabled": true}``)."""
     value = s.execute(select(col(SystemConfig.value)).where(col(SystemConfig.key) == "email")).scalar()
     return bool((value or {}).get("disabled"))
-
-
-def suppression_reason(s: Session, tenant_id: str, email: str) -> str | None:
-    return s.execute(
-        select(col(EmailSuppression.reason)).where(
-            col(EmailSuppression.tenant_id) == tenant_id, col(EmailSuppression.email) == email
-        )
-    ).scalar()
 
 
 def sent_since(s: Session, tenant_id: str, since: datetime) -> int:

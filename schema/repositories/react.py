@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import EmailSuppression, OrderException, OrderProcessing, OutboxEmail
+from schema.agent import OrderException, OrderProcessing, OutboxEmail
 from schema.business import InboundMessage, Order
-from schema.tables import stable_id
 
 BATCH = 500
 """Inbound messages read per React."""
@@ -27,22 +25,6 @@ def unprocessed(s: Session, tenant_id: str) -> list[InboundMessage]:
             .order_by(InboundMessage.received_at)
             .limit(BATCH)
         ).scalars()
-    )
-
-
-def suppress(s: Session, tenant_id: str, email: str, reason: str, source: str, now: datetime) -> None:
-    """Add the address to the tenant's suppression list (once)."""
-    s.execute(
-        insert(EmailSuppression.__table__)  # type: ignore[attr-defined]
-        .values(
-            id=stable_id(tenant_id, email),
-            tenant_id=tenant_id,
-            email=email,
-            reason=reason,
-            source=source,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
     )
 
 
