@@ -58,11 +58,11 @@ def running_holder(s: Session, tenant_id: str) -> AgentRun | None:
     ).scalar()
 
 
-def claim_run(s: Session, run_id: str, tenant_id: str, hour: str, trigger: str, now: datetime) -> int | None:
-    """Insert the run as ``running`` unless another run of the tenant is running. Returns its
-    cycle number (runs so far + 1), or None when the lock is held (nothing inserted)."""
-    n = metrics.count_rows(s, AgentRun, tenant_id) + 1
-    stmt = (
+def _new_run(
+    run_id: str, tenant_id: str, hour: str, trigger: str, n: int, now: datetime, **state: str
+) -> Any:
+    """An ``INSERT ... ON CONFLICT DO NOTHING`` of run number ``n`` with its ``state`` columns."""
+    return (
         insert(AgentRun.__table__)  # type: ignore[attr-defined]
         .values(
             id=run_id,
@@ -70,14 +70,20 @@ def claim_run(s: Session, run_id: str, tenant_id: str, hour: str, trigger: str, 
             hour=hour,
             cycle_number=n,
             trigger=trigger,
-            status=RUNNING,
-            phase="plan",
             started_at=now,
+            **state,
         )
         .on_conflict_do_nothing()
-        .returning(AgentRun.__table__.c.id)  # type: ignore[attr-defined]
     )
-    return n if s.execute(stmt).first() is not None else None
+
+
+def claim_run(s: Session, run_id: str, tenant_id: str, hour: str, trigger: str, now: datetime) -> int | None:
+    """Insert the run as ``running`` unless another run of the tenant is running. Returns its
+    cycle number (runs so far + 1), or None when the lock is held (nothing inserted)."""
+    n = metrics.count_rows(s, AgentRun, tenant_id) + 1
+    stmt = _new_run(run_id, tenant_id, hour, trigger, n, now, status=RUNNING, phase="plan")
+    inserted = s.execute(stmt.returning(AgentRun.__table__.c.id)).first()  # type: ignore[attr-defined]
+    return n if inserted is not None else None
 
 
 def record_skipped(
@@ -86,19 +92,7 @@ def record_skipped(
     """Record a run that did not start (the lock was held) as ``skipped`` with its reason."""
     n = metrics.count_rows(s, AgentRun, tenant_id) + 1
     s.execute(
-        insert(AgentRun.__table__)  # type: ignore[attr-defined]
-        .values(
-            id=run_id,
-            tenant_id=tenant_id,
-            hour=hour,
-            cycle_number=n,
-            trigger=trigger,
-            status="skipped",
-            phase="done",
-            error=reason,
-            started_at=now,
-        )
-        .on_conflict_do_nothing()
+        _new_run(run_id, tenant_id, hour, trigger, n, now, status="skipped", phase="done", error=reason)
     )
     return n
 
