@@ -41,9 +41,9 @@ from workflows.followups.compliance_rules import (
     ENDED,
     OPEN,
     STATUSES,
-    check_workflow_id,
     invalid_fields,
 )
+from workflows.ids import compliance_check_workflow_id, compliance_schedule_id
 
 WRITE_ROLES = ("owner", "admin")
 
@@ -116,7 +116,7 @@ class ComplianceService(FollowUpService):
         return [
             ScheduleListItem(
                 **ScheduleRow.model_validate(r).model_dump(),
-                temporal_schedule_id=schedules.schedule_id(r.tenant_id, r.id),
+                temporal_schedule_id=compliance_schedule_id(r.tenant_id, r.id),
             )
             for r in rows
         ]
@@ -154,7 +154,7 @@ class ComplianceService(FollowUpService):
         if not await schedules.trigger(self.client, row.tenant_id, row.id):
             await self._sync(row, p.user_id)  # the Temporal Schedule was lost: recreate it
             await schedules.trigger(self.client, row.tenant_id, row.id)
-        return RunView(schedule_id=row.id, temporal_schedule_id=schedules.schedule_id(row.tenant_id, row.id))
+        return RunView(schedule_id=row.id, temporal_schedule_id=compliance_schedule_id(row.tenant_id, row.id))
 
     # --- checks --------------------------------------------------------------------------------
 
@@ -180,7 +180,7 @@ class ComplianceService(FollowUpService):
         return CheckView(**CheckRow.model_validate(row).model_dump(), workflow=workflow)
 
     def _wid(self, row: ComplianceCheck) -> str:
-        return row.workflow_id or check_workflow_id(row.tenant_id, row.id)
+        return row.workflow_id or compliance_check_workflow_id(row.tenant_id, row.id)
 
     async def signal_check(self, p: Principal, check_id: str, name: str, arg: str) -> SignalView:
         """``complete`` or ``waive``; 409 if the check ended or has no running workflow."""

@@ -37,11 +37,6 @@ CATCHUP = timedelta(days=7)
 """A run missed while Temporal was down still happens within a week of its time."""
 
 
-def schedule_id(tenant_id: str, sid: str) -> str:
-    """``compliance-schedule-{tenant}-{id}`` (:func:`workflows.ids.compliance_schedule_id`)."""
-    return compliance_schedule_id(tenant_id, sid)
-
-
 def calendar_spec(frequency: str) -> ScheduleCalendarSpec:
     cal = calendar_for(frequency)
     return ScheduleCalendarSpec(
@@ -86,21 +81,21 @@ async def ensure_schedule(
     sched = _schedule(
         tenant_id, sid, frequency, paused, note or ("paused" if paused else "active"), messaging_queue
     )
-    return await schedules.upsert(client, schedule_id(tenant_id, sid), sched)
+    return await schedules.upsert(client, compliance_schedule_id(tenant_id, sid), sched)
 
 
 async def set_paused(client: Client, tenant_id: str, sid: str, paused: bool, note: str) -> bool:
     """Pause or unpause; False when there is no such schedule."""
-    return await schedules.pause(client, schedule_id(tenant_id, sid), paused, note)
+    return await schedules.pause(client, compliance_schedule_id(tenant_id, sid), paused, note)
 
 
 async def trigger(client: Client, tenant_id: str, sid: str) -> bool:
     """Run now (overlap SKIP: ignored while a run is in flight); False when there is none."""
-    return await schedules.trigger(client, schedule_id(tenant_id, sid))
+    return await schedules.trigger(client, compliance_schedule_id(tenant_id, sid))
 
 
 async def delete_schedule(client: Client, tenant_id: str, sid: str) -> bool:
-    return await schedules.delete(client, schedule_id(tenant_id, sid))
+    return await schedules.delete(client, compliance_schedule_id(tenant_id, sid))
 
 
 def _values(ranges: Any) -> list[int]:
@@ -113,7 +108,7 @@ def _values(ranges: Any) -> list[int]:
 async def describe_schedule(client: Client, tenant_id: str, sid: str) -> ScheduleDescription | None:
     """Id, paused, note, overlap, calendar (months, day, hour, minute UTC), next runs and recent
     actions; None when there is none."""
-    d, view = await schedules.describe(client, schedule_id(tenant_id, sid))
+    d, view = await schedules.describe(client, compliance_schedule_id(tenant_id, sid))
     if d is None:
         return None
     calendar = [

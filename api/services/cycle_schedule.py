@@ -31,11 +31,6 @@ from workflows.cycle.workflow import ScheduledCycleWorkflow
 from workflows.ids import cycle_schedule_id, cycle_trigger_workflow_id
 
 
-def schedule_id(tenant_id: str) -> str:
-    """``cycle-schedule-{tenant}`` (:func:`workflows.ids.cycle_schedule_id`)."""
-    return cycle_schedule_id(tenant_id)
-
-
 def _schedule(tenant_id: str, jitter_s: int, paused: bool, note: str) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
@@ -64,21 +59,21 @@ async def ensure_schedule(
 ) -> str:
     """Create the tenant's schedule, or update it in place (spec, jitter, paused). Returns its id."""
     sched = _schedule(tenant_id, jitter_s, paused, note or ("paused" if paused else "agent enabled"))
-    return await schedules.upsert(client, schedule_id(tenant_id), sched)
+    return await schedules.upsert(client, cycle_schedule_id(tenant_id), sched)
 
 
 async def set_paused(client: Client, tenant_id: str, paused: bool, note: str) -> bool:
     """Pause or unpause; False when the tenant has no schedule."""
-    return await schedules.pause(client, schedule_id(tenant_id), paused, note)
+    return await schedules.pause(client, cycle_schedule_id(tenant_id), paused, note)
 
 
 async def delete_schedule(client: Client, tenant_id: str) -> bool:
-    return await schedules.delete(client, schedule_id(tenant_id))
+    return await schedules.delete(client, cycle_schedule_id(tenant_id))
 
 
 async def describe_schedule(client: Client, tenant_id: str) -> CycleScheduleView | None:
     """Id, paused, note, jitter, overlap, next runs and recent actions; None when there is none."""
-    d, view = await schedules.describe(client, schedule_id(tenant_id))
+    d, view = await schedules.describe(client, cycle_schedule_id(tenant_id))
     if d is None:
         return None
     jitter = d.schedule.spec.jitter

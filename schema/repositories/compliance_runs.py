@@ -19,7 +19,8 @@ from schema.business import Client, ComplianceCheck, Contact
 from schema.followups import ComplianceSchedule
 from schema.repositories.compliance_checks import first_emails
 from workflows.followups.compliance_models import GenerateChecksInput, GenerateChecksResult, GeneratedCheck
-from workflows.followups.compliance_rules import ENDED, check_id, check_workflow_id
+from workflows.followups.compliance_rules import ENDED, check_id
+from workflows.ids import compliance_check_workflow_id
 
 ENTITY_TYPE = {"contacts": "contact", "clients": "client"}
 """``compliance_checks.entity_type`` by the schedule's target type."""
@@ -71,7 +72,9 @@ def generate_checks(s: Session, inp: GenerateChecksInput) -> GenerateChecksResul
             "due_at": due_at,
             "status": "pending",
             "reminders": 0,
-            "workflow_id": check_workflow_id(inp.tenant_id, check_id(sched.id, e.id, inp.run_date)),
+            "workflow_id": compliance_check_workflow_id(
+                inp.tenant_id, check_id(sched.id, e.id, inp.run_date)
+            ),
         }
         for e in entities
     ]

@@ -29,7 +29,7 @@ from workflows.followups.compliance_models import (
     EscalateInput,
     ValidateInput,
 )
-from workflows.followups.compliance_rules import check_workflow_id
+from workflows.ids import compliance_check_workflow_id
 
 BASE = "/api/compliance"
 
@@ -141,7 +141,8 @@ async def test_a_run_generates_checks_whose_workflows_are_waived_and_completed_t
     assert {c["status"] for c in by_entity.values()} == {"pending"}
     due = datetime.fromisoformat(c_ok["due_at"])
     assert abs(due - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=5)
-    assert c_ok["workflow_id"] == check_workflow_id(tenant, c_ok["id"]) and c_ok["entity_type"] == "contact"
+    assert c_ok["workflow_id"] == compliance_check_workflow_id(tenant, c_ok["id"])
+    assert c_ok["entity_type"] == "contact"
 
     one_check = await eventually(
         lambda: api.get(f"{BASE}/checks/{c_miss['id']}", headers=h),

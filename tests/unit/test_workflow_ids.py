@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from workflows import ids
-from workflows.followups.compliance_rules import check_workflow_id
 
 
 def test_operation_ids_round_trip() -> None:
@@ -26,4 +25,4 @@ def test_followup_and_compliance_ids() -> None:
     assert ids.deal_workflow_id("acme", "d1") == "deal-acme-d1"
     assert ids.compliance_schedule_id("acme", "s1") == "compliance-schedule-acme-s1"
     assert ids.compliance_run_workflow_id("acme", "s1") == "compliance-run-acme-s1"
-    assert ids.compliance_check_workflow_id("acme", "c" * 32) == check_workflow_id("acme", "c" * 32)
+    assert ids.compliance_check_workflow_id("acme", "c" * 32) == "compliance-check-acme-" + "c" * 32

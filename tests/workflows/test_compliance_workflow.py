@@ -39,7 +39,8 @@ from workflows.followups.compliance_models import (
     ValidateInput,
     ValidateResult,
 )
-from workflows.followups.compliance_rules import check_id, check_workflow_id, reminder_key
+from workflows.followups.compliance_rules import check_id, reminder_key
+from workflows.ids import compliance_check_workflow_id
 
 TENANT = "t-compliance"
 SLACK = timedelta(minutes=1)
@@ -161,7 +162,7 @@ async def start_check(
             messaging_queue=fake.queue,
             required_fields=("email", "title"),
         ),
-        id=check_workflow_id(TENANT, f"{check}-{uuid.uuid4().hex[:6]}"),
+        id=compliance_check_workflow_id(TENANT, f"{check}-{uuid.uuid4().hex[:6]}"),
         task_queue=fake.queue,
     )
 
@@ -199,7 +200,9 @@ async def test_a_run_generates_one_check_per_target_and_starts_their_workflows(
         run_date = at.strftime("%Y%m%d")
         checks = [check_id(sched, e, run_date) for e in fake.entities]
         children = [
-            client.get_workflow_handle(check_workflow_id(TENANT, c), result_type=ComplianceCheckResult)
+            client.get_workflow_handle(
+                compliance_check_workflow_id(TENANT, c), result_type=ComplianceCheckResult
+            )
             for c in checks
         ]
         states = [await state(c, "pending") for c in children]

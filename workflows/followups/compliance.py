@@ -29,7 +29,8 @@ with workflow.unsafe.imports_passed_through():
         ComplianceRunResult,
         GenerateChecksInput,
     )
-    from workflows.followups.compliance_rules import KIND_CHECK, KIND_RUN, check_workflow_id
+    from workflows.followups.compliance_rules import KIND_CHECK, KIND_RUN
+    from workflows.ids import compliance_check_workflow_id
 
 __all__ = ["KIND_CHECK", "KIND_RUN", "WORKFLOWS", "ComplianceCheckWorkflow", "ComplianceRunWorkflow"]
 
@@ -100,7 +101,7 @@ class ComplianceRunWorkflow:
                         messaging_queue=inp.messaging_queue,
                         required_fields=page.required_fields,
                     ),
-                    id=check_workflow_id(t, c.check_id),
+                    id=compliance_check_workflow_id(t, c.check_id),
                     task_queue=workflow.info().task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     parent_close_policy=workflow.ParentClosePolicy.ABANDON,

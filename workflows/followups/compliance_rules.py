@@ -91,10 +91,6 @@ def check_id(schedule_id: str, entity_id: str, run_date: str) -> str:
     return hashlib.sha256(f"{schedule_id}|{entity_id}|{run_date}".encode()).hexdigest()[:32]
 
 
-def check_workflow_id(tenant_id: str, check: str) -> str:
-    return f"compliance-check-{tenant_id}-{check}"
-
-
 def reminder_key(check: str) -> str:
     """The outbox idempotency key of a check's reminder (exactly one email per check)."""
     return f"compliance:{check}:reminder"
