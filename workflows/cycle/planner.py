@@ -1,6 +1,7 @@
 """The deterministic rule-based planner: the safe default when no AI planner runs (seed 004 P0,
 P1.2). Quote and deal follow-ups (P1.4, P1.5) are not planned here: their follow-up workflows
-send them, and the cycle starts those workflows (:mod:`workflows.cycle.follow_ups`).
+send them, and the cycle starts those workflows (:mod:`workflows.cycle.handoff`, with inputs
+from :mod:`workflows.followups.inputs`).
 
 Pure: the same :class:`CycleContext` always gives the same actions, in the same order, with the
 same idempotency keys. It does not call the policy engine, but it never proposes what the policy
