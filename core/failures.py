@@ -24,6 +24,16 @@ class Failure(StrEnum):
     """Navigation outside the domain allowlist."""
     INVALID_CREDENTIALS = "InvalidCredentials"
     """The site showed its error selector: it refused the credentials."""
+    TARGET_REFUSED = "TargetRefused"
+    """The operation's target is not a registered, vetted origin (core/targets.py): non-retryable."""
+    CREDENTIAL_BLOCKED = "CredentialBlocked"
+    """The credential firewall refused a placeholder (wrong origin, wrong element, the TOTP seed):
+    non-retryable; the operation fails closed."""
+    CONFIRMATION_REQUIRED = "ConfirmationRequired"
+    """An AI action would submit a form on a page the definition does not name: it waits for a
+    person's ``confirm_action`` and is then run again with ``confirmed``."""
+    CREDENTIAL_WRAP_SPENT = "CredentialWrapSpent"
+    """The response-wrapped credential handed to a session was already unwrapped or expired."""
     # the Messages API (activities/llm.py)
     AI_UNAVAILABLE = "AIUnavailable"
     """No Anthropic API key configured: self-healing is unavailable."""

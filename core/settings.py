@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import ada_url
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -49,7 +50,6 @@ class BrowserSettings(BaseModel):
     executable_path: str = "/usr/bin/chromium"
     headless: bool = True
     args: tuple[str, ...] = (
-        "--no-sandbox",
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-component-update",
@@ -58,6 +58,21 @@ class BrowserSettings(BaseModel):
         "--disable-quic",
     )
     max_sessions_per_worker: int = 2
+    run_as_user: str = "omniops-browser"
+    """When the worker runs as root, Chromium runs as this unprivileged user (with its sandbox on,
+    never ``--no-sandbox``); ignored for a non-root worker, which already is unprivileged."""
+    idle_browsers: int = 2
+    """Browsers kept running with no session, one per pinned target set (core/targets.py)."""
+
+
+class TargetSettings(BaseModel):
+    """Which origins an operation may reach (issue 10; core/targets.py)."""
+
+    service_ports: tuple[int, ...] = ()
+    """Ports of the stack's own services (API, Temporal UI, ...) refused as targets, besides the
+    Vault, Temporal and database ports read from their settings."""
+    wrap_ttl_s: int = 300
+    """Lifetime of a response-wrapped credential handed to a browser session (Vault wrapping)."""
 
 
 class LLMSettings(BaseModel):
@@ -88,6 +103,11 @@ class OperationSettings(BaseModel):
     ai_actions_per_step: int = 6
     confirmation_timeout_s: int = 900
     """How long a sensitive step waits for a person's confirmation."""
+    max_concurrent_per_tenant: int = 5
+    """Operations of one tenant not yet ended (awaiting consent, pending, in progress): a new
+    initiate beyond it is 429, so one tenant cannot starve the browser pool."""
+    max_inputs_bytes: int = 8192
+    """Largest ``inputs`` of an initiate (UTF-8 JSON); larger is 422."""
 
 
 class AgentSettings(BaseModel):
@@ -172,6 +192,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     followups: FollowUpSettings = Field(default_factory=FollowUpSettings)
+    targets: TargetSettings = Field(default_factory=TargetSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
 
@@ -182,6 +203,17 @@ class Settings(BaseSettings):
         if self.llm.base_url is None and os.environ.get("ANTHROPIC_BASE_URL"):
             self.llm.base_url = os.environ["ANTHROPIC_BASE_URL"]
         return self
+
+    @property
+    def service_ports(self) -> set[int]:
+        """Ports an operation target may never use unless allowlisted: Vault, Temporal, the
+        database and ``targets.service_ports``."""
+        ports = set(self.targets.service_ports)
+        for url in (self.vault.addr, f"tcp://{self.temporal.address}", self.database.url):
+            port = ada_url.URL(url).port
+            if port:
+                ports.add(int(port))
+        return ports
 
     @property
     def object_dir(self) -> Path:

@@ -10,7 +10,7 @@ import hashlib
 from typing import Any
 
 import hvac
-from hvac.exceptions import InvalidPath
+from hvac.exceptions import Forbidden, InvalidPath, InvalidRequest
 
 from core.settings import Settings
 
@@ -26,6 +26,22 @@ def credential_path(tenant_id: str, service: str, credential_type: str) -> str:
 def fingerprint(secret: str) -> str:
     """A non-reversible 16-hex-digit fingerprint (sha256 prefix) for matching, never the secret."""
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class WrapSpent(RuntimeError):
+    """The wrapping token was already unwrapped, expired, or never existed."""
+
+
+def unwrap(addr: str, token: str) -> dict[str, Any]:
+    """The data behind a single-use wrapping token; needs no other Vault token (the wrapping
+    token authenticates itself). Raises ``WrapSpent`` when it is used up or expired."""
+    client = hvac.Client(url=addr, token=token, timeout=10)
+    try:
+        r = client.sys.unwrap()
+    except (Forbidden, InvalidRequest, InvalidPath) as e:
+        raise WrapSpent(f"wrapping token refused: {type(e).__name__}") from None
+    data: dict[str, Any] = r["data"]
+    return data
 
 
 class VaultStore:
@@ -63,6 +79,13 @@ class VaultStore:
         self._client.secrets.kv.v2.delete_metadata_and_all_versions(
             path=f"{self._prefix}/{path}", mount_point=self._mount
         )
+
+    def wrap(self, data: dict[str, Any], ttl_s: int) -> str:
+        """Response-wrap ``data``: a single-use wrapping token, valid ``ttl_s`` seconds, that
+        unwraps to ``data`` exactly once (Vault ``sys/wrapping/wrap``; the default policy allows
+        it). The token is all that travels; the secret stays in Vault's cubbyhole."""
+        r = self._client.write_data("sys/wrapping/wrap", data=data, wrap_ttl=f"{ttl_s}s")
+        return str(r["wrap_info"]["token"])
 
     def is_ready(self) -> bool:
         try:

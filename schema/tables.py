@@ -95,6 +95,8 @@ class AutonomousOperationAudit(SQLModel, table=True):
     screenshot_key: str | None = None
     error: str | None = None
     duration_ms: int | None = None
+    blocked_requests: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Requests the browser's egress layer refused during the step (issue 10)."""
     timestamp: datetime = _ts(nullable=False, default=True)
 
 
@@ -127,7 +129,39 @@ class AutonomousCredential(SQLModel, table=True):
     vault_path: str = Field(sa_column=Column(String, nullable=False))
     fingerprint: str = Field(max_length=64)
     site_url: str | None = None
+    origin: str | None = Field(default=None, max_length=300, index=True)
+    """The registered site (``scheme://host[:port]``, WHATWG-serialized, core/targets.py): the
+    only origin this credential may ever be typed into (issue 10)."""
     created_by: str | None = Field(default=None, max_length=200)
     expires_at: datetime | None = _ts()
     last_rotated_at: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False, default=True)
+
+
+class SiteAllowlist(SQLModel, table=True):
+    """Origins an operator allowed for one tenant although they are http, local or a service
+    port (issue 10): the local dev stack allowlists its own WordPress and nothing else."""
+
+    __tablename__ = "site_allowlist"
+    __table_args__ = (UniqueConstraint("tenant_id", "origin", name="uq_site_allowlist_tenant_origin"),)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    origin: str = Field(max_length=300)
+    added_by: str = Field(max_length=200)
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts(nullable=False, default=True)
+
+
+class OperationConfirmation(SQLModel, table=True):
+    """A person's decision on one step, persisted by the API before the ``confirm_action``
+    signal; the workflow honours a signal only when it finds this row (issue 10)."""
+
+    __tablename__ = "operation_confirmations"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    operation_id: uuid.UUID = Field(foreign_key="autonomous_operations.id", index=True, ondelete="CASCADE")
+    step_number: int
+    approved: bool
+    decided_by: str = Field(max_length=200)
+    reason: str | None = Field(default=None, max_length=500)
+    decided_at: datetime = _ts(nullable=False, default=True)

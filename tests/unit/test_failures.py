@@ -22,6 +22,10 @@ RECORDED = {
     "SmtpDeferred",
     "SmtpConfig",
     "CycleFailed",
+    "TargetRefused",
+    "CredentialBlocked",
+    "ConfirmationRequired",
+    "CredentialWrapSpent",
 }
 
 

@@ -7,10 +7,36 @@ as Vault paths and fingerprints.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from workflows.models import Frozen
 from workflows.operation.definition import StepDefinition
+
+
+class SitePin(Frozen):
+    """One allowed ``host:port`` of the session and the vetted address the browser must use for
+    it (core/targets.py ``Pin``); the first pin of a session is its registered origin."""
+
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+    @property
+    def origin(self) -> str:
+        default = {"http": 80, "https": 443}.get(self.scheme) == self.port
+        return f"{self.scheme}://{self.host}" + ("" if default else f":{self.port}")
+
+
+class PreparedSession(Frozen):
+    """What ``prepare_session`` (agent queue) vetted for a new session: the pins (registered
+    origin first, then the definition's ``allowed_domains``) and the admin credential
+    response-wrapped for this session (a single-use Vault wrapping token, never the secret)."""
+
+    pins: list[SitePin]
+    credential_wrap: str | None = None
 
 
 class OpenSessionInput(Frozen):
@@ -18,6 +44,9 @@ class OpenSessionInput(Frozen):
     tenant_id: str
     mask: list[str]
     checkpoint_key: str | None = None
+    pins: list[SitePin] = Field(default_factory=list)
+    """Empty only in histories from before issue 10 (the session then has no egress pin)."""
+    credential_wrap: str | None = None
 
 
 class SessionHandle(Frozen):
@@ -35,6 +64,15 @@ class StepInput(Frozen):
     step: StepDefinition
     inputs: dict[str, str]
     allowed_domains: list[str] = Field(default_factory=list)
+    mode: Literal["deterministic", "ai"] = "deterministic"
+    """``ai``: the step was chosen by the AI (untrusted): the credential firewall checks the
+    element's kind, and a form submit on a page not in ``named_paths`` needs ``confirmed``."""
+    confirmed: bool = False
+    """A person approved this AI action (``confirm_action``) after ``ConfirmationRequired``."""
+    named_paths: list[str] = Field(default_factory=list)
+    """Paths the definition names (its navigate targets and ``pages``)."""
+    totp_field: str | None = None
+    """The definition's selector of the one field a TOTP code may go into in AI mode."""
 
 
 class StepResult(Frozen):
@@ -44,6 +82,13 @@ class StepResult(Frozen):
     checkpoint_key: str | None = None
     credential_path: str | None = None
     credential_fingerprint: str | None = None
+    credential_wrap: str | None = None
+    """``extract``: the value response-wrapped by the browser worker (single-use token); the
+    agent's ``record_credential`` unwraps it into Vault."""
+    blocked_requests: int = 0
+    """Requests the egress layer refused during this step (audited per step)."""
+    blocked_origins: list[str] = Field(default_factory=list)
+    """Up to 5 distinct refused origins (for the audit trail)."""
 
 
 class CloseSessionInput(Frozen):

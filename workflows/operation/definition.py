@@ -74,5 +74,12 @@ class OperationDefinition(Frozen):
     allowed_domains: list[str] = Field(
         default_factory=list, description="Hosts navigation may reach besides the site_url host"
     )
+    pages: list[str] = Field(
+        default_factory=list,
+        description="Site paths besides the navigate targets where an AI form submit needs no confirmation",
+    )
+    totp_field: str | None = Field(
+        default=None, description="Selector of the field the TOTP code goes into (AI mode)"
+    )
     steps: list[StepDefinition] = Field(min_length=1)
     connection_test: ConnectionTest | None = None

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from workflows.models import Frozen
 from workflows.operation.ai_messages import AIDecision
+from workflows.operation.browser_messages import SitePin
 from workflows.operation.definition import ConnectionTest
 
 SelfHealing = Literal["unknown", "available", "unavailable"]
@@ -78,6 +79,9 @@ class ConfirmationDecision(Frozen):
     approved: bool
     by: str | None = None
     reason: str | None = Field(default=None, max_length=500)
+    confirmation_id: str | None = None
+    """The ``operation_confirmations`` row the API persisted; the workflow honours only a
+    decision whose record it finds (signals are hints, records are the truth)."""
 
 
 class ConsentRevoke(Frozen):
@@ -180,6 +184,8 @@ class AuditInput(Frozen):
     screenshot_key: str | None = None
     error: str | None = None
     duration_ms: int | None = None
+    blocked_requests: int = 0
+    """Requests the egress layer refused during the step."""
 
 
 class RecordCredentialInput(Frozen):
@@ -190,6 +196,10 @@ class RecordCredentialInput(Frozen):
     fingerprint: str
     site_url: str | None = None
     created_by: str | None = None
+    credential_wrap: str | None = None
+    """The extracted value, response-wrapped by the browser worker: unwrapped into Vault here."""
+    admin_credential: str | None = None
+    """The credential type whose username the new credential carries."""
 
 
 class ConnectionTestInput(Frozen):
@@ -199,6 +209,9 @@ class ConnectionTestInput(Frozen):
     admin_credential: str
     site_url: str
     test: ConnectionTest
+    pins: list[SitePin] = Field(default_factory=list)
+    """The vetted pins of the operation's session: the test connects to the registered origin's
+    vetted address and never follows a redirect (empty only in pre-issue-10 histories)."""
 
 
 class ConnectionTestResult(Frozen):
