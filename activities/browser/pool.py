@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -19,12 +19,43 @@ from core.settings import BrowserSettings
 
 
 @dataclass
+class EgressLog:
+    """Requests the egress layer refused in a session, taken per step (issue 10)."""
+
+    count: int = 0
+    origins: list[str] = field(default_factory=list)
+
+    def record(self, origin: str) -> None:
+        self.count += 1
+        if origin not in self.origins and len(self.origins) < 5:
+            self.origins.append(origin)
+
+    def take(self) -> tuple[int, list[str]]:
+        """The count and up to 5 distinct origins since the last take; resets both."""
+        out = (self.count, self.origins)
+        self.count, self.origins = 0, []
+        return out
+
+
+@dataclass
 class Session:
     tenant_id: str
     context: BrowserContext
     page: Page
     mask: list[str]
     """Selectors masked on every screenshot (the definition's secret fields)."""
+    origin: str | None = None
+    """The registered origin (the first pin): the only origin a credential may be typed into.
+    None only for sessions opened by pre-issue-10 histories."""
+    allowed_origins: list[str] = field(default_factory=list)
+    """Every pinned origin (the registered one first, then the definition's allowed_domains)."""
+    credential: dict[str, str] = field(default_factory=dict, repr=False)
+    """The unwrapped admin credential: in this worker's memory only, never in Chromium's."""
+    secret_selectors: list[str] = field(default_factory=list)
+    """Elements that received a secret: masked in every later screenshot."""
+    typed_secrets: list[str] = field(default_factory=list, repr=False)
+    """Secret values typed so far (TOTP codes included): scrubbed from page text and errors."""
+    egress: EgressLog = field(default_factory=EgressLog)
 
 
 class BrowserPool:

@@ -6,6 +6,7 @@ never commit (the caller owns the transaction).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import or_, update
@@ -38,6 +39,23 @@ def find_active_consent(
             or_(col(AutonomousConsent.expires_at).is_(None), col(AutonomousConsent.expires_at) > now),
         )
         .order_by(col(AutonomousConsent.granted_at).desc())
+    ).first()
+
+
+def get_active_consent(
+    s: Session, tenant_id: str, service: str, operation: str, consent_id: uuid.UUID, now: datetime
+) -> AutonomousConsent | None:
+    """Consent ``consent_id`` if it is this tenant's, for (service, operation), unrevoked and
+    unexpired at ``now`` (what a ``grant_consent`` signal must point at to be honoured)."""
+    return s.scalars(
+        select(AutonomousConsent).where(
+            AutonomousConsent.id == consent_id,
+            AutonomousConsent.tenant_id == tenant_id,
+            AutonomousConsent.service == service,
+            AutonomousConsent.operation == operation,
+            col(AutonomousConsent.revoked_at).is_(None),
+            or_(col(AutonomousConsent.expires_at).is_(None), col(AutonomousConsent.expires_at) > now),
+        )
     ).first()
 
 

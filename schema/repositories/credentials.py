@@ -48,3 +48,12 @@ def delete_credential(s: Session, tenant_id: str, service: str, credential_type:
         return False
     s.delete(row)
     return True
+
+
+def registered_site(
+    s: Session, tenant_id: str, service: str, credential_type: str, origin: str
+) -> AutonomousCredential | None:
+    """The tenant's ``credential_type`` credential for ``service`` if it is registered for
+    ``origin`` (a WHATWG-serialized origin, core/targets.py), else None (issue 10)."""
+    row = get_credential(s, tenant_id, service, credential_type)
+    return row if row is not None and row.origin == origin else None
