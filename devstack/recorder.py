@@ -6,8 +6,9 @@ from E2E tests" (seed 001, Workflow Registry).
 
 It reads the script's syntax tree (nothing is executed):
 - ``page.goto(url)`` -> navigate (the path; the first URL's origin is the site);
-- ``page.locator(s).fill(v)`` / ``page.fill(s, v)`` -> fill, likewise click, press, select_option;
-  ``page.get_by_role(r, name=n)`` / ``get_by_text(t)`` / ``get_by_label(l)`` -> Playwright selectors;
+- ``page.locator(s).fill(v)`` / ``page.fill(s, v)`` -> fill (so do ``type``, ``press_sequentially``),
+  likewise click, press, select_option; ``page.get_by_role(r, name=n)`` / ``get_by_text(t)`` /
+  ``get_by_label(l)`` / ``get_by_placeholder`` / ``get_by_test_id`` / ``get_by_title`` -> selectors;
 - ``expect(page.locator(s)).to_be_visible()`` / ``page.wait_for_selector(s)`` -> the previous step's
   expected result;
 - ``x = page.locator(s).input_value()`` (or ``inner_text()``) -> extract, stored in Vault as ``x``.
@@ -40,11 +41,7 @@ ACTIONS = {
     "press": "press",
     "select_option": "select",
 }
-ATTRIBUTE_GETTERS = {
-    "get_by_placeholder": "placeholder",
-    "get_by_test_id": "data-testid",
-    "get_by_title": "title",
-}
+ATTRIBUTES = {"get_by_placeholder": "placeholder", "get_by_test_id": "data-testid", "get_by_title": "title"}
 
 
 class RecorderError(ValueError):
@@ -71,8 +68,8 @@ def _selector(node: ast.AST) -> str | None:
         return f"text={_str(args[0])}"
     if name == "get_by_label" and args:
         return f'internal:label="{_str(args[0])}"'
-    if name in ATTRIBUTE_GETTERS and args:
-        return f'[{ATTRIBUTE_GETTERS[name]}="{_str(args[0])}"]'
+    if name in ATTRIBUTES and args:
+        return f'[{ATTRIBUTES[name]}="{_str(args[0])}"]'
     return None
 
 
@@ -120,14 +117,8 @@ def record(source: str, service: str, operation: str, credential: str = "admin")
             if sel:
                 steps[-1]["expected"] = sel
         elif meth in ("input_value", "inner_text") and target_var and (sel := _selector(owner)):
-            steps.append(
-                {
-                    "intent": f"Extract {target_var} into Vault",
-                    "action": "extract",
-                    "target": sel,
-                    "store_as": target_var,
-                }
-            )
+            extract = {"intent": f"Extract {target_var} into Vault", "action": "extract", "target": sel}
+            steps.append(extract | {"store_as": target_var})
         elif meth in ACTIONS:
             sel = _selector(owner)
             args = call.args

@@ -91,8 +91,8 @@ def redact(steps: list[dict[str, Any]], url_secrets: set[str]) -> Redaction:
     r = Redaction(steps=steps)
     typed = ("fill", "select", "press")
     done = {id(s) for i, s in enumerate(steps) if s["action"] in typed and _replace(r, i)}
-    removed = {k: v for k, v in r.secrets.items() if len(k) >= SCRUB_MIN}
-    removed |= {u: "" for u in url_secrets if len(u) >= SCRUB_MIN}
+    removed = {u: "" for u in url_secrets} | r.secrets  # "": no placeholder yet, an input is made
+    removed = {k: v for k, v in removed.items() if len(k) >= SCRUB_MIN}
     kept = []
     for s in steps:
         if any(x in s["target"] for x in removed):

