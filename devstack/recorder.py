@@ -6,34 +6,42 @@ from E2E tests" (seed 001, Workflow Registry).
 
 It reads the script's syntax tree (nothing is executed):
 - ``page.goto(url)`` -> navigate (the path; the first URL's origin is the site);
-- ``page.locator(s).fill(v)`` / ``page.fill(s, v)`` -> fill, likewise click, press, select_option;
-  ``page.get_by_role(r, name=n)`` / ``get_by_text(t)`` / ``get_by_label(l)`` -> Playwright selectors;
+- ``page.locator(s).fill(v)`` / ``page.fill(s, v)`` -> fill (so do ``type``, ``press_sequentially``),
+  likewise click, press, select_option; ``page.get_by_role(r, name=n)`` / ``get_by_text(t)`` /
+  ``get_by_label(l)`` / ``get_by_placeholder`` / ``get_by_test_id`` / ``get_by_title`` -> selectors;
 - ``expect(page.locator(s)).to_be_visible()`` / ``page.wait_for_selector(s)`` -> the previous step's
   expected result;
 - ``x = page.locator(s).input_value()`` (or ``inner_text()``) -> extract, stored in Vault as ``x``.
-Typed literals into password-like fields become ``{{credential.password}}`` and the field before
-it ``{{credential.username}}``, so no secret is copied into the definition; the click that
-follows the password is marked as a checkpoint. Review the intents before committing.
+No secret reaches the draft (issue 10, "the recorder keeps secrets out of drafts"): URLs lose
+their user info, fragment and secret query parameters (:mod:`devstack.recorder_urls`); typed
+passwords, one-time codes, other secret fields and secret-shaped literals become placeholders
+(:mod:`devstack.recorder_redact`, the rules in :mod:`devstack.recorder_secrets`), noted in the
+draft's description. Review the intents before committing.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import re
+import json
 import sys
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
+from devstack.recorder_redact import SCRUB_MIN, redact
+from devstack.recorder_urls import SecretInPath, clean_url
 from workflows.operation.definition import OperationDefinition
 
-ACTIONS = {"fill": "fill", "click": "click", "press": "press", "select_option": "select"}
-SECRET_FIELD = re.compile(
-    r"(pass(word)?|pwd|secret)(?![a-z_])", re.I
-)  # #user_pass, #pass1; not password_name
-USER_FIELD = re.compile(r"user|login|email", re.I)
+ACTIONS = {
+    "fill": "fill",
+    "type": "fill",
+    "press_sequentially": "fill",
+    "click": "click",
+    "press": "press",
+    "select_option": "select",
+}
+ATTRIBUTES = {"get_by_placeholder": "placeholder", "get_by_test_id": "data-testid", "get_by_title": "title"}
 
 
 class RecorderError(ValueError):
@@ -60,6 +68,8 @@ def _selector(node: ast.AST) -> str | None:
         return f"text={_str(args[0])}"
     if name == "get_by_label" and args:
         return f'internal:label="{_str(args[0])}"'
+    if name in ATTRIBUTES and args:
+        return f'[{ATTRIBUTES[name]}="{_str(args[0])}"]'
     return None
 
 
@@ -67,6 +77,8 @@ def record(source: str, service: str, operation: str, credential: str = "admin")
     """Convert a Playwright script to a definition. Raises RecorderError when nothing usable is found."""
     steps: list[dict[str, Any]] = []
     site: str | None = None
+    notes: list[str] = []
+    url_secrets: set[str] = set()
     statements = sorted(
         (n for n in ast.walk(ast.parse(source)) if isinstance(n, (ast.Expr, ast.Assign))),
         key=lambda n: (n.lineno, n.col_offset),
@@ -81,15 +93,20 @@ def record(source: str, service: str, operation: str, credential: str = "admin")
             continue
         meth, owner = call.func.attr, call.func.value
         if meth == "goto" and call.args and (url := _str(call.args[0])):
-            parts = urlsplit(url)
-            site = site or f"{parts.scheme}://{parts.netloc}"
-            steps.append(
-                {
-                    "intent": f"Open {parts.path or '/'}",
-                    "action": "navigate",
-                    "target": (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                }
-            )
+            try:
+                clean = clean_url(url, site)
+            except SecretInPath:  # which segment is secret is a guess: the whole URL goes
+                notes.append("a navigation dropped: its path held a secret-shaped literal")
+                continue
+            except ValueError:
+                notes.append("a navigation dropped: its URL could not be parsed")
+                continue
+            site = site or clean.origin
+            url_secrets |= clean.secrets
+            if clean.dropped:
+                notes.append(f"navigate {clean.target}: {', '.join(clean.dropped)} dropped")
+            path = clean.target.partition("?")[0]
+            steps.append({"intent": f"Open {path}"[:200], "action": "navigate", "target": clean.target})
         elif meth in ("to_be_visible", "wait_for_selector") and steps:
             inner = (
                 owner.args[0]
@@ -100,14 +117,8 @@ def record(source: str, service: str, operation: str, credential: str = "admin")
             if sel:
                 steps[-1]["expected"] = sel
         elif meth in ("input_value", "inner_text") and target_var and (sel := _selector(owner)):
-            steps.append(
-                {
-                    "intent": f"Extract {target_var} into Vault",
-                    "action": "extract",
-                    "target": sel,
-                    "store_as": target_var,
-                }
-            )
+            extract = {"intent": f"Extract {target_var} into Vault", "action": "extract", "target": sel}
+            steps.append(extract | {"store_as": target_var})
         elif meth in ACTIONS:
             sel = _selector(owner)
             args = call.args
@@ -116,7 +127,7 @@ def record(source: str, service: str, operation: str, credential: str = "admin")
             if not sel:
                 continue
             step: dict[str, Any] = {
-                "intent": f"{ACTIONS[meth].capitalize()} {sel}",
+                "intent": f"{ACTIONS[meth].capitalize()} {sel}"[:200],
                 "action": ACTIONS[meth],
                 "target": sel,
             }
@@ -125,44 +136,44 @@ def record(source: str, service: str, operation: str, credential: str = "admin")
             steps.append(step)
     if not steps:
         raise RecorderError("no Playwright page actions found in the script")
-    _placeholders(steps)
-    return OperationDefinition.model_validate(
+    r = redact(steps, url_secrets)
+    review = "; ".join(notes + r.notes)
+    draft = OperationDefinition.model_validate(
         {
             "service": service,
             "operation": operation,
             "version": 1,
             "credential": credential,
             "description": f"Recorded from a Playwright script (draft; site {site or 'unknown'}): "
-            "review the intents.",
+            "review the intents." + (f" Secrets removed: {review}." if review else ""),
             "permissions": [f"{operation}"],
-            "inputs": ["site_url"],
-            "mask": ["input[type=password]", *(s["target"] for s in steps if s["action"] == "extract")],
-            "steps": steps,
+            "inputs": ["site_url", *r.inputs],
+            "mask": [
+                "input[type=password]",
+                *r.mask,
+                *(s["target"] for s in r.steps if s["action"] == "extract"),
+            ],
+            "totp_field": r.totp_field,
+            "steps": r.steps,
         }
     )
+    _never_leaks(draft, set(r.secrets) | url_secrets)
+    return draft
 
 
-def _placeholders(steps: list[dict[str, Any]]) -> None:
-    """Replace typed secrets by credential placeholders; mark the login submit as a checkpoint."""
-    for i, s in enumerate(steps):
-        if s["action"] == "fill" and SECRET_FIELD.search(s["target"]):
-            s["value"] = "{{credential.password}}"
-            for prev in reversed(steps[:i]):
-                if (
-                    prev["action"] == "fill"
-                    and USER_FIELD.search(prev["target"])
-                    and not SECRET_FIELD.search(prev["target"])
-                ):
-                    prev["value"] = "{{credential.username}}"
-                    break
-            nxt = next((n for n in steps[i + 1 :] if n["action"] == "click"), None)
-            if nxt is not None:
-                nxt["checkpoint"] = True
+def _never_leaks(draft: OperationDefinition, removed: set[str]) -> None:
+    """The last guard: no removed literal long enough to search is anywhere in the draft."""
+    text = draft.model_dump_json()
+    forms = {f for x in removed if len(x) >= SCRUB_MIN for f in (x, json.dumps(x, ensure_ascii=False)[1:-1])}
+    if any(f in text for f in forms):
+        raise RecorderError("a removed secret is still in the draft; record without it")
 
 
 def to_yaml(d: OperationDefinition) -> str:
     text: str = yaml.safe_dump(
-        {"schema_version": 1, **d.model_dump(mode="json", exclude_defaults=True)}, sort_keys=False
+        {"schema_version": 1, **d.model_dump(mode="json", exclude_defaults=True)},
+        sort_keys=False,
+        allow_unicode=True,
     )
     return text
 
@@ -175,10 +186,7 @@ def main() -> None:
     p.add_argument("--credential", default="admin")
     a = p.parse_args()
     with open(a.script) as fh:
-        d = record(fh.read(), a.service, a.operation, a.credential)
-    yaml.safe_dump(
-        d.model_dump(mode="json", exclude_defaults=True) | {"schema_version": 1}, sys.stdout, sort_keys=False
-    )
+        sys.stdout.write(to_yaml(record(fh.read(), a.service, a.operation, a.credential)))
 
 
 if __name__ == "__main__":
