@@ -15,6 +15,8 @@ filtered, timed out, not resolved, blocked) reads :data:`UNREACHABLE`; the cause
 
 from __future__ import annotations
 
+import contextlib
+
 import ada_url
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -70,9 +72,13 @@ def allowed_url(
 
 
 async def goto(page: Page, url: str, timeout_ms: float) -> None:
-    """Open ``url``; any failure to load it (``net::ERR_*``, a timeout) is :class:`SiteUnreachable`."""
+    """Open ``url``; any failure to load it (``net::ERR_*``, a timeout) is :class:`SiteUnreachable`,
+    and the page is left blank, so a refused, a filtered and an unresolvable target also look the
+    same in the failure screenshot and to the AI (Chromium's error page names the error)."""
     try:
         await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     except PlaywrightError as e:
         log.warning("navigation failed", url=url[:200], detail=str(e).splitlines()[0][:300])
+        with contextlib.suppress(PlaywrightError):
+            await page.goto("about:blank", timeout=5000)
         raise SiteUnreachable() from None

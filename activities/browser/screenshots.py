@@ -20,6 +20,10 @@ from activities.browser.pool import Session
 from core.objectstore import ObjectStore
 from workflows.operation.browser_messages import Observation, ObserveInput, PageElement, StepInput
 
+ERROR_PAGE = "chrome-error:"
+"""Chromium's network error page (it shows the error code)."""
+BLACKOUT = "html { background: #000 !important; } body { visibility: hidden !important; }"
+
 
 def masked(s: Session) -> list[str]:
     """The selectors masked on the session's screenshots now."""
@@ -33,6 +37,7 @@ async def shoot(store: ObjectStore, s: Session, key: str) -> str:
         quality=70,
         mask=[s.page.locator(m) for m in masked(s)],
         mask_color="#000000",
+        style=BLACKOUT if s.page.url.startswith(ERROR_PAGE) else None,  # it names the network error
         timeout=10_000,
     )
     return store.put(key, shot)
@@ -53,7 +58,7 @@ async def observe(store: ObjectStore, s: Session, inp: ObserveInput) -> Observat
     key = await shoot(
         store, s, f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}-observe.jpg"
     )
-    if s.page.url.startswith("chrome-error:"):  # Chromium's error page names the network error
+    if s.page.url.startswith(ERROR_PAGE):  # Chromium's error page names the network error
         return Observation(screenshot_key=key, path="/", elements=[], page_text=UNREACHABLE)
     elements = await s.page.evaluate(ELEMENTS_JS)
     text = await s.page.evaluate("() => (document.body ? document.body.innerText : '').slice(0, 6000)")

@@ -151,7 +151,8 @@ class BrowserSessions:
             missing = isinstance(e, ApplicationError)  # the target is not in the page: no retry
             msg = (e.message if missing else str(e).splitlines()[0]) or type(e).__name__
             if isinstance(e, SiteUnreachable) or "net::ERR_" in msg:
-                log.warning("step could not reach the site", detail=scrub(msg, secrets_of(s))[:300])
+                if not isinstance(e, SiteUnreachable):  # (goto logged its own)
+                    log.warning("step could not reach the site", detail=scrub(msg, secrets_of(s))[:300])
                 msg, prefix = UNREACHABLE, ""  # one reason for refused, filtered, unresolved...
             else:
                 prefix = "" if missing else f"{inp.step.action} {inp.step.target}: "

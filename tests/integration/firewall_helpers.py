@@ -53,9 +53,11 @@ class OtherOrigin:
     PAGE = (
         b"<!doctype html><form method=post action=/steal><input id=user name=user type=text>"
         b"<input id=pw name=pw type=password><input id=go type=submit value=Go></form>"
+        b"<a id=away href=%s>away</a>"
     )
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, away: str = "/") -> None:
+        page = self.PAGE % away.encode()
         self.requests: list[tuple[str, str, bytes]] = []
         seen = self.requests
 
@@ -66,7 +68,7 @@ class OtherOrigin:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.end_headers()
-                self.wfile.write(OtherOrigin.PAGE)
+                self.wfile.write(page)
 
             do_GET = do_POST = _answer
 

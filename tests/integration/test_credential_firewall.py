@@ -55,7 +55,7 @@ def wp(infra: Stack) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def other() -> Iterator[OtherOrigin]:
-    o = OtherOrigin(OTHER)
+    o = OtherOrigin(OTHER, away=f"http://localhost:{REFUSING}/")
     yield o
     o.stop()
 
@@ -247,20 +247,29 @@ async def test_extract_wraps_the_value_once_and_writes_no_vault(h: Harness) -> N
     assert e.message == "credential blocked: the AI may not extract a field that holds a secret"
 
 
-async def test_every_network_failure_reads_the_same(h: Harness) -> None:
+async def test_every_network_failure_reads_the_same(h: Harness, other: OtherOrigin, decoder: Page) -> None:
+    """Refused, filtered (no answer) and reset connections: one reason, one blank page."""
     silent, resetting = SilentPort(SILENT), SilentPort(RESETTING, reset=True)
+    errors, pages = [], []
     try:
-        errors = [
-            await h.refused("navigate", f"http://localhost:{port}/", timeout_s=3)
-            for port in (REFUSING, SILENT, RESETTING)
-        ]
+        for port in (REFUSING, SILENT, RESETTING):
+            await h.step("navigate", "/wp-login.php", expected="#user_login")
+            errors.append(await h.refused("navigate", f"http://localhost:{port}/", timeout_s=3))
+            pages.append(session(h).page.url)
     finally:
         silent.stop()
         resetting.stop()
     assert [(e.type, e.message) for e in errors] == [("StepFailed", UNREACHABLE)] * 3
-    await h.refused("navigate", f"http://localhost:{REFUSING}/")
+    assert pages == ["about:blank"] * 3
+    # a link into a refused origin leaves Chromium's error page, which names the error: the AI
+    # reads the one reason and the screenshot is all mask
+    await h.step("navigate", f"{other.url}/login", expected="#away")
+    await h.step("click", "#away")
+    await session(h).page.wait_for_url(lambda u: u.startswith("chrome-error:"))
     obs = await observe(h)
     assert obs.page_text == UNREACHABLE and obs.elements == []
+    whole = {"x": 0, "y": 0, "width": 1280, "height": 900}
+    assert await decoder.evaluate(MEAN_JS, [b64(h.store.get(obs.screenshot_key)), whole]) < 20
 
 
 async def test_refused_requests_are_reported_per_step(h: Harness) -> None:
