@@ -2,23 +2,27 @@
 wait for its expected result (or the site's error selector).
 
 A target that is not in the page fails at once as a non-retryable ``StepFailed`` (the AI may heal
-it); the site showing its error selector is ``InvalidCredentials``. An extracted value is written
-to Vault; only its path and fingerprint are returned.
+it); the site showing its error selector is ``InvalidCredentials``. Fill, select, press and click
+go through the credential firewall (:mod:`.guarded`). The browser worker never writes Vault: an
+extracted value is response-wrapped (a single-use token the agent's ``record_credential``
+unwraps into Vault); only the token, the value's fingerprint and its Vault path are returned.
 """
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from temporalio.exceptions import ApplicationError
 
-from activities.browser.navigation import allowed_url
-from activities.browser.placeholders import resolve
+from activities.browser.firewall import blocked, page_path, scrub, secrets_of
+from activities.browser.guarded import act, holds_secret
+from activities.browser.navigation import allowed_url, goto
+from activities.browser.placeholders import remember
+from activities.browser.pool import Session
 from core.failures import Failure
 from core.vault import VaultStore, credential_path, fingerprint
 from workflows.operation.browser_messages import StepInput
@@ -29,38 +33,29 @@ def step_ms(inp: StepInput) -> float:
     return inp.step.timeout_s * 1000
 
 
-async def perform(page: Page, vault: VaultStore, inp: StepInput, secrets: list[str]) -> dict[str, Any]:
-    """Run the step; returns the extracted credential's path and fingerprint for ``extract``
-    (else nothing). Resolved secrets are added to ``secrets``."""
-    step, ms = inp.step, step_ms(inp)
+async def perform(s: Session, vault: VaultStore, inp: StepInput, wrap_ttl_s: int) -> dict[str, Any]:
+    """Run the step; returns the extracted value's wrapping token, fingerprint and Vault path
+    for ``extract`` (else nothing)."""
+    step, ms, page = inp.step, step_ms(inp), s.page
     out: dict[str, Any] = {}
     target = step.target or ""
     if step.action in ("fill", "click", "press", "select", "extract"):
         await require_target(page, inp)
     if step.action == "navigate":
-        url = allowed_url(inp.inputs["site_url"], step.target, inp.allowed_domains)
-        await page.goto(url, wait_until="domcontentloaded", timeout=ms)
-    elif step.action == "fill":
-        await page.locator(target).fill(await resolve(vault, inp, step.value or "", secrets), timeout=ms)
-    elif step.action == "click":
-        await page.locator(target).click(timeout=ms)
-    elif step.action == "press":
-        await page.locator(target).press(step.value or "Enter", timeout=ms)
-    elif step.action == "select":
-        value = await resolve(vault, inp, step.value or "", secrets)
-        await page.locator(target).select_option(value, timeout=ms)
+        url = allowed_url(inp.inputs["site_url"], step.target, inp.allowed_domains, s.allowed_origins)
+        await goto(page, url, ms)
+    elif step.action in ("fill", "click", "press", "select"):
+        await act(s, inp, ms)
     elif step.action == "wait":
         await page.locator(target).first.wait_for(timeout=ms)
     elif step.action == "extract":
-        out = await extract(page, vault, inp, ms)
+        out = await extract(s, vault, inp, ms, wrap_ttl_s)
     if step.expected and step.error_selector:
         either = page.locator(f"{step.expected}, {step.error_selector}").first
         await either.wait_for(state="visible", timeout=ms)
         refused = page.locator(step.error_selector).first
         if await refused.is_visible():
-            text = (await refused.inner_text(timeout=2000)).strip()[:200]
-            for secret in secrets:
-                text = text.replace(secret, "***")
+            text = scrub((await refused.inner_text(timeout=2000)).strip(), secrets_of(s))[:200]
             raise ApplicationError(
                 f"the site refused the credentials: {text}",
                 type=Failure.INVALID_CREDENTIALS,
@@ -80,18 +75,24 @@ async def require_target(page: Page, inp: StepInput) -> None:
         )
     except PlaywrightTimeout:
         raise ApplicationError(
-            f"{inp.step.action} {inp.step.target}: selector not found on {urlsplit(page.url).path}",
+            f"{inp.step.action} {inp.step.target}: selector not found on {page_path(page.url)}",
             type=Failure.STEP_FAILED,
             non_retryable=True,
         ) from None
 
 
-async def extract(page: Page, vault: VaultStore, inp: StepInput, ms: float) -> dict[str, Any]:
-    """Read the target's value (or text) and store it in Vault as ``store_as``, with the admin
-    credential's username and the site URL."""
+async def extract(
+    s: Session, vault: VaultStore, inp: StepInput, ms: float, wrap_ttl_s: int
+) -> dict[str, Any]:
+    """Read the target's value (or text) and response-wrap it as ``{"password": value}`` for
+    ``store_as``; the agent adds the admin username and the site when it stores it. An AI step
+    may not extract a password field or an element that received a secret."""
     if not inp.step.store_as:
         raise ApplicationError("extract needs store_as", type=Failure.INVALID_STEP, non_retryable=True)
-    loc = page.locator(inp.step.target or "")
+    target = inp.step.target or ""
+    if inp.mode != "deterministic" and await holds_secret(s, target, ms):
+        raise blocked("the AI may not extract a field that holds a secret")
+    loc = s.page.locator(target)
     await loc.wait_for(timeout=ms)
     value = (
         (await loc.input_value(timeout=ms))
@@ -100,18 +101,14 @@ async def extract(page: Page, vault: VaultStore, inp: StepInput, ms: float) -> d
     )
     value = value.strip()
     if not value:
-        raise PlaywrightError(f"{inp.step.target} is empty")
-    admin = (
-        await asyncio.to_thread(vault.read, credential_path(inp.tenant_id, inp.service, inp.credential)) or {}
-    )
+        raise PlaywrightError(f"{target} is empty")
+    remember(s.typed_secrets, value)  # scrubbed from later page text and errors
+    if target not in s.secret_selectors:
+        s.secret_selectors.append(target)  # and masked in later screenshots
+    token = await asyncio.to_thread(vault.wrap, {"password": value}, wrap_ttl_s)
     path = credential_path(inp.tenant_id, inp.service, inp.step.store_as)
-    await asyncio.to_thread(
-        vault.write,
-        path,
-        {
-            "username": admin.get("username", ""),
-            "password": value,
-            "site_url": inp.inputs.get("site_url", ""),
-        },
-    )
-    return {"credential_path": vault.full_path(path), "credential_fingerprint": fingerprint(value)}
+    return {
+        "credential_wrap": token,
+        "credential_fingerprint": fingerprint(value),
+        "credential_path": vault.full_path(path),
+    }

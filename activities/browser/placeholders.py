@@ -1,60 +1,69 @@
 """``{{input.x}}`` and ``{{credential.x}}`` placeholders in a step's value.
 
-Credentials are read from Vault here, typed into the page and never returned, logged or put in
-an error message: every resolved secret is added to ``secrets`` so the caller can scrub it from
-whatever it reports. ``{{credential.totp}}`` is the current TOTP code of the credential's
-``totp_secret`` (made here; it never leaves the activity).
+Credentials come from the session's in-memory admin credential (``Session.credential``, unwrapped
+by ``open_session``), never from Vault: the browser worker cannot read Vault. They are typed into
+the page and never returned, logged or put in an error message; each secret value resolved is
+added to ``typed`` so the caller can scrub it from whatever it reports. ``{{credential.totp}}``
+is the current TOTP code of the credential's ``totp_secret`` (made here; it never leaves the
+activity); the seed itself never resolves (the firewall refuses it first; refused here too).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from typing import Any
 
 import pyotp
 from temporalio.exceptions import ApplicationError
 
+from activities.browser.firewall import PUBLIC_FIELDS, SEED_FIELD, blocked
 from core.failures import Failure
-from core.vault import VaultStore, credential_path
-from workflows.operation.browser_messages import StepInput
 
 PLACEHOLDER = re.compile(r"\{\{\s*(credential|input)\.([a-z_][a-z0-9_]*)\s*\}\}")
 
 
-async def resolve(vault: VaultStore, inp: StepInput, template: str, secrets: list[str]) -> str:
+def credential_fields(template: str) -> list[str]:
+    """The credential fields ``template`` names, in order (``totp`` for the TOTP code)."""
+    return [m.group(2) for m in PLACEHOLDER.finditer(template) if m.group(1) == "credential"]
+
+
+def missing(what: str) -> ApplicationError:
+    return ApplicationError(what, type=Failure.CREDENTIAL_MISSING, non_retryable=True)
+
+
+def remember(typed: list[str], secret: str) -> None:
+    if secret and secret not in typed:
+        typed.append(secret)
+
+
+def resolve(template: str, inputs: dict[str, str], credential: dict[str, str], typed: list[str]) -> str:
     """``template`` with its placeholders substituted. Raises non-retryable ``CredentialMissing``
-    (no credential, or no TOTP secret) or ``InvalidStep`` (an unknown field)."""
-    cred: dict[str, Any] = {}
-    if any(m.group(1) == "credential" for m in PLACEHOLDER.finditer(template)):
-        path = credential_path(inp.tenant_id, inp.service, inp.credential)
-        cred = await asyncio.to_thread(vault.read, path) or {}
-        if not cred:
-            raise ApplicationError(
-                f"no {inp.service} {inp.credential} credential in Vault for this tenant",
-                type=Failure.CREDENTIAL_MISSING,
-                non_retryable=True,
-            )
+    (no credential in the session, or no TOTP secret), ``CredentialBlocked`` (the TOTP seed) or
+    ``InvalidStep`` (an unknown field)."""
+    if credential_fields(template) and not credential:
+        raise missing("no admin credential was handed to this browser session")
 
     def sub(m: re.Match[str]) -> str:
         kind, key = m.group(1), m.group(2)
-        source = inp.inputs if kind == "input" else cred
-        if kind == "credential" and key == "totp":
-            if not source.get("totp_secret"):
+        if kind == "input":
+            if key not in inputs:
                 raise ApplicationError(
-                    "the credential has no TOTP secret in Vault",
-                    type=Failure.CREDENTIAL_MISSING,
-                    non_retryable=True,
+                    f"unknown input field {key!r}", type=Failure.INVALID_STEP, non_retryable=True
                 )
-            code = pyotp.TOTP(str(source["totp_secret"])).now()  # made here; never leaves the activity
-            secrets.extend([code, str(source["totp_secret"])])
+            return inputs[key]
+        if key == SEED_FIELD:
+            raise blocked("the TOTP seed is never typed (use {{credential.totp}})")
+        if key == "totp":
+            if not credential.get(SEED_FIELD):
+                raise missing("the credential has no TOTP secret")
+            code = pyotp.TOTP(credential[SEED_FIELD]).now()  # made here; never leaves the activity
+            remember(typed, code)
             return code
-        if key not in source:
+        if key not in credential:
             raise ApplicationError(
-                f"unknown {kind} field {key!r}", type=Failure.INVALID_STEP, non_retryable=True
+                f"unknown credential field {key!r}", type=Failure.INVALID_STEP, non_retryable=True
             )
-        if kind == "credential":
-            secrets.append(str(source[key]))
-        return str(source[key])
+        if key not in PUBLIC_FIELDS:
+            remember(typed, credential[key])
+        return credential[key]
 
     return PLACEHOLDER.sub(sub, template)

@@ -1,19 +1,33 @@
 """Screenshots and what the AI may see of a page.
 
 Screenshots are JPEGs with the session's secret fields masked black, stored encrypted in the
-object store; only their keys leave the activity. The AI sees a masked screenshot, the page's
-interactive elements (selectors and labels, never field values) and its visible text.
+object store; only their keys leave the activity. Masked: the definition's ``mask`` selectors,
+and, whatever it says, every element that received a secret (``Session.secret_selectors`` and
+the ``data-omniops-secret`` tag the firewall puts on it). The AI sees a masked screenshot, the
+page's interactive elements (selectors and labels, never field values) and its visible text,
+with every session secret scrubbed from both; a browser error page reads as unreachable (no
+network detail).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from temporalio import activity
 
+from activities.browser.firewall import page_path, scrub, secrets_of
+from activities.browser.guarded import SECRET_ATTRIBUTE
+from activities.browser.navigation import UNREACHABLE
 from activities.browser.pool import Session
 from core.objectstore import ObjectStore
 from workflows.operation.browser_messages import Observation, ObserveInput, PageElement, StepInput
+
+ERROR_PAGE = "chrome-error:"
+"""Chromium's network error page (it shows the error code)."""
+BLACKOUT = "html { background: #000 !important; } body { visibility: hidden !important; }"
+
+
+def masked(s: Session) -> list[str]:
+    """The selectors masked on the session's screenshots now."""
+    return list(dict.fromkeys([*s.mask, *s.secret_selectors, f"[{SECRET_ATTRIBUTE}]"]))
 
 
 async def shoot(store: ObjectStore, s: Session, key: str) -> str:
@@ -21,8 +35,9 @@ async def shoot(store: ObjectStore, s: Session, key: str) -> str:
     shot = await s.page.screenshot(
         type="jpeg",
         quality=70,
-        mask=[s.page.locator(m) for m in s.mask],
+        mask=[s.page.locator(m) for m in masked(s)],
         mask_color="#000000",
+        style=BLACKOUT if s.page.url.startswith(ERROR_PAGE) else None,  # it names the network error
         timeout=10_000,
     )
     return store.put(key, shot)
@@ -43,13 +58,21 @@ async def observe(store: ObjectStore, s: Session, inp: ObserveInput) -> Observat
     key = await shoot(
         store, s, f"{inp.tenant_id}/{inp.operation_id}/step-{inp.step_number:02d}-a{inp.attempt}-observe.jpg"
     )
+    if s.page.url.startswith(ERROR_PAGE):  # Chromium's error page names the network error
+        return Observation(screenshot_key=key, path="/", elements=[], page_text=UNREACHABLE)
     elements = await s.page.evaluate(ELEMENTS_JS)
-    text = await s.page.evaluate("() => (document.body ? document.body.innerText : '').slice(0, 3000)")
+    text = await s.page.evaluate("() => (document.body ? document.body.innerText : '').slice(0, 6000)")
+    secrets = secrets_of(s)
     return Observation(
         screenshot_key=key,
-        path=urlsplit(s.page.url).path or "/",
-        elements=[PageElement.model_validate(e) for e in elements],
-        page_text=text,
+        path=page_path(s.page.url),
+        elements=[
+            PageElement.model_validate(
+                {**e, "selector": scrub(e["selector"], secrets), "text": scrub(e["text"], secrets)[:80]}
+            )
+            for e in elements
+        ],
+        page_text=scrub(text, secrets)[:3000],  # cut after scrubbing: no secret leaks in part
     )
 
 
@@ -80,7 +103,7 @@ ELEMENTS_JS = """() => {
       || e.getAttribute('aria-label') || e.getAttribute('placeholder') || (isButton ? e.value : '')
       || (e.tagName === 'INPUT' ? '' : e.innerText) || '';
     out.push({selector: path(e), tag: e.tagName.toLowerCase(), type: e.type || null,
-              text: label.trim().slice(0, 80)});
+              text: label.trim().slice(0, 400)});
     if (out.length >= 150) break;
   }
   return out;

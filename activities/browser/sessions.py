@@ -4,9 +4,11 @@
 queue; ``run_step``, ``observe_page`` and ``close_session`` run there, so one page keeps its
 state across steps.
 
-Secrets: ``{{credential.x}}`` placeholders are resolved from Vault here, typed into the page
-and never returned, logged or put in an error message. Screenshots mask the definition's
-secret fields and are stored encrypted; only their keys leave the activity.
+Secrets: ``{{credential.x}}`` placeholders are resolved from the session's in-memory credential
+(never from Vault) through the credential firewall (firewall.py), typed into the page and never
+returned, logged or put in an error message. Screenshots mask the definition's secret fields and
+every element that received a secret, and are stored encrypted; only their keys leave the
+activity. An extracted credential leaves as a Vault wrapping token (this worker writes no Vault).
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.browser.actions import perform
+from activities.browser.firewall import scrub, secrets_of
+from activities.browser.navigation import UNREACHABLE, SiteUnreachable
 from activities.browser.pool import BrowserPool, Session
 from activities.browser.screenshots import observe, step_screenshot
 from core.failures import Failure
 from core.logging import get_logger
 from core.objectstore import ObjectNotFound, ObjectStore
 from core.queues import session_queue
-from core.settings import BrowserSettings
+from core.settings import BrowserSettings, get_settings
 from core.vault import VaultStore
 from workflows.operation.browser_messages import (
     CloseSessionInput,
@@ -49,8 +53,14 @@ def checkpoint_key(tenant_id: str, op_id: str) -> str:
 
 class BrowserSessions:
     def __init__(
-        self, settings: BrowserSettings, vault: VaultStore, store: ObjectStore, worker_id: str
+        self,
+        settings: BrowserSettings,
+        vault: VaultStore,
+        store: ObjectStore,
+        worker_id: str,
+        wrap_ttl_s: int | None = None,
     ) -> None:
+        self._wrap_ttl_s = wrap_ttl_s or get_settings().targets.wrap_ttl_s  # an extract's wrapping token
         self._vault = vault
         self._store = store
         self._pool = BrowserPool(settings)
@@ -102,15 +112,18 @@ class BrowserSessions:
     async def run_step(self, inp: StepInput) -> StepResult:
         """Perform one definition step, screenshot it (masked, encrypted), checkpoint if marked.
 
-        Errors: ``SessionLost`` (no session here), ``CredentialMissing``/``InvalidStep``
-        (non-retryable), ``StepFailed`` (retryable; details[0] is the failure screenshot key).
+        Errors: ``SessionLost`` (no session here); non-retryable ``CredentialMissing``,
+        ``InvalidStep``, ``PolicyBlocked``, ``CredentialBlocked`` (the firewall refused a
+        placeholder; nothing typed), ``ConfirmationRequired`` (an AI form submit on an unnamed
+        page; nothing done); ``StepFailed`` (retryable unless the target is missing; details[0]
+        is the failure screenshot key; a network failure reads ``the site could not be reached``).
+        Requests the egress layer refused during the step are in the result (success) or the log.
         """
         s = self._pool.get(inp.operation_id)
         hb = asyncio.create_task(_heartbeat())
         started = time.monotonic()
-        secrets: list[str] = []
         try:
-            out = await perform(s.page, self._vault, inp, secrets)
+            out = await perform(s, self._vault, inp, self._wrap_ttl_s)
             shot = await step_screenshot(self._store, s, inp)
             checkpoint = None
             if inp.step.checkpoint:
@@ -119,11 +132,14 @@ class BrowserSessions:
                     checkpoint_key(inp.tenant_id, inp.operation_id),
                     json.dumps({"storage_state": state, "url": s.page.url}).encode(),
                 )
+            refused, origins = s.egress.take()
             return StepResult(
                 success=True,
                 duration_ms=int((time.monotonic() - started) * 1000),
                 screenshot_key=shot,
                 checkpoint_key=checkpoint,
+                blocked_requests=refused,
+                blocked_origins=origins,
                 **out,
             )
         except (PlaywrightError, ApplicationError) as e:
@@ -134,14 +150,23 @@ class BrowserSessions:
                 shot = await step_screenshot(self._store, s, inp, failed=True)
             missing = isinstance(e, ApplicationError)  # the target is not in the page: no retry
             msg = (e.message if missing else str(e).splitlines()[0]) or type(e).__name__
-            for secret in secrets:
-                msg = msg.replace(secret, "***")
-            prefix = "" if missing else f"{inp.step.action} {inp.step.target}: "
+            if isinstance(e, SiteUnreachable) or "net::ERR_" in msg:
+                if not isinstance(e, SiteUnreachable):  # (goto logged its own)
+                    log.warning("step could not reach the site", detail=scrub(msg, secrets_of(s))[:300])
+                msg, prefix = UNREACHABLE, ""  # one reason for refused, filtered, unresolved...
+            else:
+                prefix = "" if missing else f"{inp.step.action} {inp.step.target}: "
             raise ApplicationError(
-                f"{prefix}{msg}"[:1000], shot, type=Failure.STEP_FAILED, non_retryable=missing
+                scrub(f"{prefix}{msg}", secrets_of(s))[:1000],
+                shot,
+                type=Failure.STEP_FAILED,
+                non_retryable=missing,
             ) from None
         finally:
             hb.cancel()
+            refused, origins = s.egress.take()  # after a success: already taken (0)
+            if refused:
+                log.info("egress refused requests", step=inp.step_number, count=refused, origins=origins)
 
     @activity.defn(name="observe_page")
     async def observe_page(self, inp: ObserveInput) -> Observation:
