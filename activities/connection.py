@@ -65,15 +65,14 @@ class ConnectionActivities:
                 log.warning("connection test refused", code=e.code, detail=e.detail)
                 raise ApplicationError(REFUSED, type=Failure.TARGET_REFUSED, non_retryable=True) from None
         try:
-            r = httpx.request(
-                inp.test.method,
-                url,
-                auth=(cred["username"], cred["password"]),
-                headers=headers,
-                extensions=extensions,
-                timeout=15,
-                follow_redirects=False,
-            )
+            with httpx.Client(timeout=15, follow_redirects=False) as client:
+                r = client.request(
+                    inp.test.method,
+                    url,
+                    auth=(cred["username"], cred["password"]),
+                    headers=headers,
+                    extensions=extensions,
+                )
         except httpx.HTTPError as e:
             log.info("connection test request failed", error=type(e).__name__)
             raise ApplicationError(UNREACHABLE) from None
