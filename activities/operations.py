@@ -2,6 +2,13 @@
 
 Sync activities (run on the worker's thread pool); each is idempotent so a retry never
 duplicates a row.
+
+``record_credential`` takes the extracted credential over from the browser worker (issue 10):
+the value arrives response-wrapped (a single-use Vault token, ``credential_wrap``) and is
+unwrapped here, then written to Vault with the admin credential's username and its metadata row
+with the registered origin. Exactly once: a retry after the unwrap finds the wrap spent, and
+counts as done when Vault already holds a value of the expected fingerprint; any other spent
+wrap is a non-retryable ``CredentialWrapSpent``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from core.failures import Failure
+from core.targets import TargetRefused, parse_origin
+from core.vault import VaultStore, WrapSpent, credential_path, fingerprint, unwrap
 from schema.db import transaction
 from schema.repositories import audit, consent, credentials, operations
 from workflows.operation.messages import (
@@ -42,9 +51,19 @@ def permanent_db_errors() -> Iterator[None]:
         ) from None
 
 
+def origin_of(site_url: str | None) -> str | None:
+    """The WHATWG-serialized origin of ``site_url`` (None when absent or not a site URL)."""
+    try:
+        return str(parse_origin(site_url)) if site_url else None
+    except TargetRefused:
+        return None
+
+
 class OperationActivities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, vault: VaultStore | None = None, vault_addr: str = "") -> None:
         self._engine = engine
+        self._vault = vault
+        self._vault_addr = vault_addr
 
     @activity.defn(name="sync_operation")
     def sync_operation(self, inp: SyncOperationInput) -> None:
@@ -91,19 +110,51 @@ class OperationActivities:
 
     @activity.defn(name="record_credential")
     def record_credential(self, inp: RecordCredentialInput) -> None:
-        """Metadata row for a credential the operation stored in Vault (never the secret)."""
-        now = datetime.now(UTC)
+        """Unwrap the extracted value into Vault (when ``credential_wrap`` is set), then the
+        metadata row (Vault path, fingerprint, registered origin; never the secret)."""
+        if inp.credential_wrap:
+            self._store_wrapped(inp, inp.credential_wrap)
+        values = {
+            "tenant_id": inp.tenant_id,
+            "service": inp.service,
+            "credential_type": inp.credential_type,
+            "vault_path": inp.vault_path,
+            "fingerprint": inp.fingerprint,
+            "site_url": inp.site_url,
+            "created_by": inp.created_by,
+            "last_rotated_at": datetime.now(UTC),
+        }
+        if (origin := origin_of(inp.site_url)) is not None:
+            values["origin"] = origin
         with permanent_db_errors(), transaction(self._engine) as s:
-            credentials.upsert_credential(
-                s,
-                {
-                    "tenant_id": inp.tenant_id,
-                    "service": inp.service,
-                    "credential_type": inp.credential_type,
-                    "vault_path": inp.vault_path,
-                    "fingerprint": inp.fingerprint,
-                    "site_url": inp.site_url,
-                    "created_by": inp.created_by,
-                    "last_rotated_at": now,
-                },
+            credentials.upsert_credential(s, values)
+
+    def _store_wrapped(self, inp: RecordCredentialInput, token: str) -> None:
+        if self._vault is None:
+            raise RuntimeError("record_credential needs Vault to take a wrapped credential over")
+        path = credential_path(inp.tenant_id, inp.service, inp.credential_type)
+        try:
+            data = unwrap(self._vault_addr, token)
+        except WrapSpent:
+            stored = self._vault.read(path) or {}
+            if fingerprint(str(stored.get("password", ""))) == inp.fingerprint:
+                return  # an earlier attempt unwrapped and stored it
+            raise ApplicationError(
+                "the extracted credential's wrap was already used or expired",
+                type=Failure.CREDENTIAL_WRAP_SPENT,
+                non_retryable=True,
+            ) from None
+        value = str(data.get("value") or data.get("password") or "")
+        if not value:
+            raise ApplicationError(
+                "the wrapped credential is empty", type=Failure.CREDENTIAL_MISSING, non_retryable=True
             )
+        admin = self._vault.read(credential_path(inp.tenant_id, inp.service, inp.admin_credential or "admin"))
+        self._vault.write(
+            path,
+            {
+                "username": (admin or {}).get("username", ""),
+                "password": value,
+                "site_url": inp.site_url or "",
+            },
+        )

@@ -1,6 +1,7 @@
 """Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (agent, operations, messaging).
 
-- ``agent``: the workflows plus DB, Vault, definition, cycle and planner activities (thread pool).
+- ``agent``: the workflows plus DB, Vault, definition, cycle and planner activities, and the
+  trust activities that vet a session's target and check signals against records (thread pool).
 - ``messaging``: the email outbox (``send_email`` over SMTP).
 - ``operations``: one Chromium per process; serves ``open_session`` on the shared queue and
   the session's steps on this process's own queue (browser session affinity).
@@ -31,6 +32,7 @@ from activities.followups import FollowUpActivities
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
+from activities.trust import TrustActivities
 from core import queues
 from core.crypto import Keyring
 from core.interceptors import LogContextInterceptor
@@ -52,7 +54,8 @@ def agent_workers(
     client: Client, settings: Settings, pool: ThreadPoolExecutor, keyring: Keyring
 ) -> list[Worker]:
     vault = VaultStore(settings)
-    ops = OperationActivities(engine_for(settings.database.url))
+    ops = OperationActivities(engine_for(settings.database.url), vault, settings.vault.addr)
+    trust = TrustActivities(settings, engine_for(settings.database.url), vault)
     registry = DefinitionRegistry(settings.definitions_dir)
     services = registry.list()  # discovered and validated at start: a bad file stops the worker here
     log.info("definitions loaded", services=[f"{d.service}/{d.operation}@v{d.version}" for d in services])
@@ -73,6 +76,9 @@ def agent_workers(
                 ops.write_audit,
                 ops.find_active_consent,
                 ops.record_credential,
+                trust.prepare_session,
+                trust.verify_consent,
+                trust.verify_confirmation,
                 defs.load_definition,
                 conn.test_connection,
                 llm.decide_action,

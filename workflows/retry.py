@@ -44,6 +44,20 @@ THRICE = RetryPolicy(maximum_attempts=3)
 FIVE_TIMES = RetryPolicy(maximum_attempts=5)
 """Opening a browser session."""
 
+TRUST = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=[
+        Failure.TARGET_REFUSED,
+        Failure.CREDENTIAL_MISSING,
+        Failure.CREDENTIAL_WRAP_SPENT,
+        Failure.DATABASE_ERROR,
+    ],
+)
+"""What the operation may trust (issue 10): ``prepare_session``, ``verify_consent``,
+``verify_confirmation`` and the awaited ``record_credential``. DB and Vault outages retry (1 s
+doubling to 30 s, no limit); a refused target, a missing credential or a spent wrap fails at once."""
+
 DEFAULT = RetryPolicy()
 """Temporal's default: 1 s doubling to 100 s, no attempt limit (the sentiment call; it falls back
 to keywords itself when the AI fails)."""
@@ -56,12 +70,21 @@ AI = RetryPolicy(
 )
 """``decide_action``: 2 s doubling, 6 attempts; no key or a rejected request fails at once."""
 
-BROWSER_STEP_NON_RETRYABLE = [Failure.SESSION_LOST, Failure.CREDENTIAL_MISSING, Failure.INVALID_STEP]
+BROWSER_STEP_NON_RETRYABLE = [
+    Failure.SESSION_LOST,
+    Failure.CREDENTIAL_MISSING,
+    Failure.INVALID_STEP,
+    Failure.CREDENTIAL_BLOCKED,
+    Failure.CONFIRMATION_REQUIRED,
+    Failure.TARGET_REFUSED,
+]
 
 
 def browser_step(max_attempts: int, initial_interval_s: float, backoff: float) -> RetryPolicy:
     """``run_step``: the step definition's own retry spec (attempts, first interval in seconds,
-    backoff); a lost session, a missing credential or an invalid step is never retried here."""
+    backoff); a lost session, a missing credential, an invalid step, a placeholder the credential
+    firewall blocked, an AI submit that needs a confirmation and a refused target are never
+    retried here (issue 10: a blocked credential fails the operation closed)."""
     return RetryPolicy(
         maximum_attempts=max_attempts,
         initial_interval=timedelta(seconds=initial_interval_s),

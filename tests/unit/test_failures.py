@@ -36,7 +36,20 @@ def test_every_recorded_failure_type_keeps_its_value() -> None:
 def test_the_named_policies_never_retry_what_cannot_heal() -> None:
     assert retry.AI.non_retryable_error_types == ["AIUnavailable", "AIRequestRejected"]
     step = retry.browser_step(3, 1.5, 2.0)
-    assert step.non_retryable_error_types == ["SessionLost", "CredentialMissing", "InvalidStep"]
+    assert step.non_retryable_error_types == [
+        "SessionLost",
+        "CredentialMissing",
+        "InvalidStep",
+        "CredentialBlocked",  # issue 10: a blocked credential fails the operation closed
+        "ConfirmationRequired",
+        "TargetRefused",
+    ]
+    assert retry.TRUST.non_retryable_error_types == [
+        "TargetRefused",
+        "CredentialMissing",
+        "CredentialWrapSpent",
+        "DatabaseError",
+    ]
     assert (step.maximum_attempts, step.initial_interval.total_seconds(), step.backoff_coefficient) == (
         3,
         1.5,

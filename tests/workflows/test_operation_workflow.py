@@ -27,7 +27,9 @@ from workflows.operation.browser_messages import (
     ObserveInput,
     OpenSessionInput,
     PageElement,
+    PreparedSession,
     SessionHandle,
+    SitePin,
     StepInput,
     StepResult,
 )
@@ -49,6 +51,13 @@ from workflows.operation.messages import (
     OperationTuning,
     RecordCredentialInput,
     SyncOperationInput,
+)
+from workflows.operation.trust_messages import (
+    PrepareSessionInput,
+    VerifiedConfirmation,
+    VerifiedConsent,
+    VerifyConfirmationInput,
+    VerifyConsentInput,
 )
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
@@ -72,6 +81,7 @@ class Fake:
     decide: list[AIDecision] | None = None  # scripted AI answers; None = no API key
     cancel_in_decision: bool = False  # the AI call asks for the workflow's cancel, then waits for its own
     blocked_selectors: set[str] = field(default_factory=set)
+    blocked_kind: str = "PolicyBlocked"  # the failure a blocked selector raises
     fail_every_ai: bool = False  # every AI-chosen action (attempt > 1) fails
     definition: OperationDefinition = DEFINITION
     steps: list[tuple[int, int]] = field(default_factory=list)
@@ -80,8 +90,61 @@ class Fake:
     sessions: list[OpenSessionInput] = field(default_factory=list)
     statuses: list[OperationStatus] = field(default_factory=list)
     closed: int = 0
+    # issue 10: the trust activities (records are the truth) and what reached the browser
+    consents: dict[str, datetime | None] = field(default_factory=lambda: {"c1": None, "c2": None})
+    """Persisted active consents: id -> expiry (verify_consent finds only these)."""
+    confirmations: dict[str, VerifiedConfirmation] = field(default_factory=dict)
+    """Persisted decisions: confirmation id -> the record (verify_confirmation finds only these)."""
+    confirmation_steps: dict[str, int] = field(default_factory=dict)
+    refuse_target: int | None = None  # refuse the n-th prepare_session (1-based)
+    confirm_required: bool = False  # an unconfirmed AI action fails with ConfirmationRequired
+    prepared: list[PrepareSessionInput] = field(default_factory=list)
+    consent_checks: list[VerifyConsentInput] = field(default_factory=list)
+    confirmation_checks: list[VerifyConfirmationInput] = field(default_factory=list)
+    step_inputs: list[StepInput] = field(default_factory=list)
+    records: list[RecordCredentialInput] = field(default_factory=list)
+    tests: list[ConnectionTestInput] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # activity names in the order they ran
+
+    def confirm(self, step: int, approved: bool, by: str = "carol", reason: str | None = "checked") -> str:
+        """Persist a decision (as the API does) and return its id."""
+        cid = str(uuid.uuid4())
+        self.confirmations[cid] = VerifiedConfirmation(found=True, approved=approved, by=by, reason=reason)
+        self.confirmation_steps[cid] = step
+        return cid
 
     def activities(self) -> list:  # type: ignore[type-arg]
+        @activity.defn(name="prepare_session")
+        async def prepare_session(inp: PrepareSessionInput) -> PreparedSession:
+            self.prepared.append(inp)
+            self.order.append("prepare_session")
+            if self.refuse_target == len(self.prepared):
+                raise ApplicationError(
+                    "the site is not an allowed target", type="TargetRefused", non_retryable=True
+                )
+            pin = SitePin(scheme="http", host="localhost", port=1, address="127.0.0.1")
+            return PreparedSession(pins=[pin], credential_wrap=f"wrap-{len(self.prepared)}")
+
+        @activity.defn(name="verify_consent")
+        async def verify_consent(inp: VerifyConsentInput) -> VerifiedConsent:
+            self.consent_checks.append(inp)
+            if inp.consent_id not in self.consents:
+                return VerifiedConsent(found=False)
+            return VerifiedConsent(
+                found=True,
+                consent_id=inp.consent_id,
+                granted_by="alice",
+                expires_at=self.consents[inp.consent_id],
+            )
+
+        @activity.defn(name="verify_confirmation")
+        async def verify_confirmation(inp: VerifyConfirmationInput) -> VerifiedConfirmation:
+            self.confirmation_checks.append(inp)
+            cid = inp.confirmation_id or ""
+            if self.confirmation_steps.get(cid) != inp.step_number:
+                return VerifiedConfirmation(found=False)
+            return self.confirmations[cid]
+
         @activity.defn(name="load_definition")
         async def load_definition(_: LoadDefinitionInput) -> OperationDefinition:
             return self.definition
@@ -102,6 +165,7 @@ class Fake:
         @activity.defn(name="open_session")
         async def open_session(inp: OpenSessionInput) -> SessionHandle:
             self.sessions.append(inp)
+            self.order.append("open_session")
             return SessionHandle(task_queue=self.queue, worker_id=f"w{len(self.sessions)}")
 
         @activity.defn(name="observe_page")
@@ -128,7 +192,14 @@ class Fake:
         @activity.defn(name="run_step")
         async def run_step(inp: StepInput) -> StepResult:
             self.steps.append((inp.step_number, inp.attempt))
+            self.step_inputs.append(inp)
             self.scheduled.append(activity.info().scheduled_time)
+            if self.confirm_required and inp.mode == "ai" and not inp.confirmed:
+                raise ApplicationError(
+                    "an AI form submit on /wp-admin/options.php needs a person's confirmation",
+                    type="ConfirmationRequired",
+                    non_retryable=True,
+                )
             if self.hold_step_until and inp.step_number == self.hold_step_until[0]:
                 while datetime.now(UTC) < self.hold_step_until[1]:  # a slow browser action
                     activity.heartbeat()
@@ -142,7 +213,7 @@ class Fake:
             if inp.step.target in self.blocked_selectors:
                 raise ApplicationError(
                     "navigation to evil.test blocked: not in the allowlist (localhost)",
-                    type="PolicyBlocked",
+                    type=self.blocked_kind,
                     non_retryable=True,
                 )
             mode = self.fail_step.pop(inp.step_number, None)
@@ -178,11 +249,14 @@ class Fake:
             self.closed += 1
 
         @activity.defn(name="record_credential")
-        async def record_credential(_: RecordCredentialInput) -> None:
-            return None
+        async def record_credential(inp: RecordCredentialInput) -> None:
+            self.records.append(inp)
+            self.order.append("record_credential")
 
         @activity.defn(name="test_connection")
-        async def test_connection(_: ConnectionTestInput) -> ConnectionTestResult:
+        async def test_connection(inp: ConnectionTestInput) -> ConnectionTestResult:
+            self.tests.append(inp)
+            self.order.append("test_connection")
             return ConnectionTestResult(passed=True, status_code=200, detail="HTTP 200 as admin")
 
         return [
@@ -197,6 +271,9 @@ class Fake:
             test_connection,
             observe_page,
             decide_action,
+            prepare_session,
+            verify_consent,
+            verify_confirmation,
         ]
 
 
@@ -211,6 +288,7 @@ async def run_op(
     **tuning: float,
 ) -> OperationResult:  # type: ignore[no-untyped-def]
     fake.client = client
+    fake.consents["c1"] = grant_expires_at
     op_id = str(uuid.uuid4())
     inp = OperationInput(
         operation_id=op_id,
@@ -425,11 +503,18 @@ SENSITIVE = DEFINITION.model_copy(
 )
 
 
-async def answer_confirmation(handle, approve: bool) -> None:  # type: ignore[no-untyped-def]
-    await wait_for_state(handle, lambda s: s.awaiting_confirmation == 7, "waiting to confirm step 7")
+async def answer_confirmation(handle, fake: Fake, approve: bool, step: int = 7) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the step's confirmation, persist a decision (as the API does), then signal it."""
+    await wait_for_state(handle, lambda s: s.awaiting_confirmation == step, f"waiting to confirm step {step}")
     await handle.signal(
         AutonomousOperationWorkflow.confirm_action,
-        ConfirmationDecision(step_number=7, approved=approve, by="carol", reason="checked"),
+        ConfirmationDecision(
+            step_number=step,
+            approved=approve,
+            by="carol",
+            reason="checked",
+            confirmation_id=fake.confirm(step, approve),
+        ),
     )
 
 
@@ -437,7 +522,7 @@ async def test_sensitive_step_runs_only_after_approval(temporal_client: Client, 
     fake.definition = SENSITIVE
 
     async def approve(handle) -> None:  # type: ignore[no-untyped-def]
-        await answer_confirmation(handle, True)
+        await answer_confirmation(handle, fake, True)
 
     result = await run_op(temporal_client, fake, after_start=approve)
     assert result.status == OperationStatus.COMPLETED
@@ -451,7 +536,7 @@ async def test_declined_sensitive_step_cancels_before_acting(temporal_client: Cl
     fake.definition = SENSITIVE
 
     async def decline(handle) -> None:  # type: ignore[no-untyped-def]
-        await answer_confirmation(handle, False)
+        await answer_confirmation(handle, fake, False)
 
     result = await run_op(temporal_client, fake, after_start=decline)
     assert result.status == OperationStatus.CANCELLED
@@ -556,7 +641,9 @@ async def test_consent_that_expires_while_a_sensitive_step_waits_stops_it_even_i
             await asyncio.sleep(0.05)
         await handle.signal(
             AutonomousOperationWorkflow.confirm_action,
-            ConfirmationDecision(step_number=7, approved=True, by="carol"),
+            ConfirmationDecision(
+                step_number=7, approved=True, by="carol", confirmation_id=fake.confirm(7, True)
+            ),
         )
 
     result = await run_op(temporal_client, fake, grant_expires_at=expires, after_start=approve_after_expiry)

@@ -5,6 +5,11 @@
 - **Agent mode:** a step with only an intent is driven by the AI until it answers ``done``.
 Each AI action is its own audited attempt (mode ``ai``, with the model's reason). The step and
 cost budgets are per operation; exhausting either ends the operation as failed with a reason.
+AI-chosen actions reach the browser as ``mode="ai"`` (the credential firewall then checks the
+element's kind). One that would submit a form on a page the definition does not name fails with
+``ConfirmationRequired``: it is audited, waits for a person's verified ``confirm_action`` and
+runs again with ``confirmed`` (declined: the operation is cancelled). ``CredentialBlocked`` is
+never retried by the AI: it fails the operation closed (issue 10).
 
 The driver owns the AI budget and usage; it reaches the workflow only through :class:`AIStepHost`.
 """
@@ -12,7 +17,7 @@ The driver owns the AI budget and usage; it reaches the workflow only through :c
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import Literal, Protocol
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, FailureError, is_cancelled_exception
@@ -26,7 +31,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.operation.ai_messages import AIDecision, DecideInput
     from workflows.operation.browser_messages import Observation, StepResult
     from workflows.operation.definition import OperationDefinition, StepDefinition
-    from workflows.operation.errors import ConsentStop, StepAbort, failure_text, failure_type
+    from workflows.operation.errors import (
+        ConsentStop,
+        StepAbort,
+        failure_screenshot,
+        failure_text,
+        failure_type,
+    )
     from workflows.operation.messages import LLMUsage, OperationInput, SelfHealing
 
 RETRY_WITH_AI = (Failure.STEP_FAILED, Failure.POLICY_BLOCKED)
@@ -46,8 +57,19 @@ class AIStepHost(Protocol):
     async def observe(self, step_number: int, attempt: int) -> Observation: ...
 
     async def run_step(
-        self, definition: OperationDefinition, idx: int, attempt: int, step: StepDefinition
+        self,
+        definition: OperationDefinition,
+        idx: int,
+        attempt: int,
+        step: StepDefinition,
+        mode: Literal["deterministic", "ai"] = "deterministic",
+        confirmed: bool = False,
     ) -> StepResult: ...
+
+    async def confirm_ai(self, idx: int, attempts: list[int], step: StepDefinition, what: str) -> None:
+        """Wait for a person to approve the AI action ``what``; returns when approved, raises
+        StepDeclined, StepAbort or ConsentStop otherwise."""
+        ...
 
     def show_screenshot(self, key: str | None) -> None: ...
 
@@ -63,6 +85,7 @@ class AIStepHost(Protocol):
         duration_ms: int | None = None,
         action: str,
         reason: str,
+        blocked_requests: int = 0,
     ) -> None:
         """One audit row in mode ``ai`` (``action``: what the AI did; ``reason``: why, with usage)."""
         ...
@@ -180,16 +203,16 @@ class AIStepDriver:
                 )
                 raise StepAbort(f"the AI gave up: {act.reason}")
             try:
-                res = await host.run_step(definition, idx, a, synth)
+                res, a = await self._act(definition, idx, attempts, step, synth, d, obs)
             except ActivityError as e:
                 kind = failure_type(e)
                 if kind not in RETRY_WITH_AI:
-                    raise
+                    raise  # CredentialBlocked among them: the operation fails closed
                 blocked = kind == Failure.POLICY_BLOCKED
                 error = ("blocked: " if blocked else "") + failure_text(e)[:1000]
                 host.audit_ai(
                     n,
-                    a,
+                    attempts[idx],
                     step,
                     success=False,
                     screenshot=obs.screenshot_key,
@@ -209,9 +232,44 @@ class AIStepDriver:
                 duration_ms=res.duration_ms,
                 action=describe(act),
                 reason=f"{why}; AI: {act.reason}"[:900] + f" [{usage(d)}]",
+                blocked_requests=res.blocked_requests,
             )
             host.show_screenshot(res.screenshot_key)
             if not agent_mode or act.action == "done":
                 return res
             history.append(describe(act))
         raise StepAbort(f"the AI did not complete the step in {self._inp.tuning.ai_actions_per_step} actions")
+
+    async def _act(
+        self,
+        definition: OperationDefinition,
+        idx: int,
+        attempts: list[int],
+        step: StepDefinition,
+        synth: StepDefinition,
+        d: AIDecision,
+        obs: Observation,
+    ) -> tuple[StepResult, int]:
+        """Run the AI's action (mode ``ai``) as attempt ``attempts[idx]``. On
+        ``ConfirmationRequired``: audit it, wait for a person's verified approval, then run it
+        again, ``confirmed``, as a new attempt. Returns the result and the attempt that ran."""
+        host, a = self._host, attempts[idx]
+        try:
+            return await host.run_step(definition, idx, a, synth, "ai"), a
+        except ActivityError as e:
+            if failure_type(e) != Failure.CONFIRMATION_REQUIRED:
+                raise
+            assert d.action is not None
+            host.audit_ai(
+                idx + 1,
+                a,
+                step,
+                success=False,
+                screenshot=failure_screenshot(e) or obs.screenshot_key,
+                error=f"waiting for a person's confirmation: {failure_text(e)}"[:1000],
+                action=describe(d.action),
+                reason=f"{d.action.reason} [{usage(d)}]",
+            )
+        await host.confirm_ai(idx, attempts, step, describe(d.action))
+        attempts[idx] += 1
+        return await host.run_step(definition, idx, attempts[idx], synth, "ai", True), attempts[idx]

@@ -48,3 +48,8 @@ def failure_screenshot(err: ActivityError) -> str | None:
     """The failure screenshot key a step attaches as its error's first detail, if any."""
     details = err.cause.details if isinstance(err.cause, ApplicationError) else ()
     return details[0] if details and isinstance(details[0], str) else None
+
+
+class StepDeclined(Exception):
+    """A person declined an action the operation waited on (an AI form submit): it ends cancelled
+    with this reason, like a declined sensitive step."""

@@ -8,6 +8,7 @@ the AI when the step gives only an intent (agent mode).
 from __future__ import annotations
 
 import builtins
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -17,10 +18,18 @@ with workflow.unsafe.imports_passed_through():
     from workflows.operation.browser_messages import Observation, StepResult
     from workflows.operation.consent import ConsentGate
     from workflows.operation.definition import OperationDefinition, StepDefinition
-    from workflows.operation.errors import failure_screenshot, failure_text, healable
+    from workflows.operation.errors import (
+        ConsentStop,
+        StepAbort,
+        StepDeclined,
+        failure_screenshot,
+        failure_text,
+        healable,
+    )
     from workflows.operation.messages import OperationInput, OperationStatus
     from workflows.operation.progress import Progress
     from workflows.operation.session import BrowserSession
+    from workflows.operation.signals import SignalChecks
     from workflows.operation.trail import AuditTrail
 
 
@@ -38,6 +47,7 @@ class StepRunner:
         self._progress = progress
         self._session = session
         self._trail = trail
+        self.checks = SignalChecks(inp, trail)
         self.ai = AIStepDriver(self, inp)
 
     # --- AIStepHost -------------------------------------------------------------------------
@@ -48,9 +58,27 @@ class StepRunner:
         return await self._session.observe(step_number, attempt)
 
     async def run_step(
-        self, definition: OperationDefinition, idx: int, attempt: int, step: StepDefinition
+        self,
+        definition: OperationDefinition,
+        idx: int,
+        attempt: int,
+        step: StepDefinition,
+        mode: Literal["deterministic", "ai"] = "deterministic",
+        confirmed: bool = False,
     ) -> StepResult:
-        return await self._session.run_step(definition, idx, attempt, step)
+        return await self._session.run_step(definition, idx, attempt, step, mode, confirmed)
+
+    async def confirm_ai(self, idx: int, attempts: list[int], step: StepDefinition, what: str) -> None:
+        """Wait for a person to approve the AI action ``what`` on step ``idx`` (an AI form submit
+        on a page the definition does not name). Returns when approved; raises StepDeclined,
+        StepAbort (no answer in time) or ConsentStop (revoked meanwhile)."""
+        outcome = await self.confirm(idx, attempts, step, what)
+        if outcome is None:
+            if self._consent.revoke is not None or self._consent.stop_reason() is not None:
+                raise ConsentStop()
+            return
+        status, reason = outcome
+        raise StepDeclined(reason) if status == OperationStatus.CANCELLED else StepAbort(reason)
 
     def show_screenshot(self, key: str | None) -> None:
         self._progress.screenshot = key
@@ -67,6 +95,7 @@ class StepRunner:
         duration_ms: int | None = None,
         action: str,
         reason: str,
+        blocked_requests: int = 0,
     ) -> None:
         self._trail.write(
             step_number,
@@ -79,18 +108,20 @@ class StepRunner:
             action=action,
             mode="ai",
             reason=reason,
+            blocked_requests=blocked_requests,
         )
 
     # --- the step ---------------------------------------------------------------------------
     async def confirm(
-        self, idx: int, attempts: list[int], step: StepDefinition
+        self, idx: int, attempts: list[int], step: StepDefinition, what: str | None = None
     ) -> tuple[OperationStatus, str] | None:
-        """Wait for a person to approve sensitive step ``idx``. Returns how the operation ends
-        here (declined: cancelled; no answer in time: failed), or None to go on (approved, or a
-        revoke that the consent check then stops)."""
+        """Wait for a person to approve sensitive step ``idx`` (or the AI action ``what`` on it).
+        Returns how the operation ends here (declined: cancelled; no answer in time: failed), or
+        None to go on (approved, or a revoke that the consent check then stops). Only a decision
+        whose record ``verify_confirmation`` finds counts (signals.py)."""
         n, timeout_s = idx + 1, self._inp.tuning.confirmation_timeout_s
         try:
-            d = await self._consent.wait_for_confirmation(n, timeout_s)
+            d = await self._consent.wait_for_confirmation(n, timeout_s, self.checks.decision)
         except builtins.TimeoutError:
             return OperationStatus.FAILED, f"step {n} ({step.intent}) was not confirmed within {timeout_s}s"
         if d is None:
@@ -105,7 +136,7 @@ class StepRunner:
             None,
             None if d.approved else f"declined by {d.by}",
             None,
-            action=f"human confirmation: {verdict}",
+            action=f"human confirmation: {verdict}" + (f" of {what}" if what else ""),
             mode="human",
             reason=f"{verdict} by {d.by}" + (f": {d.reason}" if d.reason else ""),
         )
@@ -146,5 +177,14 @@ class StepRunner:
                 definition, idx, attempts, step, f"self-healing after: {failure_text(e)[:300]}"
             )
         self._progress.screenshot = res.screenshot_key
-        self._trail.write(idx + 1, attempts[idx], step, True, res.screenshot_key, None, res.duration_ms)
+        self._trail.write(
+            idx + 1,
+            attempts[idx],
+            step,
+            True,
+            res.screenshot_key,
+            None,
+            res.duration_ms,
+            blocked_requests=res.blocked_requests,
+        )
         return res

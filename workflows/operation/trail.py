@@ -39,8 +39,10 @@ class AuditTrail:
         intent: str | None = None,
         mode: str = "deterministic",
         reason: str | None = None,
+        blocked_requests: int = 0,
     ) -> None:
-        """Schedule one audit row now (intent at most 200 characters, action 500)."""
+        """Schedule one audit row now (intent at most 200 characters, action 500;
+        ``blocked_requests``: requests the egress layer refused during the step)."""
         self.in_background(
             acts.start_write_audit(
                 AuditInput(
@@ -56,6 +58,7 @@ class AuditTrail:
                     screenshot_key=screenshot,
                     error=error,
                     duration_ms=duration_ms,
+                    blocked_requests=blocked_requests,
                 )
             )
         )

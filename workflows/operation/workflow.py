@@ -5,6 +5,10 @@ awaiting_consent -> pending -> in_progress -> completed | failed | cancelled.
 
 - Consent arrives by the ``grant_consent`` signal (or an active persisted consent found at
   start); ``revoke_consent`` stops the operation before its next browser action (consent.py).
+  A grant or confirmation signal counts only once its persisted record is found (signals.py).
+- Every session open is preceded by ``prepare_session``: the target is re-vetted and pinned and
+  the admin credential wrapped for that session; a refused target fails the operation with
+  ``core.targets.REFUSED`` only (session.py).
 - Steps come from a data-file definition (load_definition activity).
 - A browser session lives on one worker; its step activities go to that worker's own queue.
   If the worker dies (heartbeat or schedule-to-start timeout) a new session is opened from
@@ -22,16 +26,21 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
+    from core.failures import Failure
+    from core.targets import REFUSED
     from workflows.operation import activities as acts
     from workflows.operation.consent import ConsentGate
     from workflows.operation.definition import OperationDefinition
     from workflows.operation.errors import (
         ConsentStop,
         StepAbort,
+        StepDeclined,
         failure_screenshot,
         failure_text,
+        failure_type,
         session_lost,
     )
+    from workflows.operation.handoff import Credential, hand_off, test_connection
     from workflows.operation.messages import (
         ConfirmationDecision,
         ConnectionTestInput,
@@ -43,10 +52,10 @@ with workflow.unsafe.imports_passed_through():
         OperationProgress,
         OperationResult,
         OperationStatus,
-        RecordCredentialInput,
     )
     from workflows.operation.progress import Progress
     from workflows.operation.session import BrowserSession
+    from workflows.operation.signals import IGNORED_ATTEMPT_BASE
     from workflows.operation.steps import StepRunner
     from workflows.operation.trail import AuditTrail
 
@@ -57,8 +66,6 @@ cancelled step was audited as a failure and the operation ended as failed (old h
 EXPIRY_AFTER_CONFIRM = "operation-consent-expiry-checked-after-confirmation"
 """Patch id: a consent that expired while a sensitive step waited for confirmation stops the
 operation before that step. Before it, the approved step still ran once (old histories)."""
-Credential = tuple[str, str, str]
-"""(credential type, Vault path, fingerprint) of the credential a step extracted."""
 
 __all__ = ["AutonomousOperationWorkflow", "session_lost"]
 
@@ -124,7 +131,7 @@ class AutonomousOperationWorkflow:
             )
             if found.grant is not None and consent.grant is None:
                 consent.grant = found.grant
-        if not await consent.wait_for_grant(inp.tuning.consent_timeout_s):
+        if not await consent.wait_for_grant(inp.tuning.consent_timeout_s, self._steps.checks.consent):
             return await self._finish(
                 S.CANCELLED, f"consent not granted within {inp.tuning.consent_timeout_s}s"
             )
@@ -141,7 +148,8 @@ class AutonomousOperationWorkflow:
         checkpoint: tuple[str, int] | None = None
         reopens = 0
         credential: Credential | None = None
-        await self._session.open(definition, None)
+        if (refused := await self._open(definition, None)) is not None:
+            return refused
         idx = 0
         while idx < len(definition.steps):
             step = definition.steps[idx]
@@ -160,9 +168,13 @@ class AutonomousOperationWorkflow:
                     continue  # the consent check at the top of the loop stops it
             try:
                 res = await self._steps.do_step(definition, idx, attempts, step)
+                credential = await hand_off(inp, definition, step, res, self._trail) or credential
             except ConsentStop:
                 await self._session.close()
                 return await self._stop_for_revoke(idx + 1, attempts[idx] + 1)
+            except StepDeclined as declined:
+                await self._session.close()
+                return await self._finish(S.CANCELLED, str(declined))
             except StepAbort as abort:
                 await self._session.close()
                 return await self._finish(S.FAILED, f"step {idx + 1} ({step.intent}) failed: {abort}")
@@ -181,7 +193,10 @@ class AutonomousOperationWorkflow:
                 )
                 if lost and reopens < inp.tuning.max_session_reopens:
                     reopens += 1
-                    await self._session.open(definition, checkpoint[0] if checkpoint else None)
+                    if (
+                        refused := await self._open(definition, checkpoint[0] if checkpoint else None)
+                    ) is not None:
+                        return refused
                     idx = checkpoint[1] + 1 if checkpoint else 0
                     continue
                 await self._session.close()
@@ -190,21 +205,6 @@ class AutonomousOperationWorkflow:
                 )
             if res.checkpoint_key:
                 checkpoint = (res.checkpoint_key, idx)
-            if res.credential_path and res.credential_fingerprint and step.store_as:
-                credential = (step.store_as, res.credential_path, res.credential_fingerprint)
-                self._trail.in_background(
-                    acts.start_record_credential(
-                        RecordCredentialInput(
-                            tenant_id=inp.tenant_id,
-                            service=inp.service,
-                            credential_type=step.store_as,
-                            vault_path=res.credential_path,
-                            fingerprint=res.credential_fingerprint,
-                            site_url=inp.inputs.get("site_url"),
-                            created_by=f"operation:{inp.operation_id}",
-                        )
-                    )
-                )
             idx += 1
         self._trail.in_background(asyncio.ensure_future(self._session.close()))
         return await self._verify(inp, definition, credential)
@@ -217,7 +217,7 @@ class AutonomousOperationWorkflow:
             if credential is None:
                 return await self._finish(S.FAILED, "no credential was extracted to test")
             self._progress.intent = "Test the connection with the new credential"
-            test = await acts.test_connection(
+            test = await test_connection(
                 ConnectionTestInput(
                     tenant_id=inp.tenant_id,
                     service=inp.service,
@@ -225,6 +225,7 @@ class AutonomousOperationWorkflow:
                     admin_credential=definition.credential,
                     site_url=inp.inputs["site_url"],
                     test=definition.connection_test,
+                    pins=self._session.pins,
                 )
             )
             passed = test.passed
@@ -233,6 +234,28 @@ class AutonomousOperationWorkflow:
                     S.FAILED, f"connection test failed: {test.detail}", credential, passed
                 )
         return await self._finish(S.COMPLETED, None, credential, passed)
+
+    async def _open(self, definition: OperationDefinition, checkpoint: str | None) -> OperationResult | None:
+        """Open (or reopen) the session; a target ``prepare_session`` refused ends the operation
+        as failed with the one tenant-visible reason (no network details)."""
+        try:
+            await self._session.open(definition, checkpoint)
+        except ActivityError as e:
+            if failure_type(e) != Failure.TARGET_REFUSED:
+                raise
+            self._trail.write(
+                self._progress.current,
+                IGNORED_ATTEMPT_BASE,
+                None,
+                False,
+                None,
+                REFUSED,
+                None,
+                action="prepare_session refused the target",
+                intent="Vet the target before opening a session",
+            )
+            return await self._finish(S.FAILED, REFUSED)
+        return None
 
     # --- ending ---------------------------------------------------------------------------
     async def _stop_for_revoke(self, step_number: int, attempt: int) -> OperationResult:

@@ -1,0 +1,157 @@
+"""The agent's trust activities on real Postgres and Vault (issue 10): ``prepare_session`` vets
+the target again before every session, ``record_credential`` takes a wrapped credential over
+exactly once, ``verify_consent``/``verify_confirmation`` find only this operation's records."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from temporalio.exceptions import ApplicationError
+
+from activities.operations import OperationActivities
+from activities.trust import TrustActivities
+from core.failures import Failure
+from core.settings import get_settings
+from core.targets import REFUSED
+from core.vault import VaultStore, credential_path, fingerprint, unwrap
+from schema.db import engine_for, transaction
+from schema.repositories import confirmations, consent, credentials, site_allowlist
+from schema.tables import AutonomousConsent, AutonomousOperation
+from workflows.operation.messages import RecordCredentialInput
+from workflows.operation.trust_messages import (
+    PrepareSessionInput,
+    VerifyConfirmationInput,
+    VerifyConsentInput,
+)
+
+pytestmark = pytest.mark.stack
+SITE = "http://localhost:8089"
+
+
+@pytest.fixture
+def parts(infra: Any, tenant: str) -> tuple[TrustActivities, OperationActivities, VaultStore]:
+    s = get_settings()
+    engine, vault = engine_for(s.database.url), VaultStore(s)
+    vault.write(credential_path(tenant, "wordpress", "admin"), {"username": "admin", "password": "pw-admin"})
+    with transaction(engine) as db:
+        credentials.upsert_credential(
+            db,
+            {
+                "tenant_id": tenant,
+                "service": "wordpress",
+                "credential_type": "admin",
+                "vault_path": "x",
+                "fingerprint": fingerprint("pw-admin"),
+                "site_url": SITE,
+                "origin": SITE,
+            },
+        )
+    return TrustActivities(s, engine, vault), OperationActivities(engine, vault, s.vault.addr), vault
+
+
+def prep(tenant: str, site: str = SITE, domains: list[str] | None = None) -> PrepareSessionInput:
+    return PrepareSessionInput(
+        tenant_id=tenant,
+        service="wordpress",
+        credential_type="admin",
+        site_url=site,
+        allowed_domains=domains or [],
+    )
+
+
+def refused(fn: Any, inp: Any) -> ApplicationError:
+    with pytest.raises(ApplicationError) as e:
+        fn(inp)
+    assert e.value.type == Failure.TARGET_REFUSED and e.value.non_retryable
+    assert e.value.message == REFUSED  # the one text, whatever the cause
+    return e.value
+
+
+def test_prepare_session_vets_the_registered_allowlisted_origin_and_wraps_the_credential(
+    parts: Any, tenant: str
+) -> None:
+    trust, _, _ = parts
+    refused(trust.prepare_session, prep(tenant))  # registered, but http loopback and not allowlisted
+    with transaction(engine_for(get_settings().database.url)) as db:
+        site_allowlist.allow(db, tenant, SITE, "operator", "local WordPress")
+    prepared = trust.prepare_session(prep(tenant))
+    assert [(p.origin, p.address) for p in prepared.pins] == [(SITE, "127.0.0.1")]
+    assert unwrap(get_settings().vault.addr, prepared.credential_wrap)["password"] == "pw-admin"
+    again = trust.prepare_session(prep(tenant))  # a fresh single-use wrap per session
+    assert again.credential_wrap != prepared.credential_wrap
+    refused(trust.prepare_session, prep(tenant, site="http://localhost:8090"))  # not the registered origin
+    refused(trust.prepare_session, prep(tenant, site="https://evil.test\\@localhost:8089/"))
+    refused(trust.prepare_session, prep(tenant, domains=["localhost", "127.0.0.1"]))
+    refused(trust.prepare_session, prep(tenant, domains=["169.254.169.254"]))
+    refused(trust.prepare_session, prep(f"{tenant}-other"))  # another tenant has no such credential
+
+
+def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, tenant: str) -> None:
+    _, ops, vault = parts
+    wrap = vault.wrap({"value": "new-app-pass"}, 60)
+    inp = RecordCredentialInput(
+        tenant_id=tenant,
+        service="wordpress",
+        credential_type="application_password",
+        vault_path="secret/omniops/x",
+        fingerprint=fingerprint("new-app-pass"),
+        site_url=SITE + "/",
+        credential_wrap=wrap,
+        admin_credential="admin",
+    )
+    ops.record_credential(inp)
+    stored = vault.read(credential_path(tenant, "wordpress", "application_password"))
+    assert stored == {"username": "admin", "password": "new-app-pass", "site_url": SITE + "/"}
+    ops.record_credential(inp)  # a retry after the unwrap: the wrap is spent, Vault already has it
+    with transaction(engine_for(get_settings().database.url)) as db:
+        row = credentials.get_credential(db, tenant, "wordpress", "application_password")
+        assert row is not None and row.origin == SITE and row.fingerprint == inp.fingerprint
+    with pytest.raises(ApplicationError) as e:  # a spent wrap whose value Vault does not hold
+        ops.record_credential(inp.model_copy(update={"fingerprint": "0" * 16}))
+    assert e.value.type == Failure.CREDENTIAL_WRAP_SPENT and e.value.non_retryable
+
+
+def test_verify_finds_only_this_operations_records(parts: Any, tenant: str) -> None:
+    trust, _, _ = parts
+    engine = engine_for(get_settings().database.url)
+    op_id = uuid.uuid4()
+    with transaction(engine) as db:
+        c = consent.grant_consent(
+            db,
+            AutonomousConsent(
+                tenant_id=tenant, user_id="alice", service="wordpress", operation="op", permissions=["x"]
+            ),
+        )
+        db.add(
+            AutonomousOperation(
+                id=op_id, tenant_id=tenant, workflow_id="wf", service="wordpress", operation="op", status="x"
+            )
+        )
+        db.flush()
+        conf = confirmations.record_confirmation(db, tenant, op_id, 7, False, "carol", "no")
+    found = trust.verify_consent(
+        VerifyConsentInput(tenant_id=tenant, service="wordpress", operation="op", consent_id=str(c.id))
+    )
+    assert found.found and found.granted_by == "alice"
+    for other in (
+        VerifyConsentInput(
+            tenant_id=f"{tenant}-x", service="wordpress", operation="op", consent_id=str(c.id)
+        ),
+        VerifyConsentInput(tenant_id=tenant, service="wordpress", operation="other", consent_id=str(c.id)),
+        VerifyConsentInput(tenant_id=tenant, service="wordpress", operation="op", consent_id="nope"),
+    ):
+        assert not trust.verify_consent(other).found
+    v = trust.verify_confirmation(
+        VerifyConfirmationInput(
+            tenant_id=tenant, operation_id=str(op_id), step_number=7, confirmation_id=str(conf.id)
+        )
+    )
+    assert (v.found, v.approved, v.by, v.reason) == (True, False, "carol", "no")
+    for step, cid in ((6, str(conf.id)), (7, str(uuid.uuid4())), (7, None)):
+        assert not trust.verify_confirmation(
+            VerifyConfirmationInput(
+                tenant_id=tenant, operation_id=str(op_id), step_number=step, confirmation_id=cid
+            )
+        ).found
