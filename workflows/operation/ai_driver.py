@@ -206,8 +206,9 @@ class AIStepDriver:
                 res, a = await self._act(definition, idx, attempts, step, synth, d, obs)
             except ActivityError as e:
                 kind = failure_type(e)
-                if kind not in RETRY_WITH_AI:
-                    raise  # CredentialBlocked among them: the operation fails closed
+                fail_closed = kind == Failure.CREDENTIAL_BLOCKED
+                if kind not in RETRY_WITH_AI and not fail_closed:
+                    raise
                 blocked = kind == Failure.POLICY_BLOCKED
                 error = ("blocked: " if blocked else "") + failure_text(e)[:1000]
                 host.audit_ai(
@@ -220,6 +221,8 @@ class AIStepDriver:
                     action=describe(act),
                     reason=f"{act.reason} [{usage(d)}]",
                 )
+                if fail_closed:  # audited as the AI's action; the operation fails closed, no retry
+                    raise StepAbort(failure_text(e)[:500]) from None
                 history.append(f"{describe(act)} -> {'blocked' if blocked else 'failed'}")
                 continue
             host.audit_ai(
