@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
@@ -46,3 +47,37 @@ def active_operations(
             )
         )
     )
+
+
+def lock_tenant_operations(s: Session, tenant_id: str) -> None:
+    """Serialize operation starts of one tenant until the transaction ends (a transaction-level
+    advisory lock keyed on the tenant), so counting and inserting cannot interleave."""
+    key = func.hashtextextended(f"autonomous_operations/{tenant_id}", 0)
+    s.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def count_unended(s: Session, tenant_id: str) -> int:
+    """How many of the tenant's operations have not ended (status in :data:`ACTIVE_STATUSES`)."""
+    stmt = select(func.count()).where(
+        AutonomousOperation.tenant_id == tenant_id, col(AutonomousOperation.status).in_(ACTIVE_STATUSES)
+    )
+    return int(s.scalar(stmt) or 0)
+
+
+def insert_operation(s: Session, values: dict[str, Any]) -> bool:
+    """Insert the row unless one with ``values["id"]`` exists; True when inserted."""
+    ensure_tenant(s, values["tenant_id"])
+    stmt = insert(AutonomousOperation).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    return s.execute(stmt.returning(col(AutonomousOperation.id))).first() is not None
+
+
+def operation_exists(s: Session, op_id: uuid.UUID) -> bool:
+    return s.get(AutonomousOperation, op_id) is not None
+
+
+def delete_operation(s: Session, tenant_id: str, op_id: uuid.UUID) -> bool:
+    """Delete the tenant's row ``op_id`` (its audit rows cascade); False when there was none."""
+    stmt = delete(AutonomousOperation).where(
+        col(AutonomousOperation.id) == op_id, col(AutonomousOperation.tenant_id) == tenant_id
+    )
+    return bool(s.execute(stmt.returning(col(AutonomousOperation.id))).first())
