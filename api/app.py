@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             configure_root_logger=False,
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 422, 429},
         ),
         debug=False,
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth import Principal
@@ -15,7 +15,7 @@ from api.schemas.site_allowlist import TENANT, AllowedSiteView, SiteAllowRequest
 from api.services.site_allowlist import SiteAllowlistService
 
 Req = Request[Principal, Any, Any]
-TenantQuery = Annotated[str, Parameter(query="tenant_id", pattern=TENANT)]
+TenantQuery = Annotated[str, QueryParameter(name="tenant_id", pattern=TENANT)]
 
 
 class SiteAllowlistController(Controller):
@@ -44,7 +44,7 @@ class SiteAllowlistController(Controller):
         self,
         request: Req,
         tenant_id: TenantQuery,
-        origin: Annotated[str, Parameter(query="origin", max_length=300)],
+        origin: Annotated[str, QueryParameter(name="origin", max_length=300)],
         site_allowlist: NamedDependency[SiteAllowlistService],
     ) -> None:
         """Remove an origin from the tenant's allowlist; 404 when it is not there."""

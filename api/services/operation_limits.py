@@ -6,6 +6,11 @@ unended operations and inserts the new operation's ``autonomous_operations`` row
 workflow starts. Two initiates of one tenant therefore count one after the other, and each sees
 the other's row. The workflow's ``sync_operation`` later upserts the same row (same id). An
 idempotent replay finds its row already there: it is neither counted twice nor refused.
+
+A row can say "not ended" for a workflow that has closed without writing its final status (an
+operator terminated it, or it was cancelled before its first step). At the cap, the service
+asks Temporal about each counted workflow, records the closed ones as ended, and tries once more,
+so such a row never holds a slot for good.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import TooManyRequestsException, UnprocessableException
 from core.settings import Settings
@@ -44,9 +52,21 @@ def inputs_problem(inputs: dict[str, str], max_bytes: int, max_keys: int = MAX_I
     return None
 
 
+ENDED_AS = {
+    WorkflowExecutionStatus.COMPLETED: "completed",
+    WorkflowExecutionStatus.FAILED: "failed",
+    WorkflowExecutionStatus.TIMED_OUT: "failed",
+    WorkflowExecutionStatus.CANCELED: "cancelled",
+    WorkflowExecutionStatus.TERMINATED: "cancelled",
+}
+"""The status a row gets when its workflow closed this way without writing one."""
+UNSTARTED_GRACE = timedelta(minutes=1)
+"""A reserved row with no workflow this long after its insert lost its start (the API died)."""
+
+
 class OperationLimits:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings = engine, settings
+    def __init__(self, client: Client, engine: Engine, settings: Settings) -> None:
+        self.client, self.engine, self.settings = client, engine, settings
 
     def check_inputs(self, inputs: dict[str, str]) -> None:
         """422 when ``inputs`` is over the limits (``settings.operations.max_inputs_bytes``)."""
@@ -80,7 +100,37 @@ class OperationLimits:
             "operation": inp.operation,
             "status": status,
         }
+        try:
+            return await asyncio.to_thread(self._reserve, values)
+        except TooManyRequestsException:
+            if not await self._reconcile(inp.tenant_id):
+                raise
         return await asyncio.to_thread(self._reserve, values)
+
+    def _unended(self, tenant_id: str) -> list[tuple[uuid.UUID, str, datetime]]:
+        with transaction(self.engine) as s:
+            return operations_repo.unended_workflows(s, tenant_id)
+
+    def _mark_ended(self, tenant_id: str, ended: list[tuple[uuid.UUID, str]]) -> int:
+        with transaction(self.engine) as s:
+            return sum(operations_repo.mark_ended(s, tenant_id, op_id, status) for op_id, status in ended)
+
+    async def _reconcile(self, tenant_id: str) -> int:
+        """Record as ended the tenant's rows whose workflow has closed, or never started a
+        minute after the row was reserved; returns how many."""
+        ended, now = [], datetime.now(UTC)
+        for op_id, wf_id, created_at in await asyncio.to_thread(self._unended, tenant_id):
+            try:
+                desc = await self.client.get_workflow_handle(wf_id).describe()
+            except RPCError as e:
+                if e.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                if now - created_at > UNSTARTED_GRACE:  # not a reservation whose start is under way
+                    ended.append((op_id, "failed"))
+                continue
+            if desc.status in ENDED_AS:
+                ended.append((op_id, ENDED_AS[desc.status]))
+        return await asyncio.to_thread(self._mark_ended, tenant_id, ended) if ended else 0
 
     def _release(self, tenant_id: str, op_id: str) -> None:
         with transaction(self.engine) as s:

@@ -67,7 +67,7 @@ class OperationService:
     ) -> None:
         self.client, self.engine, self.settings, self.registry = client, engine, settings, registry
         self.consent, self.operations = consent, status
-        self.gate, self.limits = TargetGate(engine, settings), OperationLimits(engine, settings)
+        self.gate, self.limits = TargetGate(engine, settings), OperationLimits(client, engine, settings)
 
     def tuning(self) -> OperationTuning:
         """The operation settings the workflow needs, by name (workflows read no settings)."""

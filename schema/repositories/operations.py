@@ -7,15 +7,16 @@ never commit (the caller owns the transaction); "not found" is ``None``/empty, i
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from schema.repositories.tenants import ensure_tenant, get_owned
-from schema.tables import AutonomousOperation
+from schema.tables import AutonomousOperation, utcnow
 
 ACTIVE_STATUSES = ("awaiting_consent", "pending", "in_progress")
 """Statuses of an operation whose workflow may still take a signal."""
@@ -81,3 +82,27 @@ def delete_operation(s: Session, tenant_id: str, op_id: uuid.UUID) -> bool:
         col(AutonomousOperation.id) == op_id, col(AutonomousOperation.tenant_id) == tenant_id
     )
     return bool(s.execute(stmt.returning(col(AutonomousOperation.id))).first())
+
+
+def unended_workflows(s: Session, tenant_id: str) -> list[tuple[uuid.UUID, str, datetime]]:
+    """(id, workflow id, created at) of the tenant's operations whose row says they have not ended."""
+    stmt = select(
+        AutonomousOperation.id, AutonomousOperation.workflow_id, AutonomousOperation.created_at
+    ).where(AutonomousOperation.tenant_id == tenant_id, col(AutonomousOperation.status).in_(ACTIVE_STATUSES))
+    return [(op_id, wf_id, at) for op_id, wf_id, at in s.execute(stmt)]
+
+
+def mark_ended(s: Session, tenant_id: str, op_id: uuid.UUID, status: str) -> bool:
+    """Set the final ``status`` of a row still marked unended whose workflow has closed without
+    writing it (terminated, or cancelled before its first step); True when a row changed."""
+    stmt = (
+        update(AutonomousOperation)
+        .where(
+            col(AutonomousOperation.id) == op_id,
+            col(AutonomousOperation.tenant_id) == tenant_id,
+            col(AutonomousOperation.status).in_(ACTIVE_STATUSES),
+        )
+        .values(status=status, completed_at=utcnow())
+        .returning(col(AutonomousOperation.id))
+    )
+    return s.execute(stmt).first() is not None

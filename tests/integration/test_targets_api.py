@@ -16,12 +16,13 @@ from typing import Any
 import ada_url
 import pytest
 from sqlmodel import select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.services.operations import operation_id_for
 from core.settings import get_settings
 from core.targets import REFUSED
+from core.temporal import connect
 from core.vault import VaultStore, credential_path
 from schema.db import engine_for, transaction
 from schema.repositories.consent import list_consents
@@ -130,6 +131,18 @@ async def assert_not_started(client: Client, tenant: str, keys: list[str]) -> No
         assert e.value.status == RPCStatusCode.NOT_FOUND
 
 
+async def cancel(api: Any, client: Client, tenant: str, op_id: str) -> None:
+    """Cancel an operation through the API and wait until its workflow has closed."""
+    r = await api.post(f"/api/autonomous/{op_id}/cancel", headers=headers(tenant))
+    assert r.status_code == 202, r.text
+    handle = client.get_workflow_handle(f"op-{tenant}-{op_id}")
+    for _ in range(600):
+        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"operation {op_id} did not close after its cancel")
+
+
 async def test_ssrf_targets_are_refused_when_a_credential_is_registered(
     api: Any, live: Any, tenant: str, listener: Listener
 ) -> None:
@@ -212,7 +225,7 @@ async def test_a_member_with_an_active_consent_cannot_aim_the_agent_at_an_attack
 
 
 async def test_an_http_origin_needs_an_operator_allowlist_for_that_tenant(
-    api: Any, live: Any, tenant: str, listener: Listener
+    api: Any, live: Any, tenant: str, listener: Listener, temporal_client: Client
 ) -> None:
     url, other = f"http://127.0.0.1:{listener.port}", f"t-{uuid.uuid4().hex[:10]}"
     site = {"tenant_id": tenant, "origin": url, "reason": "local development"}
@@ -247,9 +260,7 @@ async def test_an_http_origin_needs_an_operator_allowlist_for_that_tenant(
     assert r.status_code == 200 and r.json() == []
     r = await api.get("/api/admin/site-allowlist", headers=operator(), params={"tenant_id": tenant})
     assert [s["origin"] for s in r.json()] == [url]
-    r = await api.post(f"/api/autonomous/{op_id}/cancel", headers=headers(tenant))
-    assert r.status_code == 202, r.text
-    assert (await wait_terminal(api, tenant, op_id))["status"] == "cancelled"
+    await cancel(api, temporal_client, tenant, op_id)
     params = {"tenant_id": tenant, "origin": url}
     assert (
         await api.delete("/api/admin/site-allowlist", headers=operator(), params=params)
@@ -260,7 +271,9 @@ async def test_an_http_origin_needs_an_operator_allowlist_for_that_tenant(
     assert listener.connections == 0  # registering and waiting for consent never connect
 
 
-async def test_a_tenant_has_a_cap_of_unended_operations(api: Any, live: Any, tenant: str) -> None:
+async def test_a_tenant_has_a_cap_of_unended_operations(
+    api: Any, live: Any, tenant: str, temporal_client: Client
+) -> None:
     await store_admin_credential(api, tenant, live.wp)
     cap = get_settings().operations.max_concurrent_per_tenant
     system = headers(tenant, roles=("system",))
@@ -276,21 +289,23 @@ async def test_a_tenant_has_a_cap_of_unended_operations(api: Any, live: Any, ten
     assert int(refused.headers["retry-after"]) > 0
     assert refused.headers["content-type"].startswith("application/problem+json")
     started = [r.json()["operation_id"] for r in burst if r.status_code == 202]
-    rows = db_rows(AutonomousOperation, tenant)
-    assert sorted(str(r.id) for r in rows) == sorted(started)
+    assert sorted(str(r.id) for r in db_rows(AutonomousOperation, tenant)) == sorted(started)
     replay_key = next(f"cap-{i}" for i, r in enumerate(burst) if r.status_code == 202)
     again = await start(replay_key)  # an idempotent replay is not a new operation: no 429
     assert again.status_code == 202 and again.json()["operation_id"] in started, again.text
     assert len(db_rows(AutonomousOperation, tenant)) == cap
-    for op_id in started:
-        r = await api.post(f"/api/autonomous/{op_id}/cancel", headers=headers(tenant))
-        assert r.status_code == 202, r.text
-    for op_id in started:
-        await wait_until(api, tenant, op_id, lambda s: s["status"] == "cancelled")
-    after = await start("after-cancel")  # the slots are free again
+    # An operator terminates one: its row still says awaiting_consent, but its slot is freed.
+    await temporal_client.get_workflow_handle(f"op-{tenant}-{started[0]}").terminate("test")
+    after = await start("after-terminate")
     assert after.status_code == 202, after.text
-    r = await api.post(f"/api/autonomous/{after.json()['operation_id']}/cancel", headers=headers(tenant))
-    assert r.status_code == 202
+    statuses = {str(r.id): r.status for r in db_rows(AutonomousOperation, tenant)}
+    assert statuses[started[0]] == "cancelled"
+    assert (await start("over-again")).status_code == 429
+    for op_id in [*started[1:], after.json()["operation_id"]]:
+        await cancel(api, temporal_client, tenant, op_id)
+    last = await start("after-cancel")  # the slots are free again
+    assert last.status_code == 202, last.text
+    await cancel(api, temporal_client, tenant, last.json()["operation_id"])
 
 
 async def test_inputs_over_the_limits_are_422_and_start_nothing(
@@ -317,7 +332,7 @@ async def test_inputs_over_the_limits_are_422_and_start_nothing(
 
 
 async def test_a_confirmation_is_persisted_and_signalled_with_its_record_id(
-    api: Any, live: Any, tenant: str, temporal_client: Client
+    api: Any, live: Any, tenant: str
 ) -> None:
     src = (get_settings().definitions_dir / SERVICE / f"{OPERATION}.yaml").read_text()
     body = src.replace(f"operation: {OPERATION}", "operation: confirm_record_check").replace(
@@ -353,7 +368,8 @@ async def test_a_confirmation_is_persisted_and_signalled_with_its_record_id(
     assert (str(row.operation_id), row.step_number, row.approved) == (op_id, step, False)
     assert (row.decided_by, row.reason) == ("carol", "not today")
     await wait_terminal(api, tenant, op_id)
-    history = await temporal_client.get_workflow_handle(wf_id).fetch_history()
+    client = await connect()  # with the payload codec: signal inputs are encrypted in history
+    history = await client.get_workflow_handle(wf_id).fetch_history()
     signals = [
         e.workflow_execution_signaled_event_attributes
         for e in history.events
@@ -361,5 +377,5 @@ async def test_a_confirmation_is_persisted_and_signalled_with_its_record_id(
         and e.workflow_execution_signaled_event_attributes.signal_name == "confirm_action"
     ]
     assert len(signals) == 1
-    [decision] = await temporal_client.data_converter.decode(signals[0].input.payloads)
+    [decision] = await client.data_converter.decode(signals[0].input.payloads)
     assert decision["confirmation_id"] == str(row.id) and decision["by"] == "carol"
