@@ -26,6 +26,7 @@ from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.feedback import FeedbackController
 from api.controllers.quotes import QuoteController, tracked_link
+from api.controllers.site_allowlist import SiteAllowlistController
 from api.errors import problem_details
 from api.plugin import ServicesPlugin
 from core.logging import configure_logging
@@ -41,6 +42,7 @@ async def health(state: State) -> dict[str, str]:
 ROUTES: list[ControllerRouterHandler] = [
     AutonomousController,
     AgentAdminController,
+    SiteAllowlistController,
     ComplianceController,
     FeedbackController,
     QuoteController,
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             configure_root_logger=False,
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 422},
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 422, 429},
         ),
         debug=False,
     )

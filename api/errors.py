@@ -5,6 +5,9 @@ RFC 9457 problem details (``application/problem+json``).
 - 403 ``PermissionDeniedException``
 - 404 ``NotFoundException`` (also for another tenant's id: existence is never revealed)
 - 409 :class:`ConflictException` (a state conflict: already started, already ended, inactive)
+- 422 :class:`UnprocessableException` (well-formed but refused: a target that is not allowed,
+  no credential registered for the site, inputs too large)
+- 429 ``TooManyRequestsException`` (a tenant's concurrent-operation cap; with ``Retry-After``)
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from litestar.exceptions import (
     HTTPException,
     NotFoundException,
     PermissionDeniedException,
+    TooManyRequestsException,
     ValidationException,
 )
 from litestar.plugins.problem_details import ProblemDetailsException
@@ -24,6 +28,8 @@ __all__ = [
     "ConflictException",
     "NotFoundException",
     "PermissionDeniedException",
+    "TooManyRequestsException",
+    "UnprocessableException",
     "ValidationException",
     "problem_details",
 ]
@@ -33,6 +39,12 @@ class ConflictException(ClientException):
     """409: the request conflicts with the resource's current state."""
 
     status_code = 409
+
+
+class UnprocessableException(ClientException):
+    """422: the request is well-formed but cannot be carried out as asked."""
+
+    status_code = 422
 
 
 def problem_details(exc: HTTPException) -> ProblemDetailsException:

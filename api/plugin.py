@@ -23,6 +23,7 @@ from api.services.agent import AgentAdminService
 from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
 from api.services.compliance import ComplianceService
+from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
@@ -31,6 +32,7 @@ from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
 from api.services.quotes import QuoteService
+from api.services.site_allowlist import SiteAllowlistService
 from core.codec import EncryptionCodec
 from core.crypto import Keyring
 from core.keys import load_keyring
@@ -47,6 +49,8 @@ SERVICE_NAMES = (
     "consents",
     "credentials",
     "ops",
+    "confirmations",
+    "site_allowlist",
     "agent",
     "agent_runs",
     "agent_health",
@@ -72,7 +76,9 @@ def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict
         "op_status": op_status,
         "consents": consents,
         "credentials": CredentialService(engine, settings, vault),
-        "ops": OperationService(client, settings, registry, consents, op_status),
+        "ops": OperationService(client, engine, settings, registry, consents, op_status),
+        "confirmations": ConfirmationService(client, engine, settings, op_status),
+        "site_allowlist": SiteAllowlistService(engine, settings),
         "agent": AgentAdminService(client, engine, settings),
         "agent_runs": AgentRunService(client, engine, settings),
         "agent_health": AgentHealthService(engine, settings),

@@ -56,9 +56,24 @@ class DemoClient:
         self.system = {
             "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'scheduler', ['system'])}"
         }
+        self.operator = {
+            "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'demo-operator', ['operator'])}"
+        }
+
+    def allow_wordpress(self, wp: dict[str, str]) -> str:
+        """As the operator, allowlist the local WordPress's origin (http on 127.0.0.1) for the
+        demo tenant, and nothing else (issue 10); returns the origin."""
+        from core.targets import parse_origin
+
+        origin = str(parse_origin(wp["url"]))
+        body = {"tenant_id": DEMO_TENANT, "origin": origin, "reason": "the local dev stack's WordPress"}
+        self.call("POST", "/api/admin/site-allowlist", self.operator, json=body)
+        return origin
 
     def store_wordpress_admin(self, wp: dict[str, str]) -> None:
-        """Put the local WordPress admin credential in Vault through the API (metadata comes back)."""
+        """Allowlist the local WordPress, then put its admin credential in Vault through the API
+        (the credential is registered for that origin; metadata comes back)."""
+        self.allow_wordpress(wp)
         self.call("POST", "/api/autonomous/credentials", self.admin, json=admin_credential_body(wp))
 
     def call(self, method: str, path: str, headers: dict[str, str], **kw: object) -> dict:  # type: ignore[type-arg]
@@ -71,6 +86,7 @@ class DemoClient:
 def demo(stack: Stack, wp: dict[str, str], timeout_s: float = 300) -> int:
     api = DemoClient(stack)
     api.store_wordpress_admin(wp)
+    out(f"allowlisted {wp['url']} for tenant '{DEMO_TENANT}' (the local WordPress, nothing else)")
     out(f"stored the WordPress admin credential in Vault for tenant '{DEMO_TENANT}'")
     # Start from no consent, so the grant below reaches the operation as a signal.
     api.call(

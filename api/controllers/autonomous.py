@@ -20,6 +20,7 @@ from api.schemas.operations import (
     OperationView,
     ServiceView,
 )
+from api.services.confirmations import ConfirmationService
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
 
@@ -43,7 +44,8 @@ class AutonomousController(Controller):
     async def initiate(
         self, request: Req, data: JSONBody[InitiateRequest], ops: NamedDependency[OperationService]
     ) -> InitiateResponse:
-        """Start an operation. 403 without consent; 202 with the operation id otherwise."""
+        """Start an operation. 403 without consent; 422 for a target that is not the tenant's
+        registered, vetted site or inputs over the limits; 429 at the tenant's cap; else 202."""
         return await ops.initiate(request.user, data, client_ip(request), request.headers.get("user-agent"))
 
     @get("/status/{op_id:str}", operation_id="getOperationStatus")
@@ -83,10 +85,11 @@ class AutonomousController(Controller):
         request: Req,
         op_id: FromPath[str],
         data: JSONBody[ConfirmRequest],
-        ops: NamedDependency[OperationService],
+        confirmations: NamedDependency[ConfirmationService],
     ) -> OperationView:
-        """Approve or decline the sensitive step the operation is waiting on (409 otherwise)."""
-        return await ops.confirm(request.user, op_id, data)
+        """Approve or decline the sensitive step the operation is waiting on (409 otherwise); the
+        decision is recorded before the operation is signalled."""
+        return await confirmations.confirm(request.user, op_id, data)
 
     @post("/{op_id:str}/cancel", operation_id="cancelOperation", status_code=HTTP_202_ACCEPTED)
     async def cancel(

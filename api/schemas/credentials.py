@@ -14,7 +14,12 @@ class CredentialRequest(Body):
     credential_type: str = Field(pattern=NAME, max_length=50)
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=4096, repr=False)
-    site_url: str | None = Field(default=None, pattern=r"^https?://", max_length=500)
+    site_url: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The site the credential is for; its origin (scheme, host, port) is the only "
+        "one it may be used on. https only, unless an operator allowlisted the origin.",
+    )
     totp_secret: str | None = Field(
         default=None,
         pattern=r"^[A-Z2-7]{16,128}=*$",
@@ -29,6 +34,8 @@ class CredentialView(BaseModel):
     vault_path: str
     fingerprint: str
     site_url: str | None
+    origin: str | None
+    """The registered site origin (``scheme://host[:port]``)."""
     created_at: datetime
     last_rotated_at: datetime | None
     has_totp: bool = False

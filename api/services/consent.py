@@ -71,17 +71,11 @@ class ConsentService:
         """The tenant's active consent for (service, operation), or None."""
         return await asyncio.to_thread(self._find_active, p.tenant_id, service, operation)
 
-    async def record_grant(
-        self,
-        p: Principal,
-        service: str,
-        operation: str,
-        permissions: list[str] | None,
-        expires_in_days: int | None,
-        ip: str | None,
-        user_agent: str | None,
-    ) -> AutonomousConsent:
-        """Write a consent record; expiry defaults to ``settings.operations.consent_ttl_days``."""
+    def check_grant(
+        self, p: Principal, service: str, operation: str, permissions: list[str] | None
+    ) -> list[str]:
+        """The permissions a grant by ``p`` would record: 403 for a role that may not grant,
+        400 unless they are exactly the definition's. Writes nothing."""
         if not p.has_any(self.settings.auth.consent_roles):
             raise PermissionDeniedException(
                 f"granting consent needs one of the roles: {', '.join(self.settings.auth.consent_roles)}"
@@ -95,6 +89,21 @@ class ConsentService:
             raise ValidationException(
                 f"{service}/{operation} needs all of: {', '.join(definition.permissions)}"
             )
+        return perms
+
+    async def record_grant(
+        self,
+        p: Principal,
+        service: str,
+        operation: str,
+        permissions: list[str] | None,
+        expires_in_days: int | None,
+        ip: str | None,
+        user_agent: str | None,
+    ) -> AutonomousConsent:
+        """Write a consent record (checked by :meth:`check_grant`); expiry defaults to
+        ``settings.operations.consent_ttl_days``."""
+        perms = self.check_grant(p, service, operation, permissions)
         now = datetime.now(UTC)
         days = expires_in_days or self.settings.operations.consent_ttl_days
         consent = AutonomousConsent(

@@ -1,5 +1,10 @@
 """Credentials: the secret goes to Vault under the tenant's path; Postgres keeps only metadata
-(Vault path, fingerprint, site). Storing and deleting need one of ``settings.auth.consent_roles``.
+(Vault path, fingerprint, site and its origin). Storing and deleting need one of
+``settings.auth.consent_roles``.
+
+A credential is registered for one site origin (issue 10): ``site_url`` is vetted first
+(api/services/targets.py) and a refused site is a 422 with nothing written. The origin on the
+metadata row is the only one an operation may later use this credential on.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from sqlalchemy import Engine
 from api.auth import Principal, require_role
 from api.errors import NotFoundException
 from api.schemas.credentials import CredentialRequest, CredentialView
+from api.services.targets import TargetGate
 from core.settings import Settings
+from core.targets import Origin
 from core.vault import VaultStore, credential_path, fingerprint
 from schema.db import transaction
 from schema.repositories import credentials as credentials_repo
@@ -26,6 +33,7 @@ def credential_view(c: AutonomousCredential) -> CredentialView:
         vault_path=c.vault_path,
         fingerprint=c.fingerprint,
         site_url=c.site_url,
+        origin=c.origin,
         created_at=c.created_at,
         last_rotated_at=c.last_rotated_at,
     )
@@ -34,8 +42,9 @@ def credential_view(c: AutonomousCredential) -> CredentialView:
 class CredentialService:
     def __init__(self, engine: Engine, settings: Settings, vault: VaultStore) -> None:
         self.engine, self.settings, self.vault = engine, settings, vault
+        self.gate = TargetGate(engine, settings)
 
-    def _record(self, p: Principal, data: CredentialRequest) -> AutonomousCredential:
+    def _record(self, p: Principal, data: CredentialRequest, origin: Origin) -> AutonomousCredential:
         values = {
             "tenant_id": p.tenant_id,
             "service": data.service,
@@ -45,6 +54,7 @@ class CredentialService:
             ),
             "fingerprint": fingerprint(data.password),
             "site_url": data.site_url,
+            "origin": str(origin),
             "created_by": p.user_id,
             "last_rotated_at": datetime.now(UTC),
         }
@@ -55,15 +65,16 @@ class CredentialService:
         return row
 
     async def store(self, p: Principal, data: CredentialRequest) -> CredentialView:
-        """Write the secret to Vault, then its metadata row; returns metadata only."""
+        """Vet the site (422), write the secret to Vault, then its metadata row; returns metadata only."""
         require_role(p, self.settings.auth.consent_roles, "storing credentials")
-        secret = {"username": data.username, "password": data.password, "site_url": data.site_url or ""}
+        origin = await self.gate.vet(p.tenant_id, data.site_url, "register credential")
+        secret = {"username": data.username, "password": data.password, "site_url": data.site_url}
         if data.totp_secret:
             secret["totp_secret"] = data.totp_secret
         await asyncio.to_thread(
             self.vault.write, credential_path(p.tenant_id, data.service, data.credential_type), secret
         )
-        row = await asyncio.to_thread(self._record, p, data)
+        row = await asyncio.to_thread(self._record, p, data, origin)
         return credential_view(row).model_copy(update={"has_totp": bool(data.totp_secret)})
 
     def _list(self, tenant_id: str) -> list[AutonomousCredential]:

@@ -16,6 +16,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from api.auth import mint_token
 from core.settings import get_settings
+from core.targets import parse_origin
 from core.temporal import connect
 from devstack.demo import admin_credential_body
 from schema.db import engine_for, transaction
@@ -37,7 +38,27 @@ def wp_admin(wp: dict[str, str]) -> dict[str, str]:
     return json.loads(Path(wp["password_file"]).read_text())
 
 
+def operator(tenant: str = "ops") -> dict[str, str]:
+    """An operator's headers (the operator's own tenant does not matter to operator routes)."""
+    return headers(tenant, user="operator", roles=("operator",))
+
+
+async def allow_site(api: Any, tenant: str, url: str) -> str:
+    """As an operator, allowlist ``url``'s origin (e.g. the local http WordPress) for ``tenant``;
+    returns the origin."""
+    origin = str(parse_origin(url))
+    r = await api.post(
+        "/api/admin/site-allowlist",
+        headers=operator(),
+        json={"tenant_id": tenant, "origin": origin, "reason": "integration test"},
+    )
+    assert r.status_code == 201, r.text
+    return origin
+
+
 async def store_admin_credential(api: Any, tenant: str, wp: dict[str, str]) -> None:
+    """Allowlist the local WordPress for ``tenant``, then register its admin credential there."""
+    await allow_site(api, tenant, wp["url"])
     r = await api.post("/api/autonomous/credentials", headers=headers(tenant), json=admin_credential_body(wp))
     assert r.status_code == 201, r.text
 
