@@ -13,7 +13,7 @@ import pytest
 
 from core.settings import get_settings
 from core.temporal import connect
-from tests.integration.helpers import audit_rows, headers, wait_terminal
+from tests.integration.helpers import allow_site, audit_rows, headers, wait_terminal
 from tests.integration.history_secrets import assert_no_secret_in_history, totp_codes
 from tests.peers.messages_api import MessagesPeer
 from tests.peers.totp_site import TotpSite
@@ -50,6 +50,7 @@ def site() -> Iterator[tuple[TotpSite, str, str]]:
 
 
 async def login(api: Any, tenant: str, password: str, seed: str) -> dict[str, Any]:
+    await allow_site(api, tenant, URL)
     r = await api.post(
         "/api/autonomous/credentials",
         headers=headers(tenant),
