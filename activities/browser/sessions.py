@@ -2,7 +2,9 @@
 
 ``open_session`` runs on the shared ``operations`` queue and hands back this worker's own
 queue; ``run_step``, ``observe_page`` and ``close_session`` run there, so one page keeps its
-state across steps.
+state across steps. Each session gets its own browser context (closed at ``close_session``) in
+a browser pinned to the session's vetted origins, with the egress guard on
+(activities/browser/egress.py, launcher.py).
 
 Secrets: ``{{credential.x}}`` placeholders are resolved from Vault here, typed into the page
 and never returned, logged or put in an error message. Screenshots mask the definition's
@@ -15,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import OrderedDict
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -22,14 +25,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.browser.actions import perform
-from activities.browser.pool import BrowserPool, Session
+from activities.browser.egress import guard
+from activities.browser.pool import BrowserPool, EgressLog, Session
 from activities.browser.screenshots import observe, step_screenshot
 from core.failures import Failure
 from core.logging import get_logger
 from core.objectstore import ObjectNotFound, ObjectStore
 from core.queues import session_queue
-from core.settings import BrowserSettings
-from core.vault import VaultStore
+from core.settings import BrowserSettings, get_settings
+from core.targets import Origin, Pin, resolver_rules, same_origin
+from core.vault import VaultStore, WrapSpent, fingerprint, unwrap
 from workflows.operation.browser_messages import (
     CloseSessionInput,
     Observation,
@@ -43,58 +48,130 @@ from workflows.operation.browser_messages import (
 log = get_logger(__name__)
 
 
+MAX_HELD_CREDENTIALS = 64
+"""Unwrapped credentials kept for retries of ``open_session`` (dropped at close, oldest first)."""
+
+
 def checkpoint_key(tenant_id: str, op_id: str) -> str:
     return f"{tenant_id}/{op_id}/checkpoint.json"
 
 
 class BrowserSessions:
+    """The session activities of one browser worker.
+
+    ``vault`` is the worker's own narrow Vault client (keyring read and response-wrapping only,
+    deploy/vault/omniops-browser.hcl); ``vault_addr`` is where a session's response-wrapped
+    credential is unwrapped (the wrapping token authenticates itself).
+    """
+
     def __init__(
-        self, settings: BrowserSettings, vault: VaultStore, store: ObjectStore, worker_id: str
+        self,
+        settings: BrowserSettings,
+        vault: VaultStore,
+        store: ObjectStore,
+        worker_id: str,
+        vault_addr: str | None = None,
     ) -> None:
         self._vault = vault
         self._store = store
         self._pool = BrowserPool(settings)
+        self._vault_addr = vault_addr or get_settings().vault.addr
+        self._unwrapped: OrderedDict[str, tuple[str, dict[str, str]]] = OrderedDict()
+        """Operation id -> (wrap fingerprint, credential) of sessions this worker opened, so a
+        retried ``open_session`` does not need its single-use wrap twice."""
         self.worker_id = worker_id
         self.task_queue = session_queue(worker_id)
 
     async def start(self) -> None:
-        """Launch Chromium now, so the first session (or a resume after a worker died) does not wait."""
-        await self._pool.browser()
+        """Start Playwright's driver now; browsers launch per pinned target set on first use."""
+        await self._pool.start()
 
     async def shutdown(self) -> None:
         await self._pool.shutdown()
 
     @activity.defn(name="open_session")
     async def open_session(self, inp: OpenSessionInput) -> SessionHandle:
-        """Open (or reopen from a checkpoint) a browser context for the operation on this worker."""
-        browser = await self._pool.browser()
+        """Open (or reopen from a checkpoint) a browser context for the operation on this worker:
+        a browser pinned to ``inp.pins`` (reused across sessions with the same pins), the egress
+        guard (activities/browser/egress.py) and the credential unwrapped from
+        ``inp.credential_wrap`` into the session (worker memory only).
+
+        Errors: ``CredentialWrapSpent`` (the wrap was used or expired), ``CheckpointMissing``.
+        """
+        credential = await self._credential(inp)
+        pins = [Pin(Origin(p.scheme, p.host, p.port), p.address) for p in inp.pins]
+        allowed = [p.origin for p in inp.pins]
         await self._pool.drop(inp.operation_id)
-        state: dict[str, Any] | None = None
-        url: str | None = None
-        if inp.checkpoint_key:
-            try:
-                saved = json.loads(self._store.get(inp.checkpoint_key))
-            except ObjectNotFound as e:
-                raise ApplicationError(
-                    "checkpoint not found", type=Failure.CHECKPOINT_MISSING, non_retryable=True
-                ) from e
-            state, url = saved["storage_state"], saved["url"]
-        context = await browser.new_context(storage_state=state, viewport={"width": 1280, "height": 900})  # type: ignore[arg-type]
-        page = await context.new_page()
-        if url:
-            await page.goto(url, wait_until="domcontentloaded")
-        self._pool.add(inp.operation_id, Session(inp.tenant_id, context, page, inp.mask))
+        browser = await self._pool.browser(resolver_rules(pins) if pins else "", inp.operation_id)
+        try:
+            state, url = self._checkpoint(inp)
+            context = await browser.new_context(
+                storage_state=state,  # type: ignore[arg-type]
+                viewport={"width": 1280, "height": 900},
+                service_workers="block",
+            )
+            egress = EgressLog()
+            await guard(context, egress, allowed)
+            page = await context.new_page()
+            if url and allowed and not any(same_origin(url, o) for o in allowed):
+                log.warning("checkpoint page is off the pinned origins", operation_id=inp.operation_id)
+            elif url:
+                await page.goto(url, wait_until="domcontentloaded")
+        except BaseException:
+            await self._pool.drop(inp.operation_id)
+            raise
+        session = Session(inp.tenant_id, context, page, inp.mask, egress=egress)
+        session.origin, session.allowed_origins = (allowed[0] if allowed else None), allowed
+        session.credential = credential
+        self._pool.add(inp.operation_id, session)
         log.info(
             "session opened",
             operation_id=inp.operation_id,
             worker_id=self.worker_id,
             resumed=bool(inp.checkpoint_key),
+            pinned=len(pins),
         )
         return SessionHandle(task_queue=self.task_queue, worker_id=self.worker_id)
+
+    def _checkpoint(self, inp: OpenSessionInput) -> tuple[dict[str, Any] | None, str | None]:
+        """The checkpoint's storage state and page URL (none without a checkpoint key)."""
+        if not inp.checkpoint_key:
+            return None, None
+        try:
+            saved = json.loads(self._store.get(inp.checkpoint_key))
+        except ObjectNotFound as e:
+            raise ApplicationError(
+                "checkpoint not found", type=Failure.CHECKPOINT_MISSING, non_retryable=True
+            ) from e
+        return saved["storage_state"], saved["url"]
+
+    async def _credential(self, inp: OpenSessionInput) -> dict[str, str]:
+        """The session's credential, unwrapped once from its single-use wrap (a retry of this
+        open on this worker reuses it). Raises non-retryable ``CredentialWrapSpent``."""
+        if not inp.credential_wrap:
+            return {}
+        key = fingerprint(inp.credential_wrap)
+        held = self._unwrapped.get(inp.operation_id)
+        if held is not None and held[0] == key:
+            return held[1]
+        try:
+            data = await asyncio.to_thread(unwrap, self._vault_addr, inp.credential_wrap)
+        except WrapSpent:
+            raise ApplicationError(
+                "the session's credential hand-off was already used or has expired",
+                type=Failure.CREDENTIAL_WRAP_SPENT,
+                non_retryable=True,
+            ) from None
+        credential = {str(k): str(v) for k, v in data.items()}
+        self._unwrapped[inp.operation_id] = (key, credential)
+        while len(self._unwrapped) > MAX_HELD_CREDENTIALS:
+            self._unwrapped.popitem(last=False)
+        return credential
 
     @activity.defn(name="close_session")
     async def close_session(self, inp: CloseSessionInput) -> None:
         await self._pool.drop(inp.operation_id)
+        self._unwrapped.pop(inp.operation_id, None)
         if inp.discard_checkpoint:
             self._store.delete(checkpoint_key(inp.tenant_id, inp.operation_id))
 
