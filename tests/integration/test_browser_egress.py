@@ -210,7 +210,7 @@ async def test_dns_rebinding_gets_nowhere(
         s = sessions._pool.get(inp.operation_id)
         await s.page.goto(f"http://{rebinding_hosts}:{site.port}/rebound", wait_until="load")
         assert await s.page.locator("#ok").is_visible()  # the vetted site answered
-        assert site.requests[-1] == "/rebound"
+        assert "/rebound" in site.requests
         assert calls == [rebinding_hosts]  # one lookup, at check time; none by the browser
         assert attacker.connections == 0
     finally:
