@@ -20,6 +20,7 @@ from core.objectstore import ObjectStore
 from core.settings import get_settings
 from core.targets import Pin
 from core.vault import VaultStore
+from devstack.services import ensure_browser_user
 from workflows.operation.browser_messages import OpenSessionInput, SitePin
 
 
@@ -111,6 +112,7 @@ def open_input(pins: list[Pin], op_id: str | None = None) -> OpenSessionInput:
 def browser_sessions(objects: Path) -> BrowserSessions:
     """The browser worker's activities as workers/run.py builds them (own object store)."""
     settings = get_settings()
+    ensure_browser_user(settings.browser.run_as_user)
     keyring = Keyring.from_b64("k1", {"k1": Keyring.new_key_b64()})
     return BrowserSessions(
         settings.browser, VaultStore(settings), ObjectStore(objects, keyring), "w-test", settings.vault.addr

@@ -23,6 +23,7 @@ from playwright.async_api import Page
 
 from activities.browser import BrowserSessions
 from activities.browser.pool import Session
+from core.settings import get_settings
 from core.targets import vet
 from tests.integration.browser_helpers import (
     CountingListener,
@@ -219,14 +220,23 @@ async def test_dns_rebinding_gets_nowhere(
 
 
 async def test_sessions_with_the_same_pins_share_one_browser(sessions: BrowserSessions, site: Site) -> None:
+    """One browser per pinned target set, reused; idle ones beyond ``idle_browsers`` closed."""
+    pool, idle = sessions._pool, get_settings().browser.idle_browsers
     pins = [vet(f"http://localhost:{site.port}", allowlisted=True)]
-    other = [vet(f"http://localhost:{free_port()}", allowlisted=True)]
-    inputs = [open_input(pins), open_input(pins), open_input(other)]
-    before = sessions._pool.browser_count
-    for inp in inputs[:2]:
+    others = [[vet(f"http://localhost:{free_port()}", allowlisted=True)] for _ in range(idle + 1)]
+    same = [open_input(pins), open_input(pins)]
+    for inp in same:
         await sessions.open_session(inp)
-    same = sessions._pool.browser_count
-    await sessions.open_session(inputs[2])
-    assert sessions._pool.browser_count == same + 1 and same <= max(before, 1) + 1
-    for inp in inputs:
+    with_same = pool.browser_count
+    for inp in same:
         await sessions.close_session(CloseSessionInput(operation_id=inp.operation_id, tenant_id="t-egress"))
+    await sessions.open_session(again := open_input(pins))
+    assert pool.browser_count == with_same  # reused after its sessions closed, not relaunched
+    distinct = [open_input(p) for p in others]
+    for inp in distinct:
+        await sessions.open_session(inp)
+    assert pool.browser_count == with_same + len(others)
+    for inp in [again, *distinct]:
+        await sessions.close_session(CloseSessionInput(operation_id=inp.operation_id, tenant_id="t-egress"))
+    busy = 1  # the module's own session (its browser has the same pins as ``pins``)
+    assert pool.browser_count == busy + idle
