@@ -1,8 +1,8 @@
 """How this worker starts Chromium: sandbox on, unprivileged, minimal environment, pinned
 (issue 10, parts 1 and 4; shared/PROVISIONING.md "Keep Chromium's sandbox on").
 
-- Chromium's own sandbox stays on: Playwright's ``chromium_sandbox=True`` (Playwright otherwise
-  adds ``--no-sandbox``), and no ``--no-sandbox`` in the settings' args.
+- Chromium's own sandbox stays on: Playwright's ``chromium_sandbox=True`` (without it Playwright
+  adds the switch that turns the sandbox off); a settings arg that turns it off stops the launch.
 - A worker running as root cannot keep the sandbox (Chromium refuses to start as root with it),
   so Chromium is started through ``deploy/browser/chromium-as-user``: it hands Playwright's
   profile dir to ``settings.run_as_user`` and execs Chromium as that user with no_new_privs, no
@@ -25,6 +25,9 @@ from core.settings import BrowserSettings
 WRAPPER = Path(__file__).resolve().parents[2] / "deploy" / "browser" / "chromium-as-user"
 """Starts Chromium as the unprivileged user when the worker is root."""
 
+SANDBOX_OFF = {"--no-sandbox", "--disable-setuid-sandbox", "--no-zygote", "--single-process"}
+"""Switches that take Chromium's sandbox (or its process isolation) away: refused."""
+
 SAFE_VARS = ("PATH", "HOME", "TMPDIR", "LANG", "TZ", "FONTCONFIG_PATH")
 """The only variables a non-root worker passes on to Chromium."""
 
@@ -35,10 +38,18 @@ def browser_env(environ: dict[str, str] | os._Environ[str] | None = None) -> dic
     return {k: env[k] for k in SAFE_VARS if k in env}
 
 
+def sandboxed_args(settings: BrowserSettings) -> list[str]:
+    """``settings.args``. Raises ``ValueError`` if one of them is in :data:`SANDBOX_OFF`."""
+    args = list(settings.args)
+    if any(a.split("=", 1)[0] in SANDBOX_OFF for a in args):
+        raise ValueError("browser.args would turn Chromium's sandbox off; run the worker unprivileged")
+    return args
+
+
 async def launch(pw: Playwright, settings: BrowserSettings, rules: str) -> Browser:
     """A new Chromium (sandboxed, unprivileged, minimal environment), pinned to ``rules``
     (``--host-resolver-rules``; empty: unpinned, for sessions of pre-issue-10 histories)."""
-    args = [a for a in settings.args if a != "--no-sandbox"]
+    args = sandboxed_args(settings)
     if rules:
         args.append(f"--host-resolver-rules={rules}")
     env: dict[str, str | float | bool]

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, asyn
 from playwright.async_api import Error as PlaywrightError
 from temporalio.exceptions import ApplicationError
 
-from activities.browser.launcher import launch
+from activities.browser.launcher import launch, sandboxed_args
 from core.failures import Failure
 from core.settings import BrowserSettings
 
@@ -71,6 +71,7 @@ class BrowserPool:
     """
 
     def __init__(self, settings: BrowserSettings) -> None:
+        sandboxed_args(settings)  # a worker configured to turn the sandbox off does not start
         self._settings = settings
         self._pw: Playwright | None = None
         self._browsers: dict[str, Browser] = {}

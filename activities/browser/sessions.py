@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import time
-from collections import OrderedDict
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -26,6 +25,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.browser.actions import perform
 from activities.browser.egress import guard
+from activities.browser.handoff import CredentialHandoff
 from activities.browser.pool import BrowserPool, EgressLog, Session
 from activities.browser.screenshots import observe, step_screenshot
 from core.failures import Failure
@@ -34,7 +34,7 @@ from core.objectstore import ObjectNotFound, ObjectStore
 from core.queues import session_queue
 from core.settings import BrowserSettings, get_settings
 from core.targets import Origin, Pin, resolver_rules, same_origin
-from core.vault import VaultStore, WrapSpent, fingerprint, unwrap
+from core.vault import VaultStore
 from workflows.operation.browser_messages import (
     CloseSessionInput,
     Observation,
@@ -46,10 +46,6 @@ from workflows.operation.browser_messages import (
 )
 
 log = get_logger(__name__)
-
-
-MAX_HELD_CREDENTIALS = 64
-"""Unwrapped credentials kept for retries of ``open_session`` (dropped at close, oldest first)."""
 
 
 def checkpoint_key(tenant_id: str, op_id: str) -> str:
@@ -75,10 +71,7 @@ class BrowserSessions:
         self._vault = vault
         self._store = store
         self._pool = BrowserPool(settings)
-        self._vault_addr = vault_addr or get_settings().vault.addr
-        self._unwrapped: OrderedDict[str, tuple[str, dict[str, str]]] = OrderedDict()
-        """Operation id -> (wrap fingerprint, credential) of sessions this worker opened, so a
-        retried ``open_session`` does not need its single-use wrap twice."""
+        self._handoff = CredentialHandoff(vault_addr or get_settings().vault.addr)
         self.worker_id = worker_id
         self.task_queue = session_queue(worker_id)
 
@@ -94,15 +87,16 @@ class BrowserSessions:
         """Open (or reopen from a checkpoint) a browser context for the operation on this worker:
         a browser pinned to ``inp.pins`` (reused across sessions with the same pins), the egress
         guard (activities/browser/egress.py) and the credential unwrapped from
-        ``inp.credential_wrap`` into the session (worker memory only).
+        ``inp.credential_wrap`` into the session (worker memory only; activities/browser/handoff.py).
 
         Errors: ``CredentialWrapSpent`` (the wrap was used or expired), ``CheckpointMissing``.
         """
-        credential = await self._credential(inp)
+        credential = await self._handoff.take(inp.operation_id, inp.credential_wrap)
         pins = [Pin(Origin(p.scheme, p.host, p.port), p.address) for p in inp.pins]
         allowed = [p.origin for p in inp.pins]
         await self._pool.drop(inp.operation_id)
         browser = await self._pool.browser(resolver_rules(pins) if pins else "", inp.operation_id)
+        context = None
         try:
             state, url = self._checkpoint(inp)
             context = await browser.new_context(
@@ -118,6 +112,9 @@ class BrowserSessions:
             elif url:
                 await page.goto(url, wait_until="domcontentloaded")
         except BaseException:
+            if context is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await context.close()
             await self._pool.drop(inp.operation_id)
             raise
         session = Session(inp.tenant_id, context, page, inp.mask, egress=egress)
@@ -145,33 +142,10 @@ class BrowserSessions:
             ) from e
         return saved["storage_state"], saved["url"]
 
-    async def _credential(self, inp: OpenSessionInput) -> dict[str, str]:
-        """The session's credential, unwrapped once from its single-use wrap (a retry of this
-        open on this worker reuses it). Raises non-retryable ``CredentialWrapSpent``."""
-        if not inp.credential_wrap:
-            return {}
-        key = fingerprint(inp.credential_wrap)
-        held = self._unwrapped.get(inp.operation_id)
-        if held is not None and held[0] == key:
-            return held[1]
-        try:
-            data = await asyncio.to_thread(unwrap, self._vault_addr, inp.credential_wrap)
-        except WrapSpent:
-            raise ApplicationError(
-                "the session's credential hand-off was already used or has expired",
-                type=Failure.CREDENTIAL_WRAP_SPENT,
-                non_retryable=True,
-            ) from None
-        credential = {str(k): str(v) for k, v in data.items()}
-        self._unwrapped[inp.operation_id] = (key, credential)
-        while len(self._unwrapped) > MAX_HELD_CREDENTIALS:
-            self._unwrapped.popitem(last=False)
-        return credential
-
     @activity.defn(name="close_session")
     async def close_session(self, inp: CloseSessionInput) -> None:
         await self._pool.drop(inp.operation_id)
-        self._unwrapped.pop(inp.operation_id, None)
+        self._handoff.forget(inp.operation_id)
         if inp.discard_checkpoint:
             self._store.delete(checkpoint_key(inp.tenant_id, inp.operation_id))
 

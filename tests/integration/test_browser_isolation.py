@@ -21,9 +21,11 @@ import hvac
 import pytest
 from hvac.exceptions import Forbidden
 from pydantic import SecretStr
+from temporalio.exceptions import ApplicationError
 
 from activities.browser import BrowserSessions
 from activities.browser.pool import Session
+from core.failures import Failure
 from core.keys import KEYRING_PATH
 from core.settings import get_settings
 from core.targets import vet
@@ -163,3 +165,28 @@ def test_the_operations_worker_holds_no_jwt_key_database_url_or_wide_token(
     wrapped = narrow.wrap({"value": "extracted"}, 60)  # what extract needs
     assert unwrap(settings.vault.addr, wrapped) == {"value": "extracted"}
     VaultStore(settings).delete(path)
+
+
+async def test_the_credential_arrives_only_as_a_single_use_wrap(
+    infra: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """open_session unwraps the session's credential (no Vault token of the worker involved); a
+    retry on the same worker reuses it; the spent wrap opens nothing else."""
+    settings = get_settings()
+    secret = {"username": "admin", "password": f"pw-{os.urandom(6).hex()}"}
+    wrap = VaultStore(settings).wrap(secret, 60)
+    bs = browser_sessions(tmp_path_factory.mktemp("objects"))
+    await bs.start()
+    try:
+        first = open_input([]).model_copy(update={"credential_wrap": wrap})
+        await bs.open_session(first)
+        assert bs._pool.get(first.operation_id).credential == secret
+        await bs.open_session(first)  # an activity retry on this worker
+        assert bs._pool.get(first.operation_id).credential == secret
+        other = open_input([]).model_copy(update={"credential_wrap": wrap})
+        with pytest.raises(ApplicationError) as spent:
+            await bs.open_session(other)
+        assert spent.value.type == Failure.CREDENTIAL_WRAP_SPENT and spent.value.non_retryable
+        assert secret["password"] not in str(spent.value)
+    finally:
+        await bs.shutdown()
