@@ -146,7 +146,7 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
             log.warning("the browser worker holds the JWT key or a database URL it never needs")
         store = ObjectStore(settings.object_dir, keyring)
         vault = VaultStore(settings)
-        sessions = BrowserSessions(settings.browser, vault, store, worker_id, settings.vault.addr)
+        sessions = BrowserSessions(settings.browser, vault, store, worker_id, vault_addr=settings.vault.addr)
         await sessions.start()
         workers += operations_workers(client, settings, sessions)
     if not workers:

@@ -66,6 +66,7 @@ class BrowserSessions:
         vault: VaultStore,
         store: ObjectStore,
         worker_id: str,
+        *,
         vault_addr: str | None = None,
     ) -> None:
         self._vault = vault

@@ -115,5 +115,9 @@ def browser_sessions(objects: Path) -> BrowserSessions:
     ensure_browser_user(settings.browser.run_as_user)
     keyring = Keyring.from_b64("k1", {"k1": Keyring.new_key_b64()})
     return BrowserSessions(
-        settings.browser, VaultStore(settings), ObjectStore(objects, keyring), "w-test", settings.vault.addr
+        settings.browser,
+        VaultStore(settings),
+        ObjectStore(objects, keyring),
+        "w-test",
+        vault_addr=settings.vault.addr,
     )
