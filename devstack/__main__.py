@@ -4,7 +4,7 @@
 workers, API), runs the demo operation and this hour's cycle for the demo tenant
 (devstack/demo.py) and stops the stack; it exits 0 only if both succeeded. ``--keep`` leaves the
 stack running; ``up`` starts it without the demo; ``down`` stops it; ``bootstrap`` creates the
-Vault keyring (the stack runs it after the migrations).
+Vault keyring and the browser worker's Vault token (the stack runs it after the migrations).
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from devstack.stack import Stack
 
 
 def bootstrap() -> None:
-    """Create (or restore, for the in-memory dev Vault) the payload keyring."""
+    """Create (or restore, for the in-memory dev Vault) the payload keyring; in dev, also the
+    browser worker's narrow Vault policy and token (devstack/services.py)."""
     from core.keys import KEYRING_PATH, ensure_keyring
     from core.settings import get_settings
     from core.vault import VaultStore
+    from devstack.services import BROWSER_TOKEN_FILE, ensure_browser_token
 
     settings = get_settings()
     store = VaultStore(settings)
@@ -33,6 +35,8 @@ def bootstrap() -> None:
     if settings.env == "dev":
         backup.write_text(json.dumps(store.read(KEYRING_PATH)))
         backup.chmod(0o600)
+        root = settings.vault.token.get_secret_value() if settings.vault.token else ""
+        ensure_browser_token(settings.vault.addr, root, settings.data_dir / BROWSER_TOKEN_FILE)
 
 
 def main() -> int:

@@ -8,7 +8,11 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Protocol
+
+import hvac
+from hvac.exceptions import VaultError
 
 from core.search_attributes import ALL as SEARCH_ATTRIBUTES
 from devstack.config import ROOT, StackConfig, StackError, find_binary, port_open, wait_port
@@ -146,3 +150,48 @@ def start_wordpress(c: StackConfig) -> dict[str, str]:
         raise StackError(f"wordpress: {out.stderr.strip()}")
     result: dict[str, str] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+BROWSER_POLICY = "omniops-browser"
+BROWSER_TOKEN_FILE = "vault-browser.token"
+"""In the data dir: the browser worker's Vault token (mode 600), made at bootstrap."""
+BROWSER_POLICY_FILE = ROOT / "deploy" / "vault" / "omniops-browser.hcl"
+
+
+def ensure_browser_token(addr: str, root_token: str, token_file: Path) -> None:
+    """The ``omniops-browser`` Vault policy (deploy/vault/omniops-browser.hcl) and a token with
+    only that policy, kept in ``token_file`` (mode 600). A token that Vault no longer knows (the
+    in-memory dev server restarted) or that holds other policies is replaced."""
+    root = hvac.Client(url=addr, token=root_token, timeout=10)
+    root.sys.create_or_update_policy(name=BROWSER_POLICY, policy=BROWSER_POLICY_FILE.read_text())
+    if token_file.exists():
+        try:
+            info = root.auth.token.lookup(token=token_file.read_text().strip())["data"]
+            if sorted(info["policies"]) == [BROWSER_POLICY]:
+                return
+        except VaultError:
+            pass  # unknown to this Vault: make a new one
+    created = root.auth.token.create(
+        policies=[BROWSER_POLICY],
+        no_default_policy=True,
+        no_parent=True,
+        display_name="omniops-browser-worker",
+        ttl="768h",
+    )
+    token_file.unlink(missing_ok=True)
+    fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(created["auth"]["client_token"])
+
+
+def ensure_browser_user(user: str) -> None:
+    """The unprivileged user Chromium runs as when the browser worker is root (a system user
+    with no home and no login shell); nothing to do when we are not root or it exists."""
+    if os.geteuid() != 0:
+        return
+    if subprocess.run(["id", "-u", user], capture_output=True).returncode == 0:
+        return
+    cmd = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode not in (0, 9):  # 9: created meanwhile by another launcher
+        raise StackError(f"useradd {user}: {out.stderr.strip()}")

@@ -17,11 +17,20 @@ import sys
 import time
 from pathlib import Path
 
+from core.settings import BrowserSettings
 from devstack import services
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
 
 WORKERS = (("worker-agent", "agent"), ("worker-operations", "operations"), ("worker-messaging", "messaging"))
+
+BROWSER_WORKER_LACKS = (
+    "OMNIOPS_AUTH__JWT_SECRET",
+    "OMNIOPS_DATABASE__URL",
+    "OMNIOPS_LLM__API_KEY",
+    "ANTHROPIC_API_KEY",
+)
+"""Never in the operations worker's environment (issue 10, part 4): it needs none of them."""
 
 
 class Stack:
@@ -72,9 +81,34 @@ class Stack:
         return self.procs.running(name)
 
     def spawn(
-        self, name: str, argv: list[str], env: dict[str, str] | None = None, user: str | None = None
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str] | None = None,
+        user: str | None = None,
+        without: tuple[str, ...] = (),
     ) -> subprocess.Popen[bytes]:
-        return self.procs.spawn(name, argv, {**os.environ, **self.env(), **(env or {})}, user)
+        """Start a part with this process's environment, the stack's and ``env``, minus the
+        variables named in ``without`` (wherever they came from)."""
+        merged = {**os.environ, **self.env(), **(env or {})}
+        return self.procs.spawn(name, argv, {k: v for k, v in merged.items() if k not in without}, user)
+
+    def browser_env(self) -> dict[str, str]:
+        """What the operations worker runs with instead of the stack's root token: the narrow
+        ``omniops-browser`` token made at bootstrap (keyring read and wrapping only). Makes the
+        unprivileged user Chromium runs as when we are root.
+
+        Raises:
+            StackError: no token yet (bootstrap has not run).
+        """
+        token = self.c.data_dir / services.BROWSER_TOKEN_FILE
+        if not token.exists():
+            raise StackError(f"{token} is missing: run 'python -m devstack bootstrap'")
+        user = self.env().get("OMNIOPS_BROWSER__RUN_AS_USER") or os.environ.get(
+            "OMNIOPS_BROWSER__RUN_AS_USER", BrowserSettings().run_as_user
+        )
+        services.ensure_browser_user(user)
+        return {"OMNIOPS_VAULT__TOKEN": token.read_text().strip()}
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
         self.procs.stop(name, sig, timeout)
@@ -117,15 +151,20 @@ class Stack:
         args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
     ) -> None:
-        """Start a worker process and wait until its pollers run (it writes a ready file)."""
+        """Start a worker process and wait until its pollers run (it writes a ready file).
+
+        An ``operations``-only worker runs with :meth:`browser_env` and without
+        :data:`BROWSER_WORKER_LACKS` (no JWT key, no database URL, no root token)."""
         if self.running(name):
             return
         ready = self.c.run_dir / f"{name}.ready"
         ready.unlink(missing_ok=True)
+        browser = queues == ("operations",)
         self.spawn(
             name,
             [sys.executable, "-m", "workers.run", *queues, *args],
-            env={**(env or {}), "OMNIOPS_READY_FILE": str(ready)},
+            env={**(self.browser_env() if browser else {}), **(env or {}), "OMNIOPS_READY_FILE": str(ready)},
+            without=BROWSER_WORKER_LACKS if browser else (),
         )
         deadline = time.monotonic() + timeout
         while not ready.exists():

@@ -3,8 +3,11 @@
 - ``agent``: the workflows plus DB, Vault, definition, cycle and planner activities, and the
   trust activities that vet a session's target and check signals against records (thread pool).
 - ``messaging``: the email outbox (``send_email`` over SMTP).
-- ``operations``: one Chromium per process; serves ``open_session`` on the shared queue and
-  the session's steps on this process's own queue (browser session affinity).
+- ``operations``: the browser worker; serves ``open_session`` on the shared queue and the
+  session's steps on this process's own queue (browser session affinity). It needs no database
+  and no JWT key, and its Vault token (deploy/vault/omniops-browser.hcl) reads only the
+  keyring (payload codec, object store) and wraps; Chromium runs pinned, sandboxed and
+  unprivileged (activities/browser/launcher.py).
 Startup order: settings -> telemetry -> logging -> client (STYLE.md).
 """
 
@@ -144,9 +147,12 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         workers += messaging_workers(client, settings, pool, messaging_queue)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        sessions = BrowserSessions(
-            settings.browser, VaultStore(settings), ObjectStore(settings.object_dir, keyring), worker_id
-        )
+        holds = settings.auth.jwt_secret is not None or "OMNIOPS_DATABASE__URL" in os.environ
+        if queue_names == ["operations"] and holds:
+            log.warning("the browser worker holds the JWT key or a database URL it never needs")
+        store = ObjectStore(settings.object_dir, keyring)
+        vault = VaultStore(settings)
+        sessions = BrowserSessions(settings.browser, vault, store, worker_id, vault_addr=settings.vault.addr)
         await sessions.start()
         workers += operations_workers(client, settings, sessions)
     if not workers:

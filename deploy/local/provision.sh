@@ -100,6 +100,16 @@ ensure_debian() {
     || die "apt-get install ${missing[*]} failed (see $LOGS/apt.log)"
 }
 
+ensure_browser_user() {
+  # Chromium keeps its sandbox on; a root browser worker runs it as this unprivileged user
+  # (deploy/browser/chromium-as-user). Nothing to do when we are not root.
+  local user="${OMNIOPS_BROWSER__RUN_AS_USER:-omniops-browser}"
+  [ "$(id -u)" -eq 0 ] || return 0
+  if id -u "$user" >/dev/null 2>&1; then say "browser user: $user (present)"; return; fi
+  useradd --system --no-create-home --shell /usr/sbin/nologin "$user" || die "useradd $user failed"
+  say "browser user: created $user"
+}
+
 uv_bin() { command -v uv 2>/dev/null || { [ -x "$BIN/uv" ] && echo "$BIN/uv"; }; }
 
 ensure_python() {
@@ -116,10 +126,10 @@ ensure_python() {
 case "${1:-all}" in
   temporal) ensure_temporal ;;
   vault) ensure_vault ;;
-  debian) ensure_debian ;;
+  debian) ensure_debian; ensure_browser_user ;;
   python) ensure_python ;;
   testserver) ensure_test_server ;;
   tools) ensure_temporal; ensure_vault; ensure_test_server ;;
-  all) ensure_debian; ensure_python; ensure_temporal; ensure_vault; ensure_test_server ;;
+  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_vault; ensure_test_server ;;
   *) die "usage: $0 [all|tools|debian|temporal|vault|testserver|python]" ;;
 esac
