@@ -13,9 +13,10 @@ helper instead:
    and every other field of every event, for each secret in several forms (as is, JSON-escaped,
    and base64 at every byte alignment).
 
-Two kinds of payload are not codec-encoded by design and are only searched, not required to be
-encrypted: search attributes (the server indexes them) and headers (the SDK's default
-``HeaderCodecBehavior.NO_CODEC``; ours carry only the tracing context).
+Three kinds of payload are not codec-encoded by design and are only searched, not required to
+be encrypted: search attributes (the server indexes them), headers (the SDK's default
+``HeaderCodecBehavior.NO_CODEC``; ours carry only the tracing context) and the patch id of a
+``workflow.patched`` marker (written by the SDK core, outside the codec).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from core.codec import ENCODING, KEY_ID
 
 ENCODED_FAILURE = "Encoded failure"
 UNENCRYPTED_BY_DESIGN = (SearchAttributes, Header)
+PATCH_DATA = "details[patch-data]"
+"""A ``workflow.patched`` marker's details: the SDK core writes the patch id itself, outside the
+payload codec; it holds only the id (a constant in our code), and is searched like the rest."""
 
 
 def b64_forms(secret: bytes) -> set[str]:
@@ -93,7 +97,7 @@ def walk(msg: Message, where: str, out: Walk, must_encrypt: bool = True) -> Walk
     if isinstance(msg, UNENCRYPTED_BY_DESIGN):
         must_encrypt = False
     for name, child in _children(msg):
-        walk(child, f"{where}.{name}", out, must_encrypt)
+        walk(child, f"{where}.{name}", out, must_encrypt and name != PATCH_DATA)
     return out
 
 
