@@ -4,15 +4,18 @@
 Three layers, each counted into the session's :class:`~activities.browser.pool.EgressLog`
 (taken per step by ``run_step`` into ``StepResult.blocked_requests``/``blocked_origins``):
 
-1. **Resolver pins** (activities/browser/launcher.py): the browser resolves only the pinned
-   ``host:port`` pairs, to their vetted addresses; every other host, port and IP literal fails
-   with ``net::ERR_NAME_NOT_RESOLVED`` on every request type, redirect hops included (which
-   ``context.route`` never sees). :func:`guard` counts those failures.
-2. **Routes**: ``context.route`` with a regex that matches only URLs *off* the allowed origins
-   (a negative lookahead, evaluated in Playwright's driver, so an allowed request never
-   round-trips to Python) aborts them as ``blockedbyclient``; ``context.route_web_socket`` closes
-   WebSockets to any other origin before they connect. Service workers are blocked when the
-   context is created (``service_workers="block"``, sessions.py).
+1. **Resolver pins** (activities/browser/launcher.py), the enforcement: the browser resolves only
+   the pinned ``host:port`` pairs, to their vetted addresses; every other host, port and IP
+   literal fails with ``net::ERR_NAME_NOT_RESOLVED`` in Chromium's network stack, on every
+   request type: documents, frames, subresources, XHR and fetch, form posts, popups, WebSockets
+   and every hop of a redirect. :func:`guard` counts those failures.
+   There is deliberately no ``context.route`` layer: Playwright's routes never see redirect hops
+   (checked: a 302 to an internal address passed them), so they would add nothing the pins do
+   not already refuse, while any route pauses every request in the driver and turns off the
+   HTTP cache (about +0.35 s per main-job run, issue 10's speed budget).
+2. **WebSockets and service workers**: ``context.route_web_socket`` closes WebSockets to any
+   other origin before they connect (and counts them; the pins would refuse them silently).
+   Service workers are blocked when the context is created (``service_workers="block"``).
 3. **Navigation guard**: a frame that commits a ``data:``, ``blob:``, ``javascript:`` or
    ``file:`` URL is counted and sent back to ``about:blank``. Chromium already refuses a page's
    own top-level navigation to ``data:`` and ``file:`` (nothing commits); ``data:`` and ``blob:``
@@ -28,7 +31,7 @@ import contextlib
 import re
 from collections.abc import Iterable
 
-from playwright.async_api import BrowserContext, Frame, Page, Request, Route, WebSocketRoute
+from playwright.async_api import BrowserContext, Frame, Page, Request, WebSocketRoute
 from playwright.async_api import Error as PlaywrightError
 
 from activities.browser.pool import EgressLog
@@ -69,7 +72,7 @@ def off_origins(origins: Iterable[str], websocket: bool = False) -> re.Pattern[s
 
 
 async def guard(context: BrowserContext, egress: EgressLog, allowed: list[str]) -> None:
-    """Install the route, WebSocket and navigation guards on a new ``context`` (before its first
+    """Install the refusal counter, WebSocket and navigation guards on a new ``context`` (before its first
     page). ``allowed``: the session's pinned origins; empty (pre-issue-10 sessions) installs only
     the navigation guard, since such a session has no pins to enforce."""
 
@@ -79,17 +82,11 @@ async def guard(context: BrowserContext, egress: EgressLog, allowed: list[str]) 
 
     if allowed:
 
-        async def abort(route: Route) -> None:
-            egress.record(origin_of(route.request.url))
-            with contextlib.suppress(PlaywrightError):
-                await route.abort("blockedbyclient")
-
         async def close_socket(ws: WebSocketRoute) -> None:
             egress.record(origin_of(ws.url))
             with contextlib.suppress(PlaywrightError):
                 await ws.close(code=1008, reason="blocked")
 
-        await context.route(off_origins(allowed), abort)
         await context.route_web_socket(off_origins(allowed, websocket=True), close_socket)
         context.on("requestfailed", refused)
     context.on("page", lambda page: _watch_navigations(page, egress))

@@ -11,6 +11,7 @@ network detail).
 
 from __future__ import annotations
 
+from playwright.async_api import Locator
 from temporalio import activity
 
 from activities.browser.firewall import page_path, scrub, secrets_of
@@ -32,10 +33,13 @@ def masked(s: Session) -> list[str]:
 
 async def shoot(store: ObjectStore, s: Session, key: str) -> str:
     """A masked JPEG of the page, stored (encrypted) under ``key``; returns the key."""
+    union: Locator | None = None
+    for m in masked(s):  # never empty: the secret attribute is always masked
+        union = s.page.locator(m) if union is None else union.or_(s.page.locator(m))
     shot = await s.page.screenshot(
         type="jpeg",
         quality=70,
-        mask=[s.page.locator(m) for m in masked(s)],
+        mask=[union] if union is not None else [],  # one query for every masked element
         mask_color="#000000",
         style=BLACKOUT if s.page.url.startswith(ERROR_PAGE) else None,  # it names the network error
         timeout=10_000,
