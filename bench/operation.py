@@ -5,7 +5,8 @@
 Starts (or reuses) the local dev stack. Each round runs, alternately:
 - **orchestrated**: ``POST /api/autonomous/initiate`` (active consent) until the workflow result
   (Temporal, Vault, Postgres audit, masked + encrypted screenshots, connection test);
-- **bare**: one Playwright script in this process on an already-launched Chromium (as the
+- **bare**: one Playwright script in this process on an already-launched Chromium (launched
+  the way the worker launches it: its sandbox on, as the unprivileged browser user; as the
   worker has): log in, open the profile, generate an application password, read it, then the
   same REST connection test with httpx. No screenshots, no audit, no Vault.
 
@@ -26,6 +27,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, async_playwright
 
+from activities.browser.launcher import launch
 from core.settings import BrowserSettings
 from devstack.config import StackConfig
 from devstack.demo import OPERATION, SERVICE, DemoClient
@@ -94,9 +96,7 @@ async def main(runs: int) -> None:
     admin = json.loads(Path(wp["password_file"]).read_text())
     b = BrowserSettings()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=b.executable_path, headless=True, args=list(b.args)
-        )
+        browser = await launch(pw, b, rules="")  # the worker's Chromium: sandboxed, unprivileged
         bare, orch = [], []
         for i in range(runs + 1):
             tb = await bare_run(browser, wp["url"], admin["username"], admin["password"], i)

@@ -59,8 +59,8 @@ class BrowserSettings(BaseModel):
     )
     max_sessions_per_worker: int = 2
     run_as_user: str = "omniops-browser"
-    """When the worker runs as root, Chromium runs as this unprivileged user (with its sandbox on,
-    never ``--no-sandbox``); ignored for a non-root worker, which already is unprivileged."""
+    """When the worker runs as root, Chromium runs as this unprivileged user with its own sandbox on
+    (activities/browser/launcher.py refuses sandbox-off switches); ignored for a non-root worker."""
     idle_browsers: int = 2
     """Browsers kept running with no session, one per pinned target set (core/targets.py)."""
 
