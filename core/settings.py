@@ -7,7 +7,6 @@ and never logged.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -196,12 +195,19 @@ class Settings(BaseSettings):
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
 
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias="ANTHROPIC_API_KEY", exclude=True, repr=False
+    )
+    """The Anthropic SDK's own variable, used when ``llm.api_key`` is not set."""
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL", exclude=True)
+    """The Anthropic SDK's own variable, used when ``llm.base_url`` is not set."""
+
     @model_validator(mode="after")
     def _anthropic_env(self) -> Settings:
-        if self.llm.api_key is None and os.environ.get("ANTHROPIC_API_KEY"):
-            self.llm.api_key = SecretStr(os.environ["ANTHROPIC_API_KEY"])
-        if self.llm.base_url is None and os.environ.get("ANTHROPIC_BASE_URL"):
-            self.llm.base_url = os.environ["ANTHROPIC_BASE_URL"]
+        if self.llm.api_key is None and self.anthropic_api_key is not None:
+            self.llm.api_key = self.anthropic_api_key
+        if self.llm.base_url is None and self.anthropic_base_url:
+            self.llm.base_url = self.anthropic_base_url
         return self
 
     @property
