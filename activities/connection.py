@@ -21,12 +21,10 @@ from temporalio.exceptions import ApplicationError
 
 from core.failures import Failure
 from core.logging import get_logger
-from core.targets import REFUSED, TargetRefused, parse_origin
+from core.targets import REFUSED, UNREACHABLE, TargetRefused, parse_origin
 from core.vault import VaultStore, credential_path
 from workflows.operation.messages import ConnectionTestInput, ConnectionTestResult
 
-UNREACHABLE = "the site could not be reached"
-"""The one tenant-visible text for refused, filtered, timed-out or unresolvable connections."""
 log = get_logger("activities.connection")
 
 
@@ -38,10 +36,11 @@ def pinned_request(url: str, inp: ConnectionTestInput) -> tuple[str, dict[str, s
     if (origin.scheme, origin.host, origin.port) != (pin.scheme, pin.host, pin.port):
         raise TargetRefused("origin", f"{origin} is not the session's origin {pin.origin}")
     u = ada_url.URL(url)
+    host = u.host  # the site's host[:port], for the Host header, before u points at the address
     address = f"[{pin.address}]" if ":" in pin.address else pin.address
     u.host = f"{address}:{pin.port}"
     extensions = {"sni_hostname": pin.host} if pin.scheme == "https" else {}
-    return u.href, {"Host": ada_url.URL(url).host}, extensions
+    return u.href, {"Host": host}, extensions
 
 
 class ConnectionActivities:

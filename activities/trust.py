@@ -26,7 +26,7 @@ from temporalio.exceptions import ApplicationError
 from core.failures import Failure
 from core.logging import get_logger
 from core.settings import Settings
-from core.targets import REFUSED, Resolver, TargetRefused, parse_origin, resolve, vet
+from core.targets import REFUSED, Resolver, TargetRefused, parse_origin, resolve
 from core.vault import VaultStore, credential_path
 from schema.db import transaction
 from schema.repositories import confirmations, consent, credentials, site_allowlist
@@ -68,11 +68,11 @@ class TrustActivities:
     def prepare_session(self, inp: PrepareSessionInput) -> PreparedSession:
         """Pins (registered origin first) and the wrapped admin credential for one session."""
         try:
-            origin = str(parse_origin(inp.site_url))
+            site = parse_origin(inp.site_url)
         except TargetRefused as e:
             raise refused(inp.tenant_id, e.code, e.detail) from None
-        site_host = parse_origin(origin).host
-        urls = [origin, *(f"https://{h}" for h in inp.allowed_domains if h.lower() != site_host)]
+        origin = str(site)
+        urls = [origin, *(f"https://{h}" for h in inp.allowed_domains if h.lower() != site.host)]
         pins: list[SitePin] = []
         with transaction(self._engine) as s:
             if (
@@ -84,12 +84,8 @@ class TrustActivities:
                 )
             for url in urls:
                 try:
-                    target = parse_origin(url)
-                    pin = vet(
-                        url,
-                        allowlisted=site_allowlist.is_allowlisted(s, inp.tenant_id, str(target)),
-                        service_ports=self._settings.service_ports,
-                        resolver=self._resolver,
+                    pin = site_allowlist.vet_target(
+                        s, inp.tenant_id, url, self._settings.service_ports, self._resolver
                     )
                 except TargetRefused as e:
                     raise refused(inp.tenant_id, e.code, e.detail) from None

@@ -29,6 +29,9 @@ import ada_url
 
 REFUSED = "the site is not an allowed target"
 """The one reason a tenant sees for any refused target (no network details)."""
+UNREACHABLE = "the site could not be reached"
+"""The one reason a tenant sees for any target the network did not let us reach (refused,
+filtered, timed out, not resolved, blocked): browser steps and the connection test alike."""
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

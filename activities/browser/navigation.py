@@ -24,12 +24,9 @@ from temporalio.exceptions import ApplicationError
 
 from core.failures import Failure
 from core.logging import get_logger
-from core.targets import TargetRefused, parse_origin
+from core.targets import UNREACHABLE, TargetRefused, parse_origin
 
 log = get_logger(__name__)
-
-UNREACHABLE = "the site could not be reached"
-"""The one reason a tenant sees for any navigation that failed in the network."""
 
 
 class SiteUnreachable(PlaywrightError):

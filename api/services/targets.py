@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from api.errors import UnprocessableException
 from core.logging import get_logger
 from core.settings import Settings
-from core.targets import REFUSED, Origin, TargetRefused, parse_origin, vet
+from core.targets import REFUSED, Origin, TargetRefused, parse_origin
 from schema.db import transaction
 from schema.repositories import credentials as credentials_repo
 from schema.repositories import site_allowlist
@@ -41,18 +41,16 @@ class TargetGate:
         except TargetRefused as e:
             raise refused(tenant_id, e, during) from None
 
-    def _allowlisted(self, tenant_id: str, origin: Origin) -> bool:
+    def _vet(self, tenant_id: str, url: str) -> None:
         with transaction(self.engine) as s:
-            return site_allowlist.is_allowlisted(s, tenant_id, str(origin))
+            site_allowlist.vet_target(s, tenant_id, url, self.settings.service_ports)
 
     async def vet(self, tenant_id: str, url: str, during: str) -> Origin:
-        """Parse, look up the tenant's allowlist, resolve and vet ``url`` (DNS runs in a thread);
-        its origin, or 422 (:data:`REFUSED`)."""
+        """Parse, look up the tenant's allowlist, resolve and vet ``url`` (in a thread: DNS); its
+        origin, or 422 (:data:`REFUSED`)."""
         origin = self.origin(tenant_id, url, during)
-        allowed = await asyncio.to_thread(self._allowlisted, tenant_id, origin)
-        ports = self.settings.service_ports
         try:
-            await asyncio.to_thread(vet, url, allowlisted=allowed, service_ports=ports)
+            await asyncio.to_thread(self._vet, tenant_id, url)
         except TargetRefused as e:
             raise refused(tenant_id, e, during) from None
         return origin

@@ -5,9 +5,12 @@ although they are http, local or a stack service port. Origins are WHATWG-serial
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from core.targets import Pin, Resolver, parse_origin, resolve, vet
 from schema.repositories.tenants import ensure_tenant
 from schema.tables import SiteAllowlist
 
@@ -16,6 +19,17 @@ def _entry(s: Session, tenant_id: str, origin: str) -> SiteAllowlist | None:
     return s.scalars(
         select(SiteAllowlist).where(SiteAllowlist.tenant_id == tenant_id, SiteAllowlist.origin == origin)
     ).first()
+
+
+def vet_target(
+    s: Session, tenant_id: str, url: str, service_ports: Iterable[int], resolver: Resolver = resolve
+) -> Pin:
+    """``url`` vetted as an operation target of ``tenant_id`` (core/targets.py ``vet``, with the
+    operator's allowlist for this tenant): the pin of its origin. Resolves DNS (``resolver``).
+    Raises ``TargetRefused``. The one rule the API (registration, initiate) and the workflow's
+    ``prepare_session`` apply."""
+    allowlisted = is_allowlisted(s, tenant_id, str(parse_origin(url)))
+    return vet(url, allowlisted=allowlisted, service_ports=service_ports, resolver=resolver)
 
 
 def is_allowlisted(s: Session, tenant_id: str, origin: str) -> bool:

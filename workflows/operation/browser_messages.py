@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from core.targets import Origin
 from workflows.models import Frozen
 from workflows.operation.definition import StepDefinition
 
@@ -26,8 +27,8 @@ class SitePin(Frozen):
 
     @property
     def origin(self) -> str:
-        default = {"http": 80, "https": 443}.get(self.scheme) == self.port
-        return f"{self.scheme}://{self.host}" + ("" if default else f":{self.port}")
+        """The serialized origin (core/targets.py ``Origin``: default port omitted)."""
+        return str(Origin(self.scheme, self.host, self.port))
 
 
 class PreparedSession(Frozen):
