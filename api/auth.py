@@ -22,9 +22,15 @@ TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 @dataclass(frozen=True)
 class Principal:
+    """The authenticated caller. A tenant user has ``tenant_id`` and tenant roles; a platform
+    operator (issue 11) has ``platform=True``, ``tenant_id=""`` and the operator role, which is
+    honoured only from a platform identity, never from a tenant's token."""
+
     user_id: str
     tenant_id: str
     roles: frozenset[str]
+    platform: bool = False
+    issuer: str = ""
 
     def has_any(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
         return bool(self.roles & set(roles))

@@ -165,3 +165,21 @@ class OperationConfirmation(SQLModel, table=True):
     decided_by: str = Field(max_length=200)
     reason: str | None = Field(default=None, max_length=500)
     decided_at: datetime = _ts(nullable=False, default=True)
+
+
+class OperatorAuditEntry(SQLModel, table=True):
+    """One action of a platform operator (issue 11): who (``actor`` and the token's issuer), what
+    (``action``: the route's operation id, or ``codec.decode``), which tenant, and the outcome.
+    A platform table: no row-level security (operators act across tenants); the app role may
+    only insert and read it."""
+
+    __tablename__ = "operator_audit"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    actor: str = Field(max_length=200)
+    issuer: str = Field(max_length=300)
+    action: str = Field(max_length=200)
+    tenant_id: str | None = Field(default=None, max_length=63, index=True)
+    """The tenant acted on; None for a platform-wide action."""
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """Method, path, status and action-specific facts (never a secret, never a payload)."""
+    at: datetime = _ts(nullable=False, default=True)
