@@ -13,10 +13,11 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.types import ControllerRouterHandler
 
-from api.auth import jwt_auth
+from api.auth import auth_middleware
 from api.controllers.admin import AgentAdminController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
@@ -59,10 +60,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_telemetry("omniops-api")
     configure_logging(settings.log_level, settings.log_json)
-    auth = jwt_auth(settings)
     return Litestar(
         route_handlers=ROUTES,
-        on_app_init=[auth.on_app_init],
+        middleware=[auth_middleware(settings)],
         plugins=[
             ServicesPlugin(settings),
             ProblemDetailsPlugin(
@@ -77,7 +77,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             allow_credentials=True,
             allow_headers=["authorization", "content-type", "x-namespace"],
         ),
-        openapi_config=OpenAPIConfig(title="OmniOps Orchestrator", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="OmniOps Orchestrator",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
         logging_config=LoggingConfig(
             configure_root_logger=False,
             log_exceptions="always",

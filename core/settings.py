@@ -35,9 +35,35 @@ class DatabaseSettings(BaseModel):
 
 
 class AuthSettings(BaseModel):
-    jwt_secret: SecretStr | None = None
-    """HS256 signing key (dev mode). Production uses an IdP; see README."""
+    """JWT bearer auth (issue 11): two identities, each verified against its own JWKS.
+
+    Tenant users' tokens come from the tenant identity provider (``issuer``, ``jwks_url``);
+    platform operators' from the platform one (``platform_issuer``, ``platform_jwks_url``). The
+    operator role is honoured only from the platform issuer. Every token needs ``aud`` =
+    ``audience``, ``iss``, ``sub``, ``iat`` and ``exp`` with ``exp - iat <= max_token_lifetime_s``.
+    """
+
+    audience: str = "omniops-api"
     issuer: str = "omniops"
+    """The tenant identity provider's ``iss``."""
+    jwks_url: str | None = None
+    """The tenant IdP's JWKS (https in production; ``file://`` in the local stack)."""
+    platform_issuer: str = "omniops-platform"
+    """The platform identity provider's ``iss``: only its tokens carry the operator role."""
+    platform_jwks_url: str | None = None
+    local_keys_dir: Path | None = None
+    """Local stack and tests only: ES256 signing keys that ``api.tokens`` mints with
+    (api/jwt_keys.py). Never set in production, where the IdPs sign."""
+    algorithms: tuple[str, ...] = ("ES256", "RS256")
+    max_token_lifetime_s: int = 3600
+    """Longest ``exp - iat`` accepted, in seconds."""
+    leeway_s: int = 30
+    """Clock skew tolerated on ``exp``/``iat``/``nbf``, in seconds."""
+    jwks_cache_s: int = 300
+    """How long a fetched JWKS is used before it is fetched again, in seconds."""
+    jwks_refresh_cooldown_s: float = 30.0
+    """Least time between two refetches forced by an unknown ``kid`` (a flood of made-up kids
+    cannot hammer the IdP), in seconds."""
     consent_roles: tuple[str, ...] = ("owner", "admin")
     """Roles that may grant consent (seed 000, consent flow)."""
     system_role: str = "system"

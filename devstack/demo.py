@@ -43,11 +43,11 @@ def admin_credential_body(wp: dict[str, str]) -> dict[str, str]:
 
 class DemoClient:
     def __init__(self, stack: Stack) -> None:
-        from api.auth import mint_token
+        from api.auth import mint_platform_token, mint_token
         from core.settings import Settings
 
         env = stack.env()
-        settings = Settings.model_validate({"auth": {"jwt_secret": env["OMNIOPS_AUTH__JWT_SECRET"]}})
+        settings = Settings.model_validate({"auth": {"local_keys_dir": env["OMNIOPS_AUTH__LOCAL_KEYS_DIR"]}})
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{stack.c.api_port}", timeout=30)
         self.admin = {
             "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'demo-admin', ['admin'])}",
@@ -56,9 +56,7 @@ class DemoClient:
         self.system = {
             "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'scheduler', ['system'])}"
         }
-        self.operator = {
-            "Authorization": f"Bearer {mint_token(settings, DEMO_TENANT, 'demo-operator', ['operator'])}"
-        }
+        self.operator = {"Authorization": f"Bearer {mint_platform_token(settings, 'demo-operator')}"}
 
     def allow_wordpress(self, wp: dict[str, str]) -> str:
         """As the operator, allowlist the local WordPress's origin (http on 127.0.0.1) for the

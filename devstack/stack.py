@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from api import jwt_keys
 from core.settings import BrowserSettings
 from devstack import services
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
@@ -25,7 +26,7 @@ from devstack.processes import Processes
 WORKERS = (("worker-agent", "agent"), ("worker-operations", "operations"), ("worker-messaging", "messaging"))
 
 BROWSER_WORKER_LACKS = (
-    "OMNIOPS_AUTH__JWT_SECRET",
+    "OMNIOPS_AUTH__LOCAL_KEYS_DIR",
     "OMNIOPS_DATABASE__URL",
     "OMNIOPS_LLM__API_KEY",
     "ANTHROPIC_API_KEY",
@@ -54,6 +55,17 @@ class Stack:
             path.chmod(0o600)
         return path.read_text().strip()
 
+    def _jwt_env(self) -> dict[str, str]:
+        """Local identity providers (api/jwt_keys.py): ES256 keys in ``{data_dir}/jwt``; the
+        API reads the public sets by ``file://`` URL, as it would a production IdP's JWKS URL."""
+        keys = self.c.data_dir / "jwt"
+        jwt_keys.ensure_local_keys(keys)
+        return {
+            "OMNIOPS_AUTH__LOCAL_KEYS_DIR": str(keys),
+            "OMNIOPS_AUTH__JWKS_URL": jwt_keys.jwks_url(keys, "tenant"),
+            "OMNIOPS_AUTH__PLATFORM_JWKS_URL": jwt_keys.jwks_url(keys, "platform"),
+        }
+
     def env(self) -> dict[str, str]:
         """The OMNIOPS_* environment every process of this stack runs with."""
         c = self.c
@@ -64,7 +76,7 @@ class Stack:
             "OMNIOPS_VAULT__ADDR": f"http://127.0.0.1:{c.vault_port}",
             "OMNIOPS_VAULT__TOKEN": self._local_secret("vault.token"),
             "OMNIOPS_DATABASE__URL": f"postgresql+psycopg://omniops@127.0.0.1:{c.pg_port}/omniops",
-            "OMNIOPS_AUTH__JWT_SECRET": self._local_secret("jwt.secret"),
+            **self._jwt_env(),
             "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
             "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),

@@ -147,9 +147,9 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         workers += messaging_workers(client, settings, pool, messaging_queue)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        holds = settings.auth.jwt_secret is not None or "OMNIOPS_DATABASE__URL" in os.environ
+        holds = settings.auth.local_keys_dir is not None or "OMNIOPS_DATABASE__URL" in os.environ
         if queue_names == ["operations"] and holds:
-            log.warning("the browser worker holds the JWT key or a database URL it never needs")
+            log.warning("the browser worker holds JWT signing keys or a database URL it never needs")
         store = ObjectStore(settings.object_dir, keyring)
         vault = VaultStore(settings)
         sessions = BrowserSessions(settings.browser, vault, store, worker_id, vault_addr=settings.vault.addr)

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 from temporalio.client import WorkflowExecutionStatus
 
-from api.auth import mint_token
+from api.auth import mint_platform_token, mint_token
 from core.settings import get_settings
 from core.targets import parse_origin
 from core.temporal import connect
@@ -38,9 +38,13 @@ def wp_admin(wp: dict[str, str]) -> dict[str, str]:
     return json.loads(Path(wp["password_file"]).read_text())
 
 
-def operator(tenant: str = "ops") -> dict[str, str]:
-    """An operator's headers (the operator's own tenant does not matter to operator routes)."""
-    return headers(tenant, user="operator", roles=("operator",))
+def operator(user: str = "operator") -> dict[str, str]:
+    """A platform operator's headers: a token of the platform identity provider (issue 11), the
+    only place the operator role is honoured from."""
+    return {
+        "Authorization": f"Bearer {mint_platform_token(get_settings(), user)}",
+        "User-Agent": "pytest-integration",
+    }
 
 
 async def allow_site(api: Any, tenant: str, url: str) -> str:

@@ -13,7 +13,7 @@ from core.temporal import connect
 from schema.agent import AgentAlert
 from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import contact, enable, rows
-from tests.integration.helpers import headers
+from tests.integration.helpers import headers, operator
 
 SEED_METRICS = {
     "agent.cycles.completed",
@@ -107,7 +107,7 @@ async def test_re_enabling_a_tenant_unpauses_its_schedule_and_put_updates_it(api
 
 async def test_the_global_kill_switch_needs_an_operator_and_stops_run_now(api: Any, tenant: str) -> None:
     enable(tenant)
-    op = headers(tenant, user="ops", roles=("operator",))
+    op = operator("ops")
     r = await api.post("/api/admin/agent", headers=headers(tenant), json={"global_enabled": False})
     assert r.status_code == 403 and "operator" in r.json()["detail"]
     try:
@@ -176,7 +176,7 @@ async def test_run_every_tenant_is_for_operators_and_once_per_hour(api: Any, ten
     r = await api.post("/api/admin/agent/runs", headers=headers(tenant))
     assert r.status_code == 403
     clear_of_the_hour_turn()  # "once per hour": both requests must fall in the same hour
-    op = headers(tenant, user="ops", roles=("operator",))
+    op = operator("ops")
     r = await api.post("/api/admin/agent/runs", headers=op)
     wid = r.json().get("workflow_id") if r.status_code == 202 else None
     try:

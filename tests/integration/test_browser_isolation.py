@@ -138,14 +138,14 @@ def test_the_operations_worker_holds_no_jwt_key_database_url_or_wide_token(
 ) -> None:
     raw = Path(f"/proc/{operations_worker}/environ").read_bytes().split(b"\0")
     env = dict(item.decode().split("=", 1) for item in raw if b"=" in item)
-    assert "OMNIOPS_AUTH__JWT_SECRET" not in env
+    assert "OMNIOPS_AUTH__LOCAL_KEYS_DIR" not in env
     assert "OMNIOPS_DATABASE__URL" not in env
     settings = get_settings()
     root = settings.vault.token.get_secret_value() if settings.vault.token else ""
     token = env["OMNIOPS_VAULT__TOKEN"]
     assert token and token != root
-    assert settings.auth.jwt_secret is not None
-    assert settings.auth.jwt_secret.get_secret_value() not in b"\0".join(raw).decode()
+    assert settings.auth.local_keys_dir is not None
+    assert str(settings.auth.local_keys_dir) not in b"\0".join(raw).decode()
 
     path = credential_path(tenant, "wordpress", "admin")
     VaultStore(settings).write(path, {"username": "u", "password": "p"})

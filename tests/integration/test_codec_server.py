@@ -11,7 +11,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from core.codec import EncryptionCodec
 from core.keys import load_keyring_sync
 from core.settings import get_settings
-from tests.integration.helpers import headers
+from tests.integration.helpers import headers, operator
 
 pytestmark = pytest.mark.stack
 UI_ORIGIN = f"http://localhost:{18233}"
@@ -24,7 +24,7 @@ async def test_decode_and_encode_roundtrip_for_an_operator(api: Any) -> None:
     body = json_format.MessageToDict(Payloads(payloads=[encrypted]))
     r = await api.post(
         "/codec/decode",
-        headers={**headers("acme", roles=("operator",)), "Origin": UI_ORIGIN, "X-Namespace": "default"},
+        headers={**operator(), "Origin": UI_ORIGIN, "X-Namespace": "default"},
         json=body,
     )
     assert r.status_code == 200, r.text
@@ -33,7 +33,7 @@ async def test_decode_and_encode_roundtrip_for_an_operator(api: Any) -> None:
     assert list(decoded) == [original]
     r = await api.post(
         "/codec/encode",
-        headers=headers("acme", roles=("operator",)),
+        headers=operator(),
         json=json_format.MessageToDict(Payloads(payloads=[original])),
     )
     assert r.status_code == 200
@@ -47,7 +47,7 @@ async def test_codec_needs_a_token_and_an_operator_role(api: Any) -> None:
     assert (await api.post("/codec/decode", json=body)).status_code == 401
     r = await api.post("/codec/decode", headers=headers("acme", roles=("viewer",)), json=body)
     assert r.status_code == 403 and "operator" in r.json()["detail"]
-    r = await api.post("/codec/decode", headers=headers("acme", roles=("operator",)), json={"payloads": "x"})
+    r = await api.post("/codec/decode", headers=operator(), json={"payloads": "x"})
     assert r.status_code == 400
 
 
@@ -62,7 +62,7 @@ async def test_cors_preflight_allows_only_the_ui_origin(api: Any) -> None:
     assert bad.headers.get("access-control-allow-origin") not in ("http://evil.test", "*"), bad.headers
     r = await api.post(
         "/codec/decode",
-        headers={**headers("acme", roles=("operator",)), "Origin": "http://evil.test"},
+        headers={**operator(), "Origin": "http://evil.test"},
         json={"payloads": []},
     )
     assert r.headers.get("access-control-allow-origin") not in ("http://evil.test", "*"), r.headers

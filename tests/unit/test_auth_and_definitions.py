@@ -7,10 +7,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from litestar.security.jwt import Token
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState, TimeoutError, TimeoutType
 
-from api.auth import mint_token, retrieve_principal
+from api.auth import TokenVerifier, mint_token
+from api.jwt_keys import ensure_local_keys, jwks_url
 from core.logging import configure_logging
 from core.settings import Settings
 from schema.repositories.definitions import DefinitionError, DefinitionRegistry
@@ -19,12 +19,20 @@ from workflows.operation.workflow import session_lost
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_minted_token_carries_tenant_user_and_roles() -> None:
-    s = Settings.model_validate({"auth": {"jwt_secret": "k" * 32}})
+def test_minted_token_carries_tenant_user_and_roles(tmp_path: Path) -> None:
+    ensure_local_keys(tmp_path)
+    s = Settings.model_validate(
+        {
+            "auth": {
+                "local_keys_dir": str(tmp_path),
+                "jwks_url": jwks_url(tmp_path, "tenant"),
+                "platform_jwks_url": jwks_url(tmp_path, "platform"),
+            }
+        }
+    )
     raw = mint_token(s, "acme", "alice", ["admin", "operator"])
-    tok = Token.decode(raw, "k" * 32, "HS256")
-    p = await retrieve_principal(tok, None)  # type: ignore[arg-type]
-    assert p is not None and (p.tenant_id, p.user_id, p.roles) == ("acme", "alice", {"admin", "operator"})
+    p = TokenVerifier(s).verify(raw)
+    assert (p.tenant_id, p.user_id, p.roles, p.platform) == ("acme", "alice", {"admin"}, False)
     with pytest.raises(ValueError, match="invalid tenant"):
         mint_token(s, "Bad Tenant!", "alice", [])
 

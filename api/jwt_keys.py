@@ -1,0 +1,111 @@
+"""Signing keys of the local stack and tests, and the verification key sources (issue 11, JWT).
+
+Two identities sign tokens, each with its own key set: the **tenant** identity provider (tenant
+users) and the **platform** identity provider (platform operators). Verification reads each
+issuer's JWKS from a URL (``auth.jwks_url`` / ``auth.platform_jwks_url``: an https URL of a
+production IdP, or ``file://`` for the local stack) with PyJWT's ``PyJWKClient`` (for ``file://``
+its documented ``fetch_data`` override, :class:`FileJWKClient`): the set is
+cached for ``auth.jwks_cache_s`` and an unknown ``kid`` triggers one refetch (after
+``auth.jwks_refresh_cooldown_s``), so a new key is accepted without a restart.
+
+Locally (``make run``, tests) the keys live in ``auth.local_keys_dir`` (mode 0700):
+``{identity}.private.jwks.json`` (0600, ES256 private JWKs; the last one signs) and
+``{identity}.jwks.json`` (the public set the API reads). :func:`rotate_local_key` adds a key
+and keeps the old ones, so tokens signed before a rotation stay valid until they expire.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+Identity = Literal["tenant", "platform"]
+IDENTITIES: tuple[Identity, ...] = ("tenant", "platform")
+ALGORITHM = "ES256"
+
+
+def private_file(keys_dir: Path, identity: Identity) -> Path:
+    return keys_dir / f"{identity}.private.jwks.json"
+
+
+def public_file(keys_dir: Path, identity: Identity) -> Path:
+    return keys_dir / f"{identity}.jwks.json"
+
+
+def jwks_url(keys_dir: Path, identity: Identity) -> str:
+    """``file://`` URL of the public JWKS of ``identity`` (what the local API is configured with)."""
+    return public_file(keys_dir, identity).resolve().as_uri()
+
+
+def _new_jwk() -> dict[str, Any]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk: dict[str, Any] = json.loads(ECAlgorithm.to_jwk(key))
+    jwk.update(kid=f"k{time.time_ns() // 1_000_000}-{os.urandom(3).hex()}", alg=ALGORITHM, use="sig")
+    return jwk
+
+
+def _write(path: Path, data: dict[str, Any], mode: int) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.chmod(mode)
+    tmp.replace(path)
+
+
+def _publish(keys_dir: Path, identity: Identity, private: list[dict[str, Any]]) -> None:
+    public = [{k: v for k, v in jwk.items() if k != "d"} for jwk in private]
+    _write(private_file(keys_dir, identity), {"keys": private}, 0o600)
+    _write(public_file(keys_dir, identity), {"keys": public}, 0o644)
+
+
+def ensure_local_keys(keys_dir: Path) -> None:
+    """Create a first ES256 key per identity if absent (idempotent)."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    keys_dir.chmod(0o700)
+    for identity in IDENTITIES:
+        if not private_file(keys_dir, identity).exists():
+            _publish(keys_dir, identity, [_new_jwk()])
+
+
+def rotate_local_key(keys_dir: Path, identity: Identity, keep: int = 3) -> str:
+    """Add a new signing key for ``identity`` (the newest ``keep`` keys stay published);
+    returns its ``kid``. Running APIs pick it up on the first token that names it."""
+    private = json.loads(private_file(keys_dir, identity).read_text())["keys"]
+    new = _new_jwk()
+    _publish(keys_dir, identity, [*private, new][-keep:])
+    return str(new["kid"])
+
+
+def signing_key(keys_dir: Path, identity: Identity) -> tuple[str, Any]:
+    """``(kid, private key)`` of the newest local key of ``identity``.
+
+    Raises:
+        FileNotFoundError: no local keys (run ``python -m devstack bootstrap``).
+    """
+    jwk = json.loads(private_file(keys_dir, identity).read_text())["keys"][-1]
+    return str(jwk["kid"]), jwt.PyJWK.from_dict(jwk).key
+
+
+class FileJWKClient(jwt.PyJWKClient):
+    """``PyJWKClient`` reading a local ``file://`` JWKS (the local stack's identity providers):
+    the same caching and unknown-``kid`` refetch, without an HTTP server."""
+
+    def __init__(self, path: Path, **kwargs: Any) -> None:
+        super().__init__("https://localhost.invalid/jwks", **kwargs)
+        self.path = path
+
+    def fetch_data(self) -> Any:
+        return json.loads(self.path.read_text())
+
+
+def jwk_client(url: str, *, lifespan: float, cooldown: float) -> jwt.PyJWKClient:
+    """The key source for one issuer: https (production IdP) or ``file://`` (local stack)."""
+    if url.startswith("file://"):
+        return FileJWKClient(Path(url.removeprefix("file://")), lifespan=lifespan, cooldown_duration=cooldown)
+    return jwt.PyJWKClient(url, lifespan=lifespan, cooldown_duration=cooldown, timeout=5)
