@@ -40,6 +40,7 @@ TEST_CONFIG = StackConfig(
     api_port=18000,
     wp_port=8089,
     smtp_port=12525,
+    redis_port=16379,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",
