@@ -3,7 +3,9 @@
 Route middleware, outermost first: uvicorn's ``ProxyHeadersMiddleware`` trusting only
 ``limits.trusted_proxies`` (the client address every later layer sees), then the per-IP limit
 (api/ratelimit.py), then authentication (api/auth.py). The per-tenant limit is an app guard (after
-authentication). Request bodies are capped at ``limits.max_body_bytes`` (413). The lifespan
+authentication). The body size limit (``limits.max_body_bytes``, 413) is set in
+:func:`api.app.create_app`: Litestar 2.25 reads it from its constructor, not from ``AppConfig``
+changed by a plugin. The lifespan
 builds one Redis client for the limiter and the stream slots (api/streams.py, injected as
 ``streams``) and closes it. With ``limits.enabled`` off only the body size and the stream
 duration hold.
@@ -54,7 +56,6 @@ class AbuseLimitsPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.lifespan = [*app_config.lifespan, self.lifespan]
-        app_config.request_max_body_size = self.s.max_body_bytes
         app_config.dependencies = {
             **app_config.dependencies,
             "streams": Provide(provide_streams, sync_to_thread=False),

@@ -87,5 +87,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="always",
             disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429},
         ),
+        request_max_body_size=settings.limits.max_body_bytes,
         debug=False,
     )

@@ -189,15 +189,17 @@ class Stack:
         self.spawn("mail", [*argv, "--maildir", str(self.maildir)])
         wait_port(self.c.smtp_port, "smtp", log=self.c.log_dir / "mail.log")
 
-    def api(self) -> None:
-        """The API (uvicorn, ``api.app:create_app``) on ``api_port``."""
-        if port_open(self.c.api_port):
+    def api(self, name: str = "api", port: int | None = None, env: dict[str, str] | None = None) -> None:
+        """The API (uvicorn, ``api.app:create_app``) on ``port`` (default ``api_port``); tests
+        start more under other names, ports and settings (``env``)."""
+        port = port or self.c.api_port
+        if port_open(port):
             return
         # --no-proxy-headers: X-Forwarded-For is read by the app, from limits.trusted_proxies only
         app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1", "--no-proxy-headers"]
-        argv = [sys.executable, "-m", *app, "--port", str(self.c.api_port), "--log-level", "warning"]
-        self.spawn("api", argv)
-        wait_port(self.c.api_port, "api", log=self.c.log_dir / "api.log")
+        argv = [sys.executable, "-m", *app, "--port", str(port), "--log-level", "warning"]
+        self.spawn(name, argv, env=env)
+        wait_port(port, name, log=self.c.log_dir / f"{name}.log")
 
     def infra_up(self) -> None:
         """Postgres, Temporal, Vault, Redis, schema and keyring (no Python services)."""
