@@ -12,6 +12,7 @@ import redis
 
 from api.auth import Principal
 from api.schemas.operations import OperationView
+from api.services.operation_status import OperationStatusService
 from core.settings import get_settings
 
 
@@ -36,9 +37,12 @@ async def replica(**limits: Any) -> AsyncIterator[Any]:
         yield client
 
 
-class EndlessOperation:
+class EndlessOperation(OperationStatusService):
     """Stands in for ``op_status`` (api/services/operation_status.py): every id is an operation in
     progress whose stream sends one event and then waits (the streams' caps are under test)."""
+
+    def __init__(self) -> None:
+        pass
 
     async def status(self, p: Principal, raw_id: str) -> OperationView:
         return OperationView(
