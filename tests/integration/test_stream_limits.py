@@ -54,19 +54,22 @@ async def eventually(cond: Any, timeout: float = 5.0) -> None:
 async def test_the_tenant_cap_holds_across_replicas_and_frees_on_disconnect(tenant: str) -> None:
     async with replica(max_streams_per_tenant=2) as a, replica(max_streams_per_tenant=2) as b:
         a.app.state.op_status = b.app.state.op_status = EndlessOperation()
-        first, second = await open_stream(a, tenant), await open_stream(b, tenant)
-        assert slots(tenant) == 2
-        for api in (a, b):
-            refused = await api.get(path(), headers=headers(tenant))
-            assert refused.status_code == 429, refused.text
-            assert refused.headers["content-type"].startswith("application/problem+json")
-            assert int(refused.headers["retry-after"]) > 0
-        other = await open_stream(a, f"{tenant}-b")  # another tenant has its own cap
-        first.close()  # the client leaves: its slot is released
-        await eventually(lambda: slots(tenant) == 1)
-        third = await open_stream(a, tenant)
-        for s in (second, third, other):
-            s.close()
+        opened: list[EventStream] = []
+        try:
+            opened += [await open_stream(a, tenant), await open_stream(b, tenant)]
+            assert slots(tenant) == 2
+            for api in (a, b):
+                refused = await api.get(path(), headers=headers(tenant))
+                assert refused.status_code == 429, refused.text
+                assert refused.headers["content-type"].startswith("application/problem+json")
+                assert int(refused.headers["retry-after"]) > 0
+            opened.append(await open_stream(a, f"{tenant}-b"))  # another tenant has its own cap
+            opened.pop(0).close()  # the client leaves: its slot is released
+            await eventually(lambda: slots(tenant) == 1)
+            opened.append(await open_stream(a, tenant))
+        finally:
+            for s in opened:
+                s.close()
         await eventually(lambda: slots(tenant) == 0)
 
 
@@ -75,12 +78,15 @@ async def test_a_stream_ends_after_its_longest_duration_with_a_reason(tenant: st
         api.app.state.op_status = EndlessOperation()
         started = time.monotonic()
         stream = await open_stream(api, tenant)
-        event, data = await stream.next(timeout=5)
-        assert (event, data) == ("end", {"reason": "max_duration", "max_stream_s": 1})
-        assert 0.9 < time.monotonic() - started < 3
-        await eventually(lambda: stream.ended)
-        assert slots(tenant) == 0
-        stream.close()
+        try:
+            event, data = await stream.next(timeout=5)
+            assert (event, data) == ("end", {"reason": "max_duration", "max_stream_s": 1})
+            assert 0.9 < time.monotonic() - started < 3
+            await eventually(lambda: slots(tenant) == 0)  # released as the stream ended
+            with pytest.raises(AssertionError, match="the stream ended"):
+                await stream.next(timeout=5)
+        finally:
+            stream.close()
 
 
 async def test_a_crashed_replicas_slot_expires(tenant: str) -> None:
@@ -92,5 +98,7 @@ async def test_a_crashed_replicas_slot_expires(tenant: str) -> None:
     async with replica(max_streams_per_tenant=1) as api:
         api.app.state.op_status = EndlessOperation()
         stream = await open_stream(api, tenant)
-        assert slots(tenant) == 1  # the expired lease was dropped, this stream holds the one slot
-        stream.close()
+        try:
+            assert slots(tenant) == 1  # the expired lease was dropped, this stream holds the one slot
+        finally:
+            stream.close()
