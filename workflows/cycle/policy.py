@@ -20,7 +20,7 @@ from workflows.cycle.actions import (
     RateKind,
     TaskReason,
 )
-from workflows.cycle.links import foreign_links, host_of
+from workflows.cycle.links import WEB, foreign_links, host_of
 
 _I = re.IGNORECASE
 
@@ -192,7 +192,7 @@ def email_links_rule(action: ProposedAction, facts: PolicyFacts) -> PolicyDecisi
     if not found:
         return None
     parsed = host_of(found[0])
-    where = (parsed[1] or parsed[0]) if parsed else "an unparsable link"
+    where = "an unparsable link" if parsed is None else parsed[1] if parsed[0] in WEB else parsed[0]
     n = len(found)
     return _block("email_links", f"{n} link{'s' if n != 1 else ''} outside the tenant's domains: {where}")
 
