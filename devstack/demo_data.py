@@ -15,12 +15,12 @@ from sqlalchemy.dialects.postgresql import insert
 
 from schema.agent import EmailSuppression
 from schema.business import Client, Contact, InboundMessage, Order, Product
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories.tenants import ensure_tenant
 
 
 def seed_demo(engine: Engine, tenant: str) -> None:
-    with transaction(engine) as s:
+    with tenant_transaction(engine, tenant) as s:
         ensure_tenant(s, tenant)
     old, now = datetime.now(UTC) - timedelta(days=30), datetime.now(UTC)
     order = {
@@ -132,6 +132,6 @@ def seed_demo(engine: Engine, tenant: str) -> None:
             ],
         ),
     ]
-    with engine.begin() as conn:
+    with tenant_transaction(engine, tenant) as s:
         for model, values in rows:
-            conn.execute(insert(model.__table__).values(values).on_conflict_do_nothing())  # type: ignore[attr-defined]
+            s.execute(insert(model.__table__).values(values).on_conflict_do_nothing())  # type: ignore[attr-defined]
