@@ -33,7 +33,7 @@ a ``tenant_id`` column but the platform tables."""
 
 
 def _value(c: sa.Column[Any]) -> Any:
-    t = c.type
+    t = c.type.impl_instance if isinstance(c.type, sa.TypeDecorator) else c.type  # sqlmodel's AutoString
     if isinstance(t, sa.Uuid):
         return uuid.uuid4()
     if isinstance(t, JSONB):
