@@ -41,6 +41,7 @@ from core.faults import failpoint
 from core.logging import get_logger
 from core.settings import Settings
 from core.vault import VaultStore
+from schema.db import tenant_transaction
 from schema.repositories import outbox, suppression
 from schema.tables import stable_id
 from workflows.email import SendEmailInput, SendEmailResult
@@ -118,10 +119,10 @@ class Mailer:
         Returns the outbox row's final status (sent, dry_run, blocked, failed, unknown).
         Raises a retryable ApplicationError for transient SMTP/network failures.
         """
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             outbox.insert_queued(s, inp, message_id_for(inp.idempotency_key, self._domain))
             s.commit()
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             row = outbox.lock(s, inp.idempotency_key)
             if row.status in FINAL:
                 s.rollback()
@@ -232,7 +233,7 @@ class Mailer:
         )
 
     def _finish_new(self, row: Any, status: str, mode: str, detail: str, attempts: int) -> SendEmailResult:
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, row.tenant_id) as s:
             outbox.set_status(s, row.id, status=status, mode=mode, detail=detail)
             s.commit()
         return SendEmailResult(
@@ -240,7 +241,7 @@ class Mailer:
         )
 
     def _failure(self, tenant_id: str, code: int | None, error: str) -> None:
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, tenant_id) as s:
             outbox.record_failure(s, tenant_id, code, error)
             s.commit()
         log.warning("email provider failure", tenant_id=tenant_id, code=code, error=error)

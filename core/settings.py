@@ -31,7 +31,16 @@ class VaultSettings(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
-    url: str = "postgresql+psycopg://omniops@127.0.0.1:55432/omniops"
+    """Two Postgres roles (issue 11, migration 0008): the API and the workers connect as the
+    application role, the migrations as the owner of the tables. Source: ``OMNIOPS_DATABASE__URL``
+    and ``OMNIOPS_DATABASE__MIGRATION_URL``; the local stack creates both roles (devstack/services.py)."""
+
+    url: str = "postgresql+psycopg://omniops_app@127.0.0.1:55432/omniops"
+    """The application role (LOGIN, NOSUPERUSER, NOBYPASSRLS, not the owner, DML only): row-level
+    security applies to every session it opens (``schema/db.py``)."""
+    migration_url: str = "postgresql+psycopg://omniops@127.0.0.1:55432/omniops"
+    """The owner role: alembic (``schema/migrations/env.py``), and test fixtures that seed or
+    inspect rows across tenants (``schema.db.owner_transaction``). Never given to the API or workers."""
 
 
 class AuthSettings(BaseModel):

@@ -17,14 +17,14 @@ from sqlalchemy.dialects.postgresql import insert
 
 from schema.agent import EmailSuppression
 from schema.business import Client, Contact, InboundMessage, Order, Product
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories.tenants import ensure_tenant, get_tenant
 
 DEMO_DOMAIN = "demo.example.test"
 
 
 def seed_demo(engine: Engine, tenant: str) -> None:
-    with transaction(engine) as s:
+    with tenant_transaction(engine, tenant) as s:
         ensure_tenant(s, tenant)
         row = get_tenant(s, tenant)
         if row is not None and "domains" not in (row.agent_settings or {}):
@@ -139,6 +139,6 @@ def seed_demo(engine: Engine, tenant: str) -> None:
             ],
         ),
     ]
-    with engine.begin() as conn:
+    with tenant_transaction(engine, tenant) as s:
         for model, values in rows:
-            conn.execute(insert(model.__table__).values(values).on_conflict_do_nothing())  # type: ignore[attr-defined]
+            s.execute(insert(model.__table__).values(values).on_conflict_do_nothing())  # type: ignore[attr-defined]

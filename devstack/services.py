@@ -28,11 +28,37 @@ def _as_postgres(cmd: list[str], user: str | None) -> list[str]:
     return ["runuser", "-u", user, "--", *cmd] if user else cmd
 
 
+PG_OWNER = "omniops"
+"""Owns the database and its tables; the migrations run as it (``database.migration_url``)."""
+PG_APP = "omniops_app"
+"""The API and the workers (``database.url``): LOGIN, no superuser, no BYPASSRLS, not the owner;
+migration 0008 grants it DML on the tables, so row-level security applies to it."""
+_ROLES = f"""DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_OWNER}') THEN CREATE ROLE {PG_OWNER} LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_APP}') THEN CREATE ROLE {PG_APP} LOGIN; END IF;
+END $$;
+ALTER ROLE {PG_APP} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;"""  # noqa: S608 - constants
+
+
 def start_postgres(c: StackConfig) -> None:
-    """A Postgres cluster in ``{data_dir}/pg`` on ``pg_port`` with role and database ``omniops``
-    (trust auth, 127.0.0.1 only; run as the ``postgres`` user when we are root)."""
-    if port_open(c.pg_port):
-        return
+    """A Postgres cluster in ``{data_dir}/pg`` on ``pg_port`` (trust auth, 127.0.0.1 only; run as
+    the ``postgres`` user when we are root), with the database ``omniops`` owned by
+    :data:`PG_OWNER` and the application role :data:`PG_APP` (both made if missing, also when the
+    cluster was already running)."""
+    if not port_open(c.pg_port):
+        _start_cluster(c)
+    psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(c.pg_port), "-U", "postgres", "-tAc"]
+    subprocess.run([*psql, _ROLES], check=True, capture_output=True)
+    if not subprocess.run(
+        [*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip():
+        subprocess.run([*psql, f"CREATE DATABASE omniops OWNER {PG_OWNER}"], check=True, capture_output=True)
+
+
+def _start_cluster(c: StackConfig) -> None:
     pgdir = c.data_dir / "pg"
     user = "postgres" if os.geteuid() == 0 else None
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
@@ -50,21 +76,6 @@ def start_postgres(c: StackConfig) -> None:
     cmd = [pg_ctl, "-D", str(pgdir), "-l", str(log), "-o", opts, "-w", "start"]
     subprocess.run(_as_postgres(cmd, user), check=True, capture_output=True)
     wait_port(c.pg_port, "postgres", log=log)
-    psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(c.pg_port), "-U", "postgres", "-tAc"]
-    if not subprocess.run(
-        [*psql, "SELECT 1 FROM pg_roles WHERE rolname='omniops'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip():
-        subprocess.run([*psql, "CREATE ROLE omniops LOGIN"], check=True, capture_output=True)
-    if not subprocess.run(
-        [*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip():
-        subprocess.run([*psql, "CREATE DATABASE omniops OWNER omniops"], check=True, capture_output=True)
 
 
 def stop_postgres(c: StackConfig) -> None:

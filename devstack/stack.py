@@ -75,7 +75,7 @@ class Stack:
             "OMNIOPS_TEMPORAL__UI_URL": f"http://localhost:{c.ui_port}",
             "OMNIOPS_VAULT__ADDR": f"http://127.0.0.1:{c.vault_port}",
             "OMNIOPS_VAULT__TOKEN": self._local_secret("vault.token"),
-            "OMNIOPS_DATABASE__URL": f"postgresql+psycopg://omniops@127.0.0.1:{c.pg_port}/omniops",
+            "OMNIOPS_DATABASE__URL": self.db_url(services.PG_APP),
             **self._jwt_env(),
             "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
@@ -88,6 +88,15 @@ class Stack:
             env["OMNIOPS_EMAIL__ALLOWLIST"] = '["example.test"]'
         env.update(c.extra_env)
         return env
+
+    def db_url(self, role: str) -> str:
+        """This stack's database as ``role`` (trust auth on 127.0.0.1: no password)."""
+        return f"postgresql+psycopg://{role}@127.0.0.1:{self.c.pg_port}/omniops"
+
+    def owner_env(self) -> dict[str, str]:
+        """The owner role's URL, for the migrations and the test fixtures only: the API and the
+        workers never get it (they run as the application role of :meth:`env`)."""
+        return {"OMNIOPS_DATABASE__MIGRATION_URL": self.db_url(services.PG_OWNER)}
 
     # --- process supervision (devstack/processes.py), with this stack's environment
     def running(self, name: str) -> int | None:
@@ -102,9 +111,10 @@ class Stack:
         without: tuple[str, ...] = (),
     ) -> subprocess.Popen[bytes]:
         """Start a part with this process's environment, the stack's and ``env``, minus the
-        variables named in ``without`` (wherever they came from)."""
+        variables named in ``without`` and the owner role's URL (wherever they came from)."""
         merged = {**os.environ, **self.env(), **(env or {})}
-        return self.procs.spawn(name, argv, {k: v for k, v in merged.items() if k not in without}, user)
+        drop = {*without, *self.owner_env()}
+        return self.procs.spawn(name, argv, {k: v for k, v in merged.items() if k not in drop}, user)
 
     def browser_env(self) -> dict[str, str]:
         """What the operations worker runs with instead of the stack's root token: the narrow
@@ -147,16 +157,17 @@ class Stack:
         return services.start_wordpress(self.c)
 
     def migrate(self) -> None:
-        """``alembic upgrade head`` against this stack's database."""
-        self._python("alembic", "upgrade", "head")
+        """``alembic upgrade head`` against this stack's database, as the owner role."""
+        self._python("alembic", "upgrade", "head", env=self.owner_env())
 
     def bootstrap(self) -> None:
         """Create the Vault keyring (first run) in this stack's Vault."""
         self._python("devstack", "bootstrap")
 
-    def _python(self, module: str, *args: str) -> None:
+    def _python(self, module: str, *args: str, env: dict[str, str] | None = None) -> None:
         argv = [sys.executable, "-m", module, *args]
-        subprocess.run(argv, check=True, cwd=ROOT, env={**os.environ, **self.env()}, capture_output=True)
+        merged = {**os.environ, **self.env(), **(env or {})}
+        subprocess.run(argv, check=True, cwd=ROOT, env=merged, capture_output=True)
 
     # --- our own processes
     def worker(

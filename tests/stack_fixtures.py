@@ -87,7 +87,9 @@ def _clear_leftovers(config: StackConfig) -> None:
 @pytest.fixture(scope="session")
 def stack_env() -> Iterator[Stack]:
     """The test stack's data dir (fresh leftovers cleared, a copy of definitions/) and its
-    OMNIOPS_* environment for this process, restored at the end of the session."""
+    OMNIOPS_* environment for this process, restored at the end of the session. The tests also
+    get the owner role's URL (``schema.db.owner_transaction``: fixtures that seed or inspect rows
+    across tenants); the stack's API and workers do not."""
     from core.settings import get_settings
 
     if TEST_CONFIG.data_dir.exists():
@@ -96,7 +98,7 @@ def stack_env() -> Iterator[Stack]:
     shutil.rmtree(DATA / "definitions", ignore_errors=True)
     shutil.copytree(ROOT / "definitions", DATA / "definitions")
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in stack.env().items():
+        for key, value in {**stack.env(), **stack.owner_env()}.items():
             mp.setenv(key, value)
         get_settings.cache_clear()  # settings read before this (unit tests) saw another environment
         yield stack

@@ -10,6 +10,7 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
+from schema.db import tenant_transaction
 from schema.repositories import actions, cycle_facts, guard, suppression
 from workflows.cycle import policy
 from workflows.cycle.actions import EMAIL_KINDS, ActionKind, PolicyFacts
@@ -77,7 +78,7 @@ class GuardActivities(CycleBase):
         plus ``agent_deferred_actions`` for the next hour (seed 004 P0.3, P0.6).
         """
         a, now = inp.action, datetime.now(UTC)
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             done = actions.recorded(s, inp.run_id, a.key)
             if done is not None:
                 detail = done.detail or {}

@@ -28,7 +28,7 @@ from api.services.agent_access import AgentAccess
 from core import queues
 from core.settings import Settings
 from schema.agent import AgentRun, HourlyReflection
-from schema.db import transaction
+from schema.db import scoped_transaction, tenant_transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
 from workflows.cycle.hours import hour_key
@@ -43,7 +43,7 @@ class AgentRunService:
         self.access = AgentAccess(settings)
 
     def _switches(self, t: str) -> tuple[StoredKillSwitch | KillSwitch, bool]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, t) as s:
             tenant = tenants_repo.get_tenant(s, t)
             return kill_switch(self.settings, s), bool(tenant and tenant.agent_enabled)
 
@@ -97,7 +97,7 @@ class AgentRunService:
         return FanoutStarted(workflow_id=wid, hour=hour)
 
     def _list(self, scope: str | None, status: str | None, limit: int) -> list[AgentRun]:
-        with transaction(self.engine) as s:
+        with scoped_transaction(self.engine, scope, "every tenant's runs") as s:
             return agent_admin.list_runs(s, scope, status, limit)
 
     async def runs(
@@ -108,13 +108,14 @@ class AgentRunService:
         rows = await asyncio.to_thread(self._list, scope, status, max(1, min(limit, 500)))
         return [AgentRunView.model_validate(r.model_dump()) for r in rows]
 
-    def _get(self, run_id: str) -> tuple[AgentRun | None, HourlyReflection | None]:
-        with transaction(self.engine) as s:
+    def _get(self, scope: str | None, run_id: str) -> tuple[AgentRun | None, HourlyReflection | None]:
+        with scoped_transaction(self.engine, scope, "a run by id") as s:
             return agent_admin.get_run(s, run_id)
 
     async def run(self, p: Principal, run_id: str) -> AgentRunDetail:
         """One run with its reflection; 404 when missing or another tenant's (for non-operators)."""
-        run, refl = await asyncio.to_thread(self._get, run_id)
+        scope = None if self.access.is_operator(p) else p.tenant_id
+        run, refl = await asyncio.to_thread(self._get, scope, run_id)
         if run is None:
             raise NotFoundException(f"no run {run_id!r}")
         self.access.require_admin(p)

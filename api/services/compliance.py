@@ -103,16 +103,16 @@ class ComplianceService(FollowUpService):
             ensure_tenant(s, p.tenant_id)
             repo.add_schedule(s, row)
 
-        await self.db(write)
+        await self.db(p.tenant_id, write)
         try:
             await self._sync(row, p.user_id)
         except BaseException:
-            await self.db(lambda s: repo.delete_schedule(s, row.id))
+            await self.db(p.tenant_id, lambda s: repo.delete_schedule(s, row.id))
             raise
         return await self._view(row)
 
     async def list_schedules(self, p: Principal) -> list[ScheduleListItem]:
-        rows = await self.db(lambda s: repo.schedules(s, p.tenant_id))
+        rows = await self.db(p.tenant_id, lambda s: repo.schedules(s, p.tenant_id))
         return [
             ScheduleListItem(
                 **ScheduleRow.model_validate(r).model_dump(),
@@ -122,7 +122,7 @@ class ComplianceService(FollowUpService):
         ]
 
     async def get(self, p: Principal, sid: str) -> ScheduleView:
-        return await self._view(await self.db(lambda s: _schedule(s, p.tenant_id, sid)))
+        return await self._view(await self.db(p.tenant_id, lambda s: _schedule(s, p.tenant_id, sid)))
 
     async def update(self, p: Principal, sid: str, data: ScheduleUpdate) -> ScheduleView:
         """Change the given fields, then replace (frequency) or pause (inactive) the schedule."""
@@ -135,20 +135,20 @@ class ComplianceService(FollowUpService):
             check_fields(merged["target_type"], merged["required_fields"])
             return repo.update_schedule(s, row, changes)
 
-        row = await self.db(write)
+        row = await self.db(p.tenant_id, write)
         await self._sync(row, p.user_id)
         return await self._view(row)
 
     async def delete(self, p: Principal, sid: str) -> None:
         self.require_write(p)
-        row = await self.db(lambda s: _schedule(s, p.tenant_id, sid))
+        row = await self.db(p.tenant_id, lambda s: _schedule(s, p.tenant_id, sid))
         await schedules.delete_schedule(self.client, row.tenant_id, row.id)
-        await self.db(lambda s: repo.delete_schedule(s, row.id))
+        await self.db(p.tenant_id, lambda s: repo.delete_schedule(s, row.id))
 
     async def run_now(self, p: Principal, sid: str) -> RunView:
         """Trigger the Temporal Schedule (recreated first if it was lost); 409 if inactive."""
         self.require_write(p)
-        row = await self.db(lambda s: _schedule(s, p.tenant_id, sid))
+        row = await self.db(p.tenant_id, lambda s: _schedule(s, p.tenant_id, sid))
         if not row.active:
             raise ConflictException(f"compliance schedule {sid!r} is inactive")
         if not await schedules.trigger(self.client, row.tenant_id, row.id):
@@ -163,12 +163,12 @@ class ComplianceService(FollowUpService):
     ) -> list[CheckRow]:
         if status is not None and status not in STATUSES:
             raise ValidationException(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        rows = await self.db(lambda s: repo.checks(s, p.tenant_id, status, schedule_id, limit))
+        rows = await self.db(p.tenant_id, lambda s: repo.checks(s, p.tenant_id, status, schedule_id, limit))
         return [CheckRow.model_validate(r) for r in rows]
 
     async def check(self, p: Principal, check_id: str) -> CheckView:
         """The row and, while it is open, its workflow's ``status`` query (None if unanswered)."""
-        row = await self.db(lambda s: _check(s, p.tenant_id, check_id))
+        row = await self.db(p.tenant_id, lambda s: _check(s, p.tenant_id, check_id))
         workflow = None
         if row.status not in ENDED:
             try:
@@ -185,7 +185,7 @@ class ComplianceService(FollowUpService):
     async def signal_check(self, p: Principal, check_id: str, name: str, arg: str) -> SignalView:
         """``complete`` or ``waive``; 409 if the check ended or has no running workflow."""
         self.require_write(p)
-        row = await self.db(lambda s: _check(s, p.tenant_id, check_id))
+        row = await self.db(p.tenant_id, lambda s: _check(s, p.tenant_id, check_id))
         if row.status in ENDED:
             raise ConflictException(f"compliance check {check_id!r} has ended ({row.status})")
         wid = self._wid(row)
@@ -199,7 +199,7 @@ class ComplianceService(FollowUpService):
 
     async def stats(self, p: Principal) -> ComplianceStats:
         now = datetime.now(UTC)
-        c = await self.db(lambda s: repo.check_counts(s, p.tenant_id, now, OPEN))
+        c = await self.db(p.tenant_id, lambda s: repo.check_counts(s, p.tenant_id, now, OPEN))
         counts = {k: c.by_status.get(k, 0) for k in STATUSES}
         total = sum(c.by_status.values())
         decided = total - counts["waived"]

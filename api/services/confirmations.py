@@ -17,7 +17,7 @@ from api.errors import ConflictException, PermissionDeniedException
 from api.schemas.operations import ConfirmRequest, OperationView
 from api.services.operation_status import OperationStatusService
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import confirmations
 from workflows.operation.messages import ConfirmationDecision
 from workflows.operation.workflow import AutonomousOperationWorkflow
@@ -30,7 +30,7 @@ class ConfirmationService:
         self.client, self.engine, self.settings, self.operations = client, engine, settings, status
 
     def _record(self, p: Principal, op_id: str, body: ConfirmRequest) -> str:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, p.tenant_id) as s:
             row = confirmations.record_confirmation(
                 s, p.tenant_id, uuid.UUID(op_id), body.step_number, body.approve, p.user_id, body.reason
             )

@@ -19,7 +19,7 @@ from api.services.definitions import load_definition
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import consent as consent_repo
 from schema.repositories import operations as operations_repo
 from schema.repositories.definitions import DefinitionRegistry
@@ -60,11 +60,11 @@ class ConsentService:
         self.operations, self.signals = operations, signals
 
     def _write_grant(self, consent: AutonomousConsent) -> AutonomousConsent:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, consent.tenant_id) as s:
             return consent_repo.grant_consent(s, consent)
 
     def _find_active(self, tenant_id: str, service: str, operation: str) -> AutonomousConsent | None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return consent_repo.find_active_consent(s, tenant_id, service, operation, datetime.now(UTC))
 
     async def find_active(self, p: Principal, service: str, operation: str) -> AutonomousConsent | None:
@@ -149,7 +149,7 @@ class ConsentService:
         )
 
     def _revoke(self, p: Principal, body: ConsentRequest) -> int:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, p.tenant_id) as s:
             return consent_repo.revoke_consents(
                 s, p.tenant_id, body.service, body.operation, p.user_id, body.reason, datetime.now(UTC)
             )
@@ -174,7 +174,7 @@ class ConsentService:
         )
 
     def _list(self, tenant_id: str) -> list[AutonomousConsent]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return consent_repo.list_consents(s, tenant_id)
 
     async def list_consents(self, p: Principal) -> list[ConsentView]:

@@ -21,7 +21,7 @@ from api.services.targets import TargetGate
 from core.settings import Settings
 from core.targets import Origin
 from core.vault import VaultStore, credential_path, fingerprint
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import credentials as credentials_repo
 from schema.tables import AutonomousCredential
 
@@ -58,7 +58,7 @@ class CredentialService:
             "created_by": p.user_id,
             "last_rotated_at": datetime.now(UTC),
         }
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, p.tenant_id) as s:
             credentials_repo.upsert_credential(s, values)
             row = credentials_repo.get_credential(s, p.tenant_id, data.service, data.credential_type)
         assert row is not None
@@ -78,14 +78,14 @@ class CredentialService:
         return credential_view(row).model_copy(update={"has_totp": bool(data.totp_secret)})
 
     def _list(self, tenant_id: str) -> list[AutonomousCredential]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return credentials_repo.list_credentials(s, tenant_id)
 
     async def list_credentials(self, p: Principal) -> list[CredentialView]:
         return [credential_view(c) for c in await asyncio.to_thread(self._list, p.tenant_id)]
 
     def _delete(self, tenant_id: str, service: str, credential_type: str) -> bool:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return credentials_repo.delete_credential(s, tenant_id, service, credential_type)
 
     async def remove(self, p: Principal, service: str, credential_type: str) -> None:

@@ -18,7 +18,7 @@ from api.schemas.site_allowlist import AllowedSiteView, SiteAllowRequest, bare_o
 from api.services.agent_access import AgentAccess
 from core.logging import get_logger
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import site_allowlist as allowlist_repo
 from schema.tables import SiteAllowlist
 
@@ -40,7 +40,7 @@ class SiteAllowlistService:
         self.engine, self.access = engine, AgentAccess(settings)
 
     def _allow(self, p: Principal, body: SiteAllowRequest) -> SiteAllowlist:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, body.tenant_id) as s:
             return allowlist_repo.allow(s, body.tenant_id, body.origin, p.user_id, body.reason)
 
     async def allow(self, p: Principal, body: SiteAllowRequest) -> AllowedSiteView:
@@ -51,7 +51,7 @@ class SiteAllowlistService:
         return site_view(row)
 
     def _list(self, tenant_id: str) -> list[SiteAllowlist]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return allowlist_repo.list_allowed(s, tenant_id)
 
     async def list_sites(self, p: Principal, tenant_id: str) -> list[AllowedSiteView]:
@@ -60,7 +60,7 @@ class SiteAllowlistService:
         return [site_view(r) for r in await asyncio.to_thread(self._list, tenant_id)]
 
     def _remove(self, tenant_id: str, origin: str) -> bool:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return allowlist_repo.disallow(s, tenant_id, origin)
 
     async def remove(self, p: Principal, tenant_id: str, origin: str) -> None:

@@ -18,7 +18,7 @@ from temporalio.client import Client
 from core.settings import get_settings
 from core.targets import REFUSED
 from core.vault import VaultStore, credential_path
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.repositories.consent import list_consents
 from schema.tables import AutonomousCredential
 from tests.integration.helpers import SERVICE, allow_site, grant, headers, operator, store_admin_credential
@@ -117,7 +117,7 @@ async def test_ssrf_targets_are_refused_at_initiate(
         bodies.add(r.content)
     assert len(bodies) == 2  # one text for "not registered", one for "refused"
     await assert_not_started(temporal_client, tenant, keys)
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         assert list_consents(s, tenant) == []  # consent: true recorded nothing either
     assert listener.connections == 0
 
