@@ -53,7 +53,8 @@ def start_api(stack: Stack, variant: str) -> subprocess.Popen[bytes]:
         )
     else:
         env.update(
-            OMNIOPS_LIMITS__ENABLED="false", OMNIOPS_DATABASE__URL=env["OMNIOPS_DATABASE__MIGRATION_URL"]
+            OMNIOPS_LIMITS__ENABLED="false",
+            OMNIOPS_DATABASE__URL=stack.owner_env()["OMNIOPS_DATABASE__MIGRATION_URL"],
         )
     argv = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1"]
     argv += ["--port", str(PORTS[variant]), "--log-level", "warning"]
