@@ -154,7 +154,13 @@ class ComplianceService(FollowUpService):
     ) -> list[CheckRow]:
         if status is not None and status not in STATUSES:
             raise ValidationException(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        rows = await self.db(lambda s: repo.checks(s, p.tenant_id, status, schedule_id, limit))
+
+        def read(s: Session) -> list[ComplianceCheck]:
+            if schedule_id is not None:
+                _schedule(s, p.tenant_id, schedule_id)  # 404 for another tenant's schedule
+            return repo.checks(s, p.tenant_id, status, schedule_id, limit)
+
+        rows = await self.db(read)
         return [CheckRow.model_validate(r) for r in rows]
 
     async def check(self, p: Principal, check_id: str) -> CheckView:

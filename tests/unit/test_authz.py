@@ -120,7 +120,7 @@ def _app(principal: Principal | None, called: list[str]) -> Litestar:
     async def unlisted(data: JSONBody[dict[str, Any]]) -> None:
         called.append("unlisted")
 
-    return Litestar([run, unlisted], middleware=[fake_auth], guards=[authorize])
+    return Litestar([run, unlisted], middleware=[fake_auth], guards=[authorize], before_send=[])
 
 
 def test_the_guard_refuses_before_the_handler_and_the_body() -> None:
@@ -158,3 +158,29 @@ def test_the_audit_entry_names_the_tenant_as_the_matrix_does() -> None:
     H.operation_id = "runEveryTenantNow"
     assert audit_entry(scope, 202)["tenant_id"] is None  # type: ignore[index]
     assert audit_entry({**scope, "user": tenant_user("owner")}, 200) is None
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def record(self, **row: Any) -> None:
+        self.rows.append(row)
+
+
+def test_the_audit_hook_writes_one_row_per_operator_request_whatever_the_outcome() -> None:
+    from api.authz.audit import audit_operator
+
+    called: list[str] = []
+    app = _app(OPERATOR, called)
+    app.before_send.append(audit_operator)  # as create_app wires it
+    recorder = _Recorder()
+    app.state.operator_audit = recorder
+    with TestClient(app) as c:
+        assert c.get("/runs/r9").status_code == 200
+        assert c.post("/unlisted", json={"tenant_id": "acme"}).status_code == 403
+    assert [(r["action"], r["detail"]["status"]) for r in recorder.rows] == [
+        ("getCycleRun", 200),
+        ("notInTheMatrix", 403),
+    ]
+    assert all(r["actor"] == "ops" and r["tenant_id"] is None for r in recorder.rows)
