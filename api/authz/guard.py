@@ -64,8 +64,9 @@ def check(rule: Rule | None, operation_id: str, principal: Principal | None, sco
             raise PermissionDeniedException(f"{operation_id} is not open to platform operators")
         return
     if not principal.roles & rule.roles:
-        allowed = ", ".join(sorted(rule.roles)) or "platform operators only"
-        raise PermissionDeniedException(f"{operation_id} needs one of: {allowed}")
+        allowed = ", ".join(sorted(rule.roles)) or "none (platform operators only)"
+        also = " (or a platform operator)" if rule.operator and rule.roles else ""
+        raise PermissionDeniedException(f"{operation_id} needs one of the tenant roles: {allowed}{also}")
     named = named_tenant(rule, scope)
     if named is not None and named != principal.tenant_id:
         raise NotFoundException(f"no tenant {named!r}")
