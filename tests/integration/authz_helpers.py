@@ -112,6 +112,7 @@ async def seed_tenant(api: Any, tenant: str, wp: dict[str, str]) -> Seeded:
         "service": SERVICE,
         "credential_type": "admin",
         "origin": "https://example.com",
+        "consent_id": str(consent.id),
     }
     markers = {tenant, op_id, run.id, schedule_id, check.id, order.id, quote.id, deal.id, str(consent.id)}
     return Seeded(tenant, params, markers | {confirmation, "203.0.113.7"})

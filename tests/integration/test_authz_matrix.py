@@ -38,6 +38,16 @@ def leaked(status: int, text: str, victim: Seeded, sent: str) -> bool:
     return status < 400 or any(m in text and m not in sent for m in victim.markers)
 
 
+async def _positive_control(api: Any, victim: Seeded) -> None:
+    """The markers do show up where they belong (so the leak check can fail): the victim's owner
+    sees its consent with the granter's IP; its admin sees the consent without the IP."""
+    url, consent_id = "/api/autonomous/consent", victim.params["consent_id"]
+    as_owner = (await api.get(url, headers=headers(victim.tenant, roles=("owner",)))).text
+    as_admin = (await api.get(url, headers=headers(victim.tenant, roles=("admin",)))).text
+    assert consent_id in as_owner and "203.0.113.7" in as_owner
+    assert consent_id in as_admin and "203.0.113.7" not in as_admin
+
+
 async def _cleanup(api: Any, victim: Seeded, fanout: str | None) -> None:
     h = headers(victim.tenant, roles=("owner",))
     await api.post(f"/api/autonomous/{victim.params['op_id']}/cancel", headers=h)
@@ -93,6 +103,7 @@ async def test_every_operation_every_role_own_and_other_tenant(api: Any, live: A
                     wrong.append(f"LEAK {op['id']} as {caller}: {r.status_code} {r.text[:200]}")
                 elif r.status_code not in (403, 404):
                     wrong.append(f"other {op['id']} as {caller}: {r.status_code} {r.text[:200]}")
+        named_calls, named_refusals = calls, refusals
         # lists and stats name no id: the victim's data must not be in them either
         for op in ops:
             if op["method"] != "GET" or MATRIX[op["id"]].public or refers_to_other(op):
@@ -104,7 +115,14 @@ async def test_every_operation_every_role_own_and_other_tenant(api: Any, live: A
                 if any(m in r.text for m in victim_rows.markers):
                     leaks += 1
                     wrong.append(f"LEAK {op['id']} as {caller}: {r.text[:200]}")
-        figures["other"] = {"calls": calls, "refusals_403_404": refusals, "leaks": leaks}
+        figures["other"] = {
+            "calls": calls,
+            "calls_naming_the_other_tenant": named_calls,
+            "refused_403_404": named_refusals,
+            "list_and_stats_calls": calls - named_calls,
+            "leaks": leaks,
+        }
+        await _positive_control(api, victim_rows)
     finally:
         await _cleanup(api, victim_rows, fanout)
         DATA.mkdir(parents=True, exist_ok=True)
