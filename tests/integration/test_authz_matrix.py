@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from typing import Any
 
 from api.authz.matrix import MATRIX
@@ -88,6 +89,7 @@ async def test_every_operation_every_role_own_and_other_tenant(api: Any, live: A
 
         # (c) another tenant's real rows: 403 or 404 for every tenant caller, never data
         calls = refusals = leaks = 0
+        statuses: Counter[int] = Counter()
         tenant_callers = (*TENANT_ROLES, "tenant token claiming operator")
         for op in ops:
             if MATRIX[op["id"]].public or not refers_to_other(op):
@@ -97,6 +99,7 @@ async def test_every_operation_every_role_own_and_other_tenant(api: Any, live: A
             for caller in tenant_callers:
                 r = await api.request(**req, headers=caller_headers(caller, own))
                 calls += 1
+                statuses[r.status_code] += 1
                 refusals += r.status_code in (403, 404)
                 if leaked(r.status_code, r.text, victim_rows, sent):
                     leaks += 1
@@ -119,6 +122,7 @@ async def test_every_operation_every_role_own_and_other_tenant(api: Any, live: A
             "calls": calls,
             "calls_naming_the_other_tenant": named_calls,
             "refused_403_404": named_refusals,
+            "statuses_naming_the_other_tenant": {str(k): v for k, v in sorted(statuses.items())},
             "list_and_stats_calls": calls - named_calls,
             "leaks": leaks,
         }
