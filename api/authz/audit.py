@@ -12,7 +12,8 @@ not left unaudited silently).
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import anyio.to_thread
 from litestar.types import Message, Scope
@@ -24,9 +25,9 @@ from api.authz.guard import named_tenant
 from api.authz.matrix import MATRIX
 
 
-def _body(scope: Scope) -> Any:
+def _body(scope: Mapping[str, Any]) -> Any:
     """The JSON body the handler already read (Litestar caches it in the scope), else None."""
-    raw = value_or_default(ScopeState.from_scope(scope).body, None)
+    raw = value_or_default(ScopeState.from_scope(cast(Scope, scope)).body, None)
     if not raw:
         return None
     try:
@@ -35,7 +36,7 @@ def _body(scope: Scope) -> Any:
         return None
 
 
-def audit_entry(scope: Scope, status: int) -> dict[str, Any] | None:
+def audit_entry(scope: Mapping[str, Any], status: int) -> dict[str, Any] | None:
     """The audit row's fields for this response, or None when the caller is not a platform
     principal. ``action`` is the operation id (``unknown`` for a route without one)."""
     user = scope.get("user")

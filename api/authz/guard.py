@@ -11,13 +11,13 @@ so a refusal never depends on whether an id exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import Scope
 
 from api.auth import Principal
 from api.authz.matrix import MATRIX, Rule
@@ -30,11 +30,11 @@ DOCS_MODULES = ("litestar._openapi", "litestar.openapi")
 def _unnamed_allowed(handler: BaseRouteHandler) -> bool:
     """Handlers without an operation id that are allowed: Litestar's automatic OPTIONS handlers
     (CORS preflight, no data) and the OpenAPI document's own routes."""
-    methods = getattr(handler, "http_methods", set())
+    methods: set[str] = getattr(handler, "http_methods", set())
     return methods == {"OPTIONS"} or handler.fn.__module__.startswith(DOCS_MODULES)
 
 
-def named_tenant(rule: Rule, scope: Scope, body: Any = None) -> str | None:
+def named_tenant(rule: Rule, scope: Mapping[str, Any], body: Any = None) -> str | None:
     """The tenant the request names in the row's ``tenant`` parameter, or None. ``body`` is the
     parsed JSON body, when there is one (``body:`` parameters)."""
     if rule.tenant is None:
@@ -51,7 +51,9 @@ def named_tenant(rule: Rule, scope: Scope, body: Any = None) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def check(rule: Rule | None, operation_id: str, principal: Principal | None, scope: Scope) -> None:
+def check(
+    rule: Rule | None, operation_id: str, principal: Principal | None, scope: Mapping[str, Any]
+) -> None:
     """Raise 401/403/404 unless ``principal`` may call ``operation_id`` (see the module doc)."""
     if rule is None:
         raise PermissionDeniedException(f"{operation_id} has no authorization rule (refused)")
@@ -74,7 +76,8 @@ def check(rule: Rule | None, operation_id: str, principal: Principal | None, sco
 
 def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Litestar guard: :func:`check` with the route's operation id and the caller."""
-    op = handler.operation_id if isinstance(handler.operation_id, str) else None
+    op = getattr(handler, "operation_id", None)
+    op = op if isinstance(op, str) else None
     if op is None:
         if _unnamed_allowed(handler):
             return
