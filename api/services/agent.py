@@ -1,8 +1,8 @@
 """Switches of the hourly cycle (seed 004 P0.6 ``/api/admin/agent``): the global kill switch,
 a tenant's ``agent_enabled`` with its hourly schedule, and the schedule itself.
 
-Roles: see :mod:`api.services.agent_access`. Runs are in :mod:`api.services.agent_runs`, the
-health check in :mod:`api.services.agent_health`.
+Who may call what: :mod:`api.authz.matrix`; which tenant: :mod:`api.services.agent_access`.
+Runs are in :mod:`api.services.agent_runs`, the health check in :mod:`api.services.agent_health`.
 """
 
 from __future__ import annotations
