@@ -200,6 +200,35 @@ class FollowUpSettings(BaseModel):
     """Length of a "day" in deal stage thresholds (shorter in local demos and dev-server tests)."""
 
 
+class LimitSettings(BaseModel):
+    """Abuse limits on the API (issue 11, Build 7; api/ratelimit.py, api/streams.py).
+
+    Counters live in Redis so every API replica shares them (the ``limits`` library's moving
+    window, an atomic Lua script per hit). If Redis cannot be reached the limits fail open: the
+    request goes through and an error is logged (see api/ratelimit.py for why).
+    """
+
+    enabled: bool = True
+    """Off: no rate limits and no stream cap (the bench compares on and off); body size still holds."""
+    storage_url: str = "async+redis://127.0.0.1:6379/0"
+    """``limits`` storage URL; the local stack sets its own Redis (devstack/services.py)."""
+    storage_timeout_s: float = 0.25
+    """Connect and read timeout of one Redis call, in seconds; past it the limit fails open."""
+    per_ip: str = "300/minute"
+    """Requests per client IP (``limits`` notation), counted before authentication (401s count)."""
+    per_tenant: str = "600/minute"
+    """Requests per tenant after authentication; a platform operator is counted by its ``sub``."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Peers (IPs or CIDR networks) whose ``X-Forwarded-For`` names the client; from anyone else
+    the header is ignored. Empty: the TCP peer is the client."""
+    max_streams_per_tenant: int = 5
+    """Server-sent event streams one tenant may hold open at once, across replicas; the next is 429."""
+    max_stream_s: int = 600
+    """Longest life of one event stream, in seconds; it then ends with a final ``end`` event."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body, in bytes (1 MiB); larger is 413."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -218,6 +247,7 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     followups: FollowUpSettings = Field(default_factory=FollowUpSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
 

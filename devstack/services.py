@@ -1,5 +1,5 @@
-"""The stack's infrastructure parts: Postgres, the Temporal dev server, the Vault dev server and
-WordPress. Each ``start_*`` is idempotent: a part whose port already answers is left alone.
+"""The stack's infrastructure parts: Postgres, the Temporal dev server, the Vault dev server, Redis
+and WordPress. Each ``start_*`` is idempotent: a part whose port already answers is left alone.
 """
 
 from __future__ import annotations
@@ -133,6 +133,19 @@ def start_vault(c: StackConfig, spawn: Spawn, token: str) -> None:
     ]
     spawn("vault", argv, env={"VAULT_DEV_ROOT_TOKEN_ID": token, "HOME": str(c.data_dir)})
     wait_port(c.vault_port, "vault", log=c.log_dir / "vault.log")
+
+
+def start_redis(c: StackConfig, spawn: Spawn) -> None:
+    """Redis on ``redis_port`` (127.0.0.1, no persistence, data dir ``{data_dir}/redis``): the API
+    replicas' shared rate-limit counters and stream slots (api/ratelimit.py, api/streams.py)."""
+    if port_open(c.redis_port):
+        return
+    data = c.data_dir / "redis"
+    data.mkdir(exist_ok=True)
+    argv = [find_binary("redis-server"), "--bind", "127.0.0.1", "--port", str(c.redis_port)]
+    argv += ["--save", "", "--appendonly", "no", "--dir", str(data), "--protected-mode", "yes"]
+    spawn("redis", argv)
+    wait_port(c.redis_port, "redis", log=c.log_dir / "redis.log")
 
 
 def start_wordpress(c: StackConfig) -> dict[str, str]:

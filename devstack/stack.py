@@ -1,5 +1,5 @@
-"""The local stack: real Postgres, Temporal dev server, Vault dev server, WordPress, SMTP server,
-workers and API.
+"""The local stack: real Postgres, Temporal dev server, Vault dev server, Redis, WordPress, SMTP
+server, workers and API.
 
 Used by the launcher (``make run``, devstack/__main__.py) and by the test suite
 (tests/stack_fixtures.py), so both run the same parts. Each part is a supervised process
@@ -80,6 +80,7 @@ class Stack:
             "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
             "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
+            "OMNIOPS_LIMITS__STORAGE_URL": f"async+redis://127.0.0.1:{c.redis_port}/0",
         }
         # local default: email goes to the local SMTP server, only for the demo domain (internal_only)
         if "OMNIOPS_EMAIL__MODE" not in os.environ:
@@ -137,6 +138,9 @@ class Stack:
 
     def vault(self) -> None:
         services.start_vault(self.c, self.spawn, self.env()["OMNIOPS_VAULT__TOKEN"])
+
+    def redis(self) -> None:
+        services.start_redis(self.c, self.spawn)
 
     def wordpress(self) -> dict[str, str]:
         """Start WordPress; returns its url, username and password_file (the secret stays on disk)."""
@@ -197,19 +201,23 @@ class Stack:
         self.spawn("mail", [*argv, "--maildir", str(self.maildir)])
         wait_port(self.c.smtp_port, "smtp", log=self.c.log_dir / "mail.log")
 
-    def api(self) -> None:
-        """The API (uvicorn, ``api.app:create_app``) on ``api_port``."""
-        if port_open(self.c.api_port):
+    def api(self, name: str = "api", port: int | None = None, env: dict[str, str] | None = None) -> None:
+        """The API (uvicorn, ``api.app:create_app``) on ``port`` (default ``api_port``); tests
+        start more under other names, ports and settings (``env``)."""
+        port = port or self.c.api_port
+        if port_open(port):
             return
-        app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1"]
-        argv = [sys.executable, "-m", *app, "--port", str(self.c.api_port), "--log-level", "warning"]
-        self.spawn("api", argv)
-        wait_port(self.c.api_port, "api", log=self.c.log_dir / "api.log")
+        # --no-proxy-headers: X-Forwarded-For is read by the app, from limits.trusted_proxies only
+        app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1", "--no-proxy-headers"]
+        argv = [sys.executable, "-m", *app, "--port", str(port), "--log-level", "warning"]
+        self.spawn(name, argv, env=env)
+        wait_port(port, name, log=self.c.log_dir / f"{name}.log")
 
     def infra_up(self) -> None:
-        """Postgres, Temporal, Vault, schema and keyring (no Python services)."""
+        """Postgres, Temporal, Vault, Redis, schema and keyring (no Python services)."""
         self.postgres()
         self.vault()
+        self.redis()
         self.temporal()
         self.migrate()
         self.bootstrap()
@@ -226,6 +234,6 @@ class Stack:
 
     def down(self) -> None:
         """Stop every part, the API first and Postgres last."""
-        for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "temporal", "vault"):
+        for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "redis", "temporal", "vault"):
             self.stop(name)
         self.stop_postgres()

@@ -40,6 +40,7 @@ TEST_CONFIG = StackConfig(
     api_port=18000,
     wp_port=8089,
     smtp_port=12525,
+    redis_port=16379,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",
@@ -61,6 +62,11 @@ TEST_CONFIG = StackConfig(
         "OMNIOPS_FOLLOWUPS__FEEDBACK_RESPONSE_WINDOW_S": "60",
         "OMNIOPS_FOLLOWUPS__QUOTE_FOLLOW_UP_EVERY_S": "60",
         "OMNIOPS_FOLLOWUPS__DAY_S": "1",
+        # every in-process request comes from one peer ("testclient") and tests poll fast: the
+        # limits are on (their code runs) but out of reach; tests/integration/test_rate_limits.py
+        # builds apps with small ones
+        "OMNIOPS_LIMITS__PER_IP": "1000000/minute",
+        "OMNIOPS_LIMITS__PER_TENANT": "1000000/minute",
     },
 )
 TEST_SERVER = (

@@ -57,6 +57,7 @@ class ContextActivities(CycleBase):
                 broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
                 accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
                 deferred=ctx.deferred_actions(s, t, inp.hour, limit),
+                tenant_domains=self._domains(s, t),
                 quote_follow_ups=tuple(
                     quote_input(t, c.quote.id, c.to_email or "", c.quote.amount, f) for c in quotes
                 ),

@@ -12,7 +12,7 @@ from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from schema.repositories import actions, cycle_facts, guard, suppression
 from workflows.cycle import policy
-from workflows.cycle.actions import ActionKind, PolicyFacts
+from workflows.cycle.actions import EMAIL_KINDS, ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import GuardInput, GuardResult
 
@@ -42,6 +42,7 @@ class GuardActivities(CycleBase):
             suppression=suppression.reason(s, t, a.to_email) if a.to_email else None,
             rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
             rate_cap=cap,
+            tenant_domains=self._domains(s, t) if a.kind in EMAIL_KINDS else (),
         )
 
     def _judge(self, s: Session, inp: GuardInput, now: datetime) -> GuardResult:
