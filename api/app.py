@@ -21,6 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.abuse import AbuseLimitsPlugin
 from api.auth import auth_middleware
+from api.authz import audit_operator, authorize
 from api.controllers.admin import AgentAdminController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
@@ -29,6 +30,7 @@ from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.feedback import FeedbackController
+from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
 from api.errors import problem_details
@@ -55,6 +57,7 @@ ROUTES: list[ControllerRouterHandler] = [
     ConsentController,
     CredentialsController,
     CodecController,
+    OperatorAuditController,
     health,
 ]
 
@@ -66,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=ROUTES,
         middleware=[auth_middleware(settings)],
+        guards=[authorize],  # api/authz: the matrix, before any handler code
+        before_send=[audit_operator],  # one operator_audit row per platform request
         plugins=[
             ServicesPlugin(settings),
             AbuseLimitsPlugin(settings.limits),

@@ -1,8 +1,8 @@
 """Switches of the hourly cycle (seed 004 P0.6 ``/api/admin/agent``): the global kill switch,
 a tenant's ``agent_enabled`` with its hourly schedule, and the schedule itself.
 
-Roles: see :mod:`api.services.agent_access`. Runs are in :mod:`api.services.agent_runs`, the
-health check in :mod:`api.services.agent_health`.
+Who may call what: :mod:`api.authz.matrix`; which tenant: :mod:`api.services.agent_access`.
+Runs are in :mod:`api.services.agent_runs`, the health check in :mod:`api.services.agent_health`.
 """
 
 from __future__ import annotations
@@ -75,10 +75,12 @@ class AgentAdminService:
             )
 
     async def state(self, p: Principal, tenant_id: str | None) -> AgentStateView:
-        """Kill switch (and its source), the tenant's agent_enabled, settings and schedule."""
-        t = self.access.tenant_scope(p, tenant_id)
-        out = await asyncio.to_thread(self._read_state, t)
-        out.tenant.schedule = await schedules.describe_schedule(self.client, t)
+        """Kill switch (and its source), the tenant's agent_enabled, settings and schedule. An
+        operator who names no tenant gets the kill switch and an empty tenant (id ``""``)."""
+        t = self.access.optional_scope(p, tenant_id)
+        out = await asyncio.to_thread(self._read_state, t or "")
+        if t:
+            out.tenant.schedule = await schedules.describe_schedule(self.client, t)
         return out
 
     async def switch(self, p: Principal, data: AgentSwitchRequest) -> AgentStateView:

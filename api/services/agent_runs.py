@@ -78,9 +78,9 @@ class AgentRunService:
         return CycleStarted(workflow_id=wid, hour=hour, tenant_id=t)
 
     async def run_all(self, p: Principal) -> FanoutStarted:
-        """Operator: run every enabled tenant's cycle for this hour now (``CycleFanout``, a sliding
-        window of ``settings.agent.fanout_batch`` children). 409 if this hour's fan-out exists."""
-        self.access.require_operator(p, "running every tenant")
+        """Platform operators (the matrix): every enabled tenant's cycle for this hour now
+        (``CycleFanout``, a sliding window of ``settings.agent.fanout_batch`` children). 409 if
+        this hour's fan-out exists."""
         hour = hour_key(datetime.now(UTC))
         wid = cycle_fanout_workflow_id(hour)
         a = self.settings.agent
@@ -113,13 +113,11 @@ class AgentRunService:
             return agent_admin.get_run(s, run_id)
 
     async def run(self, p: Principal, run_id: str) -> AgentRunDetail:
-        """One run with its reflection; 404 when missing or another tenant's (for non-operators)."""
+        """One run with its reflection; 404 when missing or, for a tenant user, another tenant's
+        (the same answer: the matrix refused every other role before this lookup)."""
         scope = None if self.access.is_operator(p) else p.tenant_id
         run, refl = await asyncio.to_thread(self._get, scope, run_id)
-        if run is None:
-            raise NotFoundException(f"no run {run_id!r}")
-        self.access.require_admin(p)
-        if run.tenant_id != p.tenant_id and not self.access.is_operator(p):
+        if run is None or (run.tenant_id != p.tenant_id and not self.access.is_operator(p)):
             raise NotFoundException(f"no run {run_id!r}")
         reflection = ReflectionView.model_validate(refl.model_dump()) if refl else None
         return AgentRunDetail.model_validate({**run.model_dump(), "reflection": reflection})

@@ -1,8 +1,10 @@
 """Consent: record a grant (roles, permissions, expiry, IP, user agent), revoke, list, and
 signal the tenant's operations (seed 000 consent flow).
 
-Granting and revoking need one of ``settings.auth.consent_roles`` (403 otherwise). A grant must
-name all of the definition's permissions (400 otherwise).
+Who may grant, revoke and list is the matrix's (:mod:`api.authz.matrix`: owner and admin). Left
+here: a grant (also ``consent: true`` on initiate) needs one of ``settings.auth.consent_roles``;
+the granters' IP address and user agent (personal data) are shown to the tenant's owner only
+(:data:`PERSONAL_DATA_ROLE`). A grant must name all of the definition's permissions (400).
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ from schema.repositories.definitions import DefinitionRegistry
 from schema.tables import AutonomousConsent
 from workflows.operation.messages import ConsentGrant, ConsentRevoke
 
+PERSONAL_DATA_ROLE = "owner"
+"""The tenant role that sees the granters' IP addresses and user agents in consent records."""
 
-def consent_view(c: AutonomousConsent) -> ConsentView:
+
+def consent_view(c: AutonomousConsent, personal: bool = True) -> ConsentView:
+    """The record; without ``personal`` its IP address and user agent are None."""
     return ConsentView(
         id=str(c.id),
         service=c.service,
@@ -37,8 +43,8 @@ def consent_view(c: AutonomousConsent) -> ConsentView:
         granted_at=c.granted_at,
         expires_at=c.expires_at,
         revoked_at=c.revoked_at,
-        ip_address=str(c.ip_address) if c.ip_address else None,
-        user_agent=c.user_agent,
+        ip_address=str(c.ip_address) if personal and c.ip_address else None,
+        user_agent=c.user_agent if personal else None,
     )
 
 
@@ -156,8 +162,6 @@ class ConsentService:
 
     async def revoke(self, p: Principal, body: ConsentRequest) -> tuple[int, list[str]]:
         """Revoke every active consent of (service, operation); signal the active operations."""
-        if not p.has_any(self.settings.auth.consent_roles):
-            raise PermissionDeniedException("revoking consent needs a role that may grant it")
         if body.operation_id:
             await self.operations.require_operation(p, body.operation_id)
         n = await asyncio.to_thread(self._revoke, p, body)
@@ -178,5 +182,6 @@ class ConsentService:
             return consent_repo.list_consents(s, tenant_id)
 
     async def list_consents(self, p: Principal) -> list[ConsentView]:
-        """The tenant's consents, newest first."""
-        return [consent_view(c) for c in await asyncio.to_thread(self._list, p.tenant_id)]
+        """The tenant's consents, newest first; IP and user agent for the owner only."""
+        personal = PERSONAL_DATA_ROLE in p.roles
+        return [consent_view(c, personal) for c in await asyncio.to_thread(self._list, p.tenant_id)]

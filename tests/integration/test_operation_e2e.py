@@ -148,6 +148,10 @@ async def test_no_consent_is_403_and_nothing_starts(
     r = await api.post(
         "/api/autonomous/initiate", headers=headers(tenant, roles=("viewer",)), json={**body, "consent": True}
     )
+    assert r.status_code == 403 and "initiateOperation needs one of the tenant roles" in r.json()["detail"]
+    r = await api.post(  # the system principal may start, but only into awaiting_consent
+        "/api/autonomous/initiate", headers=headers(tenant, roles=("system",)), json={**body, "consent": True}
+    )
     assert r.status_code == 403 and "granting consent needs" in r.json()["detail"]
     assert [w async for w in temporal_client.list_workflows(f"TenantId = '{tenant}'")] == []
     with owner_transaction() as s:

@@ -122,12 +122,17 @@ async def test_ssrf_targets_are_refused_at_initiate(
     assert listener.connections == 0
 
 
-async def test_a_member_with_an_active_consent_cannot_aim_the_agent_at_an_attacker_page(
+async def test_an_admin_with_an_active_consent_cannot_aim_the_agent_at_an_attacker_page(
     api: Any, live: Any, tenant: str, listener: Listener, temporal_client: Client
 ) -> None:
     await store_admin_credential(api, tenant, live.wp)
     await grant(api, tenant)
     member = headers(tenant, user="mallory", roles=("member",))
+    r = await api.post(
+        "/api/autonomous/initiate", headers=member, json=initiate_body(live.wp["url"], "m", False)
+    )
+    assert r.status_code == 403, r.text  # members may not initiate at all (the matrix)
+    member = headers(tenant, user="mallory", roles=("admin",))
     wp = ada_url.URL(live.wp["url"])
     attacks = [
         f"http://localhost:{listener.port}",
