@@ -17,8 +17,8 @@ stores its credential. Then each client, ``--requests`` times: ``POST /api/auton
 as the tenant's ``system`` principal (the operation waits in ``awaiting_consent``) and
 once the agent worker has run them all to ``awaiting_consent``, ``GET
 /api/autonomous/status/{id}`` of each as its admin (a live Temporal query). Rounds alternate on
-and off (``--rounds`` each). Prints p50 and p99 per route and variant and the on/off ratios (the goal is <= 1.2x),
-terminating each round's workflows before the next.
+and off (``--rounds`` each). Prints p50 and p99 per route and variant and the on/off ratios
+(the goal is <= 1.2x), terminating each round's workflows before the next.
 """
 
 from __future__ import annotations
