@@ -1,8 +1,8 @@
 """Litestar app factory: ``create_app()`` sets auth, problem details, CORS, OpenAPI and the
 routes; :mod:`api.plugin` wires the state and the services handlers receive.
 
-Startup order: settings -> telemetry -> logging -> (lifespan) keyring (Vault) -> Temporal client
--> services. Run: ``uvicorn api.app:create_app --factory``.
+Startup order: settings -> telemetry -> logging -> (lifespan) Temporal client (codec keyrings
+from Vault) -> services. Run: ``uvicorn api.app:create_app --factory``.
 """
 
 from __future__ import annotations

@@ -74,6 +74,20 @@ class VaultStore:
         )
         return int(r["data"]["version"])
 
+    def create(self, path: str, data: dict[str, Any]) -> bool:
+        """Write ``data`` only if nothing is at ``path`` (KV v2 check-and-set ``cas=0``).
+        Returns False when another writer got there first (the caller re-reads); needs only the
+        ``create`` capability. Raises ``hvac.exceptions.Forbidden`` without it."""
+        try:
+            self._client.secrets.kv.v2.create_or_update_secret(
+                path=f"{self._prefix}/{path}", secret=data, cas=0, mount_point=self._mount
+            )
+        except InvalidRequest as e:
+            if "check-and-set" in str(e):
+                return False
+            raise
+        return True
+
     def delete(self, path: str) -> None:
         """Delete every version and the metadata."""
         self._client.secrets.kv.v2.delete_metadata_and_all_versions(
