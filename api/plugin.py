@@ -38,6 +38,7 @@ from core.temporal import codec_of, connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from workflows import ids
 
 SERVICE_NAMES = (
     "codec",
@@ -103,7 +104,7 @@ class ServicesPlugin(InitPluginProtocol):
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        client = await connect(self.settings)
+        client = await connect(self.settings, scoping=ids)
         for name, service in build_services(client, self.settings).items():
             setattr(app.state, name, service)
         yield

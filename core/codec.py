@@ -1,9 +1,10 @@
 """Temporal payload codec: every payload and failure attribute sealed with its tenant's key.
 
 Encode (AES-256-GCM, core/crypto.py) uses the active key of the keyring of the tenant that owns
-the workflow the payload belongs to (``workflows.ids.tenant_of_workflow_id``; platform scope for
-the cycle fan-out), read from Vault ``keys/tenants/{tenant}/payload`` or ``keys/platform/payload``
-(core/keys.py, cached per scope: core/keycache.py). The payload's metadata::
+the workflow the payload belongs to (``workflows.ids.tenant_of_workflow_id``, handed in as
+:class:`Scoping` since core may not import workflows; platform scope for the cycle fan-out),
+read from Vault ``keys/tenants/{tenant}/payload`` or ``keys/platform/payload`` (core/keys.py,
+cached per scope: core/keycache.py). The payload's metadata::
 
     encoding            = binary/encrypted
     encryption-key-id   = <kid>
@@ -42,6 +43,7 @@ the explicit :meth:`decode_for` / :meth:`encode_for`, which bind by metadata or 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
@@ -54,7 +56,6 @@ from temporalio.converter import (
 
 from core.crypto import Keyring
 from core.keycache import KeyringCache, Scope
-from workflows.ids import UnknownWorkflowId, binding_id, tenant_of_workflow_id
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -65,6 +66,19 @@ PLATFORM = "_platform"
 LEGACY = "_legacy"
 """What :meth:`EncryptionCodec.payload_tenants` reports for a legacy payload (no tenant)."""
 AAD_VERSION = "omniops-payload/2"
+
+
+class Scoping(Protocol):
+    """Who owns a workflow id: the ``workflows.ids`` module, passed in by the composition roots
+    (api/plugin.py, workers/run.py, tests) because core may not import workflows (the layers)."""
+
+    def tenant_of_workflow_id(self, workflow_id: str) -> str | None:
+        """The owning tenant; None for platform scope. Raises ValueError for an unknown format."""
+        ...
+
+    def binding_id(self, workflow_id: str) -> str:
+        """The id payloads are bound to (the workflow id without a schedule's time suffix)."""
+        ...
 
 
 class CodecRefused(Exception):
@@ -86,13 +100,13 @@ def _scope(name: str) -> Scope:
     return None if name == PLATFORM else name
 
 
-def _bind(workflow_id: str | None) -> tuple[Scope, str]:
+def _bind(scoping: Scoping, workflow_id: str | None) -> tuple[Scope, str]:
     """(scope, binding id) of a workflow id. Raises CodecRefused without one or for an unknown format."""
     if not workflow_id:
         raise CodecRefused("no workflow id in the serialization context: refusing to pick a key")
     try:
-        return tenant_of_workflow_id(workflow_id), binding_id(workflow_id)
-    except UnknownWorkflowId as e:
+        return scoping.tenant_of_workflow_id(workflow_id), scoping.binding_id(workflow_id)
+    except ValueError as e:  # workflows.ids.UnknownWorkflowId: its message names the shape only
         raise CodecRefused(str(e)) from None
 
 
@@ -111,18 +125,19 @@ def _meta(p: Payload) -> tuple[str, str | None, str | None]:
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
     """The codec of every client and worker (core/temporal.py) and of the codec server.
 
-    ``keys`` is shared by every copy :meth:`with_context` makes; ``workflow_id`` is the bound
-    context (None: none)."""
+    ``keys`` is shared by every copy :meth:`with_context` makes; ``scoping`` is ``workflows.ids``;
+    ``workflow_id`` is the bound context (None: none)."""
 
-    def __init__(self, keys: KeyringCache, *, workflow_id: str | None = None) -> None:
+    def __init__(self, keys: KeyringCache, scoping: Scoping, *, workflow_id: str | None = None) -> None:
         self._keys = keys
+        self._scoping = scoping
         self._workflow_id = workflow_id
 
     def with_context(self, context: SerializationContext) -> EncryptionCodec:
         wid = None
         if isinstance(context, WorkflowSerializationContext | ActivitySerializationContext):
             wid = context.workflow_id
-        return EncryptionCodec(self._keys, workflow_id=wid)
+        return EncryptionCodec(self._keys, self._scoping, workflow_id=wid)
 
     async def _seal(self, p: Payload, scope: Scope, binding: str) -> Payload:
         ring: Keyring = await self._keys.for_encode(scope)
@@ -150,7 +165,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         payloads = list(payloads)
         if not payloads:
             return []
-        scope, binding = _bind(self._workflow_id)
+        scope, binding = _bind(self._scoping, self._workflow_id)
         return [await self._seal(p, scope, binding) for p in payloads]
 
     async def decode(self, payloads: Iterable[Payload]) -> list[Payload]:
@@ -165,7 +180,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             if tenant is None:
                 out.append(await self._open_legacy(p))
                 continue
-            scope, binding = _bind(self._workflow_id)
+            scope, binding = _bind(self._scoping, self._workflow_id)
             out.append(await self._open(p, scope, binding))
         return out
 
@@ -201,7 +216,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     ) -> list[Payload]:
         """Encode for a codec-server caller, bound to ``workflow_id`` (required). ``tenant`` None
         is a platform operator; otherwise the workflow must be that tenant's. Raises CodecRefused."""
-        scope, binding = _bind(workflow_id)
+        scope, binding = _bind(self._scoping, workflow_id)
         if tenant is not None and scope != tenant:
             raise CodecRefused("the workflow is not the caller's tenant's")
         return [await self._seal(p, scope, binding) for p in payloads]

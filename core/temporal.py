@@ -14,18 +14,21 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
-from core.codec import EncryptionCodec
+from core.codec import EncryptionCodec, Scoping
 from core.keycache import KeyringCache
 from core.settings import Settings, get_settings
 
 
-def data_converter(keys: KeyringCache | None) -> DataConverter:
-    """Pydantic converter plus encryption; ``keys=None`` gives the raw (codec-less) view."""
+def data_converter(keys: KeyringCache | None, scoping: Scoping | None = None) -> DataConverter:
+    """Pydantic converter plus encryption; ``keys=None`` gives the raw (codec-less) view.
+    ``scoping`` (``workflows.ids``) is required with keys. Raises TypeError without it."""
     if keys is None:
         return pydantic_data_converter
+    if scoping is None:
+        raise TypeError("an encrypting data converter needs scoping=workflows.ids")
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(keys),
+        payload_codec=EncryptionCodec(keys, scoping),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
@@ -40,20 +43,28 @@ def codec_of(client: Client) -> EncryptionCodec:
 
 
 async def connect(
-    settings: Settings | None = None, *, keys: KeyringCache | None = None, encrypted: bool = True
+    settings: Settings | None = None,
+    *,
+    scoping: Scoping | None = None,
+    keys: KeyringCache | None = None,
+    encrypted: bool = True,
 ) -> Client:
-    """Connect to Temporal. Keyrings are read from (and created in) Vault on first use, cached
-    per tenant for ``crypto.key_cache_s``, unless ``keys`` is given.
+    """Connect to Temporal. ``scoping`` is ``workflows.ids`` (required unless ``encrypted`` is
+    False: who owns a workflow id, which core may not import itself). Keyrings are read from
+    (and created in) Vault on first use, cached per tenant for ``crypto.key_cache_s``, unless
+    ``keys`` is given.
 
-    Raises VaultUnavailable without a Vault token (encrypted), RuntimeError from the SDK when
-    the server cannot be reached.
+    Raises TypeError (encrypted, no scoping), VaultUnavailable without a Vault token
+    (encrypted), RuntimeError from the SDK when the server cannot be reached.
     """
     settings = settings or get_settings()
+    if encrypted and scoping is None:
+        raise TypeError("an encrypted client needs scoping=workflows.ids")
     if encrypted and keys is None:
         keys = KeyringCache.from_settings(settings)
     return await Client.connect(
         settings.temporal.address,
         namespace=settings.temporal.namespace,
-        data_converter=data_converter(keys if encrypted else None),
+        data_converter=data_converter(keys, scoping) if encrypted else pydantic_data_converter,
         interceptors=[TracingInterceptor()],
     )

@@ -7,6 +7,7 @@ Paths are relative to ``{mount}/{prefix}``. Tenant credentials live at
 from __future__ import annotations
 
 import hashlib
+import hmac
 from typing import Any
 
 import hvac
@@ -23,9 +24,25 @@ def credential_path(tenant_id: str, service: str, credential_type: str) -> str:
     return f"tenants/{tenant_id}/{service}/{credential_type}"
 
 
-def fingerprint(secret: str) -> str:
-    """A non-reversible 16-hex-digit fingerprint (sha256 prefix) for matching, never the secret."""
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+FINGERPRINT_HEX = 16
+
+
+def fingerprint(key: bytes, secret: str) -> str:
+    """A credential's fingerprint for matching, never the secret: the first 16 hex digits of
+    HMAC-SHA256 under the tenant's fingerprint key (``core.keys.fingerprint_key``; issue 11 item 6),
+    so it cannot be brute-forced offline without that key nor compared across tenants.
+
+    Credential rows written before issue 11 keep their unkeyed ``legacy_fingerprint``; every
+    idempotency check recomputes with the function that made the value it compares against."""
+    if len(key) < 32:
+        raise ValueError("a fingerprint key is at least 32 bytes")
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()[:FINGERPRINT_HEX]
+
+
+def legacy_fingerprint(secret: str) -> str:
+    """The pre-issue-11 unkeyed fingerprint (sha256 prefix): only to recognise values recorded
+    by workflows started before the deploy. Never written again."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:FINGERPRINT_HEX]
 
 
 class WrapSpent(RuntimeError):

@@ -48,6 +48,7 @@ from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from workflows import ids
 from workflows.registry import WORKFLOWS
 
 log = get_logger("workers.run")
@@ -137,7 +138,7 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
     configure_telemetry("omniops-worker")
     configure_logging(settings.log_level, settings.log_json)
     keyring = await load_keyring(settings)  # the object store's (core/keys.py)
-    client = await connect(settings)
+    client = await connect(settings, scoping=ids)
     pool = ThreadPoolExecutor(max_workers=16)
     workers: list[Worker] = []
     sessions: BrowserSessions | None = None

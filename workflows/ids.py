@@ -13,6 +13,7 @@ __all__ = [
     "RESERVED_TENANTS",
     "UnknownWorkflowId",
     "binding_id",
+    "is_reserved_tenant",
     "compliance_check_workflow_id",
     "compliance_run_workflow_id",
     "compliance_schedule_id",
@@ -133,9 +134,18 @@ _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
 )
 _TRIGGER = "cycle-trigger-"  # ``cycle-trigger-{tenant}``: nothing follows the tenant
 _FANOUT = re.compile(r"cycle-fanout-\d{10}")  # platform scope: no tenant
-RESERVED_TENANTS = frozenset({"fanout"})
-"""Slugs that cannot be tenants: ``cycle-fanout-{hour}`` is the platform fan-out, so tenant
-``fanout``'s cycle id would be the same string (and the same Temporal lock)."""
+RESERVED_TENANTS = frozenset({"fanout", "trigger"})
+RESERVED_TENANT_PREFIX = "trigger-"
+
+
+def is_reserved_tenant(tenant: str) -> bool:
+    """Slugs that cannot be tenants, because their ids would read as another format's:
+    ``cycle-fanout-{hour}`` is the platform fan-out (tenant ``fanout``'s cycle would be the same
+    string and the same Temporal lock), and tenant ``trigger-x``'s cycle
+    ``cycle-trigger-x-2026112207`` is tenant ``x-2026112207``'s schedule trigger (likewise
+    ``trigger`` and ``2026112207``). Tenant creation should refuse them; here such a reading is
+    simply not one."""
+    return tenant in RESERVED_TENANTS or tenant.startswith(RESERVED_TENANT_PREFIX)
 
 
 class UnknownWorkflowId(ValueError):
@@ -165,16 +175,16 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
     ids (``schema.tables.new_id``, 32 hex) or uuids. Schedule ids are not workflow ids.
 
     Raises:
-        UnknownWorkflowId: no format matches, or two readings give different tenants (e.g.
-            tenant ``trigger-x``'s cycle ``cycle-trigger-x-2026112207`` also reads as tenant
-            ``x-2026112207``'s trigger): refused, never guessed.
+        UnknownWorkflowId: no format matches, or two readings give different tenants:
+            refused, never guessed (readings as a reserved tenant, :func:`is_reserved_tenant`,
+            do not count).
     """
     wid = binding_id(workflow_id)
     suffixed = wid != workflow_id
     owners: set[str | None] = set()
     if not suffixed and _FANOUT.fullmatch(wid):
         owners.add(None)
-    if wid.startswith(_TRIGGER) and _SLUG.fullmatch(t := wid[len(_TRIGGER) :]):
+    if wid.startswith(_TRIGGER) and _SLUG.fullmatch(t := wid[len(_TRIGGER) :]) and not is_reserved_tenant(t):
         owners.add(t)  # scheduled: run ids carry the suffix, the schedule's own context does not
     for prefix, tail, by_schedule in _TENANT_FORMATS:
         if not wid.startswith(prefix) or (suffixed and not by_schedule):
@@ -182,7 +192,7 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
         rest = wid[len(prefix) :]
         for i, ch in enumerate(rest):
             t = rest[:i]
-            if ch == "-" and t not in RESERVED_TENANTS and _SLUG.fullmatch(t):
+            if ch == "-" and not is_reserved_tenant(t) and _SLUG.fullmatch(t):
                 if tail.fullmatch(rest[i + 1 :]):
                     owners.add(t)
     if len(owners) != 1:

@@ -47,6 +47,7 @@ from tests.integration.cycle_helpers import (
     set_row,
     wait_for,
 )
+from workflows import ids
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import CycleInput, TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
@@ -59,7 +60,7 @@ from workflows.ids import cycle_workflow_id, deal_workflow_id, quote_workflow_id
 @pytest.fixture
 async def client(agent_stack: Stack, peer: object) -> Client:
     """With the Messages-API peer unscripted, the AI planner fails fast and the rules plan."""
-    return await connect()
+    return await connect(scoping=ids)
 
 
 def addr(tag: str) -> str:

@@ -1,0 +1,161 @@
+"""Per-tenant keys on the real stack (issue 11 items 4 and 6): race-safe creation in Vault, the
+policies (services create and read but never replace; the browser worker reads payload keyrings
+only), the rotation CLI, and a rotation while the workers run: an operation started before it
+completes after it, its history sealed under both keys, with no restart."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import hvac
+import pytest
+from hvac.exceptions import Forbidden
+from pydantic import SecretStr
+from temporalio.api.enums.v1 import EventType
+
+from core.codec import KEY_ID, TENANT
+from core.keys import (
+    KEYRING_PATH,
+    KeyringMissing,
+    ensure_tenant_keyring,
+    fingerprint_key,
+    fingerprint_key_path,
+    keyring_path,
+    read_keyring,
+)
+from core.settings import get_settings
+from core.vault import VaultStore, credential_path, fingerprint
+from tests.integration.helpers import (
+    OPERATION,
+    SERVICE,
+    headers,
+    initiate,
+    store_admin_credential,
+    wait_terminal,
+    wait_until,
+    wp_admin,
+)
+from tests.integration.history_secrets import assert_no_secret_in_history, walk_history
+from tests.stack_fixtures import ROOT
+
+pytestmark = pytest.mark.stack
+POLICIES = Path(__file__).resolve().parents[2] / "deploy" / "vault"
+
+
+def store_with(policy: str) -> VaultStore:
+    """A VaultStore over a fresh token holding only ``policy`` (loaded from deploy/vault)."""
+    settings = get_settings()
+    root = hvac.Client(url=settings.vault.addr, token=settings.vault.token.get_secret_value())
+    root.sys.create_or_update_policy(name=policy, policy=(POLICIES / f"{policy}.hcl").read_text())
+    token = root.auth.token.create(policies=[policy], no_default_policy=True, ttl="10m")["auth"][
+        "client_token"
+    ]
+    vault = settings.vault.model_copy(update={"token": SecretStr(token)})
+    return VaultStore(settings.model_copy(update={"vault": vault}))
+
+
+def test_concurrent_first_use_creates_one_key(infra: Any, tenant: str) -> None:
+    """Eight processes' worth of first encodes at once (services' token): one keyring, one
+    fingerprint key, every caller holding the winner's."""
+    svc = store_with("omniops")
+    with ThreadPoolExecutor(8) as pool:
+        rings = list(pool.map(lambda _: ensure_tenant_keyring(svc, tenant), range(8)))
+        keys = list(pool.map(lambda _: fingerprint_key(svc, tenant), range(8)))
+    assert len({r.active_key_id for r in rings}) == 1 and len({r.keys[r.active_key_id] for r in rings}) == 1
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    stored = read_keyring(svc, keyring_path(tenant))
+    assert stored is not None and stored.active_key_id == rings[0].active_key_id
+
+
+def test_services_create_and_read_keys_but_never_replace_them(infra: Any, tenant: str) -> None:
+    svc = store_with("omniops")
+    ring = ensure_tenant_keyring(svc, tenant)
+    ensure_tenant_keyring(svc, None)
+    fingerprint_key(svc, tenant)
+    for path in (keyring_path(tenant), keyring_path(None), fingerprint_key_path(tenant)):
+        assert svc.read(path) is not None
+        with pytest.raises(Forbidden):  # a replaced key would orphan every payload sealed with it
+            svc.write(path, {"active": "evil", "keys": {"evil": "AAAA"}})
+    with pytest.raises(Forbidden):
+        svc.write(KEYRING_PATH, {"active": "evil", "keys": {}})
+    assert read_keyring(svc, keyring_path(tenant)) == ring
+
+
+def test_the_browser_worker_reads_payload_keyrings_only(infra: Any, tenant: str) -> None:
+    svc, browser = store_with("omniops"), store_with("omniops-browser")
+    ring = ensure_tenant_keyring(svc, tenant)
+    ensure_tenant_keyring(svc, None)
+    fingerprint_key(svc, tenant)
+    assert read_keyring(browser, keyring_path(tenant)) == ring
+    assert browser.read(keyring_path(None)) is not None and browser.read(KEYRING_PATH) is not None
+    with pytest.raises(Forbidden):  # credential fingerprints are the agent's business
+        browser.read(fingerprint_key_path(tenant))
+    with pytest.raises(Forbidden):
+        fingerprint_key(browser, tenant)
+    with pytest.raises(KeyringMissing):  # it creates no keyring: the API and the agent do, first
+        ensure_tenant_keyring(browser, f"{tenant}-new")
+    with pytest.raises(Forbidden):
+        browser.write(keyring_path(tenant), {"active": "evil", "keys": {}})
+
+
+def rotate(tenant: str) -> str:
+    """``python -m core.keys rotate --tenant X`` with the stack's (operator's) token; the new kid."""
+    out = subprocess.run(
+        [sys.executable, "-m", "core.keys", "rotate", "--tenant", tenant],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert out.startswith(f"keys/tenants/{tenant}/payload: new active key ")
+    return out.split()[-1]
+
+
+async def test_rotation_while_the_workers_run(api: Any, live: Any, tenant: str) -> None:
+    """The operation waits for consent, sealed under the first key; the key rotates (CLI); after
+    ``crypto.key_cache_s`` (2 s in the test stack) every process seals with the new key while
+    the old one still opens what came before: the operation completes, no worker restarted."""
+    settings = get_settings()
+    assert settings.crypto.key_cache_s <= 2
+    pids = {name: live.stack.running(name) for name in ("worker-agent", "worker-operations")}
+    await store_admin_credential(api, tenant, live.wp)
+    op = await initiate(api, tenant, live.wp, consent=False, roles=("system",))
+    await wait_until(api, tenant, op["operation_id"], lambda s: s["status"] == "awaiting_consent")
+    ring = read_keyring(VaultStore(settings), keyring_path(tenant))
+    assert ring is not None
+    old = ring.active_key_id
+    new = rotate(tenant)
+    assert new != old
+    await asyncio.sleep(settings.crypto.key_cache_s + 0.5)  # the cache TTL, not a wait for work
+    r = await api.post(
+        "/api/autonomous/consent",
+        headers=headers(tenant),
+        json={"action": "grant", "service": SERVICE, "operation": OPERATION},
+    )
+    assert r.status_code == 200, r.text
+    final = await wait_terminal(api, tenant, op["operation_id"])
+    assert final["status"] == "completed", final
+    assert {name: live.stack.running(name) for name in pids} == pids  # the same worker processes
+
+    vault = VaultStore(settings)
+    stored = vault.read(credential_path(tenant, SERVICE, "application_password"))
+    assert stored is not None
+    secrets = {"admin password": wp_admin(live.wp)["password"], "application password": stored["password"]}
+    history = await assert_no_secret_in_history(op["workflow_id"], secrets)  # decodes every payload
+    sealed = [p.metadata for _, p, must in walk_history(history).payloads if must]
+    assert {m[TENANT].decode() for m in sealed} == {tenant}
+    kids = [m[KEY_ID].decode() for m in sealed]
+    assert set(kids) == {old, new}
+    assert kids[0] == old and kids[-1] == new  # the input before the rotation, the result after it
+    assert history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+
+    # keyed fingerprint end to end: computed by the agent after the unwrap, not by the browser
+    assert final["result"]["credential_fingerprint"] == fingerprint(
+        fingerprint_key(vault, tenant), stored["password"]
+    )
