@@ -54,7 +54,7 @@ from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.models import DealInput, QuoteInput, StageRule
 from workflows.followups.quote import QuoteWorkflow
-from workflows.ids import cycle_workflow_id, deal_workflow_id, quote_workflow_id
+from workflows.ids import cycle_trigger_workflow_id, cycle_workflow_id, deal_workflow_id, quote_workflow_id
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ async def test_two_starts_in_the_same_hour_produce_one_cycle(client: Client, ten
     skipped = await client.execute_workflow(
         ScheduledCycleWorkflow.run,
         TenantRef(tenant_id=tenant),
-        id=f"trigger-{uuid.uuid4()}",
+        id=cycle_trigger_workflow_id(tenant),  # an id of ours: the codec refuses an unknown format
         task_queue=queues.AGENT,
     )
     assert skipped.status == "skipped" and "tenant lock" in (skipped.reason or "")
