@@ -105,6 +105,16 @@ class VaultStore:
             raise
         return True
 
+    def list(self, path: str) -> list[str]:
+        """The names directly under ``path`` (folders end with '/'); [] when there are none."""
+        try:
+            r = self._client.secrets.kv.v2.list_secrets(
+                path=f"{self._prefix}/{path}", mount_point=self._mount
+            )
+        except InvalidPath:
+            return []
+        return [str(k) for k in r["data"]["keys"]]
+
     def delete(self, path: str) -> None:
         """Delete every version and the metadata."""
         self._client.secrets.kv.v2.delete_metadata_and_all_versions(
