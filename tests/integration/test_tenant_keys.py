@@ -16,9 +16,12 @@ import hvac
 import pytest
 from hvac.exceptions import Forbidden
 from pydantic import SecretStr
+from temporalio.api.common.v1 import Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
+from temporalio.converter import WorkflowSerializationContext
 
-from core.codec import KEY_ID, TENANT
+from core.codec import BINDING, KEY_ID, TENANT
 from core.keys import (
     KEYRING_PATH,
     KeyringMissing,
@@ -29,6 +32,7 @@ from core.keys import (
     read_keyring,
 )
 from core.settings import get_settings
+from core.temporal import connect
 from core.vault import VaultStore, credential_path, fingerprint
 from tests.integration.helpers import (
     OPERATION,
@@ -42,6 +46,7 @@ from tests.integration.helpers import (
 )
 from tests.integration.history_secrets import assert_no_secret_in_history, walk_history
 from tests.stack_fixtures import ROOT
+from workflows import ids
 
 pytestmark = pytest.mark.stack
 POLICIES = Path(__file__).resolve().parents[2] / "deploy" / "vault"
@@ -50,6 +55,7 @@ POLICIES = Path(__file__).resolve().parents[2] / "deploy" / "vault"
 def store_with(policy: str) -> VaultStore:
     """A VaultStore over a fresh token holding only ``policy`` (loaded from deploy/vault)."""
     settings = get_settings()
+    assert settings.vault.token is not None
     root = hvac.Client(url=settings.vault.addr, token=settings.vault.token.get_secret_value())
     root.sys.create_or_update_policy(name=policy, policy=(POLICIES / f"{policy}.hcl").read_text())
     token = root.auth.token.create(policies=[policy], no_default_policy=True, ttl="10m")["auth"][
@@ -159,3 +165,66 @@ async def test_rotation_while_the_workers_run(api: Any, live: Any, tenant: str) 
     assert final["result"]["credential_fingerprint"] == fingerprint(
         fingerprint_key(vault, tenant), stored["password"]
     )
+
+
+async def task_failures(workflow_id: str, after: int) -> list[BaseException]:
+    """The decoded failures of ``workflow_id``'s ``WorkflowTaskFailed`` events after event ``after``
+    (decoded with the workflow's own context, as the worker encoded them)."""
+    client = await connect(scoping=ids)
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    dc = client.data_converter.with_context(
+        WorkflowSerializationContext(namespace=client.namespace, workflow_id=workflow_id)
+    )
+    return [
+        await dc.decode_failure(e.workflow_task_failed_event_attributes.failure)
+        for e in history.events
+        if e.event_id > after and e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    ]
+
+
+async def test_a_ciphertext_moved_to_another_workflow_or_tenant_fails_to_decrypt_in_the_worker(
+    api: Any, live: Any, tenant: str
+) -> None:
+    """Someone with raw access to Temporal (no key) copies tenant A's sealed workflow input, as is,
+    into a signal to A's other operation and to tenant B's: the worker decodes with the target's
+    own context, so the associated data (or B's keyring) does not match and the workflow task
+    fails; neither workflow ever sees the payload."""
+    other = f"{tenant}-b"
+    ops: dict[str, list[str]] = {}
+    for t, n in ((tenant, 2), (other, 1)):
+        await store_admin_credential(api, t, live.wp)
+        for _ in range(n):
+            op = await initiate(api, t, live.wp, consent=False, roles=("system",))
+            await wait_until(api, t, op["operation_id"], lambda s: s["status"] == "awaiting_consent")
+            ops.setdefault(t, []).append(op["workflow_id"])
+    raw = await connect(encrypted=False)
+    source = await raw.get_workflow_handle(ops[tenant][0]).fetch_history()
+    sealed = source.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+    assert sealed.metadata[TENANT] == tenant.encode() and sealed.metadata[BINDING] == ops[tenant][0].encode()
+    expected = {ops[tenant][1]: "InvalidTag", ops[other][0]: "UnknownKeyError"}
+    for target in expected:
+        events = (await raw.get_workflow_handle(target).fetch_history()).events
+        before, scheduled = events[-1].event_id, scheduled_activities(events)
+        await raw.workflow_service.signal_workflow_execution(
+            SignalWorkflowExecutionRequest(
+                namespace=raw.namespace,
+                workflow_execution=WorkflowExecution(workflow_id=target),
+                signal_name="grant_consent",
+                input=Payloads(payloads=[sealed]),
+                identity="moved-ciphertext-test",
+            )
+        )
+        for _ in range(300):
+            if failures := await task_failures(target, before):
+                break
+            await asyncio.sleep(0.1)
+        assert {getattr(f, "type", None) for f in failures} == {expected[target]}, failures  # each retry
+        await asyncio.sleep(1)  # time for a wrongly accepted grant to start the session
+        handle = raw.get_workflow_handle(target)
+        assert scheduled_activities((await handle.fetch_history()).events) == scheduled  # nothing ran
+    for wid in [*ops[tenant], *ops[other]]:
+        await raw.get_workflow_handle(wid).terminate("test over")
+
+
+def scheduled_activities(events: Any) -> int:
+    return sum(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED for e in events)
