@@ -29,15 +29,17 @@ and an external signal's payloads take the *target* workflow's id) or an
 workflow's id). Schedules encode their action's arguments with the workflow id *prefix*; the
 runs decode them under the full id, which :func:`workflows.ids.binding_id` maps back.
 
-Paths that reach the codec with no context (found in the SDK, none used with a payload here):
-``list_workflows`` and ``list_schedules`` entries and ``ScheduleHandle.describe`` (memo and
-``memo_value`` decode context-free; we set no memo), ``create_schedule(memo=...)`` (no memo
-here), header codec (off: ``HeaderCodecBehavior.NO_CODEC``), async activity completion by task
-token and standalone activities (``workflow_id`` None; unused), Nexus (unused), and tests that
-call ``connect().data_converter.payload_codec`` directly. Handling: with no workflow id,
-**encode refuses** (no key is ever picked by default) and **decode refuses** tenant payloads
-(only legacy payloads, which carry no binding, decode). The codec server and test helpers use
-the explicit :meth:`decode_for` / :meth:`encode_for`, which bind by metadata or by a given id.
+Paths that reach the codec with no context (read in temporalio 1.35; none carries a payload in
+this codebase): a schedule's ``describe``/list entries (``memo``, ``memo_value``: the handle's
+converter is context-free; we set no memo) and ``create_schedule(memo=...)``; headers (only with
+``HeaderCodecBehavior.CODEC``; ours is NO_CODEC); async activity completion by task token and
+standalone activities (``workflow_id`` None; unused); Nexus (unused); and direct use of
+``client.data_converter`` or its ``payload_codec`` (test helpers). Workflow ``describe`` and
+``list_workflows`` entries do bind their own id. Handling: with no workflow id, **encode
+refuses** (no key is ever picked by default) and **decode refuses** tenant payloads (legacy
+payloads, which carry no binding, still decode). The codec server and test helpers call
+:meth:`EncryptionCodec.decode_for` / :meth:`EncryptionCodec.encode_for`, which bind by the
+payload's metadata or by a given workflow id.
 """
 
 from __future__ import annotations
