@@ -210,7 +210,10 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 out.append(await self._open_legacy(p))
             else:
                 assert binding is not None  # _meta refuses a tenant without a binding
-                out.append(await self._open(p, _scope(name), binding))
+                try:
+                    out.append(await self._open(p, _scope(name), binding))
+                except ValueError:  # the metadata names no tenant slug (keys.keyring_path)
+                    raise CodecRefused("a payload's metadata names no valid tenant") from None
         return out
 
     async def encode_for(

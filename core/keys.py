@@ -28,7 +28,7 @@ import re
 import time
 from typing import Any, Protocol
 
-from hvac.exceptions import Forbidden
+from hvac.exceptions import Forbidden, InvalidRequest
 
 from core.crypto import Keyring
 from core.settings import Settings, get_settings
@@ -119,17 +119,24 @@ def fingerprint_key(store: KeyStore, tenant: str) -> bytes:
 
 
 def rotate_tenant_keyring(settings: Settings, tenant: str | None) -> str:
-    """Add a new active key to ``tenant``'s payload keyring (None: platform scope); old keys stay
+    """Add a new active key to ``tenant``'s payload keyring (None: platform scope), check-and-set
+    on the version it read (a concurrent rotation retries, never drops a key); old keys stay
     for decryption. Running workers pick it up within ``crypto.key_cache_s``. Needs a token
     that may update ``keys/`` (an operator's). Returns the new key id."""
     store = VaultStore(settings)
     path = keyring_path(tenant)
-    data = store.read(path) or {"keys": {}}
-    kid = new_key_id()
-    data["keys"][kid] = Keyring.new_key_b64()
-    data["active"] = kid
-    store.write(path, data)
-    return kid
+    for _ in range(5):  # check-and-set on the version read: two rotations never drop a key
+        data, version = store.read_versioned(path)
+        data = data or {"keys": {}}
+        kid = new_key_id()
+        data["keys"][kid] = Keyring.new_key_b64()
+        data["active"] = kid
+        try:
+            store.write(path, data, cas=version)
+        except InvalidRequest:
+            continue
+        return kid
+    raise RuntimeError(f"{path} kept changing while rotating; try again")
 
 
 # --- the legacy global keyring -------------------------------------------------------------------

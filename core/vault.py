@@ -75,19 +75,24 @@ class VaultStore:
         return f"{self._mount}/{self._prefix}/{path}"
 
     def read(self, path: str) -> dict[str, Any] | None:
+        return self.read_versioned(path)[0]
+
+    def read_versioned(self, path: str) -> tuple[dict[str, Any] | None, int]:
+        """(data, version); (None, 0) when nothing is there."""
         try:
             r = self._client.secrets.kv.v2.read_secret_version(
                 path=f"{self._prefix}/{path}", mount_point=self._mount, raise_on_deleted_version=True
             )
         except InvalidPath:
-            return None
+            return None, 0
         data: dict[str, Any] = r["data"]["data"]
-        return data
+        return data, int(r["data"]["metadata"]["version"])
 
-    def write(self, path: str, data: dict[str, Any]) -> int:
-        """Write a new version. Returns the version number."""
+    def write(self, path: str, data: dict[str, Any], cas: int | None = None) -> int:
+        """Write a new version (with ``cas``: only over that version; hvac ``InvalidRequest``
+        otherwise). Returns the version number."""
         r = self._client.secrets.kv.v2.create_or_update_secret(
-            path=f"{self._prefix}/{path}", secret=data, mount_point=self._mount
+            path=f"{self._prefix}/{path}", secret=data, cas=cas, mount_point=self._mount
         )
         return int(r["data"]["version"])
 

@@ -30,6 +30,7 @@ from core.keys import (
     fingerprint_key_path,
     keyring_path,
     read_keyring,
+    rotate_tenant_keyring,
 )
 from core.settings import get_settings
 from core.temporal import connect
@@ -76,6 +77,17 @@ def test_concurrent_first_use_creates_one_key(infra: Any, tenant: str) -> None:
     assert len(set(keys)) == 1 and len(keys[0]) == 32
     stored = read_keyring(svc, keyring_path(tenant))
     assert stored is not None and stored.active_key_id == rings[0].active_key_id
+
+
+def test_concurrent_rotations_keep_every_key(infra: Any, tenant: str) -> None:
+    """Operators rotating at once: check-and-set on the version read, so no rotation drops
+    another's key (a dropped key would orphan every payload sealed with it)."""
+    settings = get_settings()
+    first = ensure_tenant_keyring(VaultStore(settings), tenant).active_key_id
+    with ThreadPoolExecutor(4) as pool:
+        kids = list(pool.map(lambda _: rotate_tenant_keyring(settings, tenant), range(4)))
+    ring = read_keyring(VaultStore(settings), keyring_path(tenant))
+    assert ring is not None and set(ring.keys) == {first, *kids} and ring.active_key_id in kids
 
 
 def test_services_create_and_read_keys_but_never_replace_them(infra: Any, tenant: str) -> None:

@@ -284,6 +284,11 @@ async def test_decode_for_a_tenant_checks_every_payload_before_decrypting_any(
         await codec.decode_for([mine, theirs], tenant="acme-eu")
     assert "acme" not in str(e.value) and store.reads == reads  # nothing read, nothing named
     assert await codec.decode_for([mine], tenant="acme-eu") == [PLAIN]
+    junk = Payload()
+    junk.CopyFrom(mine)
+    junk.metadata[TENANT] = b"../keys/payload"
+    with pytest.raises(CodecRefused, match="no valid tenant"):
+        await codec.decode_for([junk], tenant=None)
     assert await codec.decode_for([mine, theirs], tenant=None) == [PLAIN, PLAIN]  # platform operator
 
 
