@@ -58,6 +58,7 @@ from temporalio.converter import (
 
 from core.crypto import Keyring
 from core.keycache import KeyringCache, Scope
+from core.keys import keyring_path
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -211,9 +212,10 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             else:
                 assert binding is not None  # _meta refuses a tenant without a binding
                 try:
-                    out.append(await self._open(p, _scope(name), binding))
-                except ValueError:  # the metadata names no tenant slug (keys.keyring_path)
+                    keyring_path(_scope(name))
+                except ValueError:
                     raise CodecRefused("a payload's metadata names no valid tenant") from None
+                out.append(await self._open(p, _scope(name), binding))
         return out
 
     async def encode_for(
