@@ -322,3 +322,18 @@ async def test_the_sdk_applies_the_context_to_payloads_and_failures(
     assert failure.encoded_attributes.metadata[BINDING] == A.encode()
     err = await bound.decode_failure(failure)
     assert "hunter2" in str(err)
+
+
+def test_an_encrypting_converter_needs_the_scoping_and_reads_the_ttl_setting() -> None:
+    from pydantic import SecretStr
+
+    from core.settings import CryptoSettings, Settings, VaultSettings
+
+    with pytest.raises(TypeError, match="scoping"):
+        data_converter(KeyringCache(MemoryKeyStore(), ttl_s=1))
+    s = Settings(
+        crypto=CryptoSettings(key_cache_s=5, legacy_decode=False), vault=VaultSettings(token=SecretStr("x"))
+    )
+    cache = KeyringCache.from_settings(s)
+    assert (cache._ttl, cache._legacy_decode) == (5, False)
+    assert CryptoSettings().key_cache_s == 60 and CryptoSettings().legacy_decode is True
