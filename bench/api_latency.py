@@ -194,8 +194,9 @@ async def main(clients: int, requests: int, rounds: int, n_tenants: int) -> None
     procs = {v: start_api(stack, v) for v in PORTS}
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
     from core.temporal import connect
+    from workflows import ids
 
-    client = await connect()
+    client = await connect(scoping=ids)
     try:
         await one_round("on", tenants, minted, wp["url"], clients, 1, client)  # warm-up, not counted
         await one_round("off", tenants, minted, wp["url"], clients, 1, client)
