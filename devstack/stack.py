@@ -28,6 +28,8 @@ WORKERS = (("worker-agent", "agent"), ("worker-operations", "operations"), ("wor
 
 BROWSER_WORKER_LACKS = (
     "OMNIOPS_AUTH__LOCAL_KEYS_DIR",
+    "OMNIOPS_AUTH__JWKS_URL",
+    "OMNIOPS_AUTH__PLATFORM_JWKS_URL",
     "OMNIOPS_DATABASE__URL",
     "OMNIOPS_LLM__API_KEY",
     "ANTHROPIC_API_KEY",
