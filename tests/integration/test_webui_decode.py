@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,7 +73,6 @@ async def test_the_web_ui_shows_decoded_input_result_and_activity_payloads(
     final = await wait_terminal(api, tenant, op["operation_id"])
     assert final["status"] == "completed", final
     c = live.stack.c
-    assert UI_CODEC_ENV_FILE in {p.name for p in c.data_dir.iterdir()}
 
     await open_workflow(page, c.ui_port, op["workflow_id"], f'"{tenant}"')
     top = await page.inner_text("body")
@@ -102,3 +102,14 @@ async def test_the_web_ui_shows_decoded_input_result_and_activity_payloads(
     assert rows and {e.action for e in rows} == {"codec.decode"}
     assert sum(int(e.detail["payloads"]) for e in rows if e.detail) >= 3
     assert all(json.dumps(e.detail).count("password") == 0 for e in rows)
+
+    # the capability reached the UI through its mode-600 file, and is in no log of the stack
+    env_file = c.data_dir / UI_CODEC_ENV_FILE
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    endpoint = json.loads(env_file.read_text())["env"]["omniops-ui"]["ui-codec-endpoint"]
+    capability = endpoint.rsplit("/", 1)[1]
+    assert endpoint == f"http://localhost:{c.api_port}/codec/ui/{capability}" and len(capability) > 100
+    for log in c.log_dir.glob("*.log"):
+        assert capability not in log.read_text(errors="replace"), log
+    pid = (c.run_dir / "temporal.pid").read_text().strip()
+    assert capability.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
