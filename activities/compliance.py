@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from core.settings import Settings
+from schema.db import tenant_transaction
 from schema.repositories import compliance_checks as repo
 from schema.repositories.compliance_runs import generate_checks
 from workflows.followups.compliance_models import (
@@ -45,7 +45,7 @@ class ComplianceActivities:
         """One ``compliance_checks`` row per target entity of the schedule (active clients, or
         contacts) in a page of ``limit`` after the ``after`` entity id, due ``due_in_days`` after
         the run's scheduled time. Rows that exist (a retried run) are returned as they are."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             out = generate_checks(s, inp)
             s.commit()
         if out.schedule_found and out.active:
@@ -64,7 +64,7 @@ class ComplianceActivities:
         """The check enters its notification window: status ``notified`` and the entity's missing
         required fields (the schedule's current list, else the one the check was generated with)
         recorded on the row. A deleted entity misses every required field."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             out = repo.validate_check(s, inp)
             s.commit()
             return out
@@ -72,7 +72,7 @@ class ComplianceActivities:
     @activity.defn(name="mark_compliance_check")
     def mark_compliance_check(self, inp: MarkInput) -> bool:
         """Set a status (``overdue``) and/or the reminder count on an open check. True if it changed."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             changed = repo.mark_check(s, inp)
             s.commit()
             return changed
@@ -81,7 +81,7 @@ class ComplianceActivities:
     def escalate_compliance_check(self, inp: EscalateInput) -> EscalateResult:
         """Status ``escalated`` at ``inp.at`` and a task for the manager (``agent_tasks``, reason
         ``compliance_due``, action key ``compliance:{check}:escalate``)."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             out = repo.escalate_check(s, inp)
             s.commit()
             return out
@@ -90,7 +90,7 @@ class ComplianceActivities:
     def close_compliance_check(self, inp: CloseInput) -> CloseResult:
         """End the check: ``completed`` (``completed_at``) or ``waived`` (``waiver_reason``); its
         open escalation task, if any, is closed too. A check that had ended is left as it is."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             changed = repo.close_check(s, inp)
             s.commit()
             status = repo.check_status(s, inp.check_id)

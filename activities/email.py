@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import smtplib
 from datetime import UTC, datetime
-from email import errors
-from email.headerregistry import Address
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from temporalio import activity
@@ -42,6 +41,7 @@ from core.faults import failpoint
 from core.logging import get_logger
 from core.settings import Settings
 from core.vault import VaultStore
+from schema.db import tenant_transaction
 from schema.repositories import outbox, suppression
 from schema.tables import stable_id
 from workflows.email import SendEmailInput, SendEmailResult
@@ -56,27 +56,48 @@ def message_id_for(key: str, domain: str) -> str:
 
 
 def parse_address(address: str) -> tuple[str, str] | None:
-    """``(addr_spec, domain)`` lower-cased, parsed by the standard library's RFC 5322 address
-    parser (``email.headerregistry.Address``); None when it is not one valid address."""
+    """``(addr_spec, domain)`` of exactly one bare address (``local@domain``), lower-cased, the
+    domain in its ASCII (punycode) form; None for anything else.
+
+    Parsed by ``email-validator`` (RFC 5322/6531 syntax, no DNS lookups), not by splitting on
+    "@": several addresses (``a@evil.com,b@allowed.com``), display names (``Bob <b@x.test>``),
+    quoted local parts, comments, domain literals (``[127.0.0.1]``), non-ASCII local parts
+    (SMTPUTF8) and special-use domains (``localhost``, ``local``, ``invalid``, ...) are refused.
+    ``.test`` (RFC 2606) is accepted: the local stack and the tests use it.
+    """
     try:
-        a = Address(addr_spec=address.strip())
-    except (ValueError, IndexError, errors.HeaderParseError):
+        v = validate_email(
+            address.strip(),
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_display_name=False,
+            allow_domain_literal=False,
+            allow_empty_local=False,
+            test_environment=True,
+        )
+    except (EmailNotValidError, UnicodeError, ValueError):
         return None
-    if not a.username or not a.domain:
+    if not v.ascii_email or not v.ascii_domain:
         return None
-    return a.addr_spec.lower(), a.domain.lower()
+    return v.ascii_email.lower(), v.ascii_domain.lower()
 
 
 def on_allowlist(address: str, allowlist: tuple[str, ...] | list[str]) -> bool:
-    """True when ``address`` is listed, or its domain (or a parent domain) is (internal_only mode)."""
+    """True when ``address`` (one address, :func:`parse_address`) is listed, or its domain or a
+    parent domain is (internal_only mode). Entries are read with the same parser (a domain entry
+    as ``x@{entry}``), so an internationalized entry matches its punycode form."""
     parsed = parse_address(address)
     if parsed is None:
         return False
     addr, domain = parsed
-    for entry in (e.strip().lower().lstrip("@") for e in allowlist):
-        if "@" in entry and addr == entry:
+    for entry in (e.strip().lstrip("@") for e in allowlist):
+        listed = parse_address(entry if "@" in entry else f"x@{entry}")
+        if listed is None:
+            continue
+        if "@" in entry and addr == listed[0]:
             return True
-        if "@" not in entry and (domain == entry or domain.endswith("." + entry)):
+        if "@" not in entry and (domain == listed[1] or domain.endswith("." + listed[1])):
             return True
     return False
 
@@ -98,10 +119,10 @@ class Mailer:
         Returns the outbox row's final status (sent, dry_run, blocked, failed, unknown).
         Raises a retryable ApplicationError for transient SMTP/network failures.
         """
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             outbox.insert_queued(s, inp, message_id_for(inp.idempotency_key, self._domain))
             s.commit()
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             row = outbox.lock(s, inp.idempotency_key)
             if row.status in FINAL:
                 s.rollback()
@@ -123,6 +144,9 @@ class Mailer:
         mode = overrides.get("email_mode") or self._s.mode
         if self._s.disabled or outbox.email_disabled(s):
             return mode, ("blocked", "email sending is disabled globally")
+        if parse_address(row.to_email) is None:
+            outbox.record_violation(s, row, "recipient", "the recipient is not exactly one valid address")
+            return mode, ("blocked", "the recipient is not exactly one valid address")
         reason = suppression.reason(s, row.tenant_id, row.to_email)
         if reason:
             return mode, ("blocked", f"recipient suppressed: {reason}")
@@ -209,7 +233,7 @@ class Mailer:
         )
 
     def _finish_new(self, row: Any, status: str, mode: str, detail: str, attempts: int) -> SendEmailResult:
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, row.tenant_id) as s:
             outbox.set_status(s, row.id, status=status, mode=mode, detail=detail)
             s.commit()
         return SendEmailResult(
@@ -217,7 +241,7 @@ class Mailer:
         )
 
     def _failure(self, tenant_id: str, code: int | None, error: str) -> None:
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, tenant_id) as s:
             outbox.record_failure(s, tenant_id, code, error)
             s.commit()
         log.warning("email provider failure", tenant_id=tenant_id, code=code, error=error)

@@ -13,13 +13,13 @@ from typing import Any
 
 import anthropic
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
 from core.llm_client import anthropic_client
 from core.logging import get_logger
 from core.settings import Settings
+from schema.db import tenant_transaction
 from schema.repositories import feedback as repo
 from workflows.followups.models import CaseInput, FeedbackRecord, OrderRef, Sentiment, SentimentInput
 from workflows.followups.rules import keyword_sentiment
@@ -48,20 +48,20 @@ class FeedbackActivities:
     @activity.defn(name="record_feedback")
     def record_feedback(self, r: FeedbackRecord) -> None:
         """Upsert the order's ``feedback_requests`` row with the workflow's new status and facts."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, r.tenant_id) as s:
             repo.upsert_feedback(s, r)
             s.commit()
 
     @activity.defn(name="open_case_for_order")
     def open_case_for_order(self, ref: OrderRef) -> str:
         """The id of an open case on the order, or "" (seed 004 P1.3 ``checkPreConditions``)."""
-        with Session(self._engine) as s:
+        with tenant_transaction(self._engine, ref.tenant_id) as s:
             return repo.open_case_id(s, ref.tenant_id, ref.order_id) or ""
 
     @activity.defn(name="open_case")
     def open_case(self, c: CaseInput) -> str:
         """Open a service-recovery case (once per key); returns its id."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, c.tenant_id) as s:
             case_id = repo.open_case(s, c)
             s.commit()
             return case_id

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.feedback import FeedbackActivities
 from activities.operations import permanent_db_errors
 from core.settings import Settings
+from schema.db import tenant_transaction
 from schema.repositories import deals, quotes
 from workflows.followups.models import DealUpdate, QuoteEvent
 
@@ -29,7 +29,7 @@ class QuoteDealActivities:
     def record_quote_event(self, e: QuoteEvent) -> None:
         """A ``quote_activities`` row (once per key) and the quote's columns; a decided quote's
         status is never moved back by a late event."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, e.tenant_id) as s:
             quotes.record_event(s, e)
             s.commit()
 
@@ -37,7 +37,7 @@ class QuoteDealActivities:
     def record_deal(self, u: DealUpdate) -> None:
         """The deal's columns; a stage change adds ``deal_stage_history`` with its duration; a
         client's explicit request adds a human task."""
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, u.tenant_id) as s:
             deals.record_update(s, u)
             s.commit()
 

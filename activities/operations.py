@@ -26,7 +26,7 @@ from temporalio.exceptions import ApplicationError
 from core.failures import Failure
 from core.targets import TargetRefused, parse_origin
 from core.vault import VaultStore, WrapSpent, credential_path, fingerprint, unwrap
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import audit, consent, credentials, operations
 from workflows.operation.messages import (
     AuditInput,
@@ -87,7 +87,7 @@ class OperationActivities:
             values["completed_at"] = inp.completed_at
         if inp.result is not None:
             values["result"] = inp.result
-        with permanent_db_errors(), transaction(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             operations.upsert_operation(s, values)
 
     @activity.defn(name="write_audit")
@@ -95,12 +95,12 @@ class OperationActivities:
         """One audit row, idempotent on (operation, step, attempt). True when newly written."""
         row = inp.model_dump()
         row["operation_id"] = uuid.UUID(inp.operation_id)
-        with permanent_db_errors(), transaction(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             return audit.write_audit(s, row, current_step=inp.step_number if inp.success else None)
 
     @activity.defn(name="find_active_consent")
     def find_active_consent(self, inp: ConsentLookupInput) -> ConsentLookupResult:
-        with transaction(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             c = consent.find_active_consent(s, inp.tenant_id, inp.service, inp.operation, datetime.now(UTC))
         if c is None:
             return ConsentLookupResult()
@@ -126,7 +126,7 @@ class OperationActivities:
         }
         if (origin := origin_of(inp.site_url)) is not None:
             values["origin"] = origin
-        with permanent_db_errors(), transaction(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             credentials.upsert_credential(s, values)
 
     def _store_wrapped(self, inp: RecordCredentialInput, token: str) -> None:

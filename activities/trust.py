@@ -28,7 +28,7 @@ from core.logging import get_logger
 from core.settings import Settings
 from core.targets import REFUSED, Resolver, TargetRefused, parse_origin, resolve
 from core.vault import VaultStore, credential_path
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import confirmations, consent, credentials, site_allowlist
 from workflows.operation.browser_messages import PreparedSession, SitePin
 from workflows.operation.trust_messages import (
@@ -74,7 +74,7 @@ class TrustActivities:
         origin = str(site)
         urls = [origin, *(f"https://{h}" for h in inp.allowed_domains if h.lower() != site.host)]
         pins: list[SitePin] = []
-        with transaction(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             if (
                 credentials.registered_site(s, inp.tenant_id, inp.service, inp.credential_type, origin)
                 is None
@@ -105,7 +105,7 @@ class TrustActivities:
         consent_id = _uuid(inp.consent_id)
         if consent_id is None:
             return VerifiedConsent(found=False)
-        with transaction(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             c = consent.get_active_consent(
                 s, inp.tenant_id, inp.service, inp.operation, consent_id, datetime.now(UTC)
             )
@@ -126,7 +126,7 @@ class TrustActivities:
         operation_id = _uuid(inp.operation_id)
         if confirmation_id is None or operation_id is None:
             return VerifiedConfirmation(found=False)
-        with transaction(self._engine) as s:
+        with tenant_transaction(self._engine, inp.tenant_id) as s:
             row = confirmations.find_confirmation(
                 s, inp.tenant_id, operation_id, inp.step_number, confirmation_id
             )

@@ -1,8 +1,10 @@
 """Litestar app factory: ``create_app()`` sets auth, problem details, CORS, OpenAPI and the
-routes; :mod:`api.plugin` wires the state and the services handlers receive.
+routes; :mod:`api.plugin` wires the state and the services handlers receive, :mod:`api.abuse` the
+rate limits, the client address behind trusted proxies, stream caps and the body size limit.
 
 Startup order: settings -> telemetry -> logging -> (lifespan) keyring (Vault) -> Temporal client
--> services. Run: ``uvicorn api.app:create_app --factory``.
+-> services. Run: ``uvicorn api.app:create_app --factory --no-proxy-headers`` (the app reads
+``X-Forwarded-For`` itself, from ``limits.trusted_proxies`` only).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.types import ControllerRouterHandler
 
+from api.abuse import AbuseLimitsPlugin
 from api.auth import auth_middleware
+from api.authz import audit_operator, authorize
 from api.controllers.admin import AgentAdminController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
@@ -26,6 +30,7 @@ from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.feedback import FeedbackController
+from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
 from api.errors import problem_details
@@ -52,6 +57,7 @@ ROUTES: list[ControllerRouterHandler] = [
     ConsentController,
     CredentialsController,
     CodecController,
+    OperatorAuditController,
     health,
 ]
 
@@ -63,8 +69,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=ROUTES,
         middleware=[auth_middleware(settings)],
+        guards=[authorize],  # api/authz: the matrix, before any handler code
+        before_send=[audit_operator],  # one operator_audit row per platform request
         plugins=[
             ServicesPlugin(settings),
+            AbuseLimitsPlugin(settings.limits),
             ProblemDetailsPlugin(
                 ProblemDetailsConfig(
                     enable_for_all_http_exceptions=True,
@@ -91,7 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(
             configure_root_logger=False,
             log_exceptions="always",
-            disable_stack_trace={400, 401, 403, 404, 405, 409, 422, 429},
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429},
         ),
+        request_max_body_size=settings.limits.max_body_bytes,
         debug=False,
     )

@@ -31,6 +31,7 @@ from api.services.feedback import FeedbackService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
+from api.services.operator_audit import OperatorAuditService
 from api.services.quotes import QuoteService
 from api.services.site_allowlist import SiteAllowlistService
 from core.codec import EncryptionCodec
@@ -58,6 +59,7 @@ SERVICE_NAMES = (
     "quotes",
     "deals",
     "compliance",
+    "operator_audit",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -78,7 +80,7 @@ def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict
         "credentials": CredentialService(engine, settings, vault),
         "ops": OperationService(client, engine, settings, registry, consents, op_status),
         "confirmations": ConfirmationService(client, engine, settings, op_status),
-        "site_allowlist": SiteAllowlistService(engine, settings),
+        "site_allowlist": SiteAllowlistService(engine),
         "agent": AgentAdminService(client, engine, settings),
         "agent_runs": AgentRunService(client, engine, settings),
         "agent_health": AgentHealthService(engine, settings),
@@ -86,6 +88,7 @@ def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict
         "quotes": QuoteService(client, engine, settings),
         "deals": DealService(client, engine, settings),
         "compliance": ComplianceService(client, engine, settings),
+        "operator_audit": OperatorAuditService(engine),
     }
 
 

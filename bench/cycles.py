@@ -43,13 +43,13 @@ def seed(prefix: str, n: int) -> None:
     from schema.agent import AgentRun  # noqa: F401  (tables registered)
     from schema.business import Client as Account
     from schema.business import Contact, InboundMessage, Order, Product
-    from schema.db import get_engine
+    from schema.db import owner_engine
     from schema.tables import Tenant
 
     old = datetime.now(UTC) - timedelta(days=40)
     now = datetime.now(UTC)
     ids = [f"{prefix}-{i:05d}" for i in range(n)]
-    with get_engine().begin() as c:
+    with owner_engine().begin() as c:
         c.execute(
             insert(Tenant), [{"id": t, "name": t, "agent_enabled": True, "created_at": now} for t in ids]
         )
@@ -154,7 +154,7 @@ async def main(tenants: int, batch: int) -> None:
     stack.mail()
     stack.worker("worker-agent", "agent")
     stack.worker("worker-messaging", "messaging")
-    os.environ.update(stack.env())
+    os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
     from core.temporal import connect
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import FanoutInput, FanoutResult

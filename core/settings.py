@@ -31,7 +31,16 @@ class VaultSettings(BaseModel):
 
 
 class DatabaseSettings(BaseModel):
-    url: str = "postgresql+psycopg://omniops@127.0.0.1:55432/omniops"
+    """Two Postgres roles (issue 11, migration 0008): the API and the workers connect as the
+    application role, the migrations as the owner of the tables. Source: ``OMNIOPS_DATABASE__URL``
+    and ``OMNIOPS_DATABASE__MIGRATION_URL``; the local stack creates both roles (devstack/services.py)."""
+
+    url: str = "postgresql+psycopg://omniops_app@127.0.0.1:55432/omniops"
+    """The application role (LOGIN, NOSUPERUSER, NOBYPASSRLS, not the owner, DML only): row-level
+    security applies to every session it opens (``schema/db.py``)."""
+    migration_url: str = "postgresql+psycopg://omniops@127.0.0.1:55432/omniops"
+    """The owner role: alembic (``schema/migrations/env.py``), and test fixtures that seed or
+    inspect rows across tenants (``schema.db.owner_transaction``). Never given to the API or workers."""
 
 
 class AuthSettings(BaseModel):
@@ -208,6 +217,35 @@ class FollowUpSettings(BaseModel):
     """Length of a "day" in deal stage thresholds (shorter in local demos and dev-server tests)."""
 
 
+class LimitSettings(BaseModel):
+    """Abuse limits on the API (issue 11, Build 7; api/ratelimit.py, api/streams.py).
+
+    Counters live in Redis so every API replica shares them (the ``limits`` library's moving
+    window, an atomic Lua script per hit). If Redis cannot be reached the limits fail open: the
+    request goes through and an error is logged (see api/ratelimit.py for why).
+    """
+
+    enabled: bool = True
+    """Off: no rate limits and no stream cap (the bench compares on and off); body size still holds."""
+    storage_url: str = "async+redis://127.0.0.1:6379/0"
+    """``limits`` storage URL; the local stack sets its own Redis (devstack/services.py)."""
+    storage_timeout_s: float = 0.25
+    """Connect and read timeout of one Redis call, in seconds; past it the limit fails open."""
+    per_ip: str = "300/minute"
+    """Requests per client IP (``limits`` notation), counted before authentication (401s count)."""
+    per_tenant: str = "600/minute"
+    """Requests per tenant after authentication; a platform operator is counted by its ``sub``."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Peers (IPs or CIDR networks) whose ``X-Forwarded-For`` names the client; from anyone else
+    the header is ignored. Empty: the TCP peer is the client."""
+    max_streams_per_tenant: int = 5
+    """Server-sent event streams one tenant may hold open at once, across replicas; the next is 429."""
+    max_stream_s: int = 600
+    """Longest life of one event stream, in seconds; it then ends with a final ``end`` event."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body, in bytes (1 MiB); larger is 413."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -226,6 +264,7 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     followups: FollowUpSettings = Field(default_factory=FollowUpSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
 

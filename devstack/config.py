@@ -33,6 +33,7 @@ class StackConfig:
     api_port: int = 8000
     wp_port: int = 8089
     smtp_port: int = 2525
+    redis_port: int = 6379
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -3,6 +3,8 @@
 Enough for every phase to have work: a new order and a bad one (Act: order processor), two
 contacts past their 21-day touch (Act: email through the outbox to the local SMTP server), an
 opted-out contact (policy: suppression), and a client's explicit request (Act: a human task).
+The tenant's own domain (:data:`DEMO_DOMAIN`, ``agent_settings["domains"]``) is where links in
+its planned emails may point (policy rule ``email_links``).
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from sqlalchemy.dialects.postgresql import insert
 
 from schema.agent import EmailSuppression
 from schema.business import Client, Contact, InboundMessage, Order, Product
-from schema.db import transaction
-from schema.repositories.tenants import ensure_tenant
+from schema.db import tenant_transaction
+from schema.repositories.tenants import ensure_tenant, get_tenant
+
+DEMO_DOMAIN = "demo.example.test"
 
 
 def seed_demo(engine: Engine, tenant: str) -> None:
-    with transaction(engine) as s:
+    with tenant_transaction(engine, tenant) as s:
         ensure_tenant(s, tenant)
+        row = get_tenant(s, tenant)
+        if row is not None and "domains" not in (row.agent_settings or {}):
+            row.agent_settings = {**(row.agent_settings or {}), "domains": [DEMO_DOMAIN]}
     old, now = datetime.now(UTC) - timedelta(days=30), datetime.now(UTC)
     order = {
         "tenant_id": tenant,
@@ -132,6 +139,6 @@ def seed_demo(engine: Engine, tenant: str) -> None:
             ],
         ),
     ]
-    with engine.begin() as conn:
+    with tenant_transaction(engine, tenant) as s:
         for model, values in rows:
-            conn.execute(insert(model.__table__).values(values).on_conflict_do_nothing())  # type: ignore[attr-defined]
+            s.execute(insert(model.__table__).values(values).on_conflict_do_nothing())  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
-"""The stack's infrastructure parts: Postgres, the Temporal dev server, the Vault dev server and
-WordPress. Each ``start_*`` is idempotent: a part whose port already answers is left alone.
+"""The stack's infrastructure parts: Postgres, the Temporal dev server, the Vault dev server, Redis
+and WordPress. Each ``start_*`` is idempotent: a part whose port already answers is left alone.
 """
 
 from __future__ import annotations
@@ -29,11 +29,37 @@ def _as_postgres(cmd: list[str], user: str | None) -> list[str]:
     return ["runuser", "-u", user, "--", *cmd] if user else cmd
 
 
+PG_OWNER = "omniops"
+"""Owns the database and its tables; the migrations run as it (``database.migration_url``)."""
+PG_APP = "omniops_app"
+"""The API and the workers (``database.url``): LOGIN, no superuser, no BYPASSRLS, not the owner;
+migration 0008 grants it DML on the tables, so row-level security applies to it."""
+_ROLES = f"""DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_OWNER}') THEN CREATE ROLE {PG_OWNER} LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_APP}') THEN CREATE ROLE {PG_APP} LOGIN; END IF;
+END $$;
+ALTER ROLE {PG_APP} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;"""  # noqa: S608 - constants
+
+
 def start_postgres(c: StackConfig) -> None:
-    """A Postgres cluster in ``{data_dir}/pg`` on ``pg_port`` with role and database ``omniops``
-    (trust auth, 127.0.0.1 only; run as the ``postgres`` user when we are root)."""
-    if port_open(c.pg_port):
-        return
+    """A Postgres cluster in ``{data_dir}/pg`` on ``pg_port`` (trust auth, 127.0.0.1 only; run as
+    the ``postgres`` user when we are root), with the database ``omniops`` owned by
+    :data:`PG_OWNER` and the application role :data:`PG_APP` (both made if missing, also when the
+    cluster was already running)."""
+    if not port_open(c.pg_port):
+        _start_cluster(c)
+    psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(c.pg_port), "-U", "postgres", "-tAc"]
+    subprocess.run([*psql, _ROLES], check=True, capture_output=True)
+    if not subprocess.run(
+        [*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip():
+        subprocess.run([*psql, f"CREATE DATABASE omniops OWNER {PG_OWNER}"], check=True, capture_output=True)
+
+
+def _start_cluster(c: StackConfig) -> None:
     pgdir = c.data_dir / "pg"
     user = "postgres" if os.geteuid() == 0 else None
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
@@ -51,21 +77,6 @@ def start_postgres(c: StackConfig) -> None:
     cmd = [pg_ctl, "-D", str(pgdir), "-l", str(log), "-o", opts, "-w", "start"]
     subprocess.run(_as_postgres(cmd, user), check=True, capture_output=True)
     wait_port(c.pg_port, "postgres", log=log)
-    psql = [find_binary("psql"), "-h", "127.0.0.1", "-p", str(c.pg_port), "-U", "postgres", "-tAc"]
-    if not subprocess.run(
-        [*psql, "SELECT 1 FROM pg_roles WHERE rolname='omniops'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip():
-        subprocess.run([*psql, "CREATE ROLE omniops LOGIN"], check=True, capture_output=True)
-    if not subprocess.run(
-        [*psql, "SELECT 1 FROM pg_database WHERE datname='omniops'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip():
-        subprocess.run([*psql, "CREATE DATABASE omniops OWNER omniops"], check=True, capture_output=True)
 
 
 def stop_postgres(c: StackConfig) -> None:
@@ -163,6 +174,19 @@ def start_vault(c: StackConfig, spawn: Spawn, token: str) -> None:
     ]
     spawn("vault", argv, env={"VAULT_DEV_ROOT_TOKEN_ID": token, "HOME": str(c.data_dir)})
     wait_port(c.vault_port, "vault", log=c.log_dir / "vault.log")
+
+
+def start_redis(c: StackConfig, spawn: Spawn) -> None:
+    """Redis on ``redis_port`` (127.0.0.1, no persistence, data dir ``{data_dir}/redis``): the API
+    replicas' shared rate-limit counters and stream slots (api/ratelimit.py, api/streams.py)."""
+    if port_open(c.redis_port):
+        return
+    data = c.data_dir / "redis"
+    data.mkdir(exist_ok=True)
+    argv = [find_binary("redis-server"), "--bind", "127.0.0.1", "--port", str(c.redis_port)]
+    argv += ["--save", "", "--appendonly", "no", "--dir", str(data), "--protected-mode", "yes"]
+    spawn("redis", argv)
+    wait_port(c.redis_port, "redis", log=c.log_dir / "redis.log")
 
 
 def start_wordpress(c: StackConfig) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The local stack: real Postgres, Temporal dev server, Vault dev server, WordPress, SMTP server,
-workers and API.
+"""The local stack: real Postgres, Temporal dev server, Vault dev server, Redis, WordPress, SMTP
+server, workers and API.
 
 Used by the launcher (``make run``, devstack/__main__.py) and by the test suite
 (tests/stack_fixtures.py), so both run the same parts. Each part is a supervised process
@@ -78,11 +78,12 @@ class Stack:
             "OMNIOPS_TEMPORAL__UI_URL": f"http://localhost:{c.ui_port}",
             "OMNIOPS_VAULT__ADDR": f"http://127.0.0.1:{c.vault_port}",
             "OMNIOPS_VAULT__TOKEN": self._local_secret("vault.token"),
-            "OMNIOPS_DATABASE__URL": f"postgresql+psycopg://omniops@127.0.0.1:{c.pg_port}/omniops",
+            "OMNIOPS_DATABASE__URL": self.db_url(services.PG_APP),
             **self._jwt_env(),
             "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
             "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
+            "OMNIOPS_LIMITS__STORAGE_URL": f"async+redis://127.0.0.1:{c.redis_port}/0",
         }
         # local default: email goes to the local SMTP server, only for the demo domain (internal_only)
         if "OMNIOPS_EMAIL__MODE" not in os.environ:
@@ -90,6 +91,15 @@ class Stack:
             env["OMNIOPS_EMAIL__ALLOWLIST"] = '["example.test"]'
         env.update(c.extra_env)
         return env
+
+    def db_url(self, role: str) -> str:
+        """This stack's database as ``role`` (trust auth on 127.0.0.1: no password)."""
+        return f"postgresql+psycopg://{role}@127.0.0.1:{self.c.pg_port}/omniops"
+
+    def owner_env(self) -> dict[str, str]:
+        """The owner role's URL, for the migrations and the test fixtures only: the API and the
+        workers never get it (they run as the application role of :meth:`env`)."""
+        return {"OMNIOPS_DATABASE__MIGRATION_URL": self.db_url(services.PG_OWNER)}
 
     # --- process supervision (devstack/processes.py), with this stack's environment
     def running(self, name: str) -> int | None:
@@ -104,9 +114,10 @@ class Stack:
         without: tuple[str, ...] = (),
     ) -> subprocess.Popen[bytes]:
         """Start a part with this process's environment, the stack's and ``env``, minus the
-        variables named in ``without`` (wherever they came from)."""
+        variables named in ``without`` and the owner role's URL (wherever they came from)."""
         merged = {**os.environ, **self.env(), **(env or {})}
-        return self.procs.spawn(name, argv, {k: v for k, v in merged.items() if k not in without}, user)
+        drop = {*without, *self.owner_env()}
+        return self.procs.spawn(name, argv, {k: v for k, v in merged.items() if k not in drop}, user)
 
     def browser_env(self) -> dict[str, str]:
         """What the operations worker runs with instead of the stack's root token: the narrow
@@ -155,21 +166,25 @@ class Stack:
     def vault(self) -> None:
         services.start_vault(self.c, self.spawn, self.env()["OMNIOPS_VAULT__TOKEN"])
 
+    def redis(self) -> None:
+        services.start_redis(self.c, self.spawn)
+
     def wordpress(self) -> dict[str, str]:
         """Start WordPress; returns its url, username and password_file (the secret stays on disk)."""
         return services.start_wordpress(self.c)
 
     def migrate(self) -> None:
-        """``alembic upgrade head`` against this stack's database."""
-        self._python("alembic", "upgrade", "head")
+        """``alembic upgrade head`` against this stack's database, as the owner role."""
+        self._python("alembic", "upgrade", "head", env=self.owner_env())
 
     def bootstrap(self) -> None:
         """Create the Vault keyring (first run) in this stack's Vault."""
         self._python("devstack", "bootstrap")
 
-    def _python(self, module: str, *args: str) -> None:
+    def _python(self, module: str, *args: str, env: dict[str, str] | None = None) -> None:
         argv = [sys.executable, "-m", module, *args]
-        subprocess.run(argv, check=True, cwd=ROOT, env={**os.environ, **self.env()}, capture_output=True)
+        merged = {**os.environ, **self.env(), **(env or {})}
+        subprocess.run(argv, check=True, cwd=ROOT, env=merged, capture_output=True)
 
     # --- our own processes
     def worker(
@@ -214,19 +229,23 @@ class Stack:
         self.spawn("mail", [*argv, "--maildir", str(self.maildir)])
         wait_port(self.c.smtp_port, "smtp", log=self.c.log_dir / "mail.log")
 
-    def api(self) -> None:
-        """The API (uvicorn, ``api.app:create_app``) on ``api_port``."""
-        if port_open(self.c.api_port):
+    def api(self, name: str = "api", port: int | None = None, env: dict[str, str] | None = None) -> None:
+        """The API (uvicorn, ``api.app:create_app``) on ``port`` (default ``api_port``); tests
+        start more under other names, ports and settings (``env``)."""
+        port = port or self.c.api_port
+        if port_open(port):
             return
-        app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1"]
-        argv = [sys.executable, "-m", *app, "--port", str(self.c.api_port), "--log-level", "warning"]
-        self.spawn("api", argv)
-        wait_port(self.c.api_port, "api", log=self.c.log_dir / "api.log")
+        # --no-proxy-headers: X-Forwarded-For is read by the app, from limits.trusted_proxies only
+        app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1", "--no-proxy-headers"]
+        argv = [sys.executable, "-m", *app, "--port", str(port), "--log-level", "warning"]
+        self.spawn(name, argv, env=env)
+        wait_port(port, name, log=self.c.log_dir / f"{name}.log")
 
     def infra_up(self) -> None:
-        """Postgres, Temporal, Vault, schema and keyring (no Python services)."""
+        """Postgres, Temporal, Vault, Redis, schema and keyring (no Python services)."""
         self.postgres()
         self.vault()
+        self.redis()
         self.temporal()
         self.migrate()
         self.bootstrap()
@@ -243,6 +262,6 @@ class Stack:
 
     def down(self) -> None:
         """Stop every part, the API first and Postgres last."""
-        for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "temporal", "vault"):
+        for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "redis", "temporal", "vault"):
             self.stop(name)
         self.stop_postgres()

@@ -18,7 +18,7 @@ from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from schema.tables import _ts, new_id
+from schema.tables import _ts, new_id, tenant_fk, tenant_unique
 
 _RUNNING = text("status = 'running'")
 
@@ -27,21 +27,14 @@ def _json(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
 
 
-class SystemConfig(SQLModel, table=True):
-    """Global settings by key; ``global_enabled`` is the database kill switch (seed 004 P0.7.3)."""
-
-    __tablename__ = "system_config"
-    key: str = Field(primary_key=True, max_length=100)
-    value: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    updated_by: str | None = Field(default=None, max_length=200)
-    updated_at: datetime = _ts(nullable=False, default=True)
-
-
 class AgentRun(SQLModel, table=True):
     """One hourly cycle (seed 004 ``agent_autonomous_runs``); the row id is the workflow id."""
 
     __tablename__ = "agent_autonomous_runs"
-    __table_args__ = (Index("uq_run_running_tenant", "tenant_id", unique=True, postgresql_where=_RUNNING),)
+    __table_args__ = (
+        Index("uq_run_running_tenant", "tenant_id", unique=True, postgresql_where=_RUNNING),
+        tenant_unique("agent_autonomous_runs"),
+    )
     id: str = Field(primary_key=True, max_length=200)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     hour: str = Field(max_length=10, index=True)
@@ -64,9 +57,12 @@ class AgentRun(SQLModel, table=True):
 
 class AgentRunAction(SQLModel, table=True):
     __tablename__ = "agent_run_actions"
-    __table_args__ = (UniqueConstraint("run_id", "action_key", name="uq_run_action"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "action_key", name="uq_run_action"),
+        tenant_fk("agent_run_actions", "run_id", "agent_autonomous_runs"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    run_id: str = Field(foreign_key="agent_autonomous_runs.id", index=True, max_length=200)
+    run_id: str = Field(index=True, max_length=200)
     tenant_id: str = Field(index=True, max_length=63)
     action_key: str = Field(max_length=300)
     kind: str = Field(max_length=30)
@@ -83,8 +79,9 @@ class HourlyReflection(SQLModel, table=True):
     """Reflect's record (seed 004 ``agent_hourly_reflections``)."""
 
     __tablename__ = "agent_hourly_reflections"
+    __table_args__ = (tenant_fk("agent_hourly_reflections", "run_id", "agent_autonomous_runs"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    run_id: str = Field(foreign_key="agent_autonomous_runs.id", unique=True, max_length=200)
+    run_id: str = Field(unique=True, max_length=200)
     tenant_id: str = Field(index=True, max_length=63)
     hour: str = Field(max_length=10)
     what_changed: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
@@ -98,10 +95,13 @@ class EngagementClock(SQLModel, table=True):
     """The 21-day engagement clock of one contact (seed 004 P0.4)."""
 
     __tablename__ = "engagement_clocks"
-    __table_args__ = (UniqueConstraint("tenant_id", "contact_id", name="uq_clock_tenant_contact"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "contact_id", name="uq_clock_tenant_contact"),
+        tenant_fk("engagement_clocks", "contact_id", "contacts"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    contact_id: str = Field(foreign_key="contacts.id", max_length=64)
+    contact_id: str = Field(max_length=64)
     client_id: str | None = Field(default=None, max_length=64)
     last_touch_at: datetime | None = _ts()
     last_touch_type: str | None = Field(default=None, max_length=30)
@@ -207,10 +207,13 @@ class OrderProcessing(SQLModel, table=True):
     """The order processor's record per order (seed 004 ``order_processing_queue``)."""
 
     __tablename__ = "order_processing_queue"
-    __table_args__ = (UniqueConstraint("tenant_id", "order_id", name="uq_order_processing_order"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "order_id", name="uq_order_processing_order"),
+        tenant_fk("order_processing_queue", "order_id", "orders"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    order_id: str = Field(foreign_key="orders.id", max_length=64)
+    order_id: str = Field(max_length=64)
     status: str = Field(max_length=20)
     """validated or exception."""
     auto_fixes: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
@@ -222,10 +225,13 @@ class OrderException(SQLModel, table=True):
     """One validation failure of an order (seed 004 ``order_processing_exceptions``)."""
 
     __tablename__ = "order_processing_exceptions"
-    __table_args__ = (UniqueConstraint("tenant_id", "order_id", "code", name="uq_order_exception_code"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "order_id", "code", name="uq_order_exception_code"),
+        tenant_fk("order_processing_exceptions", "order_id", "orders"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    order_id: str = Field(foreign_key="orders.id", index=True, max_length=64)
+    order_id: str = Field(index=True, max_length=64)
     kind: str = Field(max_length=20)
     """pricing, credit, requirements."""
     code: str = Field(max_length=50)
@@ -263,23 +269,6 @@ class ResearchJob(SQLModel, table=True):
     target_id: str = Field(max_length=200)
     status: str = Field(default="queued", max_length=20)
     created_at: datetime = _ts(nullable=False, default=True)
-
-
-class AgentAlert(SQLModel, table=True):
-    """An alert (seed 004 "Alerts to Configure", P0.7.3); unique per kind, scope and hour."""
-
-    __tablename__ = "agent_alerts"
-    __table_args__ = (UniqueConstraint("kind", "scope", "window", name="uq_alert_kind_scope_window"),)
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    kind: str = Field(max_length=50)
-    scope: str = Field(max_length=63)
-    """A tenant id, or ``global``."""
-    window: str = Field(max_length=10)
-    severity: str = Field(max_length=10)
-    message: str
-    data: dict[str, Any] | None = _json()
-    created_at: datetime = _ts(nullable=False, default=True)
-    resolved_at: datetime | None = _ts()
 
 
 class FollowUpOwner(SQLModel, table=True):

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from schema.tables import _ts, new_id
+from schema.tables import _ts, new_id, tenant_fk, tenant_unique
 
 
 def _money(nullable: bool = True) -> Any:
@@ -26,6 +26,7 @@ class Client(SQLModel, table=True):
     """An account (the seeds' ``clients``): credit terms for bill orders (seed 004 P0.5)."""
 
     __tablename__ = "clients"
+    __table_args__ = (tenant_unique("clients"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     name: str = Field(max_length=200)
@@ -36,9 +37,10 @@ class Client(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
+    __table_args__ = (tenant_unique("contacts"), tenant_fk("contacts", "client_id", "clients"))
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    client_id: str | None = Field(default=None, foreign_key="clients.id", index=True, max_length=64)
+    client_id: str | None = Field(default=None, index=True, max_length=64)
     name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=320)
     title: str | None = Field(default=None, max_length=200)
@@ -62,9 +64,10 @@ class Order(SQLModel, table=True):
     """An order. ``processing_status``: new → validated | exception (seed 004 P0.5)."""
 
     __tablename__ = "orders"
+    __table_args__ = (tenant_unique("orders"), tenant_fk("orders", "client_id", "clients"))
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
+    client_id: str | None = Field(default=None, max_length=64)
     product_code: str | None = Field(default=None, max_length=64)
     fee_amount: Decimal | None = _money()
     tech_fee: Decimal | None = _money()
@@ -100,10 +103,15 @@ class Deal(SQLModel, table=True):
     """A deal/opportunity (seed 004 P1.4 columns)."""
 
     __tablename__ = "deals"
+    __table_args__ = (
+        tenant_unique("deals"),
+        tenant_fk("deals", "client_id", "clients"),
+        tenant_fk("deals", "contact_id", "contacts"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
-    contact_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=64)
+    client_id: str | None = Field(default=None, max_length=64)
+    contact_id: str | None = Field(default=None, max_length=64)
     title: str = Field(max_length=200)
     stage: str = Field(default="lead", max_length=40)
     value: Decimal | None = _money()
@@ -123,10 +131,15 @@ class Quote(SQLModel, table=True):
     """A quote/bid (seed 004 P1.5): draft → sent → viewed → accepted | rejected | expired."""
 
     __tablename__ = "quotes"
+    __table_args__ = (
+        tenant_unique("quotes"),
+        tenant_fk("quotes", "client_id", "clients"),
+        tenant_fk("quotes", "contact_id", "contacts"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    client_id: str | None = Field(default=None, foreign_key="clients.id", max_length=64)
-    contact_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=64)
+    client_id: str | None = Field(default=None, max_length=64)
+    contact_id: str | None = Field(default=None, max_length=64)
     status: str = Field(default="draft", max_length=20)
     amount: Decimal | None = _money()
     sent_at: datetime | None = _ts()
@@ -145,6 +158,7 @@ class Campaign(SQLModel, table=True):
     """A broadcast (seed 004 P1.2): scheduled → in_progress → completed."""
 
     __tablename__ = "campaigns"
+    __table_args__ = (tenant_unique("campaigns"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     name: str = Field(max_length=200)
@@ -160,11 +174,15 @@ class CampaignContactStatus(SQLModel, table=True):
     """Per-contact delivery status of a campaign: pending, sent, dry_run, skipped, failed."""
 
     __tablename__ = "campaign_contact_status"
-    __table_args__ = (UniqueConstraint("campaign_id", "contact_id", name="uq_campaign_contact"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id", name="uq_campaign_contact"),
+        tenant_fk("campaign_contact_status", "campaign_id", "campaigns"),
+        tenant_fk("campaign_contact_status", "contact_id", "contacts"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    campaign_id: str = Field(foreign_key="campaigns.id", index=True, max_length=64)
-    contact_id: str = Field(foreign_key="contacts.id", max_length=64)
+    campaign_id: str = Field(index=True, max_length=64)
+    contact_id: str = Field(max_length=64)
     status: str = Field(default="pending", max_length=20)
     outbox_key: str | None = Field(default=None, max_length=300)
     detail: str | None = None

@@ -1,19 +1,59 @@
-"""Database engine (sync SQLAlchemy over psycopg 3) and the unit of work callers open.
+"""Database engine (sync SQLAlchemy over psycopg 3) and the units of work callers open, each
+saying whose rows it acts on (issue 11: the database enforces tenant isolation).
 
-Repositories (``schema/repositories``) take a ``Session``; the caller (an activity or an API
-service) opens it here and owns the transaction. Callers in async code use ``asyncio.to_thread``.
+Postgres row-level security (migration 0008) shows a session only the rows of the tenant named by
+the transaction-local setting ``omniops.tenant_id``; with none set it sees no row and inserts none.
+The one mechanism that sets it: an opener below stores the scope in ``Session.info`` and the
+``after_begin`` listener runs ``set_config(..., true)`` at the start of EVERY transaction of that
+session, so a commit in the middle of a block does not drop the scope.
+
+- :func:`tenant_transaction` ``(engine, tenant_id)``: everything a tenant's request or a tenant's
+  activity does. The API passes the authenticated principal's tenant (or the tenant an operator
+  acts on); activities pass their input's ``tenant_id``.
+- :func:`platform_transaction` ``(engine, reason)``: reads across tenants (the cycle fan-out's
+  enabled tenants, an operator's every-tenant runs and health, global metrics). Tenant tables are
+  read-only in it (the policy allows only SELECT); platform tables (``system_config``,
+  ``agent_alerts``, ``operator_audit``) have no RLS and stay writable. Code calls it on purpose,
+  with a reason that is logged at debug level. :func:`scoped_transaction` picks one of the two
+  for the API's reads where an operator may omit the tenant (None: every tenant).
+- :func:`owner_transaction` ``()``: the migration (table owner) role, to which RLS does not apply:
+  test fixtures and benchmarks that seed or inspect rows across tenants. Never used by the API,
+  the workers or activities (tests/integration/test_rls.py checks the source).
+
+The API and the workers connect as the application role (``database.url``: LOGIN, NOSUPERUSER,
+NOBYPASSRLS, not the owner, DML only); ``database.migration_url`` is the owner.
+Callers in async code use ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine
+import structlog
+from sqlalchemy import Connection, Engine, event, make_url, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
 from core.settings import get_settings
+
+log = structlog.get_logger(__name__)
+
+TENANT_SETTING = "omniops.tenant_id"
+"""The transaction-local Postgres setting every tenant policy compares ``tenant_id`` with."""
+PLATFORM_SETTING = "omniops.platform_read"
+"""``on``: the transaction may SELECT every tenant's rows (``platform_read`` policies)."""
+PLATFORM_TABLES = frozenset({"system_config", "agent_alerts", "operator_audit", "alembic_version"})
+"""The tables without row-level security, each with its reason in migration 0008's docstring;
+every other table has it (tests/integration/test_rls.py checks the live database)."""
+SCOPE_KEY = "omniops.scope"
+"""``Session.info`` key: ``("tenant", id)`` or ``("platform", reason)``."""
+
+_SET_SCOPE = text(
+    f"SELECT set_config('{TENANT_SETTING}', :tenant, true), set_config('{PLATFORM_SETTING}', :platform, true)"
+)
 
 
 @lru_cache(maxsize=4)
@@ -22,17 +62,63 @@ def engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
+    """The application role's engine (``database.url``)."""
     return engine_for(get_settings().database.url)
 
 
-def session() -> Session:
-    return Session(get_engine(), expire_on_commit=False)
+def owner_engine() -> Engine:
+    """The migration (table owner) role's engine (``database.migration_url``); RLS does not apply."""
+    return engine_for(get_settings().database.migration_url)
+
+
+def app_role() -> str:
+    """The application role's name (the user of ``database.url``), granted DML by migration 0008."""
+    return make_url(get_settings().database.url).username or ""
+
+
+@event.listens_for(OrmSession, "after_begin")
+def _apply_scope(session: OrmSession, _tx: SessionTransaction, conn: Connection) -> None:
+    """Set this session's scope as transaction-local settings; nothing for an owner session."""
+    scope = session.info.get(SCOPE_KEY)
+    if scope is None:
+        return
+    kind, value = scope
+    tenant, platform = (value, "off") if kind == "tenant" else ("", "on")
+    conn.execute(_SET_SCOPE, {"tenant": tenant, "platform": platform})
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: a session that commits when the block ends; when the block raises,
-    closing the session rolls back. Rows stay readable after the block (``expire_on_commit=False``)."""
-    with Session(engine, expire_on_commit=False) as s:
+def _unit(engine: Engine, scope: tuple[str, str] | None) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None) as s:
         yield s
         s.commit()
+
+
+def tenant_transaction(engine: Engine, tenant_id: str) -> AbstractContextManager[Session]:
+    """One unit of work for ``tenant_id``: a session that sees and writes only that tenant's rows,
+    commits when the block ends (a commit inside the block keeps the scope); when the block raises,
+    closing the session rolls back. Rows stay readable after the block (``expire_on_commit=False``).
+    An empty ``tenant_id`` (a platform principal's) sees no row and inserts none."""
+    return _unit(engine, ("tenant", tenant_id))
+
+
+def platform_transaction(engine: Engine, reason: str) -> AbstractContextManager[Session]:
+    """One unit of work across tenants: SELECT on every tenant's rows, no insert, update or delete
+    on tenant tables (RLS refuses them); platform tables as usual. ``reason`` (e.g. "cycle fan-out:
+    enabled tenants") says why the caller needs every tenant; it is logged at debug level."""
+    log.debug("platform transaction", reason=reason)
+    return _unit(engine, ("platform", reason))
+
+
+def scoped_transaction(engine: Engine, tenant_id: str | None, reason: str) -> AbstractContextManager[Session]:
+    """:func:`tenant_transaction` for ``tenant_id``, or :func:`platform_transaction` for ``reason``
+    when it is None (the API's "an operator who names no tenant sees every tenant" reads)."""
+    if tenant_id is None:
+        return platform_transaction(engine, reason)
+    return tenant_transaction(engine, tenant_id)
+
+
+def owner_transaction() -> AbstractContextManager[Session]:
+    """A unit of work as the table owner (``database.migration_url``): every row, no RLS. For test
+    fixtures, the benchmarks' seeds and migrations only."""
+    return _unit(owner_engine(), None)

@@ -13,7 +13,7 @@ from sqlalchemy import Column, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from schema.tables import _ts, new_id
+from schema.tables import _ts, new_id, tenant_fk
 
 
 class FeedbackRequest(SQLModel, table=True):
@@ -63,10 +63,13 @@ class QuoteActivity(SQLModel, table=True):
     """A quote's activity history (seed 004 P1.5 ``quote_activities``)."""
 
     __tablename__ = "quote_activities"
-    __table_args__ = (UniqueConstraint("quote_id", "key", name="uq_quote_activity_key"),)
+    __table_args__ = (
+        UniqueConstraint("quote_id", "key", name="uq_quote_activity_key"),
+        tenant_fk("quote_activities", "quote_id", "quotes"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    quote_id: str = Field(foreign_key="quotes.id", index=True, max_length=64)
+    quote_id: str = Field(index=True, max_length=64)
     key: str = Field(max_length=200)
     """Idempotency key within the quote (e.g. ``follow_up:2``)."""
     kind: str = Field(max_length=30)
@@ -91,9 +94,10 @@ class DealStageHistory(SQLModel, table=True):
     """A stage transition with the time spent in the previous stage (seed 004 P1.4)."""
 
     __tablename__ = "deal_stage_history"
+    __table_args__ = (tenant_fk("deal_stage_history", "deal_id", "deals"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    deal_id: str = Field(foreign_key="deals.id", index=True, max_length=64)
+    deal_id: str = Field(index=True, max_length=64)
     from_stage: str | None = Field(default=None, max_length=40)
     to_stage: str = Field(max_length=40)
     duration_s: int | None = None

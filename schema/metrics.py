@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema.agent import (
-    AgentAlert,
     AgentRun,
     AgentRunAction,
     AgentTask,
@@ -27,6 +26,7 @@ from schema.agent import (
     PolicyViolation,
 )
 from schema.business import ComplianceCheck, Deal, InboundMessage
+from schema.platform import AgentAlert
 from schema.tables import stable_id
 from workflows.cycle.alerts import Alert, AlertInputs
 from workflows.cycle.engagement import compliance_rate

@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, Text, UniqueConstraint, func
+from sqlalchemy import Column, DateTime, ForeignKeyConstraint, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -46,6 +46,22 @@ def _ts(nullable: bool = True, default: bool = False) -> Any:
     )
 
 
+def tenant_unique(table: str) -> UniqueConstraint:
+    """``UNIQUE (tenant_id, id)`` on a table other tenant tables reference (migration 0008)."""
+    return UniqueConstraint("tenant_id", "id", name=f"uq_{table}_tenant_id")
+
+
+def tenant_fk(table: str, column: str, parent: str, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """``(tenant_id, column) -> parent(tenant_id, id)``: a row of ``table`` cannot reference another
+    tenant's row, although referential checks bypass row-level security (migration 0008)."""
+    return ForeignKeyConstraint(
+        ["tenant_id", column],
+        [f"{parent}.tenant_id", f"{parent}.id"],
+        name=f"{table}_tenant_{column}_fkey",
+        ondelete=ondelete,
+    )
+
+
 class Tenant(SQLModel, table=True):
     __tablename__ = "tenants"
     id: str = Field(primary_key=True, max_length=63)
@@ -59,6 +75,7 @@ class Tenant(SQLModel, table=True):
 
 class AutonomousOperation(SQLModel, table=True):
     __tablename__ = "autonomous_operations"
+    __table_args__ = (tenant_unique("autonomous_operations"),)
     id: uuid.UUID = Field(primary_key=True)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     user_id: str | None = Field(default=None, max_length=200)
@@ -80,9 +97,10 @@ class AutonomousOperationAudit(SQLModel, table=True):
     __tablename__ = "autonomous_operations_audit"
     __table_args__ = (
         UniqueConstraint("operation_id", "step_number", "attempt", name="uq_audit_operation_step_attempt"),
+        tenant_fk("autonomous_operations_audit", "operation_id", "autonomous_operations", "CASCADE"),
     )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    operation_id: uuid.UUID = Field(foreign_key="autonomous_operations.id", index=True, ondelete="CASCADE")
+    operation_id: uuid.UUID = Field(index=True)
     tenant_id: str = Field(max_length=63, index=True)
     step_number: int
     attempt: int = Field(default=1)
@@ -157,9 +175,12 @@ class OperationConfirmation(SQLModel, table=True):
     signal; the workflow honours a signal only when it finds this row (issue 10)."""
 
     __tablename__ = "operation_confirmations"
+    __table_args__ = (
+        tenant_fk("operation_confirmations", "operation_id", "autonomous_operations", "CASCADE"),
+    )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    operation_id: uuid.UUID = Field(foreign_key="autonomous_operations.id", index=True, ondelete="CASCADE")
+    operation_id: uuid.UUID = Field(index=True)
     step_number: int
     approved: bool
     decided_by: str = Field(max_length=200)

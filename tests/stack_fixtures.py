@@ -40,6 +40,7 @@ TEST_CONFIG = StackConfig(
     api_port=18000,
     wp_port=8089,
     smtp_port=12525,
+    redis_port=16379,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",
@@ -61,6 +62,11 @@ TEST_CONFIG = StackConfig(
         "OMNIOPS_FOLLOWUPS__FEEDBACK_RESPONSE_WINDOW_S": "60",
         "OMNIOPS_FOLLOWUPS__QUOTE_FOLLOW_UP_EVERY_S": "60",
         "OMNIOPS_FOLLOWUPS__DAY_S": "1",
+        # every in-process request comes from one peer ("testclient") and tests poll fast: the
+        # limits are on (their code runs) but out of reach; tests/integration/test_rate_limits.py
+        # builds apps with small ones
+        "OMNIOPS_LIMITS__PER_IP": "1000000/minute",
+        "OMNIOPS_LIMITS__PER_TENANT": "1000000/minute",
     },
 )
 TEST_SERVER = (
@@ -81,7 +87,9 @@ def _clear_leftovers(config: StackConfig) -> None:
 @pytest.fixture(scope="session")
 def stack_env() -> Iterator[Stack]:
     """The test stack's data dir (fresh leftovers cleared, a copy of definitions/) and its
-    OMNIOPS_* environment for this process, restored at the end of the session."""
+    OMNIOPS_* environment for this process, restored at the end of the session. The tests also
+    get the owner role's URL (``schema.db.owner_transaction``: fixtures that seed or inspect rows
+    across tenants); the stack's API and workers do not."""
     from core.settings import get_settings
 
     if TEST_CONFIG.data_dir.exists():
@@ -90,7 +98,7 @@ def stack_env() -> Iterator[Stack]:
     shutil.rmtree(DATA / "definitions", ignore_errors=True)
     shutil.copytree(ROOT / "definitions", DATA / "definitions")
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in stack.env().items():
+        for key, value in {**stack.env(), **stack.owner_env()}.items():
             mp.setenv(key, value)
         get_settings.cache_clear()  # settings read before this (unit tests) saw another environment
         yield stack

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.cycle.runners import RUNNERS
 from activities.operations import permanent_db_errors
+from schema.db import tenant_transaction
 from schema.repositories import actions, engagement
 from workflows.cycle.messages import ActionOutcome, EmailOutcomeInput, PerformInput
 
@@ -21,7 +21,7 @@ class ActActivities(CycleBase):
         create_task, research, contact_discovery, sandbox_job. Idempotent on the action key. A
         kind without a runner (an email kind sent here by mistake) is ``unsupported``."""
         a = inp.action
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             runner = RUNNERS.get(a.kind)
             if runner is None:
                 out = ActionOutcome(
@@ -40,7 +40,7 @@ class ActActivities(CycleBase):
         P0.4); the run action gets its outcome. Quote and deal follow-ups are not the cycle's
         (their workflows own them)."""
         a, now = inp.action, datetime.now(UTC)
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             if inp.status == "sent" and a.target_type == "contact":
                 engagement.touch(s, inp.tenant_id, a.target_id, now, "email", "agent")
             actions.record(s, inp.run_id, inp.tenant_id, a, None, inp.status, {"detail": inp.detail})

@@ -51,3 +51,9 @@ class CycleBase:
             "research": int(o.get("max_research_per_hour", a.max_research_per_hour)),
             "sandbox": int(o.get("max_sandbox_jobs_per_hour", a.max_sandbox_jobs_per_hour)),
         }
+
+    def _domains(self, s: Session, tenant_id: str) -> tuple[str, ...]:
+        """The tenant's own domains, ``tenants.agent_settings["domains"]`` (a JSON list of host
+        names; none set: no links allowed in its emails, workflows/cycle/links.py)."""
+        listed = run_record.switch_facts(s, tenant_id).overrides.get("domains") or ()
+        return tuple(str(d) for d in listed) if isinstance(listed, list | tuple) else ()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
+from schema.db import tenant_transaction
 from schema.repositories import actions, broadcasts, engagement, guard, suppression
 from workflows.cycle.messages import (
     ActionOutcome,
@@ -26,7 +26,7 @@ class BroadcastActivities(CycleBase):
         """The next batch of a due campaign: pending contacts, at most ``batch_size`` and only as
         many as the hour's email quota allows (each reserved here). Suppressed contacts are skipped."""
         t, cid = inp.tenant_id, inp.action.target_id
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             camp = broadcasts.start_campaign(s, t, cid)
             if camp is None:
                 return BroadcastBatch(campaign_id=cid, subject="", body="")
@@ -56,7 +56,7 @@ class BroadcastActivities(CycleBase):
         """Per-contact delivery status (a sent one touches the contact's clock); the campaign
         completes when nobody is pending."""
         now = datetime.now(UTC)
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             for r in inp.results:
                 broadcasts.set_status(s, inp.campaign_id, r.contact_id, r.status, r.key, now)
                 if r.status == "sent":

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
+from schema.db import tenant_transaction
 from schema.repositories import cycle_context as ctx
 from schema.repositories import cycle_facts, engagement, follow_up_owners
 from schema.repositories import deals as deals_repo
@@ -31,7 +31,7 @@ class ContextActivities(CycleBase):
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             engagement.refresh_clocks(s, t, now)
             quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
             deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
@@ -57,6 +57,7 @@ class ContextActivities(CycleBase):
                 broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
                 accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
                 deferred=ctx.deferred_actions(s, t, inp.hour, limit),
+                tenant_domains=self._domains(s, t),
                 quote_follow_ups=tuple(
                     quote_input(t, c.quote.id, c.to_email or "", c.quote.amount, f) for c in quotes
                 ),

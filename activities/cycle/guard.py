@@ -10,9 +10,10 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
+from schema.db import tenant_transaction
 from schema.repositories import actions, cycle_facts, guard, suppression
 from workflows.cycle import policy
-from workflows.cycle.actions import ActionKind, PolicyFacts
+from workflows.cycle.actions import EMAIL_KINDS, ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import GuardInput, GuardResult
 
@@ -42,6 +43,7 @@ class GuardActivities(CycleBase):
             suppression=suppression.reason(s, t, a.to_email) if a.to_email else None,
             rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
             rate_cap=cap,
+            tenant_domains=self._domains(s, t) if a.kind in EMAIL_KINDS else (),
         )
 
     def _judge(self, s: Session, inp: GuardInput, now: datetime) -> GuardResult:
@@ -76,7 +78,7 @@ class GuardActivities(CycleBase):
         plus ``agent_deferred_actions`` for the next hour (seed 004 P0.3, P0.6).
         """
         a, now = inp.action, datetime.now(UTC)
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             done = actions.recorded(s, inp.run_id, a.key)
             if done is not None:
                 detail = done.detail or {}

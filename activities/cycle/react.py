@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
+from schema.db import tenant_transaction
 from schema.repositories import engagement, react, suppression
 from workflows.cycle.messages import ReactInput, ReactSummary
 
@@ -22,7 +22,7 @@ class ReactActivities(CycleBase):
         the run's credit failures and email outcomes."""
         t, now = inp.tenant_id, datetime.now(UTC)
         counts: Counter[str] = Counter()
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             for m in react.unprocessed(s, t):
                 related = m.related or {}
                 if m.kind in ("bounce", "opt_out"):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema import metrics
+from schema.db import tenant_transaction
 from schema.repositories import run_record
 from workflows.cycle import reflection
 from workflows.cycle.alerts import evaluate_alerts
@@ -25,7 +25,7 @@ class ReflectActivities(CycleBase):
         previous run, what was blocked, next-hour hints (:mod:`workflows.cycle.reflection`).
         Then evaluate the alerts."""
         now = datetime.now(UTC)
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             m = metrics.tenant_snapshot(s, inp.tenant_id, now)
             prev = run_record.previous_metrics(s, inp.tenant_id, inp.run_id)
             acts = [

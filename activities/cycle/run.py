@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
+from schema.db import platform_transaction, tenant_transaction
 from schema.repositories import run_record
 from workflows.cycle.messages import RunStart, StartRunInput, TenantPage
 
@@ -29,7 +29,7 @@ class RunActivities(CycleBase):
         started more than ``agent.run_stale_after_s`` ago is marked failed and taken over.
         Returns the cycle number and the switches.
         """
-        with permanent_db_errors(), Session(self._engine) as s:
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             existing = run_record.get_run(s, inp.run_id)
             if existing is not None:
                 err = existing.error or ""
@@ -69,5 +69,5 @@ class RunActivities(CycleBase):
     @activity.defn(name="list_enabled_tenants")
     def list_enabled_tenants(self, inp: TenantPage) -> list[str]:
         """Enabled tenant ids starting with ``prefix``, after ``after`` in id order, at most ``limit``."""
-        with Session(self._engine) as s:
+        with platform_transaction(self._engine, "cycle fan-out: enabled tenants") as s:
             return run_record.enabled_tenants(s, inp.after, inp.limit, inp.prefix)

@@ -23,6 +23,7 @@ from api.schemas.operations import (
 from api.services.confirmations import ConfirmationService
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
+from api.streams import StreamSlots
 
 Req = Request[Principal, Any, Any]
 
@@ -67,12 +68,20 @@ class AutonomousController(Controller):
 
     @get("/{op_id:str}/events", operation_id="streamOperationEvents")
     async def events(
-        self, request: Req, op_id: FromPath[str], op_status: NamedDependency[OperationStatusService]
+        self,
+        request: Req,
+        op_id: FromPath[str],
+        op_status: NamedDependency[OperationStatusService],
+        streams: NamedDependency[StreamSlots],
     ) -> ServerSentEvent:
-        """Server-sent progress: one ``progress`` event per change of status or step, until the end."""
+        """Server-sent progress: one ``progress`` event per change of status or step, until the end
+        or ``limits.max_stream_s`` (then a final ``end`` event). 429 when the tenant already has
+        ``limits.max_streams_per_tenant`` streams open."""
         first = await op_status.status(request.user, op_id)  # 404 before the stream starts
+        slot = await streams.acquire(request.user)
         changes = op_status.watch(request.user, op_id, first)
-        return ServerSentEvent(ServerSentEventMessage(data=body, event="progress") async for body in changes)
+        progress = (ServerSentEventMessage(data=body, event="progress") async for body in changes)
+        return ServerSentEvent(streams.capped(slot, progress))
 
     @get("/services", operation_id="listServices")
     async def services(self, ops: NamedDependency[OperationService]) -> list[ServiceView]:

@@ -7,9 +7,10 @@
   check's ``ComplianceCheck`` workflow, which records the outcome.
 - ``/api/compliance/stats``: the tenant's counts by status, overdue, escalated, completion rate.
 
-Everything is scoped to the token's tenant (another tenant's id is a 404). Writes need one of
-the roles ``owner``, ``admin`` or the operator role; reads any authenticated user of the tenant.
-The rules live in :class:`api.services.compliance.ComplianceService`.
+Everything is scoped to the token's tenant (another tenant's id is a 404). Writes need the
+``owner`` or ``admin`` role, reads any tenant role (:mod:`api.authz.matrix`; platform operators
+act on no tenant's compliance data). The rules live in
+:class:`api.services.compliance.ComplianceService`.
 """
 
 from __future__ import annotations

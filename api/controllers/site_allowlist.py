@@ -1,5 +1,5 @@
 """Operator routes of the site allowlist (issue 10): origins a tenant may target although they are
-http or local, for local development. Operators only."""
+http or local, for local development. Platform operators only (:mod:`api.authz.matrix`)."""
 
 from __future__ import annotations
 

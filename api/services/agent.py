@@ -1,8 +1,8 @@
 """Switches of the hourly cycle (seed 004 P0.6 ``/api/admin/agent``): the global kill switch,
 a tenant's ``agent_enabled`` with its hourly schedule, and the schedule itself.
 
-Roles: see :mod:`api.services.agent_access`. Runs are in :mod:`api.services.agent_runs`, the
-health check in :mod:`api.services.agent_health`.
+Who may call what: :mod:`api.authz.matrix`; which tenant: :mod:`api.services.agent_access`.
+Runs are in :mod:`api.services.agent_runs`, the health check in :mod:`api.services.agent_health`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from api.schemas.admin import (
 from api.services import cycle_schedule as schedules
 from api.services.agent_access import AgentAccess
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import platform_transaction, tenant_transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
 
@@ -62,7 +62,7 @@ class AgentAdminService:
         return self.access.tenant_scope(p, tenant_id)
 
     def _read_state(self, t: str) -> AgentStateView:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, t) as s:
             tenant = tenants_repo.get_tenant(s, t)
             return AgentStateView(
                 kill_switch=kill_switch(self.settings, s),
@@ -75,10 +75,12 @@ class AgentAdminService:
             )
 
     async def state(self, p: Principal, tenant_id: str | None) -> AgentStateView:
-        """Kill switch (and its source), the tenant's agent_enabled, settings and schedule."""
-        t = self.access.tenant_scope(p, tenant_id)
-        out = await asyncio.to_thread(self._read_state, t)
-        out.tenant.schedule = await schedules.describe_schedule(self.client, t)
+        """Kill switch (and its source), the tenant's agent_enabled, settings and schedule. An
+        operator who names no tenant gets the kill switch and an empty tenant (id ``""``)."""
+        t = self.access.optional_scope(p, tenant_id)
+        out = await asyncio.to_thread(self._read_state, t or "")
+        if t:
+            out.tenant.schedule = await schedules.describe_schedule(self.client, t)
         return out
 
     async def switch(self, p: Principal, data: AgentSwitchRequest) -> AgentStateView:
@@ -91,7 +93,7 @@ class AgentAdminService:
         return await self.state(p, tenant)
 
     def _write_global(self, enabled: bool, reason: str | None, by: str) -> None:
-        with transaction(self.engine) as s:
+        with platform_transaction(self.engine, "global kill switch") as s:
             agent_admin.set_agent_config(s, enabled, reason, by, datetime.now(UTC))
 
     async def set_global(self, p: Principal, enabled: bool, reason: str | None) -> None:
@@ -100,7 +102,7 @@ class AgentAdminService:
         await asyncio.to_thread(self._write_global, enabled, reason, p.user_id)
 
     def _write_tenant(self, t: str, enabled: bool) -> None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, t) as s:
             tenants_repo.set_agent_enabled(s, t, enabled)
 
     async def set_tenant(self, p: Principal, tenant_id: str | None, enabled: bool, reason: str | None) -> str:
@@ -119,7 +121,7 @@ class AgentAdminService:
     # --- the tenant's hourly schedule --------------------------------------------------------
 
     def _ensure_tenant(self, t: str) -> None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, t) as s:
             tenants_repo.ensure_tenant(s, t)
 
     async def put_schedule(

@@ -1,17 +1,16 @@
-"""Who may administer the hourly cycle (seed 004 P0.6).
+"""Which tenant an agent administration request acts on (seed 004 P0.6).
 
-The global kill switch, other tenants and every-tenant runs need ``settings.auth.operator_role``;
-a tenant's ``owner`` or ``admin`` manages its own tenant. Another tenant's id is a 404 for them
-(its existence is never revealed).
+Who may call each route is the matrix's (:mod:`api.authz.matrix`), checked before the handler
+runs. What stays here is what the matrix cannot express: the tenant named in a body or omitted,
+and the global kill switch inside ``POST /api/admin/agent`` (platform operators only). A tenant
+user naming another tenant gets 404 (its existence is never revealed).
 """
 
 from __future__ import annotations
 
 from api.auth import Principal
-from api.errors import NotFoundException, PermissionDeniedException
+from api.errors import NotFoundException, PermissionDeniedException, ValidationException
 from core.settings import Settings
-
-TENANT_ADMIN_ROLES = ("owner", "admin")
 
 
 class AgentAccess:
@@ -19,27 +18,23 @@ class AgentAccess:
         self.settings = settings
 
     def is_operator(self, p: Principal) -> bool:
-        return p.has_any((self.settings.auth.operator_role,))
+        """A platform operator (issue 11): never a tenant token, whatever roles it lists."""
+        return p.platform
 
     def require_operator(self, p: Principal, what: str) -> None:
-        """403 unless ``p`` is an operator; ``what`` names the action in the message."""
+        """403 unless ``p`` is a platform operator; ``what`` names the action in the message."""
         if not self.is_operator(p):
-            raise PermissionDeniedException(f"{what} needs the {self.settings.auth.operator_role} role")
-
-    def require_admin(self, p: Principal) -> None:
-        """403 unless ``p`` is an operator or a tenant owner or admin."""
-        roles = (self.settings.auth.operator_role, *TENANT_ADMIN_ROLES)
-        if not p.has_any(roles):
-            raise PermissionDeniedException(
-                f"agent administration needs one of the roles: {', '.join(roles)}"
-            )
+            raise PermissionDeniedException(f"{what} is for platform operators (the operator role)")
 
     def tenant_scope(self, p: Principal, tenant_id: str | None) -> str:
-        """The tenant a request may act on: its own, or any for an operator (403 without an
-        admin role, 404 for another tenant)."""
-        self.require_admin(p)
+        """The tenant a request acts on: the caller's own (404 for another), or for an operator
+        the one it names (400 when it names none)."""
+        if self.is_operator(p):
+            if not tenant_id:
+                raise ValidationException("a platform operator names the tenant: tenant_id")
+            return tenant_id
         tenant_id = tenant_id or p.tenant_id
-        if tenant_id != p.tenant_id and not self.is_operator(p):
+        if tenant_id != p.tenant_id:
             raise NotFoundException(f"no tenant {tenant_id!r}")
         return tenant_id
 

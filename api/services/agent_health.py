@@ -14,7 +14,7 @@ from api.services.agent_access import AgentAccess
 from core.settings import Settings
 from core.smtp import smtp_reachable
 from schema import metrics
-from schema.db import transaction
+from schema.db import scoped_transaction
 from workflows.cycle.alerts import evaluate_alerts
 
 
@@ -26,7 +26,7 @@ class AgentHealthService:
     def _read(self, scope: str | None, now: datetime, reachable: bool) -> AgentHealthView:
         """Evaluate and raise this hour's alerts (at most one per kind, scope and hour), then read
         the switch, the 24-hour metrics and the open alerts."""
-        with transaction(self.engine) as s:
+        with scoped_transaction(self.engine, scope, "global health") as s:
             found = evaluate_alerts(metrics.alert_inputs(s, scope, now, self.settings.agent.violation_spike))
             metrics.raise_alerts(s, found, now.replace(minute=0, second=0, microsecond=0))
             alerts = [

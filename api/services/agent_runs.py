@@ -28,7 +28,7 @@ from api.services.agent_access import AgentAccess
 from core import queues
 from core.settings import Settings
 from schema.agent import AgentRun, HourlyReflection
-from schema.db import transaction
+from schema.db import scoped_transaction, tenant_transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
 from workflows.cycle.hours import hour_key
@@ -43,7 +43,7 @@ class AgentRunService:
         self.access = AgentAccess(settings)
 
     def _switches(self, t: str) -> tuple[StoredKillSwitch | KillSwitch, bool]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, t) as s:
             tenant = tenants_repo.get_tenant(s, t)
             return kill_switch(self.settings, s), bool(tenant and tenant.agent_enabled)
 
@@ -78,9 +78,9 @@ class AgentRunService:
         return CycleStarted(workflow_id=wid, hour=hour, tenant_id=t)
 
     async def run_all(self, p: Principal) -> FanoutStarted:
-        """Operator: run every enabled tenant's cycle for this hour now (``CycleFanout``, a sliding
-        window of ``settings.agent.fanout_batch`` children). 409 if this hour's fan-out exists."""
-        self.access.require_operator(p, "running every tenant")
+        """Platform operators (the matrix): every enabled tenant's cycle for this hour now
+        (``CycleFanout``, a sliding window of ``settings.agent.fanout_batch`` children). 409 if
+        this hour's fan-out exists."""
         hour = hour_key(datetime.now(UTC))
         wid = cycle_fanout_workflow_id(hour)
         a = self.settings.agent
@@ -97,7 +97,7 @@ class AgentRunService:
         return FanoutStarted(workflow_id=wid, hour=hour)
 
     def _list(self, scope: str | None, status: str | None, limit: int) -> list[AgentRun]:
-        with transaction(self.engine) as s:
+        with scoped_transaction(self.engine, scope, "every tenant's runs") as s:
             return agent_admin.list_runs(s, scope, status, limit)
 
     async def runs(
@@ -108,17 +108,16 @@ class AgentRunService:
         rows = await asyncio.to_thread(self._list, scope, status, max(1, min(limit, 500)))
         return [AgentRunView.model_validate(r.model_dump()) for r in rows]
 
-    def _get(self, run_id: str) -> tuple[AgentRun | None, HourlyReflection | None]:
-        with transaction(self.engine) as s:
+    def _get(self, scope: str | None, run_id: str) -> tuple[AgentRun | None, HourlyReflection | None]:
+        with scoped_transaction(self.engine, scope, "a run by id") as s:
             return agent_admin.get_run(s, run_id)
 
     async def run(self, p: Principal, run_id: str) -> AgentRunDetail:
-        """One run with its reflection; 404 when missing or another tenant's (for non-operators)."""
-        run, refl = await asyncio.to_thread(self._get, run_id)
-        if run is None:
-            raise NotFoundException(f"no run {run_id!r}")
-        self.access.require_admin(p)
-        if run.tenant_id != p.tenant_id and not self.access.is_operator(p):
+        """One run with its reflection; 404 when missing or, for a tenant user, another tenant's
+        (the same answer: the matrix refused every other role before this lookup)."""
+        scope = None if self.access.is_operator(p) else p.tenant_id
+        run, refl = await asyncio.to_thread(self._get, scope, run_id)
+        if run is None or (run.tenant_id != p.tenant_id and not self.access.is_operator(p)):
             raise NotFoundException(f"no run {run_id!r}")
         reflection = ReflectionView.model_validate(refl.model_dump()) if refl else None
         return AgentRunDetail.model_validate({**run.model_dump(), "reflection": reflection})

@@ -1,9 +1,9 @@
 """Compliance service (seed 004 P1.7): ``compliance_schedule`` rows in Postgres, each with its
 Temporal Schedule (:mod:`api.services.compliance_schedule`), and the checks' workflows.
 
-Scoped to the caller's tenant (another tenant's id is a 404). Writes need ``owner``, ``admin``
-or the operator role (403 otherwise); reads any user of the tenant. 400 for unknown required
-fields or statuses, 409 to run an inactive schedule or signal an ended check.
+Scoped to the caller's tenant (another tenant's id is a 404). Who may read and write is the
+matrix's (:mod:`api.authz.matrix`: writes owner and admin, reads any tenant role). 400 for
+unknown required fields or statuses, 409 to run an inactive schedule or signal an ended check.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.auth import Principal, require_role
+from api.auth import Principal
 from api.errors import ConflictException, NotFoundException, ValidationException
 from api.schemas.compliance import (
     CheckRow,
@@ -45,8 +45,6 @@ from workflows.followups.compliance_rules import (
 )
 from workflows.ids import compliance_check_workflow_id, compliance_schedule_id
 
-WRITE_ROLES = ("owner", "admin")
-
 
 def check_fields(target_type: str, required: list[str]) -> None:
     """400 unless every required field is checkable on the target type."""
@@ -73,9 +71,6 @@ def _check(s: Session, tenant_id: str, check_id: str) -> ComplianceCheck:
 
 
 class ComplianceService(FollowUpService):
-    def require_write(self, p: Principal) -> None:
-        require_role(p, (*WRITE_ROLES, self.settings.auth.operator_role), "compliance changes")
-
     # --- schedules -----------------------------------------------------------------------------
 
     async def _view(self, row: ComplianceSchedule) -> ScheduleView:
@@ -95,7 +90,6 @@ class ComplianceService(FollowUpService):
 
     async def create(self, p: Principal, data: ScheduleCreate) -> ScheduleView:
         """The row, then its Temporal Schedule; the row is removed again if that fails."""
-        self.require_write(p)
         check_fields(data.target_type, data.required_fields)
         row = ComplianceSchedule(tenant_id=p.tenant_id, **data.model_dump())
 
@@ -103,16 +97,16 @@ class ComplianceService(FollowUpService):
             ensure_tenant(s, p.tenant_id)
             repo.add_schedule(s, row)
 
-        await self.db(write)
+        await self.db(p.tenant_id, write)
         try:
             await self._sync(row, p.user_id)
         except BaseException:
-            await self.db(lambda s: repo.delete_schedule(s, row.id))
+            await self.db(p.tenant_id, lambda s: repo.delete_schedule(s, row.id))
             raise
         return await self._view(row)
 
     async def list_schedules(self, p: Principal) -> list[ScheduleListItem]:
-        rows = await self.db(lambda s: repo.schedules(s, p.tenant_id))
+        rows = await self.db(p.tenant_id, lambda s: repo.schedules(s, p.tenant_id))
         return [
             ScheduleListItem(
                 **ScheduleRow.model_validate(r).model_dump(),
@@ -122,11 +116,10 @@ class ComplianceService(FollowUpService):
         ]
 
     async def get(self, p: Principal, sid: str) -> ScheduleView:
-        return await self._view(await self.db(lambda s: _schedule(s, p.tenant_id, sid)))
+        return await self._view(await self.db(p.tenant_id, lambda s: _schedule(s, p.tenant_id, sid)))
 
     async def update(self, p: Principal, sid: str, data: ScheduleUpdate) -> ScheduleView:
         """Change the given fields, then replace (frequency) or pause (inactive) the schedule."""
-        self.require_write(p)
         changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
 
         def write(s: Session) -> ComplianceSchedule:
@@ -135,20 +128,18 @@ class ComplianceService(FollowUpService):
             check_fields(merged["target_type"], merged["required_fields"])
             return repo.update_schedule(s, row, changes)
 
-        row = await self.db(write)
+        row = await self.db(p.tenant_id, write)
         await self._sync(row, p.user_id)
         return await self._view(row)
 
     async def delete(self, p: Principal, sid: str) -> None:
-        self.require_write(p)
-        row = await self.db(lambda s: _schedule(s, p.tenant_id, sid))
+        row = await self.db(p.tenant_id, lambda s: _schedule(s, p.tenant_id, sid))
         await schedules.delete_schedule(self.client, row.tenant_id, row.id)
-        await self.db(lambda s: repo.delete_schedule(s, row.id))
+        await self.db(p.tenant_id, lambda s: repo.delete_schedule(s, row.id))
 
     async def run_now(self, p: Principal, sid: str) -> RunView:
         """Trigger the Temporal Schedule (recreated first if it was lost); 409 if inactive."""
-        self.require_write(p)
-        row = await self.db(lambda s: _schedule(s, p.tenant_id, sid))
+        row = await self.db(p.tenant_id, lambda s: _schedule(s, p.tenant_id, sid))
         if not row.active:
             raise ConflictException(f"compliance schedule {sid!r} is inactive")
         if not await schedules.trigger(self.client, row.tenant_id, row.id):
@@ -163,12 +154,18 @@ class ComplianceService(FollowUpService):
     ) -> list[CheckRow]:
         if status is not None and status not in STATUSES:
             raise ValidationException(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        rows = await self.db(lambda s: repo.checks(s, p.tenant_id, status, schedule_id, limit))
+
+        def read(s: Session) -> list[ComplianceCheck]:
+            if schedule_id is not None:
+                _schedule(s, p.tenant_id, schedule_id)  # 404 for another tenant's schedule
+            return repo.checks(s, p.tenant_id, status, schedule_id, limit)
+
+        rows = await self.db(p.tenant_id, read)
         return [CheckRow.model_validate(r) for r in rows]
 
     async def check(self, p: Principal, check_id: str) -> CheckView:
         """The row and, while it is open, its workflow's ``status`` query (None if unanswered)."""
-        row = await self.db(lambda s: _check(s, p.tenant_id, check_id))
+        row = await self.db(p.tenant_id, lambda s: _check(s, p.tenant_id, check_id))
         workflow = None
         if row.status not in ENDED:
             try:
@@ -184,8 +181,7 @@ class ComplianceService(FollowUpService):
 
     async def signal_check(self, p: Principal, check_id: str, name: str, arg: str) -> SignalView:
         """``complete`` or ``waive``; 409 if the check ended or has no running workflow."""
-        self.require_write(p)
-        row = await self.db(lambda s: _check(s, p.tenant_id, check_id))
+        row = await self.db(p.tenant_id, lambda s: _check(s, p.tenant_id, check_id))
         if row.status in ENDED:
             raise ConflictException(f"compliance check {check_id!r} has ended ({row.status})")
         wid = self._wid(row)
@@ -199,7 +195,7 @@ class ComplianceService(FollowUpService):
 
     async def stats(self, p: Principal) -> ComplianceStats:
         now = datetime.now(UTC)
-        c = await self.db(lambda s: repo.check_counts(s, p.tenant_id, now, OPEN))
+        c = await self.db(p.tenant_id, lambda s: repo.check_counts(s, p.tenant_id, now, OPEN))
         counts = {k: c.by_status.get(k, 0) for k in STATUSES}
         total = sum(c.by_status.values())
         decided = total - counts["waived"]

@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from api.auth import Principal
-from api.errors import ConflictException, PermissionDeniedException
+from api.errors import ConflictException
 from api.schemas.operations import ConfirmRequest, OperationView
 from api.services.operation_status import OperationStatusService
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import confirmations
 from workflows.operation.messages import ConfirmationDecision
 from workflows.operation.workflow import AutonomousOperationWorkflow
@@ -30,18 +30,16 @@ class ConfirmationService:
         self.client, self.engine, self.settings, self.operations = client, engine, settings, status
 
     def _record(self, p: Principal, op_id: str, body: ConfirmRequest) -> str:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, p.tenant_id) as s:
             row = confirmations.record_confirmation(
                 s, p.tenant_id, uuid.UUID(op_id), body.step_number, body.approve, p.user_id, body.reason
             )
             return str(row.id)
 
     async def confirm(self, p: Principal, raw_id: str, body: ConfirmRequest) -> OperationView:
-        """Approve or decline the sensitive step the operation waits on: 403 for a role that may
-        not grant consent, 404 for another tenant's operation, 409 if it waits on no such step.
+        """Approve or decline the sensitive step the operation waits on (the roles are the
+        matrix's): 404 for another tenant's operation, 409 if it waits on no such step.
         Records the decision, then signals it with the record's id."""
-        if not p.has_any(self.settings.auth.consent_roles):
-            raise PermissionDeniedException("confirming a sensitive step needs a role that may grant consent")
         current = await self.operations.status(p, raw_id)
         if current.awaiting_confirmation != body.step_number:
             raise ConflictException(

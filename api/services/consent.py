@@ -1,8 +1,10 @@
 """Consent: record a grant (roles, permissions, expiry, IP, user agent), revoke, list, and
 signal the tenant's operations (seed 000 consent flow).
 
-Granting and revoking need one of ``settings.auth.consent_roles`` (403 otherwise). A grant must
-name all of the definition's permissions (400 otherwise).
+Who may grant, revoke and list is the matrix's (:mod:`api.authz.matrix`: owner and admin). Left
+here: a grant (also ``consent: true`` on initiate) needs one of ``settings.auth.consent_roles``;
+the granters' IP address and user agent (personal data) are shown to the tenant's owner only
+(:data:`PERSONAL_DATA_ROLE`). A grant must name all of the definition's permissions (400).
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ from api.services.definitions import load_definition
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import consent as consent_repo
 from schema.repositories import operations as operations_repo
 from schema.repositories.definitions import DefinitionRegistry
 from schema.tables import AutonomousConsent
 from workflows.operation.messages import ConsentGrant, ConsentRevoke
 
+PERSONAL_DATA_ROLE = "owner"
+"""The tenant role that sees the granters' IP addresses and user agents in consent records."""
 
-def consent_view(c: AutonomousConsent) -> ConsentView:
+
+def consent_view(c: AutonomousConsent, personal: bool = True) -> ConsentView:
+    """The record; without ``personal`` its IP address and user agent are None."""
     return ConsentView(
         id=str(c.id),
         service=c.service,
@@ -37,8 +43,8 @@ def consent_view(c: AutonomousConsent) -> ConsentView:
         granted_at=c.granted_at,
         expires_at=c.expires_at,
         revoked_at=c.revoked_at,
-        ip_address=str(c.ip_address) if c.ip_address else None,
-        user_agent=c.user_agent,
+        ip_address=str(c.ip_address) if personal and c.ip_address else None,
+        user_agent=c.user_agent if personal else None,
     )
 
 
@@ -60,11 +66,11 @@ class ConsentService:
         self.operations, self.signals = operations, signals
 
     def _write_grant(self, consent: AutonomousConsent) -> AutonomousConsent:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, consent.tenant_id) as s:
             return consent_repo.grant_consent(s, consent)
 
     def _find_active(self, tenant_id: str, service: str, operation: str) -> AutonomousConsent | None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return consent_repo.find_active_consent(s, tenant_id, service, operation, datetime.now(UTC))
 
     async def find_active(self, p: Principal, service: str, operation: str) -> AutonomousConsent | None:
@@ -149,15 +155,13 @@ class ConsentService:
         )
 
     def _revoke(self, p: Principal, body: ConsentRequest) -> int:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, p.tenant_id) as s:
             return consent_repo.revoke_consents(
                 s, p.tenant_id, body.service, body.operation, p.user_id, body.reason, datetime.now(UTC)
             )
 
     async def revoke(self, p: Principal, body: ConsentRequest) -> tuple[int, list[str]]:
         """Revoke every active consent of (service, operation); signal the active operations."""
-        if not p.has_any(self.settings.auth.consent_roles):
-            raise PermissionDeniedException("revoking consent needs a role that may grant it")
         if body.operation_id:
             await self.operations.require_operation(p, body.operation_id)
         n = await asyncio.to_thread(self._revoke, p, body)
@@ -174,9 +178,10 @@ class ConsentService:
         )
 
     def _list(self, tenant_id: str) -> list[AutonomousConsent]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return consent_repo.list_consents(s, tenant_id)
 
     async def list_consents(self, p: Principal) -> list[ConsentView]:
-        """The tenant's consents, newest first."""
-        return [consent_view(c) for c in await asyncio.to_thread(self._list, p.tenant_id)]
+        """The tenant's consents, newest first; IP and user agent for the owner only."""
+        personal = PERSONAL_DATA_ROLE in p.roles
+        return [consent_view(c, personal) for c in await asyncio.to_thread(self._list, p.tenant_id)]

@@ -1,6 +1,6 @@
 """Credentials: the secret goes to Vault under the tenant's path; Postgres keeps only metadata
-(Vault path, fingerprint, site and its origin). Storing and deleting need one of
-``settings.auth.consent_roles``.
+(Vault path, fingerprint, site and its origin). Who may store, list and delete is the matrix's
+(:mod:`api.authz.matrix`: owner and admin).
 
 A credential is registered for one site origin (issue 10): ``site_url`` is vetted first
 (api/services/targets.py) and a refused site is a 422 with nothing written. The origin on the
@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from api.auth import Principal, require_role
+from api.auth import Principal
 from api.errors import NotFoundException
 from api.schemas.credentials import CredentialRequest, CredentialView
 from api.services.targets import TargetGate
 from core.settings import Settings
 from core.targets import Origin
 from core.vault import VaultStore, credential_path, fingerprint
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import credentials as credentials_repo
 from schema.tables import AutonomousCredential
 
@@ -58,7 +58,7 @@ class CredentialService:
             "created_by": p.user_id,
             "last_rotated_at": datetime.now(UTC),
         }
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, p.tenant_id) as s:
             credentials_repo.upsert_credential(s, values)
             row = credentials_repo.get_credential(s, p.tenant_id, data.service, data.credential_type)
         assert row is not None
@@ -66,7 +66,6 @@ class CredentialService:
 
     async def store(self, p: Principal, data: CredentialRequest) -> CredentialView:
         """Vet the site (422), write the secret to Vault, then its metadata row; returns metadata only."""
-        require_role(p, self.settings.auth.consent_roles, "storing credentials")
         origin = await self.gate.vet(p.tenant_id, data.site_url, "register credential")
         secret = {"username": data.username, "password": data.password, "site_url": data.site_url}
         if data.totp_secret:
@@ -78,19 +77,18 @@ class CredentialService:
         return credential_view(row).model_copy(update={"has_totp": bool(data.totp_secret)})
 
     def _list(self, tenant_id: str) -> list[AutonomousCredential]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return credentials_repo.list_credentials(s, tenant_id)
 
     async def list_credentials(self, p: Principal) -> list[CredentialView]:
         return [credential_view(c) for c in await asyncio.to_thread(self._list, p.tenant_id)]
 
     def _delete(self, tenant_id: str, service: str, credential_type: str) -> bool:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return credentials_repo.delete_credential(s, tenant_id, service, credential_type)
 
     async def remove(self, p: Principal, service: str, credential_type: str) -> None:
         """Delete the metadata row, then the secret in Vault (all versions). 404 when absent."""
-        require_role(p, self.settings.auth.consent_roles, "deleting credentials")
         if not await asyncio.to_thread(self._delete, p.tenant_id, service, credential_type):
             raise NotFoundException(f"no {service}/{credential_type} credential")
         await asyncio.to_thread(self.vault.delete, credential_path(p.tenant_id, service, credential_type))

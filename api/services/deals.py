@@ -38,7 +38,7 @@ class DealService(FollowUpService):
                 raise ConflictException(f"deal {deal_id} is {d.status}")
             return d, contact_email(s, d.contact_id), repo.stage_days(s, t)
 
-        d, to, stage_days = await self.db(load)
+        d, to, stage_days = await self.db(t, load)
         now = datetime.now(UTC)
         wid = followup_workflow_id("deal", t, deal_id)
         try:
@@ -74,7 +74,7 @@ class DealService(FollowUpService):
         t = p.tenant_id
         d = await self.require(Deal, t, deal_id)
         out = await self.workflow_state(followup_workflow_id("deal", t, deal_id), DealWorkflow.status)
-        history = await self.db(lambda s: repo.stage_history(s, deal_id))
+        history = await self.db(t, lambda s: repo.stage_history(s, deal_id))
         return DealStateView(
             **out,
             deal=DealView.model_validate(d),
@@ -92,7 +92,7 @@ class DealService(FollowUpService):
         )
 
     async def stats(self, p: Principal) -> DealStats:
-        c = await self.db(lambda s: repo.counts(s, p.tenant_id))
+        c = await self.db(p.tenant_id, lambda s: repo.counts(s, p.tenant_id))
         return DealStats(
             open_by_stage=c.open_by_stage,
             by_status=c.by_status,

@@ -37,7 +37,7 @@ class FeedbackService(FollowUpService):
             repo.mark_delivered(s, order_id, at)
             return at, repo.first_client_email(s, t, order.client_id) or order.borrower_email
 
-        at, to = await self.db(mark)
+        at, to = await self.db(t, mark)
         f = self.settings.followups
         wid = followup_workflow_id("feedback", t, order_id)
         try:
@@ -75,7 +75,7 @@ class FeedbackService(FollowUpService):
         out = await self.workflow_state(
             followup_workflow_id("feedback", t, order_id), FeedbackWorkflow.status
         )
-        row = await self.db(lambda s: repo.feedback_request(s, t, order_id))
+        row = await self.db(t, lambda s: repo.feedback_request(s, t, order_id))
         return FeedbackStateView(
             **out, feedback_request=FeedbackRequestView.model_validate(row) if row else None
         )

@@ -1,5 +1,6 @@
 """What the feedback, quote, deal and compliance services share: a session per call on a
-worker thread, the tenant's row or 404, and a follow-up workflow's state or signal.
+worker thread (scoped to the caller's tenant, ``schema.db``), the tenant's row or 404, and a
+follow-up workflow's state or signal.
 
 Errors (:mod:`api.errors`): 404 for a row or workflow that is not the tenant's (or missing),
 409 for a signal to a workflow that has ended.
@@ -19,6 +20,7 @@ from temporalio.service import RPCError
 
 from api.errors import ConflictException, NotFoundException
 from core.settings import Settings
+from schema.db import platform_transaction, tenant_transaction
 from schema.repositories.tenants import get_owned as owned
 
 T = TypeVar("T")
@@ -39,19 +41,27 @@ class FollowUpService:
     def __init__(self, client: Client, engine: Engine, settings: Settings) -> None:
         self.client, self.engine, self.settings = client, engine, settings
 
-    async def db(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in one session on a worker thread and commit (ORM rows stay loaded)."""
+    async def db(self, tenant_id: str, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one session of ``tenant_id`` on a worker thread and commit (ORM rows
+        stay loaded)."""
 
         def run() -> T:
-            with Session(self.engine, expire_on_commit=False) as s:
-                out = work(s)
-                s.commit()
-                return out
+            with tenant_transaction(self.engine, tenant_id) as s:
+                return work(s)
+
+        return await asyncio.to_thread(run)
+
+    async def platform_db(self, reason: str, work: Callable[[Session], T]) -> T:
+        """Like :meth:`db`, reading across tenants (``schema.db.platform_transaction``) for ``reason``."""
+
+        def run() -> T:
+            with platform_transaction(self.engine, reason) as s:
+                return work(s)
 
         return await asyncio.to_thread(run)
 
     async def require(self, model: type[M], tenant_id: str, row_id: str) -> M:
-        return await self.db(lambda s: require(s, model, tenant_id, row_id))
+        return await self.db(tenant_id, lambda s: require(s, model, tenant_id, row_id))
 
     async def workflow_state(self, wid: str, query: Any) -> dict[str, Any]:
         """``workflow_id``, ``execution`` and ``state`` (running), ``result`` or ``failure``."""

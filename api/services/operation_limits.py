@@ -27,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import TooManyRequestsException, UnprocessableException
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import operations as operations_repo
 from workflows.operation.messages import OperationInput
 
@@ -76,7 +76,7 @@ class OperationLimits:
 
     def _reserve(self, values: dict[str, Any]) -> bool:
         tenant_id, cap = values["tenant_id"], self.settings.operations.max_concurrent_per_tenant
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             operations_repo.lock_tenant_operations(s, tenant_id)
             if operations_repo.operation_exists(s, values["id"]):
                 return False
@@ -108,11 +108,11 @@ class OperationLimits:
         return await asyncio.to_thread(self._reserve, values)
 
     def _unended(self, tenant_id: str) -> list[tuple[uuid.UUID, str, datetime]]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return operations_repo.unended_workflows(s, tenant_id)
 
     def _mark_ended(self, tenant_id: str, ended: list[tuple[uuid.UUID, str]]) -> int:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return sum(operations_repo.mark_ended(s, tenant_id, op_id, status) for op_id, status in ended)
 
     async def _reconcile(self, tenant_id: str) -> int:
@@ -133,7 +133,7 @@ class OperationLimits:
         return await asyncio.to_thread(self._mark_ended, tenant_id, ended) if ended else 0
 
     def _release(self, tenant_id: str, op_id: str) -> None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             operations_repo.delete_operation(s, tenant_id, uuid.UUID(op_id))
 
     async def release(self, tenant_id: str, op_id: str) -> None:

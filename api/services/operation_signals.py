@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal
 from api.services.operation_status import OperationStatusService
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import operations as operations_repo
 from workflows.ids import operation_workflow_id
 
@@ -36,7 +36,7 @@ class OperationSignals:
     def _active(
         self, tenant: str, service: str, operation: str, statuses: tuple[str, ...]
     ) -> list[tuple[str, str]]:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant) as s:
             rows = operations_repo.active_operations(s, tenant, service, operation, statuses)
             return [(str(r.id), r.workflow_id) for r in rows]
 

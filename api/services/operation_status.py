@@ -20,7 +20,7 @@ from api.auth import Principal
 from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
 from core import search_attributes as sa
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import operations as operations_repo
 from schema.tables import AutonomousOperation
 from workflows.ids import operation_id_from_workflow_id, operation_workflow_id
@@ -66,7 +66,7 @@ class OperationStatusService:
         self.client, self.engine = client, engine
 
     def _row(self, tenant_id: str, op_id: str) -> AutonomousOperation | None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             return operations_repo.get_operation(s, tenant_id, uuid.UUID(op_id))
 
     async def require_operation(self, p: Principal, raw_id: str) -> str:

@@ -42,7 +42,7 @@ class QuoteService(FollowUpService):
             repo.set_view_token(s, quote_id, token)
             return q, to, token
 
-        q, to, token = await self.db(prepare)
+        q, to, token = await self.db(t, prepare)
         if not to:
             raise ValidationException(f"quote {quote_id} has no contact with an email address")
         wid = followup_workflow_id("quote", t, quote_id)
@@ -75,7 +75,7 @@ class QuoteService(FollowUpService):
         t = p.tenant_id
         q = await self.require(Quote, t, quote_id)
         out = await self.workflow_state(followup_workflow_id("quote", t, quote_id), QuoteWorkflow.status)
-        acts = await self.db(lambda s: repo.activities(s, quote_id))
+        acts = await self.db(t, lambda s: repo.activities(s, quote_id))
         return QuoteStateView(
             **out,
             quote=QuoteView.model_validate(q),
@@ -86,7 +86,7 @@ class QuoteService(FollowUpService):
         )
 
     async def stats(self, p: Principal) -> QuoteStats:
-        c = await self.db(lambda s: repo.counts(s, p.tenant_id))
+        c = await self.db(p.tenant_id, lambda s: repo.counts(s, p.tenant_id))
         by = c.by_status
         won, lost, expired = by.get("accepted", 0), by.get("rejected", 0), by.get("expired", 0)
         decided = won + lost + expired
@@ -99,7 +99,9 @@ class QuoteService(FollowUpService):
 
     async def tracked_link(self, token: str) -> str:
         """Signal ``viewed`` for the token's quote (an ended quote ignores it); 404 if unknown."""
-        q = await self.db(lambda s: repo.by_view_token(s, token))
+        q = await self.platform_db(
+            "tracked link: the quote of a view token", lambda s: repo.by_view_token(s, token)
+        )
         if q is None:
             raise NotFoundException("unknown link")
         try:

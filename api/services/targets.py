@@ -17,7 +17,7 @@ from api.errors import UnprocessableException
 from core.logging import get_logger
 from core.settings import Settings
 from core.targets import REFUSED, Origin, TargetRefused, parse_origin
-from schema.db import transaction
+from schema.db import tenant_transaction
 from schema.repositories import credentials as credentials_repo
 from schema.repositories import site_allowlist
 
@@ -42,7 +42,7 @@ class TargetGate:
             raise refused(tenant_id, e, during) from None
 
     def _vet(self, tenant_id: str, url: str) -> None:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             site_allowlist.vet_target(s, tenant_id, url, self.settings.service_ports)
 
     async def vet(self, tenant_id: str, url: str, during: str) -> Origin:
@@ -56,7 +56,7 @@ class TargetGate:
         return origin
 
     def _registered(self, tenant_id: str, service: str, credential_type: str, origin: Origin) -> bool:
-        with transaction(self.engine) as s:
+        with tenant_transaction(self.engine, tenant_id) as s:
             row = credentials_repo.registered_site(s, tenant_id, service, credential_type, str(origin))
             return row is not None
 

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the one settings class."""
+"""Alembic environment: runs as the owner role (``database.migration_url``, the one settings class)."""
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import schema.agent  # noqa: F401  (registers the tables)
 import schema.business  # noqa: F401
 import schema.followups  # noqa: F401
+import schema.platform  # noqa: F401
 import schema.tables  # noqa: F401
 from core.settings import get_settings
 
@@ -14,7 +15,7 @@ target_metadata = SQLModel.metadata
 
 
 def run() -> None:
-    engine = create_engine(get_settings().database.url)
+    engine = create_engine(get_settings().database.migration_url)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():

@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from schema.agent import AgentRun, HourlyReflection, SystemConfig
+from schema.agent import AgentRun, HourlyReflection
+from schema.platform import SystemConfig
 
 AGENT_KEY = "agent"
 """``system_config`` key of the global kill switch: ``{"global_enabled": bool, "reason": str|None}``."""

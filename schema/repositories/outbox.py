@@ -15,7 +15,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import EmailProviderFailure, OutboxEmail, PolicyViolation, SystemConfig
+from schema.agent import EmailProviderFailure, OutboxEmail, PolicyViolation
+from schema.platform import SystemConfig
 from schema.tables import Tenant, new_id, stable_id
 from workflows.email import SendEmailInput
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema import metrics
-from schema.agent import AgentRun, AgentRunAction, HourlyReflection, SystemConfig
+from schema.agent import AgentRun, AgentRunAction, HourlyReflection
+from schema.platform import SystemConfig
 from schema.tables import Tenant, stable_id
 
 RUNNING = "running"

@@ -11,7 +11,6 @@ from email.message import Message
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col
 from temporalio.client import Client
 
@@ -20,7 +19,7 @@ from devstack.mailsink import read_maildir
 from devstack.stack import Stack
 from schema.business import Client as Account
 from schema.business import Contact, Order, Product
-from schema.db import get_engine
+from schema.db import owner_transaction
 from schema.repositories.tenants import ensure_tenant
 from schema.tables import Tenant
 from tests.clock import clear_of_the_hour_turn
@@ -41,7 +40,7 @@ def now_hour() -> str:
 
 def enable(tenant: str, **agent_settings: Any) -> None:
     """The tenant exists with the agent on and the given caps/mode overrides."""
-    with Session(get_engine()) as s:
+    with owner_transaction() as s:
         ensure_tenant(s, tenant)
         s.execute(
             update(Tenant)
@@ -52,7 +51,7 @@ def enable(tenant: str, **agent_settings: Any) -> None:
 
 
 def add(*rows: SQLModel) -> None:
-    with Session(get_engine(), expire_on_commit=False) as s:
+    with owner_transaction() as s:
         for r in rows:
             s.add(r)
             s.flush()
@@ -105,7 +104,7 @@ def good_order(tenant: str, client_id: str, **over: Any) -> Order:
 
 
 def rows(model: type[SQLModel], **where: Any) -> list[Any]:
-    with Session(get_engine()) as s:
+    with owner_transaction() as s:
         stmt = select(model)
         for k, v in where.items():
             stmt = stmt.where(getattr(model, k) == v)
@@ -135,7 +134,7 @@ def mail_to(stack: Stack, address: str) -> list[Message]:
 
 
 def set_row(model: type[SQLModel], id_: str, **values: Any) -> None:
-    with Session(get_engine()) as s:
+    with owner_transaction() as s:
         s.execute(update(model).where(model.id == id_).values(**values))  # type: ignore[attr-defined]
         s.commit()
 

@@ -19,7 +19,7 @@ from core.settings import get_settings
 from core.targets import parse_origin
 from core.temporal import connect
 from devstack.demo import admin_credential_body
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.repositories.audit import list_audit
 from workflows.ids import operation_workflow_id
 
@@ -115,7 +115,7 @@ async def wait_terminal(api: Any, tenant: str, op_id: str, timeout: float = 120)
 
 
 def audit_rows(tenant: str, op_id: str) -> list[Any]:
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         return list_audit(s, tenant, uuid.UUID(op_id))
 
 

@@ -13,8 +13,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.services.operations import operation_id_for
-from core.settings import get_settings
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.tables import AutonomousOperation
 from tests.integration.helpers import OPERATION, SERVICE, headers
 
@@ -66,7 +65,7 @@ def initiate_body(
 
 
 def db_rows(model: Any, tenant: str) -> list[Any]:
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         return list(s.scalars(select(model).where(model.tenant_id == tenant)))
 
 

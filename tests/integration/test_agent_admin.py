@@ -10,7 +10,7 @@ import pytest
 from temporalio.client import ScheduleOverlapPolicy
 
 from core.temporal import connect
-from schema.agent import AgentAlert
+from schema.platform import AgentAlert
 from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import contact, enable, rows
 from tests.integration.helpers import headers, operator

@@ -313,7 +313,7 @@ async def test_sensitive_step_waits_for_confirmation_through_the_api(
         headers=headers(tenant, user="vic", roles=("viewer",)),
         json={"step_number": 7, "approve": True},
     )
-    assert r.status_code == 403 and "may grant consent" in r.json()["detail"]
+    assert r.status_code == 403 and "needs one of the tenant roles: admin, owner" in r.json()["detail"]
     s = await status(api, tenant, op_id)
     assert (s["status"], s["current_step"], s["awaiting_confirmation"]) == ("in_progress", 7, 7)
     r = await api.post(

@@ -19,7 +19,7 @@ from core.settings import get_settings
 from core.temporal import connect
 from schema.agent import AgentTask
 from schema.business import ComplianceCheck, Contact
-from schema.db import get_engine, transaction
+from schema.db import get_engine, owner_transaction
 from schema.repositories.tenants import ensure_tenant
 from tests.integration.cycle_helpers import add, one, rows
 from tests.integration.helpers import headers
@@ -213,7 +213,7 @@ async def test_escalation_records_the_status_and_one_manager_task_closed_with_th
     """The DB steps directly: validate records missing fields; escalate is idempotent (one task,
     reason compliance_due); closing the check closes its task."""
     engine = get_engine()
-    with transaction(engine) as s:
+    with owner_transaction() as s:
         ensure_tenant(s, tenant)
     c = Contact(tenant_id=tenant, name="Kim Park", email=None, title="Buyer")
     add(c)

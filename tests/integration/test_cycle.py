@@ -280,12 +280,11 @@ async def test_flipping_the_tenant_switch_mid_cycle_stops_further_actions(
     own_messaging,  # type: ignore[no-untyped-def]
 ) -> None:
     from sqlalchemy import update
-    from sqlalchemy.orm import Session
     from sqlmodel import col
 
     from devstack.mailsink import read_maildir
     from schema.agent import AgentRunAction
-    from schema.db import get_engine
+    from schema.db import owner_transaction
     from schema.tables import Tenant
 
     queue, hooks, maildir = own_messaging
@@ -294,7 +293,7 @@ async def test_flipping_the_tenant_switch_mid_cycle_stops_further_actions(
         contact(tenant, addr(f"c{i}"), name=f"Contact {i}")
 
     def switch_off(_msg: object) -> None:  # an operator flips the tenant off during the first send
-        with Session(get_engine()) as s:
+        with owner_transaction() as s:
             s.execute(update(Tenant).where(col(Tenant.id) == tenant).values(agent_enabled=False))
             s.commit()
 

@@ -18,7 +18,7 @@ from core.objectstore import ObjectStore
 from core.settings import get_settings
 from core.temporal import connect
 from core.vault import VaultStore, credential_path
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.repositories.consent import list_consents
 from schema.repositories.credentials import list_credentials
 from schema.repositories.operations import get_operation
@@ -112,7 +112,7 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
         assert image.startswith(JPEG) and b"JFIF" in image[:32]
         raw = store.raw(r.screenshot_key)
         assert not raw.startswith(JPEG) and b"JFIF" not in raw  # encrypted at rest
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         op = get_operation(s, completed.tenant, uuid.UUID(completed.op_id))
         creds = list_credentials(s, completed.tenant)
     assert op is not None and op.status == "completed" and op.consent_given and op.current_step == total
@@ -148,9 +148,13 @@ async def test_no_consent_is_403_and_nothing_starts(
     r = await api.post(
         "/api/autonomous/initiate", headers=headers(tenant, roles=("viewer",)), json={**body, "consent": True}
     )
+    assert r.status_code == 403 and "initiateOperation needs one of the tenant roles" in r.json()["detail"]
+    r = await api.post(  # the system principal may start, but only into awaiting_consent
+        "/api/autonomous/initiate", headers=headers(tenant, roles=("system",)), json={**body, "consent": True}
+    )
     assert r.status_code == 403 and "granting consent needs" in r.json()["detail"]
     assert [w async for w in temporal_client.list_workflows(f"TenantId = '{tenant}'")] == []
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         assert list_consents(s, tenant) == []
 
 
@@ -328,7 +332,7 @@ async def test_cancel_of_a_running_operation_stops_it_before_its_next_step(
     assert all(r.success for r in rows)
     handle = (await connect()).get_workflow_handle(operation_workflow_id(tenant, op["operation_id"]))
     assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         op_row = get_operation(s, tenant, uuid.UUID(op["operation_id"]))
         assert op_row is not None and op_row.status == "cancelled"
     r = await api.post(f"/api/autonomous/{op['operation_id']}/cancel", headers=headers(tenant))

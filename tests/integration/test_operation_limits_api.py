@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from core.settings import get_settings
 from core.temporal import connect
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.repositories.consent import list_consents
 from schema.tables import AutonomousOperation, OperationConfirmation
 from tests.integration.helpers import (
@@ -86,7 +86,7 @@ async def test_inputs_over_the_limits_are_422_and_start_nothing(
     )
     assert r.status_code == 422 and "21 keys" in r.json()["detail"], r.text
     await assert_not_started(temporal_client, tenant, ["big", "many"])
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         assert list_consents(s, tenant) == []
 
 

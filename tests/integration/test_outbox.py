@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import Session
 
 from activities.email import Mailer, message_id_for
 from core.settings import Settings, get_settings
 from devstack.mailsink import read_maildir, start
 from devstack.stack import Stack
-from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, SystemConfig
-from schema.db import get_engine
+from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail
+from schema.db import get_engine, owner_transaction
+from schema.platform import SystemConfig
 from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import add, enable, one, rows
 from workflows.email import SendEmailInput
@@ -99,7 +99,7 @@ def test_dry_run_logs_only_and_the_global_switch_stops_everything(
 def email_switched_off_in_system_config() -> Iterator[None]:
     """``system_config`` key ``email`` = ``{"disabled": true}`` for the block, then as it was.
     Global to the stack: keep the block to the one send under test."""
-    with Session(get_engine()) as s:
+    with owner_transaction() as s:
         before = s.get(SystemConfig, "email")
         old = dict(before.value) if before is not None else None
         s.merge(SystemConfig(key="email", value={**(old or {}), "disabled": True}))
@@ -107,7 +107,7 @@ def email_switched_off_in_system_config() -> Iterator[None]:
     try:
         yield
     finally:
-        with Session(get_engine()) as s:
+        with owner_transaction() as s:
             row = s.get(SystemConfig, "email")
             if old is None:
                 s.delete(row)

@@ -24,7 +24,7 @@ import pytest
 
 from core.settings import get_settings
 from core.targets import parse_origin
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.repositories import confirmations, credentials, site_allowlist
 from schema.repositories.consent import find_active_consent
 from tests.integration.helpers import (
@@ -85,13 +85,13 @@ async def until_ignored(tenant: str, op_id: str, n: int, timeout: float = 60) ->
 
 def register_site(tenant: str, site_url: str) -> None:
     """The operator allowlists the local WordPress for this tenant (http, loopback)."""
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         site_allowlist.allow(s, tenant, str(parse_origin(site_url)), "operator", "local WordPress (test)")
 
 
 def pin_credential(tenant: str, site_url: str) -> None:
     """Set the admin credential's registered origin if the API did not (it does once it records it)."""
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         row = credentials.get_credential(s, tenant, SERVICE, "admin")
         assert row is not None
         row.origin = row.origin or str(parse_origin(site_url))
@@ -105,7 +105,7 @@ async def test_a_raw_grant_consent_leaves_the_operation_awaiting_consent(
     # a real consent, but another tenant's: its id is a record, not one of this operation's
     other = f"{tenant}-other"
     await grant(api, other)
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         foreign = find_active_consent(s, other, SERVICE, OPERATION, datetime.now(UTC))
         assert foreign is not None
         foreign_id = str(foreign.id)
@@ -165,7 +165,7 @@ async def test_a_raw_confirm_action_never_runs_the_sensitive_step(api: Any, live
     assert r.status_code == 202, r.text
     op_id, wf_id = r.json()["operation_id"], r.json()["workflow_id"]
     await wait_until(api, tenant, op_id, lambda s: s["awaiting_confirmation"] == 7)
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         step6 = confirmations.record_confirmation(s, tenant, uuid.UUID(op_id), 6, True, "alice", None)
         step6_id = str(step6.id)
     forged = [
@@ -184,7 +184,7 @@ async def test_a_raw_confirm_action_never_runs_the_sensitive_step(api: Any, live
     assert max(r.step_number for r in ran) == 6 and not any(r.mode == "human" for r in ran)
 
     # control: a decision the API would have persisted, named by the same raw CLI signal, counts
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         real = confirmations.record_confirmation(s, tenant, uuid.UUID(op_id), 7, True, "carol", "expected")
         real_id = str(real.id)
     raw_signal(

@@ -16,7 +16,7 @@ from core.failures import Failure
 from core.settings import get_settings
 from core.targets import REFUSED
 from core.vault import VaultStore, credential_path, fingerprint, unwrap
-from schema.db import engine_for, transaction
+from schema.db import engine_for, owner_transaction
 from schema.repositories import confirmations, consent, credentials, site_allowlist
 from schema.tables import AutonomousConsent, AutonomousOperation
 from workflows.operation.messages import RecordCredentialInput
@@ -35,7 +35,7 @@ def parts(infra: Any, tenant: str) -> tuple[TrustActivities, OperationActivities
     s = get_settings()
     engine, vault = engine_for(s.database.url), VaultStore(s)
     vault.write(credential_path(tenant, "wordpress", "admin"), {"username": "admin", "password": "pw-admin"})
-    with transaction(engine) as db:
+    with owner_transaction() as db:
         credentials.upsert_credential(
             db,
             {
@@ -74,7 +74,7 @@ def test_prepare_session_vets_the_registered_allowlisted_origin_and_wraps_the_cr
 ) -> None:
     trust, _, _ = parts
     refused(trust.prepare_session, prep(tenant))  # registered, but http loopback and not allowlisted
-    with transaction(engine_for(get_settings().database.url)) as db:
+    with owner_transaction() as db:
         site_allowlist.allow(db, tenant, SITE, "operator", "local WordPress")
     prepared = trust.prepare_session(prep(tenant))
     assert [(p.origin, p.address) for p in prepared.pins] == [(SITE, "127.0.0.1")]
@@ -105,7 +105,7 @@ def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, t
     stored = vault.read(credential_path(tenant, "wordpress", "application_password"))
     assert stored == {"username": "admin", "password": "new-app-pass", "site_url": SITE + "/"}
     ops.record_credential(inp)  # a retry after the unwrap: the wrap is spent, Vault already has it
-    with transaction(engine_for(get_settings().database.url)) as db:
+    with owner_transaction() as db:
         row = credentials.get_credential(db, tenant, "wordpress", "application_password")
         assert row is not None and row.origin == SITE and row.fingerprint == inp.fingerprint
     with pytest.raises(ApplicationError) as e:  # a spent wrap whose value Vault does not hold
@@ -115,9 +115,8 @@ def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, t
 
 def test_verify_finds_only_this_operations_records(parts: Any, tenant: str) -> None:
     trust, _, _ = parts
-    engine = engine_for(get_settings().database.url)
     op_id = uuid.uuid4()
-    with transaction(engine) as db:
+    with owner_transaction() as db:
         c = consent.grant_consent(
             db,
             AutonomousConsent(

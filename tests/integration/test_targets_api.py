@@ -18,7 +18,7 @@ from temporalio.client import Client
 from core.settings import get_settings
 from core.targets import REFUSED
 from core.vault import VaultStore, credential_path
-from schema.db import engine_for, transaction
+from schema.db import owner_transaction
 from schema.repositories.consent import list_consents
 from schema.tables import AutonomousCredential
 from tests.integration.helpers import SERVICE, allow_site, grant, headers, operator, store_admin_credential
@@ -117,17 +117,22 @@ async def test_ssrf_targets_are_refused_at_initiate(
         bodies.add(r.content)
     assert len(bodies) == 2  # one text for "not registered", one for "refused"
     await assert_not_started(temporal_client, tenant, keys)
-    with transaction(engine_for(get_settings().database.url)) as s:
+    with owner_transaction() as s:
         assert list_consents(s, tenant) == []  # consent: true recorded nothing either
     assert listener.connections == 0
 
 
-async def test_a_member_with_an_active_consent_cannot_aim_the_agent_at_an_attacker_page(
+async def test_an_admin_with_an_active_consent_cannot_aim_the_agent_at_an_attacker_page(
     api: Any, live: Any, tenant: str, listener: Listener, temporal_client: Client
 ) -> None:
     await store_admin_credential(api, tenant, live.wp)
     await grant(api, tenant)
     member = headers(tenant, user="mallory", roles=("member",))
+    r = await api.post(
+        "/api/autonomous/initiate", headers=member, json=initiate_body(live.wp["url"], "m", False)
+    )
+    assert r.status_code == 403, r.text  # members may not initiate at all (the matrix)
+    member = headers(tenant, user="mallory", roles=("admin",))
     wp = ada_url.URL(live.wp["url"])
     attacks = [
         f"http://localhost:{listener.port}",

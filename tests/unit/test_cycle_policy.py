@@ -259,6 +259,7 @@ def test_rules_are_ordered_blocks_before_defer() -> None:
         "human_task_rule",
         "research_rule",
         "suppression_rule",
+        "email_links_rule",
         "rate_limit_rule",
     ]
 

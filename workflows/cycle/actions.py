@@ -92,6 +92,9 @@ class PolicyFacts(Frozen):
     """The recipient's suppression reason (bounce, opt_out, complaint, manual), if any."""
     rate_used: int = 0
     rate_cap: int | None = None
+    tenant_domains: tuple[str, ...] = ()
+    """The tenant's own domains (``tenants.agent_settings["domains"]``): the only hosts, with their
+    subdomains, that links in its emails may point at (issue 11, Build 9)."""
 
 
 Verdict = Literal["allow", "block", "defer"]

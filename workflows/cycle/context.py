@@ -108,6 +108,9 @@ class CycleContext(Frozen):
     """Sent quotes with no follow-up workflow yet: the cycle starts ``Quote`` for each (P1.5)."""
     deal_follow_ups: tuple[DealInput, ...] = ()
     """Open deals with no follow-up workflow yet: the cycle starts ``Deal`` for each (P1.4)."""
+    tenant_domains: tuple[str, ...] = ()
+    """The tenant's own domains: links in planned emails may point only there (policy rule
+    ``email_links``, issue 11 Build 9); the AI planner is told so."""
 
     @property
     def goals_behind_pace(self) -> bool:

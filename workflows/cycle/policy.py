@@ -20,6 +20,7 @@ from workflows.cycle.actions import (
     RateKind,
     TaskReason,
 )
+from workflows.cycle.links import WEB, foreign_links, host_of
 
 _I = re.IGNORECASE
 
@@ -176,6 +177,26 @@ def suppression_rule(action: ProposedAction, facts: PolicyFacts) -> PolicyDecisi
     return None
 
 
+def email_links_rule(action: ProposedAction, facts: PolicyFacts) -> PolicyDecision | None:
+    """Email kinds only (send_email, follow_up): block (rule "email_links") an email whose subject
+    or body links anywhere but the tenant's domains (``facts.tenant_domains``) or their
+    subdomains, over http(s); a tenant with no domains may send no links. Links are found and
+    parsed as :mod:`workflows.cycle.links` explains; the reason names the first foreign host (or
+    scheme) and how many links were foreign, never a whole URL (issue 11, Build 9)."""
+    if action.kind not in EMAIL_KINDS:
+        return None
+    found = [
+        *foreign_links(action.subject, facts.tenant_domains),
+        *foreign_links(action.body, facts.tenant_domains),
+    ]
+    if not found:
+        return None
+    parsed = host_of(found[0])
+    where = "an unparsable link" if parsed is None else parsed[1] if parsed[0] in WEB else parsed[0]
+    n = len(found)
+    return _block("email_links", f"{n} link{'s' if n != 1 else ''} outside the tenant's domains: {where}")
+
+
 def rate_limit_rule(action: ProposedAction, facts: PolicyFacts) -> PolicyDecision | None:
     """Defer (rule "rate_limit") a rate-limited kind once ``facts.rate_used`` reaches
     ``facts.rate_cap`` for the current hour; no cap means no limit (seed 004 P0.3 rate limits)."""
@@ -209,6 +230,7 @@ RULES: tuple[Rule, ...] = (
     human_task_rule,
     research_rule,
     suppression_rule,
+    email_links_rule,
     rate_limit_rule,
 )
 """The rules in evaluation order: blocks before the deferring rate limit."""
