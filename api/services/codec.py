@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy import Engine
 from temporalio.api.common.v1 import Payload
+from temporalio.client import Client
 
 from api.auth import Principal, TokenVerifier
 from api.errors import PermissionDeniedException, UnprocessableException
@@ -33,7 +34,7 @@ from core.crypto import UnknownKeyError
 from core.keys import KeyringMissing
 from core.logging import get_logger
 from core.settings import Settings
-from schema.db import transaction
+from schema.db import platform_transaction
 from schema.repositories import operator_audit
 from workflows.ids import UnknownWorkflowId, tenant_of_workflow_id
 
@@ -57,6 +58,15 @@ class CodecServer:
     def __init__(self, codec: EncryptionCodec, engine: Engine, settings: Settings) -> None:
         self.codec, self.engine, self.settings = codec, engine, settings
         self.verifier = TokenVerifier(settings)
+
+    @classmethod
+    def of(cls, client: Client, engine: Engine, settings: Settings) -> CodecServer:
+        """The codec server over ``client``'s own codec (one keyring cache for both).
+        Raises TypeError for a client without an ``EncryptionCodec``."""
+        codec = client.data_converter.payload_codec
+        if not isinstance(codec, EncryptionCodec):
+            raise TypeError("the API's Temporal client has no encryption codec")
+        return cls(codec, engine, settings)
 
     # --- who is calling
     def _require_codec_role(self, p: Principal) -> None:
@@ -141,7 +151,7 @@ class CodecServer:
 
     # --- audit (a platform table: operators act across tenants)
     def _audit(self, p: Principal, action: str, scopes: Counter[str]) -> None:
-        with transaction(self.engine) as s:
+        with platform_transaction(self.engine, f"operator audit: {action}") as s:
             for scope, n in sorted(scopes.items()):
                 tenant = None if scope in NOT_A_TENANT else scope
                 detail: dict[str, object] = {"payloads": n}
