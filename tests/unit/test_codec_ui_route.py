@@ -50,7 +50,8 @@ def test_the_capability_is_in_no_log_record(
             assert r.status_code == status, r.text
             assert CAP not in r.text
     captured = capsys.readouterr()
-    logged = captured.out + captured.err + "".join(rec.getMessage() + str(rec.__dict__) for rec in caplog.records)
+    records = "".join(rec.getMessage() + str(rec.__dict__) for rec in caplog.records)
+    logged = captured.out + captured.err + records
     if status == 503:  # the failure is logged (so this check can fail), by type only
         assert "codec ui request failed" in logged and "RuntimeError" in logged
     assert CAP not in logged
