@@ -6,13 +6,20 @@ duplicates a row.
 ``record_credential`` takes the extracted credential over from the browser worker (issue 10):
 the value arrives response-wrapped (a single-use Vault token, ``credential_wrap``) and is
 unwrapped here, then written to Vault with the admin credential's username and its metadata row
-with the registered origin. Exactly once: a retry after the unwrap finds the wrap spent, and
-counts as done when Vault already holds a value of the expected fingerprint; any other spent
-wrap is a non-retryable ``CredentialWrapSpent``.
+with the registered origin. Its fingerprint is computed here, after the unwrap: a keyed HMAC
+under the tenant's fingerprint key (core/vault.py ``fingerprint``, core/keys.py
+``fingerprint_key``), which the browser worker may not read (issue 11 item 6).
+
+Exactly once: the Vault secret records which delivery wrote it (``delivery``: a digest of the
+single-use wrapping token). A retry after the unwrap finds the wrap spent and counts as done when
+Vault holds this delivery's value; a workflow started before issue 11 still carries the browser's
+unkeyed fingerprint, compared with ``legacy_fingerprint`` (the function that made it). Any other
+spent wrap is a non-retryable ``CredentialWrapSpent``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +31,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from core.failures import Failure
+from core.keys import fingerprint_key
 from core.targets import TargetRefused, parse_origin
-from core.vault import VaultStore, WrapSpent, credential_path, fingerprint, unwrap
+from core.vault import VaultStore, WrapSpent, credential_path, fingerprint, legacy_fingerprint, unwrap
 from schema.db import tenant_transaction
 from schema.repositories import audit, consent, credentials, operations
 from workflows.operation.messages import (
@@ -109,17 +117,19 @@ class OperationActivities:
         )
 
     @activity.defn(name="record_credential")
-    def record_credential(self, inp: RecordCredentialInput) -> None:
+    def record_credential(self, inp: RecordCredentialInput) -> str:
         """Unwrap the extracted value into Vault (when ``credential_wrap`` is set), then the
-        metadata row (Vault path, fingerprint, registered origin; never the secret)."""
+        metadata row (Vault path, fingerprint, registered origin; never the secret). Returns the
+        fingerprint recorded (keyed for an unwrapped value; ``inp.fingerprint`` otherwise)."""
+        fp = inp.fingerprint
         if inp.credential_wrap:
-            self._store_wrapped(inp, inp.credential_wrap)
+            fp = self._store_wrapped(inp, inp.credential_wrap)
         values = {
             "tenant_id": inp.tenant_id,
             "service": inp.service,
             "credential_type": inp.credential_type,
             "vault_path": inp.vault_path,
-            "fingerprint": inp.fingerprint,
+            "fingerprint": fp,
             "site_url": inp.site_url,
             "created_by": inp.created_by,
             "last_rotated_at": datetime.now(UTC),
@@ -128,17 +138,24 @@ class OperationActivities:
             values["origin"] = origin
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             credentials.upsert_credential(s, values)
+        return fp
 
-    def _store_wrapped(self, inp: RecordCredentialInput, token: str) -> None:
+    def _store_wrapped(self, inp: RecordCredentialInput, token: str) -> str:
+        """Unwrap into Vault; returns the value's keyed fingerprint."""
         if self._vault is None:
             raise RuntimeError("record_credential needs Vault to take a wrapped credential over")
         path = credential_path(inp.tenant_id, inp.service, inp.credential_type)
+        delivery = hashlib.sha256(token.encode()).hexdigest()[:32]
         try:
             data = unwrap(self._vault_addr, token)
         except WrapSpent:
             stored = self._vault.read(path) or {}
-            if fingerprint(str(stored.get("password", ""))) == inp.fingerprint:
-                return  # an earlier attempt unwrapped and stored it
+            password = str(stored.get("password", ""))
+            earlier = stored.get("delivery") == delivery or (
+                inp.fingerprint != "" and legacy_fingerprint(password) == inp.fingerprint
+            )
+            if password and earlier:  # an earlier attempt unwrapped and stored it
+                return fingerprint(fingerprint_key(self._vault, inp.tenant_id), password)
             raise ApplicationError(
                 "the extracted credential's wrap was already used or expired",
                 type=Failure.CREDENTIAL_WRAP_SPENT,
@@ -156,5 +173,7 @@ class OperationActivities:
                 "username": (admin or {}).get("username", ""),
                 "password": value,
                 "site_url": inp.site_url or "",
+                "delivery": delivery,
             },
         )
+        return fingerprint(fingerprint_key(self._vault, inp.tenant_id), value)

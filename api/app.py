@@ -2,9 +2,9 @@
 routes; :mod:`api.plugin` wires the state and the services handlers receive, :mod:`api.abuse` the
 rate limits, the client address behind trusted proxies, stream caps and the body size limit.
 
-Startup order: settings -> telemetry -> logging -> (lifespan) keyring (Vault) -> Temporal client
--> services. Run: ``uvicorn api.app:create_app --factory --no-proxy-headers`` (the app reads
-``X-Forwarded-For`` itself, from ``limits.trusted_proxies`` only).
+Startup order: settings -> telemetry -> logging -> (lifespan) Temporal client (codec keyrings
+from Vault) -> services. Run: ``uvicorn api.app:create_app --factory --no-proxy-headers`` (the
+app reads ``X-Forwarded-For`` itself, from ``limits.trusted_proxies`` only).
 """
 
 from __future__ import annotations

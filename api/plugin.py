@@ -1,9 +1,9 @@
 """The one place the API is wired: what the lifespan builds and how handlers receive it.
 
-Startup order (in the lifespan): keyring (Vault) -> Temporal client -> services. Every service
-is stored on ``app.state`` under its dependency name and injected into handlers by that name
-with ``Provide`` (``ops: NamedDependency[OperationService]``). To add a service: build it in
-:func:`build_services` under a new name; nothing else changes.
+Startup order (in the lifespan): Temporal client (its codec reads keyrings from Vault on use)
+-> services. Every service is stored on ``app.state`` under its dependency name and injected into
+handlers by that name with ``Provide`` (``ops: NamedDependency[OperationService]``). To add a
+service: build it in :func:`build_services` under a new name; nothing else changes.
 """
 
 from __future__ import annotations
@@ -35,14 +35,12 @@ from api.services.operations import OperationService
 from api.services.operator_audit import OperatorAuditService
 from api.services.quotes import QuoteService
 from api.services.site_allowlist import SiteAllowlistService
-from core.codec import EncryptionCodec
-from core.crypto import Keyring
-from core.keys import load_keyring
 from core.settings import Settings
-from core.temporal import connect
+from core.temporal import codec_of, connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from workflows import ids
 
 SERVICE_NAMES = (
     "codec",
@@ -66,8 +64,9 @@ SERVICE_NAMES = (
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
 
-def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict[str, object]:
-    """Every service by dependency name (keys: :data:`SERVICE_NAMES`)."""
+def build_services(client: Client, settings: Settings) -> dict[str, object]:
+    """Every service by dependency name (keys: :data:`SERVICE_NAMES`). ``codec`` is the client's own
+    ``EncryptionCodec`` (one keyring cache for the client and the codec server)."""
     engine = engine_for(settings.database.url)
     registry = DefinitionRegistry(settings.definitions_dir)
     vault = VaultStore(settings)
@@ -75,7 +74,7 @@ def build_services(client: Client, settings: Settings, keyring: Keyring) -> dict
     signals = OperationSignals(client, engine, op_status)
     consents = ConsentService(engine, settings, registry, op_status, signals)
     return {
-        "codec": EncryptionCodec(keyring),
+        "codec": codec_of(client),
         "vault": vault,
         "op_status": op_status,
         "consents": consents,
@@ -111,9 +110,8 @@ class ServicesPlugin(InitPluginProtocol):
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
-        keyring = await load_keyring(self.settings)
-        client = await connect(self.settings, keyring=keyring)
-        for name, service in build_services(client, self.settings, keyring).items():
+        client = await connect(self.settings, scoping=ids)
+        for name, service in build_services(client, self.settings).items():
             setattr(app.state, name, service)
         yield
 

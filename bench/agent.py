@@ -51,8 +51,9 @@ async def main(runs: int) -> None:
     wp = stack.up()
     os.environ.update(stack.env())
     from core.temporal import connect
+    from workflows import ids
 
-    client = await connect()
+    client = await connect(scoping=ids)
     api = DemoClient(stack)
     api.store_wordpress_admin(wp)
     plugin = MU_PLUGINS / "omniops-bench-drift.php"

@@ -15,9 +15,10 @@ ports of this host:
 Set-up per tenant (``bench-api-{i}``): the operator allowlists the local WordPress, an admin
 stores its credential. Then each client, ``--requests`` times: ``POST /api/autonomous/initiate``
 as the tenant's ``system`` principal (the operation waits in ``awaiting_consent``) and
-``GET /api/autonomous/status/{id}`` as its admin. Rounds alternate on and off (``--rounds``
-each). Prints p50 and p99 per route and variant and the on/off ratios (the goal is <= 1.2x),
-then terminates the workflows it started.
+once the agent worker has run them all to ``awaiting_consent``, ``GET
+/api/autonomous/status/{id}`` of each as its admin (a live Temporal query). Rounds alternate on
+and off (``--rounds`` each). Prints p50 and p99 per route and variant and the on/off ratios
+(the goal is <= 1.2x), terminating each round's workflows before the next.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from typing import Any
 
 import httpx
 
@@ -39,6 +41,7 @@ from core.targets import parse_origin
 from devstack.config import ROOT, StackConfig, wait_port
 from devstack.demo import OPERATION, SERVICE, admin_credential_body
 from devstack.stack import Stack
+from workflows.ids import operation_workflow_id
 
 PORTS = {"on": 8101, "off": 8102}
 HIGH = "100000000/minute"
@@ -97,56 +100,79 @@ def set_up_tenants(stack: Stack, tokens: Tokens, wp: dict[str, str], n: int) -> 
     return tenants
 
 
-async def client_loop(
-    http: httpx.AsyncClient, tenant: str, tokens: dict[str, dict[str, str]], site: str, n: int
-) -> tuple[list[float], list[float], list[str]]:
-    starts, reads, ids = [], [], []
+async def starts(
+    http: httpx.AsyncClient, tokens: dict[str, str], site: str, n: int
+) -> tuple[list[float], list[str]]:
+    """``n`` initiates as the tenant's system principal: latencies (s) and operation ids."""
+    took, ids = [], []
     body = {"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": site}}
     for _ in range(n):
         t = time.perf_counter()
         r = await http.post("/api/autonomous/initiate", headers=tokens["system"], json=body)
-        starts.append(time.perf_counter() - t)
+        took.append(time.perf_counter() - t)
         if r.status_code != 202:
             raise RuntimeError(f"initiate gave {r.status_code}: {r.text[:300]}")
-        op_id = r.json()["operation_id"]
-        ids.append(r.json()["workflow_id"])
+        ids.append(r.json()["operation_id"])
+    return took, ids
+
+
+async def reads(http: httpx.AsyncClient, tokens: dict[str, str], op_ids: list[str]) -> list[float]:
+    """One status read per operation as the tenant's admin: latencies (s)."""
+    took = []
+    for op_id in op_ids:
         t = time.perf_counter()
         r = await http.get(f"/api/autonomous/status/{op_id}", headers=tokens["admin"])
-        reads.append(time.perf_counter() - t)
+        took.append(time.perf_counter() - t)
         if r.status_code != 200:
             raise RuntimeError(f"status gave {r.status_code}: {r.text[:300]}")
-    return starts, reads, ids
+    return took
+
+
+async def settle(client: Any, workflow_ids: list[str], timeout_s: float = 300) -> None:
+    """Wait until the agent worker has run every started workflow up to awaiting_consent, so the
+    status reads measure the API, not the worker's backlog of new workflows."""
+    from workflows.operation.workflow import AutonomousOperationWorkflow
+
+    deadline = time.monotonic() + timeout_s
+    for wid in workflow_ids:
+        while True:
+            try:
+                await client.get_workflow_handle(wid).query(AutonomousOperationWorkflow.status)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
 
 
 async def one_round(
-    variant: str, tenants: list[str], minted: Tokens, site: str, clients: int, n: int
-) -> tuple[list[float], list[float], list[str]]:
+    variant: str, tenants: list[str], minted: Tokens, site: str, clients: int, n: int, client: Any
+) -> tuple[list[float], list[float]]:
+    """50 clients start ``n`` operations each; once the worker settled, they read each status;
+    then the round's workflows are terminated. Returns (start latencies, status latencies)."""
     tokens = {t: {"system": minted.tenant(t, "system"), "admin": minted.tenant(t, "admin")} for t in tenants}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    mine = [tokens[tenants[i % len(tenants)]] for i in range(clients)]
+    pool = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{PORTS[variant]}", timeout=60, limits=limits
+        base_url=f"http://127.0.0.1:{PORTS[variant]}", timeout=60, limits=pool
     ) as http:
-        results = await asyncio.gather(
-            *(
-                client_loop(http, tenants[i % len(tenants)], tokens[tenants[i % len(tenants)]], site, n)
-                for i in range(clients)
-            )
-        )
-    return (
-        [x for r in results for x in r[0]],
-        [x for r in results for x in r[1]],
-        [x for r in results for x in r[2]],
-    )
+        started = await asyncio.gather(*(starts(http, mine[i], site, n) for i in range(clients)))
+        wids = [
+            operation_workflow_id(tenants[i % len(tenants)], op)
+            for i, (_, ops) in enumerate(started)
+            for op in ops
+        ]
+        await settle(client, wids)
+        read = await asyncio.gather(*(reads(http, mine[i], started[i][1]) for i in range(clients)))
+    await terminate(client, wids)
+    return [x for took, _ in started for x in took], [x for r in read for x in r]
 
 
 def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] * 1000
 
 
-async def terminate(workflow_ids: list[str]) -> None:
-    from core.temporal import connect
-
-    client = await connect()
+async def terminate(client: Any, workflow_ids: list[str]) -> None:
     sem = asyncio.Semaphore(20)
 
     async def one(wid: str) -> None:
@@ -167,16 +193,18 @@ async def main(clients: int, requests: int, rounds: int, n_tenants: int) -> None
     tenants = set_up_tenants(stack, minted, wp, n_tenants)
     procs = {v: start_api(stack, v) for v in PORTS}
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
-    started: list[str] = []
+    from core.temporal import connect
+    from workflows import ids
+
+    client = await connect(scoping=ids)
     try:
-        await one_round("on", tenants, minted, wp["url"], clients, 2)  # warm-up, not counted
-        await one_round("off", tenants, minted, wp["url"], clients, 2)
+        await one_round("on", tenants, minted, wp["url"], clients, 1, client)  # warm-up, not counted
+        await one_round("off", tenants, minted, wp["url"], clients, 1, client)
         for i in range(rounds):
             for variant in ("on", "off") if i % 2 == 0 else ("off", "on"):
-                s, r, ids = await one_round(variant, tenants, minted, wp["url"], clients, requests)
+                s, r = await one_round(variant, tenants, minted, wp["url"], clients, requests, client)
                 samples[(variant, "start")] += s
                 samples[(variant, "status")] += r
-                started += ids
                 print(
                     f"round {i} {variant}: start p99 {p(s, 99):.1f} ms, status p99 {p(r, 99):.1f} ms",
                     flush=True,
@@ -192,7 +220,6 @@ async def main(clients: int, requests: int, rounds: int, n_tenants: int) -> None
             f"off p50 {p(off, 50):6.1f} ms  p99 {p(off, 99):6.1f} ms | "
             f"p99 ratio on/off {p(on, 99) / p(off, 99):.2f}x (goal <= 1.2x)"
         )
-    await terminate(started)
 
 
 if __name__ == "__main__":

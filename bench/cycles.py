@@ -156,11 +156,12 @@ async def main(tenants: int, batch: int) -> None:
     stack.worker("worker-messaging", "messaging")
     os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
     from core.temporal import connect
+    from workflows import ids
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import FanoutInput, FanoutResult
     from workflows.cycle.workflow import CycleFanoutWorkflow
 
-    client = await connect()
+    client = await connect(scoping=ids)
     run = uuid.uuid4().hex[:6]
     prefix = f"bench-{run}"
     t = time.perf_counter()

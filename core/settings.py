@@ -30,6 +30,19 @@ class VaultSettings(BaseModel):
     """KV v2 paths live under ``{mount}/{prefix}/...``."""
 
 
+class CryptoSettings(BaseModel):
+    """Per-tenant payload encryption (core/codec.py, core/keys.py; issue 11 item 4)."""
+
+    key_cache_s: float = Field(default=60.0, ge=0)
+    """Seconds a process keeps a tenant's keyring before re-reading it from Vault: after a
+    rotation (``python -m core.keys rotate``) new writes use the new key within this time, with
+    no restart. An unknown key id on decode re-reads at once. Env ``OMNIOPS_CRYPTO__KEY_CACHE_S``."""
+    legacy_decode: bool = True
+    """Decode payloads sealed with the legacy global keyring (``keys/payload``, no tenant, no
+    associated data), for workflows in flight before per-tenant keys. Nothing encodes with it.
+    Turn off once those workflows are closed. Env ``OMNIOPS_CRYPTO__LEGACY_DECODE``."""
+
+
 class DatabaseSettings(BaseModel):
     """Two Postgres roles (issue 11, migration 0008): the API and the workers connect as the
     application role, the migrations as the owner of the tables. Source: ``OMNIOPS_DATABASE__URL``
@@ -255,6 +268,7 @@ class Settings(BaseSettings):
     log_json: bool = True
     temporal: TemporalSettings = Field(default_factory=TemporalSettings)
     vault: VaultSettings = Field(default_factory=VaultSettings)
+    crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)

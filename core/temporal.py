@@ -1,7 +1,8 @@
 """The one Temporal client factory, used by the API, the workers, the launcher and the tests.
 
-It sets the Pydantic data converter, the AES-256-GCM payload codec (failure messages encoded
-too) and the OpenTelemetry tracing interceptor, so no two processes can disagree.
+It sets the Pydantic data converter, the per-tenant AES-256-GCM payload codec (core/codec.py;
+failure messages encoded too) and the OpenTelemetry tracing interceptor, so no two processes can
+disagree.
 """
 
 from __future__ import annotations
@@ -13,37 +14,57 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
-from core.codec import EncryptionCodec
-from core.crypto import Keyring
-from core.keys import load_keyring
+from core.codec import EncryptionCodec, Scoping
+from core.keycache import KeyringCache
 from core.settings import Settings, get_settings
 
 
-def data_converter(keyring: Keyring | None) -> DataConverter:
-    """Pydantic converter plus encryption; ``keyring=None`` gives the raw (codec-less) view."""
-    if keyring is None:
+def data_converter(keys: KeyringCache | None, scoping: Scoping | None = None) -> DataConverter:
+    """Pydantic converter plus encryption; ``keys=None`` gives the raw (codec-less) view.
+    ``scoping`` (``workflows.ids``) is required with keys. Raises TypeError without it."""
+    if keys is None:
         return pydantic_data_converter
+    if scoping is None:
+        raise TypeError("an encrypting data converter needs scoping=workflows.ids")
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(keyring),
+        payload_codec=EncryptionCodec(keys, scoping),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 
-async def connect(
-    settings: Settings | None = None, *, keyring: Keyring | None = None, encrypted: bool = True
-) -> Client:
-    """Connect to Temporal. The keyring is read from Vault unless given.
+def codec_of(client: Client) -> EncryptionCodec:
+    """The client's codec (the API's codec server shares it and its keyring cache).
+    Raises TypeError for a codec-less client."""
+    codec = client.data_converter.payload_codec
+    if not isinstance(codec, EncryptionCodec):
+        raise TypeError("this client has no encryption codec")
+    return codec
 
-    Raises RuntimeError when Vault holds no keyring, and RuntimeError from the SDK when the
-    server cannot be reached.
+
+async def connect(
+    settings: Settings | None = None,
+    *,
+    scoping: Scoping | None = None,
+    keys: KeyringCache | None = None,
+    encrypted: bool = True,
+) -> Client:
+    """Connect to Temporal. ``scoping`` is ``workflows.ids`` (required unless ``encrypted`` is
+    False: who owns a workflow id, which core may not import itself). Keyrings are read from
+    (and created in) Vault on first use, cached per tenant for ``crypto.key_cache_s``, unless
+    ``keys`` is given.
+
+    Raises TypeError (encrypted, no scoping), VaultUnavailable without a Vault token
+    (encrypted), RuntimeError from the SDK when the server cannot be reached.
     """
     settings = settings or get_settings()
-    if encrypted and keyring is None:
-        keyring = await load_keyring(settings)
+    if encrypted and scoping is None:
+        raise TypeError("an encrypted client needs scoping=workflows.ids")
+    if encrypted and keys is None:
+        keys = KeyringCache.from_settings(settings)
     return await Client.connect(
         settings.temporal.address,
         namespace=settings.temporal.namespace,
-        data_converter=data_converter(keyring if encrypted else None),
+        data_converter=data_converter(keys, scoping) if encrypted else pydantic_data_converter,
         interceptors=[TracingInterceptor()],
     )

@@ -7,6 +7,7 @@ Paths are relative to ``{mount}/{prefix}``. Tenant credentials live at
 from __future__ import annotations
 
 import hashlib
+import hmac
 from typing import Any
 
 import hvac
@@ -23,9 +24,25 @@ def credential_path(tenant_id: str, service: str, credential_type: str) -> str:
     return f"tenants/{tenant_id}/{service}/{credential_type}"
 
 
-def fingerprint(secret: str) -> str:
-    """A non-reversible 16-hex-digit fingerprint (sha256 prefix) for matching, never the secret."""
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+FINGERPRINT_HEX = 16
+
+
+def fingerprint(key: bytes, secret: str) -> str:
+    """A credential's fingerprint for matching, never the secret: the first 16 hex digits of
+    HMAC-SHA256 under the tenant's fingerprint key (``core.keys.fingerprint_key``; issue 11 item 6),
+    so it cannot be brute-forced offline without that key nor compared across tenants.
+
+    Credential rows written before issue 11 keep their unkeyed ``legacy_fingerprint``; every
+    idempotency check recomputes with the function that made the value it compares against."""
+    if len(key) < 32:
+        raise ValueError("a fingerprint key is at least 32 bytes")
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()[:FINGERPRINT_HEX]
+
+
+def legacy_fingerprint(secret: str) -> str:
+    """The pre-issue-11 unkeyed fingerprint (sha256 prefix): only to recognise values recorded
+    by workflows started before the deploy. Never written again."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:FINGERPRINT_HEX]
 
 
 class WrapSpent(RuntimeError):
@@ -58,21 +75,50 @@ class VaultStore:
         return f"{self._mount}/{self._prefix}/{path}"
 
     def read(self, path: str) -> dict[str, Any] | None:
+        return self.read_versioned(path)[0]
+
+    def read_versioned(self, path: str) -> tuple[dict[str, Any] | None, int]:
+        """(data, version); (None, 0) when nothing is there."""
         try:
             r = self._client.secrets.kv.v2.read_secret_version(
                 path=f"{self._prefix}/{path}", mount_point=self._mount, raise_on_deleted_version=True
             )
         except InvalidPath:
-            return None
+            return None, 0
         data: dict[str, Any] = r["data"]["data"]
-        return data
+        return data, int(r["data"]["metadata"]["version"])
 
-    def write(self, path: str, data: dict[str, Any]) -> int:
-        """Write a new version. Returns the version number."""
+    def write(self, path: str, data: dict[str, Any], cas: int | None = None) -> int:
+        """Write a new version (with ``cas``: only over that version; hvac ``InvalidRequest``
+        otherwise). Returns the version number."""
         r = self._client.secrets.kv.v2.create_or_update_secret(
-            path=f"{self._prefix}/{path}", secret=data, mount_point=self._mount
+            path=f"{self._prefix}/{path}", secret=data, cas=cas, mount_point=self._mount
         )
         return int(r["data"]["version"])
+
+    def create(self, path: str, data: dict[str, Any]) -> bool:
+        """Write ``data`` only if nothing is at ``path`` (KV v2 check-and-set ``cas=0``).
+        Returns False when another writer got there first (the caller re-reads); needs only the
+        ``create`` capability. Raises ``hvac.exceptions.Forbidden`` without it."""
+        try:
+            self._client.secrets.kv.v2.create_or_update_secret(
+                path=f"{self._prefix}/{path}", secret=data, cas=0, mount_point=self._mount
+            )
+        except InvalidRequest as e:
+            if "check-and-set" in str(e):
+                return False
+            raise
+        return True
+
+    def list(self, path: str) -> list[str]:
+        """The names directly under ``path`` (folders end with '/'); [] when there are none."""
+        try:
+            r = self._client.secrets.kv.v2.list_secrets(
+                path=f"{self._prefix}/{path}", mount_point=self._mount
+            )
+        except InvalidPath:
+            return []
+        return [str(k) for k in r["data"]["keys"]]
 
     def delete(self, path: str) -> None:
         """Delete every version and the metadata."""

@@ -4,7 +4,10 @@
 workers, API), runs the demo operation and this hour's cycle for the demo tenant
 (devstack/demo.py) and stops the stack; it exits 0 only if both succeeded. ``--keep`` leaves the
 stack running; ``up`` starts it without the demo; ``down`` stops it; ``bootstrap`` creates the
-Vault keyring and the browser worker's Vault token (the stack runs it after the migrations).
+Vault keyring and the browser worker's Vault token (the stack runs it after the migrations);
+``backup-keys`` copies every key under ``keys/`` to the data dir (the stack runs it before it
+stops the in-memory dev Vault, and bootstrap restores them, so workflows kept in the dev Temporal
+still decode after a restart).
 """
 
 from __future__ import annotations
@@ -13,28 +16,56 @@ import argparse
 import json
 import sys
 
+from core.vault import VaultStore
 from devstack.config import StackConfig, StackError
 from devstack.demo import demo, demo_cycle, out
 from devstack.stack import Stack
 
+KEYS_BACKUP = "dev-keys.json"
+"""``{path: data}`` of every key under ``keys/`` (dev only, mode 600)."""
+
+
+def _key_paths(store: VaultStore) -> list[str]:
+    """Every secret under ``keys/``: the legacy keyring, the platform keyring, each tenant's."""
+    paths = [p for p in ("keys/payload", "keys/platform/payload") if store.read(p) is not None]
+    for tenant in store.list("keys/tenants"):
+        paths += [f"keys/tenants/{tenant}{name}" for name in store.list(f"keys/tenants/{tenant}")]
+    return paths
+
+
+def backup_keys() -> None:
+    """Copy every key under ``keys/`` to ``{data_dir}/dev-keys.json`` (dev only)."""
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if settings.env != "dev":
+        return
+    store = VaultStore(settings)
+    backup = settings.data_dir / KEYS_BACKUP
+    backup.write_text(json.dumps({p: store.read(p) for p in _key_paths(store)}))
+    backup.chmod(0o600)
+
 
 def bootstrap() -> None:
-    """Create (or restore, for the in-memory dev Vault) the payload keyring; in dev, also the
-    browser worker's narrow Vault policy and token (devstack/services.py)."""
+    """Create (or restore, for the in-memory dev Vault) the keys; in dev, also the browser
+    worker's narrow Vault policy and token (devstack/services.py). Tenant and platform keyrings
+    are created on first use (core/keys.py); only the legacy one (the object store's) here."""
     from core.keys import KEYRING_PATH, ensure_keyring
     from core.settings import get_settings
-    from core.vault import VaultStore
     from devstack.services import BROWSER_TOKEN_FILE, ensure_browser_token
 
     settings = get_settings()
     store = VaultStore(settings)
-    backup = settings.data_dir / "dev-keyring.json"
-    if store.read(KEYRING_PATH) is None and backup.exists():
-        store.write(KEYRING_PATH, json.loads(backup.read_text()))
+    old, backup = settings.data_dir / "dev-keyring.json", settings.data_dir / KEYS_BACKUP
+    saved = json.loads(backup.read_text()) if backup.exists() else {}
+    if old.exists():
+        saved.setdefault(KEYRING_PATH, json.loads(old.read_text()))
+    for path, data in saved.items():
+        if data and store.read(path) is None:
+            store.write(path, data)
     ensure_keyring(settings)
     if settings.env == "dev":
-        backup.write_text(json.dumps(store.read(KEYRING_PATH)))
-        backup.chmod(0o600)
+        backup_keys()
         root = settings.vault.token.get_secret_value() if settings.vault.token else ""
         ensure_browser_token(settings.vault.addr, root, settings.data_dir / BROWSER_TOKEN_FILE)
 
@@ -43,11 +74,14 @@ def main() -> int:
     p = argparse.ArgumentParser(
         prog="python -m devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("command", choices=["run", "up", "down", "demo", "bootstrap"])
+    p.add_argument("command", choices=["run", "up", "down", "demo", "bootstrap", "backup-keys"])
     p.add_argument("--keep", action="store_true", help="run: leave the stack running afterwards")
     a = p.parse_args()
     if a.command == "bootstrap":
         bootstrap()
+        return 0
+    if a.command == "backup-keys":
+        backup_keys()
         return 0
     stack = Stack(StackConfig())
     if a.command == "down":

@@ -8,6 +8,7 @@ Used by the launcher (``make run``, devstack/__main__.py) and by the test suite
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -261,7 +262,11 @@ class Stack:
         return wp
 
     def down(self) -> None:
-        """Stop every part, the API first and Postgres last."""
+        """Stop every part, the API first and Postgres last; the dev Vault's keys are copied to
+        the data dir first (``python -m devstack backup-keys``; bootstrap restores them)."""
+        if self.running("vault"):
+            with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                self._python("devstack", "backup-keys")
         for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "redis", "temporal", "vault"):
             self.stop(name)
         self.stop_postgres()

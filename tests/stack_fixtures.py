@@ -47,6 +47,8 @@ TEST_CONFIG = StackConfig(
         "OMNIOPS_OPERATIONS__SESSION_SCHEDULE_TO_START_S": "4",
         "OMNIOPS_OPERATIONS__STEP_TIMEOUT_S": "30",
         "OMNIOPS_LOG_LEVEL": "INFO",
+        # tenant keyrings cached 2 s, so a rotation reaches running workers within a test (issue 11)
+        "OMNIOPS_CRYPTO__KEY_CACHE_S": "2",
         "OMNIOPS_OPERATIONS__AI_MAX_ACTIONS": "5",
         # the real anthropic client, pointed at the local Messages-API peer (tests/peers)
         "ANTHROPIC_API_KEY": "peer-test-key",

@@ -5,9 +5,9 @@
 - ``messaging``: the email outbox (``send_email`` over SMTP).
 - ``operations``: the browser worker; serves ``open_session`` on the shared queue and the
   session's steps on this process's own queue (browser session affinity). It needs no database
-  and no JWT key, and its Vault token (deploy/vault/omniops-browser.hcl) reads only the
-  keyring (payload codec, object store) and wraps; Chromium runs pinned, sandboxed and
-  unprivileged (activities/browser/launcher.py).
+  and no JWT key, and its Vault token (deploy/vault/omniops-browser.hcl) reads only the payload
+  keyrings (codec: tenants', platform, legacy; object store: legacy) and wraps; Chromium runs
+  pinned, sandboxed and unprivileged (activities/browser/launcher.py).
 Startup order: settings -> telemetry -> logging -> client (STYLE.md).
 """
 
@@ -48,6 +48,7 @@ from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from workflows import ids
 from workflows.registry import WORKFLOWS
 
 log = get_logger("workers.run")
@@ -136,8 +137,8 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
     settings = get_settings()
     configure_telemetry("omniops-worker")
     configure_logging(settings.log_level, settings.log_json)
-    keyring = await load_keyring(settings)
-    client = await connect(settings, keyring=keyring)
+    keyring = await load_keyring(settings)  # the object store's (core/keys.py)
+    client = await connect(settings, scoping=ids)
     pool = ThreadPoolExecutor(max_workers=16)
     workers: list[Worker] = []
     sessions: BrowserSessions | None = None

@@ -5,7 +5,8 @@ A target that is not in the page fails at once as a non-retryable ``StepFailed``
 it); the site showing its error selector is ``InvalidCredentials``. Fill, select, press and click
 go through the credential firewall (:mod:`.guarded`). The browser worker never writes Vault: an
 extracted value is response-wrapped (a single-use token the agent's ``record_credential``
-unwraps into Vault); only the token, the value's fingerprint and its Vault path are returned.
+unwraps into Vault); only the token and its Vault path are returned. The value's fingerprint is
+keyed per tenant and computed by the agent after the unwrap (this worker may not read the key).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from activities.browser.navigation import allowed_url, goto
 from activities.browser.placeholders import remember
 from activities.browser.pool import Session
 from core.failures import Failure
-from core.vault import VaultStore, credential_path, fingerprint
+from core.vault import VaultStore, credential_path
 from workflows.operation.browser_messages import StepInput
 
 
@@ -34,7 +35,7 @@ def step_ms(inp: StepInput) -> float:
 
 
 async def perform(s: Session, vault: VaultStore, inp: StepInput, wrap_ttl_s: int) -> dict[str, Any]:
-    """Run the step; returns the extracted value's wrapping token, fingerprint and Vault path
+    """Run the step; returns the extracted value's wrapping token and Vault path
     for ``extract`` (else nothing)."""
     step, ms, page = inp.step, step_ms(inp), s.page
     out: dict[str, Any] = {}
@@ -109,6 +110,5 @@ async def extract(
     path = credential_path(inp.tenant_id, inp.service, inp.step.store_as)
     return {
         "credential_wrap": token,
-        "credential_fingerprint": fingerprint(value),
         "credential_path": vault.full_path(path),
     }

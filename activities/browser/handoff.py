@@ -11,12 +11,13 @@ that operation; one that was used elsewhere or expired is a non-retryable
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import OrderedDict
 
 from temporalio.exceptions import ApplicationError
 
 from core.failures import Failure
-from core.vault import WrapSpent, fingerprint, unwrap
+from core.vault import WrapSpent, unwrap
 
 MAX_HELD = 64
 """Unwrapped credentials kept for retries (dropped when the session closes, oldest first)."""
@@ -26,13 +27,15 @@ class CredentialHandoff:
     def __init__(self, vault_addr: str) -> None:
         self._addr = vault_addr
         self._held: OrderedDict[str, tuple[str, dict[str, str]]] = OrderedDict()
-        """Operation id -> (wrap fingerprint, credential)."""
+        """Operation id -> (digest of the wrapping token, credential). The digest only tells a
+        retry with the same token from a new one, in this process's memory: not a credential
+        fingerprint (no key needed; the token is single-use and spent once unwrapped)."""
 
     async def take(self, op_id: str, wrap: str | None) -> dict[str, str]:
         """The credential behind ``wrap`` (empty without one). Raises ``CredentialWrapSpent``."""
         if not wrap:
             return {}
-        key = fingerprint(wrap)
+        key = hashlib.sha256(wrap.encode()).hexdigest()
         held = self._held.get(op_id)
         if held is not None and held[0] == key:
             return held[1]

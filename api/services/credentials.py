@@ -1,6 +1,6 @@
 """Credentials: the secret goes to Vault under the tenant's path; Postgres keeps only metadata
-(Vault path, fingerprint, site and its origin). Who may store, list and delete is the matrix's
-(:mod:`api.authz.matrix`: owner and admin).
+(Vault path, keyed fingerprint, site and its origin). Who may store, list and delete is the
+matrix's (:mod:`api.authz.matrix`: owner and admin).
 
 A credential is registered for one site origin (issue 10): ``site_url`` is vetted first
 (api/services/targets.py) and a refused site is a 422 with nothing written. The origin on the
@@ -18,6 +18,7 @@ from api.auth import Principal
 from api.errors import NotFoundException
 from api.schemas.credentials import CredentialRequest, CredentialView
 from api.services.targets import TargetGate
+from core.keys import fingerprint_key
 from core.settings import Settings
 from core.targets import Origin
 from core.vault import VaultStore, credential_path, fingerprint
@@ -52,7 +53,7 @@ class CredentialService:
             "vault_path": self.vault.full_path(
                 credential_path(p.tenant_id, data.service, data.credential_type)
             ),
-            "fingerprint": fingerprint(data.password),
+            "fingerprint": fingerprint(fingerprint_key(self.vault, p.tenant_id), data.password),
             "site_url": data.site_url,
             "origin": str(origin),
             "created_by": p.user_id,

@@ -1,10 +1,20 @@
 # Policy of the browser (operations) worker: it holds nothing worth stealing (issue 10, part 4).
-# It reads the payload/object-store keyring (the Temporal payload codec and the encrypted
-# screenshot/checkpoint store need it) and response-wraps a value it extracted, so the agent
-# worker can store it. It reads no tenant credential: each session's credential reaches it as a
-# single-use wrapping token, which authenticates itself at sys/wrapping/unwrap.
+# It reads the payload keyrings (the Temporal payload codec decodes and encodes its activities'
+# payloads under the operation's tenant key; issue 11) and the legacy keyring (payloads sealed
+# before issue 11, and the encrypted screenshot/checkpoint store), and response-wraps a value it
+# extracted, so the agent worker can store it. It creates no keyring (the API and the agent
+# worker do, before any of its activities runs) and reads no fingerprint key: a credential's
+# keyed fingerprint is computed by the agent after the unwrap. It reads no tenant credential:
+# each session's credential reaches it as a single-use wrapping token, which authenticates
+# itself at sys/wrapping/unwrap.
 # Tokens with this policy are created without the default policy (no_default_policy).
 path "secret/data/omniops/keys/payload" {
+  capabilities = ["read"]
+}
+path "secret/data/omniops/keys/tenants/+/payload" {
+  capabilities = ["read"]
+}
+path "secret/data/omniops/keys/platform/payload" {
   capabilities = ["read"]
 }
 path "sys/wrapping/wrap" {

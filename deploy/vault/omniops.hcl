@@ -7,7 +7,19 @@ path "secret/data/omniops/tenants/*" {
 path "secret/metadata/omniops/tenants/*" {
   capabilities = ["delete"]
 }
-# The payload/object-store keyring: read by every service; rotated by an operator only.
+# The legacy payload/object-store keyring: read by every service; rotated by an operator only.
 path "secret/data/omniops/keys/payload" {
   capabilities = ["read"]
+}
+# Per-tenant and platform payload keyrings and per-tenant credential fingerprint keys (issue 11):
+# created on first use with check-and-set cas=0 (create, never update: a service cannot replace
+# or rotate a key, only an operator token can: python -m core.keys rotate).
+path "secret/data/omniops/keys/tenants/+/payload" {
+  capabilities = ["create", "read"]
+}
+path "secret/data/omniops/keys/tenants/+/fingerprint" {
+  capabilities = ["create", "read"]
+}
+path "secret/data/omniops/keys/platform/payload" {
+  capabilities = ["create", "read"]
 }

@@ -21,6 +21,7 @@ from core.temporal import connect
 from devstack.demo import admin_credential_body
 from schema.db import owner_transaction
 from schema.repositories.audit import list_audit
+from workflows import ids
 from workflows.ids import operation_workflow_id
 
 SERVICE, OPERATION = "wordpress", "application_password_generation"
@@ -106,7 +107,7 @@ async def wait_terminal(api: Any, tenant: str, op_id: str, timeout: float = 120)
     """The final status, once the workflow execution has also closed: the ``status`` query shows
     the final status just before the workflow's last row write, which lands before it closes."""
     final = await wait_until(api, tenant, op_id, lambda s: s["status"] in TERMINAL, timeout, every=0.2)
-    handle = (await connect()).get_workflow_handle(operation_workflow_id(tenant, op_id))
+    handle = (await connect(scoping=ids)).get_workflow_handle(operation_workflow_id(tenant, op_id))
     for _ in range(int(timeout * 10)):
         if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
             return final

@@ -4,14 +4,17 @@ The raw history is encrypted (core/codec.py), so searching it for a secret prove
 helper instead:
 
 1. fetches the full history from the real Temporal server, codec-less (what the server stores);
-2. asserts every payload of every event is encrypted (``encoding=binary/encrypted`` and a key id
-   the keyring holds): inputs, results, signals, markers, memo, failure details (queries leave no
-   trace in history); and every failure (with its causes) carries only the encoded-attributes
-   placeholder, no plain message or stack trace;
-3. decodes the whole history through the codec the API uses (``connect().data_converter``, keyring
-   from Vault) and searches the decoded payloads, the decoded failure messages and stack traces,
-   and every other field of every event, for each secret in several forms (as is, JSON-escaped,
-   and base64 at every byte alignment).
+2. asserts every payload of every event is encrypted (``encoding=binary/encrypted``, a tenant in
+   the metadata, and a key id the tenant's keyring holds): inputs, results, signals, markers,
+   memo, failure details (queries leave no trace in history); every failure (with its causes)
+   carries only the encoded-attributes placeholder, no plain message or stack trace; and, for a
+   tenant's workflow, every payload is that tenant's;
+3. decodes the whole history through the codec the API uses (``core.temporal.codec_of``, keyrings
+   from Vault) with ``decode_for(tenant=None)`` (each payload bound by its own metadata: a history
+   also holds payloads bound to other workflows, e.g. a child's input, so no one workflow context
+   fits them all) and searches the decoded payloads, the decoded failure messages and stack
+   traces, and every other field of every event, for each secret in several forms (as is,
+   JSON-escaped, and base64 at every byte alignment).
 
 Three kinds of payload are not codec-encoded by design and are only searched, not required to
 be encrypted: search attributes (the server indexes them), headers (the SDK's default
@@ -32,9 +35,8 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Header, Payload, SearchAttributes
 from temporalio.api.failure.v1 import Failure
 from temporalio.client import WorkflowHistory
-from temporalio.converter import PayloadCodec
 
-from core.codec import ENCODING, KEY_ID
+from core.codec import ENCODING, KEY_ID, TENANT, EncryptionCodec
 
 ENCODED_FAILURE = "Encoded failure"
 UNENCRYPTED_BY_DESIGN = (SearchAttributes, Header)
@@ -108,16 +110,24 @@ def walk_history(history: WorkflowHistory) -> Walk:
     return out
 
 
-def assert_encrypted(w: Walk, key_ids: Iterable[str]) -> None:
-    """Every payload that must be encrypted is; every failure hides its message and stack."""
+def assert_encrypted(w: Walk, key_ids: Iterable[str], tenant: str | None = None) -> None:
+    """Every payload that must be encrypted is, under a tenant's key (``tenant``: that tenant's
+    only); every failure hides its message and stack."""
     kids = set(key_ids)
     plain = [
         where
         for where, p, must in w.payloads
         if must
-        and (p.metadata.get("encoding") != ENCODING or p.metadata.get(KEY_ID, b"").decode() not in kids)
+        and (
+            p.metadata.get("encoding") != ENCODING
+            or p.metadata.get(KEY_ID, b"").decode() not in kids
+            or TENANT not in p.metadata
+        )
     ]
     assert not plain, f"payloads not encrypted with a known key: {plain}"
+    if tenant is not None:
+        foreign = [w for w, p, must in w.payloads if must and p.metadata[TENANT].decode() != tenant]
+        assert not foreign, f"payloads sealed for another tenant: {foreign}"
     exposed = [
         where
         for where, f in w.failures
@@ -127,12 +137,13 @@ def assert_encrypted(w: Walk, key_ids: Iterable[str]) -> None:
     assert any(must for _, _, must in w.payloads), "the history holds no payload at all"
 
 
-async def decoded_texts(history: WorkflowHistory, codec: PayloadCodec) -> list[tuple[str, str]]:
+async def decoded_texts(history: WorkflowHistory, codec: EncryptionCodec) -> list[tuple[str, str]]:
     """(where, text) for each decoded payload and failure, and each event without its payloads."""
     w = walk_history(history)
     texts: list[tuple[str, str]] = []
-    for where, p, _ in w.payloads:
-        [d] = await codec.decode([p])
+    for where, p, must in w.payloads:
+        plain = not must and p.metadata.get("encoding") != ENCODING  # search attributes, headers
+        [d] = [p] if plain else await codec.decode_for([p], tenant=None)
         texts.append((where, d.data.decode("utf-8", "replace")))
         texts.extend((f"{where}.metadata[{k}]", v.decode("utf-8", "replace")) for k, v in d.metadata.items())
     for where, f in w.failures:
@@ -165,10 +176,14 @@ def find_secrets(texts: list[tuple[str, str]], secrets: dict[str, str]) -> list[
 
 
 async def assert_history_clean(
-    history: WorkflowHistory, codec: PayloadCodec, key_ids: Iterable[str], secrets: dict[str, str]
+    history: WorkflowHistory,
+    codec: EncryptionCodec,
+    key_ids: Iterable[str],
+    secrets: dict[str, str],
+    tenant: str | None = None,
 ) -> None:
     """Steps 2 and 3 of the module docstring on one history."""
-    assert_encrypted(walk_history(history), key_ids)
+    assert_encrypted(walk_history(history), key_ids, tenant)
     hits = find_secrets(await decoded_texts(history, codec), secrets)
     assert not hits, f"secrets in the decoded history: {hits}"
 
@@ -176,16 +191,19 @@ async def assert_history_clean(
 async def assert_no_secret_in_history(workflow_id: str, secrets: dict[str, str]) -> WorkflowHistory:
     """Fetch ``workflow_id``'s history from the real server and check it (module docstring).
     ``secrets`` maps a name (for the message) to the secret value. Returns the history."""
-    from core.keys import load_keyring
+    from core.keys import keyring_path, read_keyring
     from core.settings import get_settings
-    from core.temporal import connect
+    from core.temporal import codec_of, connect
+    from core.vault import VaultStore
+    from workflows import ids
 
     raw = await connect(encrypted=False)
     history = await raw.get_workflow_handle(workflow_id).fetch_history()
-    codec = (await connect()).data_converter.payload_codec
-    assert codec is not None
-    keyring = await load_keyring(get_settings())
-    await assert_history_clean(history, codec, keyring.keys, secrets)
+    codec = codec_of(await connect(scoping=ids))
+    tenant = ids.tenant_of_workflow_id(workflow_id)
+    ring = read_keyring(VaultStore(get_settings()), keyring_path(tenant))
+    assert ring is not None, "the workflow's tenant has no keyring"
+    await assert_history_clean(history, codec, ring.keys, secrets, tenant or "_platform")
     return history
 
 

@@ -14,6 +14,7 @@ from schema.platform import AgentAlert
 from tests.clock import clear_of_the_hour_turn
 from tests.integration.cycle_helpers import contact, enable, rows
 from tests.integration.helpers import headers, operator
+from workflows import ids
 
 SEED_METRICS = {
     "agent.cycles.completed",
@@ -53,7 +54,7 @@ async def test_enabling_a_tenant_creates_its_hourly_schedule_and_disabling_pause
     assert (sched["id"], sched["paused"], sched["overlap"]) == (f"cycle-schedule-{tenant}", False, "SKIP")
     nxt = datetime.fromisoformat(sched["next_action_times"][0])
     assert sched["jitter_s"] == 60 and nxt.minute == 0  # on the hour, plus under a minute of jitter
-    desc = await (await connect()).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
+    desc = await (await connect(scoping=ids)).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
     assert desc.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
 
     r = await api.post(
@@ -81,7 +82,7 @@ async def test_re_enabling_a_tenant_unpauses_its_schedule_and_put_updates_it(api
         r.json()["tenant"]["schedule"]["paused"] is False
         and "enabled by alice: back" in (r.json()["tenant"]["schedule"]["note"])
     )
-    desc = await (await connect()).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
+    desc = await (await connect(scoping=ids)).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
     assert desc.schedule.state.paused is False
 
     r = await api.put(path, headers=headers(tenant), json={"paused": True, "jitter_s": 120})
@@ -94,7 +95,7 @@ async def test_re_enabling_a_tenant_unpauses_its_schedule_and_put_updates_it(api
     assert r.json()["note"] == "set by alice"
     got = await api.get(path, headers=headers(tenant))
     assert got.status_code == 200 and (got.json()["paused"], got.json()["jitter_s"]) == (True, 120)
-    desc = await (await connect()).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
+    desc = await (await connect(scoping=ids)).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
     assert desc.schedule.state.paused is True and desc.schedule.spec.jitter is not None
     assert desc.schedule.spec.jitter.total_seconds() == 120
 
@@ -185,4 +186,4 @@ async def test_run_every_tenant_is_for_operators_and_once_per_hour(api: Any, ten
         assert again.status_code == 409 and "already ran or is running" in again.json()["detail"]
     finally:
         if wid:  # stop listing tenants, so later tests' new tenants are not run by it
-            await (await connect()).get_workflow_handle(wid).terminate("test over")
+            await (await connect(scoping=ids)).get_workflow_handle(wid).terminate("test over")

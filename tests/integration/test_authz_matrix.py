@@ -31,6 +31,7 @@ from tests.integration.authz_helpers import (
 )
 from tests.integration.helpers import headers
 from tests.stack_fixtures import DATA
+from workflows import ids
 
 REFUSED = {401, 403}
 
@@ -55,7 +56,7 @@ async def _cleanup(api: Any, victim: Seeded, fanout: str | None) -> None:
     await api.post(f"/api/autonomous/{victim.params['op_id']}/cancel", headers=h)
     await api.delete(f"/api/compliance/schedules/{victim.params['schedule_id']}", headers=h)
     if fanout:  # stop listing tenants, so later tests' tenants are not run by it
-        await (await connect()).get_workflow_handle(fanout).terminate("authz sweep over")
+        await (await connect(scoping=ids)).get_workflow_handle(fanout).terminate("authz sweep over")
 
 
 async def test_every_operation_every_role_own_and_other_tenant(api: Any, live: Any) -> None:

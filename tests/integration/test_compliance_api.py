@@ -23,6 +23,7 @@ from schema.db import get_engine, owner_transaction
 from schema.repositories.tenants import ensure_tenant
 from tests.integration.cycle_helpers import add, one, rows
 from tests.integration.helpers import headers
+from workflows import ids
 from workflows.followups.compliance_models import (
     CloseInput,
     ComplianceRunResult,
@@ -68,7 +69,7 @@ async def test_a_schedule_is_a_temporal_schedule_that_patch_updates_and_pauses_a
     nxt = datetime.fromisoformat(row["schedule"]["next_action_times"][0])
     assert (nxt.month in (1, 4, 7, 10), nxt.day, nxt.hour, nxt.minute) == (True, 1, 0, 0)
 
-    client = await connect()
+    client = await connect(scoping=ids)
     d = await client.get_schedule_handle(tid).describe()
     assert months(d) == [1, 4, 7, 10] and d.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
     assert not d.schedule.state.paused
@@ -174,7 +175,7 @@ async def test_a_run_generates_checks_whose_workflows_are_waived_and_completed_t
     assert done.completed_at is not None
     assert (await api.post(f"{BASE}/checks/{c_ok['id']}/complete", headers=h)).status_code == 409
 
-    client = await connect()
+    client = await connect(scoping=ids)
     desc = await client.get_workflow_handle(c_miss["workflow_id"]).describe()
     assert desc.status is not None and desc.status.name == "COMPLETED"
     assert [

@@ -47,19 +47,20 @@ from tests.integration.cycle_helpers import (
     set_row,
     wait_for,
 )
+from workflows import ids
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import CycleInput, TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.models import DealInput, QuoteInput, StageRule
 from workflows.followups.quote import QuoteWorkflow
-from workflows.ids import cycle_workflow_id, deal_workflow_id, quote_workflow_id
+from workflows.ids import cycle_trigger_workflow_id, cycle_workflow_id, deal_workflow_id, quote_workflow_id
 
 
 @pytest.fixture
 async def client(agent_stack: Stack, peer: object) -> Client:
     """With the Messages-API peer unscripted, the AI planner fails fast and the rules plan."""
-    return await connect()
+    return await connect(scoping=ids)
 
 
 def addr(tag: str) -> str:
@@ -143,7 +144,7 @@ async def test_two_starts_in_the_same_hour_produce_one_cycle(client: Client, ten
     skipped = await client.execute_workflow(
         ScheduledCycleWorkflow.run,
         TenantRef(tenant_id=tenant),
-        id=f"trigger-{uuid.uuid4()}",
+        id=cycle_trigger_workflow_id(tenant),  # an id of ours: the codec refuses an unknown format
         task_queue=queues.AGENT,
     )
     assert skipped.status == "skipped" and "tenant lock" in (skipped.reason or "")

@@ -18,13 +18,14 @@ from devstack.stack import Stack
 from schema.agent import OutboxEmail, PolicyViolation
 from tests.integration.cycle_helpers import account, contact, enable, mail_to, rows, run_cycle
 from tests.peers.messages_api import MessagesPeer, tool_use
+from workflows import ids
 
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture
 async def client(agent_stack: Stack, peer: MessagesPeer) -> Client:
-    return await connect()
+    return await connect(scoping=ids)
 
 
 async def test_the_cycle_blocks_an_email_linking_outside_the_tenants_domains(

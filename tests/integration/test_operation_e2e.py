@@ -38,6 +38,7 @@ from tests.integration.helpers import (
     wp_admin,
 )
 from tests.integration.history_secrets import assert_no_secret_in_history
+from workflows import ids
 from workflows.ids import operation_workflow_id
 from workflows.registry import WORKFLOWS
 
@@ -133,7 +134,7 @@ async def test_no_secret_in_history_or_logs(completed: Completed, live: Any) -> 
 
 
 async def test_replay_of_the_recorded_history(completed: Completed) -> None:
-    client = await connect()
+    client = await connect(scoping=ids)
     history = await client.get_workflow_handle(completed.workflow_id).fetch_history()
     await Replayer(workflows=WORKFLOWS, data_converter=client.data_converter).replay_workflow(history)
 
@@ -330,7 +331,9 @@ async def test_cancel_of_a_running_operation_stops_it_before_its_next_step(
     done = sorted(r.step_number for r in rows)
     assert done == list(range(1, len(done) + 1)) and 1 <= len(done) <= at_cancel  # no later step
     assert all(r.success for r in rows)
-    handle = (await connect()).get_workflow_handle(operation_workflow_id(tenant, op["operation_id"]))
+    handle = (await connect(scoping=ids)).get_workflow_handle(
+        operation_workflow_id(tenant, op["operation_id"])
+    )
     assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
     with owner_transaction() as s:
         op_row = get_operation(s, tenant, uuid.UUID(op["operation_id"]))

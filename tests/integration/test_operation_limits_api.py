@@ -26,6 +26,7 @@ from tests.integration.helpers import (
     wait_until,
 )
 from tests.integration.target_helpers import assert_not_started, cancel, db_rows, initiate_body
+from workflows import ids
 
 pytestmark = pytest.mark.stack
 
@@ -127,7 +128,7 @@ async def test_a_confirmation_is_persisted_and_signalled_with_its_record_id(
     assert (str(row.operation_id), row.step_number, row.approved) == (op_id, step, False)
     assert (row.decided_by, row.reason) == ("carol", "not today")
     await wait_terminal(api, tenant, op_id)
-    client = await connect()  # with the payload codec: signal inputs are encrypted in history
+    client = await connect(scoping=ids)  # with the payload codec: signal inputs are encrypted in history
     history = await client.get_workflow_handle(wf_id).fetch_history()
     signals = [
         e.workflow_execution_signaled_event_attributes

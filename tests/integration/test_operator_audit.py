@@ -14,6 +14,7 @@ from core.temporal import connect
 from schema.db import owner_transaction
 from schema.repositories import operator_audit
 from tests.integration.helpers import headers
+from workflows import ids
 
 
 def audit_rows(actor: str) -> list[Any]:
@@ -29,7 +30,7 @@ async def schedule_state(tenant: str) -> bool | None:
     """The victim's hourly schedule: paused or not; None when it does not exist."""
     try:
         return (
-            await (await connect()).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
+            await (await connect(scoping=ids)).get_schedule_handle(f"cycle-schedule-{tenant}").describe()
         ).schedule.state.paused
     except Exception:
         return None

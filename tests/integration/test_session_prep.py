@@ -13,9 +13,10 @@ from temporalio.exceptions import ApplicationError
 from activities.operations import OperationActivities
 from activities.trust import TrustActivities
 from core.failures import Failure
+from core.keys import fingerprint_key
 from core.settings import get_settings
 from core.targets import REFUSED
-from core.vault import VaultStore, credential_path, fingerprint, unwrap
+from core.vault import VaultStore, credential_path, fingerprint, legacy_fingerprint, unwrap
 from schema.db import engine_for, owner_transaction
 from schema.repositories import confirmations, consent, credentials, site_allowlist
 from schema.tables import AutonomousConsent, AutonomousOperation
@@ -43,7 +44,7 @@ def parts(infra: Any, tenant: str) -> tuple[TrustActivities, OperationActivities
                 "service": "wordpress",
                 "credential_type": "admin",
                 "vault_path": "x",
-                "fingerprint": fingerprint("pw-admin"),
+                "fingerprint": legacy_fingerprint("pw-admin"),  # a row from before issue 11
                 "site_url": SITE,
                 "origin": SITE,
             },
@@ -89,6 +90,8 @@ def test_prepare_session_vets_the_registered_allowlisted_origin_and_wraps_the_cr
 
 
 def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, tenant: str) -> None:
+    """The browser sends no fingerprint (it may not read the key); the agent computes the keyed
+    one after the unwrap and returns it; a retry recognises its own delivery."""
     _, ops, vault = parts
     wrap = vault.wrap({"value": "new-app-pass"}, 60)
     inp = RecordCredentialInput(
@@ -96,21 +99,49 @@ def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, t
         service="wordpress",
         credential_type="application_password",
         vault_path="secret/omniops/x",
-        fingerprint=fingerprint("new-app-pass"),
+        fingerprint="",
         site_url=SITE + "/",
         credential_wrap=wrap,
         admin_credential="admin",
     )
-    ops.record_credential(inp)
+    fp = ops.record_credential(inp)
+    key = fingerprint_key(vault, tenant)
+    assert fp == fingerprint(key, "new-app-pass") != legacy_fingerprint("new-app-pass")
     stored = vault.read(credential_path(tenant, "wordpress", "application_password"))
+    assert stored is not None and stored.pop("delivery")
     assert stored == {"username": "admin", "password": "new-app-pass", "site_url": SITE + "/"}
-    ops.record_credential(inp)  # a retry after the unwrap: the wrap is spent, Vault already has it
+    assert ops.record_credential(inp) == fp  # a retry after the unwrap: the wrap is spent, Vault has it
     with owner_transaction() as db:
         row = credentials.get_credential(db, tenant, "wordpress", "application_password")
-        assert row is not None and row.origin == SITE and row.fingerprint == inp.fingerprint
-    with pytest.raises(ApplicationError) as e:  # a spent wrap whose value Vault does not hold
-        ops.record_credential(inp.model_copy(update={"fingerprint": "0" * 16}))
+        assert row is not None and row.origin == SITE and row.fingerprint == fp
+    other = vault.wrap({"value": "x"}, 60)
+    unwrap(get_settings().vault.addr, other)  # spent elsewhere: it did not deliver Vault's value
+    with pytest.raises(ApplicationError) as e:
+        ops.record_credential(inp.model_copy(update={"credential_wrap": other}))
     assert e.value.type == Failure.CREDENTIAL_WRAP_SPENT and e.value.non_retryable
+
+
+def test_record_credential_of_a_workflow_started_before_keyed_fingerprints(parts: Any, tenant: str) -> None:
+    """An in-flight workflow's browser sent the unkeyed fingerprint: its retry is recognised by
+    the function that made it (legacy_fingerprint); the row gets the keyed one."""
+    _, ops, vault = parts
+    path = credential_path(tenant, "wordpress", "application_password")
+    vault.write(path, {"username": "admin", "password": "old-pass", "site_url": SITE})  # no delivery
+    spent = vault.wrap({"value": "old-pass"}, 60)
+    unwrap(get_settings().vault.addr, spent)
+    inp = RecordCredentialInput(
+        tenant_id=tenant,
+        service="wordpress",
+        credential_type="application_password",
+        vault_path="secret/omniops/x",
+        fingerprint=legacy_fingerprint("old-pass"),
+        site_url=SITE,
+        credential_wrap=spent,
+    )
+    assert ops.record_credential(inp) == fingerprint(fingerprint_key(vault, tenant), "old-pass")
+    with pytest.raises(ApplicationError) as e:
+        ops.record_credential(inp.model_copy(update={"fingerprint": legacy_fingerprint("other")}))
+    assert e.value.type == Failure.CREDENTIAL_WRAP_SPENT
 
 
 def test_verify_finds_only_this_operations_records(parts: Any, tenant: str) -> None:

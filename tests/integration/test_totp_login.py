@@ -17,6 +17,7 @@ from tests.integration.helpers import allow_site, audit_rows, headers, wait_term
 from tests.integration.history_secrets import assert_no_secret_in_history, totp_codes
 from tests.peers.messages_api import MessagesPeer
 from tests.peers.totp_site import TotpSite
+from workflows import ids
 
 pytestmark = pytest.mark.stack
 PORT = 18910
@@ -107,7 +108,7 @@ async def test_wrong_password_fails_fast_and_is_not_retried(
 async def run_step_attempts(workflow_id: str, step_number: int) -> list[int]:
     """The attempt number the server recorded on each start of ``step_number``'s run_step activity
     (a retried activity's started event carries its last attempt)."""
-    client = await connect()
+    client = await connect(scoping=ids)
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     scheduled = set()
     for e in history.events:

@@ -1,14 +1,24 @@
-"""AES-256-GCM keyring, payload codec and encrypted object store."""
+"""AES-256-GCM keyring, the codec's legacy path and the encrypted object store (per-tenant codec:
+tests/unit/test_tenant_codec.py)."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import WorkflowSerializationContext
 
-from core.codec import ENCODING, KEY_ID, EncryptionCodec
+from core.codec import ENCODING, KEY_ID, TENANT, CodecRefused, EncryptionCodec
 from core.crypto import Keyring, UnknownKeyError
+from core.keycache import KeyringCache
+from core.keys import KEYRING_PATH, KeyringMissing
 from core.objectstore import ObjectStore
+from tests.unit.keystore_fake import MemoryKeyStore
+from workflows import ids
+
+WID = "op-acme-6f1c8a52-6c1e-4d47-9a40-3f1f3c0f9b10"
 
 
 def ring(*kids: str, active: str | None = None) -> Keyring:
@@ -35,22 +45,37 @@ def test_keyring_rejects_wrong_key_sizes_and_missing_active() -> None:
         Keyring("x", {"k": b"0" * 32})
 
 
-async def test_codec_marks_key_id_and_old_keys_still_decode_after_rotation() -> None:
-    old = ring("k1")
+async def test_legacy_payloads_still_decode_but_nothing_encodes_with_the_legacy_keyring() -> None:
+    """Payloads sealed before issue 11 (global keyring, no tenant, no associated data)."""
+    legacy = ring("k1", "k2")
+    store = MemoryKeyStore()
+    store.write(
+        KEYRING_PATH,
+        {"active": "k2", "keys": {k: base64.b64encode(v).decode() for k, v in legacy.keys.items()}},
+    )
     payload = Payload(metadata={"encoding": b"json/plain"}, data=b'{"password":"hunter2"}')
-    [enc] = await EncryptionCodec(old).encode([payload])
-    assert enc.metadata["encoding"] == ENCODING and enc.metadata[KEY_ID] == b"k1"
-    assert b"hunter2" not in enc.SerializeToString()
-    rotated = Keyring("k2", {**old.keys, "k2": ring("k2").keys["k2"]})
-    [dec] = await EncryptionCodec(rotated).decode([enc])
-    assert dec == payload
-    [enc2] = await EncryptionCodec(rotated).encode([payload])
-    assert enc2.metadata[KEY_ID] == b"k2"
+    old = []
+    for kid in ("k1", "k2"):  # sealed the pre-issue-11 way, before and after a legacy rotation
+        _, blob = Keyring(kid, legacy.keys).seal(payload.SerializeToString())
+        old.append(Payload(metadata={"encoding": ENCODING, KEY_ID: kid.encode()}, data=blob))
+    codec = EncryptionCodec(KeyringCache(store, ttl_s=60), ids)
+    bound = codec.with_context(WorkflowSerializationContext(namespace="default", workflow_id=WID))
+    assert await bound.decode(old) == [payload, payload]
+    assert await codec.decode(old) == [payload, payload]  # no binding to check: no context needed
+    [enc] = await bound.encode([payload])
+    assert enc.metadata[KEY_ID] not in (b"k1", b"k2") and enc.metadata[TENANT] == b"acme"
+    off = EncryptionCodec(KeyringCache(store, ttl_s=60, legacy_decode=False), ids)
+    with pytest.raises(KeyringMissing):
+        await off.decode(old[:1])
 
 
-async def test_codec_passes_through_unencrypted_payloads() -> None:
+async def test_codec_refuses_unencrypted_payloads() -> None:
     p = Payload(metadata={"encoding": b"binary/null"}, data=b"")
-    assert await EncryptionCodec(ring("k1")).decode([p]) == [p]
+    codec = EncryptionCodec(KeyringCache(MemoryKeyStore(), ttl_s=60), ids)
+    with pytest.raises(CodecRefused, match="not encrypted"):
+        await codec.with_context(WorkflowSerializationContext(namespace="default", workflow_id=WID)).decode(
+            [p]
+        )
 
 
 def test_object_store_encrypts_at_rest_and_binds_the_key(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
+from temporalio.converter import WorkflowSerializationContext
 
 from core.codec import EncryptionCodec
 from core.crypto import Keyring
+from core.keycache import KeyringCache
+from core.keys import keyring_path
 from tests.integration.history_secrets import (
     ENCODED_FAILURE,
     assert_history_clean,
@@ -20,11 +23,19 @@ from tests.integration.history_secrets import (
     totp_codes,
     walk_history,
 )
+from tests.unit.keystore_fake import MemoryKeyStore
+from workflows import ids
 
 HISTORIES = Path(__file__).resolve().parents[1] / "replay" / "histories"
 SECRET = "s3cret-Pa55 word/+x"
 KEYRING = Keyring.from_b64("k1", {"k1": Keyring.new_key_b64()})
-CODEC = EncryptionCodec(KEYRING)
+STORE = MemoryKeyStore()
+STORE.write(
+    keyring_path("acme"), {"active": "k1", "keys": {"k1": base64.b64encode(KEYRING.keys["k1"]).decode()}}
+)
+CODEC = EncryptionCodec(KeyringCache(STORE, ttl_s=60), ids)
+WID = "op-acme-6f1c8a52-6c1e-4d47-9a40-3f1f3c0f9b10"
+BOUND = CODEC.with_context(WorkflowSerializationContext(namespace="default", workflow_id=WID))
 
 
 def load(name: str) -> WorkflowHistory:
@@ -44,7 +55,7 @@ async def encrypt(history: WorkflowHistory) -> WorkflowHistory:
         f.message, f.stack_trace = ENCODED_FAILURE, ""
     for _, p, must in walk_history(history).payloads:
         if must:
-            [enc] = await CODEC.encode([p])
+            [enc] = await BOUND.encode([p])
             p.CopyFrom(enc)
     return history
 
@@ -55,7 +66,7 @@ def json_payloads(history: WorkflowHistory) -> list[Payload]:
 
 
 async def check(history: WorkflowHistory, secrets: dict[str, str] | None = None) -> None:
-    await assert_history_clean(history, CODEC, KEYRING.keys, secrets or {"password": SECRET})
+    await assert_history_clean(history, CODEC, KEYRING.keys, secrets or {"password": SECRET}, "acme")
 
 
 async def test_an_encrypted_history_without_the_secret_passes() -> None:
@@ -129,3 +140,13 @@ async def test_an_empty_secret_is_refused_rather_than_checking_nothing() -> None
     history = await encrypt(load("operation-completes_with_one_audit_per_step_and_only_a_vault_path.json"))
     with pytest.raises(AssertionError, match="is empty"):
         await check(history, {"password": ""})
+
+
+async def test_a_payload_of_another_tenant_or_a_legacy_one_fails() -> None:
+    history = await encrypt(load("operation-completes_with_one_audit_per_step_and_only_a_vault_path.json"))
+    with pytest.raises(AssertionError, match="another tenant"):
+        await assert_history_clean(history, CODEC, KEYRING.keys, {"password": SECRET}, "acme-eu")
+    [(_, p, _), *_] = [x for x in walk_history(history).payloads if x[2]]
+    del p.metadata["encryption-tenant"]  # what the legacy global keyring produced
+    with pytest.raises(AssertionError, match="payloads not encrypted"):
+        await check(history)

@@ -41,29 +41,32 @@ async def hand_off(
 ) -> Credential | None:
     """Record the credential ``res`` carries, if any. Raises StepAbort when it cannot be recorded
     (e.g. ``CredentialWrapSpent``)."""
-    if not (res.credential_path and res.credential_fingerprint and step.store_as):
+    if not (res.credential_path and (res.credential_fingerprint or res.credential_wrap) and step.store_as):
         return None
     record = RecordCredentialInput(
         tenant_id=inp.tenant_id,
         service=inp.service,
         credential_type=step.store_as,
         vault_path=res.credential_path,
-        fingerprint=res.credential_fingerprint,
+        fingerprint=res.credential_fingerprint or "",
         site_url=inp.inputs.get("site_url"),
         created_by=f"operation:{inp.operation_id}",
         credential_wrap=res.credential_wrap,
         admin_credential=definition.credential,
     )
+    fp: str | None = None
     if not workflow.patched(SESSION_PREPARED):
         trail.in_background(acts.start_record_credential(record))
     else:
         try:
-            await trust.record_credential(record)
+            fp = await trust.record_credential(record)
         except ActivityError as e:
             if is_cancelled_exception(e):
                 raise asyncio.CancelledError from None
             raise StepAbort(f"the new credential could not be stored: {failure_text(e)}") from None
-    return step.store_as, res.credential_path, res.credential_fingerprint
+    # the keyed fingerprint record_credential computed (issue 11); histories recorded before it
+    # return null there and carry the browser's unkeyed fingerprint instead
+    return step.store_as, res.credential_path, fp or res.credential_fingerprint or ""
 
 
 async def test_connection(inp: ConnectionTestInput) -> ConnectionTestResult:

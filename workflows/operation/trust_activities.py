@@ -68,13 +68,15 @@ async def verify_confirmation(inp: VerifyConfirmationInput) -> VerifiedConfirmat
     return result
 
 
-async def record_credential(inp: RecordCredentialInput) -> None:
+async def record_credential(inp: RecordCredentialInput) -> str | None:
     """Unwrap the extracted value into Vault and write its metadata, awaited before the
-    connection test reads it (raises non-retryable ``CredentialWrapSpent``)."""
-    await workflow.execute_activity(
+    connection test reads it (raises non-retryable ``CredentialWrapSpent``). Returns the keyed
+    fingerprint it recorded (None from workers before issue 11, whose activity returned nothing)."""
+    fp = await workflow.execute_activity(
         "record_credential",
         inp,
         task_queue=workflow.info().task_queue,
         start_to_close_timeout=TRUST_TIMEOUT,
         retry_policy=retry.TRUST,
     )
+    return fp if isinstance(fp, str) and fp else None

@@ -1,0 +1,97 @@
+"""Per-scope payload keyrings, cached with a TTL, for the codec (core/codec.py).
+
+A scope is a tenant slug, or None for platform scope. ``crypto.key_cache_s`` bounds how long a
+process keeps a keyring: after a rotation, new writes use the new key within that time, without a
+restart. A decode naming a key id the cached keyring lacks re-reads that scope once at once (a
+payload sealed by another process that already saw the rotation). Vault calls run off the event
+loop (``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from core.crypto import Keyring, UnknownKeyError
+from core.keys import (
+    KEYRING_PATH,
+    KeyringMissing,
+    KeyStore,
+    ensure_tenant_keyring,
+    keyring_path,
+    read_keyring,
+)
+from core.settings import Settings
+from core.vault import VaultStore
+
+Scope = str | None
+"""A tenant slug, or None for platform scope."""
+
+
+class KeyringCache:
+    def __init__(
+        self,
+        store: KeyStore,
+        *,
+        ttl_s: float,
+        legacy_decode: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._ttl = ttl_s
+        self._legacy_decode = legacy_decode
+        self._clock = clock
+        self._rings: dict[Scope, tuple[float, Keyring]] = {}
+        self._legacy: Keyring | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeyringCache:
+        """Over this process's Vault token, with ``settings.crypto``'s TTL and legacy switch."""
+        c = settings.crypto
+        return cls(VaultStore(settings), ttl_s=c.key_cache_s, legacy_decode=c.legacy_decode)
+
+    def _fresh(self, scope: Scope) -> Keyring | None:
+        hit = self._rings.get(scope)
+        if hit is None or self._clock() - hit[0] >= self._ttl:
+            return None
+        return hit[1]
+
+    def _keep(self, scope: Scope, ring: Keyring) -> Keyring:
+        self._rings[scope] = (self._clock(), ring)
+        return ring
+
+    async def for_encode(self, scope: Scope) -> Keyring:
+        """The scope's keyring (its active key seals), created in Vault on first use.
+        Raises KeyringMissing when absent and this process may not create it."""
+        ring = self._fresh(scope)
+        if ring is None:
+            ring = self._keep(scope, await asyncio.to_thread(ensure_tenant_keyring, self._store, scope))
+        return ring
+
+    async def for_decode(self, scope: Scope, kid: str) -> Keyring:
+        """The scope's keyring holding ``kid``: cached, else (or when ``kid`` is unknown to the
+        cached copy) re-read once. Raises KeyringMissing (no keyring) or UnknownKeyError."""
+        ring = self._fresh(scope)
+        if ring is None or kid not in ring.keys:
+            found = await asyncio.to_thread(read_keyring, self._store, keyring_path(scope))
+            if found is None:
+                raise KeyringMissing("no payload keyring for this scope")
+            ring = self._keep(scope, found)
+        if kid not in ring.keys:
+            raise UnknownKeyError(kid)
+        return ring
+
+    async def legacy(self, kid: str) -> Keyring:
+        """The legacy global keyring holding ``kid`` (decode only; read once, again for an
+        unknown kid). Raises KeyringMissing when legacy decoding is switched off
+        (``crypto.legacy_decode``) or Vault has none, UnknownKeyError for an unknown kid."""
+        if not self._legacy_decode:
+            raise KeyringMissing("legacy payload decoding is switched off (crypto.legacy_decode)")
+        if self._legacy is None or kid not in self._legacy.keys:
+            self._legacy = await asyncio.to_thread(read_keyring, self._store, KEYRING_PATH)
+        if self._legacy is None:
+            raise KeyringMissing("no legacy keyring")
+        if kid not in self._legacy.keys:
+            raise UnknownKeyError(kid)
+        return self._legacy
