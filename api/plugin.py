@@ -90,7 +90,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "deals": DealService(client, engine, settings),
         "compliance": ComplianceService(client, engine, settings),
         "operator_audit": OperatorAuditService(engine),
-        "codec_server": CodecServer.of(client, engine, settings),
+        "codec_server": CodecServer(codec_of(client), engine, settings),
     }
 
 

@@ -25,7 +25,6 @@ from cryptography.exceptions import InvalidTag
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy import Engine
 from temporalio.api.common.v1 import Payload
-from temporalio.client import Client
 
 from api.auth import Principal, TokenVerifier
 from api.errors import PermissionDeniedException, UnprocessableException
@@ -58,15 +57,6 @@ class CodecServer:
     def __init__(self, codec: EncryptionCodec, engine: Engine, settings: Settings) -> None:
         self.codec, self.engine, self.settings = codec, engine, settings
         self.verifier = TokenVerifier(settings)
-
-    @classmethod
-    def of(cls, client: Client, engine: Engine, settings: Settings) -> CodecServer:
-        """The codec server over ``client``'s own codec (one keyring cache for both).
-        Raises TypeError for a client without an ``EncryptionCodec``."""
-        codec = client.data_converter.payload_codec
-        if not isinstance(codec, EncryptionCodec):
-            raise TypeError("the API's Temporal client has no encryption codec")
-        return cls(codec, engine, settings)
 
     # --- who is calling
     def _require_codec_role(self, p: Principal) -> None:

@@ -18,6 +18,7 @@ from core.temporal import codec_of, connect
 from devstack.stack import Stack
 from tests.integration.codec_helpers import audit_entries
 from tests.integration.helpers import headers, operator
+from workflows import ids
 from workflows.ids import operation_workflow_id
 
 pytestmark = pytest.mark.stack
@@ -27,7 +28,7 @@ PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'{"status":"complete
 
 @pytest.fixture(scope="module")
 async def codec(infra: Stack) -> EncryptionCodec:
-    return codec_of(await connect())
+    return codec_of(await connect(scoping=ids))
 
 
 def body(*payloads: Payload) -> dict[str, Any]:
