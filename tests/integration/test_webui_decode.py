@@ -41,7 +41,7 @@ async def page(live: Any) -> AsyncIterator[Page]:
     exe = chromium_launcher(settings.browser.run_as_user) if is_root() else settings.browser.executable_path
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=exe, args=list(settings.browser.args))
-        yield await browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield await browser.new_page(viewport={"width": 1400, "height": 2400})
         await browser.close()
 
 
@@ -87,6 +87,7 @@ async def test_the_web_ui_shows_decoded_input_result_and_activity_payloads(
     text = await expand_event(page, "Activity Task Scheduled", tenant)
     assert "binary/encrypted" not in text
 
+    await page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0 })")
     await page.screenshot(path=str(DATA / "webui-decoded.png"), full_page=True)
     html = await page.content()
     assert BANNER not in text and await page.get_by_test_id("data-encoder-status-error").count() == 0
