@@ -9,11 +9,11 @@ from schema.db import engine_for, platform_transaction
 from schema.tables import OperatorAuditEntry
 
 
-def audit_entries(*, actor: str) -> list[OperatorAuditEntry]:
-    """The codec's ``operator_audit`` rows of ``actor`` (actions ``codec.*``), oldest first; the
-    per-request rows api/authz/audit.py writes for every operator call are left out."""
+def audit_entries(*, actor: str, codec_only: bool = True) -> list[OperatorAuditEntry]:
+    """The ``operator_audit`` rows of ``actor``, oldest first: the codec's (actions ``codec.*``),
+    or with ``codec_only=False`` also the per-request rows api/authz/audit.py writes."""
     with platform_transaction(engine_for(get_settings().database.url), "test: codec audit") as s:
-        stmt = select(OperatorAuditEntry).where(
-            OperatorAuditEntry.actor == actor, col(OperatorAuditEntry.action).startswith("codec.")
-        )
+        stmt = select(OperatorAuditEntry).where(OperatorAuditEntry.actor == actor)
+        if codec_only:
+            stmt = stmt.where(col(OperatorAuditEntry.action).startswith("codec."))
         return list(s.scalars(stmt.order_by(col(OperatorAuditEntry.at))))
