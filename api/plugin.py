@@ -22,6 +22,7 @@ from temporalio.client import Client
 from api.services.agent import AgentAdminService
 from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
+from api.services.codec import CodecServer
 from api.services.compliance import ComplianceService
 from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
@@ -58,6 +59,7 @@ SERVICE_NAMES = (
     "deals",
     "compliance",
     "operator_audit",
+    "codec_server",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -88,6 +90,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "deals": DealService(client, engine, settings),
         "compliance": ComplianceService(client, engine, settings),
         "operator_audit": OperatorAuditService(engine),
+        "codec_server": CodecServer(codec_of(client), engine, settings),
     }
 
 

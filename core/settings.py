@@ -91,6 +91,14 @@ class AuthSettings(BaseModel):
     system_role: str = "system"
     """A principal with this role may start operations that wait in awaiting_consent."""
     operator_role: str = "operator"
+    codec_audience: str = "omniops-codec-ui"
+    """``aud`` of the Temporal Web UI's codec capability (api/controllers/codec.py): a platform
+    operator token for ``/codec/ui/{capability}/decode`` only; never accepted as a bearer token
+    on any other route (those need ``audience``). Env ``OMNIOPS_AUTH__CODEC_AUDIENCE``."""
+    codec_capability_max_lifetime_s: int = Field(default=7 * 24 * 3600, gt=0)
+    """Longest ``exp - iat`` of a codec capability, in seconds (default 7 days). The local stack
+    mints one this long when it starts the Temporal dev server; rotate by restarting the UI with
+    a new one. Env ``OMNIOPS_AUTH__CODEC_CAPABILITY_MAX_LIFETIME_S``."""
 
 
 class BrowserSettings(BaseModel):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -87,15 +88,46 @@ def stop_postgres(c: StackConfig) -> None:
     subprocess.run(_as_postgres(cmd, "postgres" if os.geteuid() == 0 else None), capture_output=True)
 
 
-def start_temporal(c: StackConfig, spawn: Spawn) -> None:
-    """``temporal server start-dev`` (Web UI on ``ui_port``, codec endpoint on the API) with our
-    search attributes registered."""
+UI_CODEC_ENV_FILE = "temporal-ui.yaml"
+"""In the data dir (mode 600): the Temporal CLI environment file that gives the dev server's Web
+UI its codec endpoint, whose path holds the UI's codec capability (a bearer secret)."""
+UI_CODEC_ENV = "omniops-ui"
+"""The environment name in that file (``temporal --env-file FILE --env omniops-ui``)."""
+
+
+def write_ui_codec_config(c: StackConfig, capability: str) -> Path:
+    """The CLI environment file (mode 600) setting ``ui-codec-endpoint`` to
+    ``http://localhost:{api_port}/codec/ui/{capability}``: the capability reaches the UI through a
+    file, never the command line (``ps``) or a log. Returns its path."""
+    path = c.data_dir / UI_CODEC_ENV_FILE
+    endpoint = f"http://localhost:{c.api_port}/codec/ui/{capability}"
+    body = json.dumps({"env": {UI_CODEC_ENV: {"ui-codec-endpoint": endpoint}}})  # JSON is YAML
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(body)
+    return path
+
+
+def start_temporal(c: StackConfig, spawn: Spawn, ui_codec_capability: Callable[[], str]) -> None:
+    """``temporal server start-dev`` (Web UI on ``ui_port``) with our search attributes registered.
+
+    The Web UI decodes through the API's ``/codec/ui/{capability}`` route: a fresh capability
+    (``ui_codec_capability()``, a platform operator token for the codec audience) is minted at
+    each start and handed over in :data:`UI_CODEC_ENV_FILE`. start-dev reads UI flags at every
+    start (unlike search attributes, which it registers only in a new database file), so a
+    restart of this part rotates the capability."""
     if port_open(c.temporal_port):
         return
+    env_file = write_ui_codec_config(c, ui_codec_capability())
     argv = [
         find_binary("temporal"),
         "server",
         "start-dev",
+        "--env-file",
+        str(env_file),
+        "--env",
+        UI_CODEC_ENV,
         "--ip",
         "127.0.0.1",
         "--port",
@@ -106,8 +138,6 @@ def start_temporal(c: StackConfig, spawn: Spawn) -> None:
         str(c.data_dir / "temporal.db"),
         "--log-level",
         "error",
-        "--ui-codec-endpoint",
-        f"http://localhost:{c.api_port}/codec",
     ]
     for key in SEARCH_ATTRIBUTES:
         argv += ["--search-attribute", f"{key.name}=Keyword"]

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from api import jwt_keys
-from core.settings import BrowserSettings
+from api.auth import mint_platform_token
+from core.settings import BrowserSettings, get_settings
 from devstack import services
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
@@ -35,6 +36,8 @@ BROWSER_WORKER_LACKS = (
     "ANTHROPIC_API_KEY",
 )
 """Never in the operations worker's environment (issue 10, part 4): it needs none of them."""
+UI_OPERATOR = "local-webui-operator"
+"""The operator the local Web UI decodes as (``sub`` of its codec capability; the audit's actor)."""
 
 
 class Stack:
@@ -147,7 +150,21 @@ class Stack:
         services.stop_postgres(self.c)
 
     def temporal(self) -> None:
-        services.start_temporal(self.c, self.spawn)
+        services.start_temporal(self.c, self.spawn, self.ui_codec_capability)
+
+    def ui_codec_capability(self) -> str:
+        """A new Web UI codec capability: a platform operator token (subject
+        :data:`UI_OPERATOR`) for ``auth.codec_audience``, valid ``auth.codec_capability_max_lifetime_s``,
+        signed with this stack's local platform key (api/controllers/codec.py)."""
+        settings = get_settings()
+        auth = settings.auth.model_copy(update={"local_keys_dir": self.c.data_dir / "jwt"})
+        jwt_keys.ensure_local_keys(self.c.data_dir / "jwt")
+        return mint_platform_token(
+            settings.model_copy(update={"auth": auth}),
+            UI_OPERATOR,
+            ttl_s=auth.codec_capability_max_lifetime_s,
+            audience=auth.codec_audience,
+        )
 
     def vault(self) -> None:
         services.start_vault(self.c, self.spawn, self.env()["OMNIOPS_VAULT__TOKEN"])

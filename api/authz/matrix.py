@@ -114,8 +114,12 @@ MATRIX: dict[str, Rule] = {
     "listOperatorAudit": Rule(
         OWNER, operator=True, tenant=TENANT_Q, why="owners see what operators did in their tenant"
     ),
-    "codecEncode": Rule(ADMIN, operator=True, why="codec server of the Web UI"),
+    "codecEncode": Rule(ADMIN, operator=True, why="codec server: encode for one workflow"),
     "codecDecode": Rule(ADMIN, operator=True, why="codec server of the Web UI"),
+    "codecUiDecode": Rule(
+        public=True, why="no bearer token: the handler verifies the operator capability in the path"
+    ),
+    "codecUiEncode": Rule(public=True, why="always refused by the handler (401 or 403)"),
     "health": Rule(public=True, why="liveness"),
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

@@ -26,6 +26,9 @@ DUMMY = "00000000-0000-4000-8000-000000000000"
 PROBE_BODY: dict[str, Any] = {"_authz_probe": 1}
 """Own-tenant calls: a body no route accepts (400), so an allowed call changes nothing."""
 PROBE_BODIES: dict[str, Any] = {"putCycleSchedule": {"jitter_s": -1}, "codecDecode": {"payloads": "x"}}
+CAPABILITY_ROUTES = frozenset({"codecUiDecode", "codecUiEncode"})
+"""Public rows authenticated by a capability in the path, not by the caller's token (every caller
+gets the same answer): their refusals are tested in tests/integration/test_codec_server.py."""
 
 
 def caller_headers(caller: str, tenant: str) -> dict[str, str]:
