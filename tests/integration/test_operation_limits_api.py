@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from temporalio.client import Client
+from temporalio.converter import WorkflowSerializationContext
 
 from core.settings import get_settings
 from core.temporal import connect
@@ -137,5 +138,6 @@ async def test_a_confirmation_is_persisted_and_signalled_with_its_record_id(
         and e.workflow_execution_signaled_event_attributes.signal_name == "confirm_action"
     ]
     assert len(signals) == 1
-    [decision] = await client.data_converter.decode(signals[0].input.payloads)
+    converter = client.data_converter.with_context(WorkflowSerializationContext(client.namespace, wf_id))
+    [decision] = await converter.decode(signals[0].input.payloads)
     assert decision["confirmation_id"] == str(row.id) and decision["by"] == "carol"

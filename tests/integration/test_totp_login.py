@@ -10,6 +10,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from temporalio.converter import WorkflowSerializationContext
 
 from core.settings import get_settings
 from core.temporal import connect
@@ -110,12 +111,15 @@ async def run_step_attempts(workflow_id: str, step_number: int) -> list[int]:
     (a retried activity's started event carries its last attempt)."""
     client = await connect(scoping=ids)
     history = await client.get_workflow_handle(workflow_id).fetch_history()
+    converter = client.data_converter.with_context(
+        WorkflowSerializationContext(client.namespace, workflow_id)
+    )
     scheduled = set()
     for e in history.events:
         if e.HasField("activity_task_scheduled_event_attributes"):
             a = e.activity_task_scheduled_event_attributes
             if a.activity_type.name == "run_step":
-                [inp] = await client.data_converter.decode(a.input.payloads)
+                [inp] = await converter.decode(a.input.payloads)
                 if inp["step_number"] == step_number:
                     scheduled.add(e.event_id)
     return [
