@@ -29,6 +29,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from api.errors import PermissionDeniedException
 from api.jwt_keys import Identity, jwk_client, signing_key
 from core.settings import Settings
+from workflows.ids import is_reserved_tenant
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TENANT_ROLES = frozenset({"viewer", "member", "admin", "owner", "system"})
@@ -122,7 +123,7 @@ def principal_from_claims(claims: dict[str, Any], platform: bool) -> Principal:
             raise NotAuthorizedException("platform token without the operator role")
         return Principal(sub, "", frozenset({OPERATOR}), platform=True, issuer=str(claims["iss"]))
     tenant = claims.get("tenant")
-    if not isinstance(tenant, str) or not TENANT_RE.match(tenant):
+    if not isinstance(tenant, str) or not TENANT_RE.match(tenant) or is_reserved_tenant(tenant):
         raise NotAuthorizedException("token needs a valid tenant claim")
     return Principal(sub, tenant, frozenset(map(str, roles)) & TENANT_ROLES, issuer=str(claims["iss"]))
 
@@ -161,8 +162,8 @@ def _mint(
 
 def mint_token(settings: Settings, tenant: str, user: str, roles: list[str], ttl_s: int = 3600) -> str:
     """A tenant user's token signed with the local tenant key (local stack and tests)."""
-    if not TENANT_RE.match(tenant):
-        raise ValueError(f"invalid tenant id {tenant!r} (lowercase letters, digits and '-')")
+    if not TENANT_RE.match(tenant) or is_reserved_tenant(tenant):
+        raise ValueError(f"invalid tenant id {tenant!r} (lowercase letters, digits and '-'; not reserved)")
     claims = {"iss": settings.auth.issuer, "sub": user, "tenant": tenant, "roles": roles}
     return _mint(settings, "tenant", claims, ttl_s, None)
 

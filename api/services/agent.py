@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api.auth import Principal
-from api.errors import NotFoundException
+from api.errors import NotFoundException, ValidationException
 from api.schemas.admin import (
     AgentStateView,
     AgentSwitchRequest,
@@ -31,6 +31,7 @@ from core.settings import Settings
 from schema.db import platform_transaction, tenant_transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
+from workflows.ids import is_reserved_tenant
 
 
 def kill_switch(settings: Settings, s: Session) -> StoredKillSwitch | KillSwitch:
@@ -121,6 +122,8 @@ class AgentAdminService:
     # --- the tenant's hourly schedule --------------------------------------------------------
 
     def _ensure_tenant(self, t: str) -> None:
+        if is_reserved_tenant(t):  # its workflow ids would read as another format's (workflows/ids.py)
+            raise ValidationException(f"{t!r} is a reserved name, not a tenant")
         with tenant_transaction(self.engine, t) as s:
             tenants_repo.ensure_tenant(s, t)
 

@@ -185,3 +185,15 @@ def test_the_operator_role_comes_only_from_the_platform_identity(idp: _IdP) -> N
     _refused(v, _sign(s, _claims(s), identity="platform"), "unknown key")
     # a platform token without the operator role is no operator
     _refused(v, _sign(s, _claims(s, iss=s.auth.platform_issuer, roles=[]), identity="platform"), "operator")
+
+
+def test_reserved_tenant_slugs_are_no_tenants(idp: _IdP) -> None:
+    """``fanout`` and ``trigger*`` would make workflow ids read as another format (workflows/ids.py),
+    so the key scope of their payloads would be ambiguous: no token may name them."""
+    s = settings_for(idp)
+    v = TokenVerifier(s)
+    for reserved in ("fanout", "trigger", "trigger-acme"):
+        _refused(v, _sign(s, _claims(s, tenant=reserved)), "tenant claim")
+        with pytest.raises(ValueError, match="reserved"):
+            mint_token(s, reserved, "alice", ["admin"])
+    assert v.verify(_sign(s, _claims(s, tenant="fanouts"))).tenant_id == "fanouts"
