@@ -189,6 +189,9 @@ async def main(clients: int, requests: int, rounds: int, n_tenants: int) -> None
     stack = Stack(StackConfig())
     wp = stack.up()
     os.environ.update(stack.env())
+    from core.settings import get_settings
+
+    get_settings.cache_clear()  # read before the stack's environment was set
     minted = Tokens(stack)
     tenants = set_up_tenants(stack, minted, wp, n_tenants)
     procs = {v: start_api(stack, v) for v in PORTS}
