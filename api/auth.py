@@ -78,8 +78,8 @@ class TokenVerifier:
     def verify(self, token: str, audience: str | None = None, max_lifetime_s: int | None = None) -> Principal:
         """The principal of a valid ``token`` for ``audience`` (default ``auth.audience``)."""
         try:
-            header = jwt.get_unverified_header(token)
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            unverified = jwt.decode_complete(token, options={"verify_signature": False})
+            header, issuer = unverified["header"], unverified["payload"].get("iss")
         except jwt.PyJWTError:
             raise NotAuthorizedException("malformed bearer token") from None
         entry = self._clients.get(issuer) if isinstance(issuer, str) else None
