@@ -69,16 +69,24 @@ async def store_admin_credential(api: Any, tenant: str, wp: dict[str, str]) -> N
 
 
 async def initiate(
-    api: Any, tenant: str, wp: dict[str, str], *, consent: bool = True, roles: tuple[str, ...] = ("admin",)
+    api: Any,
+    tenant: str,
+    wp: dict[str, str],
+    *,
+    consent: bool = True,
+    roles: tuple[str, ...] = ("admin",),
+    operation: str = OPERATION,
+    inputs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """Start ``operation`` of the WordPress service on ``wp``'s site (202 asserted); its body."""
     r = await api.post(
         "/api/autonomous/initiate",
         headers=headers(tenant, roles=roles),
         json={
             "service": SERVICE,
-            "operation": OPERATION,
+            "operation": operation,
             "consent": consent,
-            "inputs": {"site_url": wp["url"]},
+            "inputs": {"site_url": wp["url"], **(inputs or {})},
         },
     )
     assert r.status_code == 202, r.text

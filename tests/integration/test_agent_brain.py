@@ -24,6 +24,7 @@ from tests.integration.helpers import (
     SERVICE,
     audit_rows,
     headers,
+    initiate,
     status,
     store_admin_credential,
     wait_terminal,
@@ -102,18 +103,8 @@ async def run(
     inputs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     await store_admin_credential(api, tenant, wp)
-    r = await api.post(
-        "/api/autonomous/initiate",
-        headers=headers(tenant),
-        json={
-            "service": SERVICE,
-            "operation": operation,
-            "consent": True,
-            "inputs": {"site_url": wp["url"], **(inputs or {})},
-        },
-    )
-    assert r.status_code == 202, r.text
-    return await wait_terminal(api, tenant, r.json()["operation_id"])
+    op = await initiate(api, tenant, wp, operation=operation, inputs=inputs)
+    return await wait_terminal(api, tenant, op["operation_id"])
 
 
 async def test_selector_drift_is_healed_by_the_ai(
@@ -285,17 +276,7 @@ async def test_sensitive_step_waits_for_confirmation_through_the_api(
     assert body.count("sensitive: true") == 1
     add_definition("confirmed_app_password", body)
     await store_admin_credential(api, tenant, live.wp)
-    r = await api.post(
-        "/api/autonomous/initiate",
-        headers=headers(tenant),
-        json={
-            "service": SERVICE,
-            "operation": "confirmed_app_password",
-            "consent": True,
-            "inputs": {"site_url": live.wp["url"]},
-        },
-    )
-    op_id = r.json()["operation_id"]
+    op_id = (await initiate(api, tenant, live.wp, operation="confirmed_app_password"))["operation_id"]
     s = await wait_until(api, tenant, op_id, lambda s: s["awaiting_confirmation"] == 7)
     assert s["current_step"] == 7 and s["status"] == "in_progress"
     r = await api.post(

@@ -18,7 +18,7 @@ from core.settings import get_settings
 from tests.integration.helpers import (
     SERVICE,
     audit_rows,
-    headers,
+    initiate,
     store_admin_credential,
     wait_terminal,
     wp_admin,
@@ -101,18 +101,8 @@ async def attack(api: Any, live: Any, tenant: str, peer: MessagesPeer, value: st
 
     peer.handler = obedient
     await store_admin_credential(api, tenant, live.wp)
-    r = await api.post(
-        "/api/autonomous/initiate",
-        headers=headers(tenant),
-        json={
-            "service": SERVICE,
-            "operation": "exfil_probe",
-            "consent": True,
-            "inputs": {"site_url": live.wp["url"]},
-        },
-    )
-    assert r.status_code == 202, r.text
-    return await wait_terminal(api, tenant, r.json()["operation_id"])
+    op = await initiate(api, tenant, live.wp, operation="exfil_probe")
+    return await wait_terminal(api, tenant, op["operation_id"])
 
 
 @pytest.mark.parametrize(
