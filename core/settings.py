@@ -189,6 +189,9 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
+    api_public_url: str = "http://localhost:8000"
+    """The API's address as clients and host applications reach it: absolute links in emails
+    (a quote's tracked view link) and the order webhook's receiver URL (issue 12)."""
 
     anthropic_api_key: SecretStr | None = Field(
         default=None, validation_alias="ANTHROPIC_API_KEY", exclude=True, repr=False

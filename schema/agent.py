@@ -238,6 +238,14 @@ class OrderException(SQLModel, table=True):
     message: str
     resolved_at: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False, default=True)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = _ts()
+    resolved_by: str | None = Field(default=None, max_length=200)
+    resolution: str | None = None
+    """Why it was resolved (work queues, issue 12 Build 4)."""
+    outcome: str | None = Field(default=None, max_length=20)
+    """fixed (the order was corrected: re-validated) or overridden (accepted as is: the order
+    processor passes this code for this order)."""
 
 
 class AgentTask(SQLModel, table=True):
@@ -253,7 +261,14 @@ class AgentTask(SQLModel, table=True):
     target_type: str = Field(max_length=30)
     target_id: str = Field(max_length=200)
     status: str = Field(default="open", max_length=20)
+    """open, claimed, done, cancelled."""
     created_at: datetime = _ts(nullable=False, default=True)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = _ts()
+    resolved_by: str | None = Field(default=None, max_length=200)
+    resolution: str | None = None
+    """Why it was resolved (work queues, issue 12 Build 4)."""
+    resolved_at: datetime | None = _ts()
 
 
 class ResearchJob(SQLModel, table=True):

@@ -26,25 +26,44 @@ class Client(SQLModel, table=True):
     """An account (the seeds' ``clients``): credit terms for bill orders (seed 004 P0.5)."""
 
     __tablename__ = "clients"
-    __table_args__ = (tenant_unique("clients"),)
+    __table_args__ = (
+        tenant_unique("clients"),
+        UniqueConstraint("tenant_id", "external_id", name="uq_client_tenant_external"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     name: str = Field(max_length=200)
     active: bool = True
     credit_limit: Decimal | None = _money()
+    external_id: str | None = Field(default=None, max_length=200)
+    """The account's id in the host application (imports dedupe on it, issue 12)."""
+    domain: str | None = Field(default=None, max_length=253)
+    """The account's email domain (contact discovery, seed 004 P1.6)."""
     created_at: datetime = _ts(nullable=False, default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Contact(SQLModel, table=True):
+    """A person at an account. ``email`` is stored lower-cased and is unique per tenant (imports
+    dedupe contacts on it, issue 12)."""
+
     __tablename__ = "contacts"
-    __table_args__ = (tenant_unique("contacts"), tenant_fk("contacts", "client_id", "clients"))
+    __table_args__ = (
+        tenant_unique("contacts"),
+        tenant_fk("contacts", "client_id", "clients"),
+        UniqueConstraint("tenant_id", "email", name="uq_contact_tenant_email"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     client_id: str | None = Field(default=None, index=True, max_length=64)
     name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=320)
     title: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
     created_at: datetime = _ts(nullable=False, default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Product(SQLModel, table=True):
@@ -58,13 +77,21 @@ class Product(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     fee: Decimal = Field(sa_column=Column(Numeric(12, 2), nullable=False))
     tech_fee: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(12, 2), nullable=False))
+    description: str | None = None
+    created_at: datetime | None = _ts(default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Order(SQLModel, table=True):
     """An order. ``processing_status``: new → validated | exception (seed 004 P0.5)."""
 
     __tablename__ = "orders"
-    __table_args__ = (tenant_unique("orders"), tenant_fk("orders", "client_id", "clients"))
+    __table_args__ = (
+        tenant_unique("orders"),
+        tenant_fk("orders", "client_id", "clients"),
+        UniqueConstraint("tenant_id", "external_id", name="uq_order_tenant_external"),
+    )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
     client_id: str | None = Field(default=None, max_length=64)
@@ -84,7 +111,13 @@ class Order(SQLModel, table=True):
     property_contact_name: str | None = Field(default=None, max_length=200)
     property_contact_phone: str | None = Field(default=None, max_length=50)
     delivered_at: datetime | None = _ts()
+    external_id: str | None = Field(default=None, max_length=200)
+    """The order's id in the host application: imports and webhooks are idempotent on it (issue 12)."""
+    source: str = Field(default="api", max_length=20)
+    """Where the order came from: api, import, webhook."""
     created_at: datetime = _ts(nullable=False, default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Goal(SQLModel, table=True):
@@ -97,6 +130,10 @@ class Goal(SQLModel, table=True):
     target: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
     period_start: datetime = _ts(nullable=False)
     period_end: datetime = _ts(nullable=False)
+    name: str | None = Field(default=None, max_length=200)
+    created_at: datetime | None = _ts(default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Deal(SQLModel, table=True):
@@ -124,7 +161,10 @@ class Deal(SQLModel, table=True):
     priority: str = Field(default="normal", max_length=10)
     """normal, or high after 3 follow-ups without activity (seed 004 P1.4)."""
     stage_entered_at: datetime | None = _ts()
+    expected_close_at: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False, default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Quote(SQLModel, table=True):
@@ -151,7 +191,14 @@ class Quote(SQLModel, table=True):
     decided_at: datetime | None = _ts()
     outcome_reason: str | None = None
     """Why it was won or lost (seed 004 P1.5 "win/loss reason captured")."""
+    title: str | None = Field(default=None, max_length=200)
+    line_items: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
+    """``[{"product_code", "description", "quantity", "unit_price"}]`` (seed 004 P1.5 "quote with
+    line items"); ``amount`` is their sum (:class:`schema.records.QuoteLineItem`)."""
+    valid_until: datetime | None = _ts()
     created_at: datetime = _ts(nullable=False, default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class Campaign(SQLModel, table=True):
@@ -168,6 +215,15 @@ class Campaign(SQLModel, table=True):
     scheduled_at: datetime = _ts(nullable=False)
     batch_size: int = 50
     completed_at: datetime | None = _ts()
+    audience: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """A segment filter over the tenant's contacts (:class:`schema.records.AudienceFilter`);
+    None: the pending rows already in ``campaign_contact_status``."""
+    send_window_start_hour: int | None = None
+    send_window_end_hour: int | None = None
+    """Sends only in ``[start, end)`` hours UTC (wrapping past midnight when start > end); None: any hour."""
+    created_at: datetime | None = _ts(default=True)
+    updated_at: datetime | None = _ts()
+    archived_at: datetime | None = _ts()
 
 
 class CampaignContactStatus(SQLModel, table=True):

@@ -57,6 +57,11 @@ class Case(SQLModel, table=True):
     source_key: str | None = Field(default=None, unique=True, max_length=300)
     created_at: datetime = _ts(nullable=False, default=True)
     closed_at: datetime | None = _ts()
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = _ts()
+    resolved_by: str | None = Field(default=None, max_length=200)
+    resolution: str | None = None
+    """Why it was resolved (work queues, issue 12 Build 4)."""
 
 
 class QuoteActivity(SQLModel, table=True):

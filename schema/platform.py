@@ -41,3 +41,6 @@ class AgentAlert(SQLModel, table=True):
     data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     created_at: datetime = _ts(nullable=False, default=True)
     resolved_at: datetime | None = _ts()
+    acknowledged_at: datetime | None = _ts()
+    acknowledged_by: str | None = Field(default=None, max_length=200)
+    resolved_by: str | None = Field(default=None, max_length=200)

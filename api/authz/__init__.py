@@ -4,6 +4,7 @@ table (:mod:`api.authz.markdown`; ``python -m api.authz --markdown``)."""
 
 from api.authz.audit import audit_operator
 from api.authz.guard import authorize
-from api.authz.matrix import MATRIX, Rule
+from api.authz.matrix import MATRIX
+from api.authz.rule import Rule
 
 __all__ = ["MATRIX", "Rule", "audit_operator", "authorize"]

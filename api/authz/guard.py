@@ -20,7 +20,8 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from api.auth import Principal
-from api.authz.matrix import MATRIX, Rule
+from api.authz.matrix import MATRIX
+from api.authz.rule import Rule
 from api.errors import NotFoundException, PermissionDeniedException
 
 DOCS_MODULES = ("litestar._openapi", "litestar.openapi")

@@ -7,7 +7,8 @@ another tenant's id or tenant name: 404, the same as a missing id (a refused rol
 
 from __future__ import annotations
 
-from api.authz.matrix import HIERARCHY, MATRIX, SYSTEM, Rule
+from api.authz.matrix import MATRIX
+from api.authz.rule import HIERARCHY, SYSTEM, Rule
 
 BEGIN = "<!-- authz-matrix:begin (generated: uv run python -m api.authz --markdown) -->"
 END = "<!-- authz-matrix:end -->"

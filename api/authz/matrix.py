@@ -1,52 +1,21 @@
 """The authorization matrix (issue 11, Build 1): one row per route, keyed by its OpenAPI
 operation id. :mod:`api.authz.guard` enforces it before any handler code runs; the README's
-route x role table is generated from it (``python -m api.authz --markdown``).
+route x role table is generated from it (``python -m api.authz --markdown``). An operation id
+without a row is refused (fail closed).
 
-Tenant roles form a hierarchy, viewer < member < admin < owner (:func:`at_least`), but a row holds
-a *set*: ``system`` (a tenant's service principal, README "How it works") sits outside the
-hierarchy and may only start operations that wait for consent, and one row (the operator audit)
-is for the owner alone. A platform operator (``Principal.platform``) is allowed only where
-``operator`` is set; ``tenant`` names the parameter that says which tenant the call acts on
-(``path:tenant_id``, ``query:tenant_id``, ``body:tenant_id``), or None when the tenant is the
-token's own (tenant users) or the call is platform-wide (operators). An operation id without a
-row is refused (fail closed).
+The rows of the first routes are here; each later area keeps its rows in its own module
+(``api/authz/rows_*.py``, a ``ROWS`` dict) merged into :data:`MATRIX` below. The rule type and
+role sets: :mod:`api.authz.rule`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from api.authz import rows_documents, rows_imports, rows_records, rows_webhooks, rows_work
+from api.authz.rule import ADMIN, HIERARCHY, OWNER, SYSTEM, TENANT_P, TENANT_Q, VIEW, WORK, Rule, at_least
 
-HIERARCHY = ("viewer", "member", "admin", "owner")
-SYSTEM = "system"
+__all__ = ["HIERARCHY", "MATRIX", "SYSTEM", "Rule", "at_least"]
 
-
-def at_least(role: str, *extra: str) -> frozenset[str]:
-    """``role`` and every tenant role above it (:data:`HIERARCHY`), plus ``extra``."""
-    return frozenset(HIERARCHY[HIERARCHY.index(role) :]) | frozenset(extra)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may call one operation.
-
-    - ``roles``: tenant roles allowed, on their own tenant only;
-    - ``operator``: a platform operator may call it (every call is audited);
-    - ``tenant``: ``"path:<name>"``, ``"query:<name>"`` or ``"body:<name>"``, the parameter naming
-      the tenant acted on; a tenant user naming another tenant there gets 404;
-    - ``public``: no token at all (health, signed tracked links).
-    """
-
-    roles: frozenset[str] = frozenset()
-    operator: bool = False
-    tenant: str | None = None
-    public: bool = False
-    why: str = ""
-
-
-VIEW, WORK, ADMIN, OWNER = at_least("viewer"), at_least("member"), at_least("admin"), frozenset({"owner"})
-TENANT_Q, TENANT_P = "query:tenant_id", "path:tenant_id"
-
-MATRIX: dict[str, Rule] = {
+_FIRST: dict[str, Rule] = {
     # --- operations (README "How it works") ---------------------------------------------------
     "initiateOperation": Rule(
         at_least("admin", SYSTEM),
@@ -121,5 +90,14 @@ MATRIX: dict[str, Rule] = {
     ),
     "codecUiEncode": Rule(public=True, why="always refused by the handler (401 or 403)"),
     "health": Rule(public=True, why="liveness"),
+}
+
+MATRIX: dict[str, Rule] = {
+    **_FIRST,
+    **rows_records.ROWS,
+    **rows_imports.ROWS,
+    **rows_webhooks.ROWS,
+    **rows_work.ROWS,
+    **rows_documents.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

@@ -42,7 +42,10 @@ class DealView(BaseModel):
     follow_up_count: int
     priority: str
     stage_entered_at: datetime | None
+    expected_close_at: datetime | None = None
     created_at: datetime
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
 
 
 StageHistoryItem = TypedDict(

@@ -44,7 +44,12 @@ class QuoteView(BaseModel):
     viewed_at: datetime | None
     decided_at: datetime | None
     outcome_reason: str | None
+    title: str | None = None
+    line_items: list[dict[str, Any]] | None = None
+    valid_until: datetime | None = None
     created_at: datetime
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
 
 
 class QuoteActivityItem(BaseModel):

@@ -6,9 +6,12 @@ from sqlmodel import SQLModel
 
 import schema.agent  # noqa: F401  (registers the tables)
 import schema.business  # noqa: F401
+import schema.documents  # noqa: F401
 import schema.followups  # noqa: F401
+import schema.intake  # noqa: F401
 import schema.platform  # noqa: F401
 import schema.tables  # noqa: F401
+import schema.work  # noqa: F401
 from core.settings import get_settings
 
 target_metadata = SQLModel.metadata
