@@ -43,7 +43,8 @@ class Embedder:
             return np.zeros((0, DIM), dtype=np.float32)
         v = np.asarray(self._wl.embed(texts, norm=False), dtype=np.float32)
         norms = np.linalg.norm(v, axis=1, keepdims=True)
-        return np.divide(v, norms, out=np.zeros_like(v), where=norms > 0)
+        out: Vectors = np.divide(v, norms, out=np.zeros_like(v), where=norms > 0)
+        return out
 
 
 @lru_cache(maxsize=1)
