@@ -63,6 +63,15 @@ class ContactIn(RecordIn):
     client_id: Id | None = None
 
 
+class ContactImport(ContactIn):
+    """A contact row of a CSV import: a contact, plus when the tenant last contacted them in the
+    system it is migrating from. ``last_contacted_at`` starts the contact's 21-day engagement clock
+    there (a touch of type ``imported``, seed 004 P0.4) when it is later than the clock's last touch;
+    it is not a column of ``contacts``."""
+
+    last_contacted_at: datetime | None = None
+
+
 class ProductIn(RecordIn):
     """A catalogue entry (seed 004 P0.5 "comparison against catalog"); imports dedupe on ``code``."""
 
@@ -126,7 +135,7 @@ class AudienceFilter(RecordIn):
 
 IMPORTABLE: dict[str, type[RecordIn]] = {
     "accounts": AccountIn,
-    "contacts": ContactIn,
+    "contacts": ContactImport,
     "products": ProductIn,
     "orders": OrderIn,
 }

@@ -22,8 +22,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col
 
+from schema.agent import EngagementClock
 from schema.business import Client, Contact, Order, Product
 from schema.records import AccountIn, ContactIn, OrderIn, ProductIn, RecordIn
+from schema.repositories import engagement
 
 Outcome = Literal["created", "updated", "unchanged"]
 TABLES: dict[str, type[SQLModel]] = {
@@ -78,6 +80,21 @@ def _check_refs(s: Session, tenant_id: str, rec: RecordIn) -> None:
             raise RecordRejected("client_id", f"no account {client_id!r}")
 
 
+def _touch_from_import(s: Session, tenant_id: str, contact_id: str, at: datetime | None, source: str) -> bool:
+    """Start the engagement clock at ``at`` unless it already has a later touch; True if it did."""
+    if at is None:
+        return False
+    last = s.execute(
+        select(EngagementClock.last_touch_at).where(
+            col(EngagementClock.tenant_id) == tenant_id, col(EngagementClock.contact_id) == contact_id
+        )
+    ).scalar()
+    if last is not None and last >= at:
+        return False
+    engagement.touch(s, tenant_id, contact_id, at, "imported", source)
+    return True
+
+
 def upsert_record(
     s: Session, tenant_id: str, entity: str, rec: RecordIn, *, source: str = "import", dry_run: bool = False
 ) -> tuple[Outcome, str | None]:
@@ -85,19 +102,24 @@ def upsert_record(
     ``rec``'s natural key; returns the outcome and the record id. Raises :class:`RecordRejected`."""
     _check_refs(s, tenant_id, rec)
     row = _existing(s, tenant_id, entity, rec)
-    values = rec.model_dump(exclude_unset=True)
+    touched_at = getattr(rec, "last_contacted_at", None)
+    values = rec.model_dump(exclude_unset=True, exclude={"last_contacted_at"})
     now = datetime.now(UTC)
     if row is None:
         if dry_run:
             return "created", None
         extra: dict[str, Any] = {"source": source} if entity == "orders" else {}
-        row = TABLES[entity](tenant_id=tenant_id, **rec.model_dump(), **extra)
+        row = TABLES[entity](tenant_id=tenant_id, **rec.model_dump(exclude={"last_contacted_at"}), **extra)
         s.add(row)
         s.flush()
+        _touch_from_import(s, tenant_id, str(row.id), touched_at, source)
         return "created", str(row.id)
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not dry_run and _touch_from_import(s, tenant_id, str(row.id), touched_at, source):
+        changed["last_contacted_at"] = touched_at
     if not changed:
         return "unchanged", str(row.id)
+    changed.pop("last_contacted_at", None)
     if not dry_run:
         for k, v in changed.items():
             setattr(row, k, v)
