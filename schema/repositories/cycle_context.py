@@ -36,7 +36,11 @@ REQUEST_LOOKBACK = timedelta(days=2)
 def new_orders(s: Session, tenant_id: str, limit: int) -> tuple[str, ...]:
     q = (
         select(Order.id)
-        .where(col(Order.tenant_id) == tenant_id, col(Order.processing_status) == "new")
+        .where(
+            col(Order.tenant_id) == tenant_id,
+            col(Order.processing_status) == "new",
+            col(Order.archived_at).is_(None),
+        )
         .order_by(Order.created_at)
         .limit(limit)
     )
@@ -63,7 +67,9 @@ def touch_candidates(s: Session, tenant_id: str, limit: int) -> tuple[TouchCandi
         select(EngagementClock, Contact)
         .join(Contact, col(Contact.id) == EngagementClock.contact_id)
         .where(
-            col(EngagementClock.tenant_id) == tenant_id, col(EngagementClock.compliance_status) == "overdue"
+            col(EngagementClock.tenant_id) == tenant_id,
+            col(EngagementClock.compliance_status) == "overdue",
+            col(Contact.archived_at).is_(None),
         )
         .order_by(col(EngagementClock.priority_score).desc(), EngagementClock.contact_id)
         .limit(limit)
@@ -147,6 +153,7 @@ def broadcasts_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tup
             col(Campaign.tenant_id) == tenant_id,
             col(Campaign.status).in_(("scheduled", "in_progress")),
             col(Campaign.scheduled_at) <= now,
+            col(Campaign.archived_at).is_(None),
             col(CampaignContactStatus.status) == "pending",
         )
         .group_by(Campaign.id, Campaign.name)
@@ -161,6 +168,7 @@ def accounts_without_contacts(s: Session, tenant_id: str, limit: int) -> tuple[s
         .where(
             col(Client.tenant_id) == tenant_id,
             col(Client.active),
+            col(Client.archived_at).is_(None),
             ~select(Contact.id).where(col(Contact.client_id) == Client.id).exists(),
         )
         .limit(limit)

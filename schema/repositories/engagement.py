@@ -33,7 +33,8 @@ def _upsert(
 
 def refresh_clocks(s: Session, tenant_id: str, now: datetime) -> None:
     """Create missing clocks and recompute status, days overdue and priority of every contact."""
-    contacts = s.execute(select(Contact).where(col(Contact.tenant_id) == tenant_id)).scalars().all()
+    live = (col(Contact.tenant_id) == tenant_id, col(Contact.archived_at).is_(None))
+    contacts = s.execute(select(Contact).where(*live)).scalars().all()
     clocks = {
         c.contact_id: c
         for c in s.execute(

@@ -85,6 +85,8 @@ def claim_quotes(s: Session, tenant_id: str, run_id: str, now: datetime, limit: 
             col(Contact.email).is_not(None),
             col(Contact.email) != "",
             col(Quote.status).in_(("sent", "viewed")),
+            col(Quote.archived_at).is_(None),
+            col(Contact.archived_at).is_(None),
             ~sent_by_workflow,
             _unowned("quote", Quote.id, tenant_id),  # type: ignore[arg-type]
         )
@@ -110,6 +112,7 @@ def claim_deals(s: Session, tenant_id: str, run_id: str, now: datetime, limit: i
             col(Deal.tenant_id) == tenant_id,
             col(Deal.status) == "open",
             col(Deal.auto_follow_up_enabled),
+            col(Deal.archived_at).is_(None),
             _unowned("deal", Deal.id, tenant_id),  # type: ignore[arg-type]
         )
         .order_by(Deal.created_at)
