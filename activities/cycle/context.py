@@ -9,8 +9,8 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema.db import tenant_transaction
+from schema.repositories import campaign_audience, cycle_facts, engagement, follow_up_owners
 from schema.repositories import cycle_context as ctx
-from schema.repositories import cycle_facts, engagement, follow_up_owners
 from schema.repositories import deals as deals_repo
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import StartRunInput
@@ -25,14 +25,16 @@ class ContextActivities(CycleBase):
         Refreshes the 21-day engagement clocks, then reads goals (pro-rata pace), new orders,
         open order exceptions, overdue contacts, the pipeline, compliance checks in their
         ``notify_days_before`` window with no workflow of their own, recent client messages, due
-        broadcasts, accounts with no contact and actions deferred to this hour. Sent quotes and
-        open deals with no follow-up workflow are claimed for this run and returned as the
-        inputs of the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails).
+        broadcasts (a due campaign with an audience gets its pending contacts first, seed 004
+        P1.2), accounts with no contact and actions deferred to this hour. Sent quotes and open
+        deals with no follow-up workflow are claimed for this run and returned as the inputs of
+        the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails).
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
         with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             engagement.refresh_clocks(s, t, now)
+            campaign_audience.materialize_due(s, t, now)
             quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
             deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
             stage_days = deals_repo.stage_days(s, t) if deals else {}
