@@ -145,8 +145,8 @@ def broadcasts_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tup
     deferred = select(DeferredAction.id).where(
         col(DeferredAction.tenant_id) == tenant_id,
         col(DeferredAction.status) == "pending",
-        DeferredAction.action["kind"].astext == "send_broadcast_batch",  # type: ignore[index]
-        DeferredAction.action["target_id"].astext == Campaign.id,  # type: ignore[index]
+        DeferredAction.action["kind"].astext == "send_broadcast_batch",
+        DeferredAction.action["target_id"].astext == Campaign.id,
     )
     rows = s.execute(
         select(Campaign.id, Campaign.name, func.count(CampaignContactStatus.id))
