@@ -84,6 +84,8 @@ class Stack:
             "OMNIOPS_DATABASE__URL": self.db_url(services.PG_APP),
             **self._jwt_env(),
             "OMNIOPS_API_CORS_ORIGINS": json.dumps([f"http://localhost:{c.ui_port}"]),
+            # the API this stack runs (:meth:`api`): absolute links in emails (quote view links)
+            "OMNIOPS_API_PUBLIC_URL": f"http://localhost:{c.api_port}",
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
             "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
             "OMNIOPS_LIMITS__STORAGE_URL": f"async+redis://127.0.0.1:{c.redis_port}/0",

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
+from schema.business import Contact
 from schema.db import tenant_transaction
 from schema.repositories import actions, broadcasts, engagement, guard, suppression
+from workflows import campaign_templates as templates
 from workflows.cycle.messages import (
     ActionOutcome,
     BroadcastBatch,
@@ -20,11 +23,27 @@ from workflows.cycle.messages import (
 )
 
 
+def _skip_reason(s: Session, tenant_id: str, c: Contact, bad_placeholders: list[str]) -> str | None:
+    """Why this contact gets no email from the batch, or None."""
+    if not c.email:
+        return "no email address"
+    if c.archived_at is not None:
+        return "contact archived"
+    if suppression.reason(s, tenant_id, c.email):
+        return "suppressed"
+    if bad_placeholders:
+        return str(templates.TemplateError(bad_placeholders))
+    return None
+
+
 class BroadcastActivities(CycleBase):
     @activity.defn(name="prepare_broadcast")
     def prepare_broadcast(self, inp: PerformInput) -> BroadcastBatch:
         """The next batch of a due campaign: pending contacts, at most ``batch_size`` and only as
-        many as the hour's email quota allows (each reserved here). Suppressed contacts are skipped."""
+        many as the hour's email quota allows (each reserved here), each with the campaign's
+        subject and body rendered for it (:mod:`workflows.campaign_templates`). Contacts that are
+        suppressed, archived or without an email are skipped (with the reason); a template with an
+        unknown placeholder skips the batch's contacts, naming it (nothing half-rendered goes out)."""
         t, cid = inp.tenant_id, inp.action.target_id
         with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             camp = broadcasts.start_campaign(s, t, cid)
@@ -32,19 +51,25 @@ class BroadcastActivities(CycleBase):
                 return BroadcastBatch(campaign_id=cid, subject="", body="")
             rows = broadcasts.pending(s, cid, min(camp.batch_size, self._s.agent.fanout_batch * 10))
             cap = self._caps(s, t)["email"]
-            sends, deferred = [], 0
-            for st, c in rows:
-                reason = None if c.email else "no email address"
-                if c.email and suppression.reason(s, t, c.email):
-                    reason = "suppressed"
+            bad = templates.unknown(camp.subject) + templates.unknown(camp.body)
+            sends, deferred, now = [], 0, datetime.now(UTC)
+            for st, c, account in rows:
+                reason = _skip_reason(s, t, c, bad)
                 if reason:
-                    broadcasts.skip(s, st.id, reason, datetime.now(UTC))
+                    broadcasts.skip(s, st.id, reason, now)
                     continue
                 if not guard.reserve(s, t, "email", inp.hour, cap):
                     deferred += 1
                     continue
+                values = templates.values_for(c.name, account)
                 sends.append(
-                    BroadcastSend(contact_id=c.id, key=f"{t}:broadcast:{cid}:{c.id}", to_email=c.email)
+                    BroadcastSend(
+                        contact_id=c.id,
+                        key=f"{t}:broadcast:{cid}:{c.id}",
+                        to_email=c.email or "",
+                        subject=templates.render(camp.subject, values),
+                        body=templates.render(camp.body, values),
+                    )
                 )
             s.commit()
             return BroadcastBatch(
@@ -54,7 +79,7 @@ class BroadcastActivities(CycleBase):
     @activity.defn(name="record_broadcast")
     def record_broadcast(self, inp: BroadcastRecordInput) -> ActionOutcome:
         """Per-contact delivery status (a sent one touches the contact's clock); the campaign
-        completes when nobody is pending."""
+        completes when nobody is pending; a deferred batch that ran is done."""
         now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             for r in inp.results:
@@ -62,6 +87,7 @@ class BroadcastActivities(CycleBase):
                 if r.status == "sent":
                     engagement.touch(s, inp.tenant_id, r.contact_id, now, "broadcast", "agent")
             pending = broadcasts.complete_if_done(s, inp.campaign_id, now)
+            actions.deferred_done(s, inp.tenant_id, inp.action)
             counts = Counter(r.status for r in inp.results)
             out = ActionOutcome(
                 outcome="batch_sent", detail={**counts, "deferred": inp.deferred, "pending": pending}

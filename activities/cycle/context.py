@@ -9,12 +9,13 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema.db import tenant_transaction
+from schema.repositories import campaign_audience, cycle_facts, engagement, follow_up_owners
 from schema.repositories import cycle_context as ctx
-from schema.repositories import cycle_facts, engagement, follow_up_owners
 from schema.repositories import deals as deals_repo
+from schema.repositories import quotes as quotes_repo
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import StartRunInput
-from workflows.followups.inputs import deal_input, quote_input
+from workflows.followups.inputs import deal_input, quote_input, quote_view_url
 
 
 class ContextActivities(CycleBase):
@@ -25,15 +26,22 @@ class ContextActivities(CycleBase):
         Refreshes the 21-day engagement clocks, then reads goals (pro-rata pace), new orders,
         open order exceptions, overdue contacts, the pipeline, compliance checks in their
         ``notify_days_before`` window with no workflow of their own, recent client messages, due
-        broadcasts, accounts with no contact and actions deferred to this hour. Sent quotes and
-        open deals with no follow-up workflow are claimed for this run and returned as the
-        inputs of the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails).
+        broadcasts (a due campaign with an audience gets its pending contacts first, seed 004
+        P1.2), accounts with no contact and actions deferred to this hour. Sent quotes and open
+        deals with no follow-up workflow are claimed for this run and returned as the inputs of
+        the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails; a quote's
+        carry its tracked link, a token minted here if it had none).
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
         with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             engagement.refresh_clocks(s, t, now)
+            campaign_audience.materialize_due(s, t, now)
             quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
+            url = self._s.api_public_url
+            links = {
+                c.quote.id: quote_view_url(url, quotes_repo.ensure_view_token(s, c.quote.id)) for c in quotes
+            }
             deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
             stage_days = deals_repo.stage_days(s, t) if deals else {}
             s.commit()
@@ -59,7 +67,8 @@ class ContextActivities(CycleBase):
                 deferred=ctx.deferred_actions(s, t, inp.hour, limit),
                 tenant_domains=self._domains(s, t),
                 quote_follow_ups=tuple(
-                    quote_input(t, c.quote.id, c.to_email or "", c.quote.amount, f) for c in quotes
+                    quote_input(t, c.quote.id, c.to_email or "", c.quote.amount, f, links[c.quote.id])
+                    for c in quotes
                 ),
                 deal_follow_ups=tuple(
                     deal_input(

@@ -11,11 +11,12 @@ from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from schema.db import tenant_transaction
-from schema.repositories import actions, cycle_facts, guard, suppression
+from schema.repositories import actions, broadcasts, cycle_facts, guard, suppression
 from workflows.cycle import policy
 from workflows.cycle.actions import EMAIL_KINDS, ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import GuardInput, GuardResult
+from workflows.cycle.send_window import next_window_hour
 
 log = get_logger("activities.cycle")
 
@@ -44,6 +45,10 @@ class GuardActivities(CycleBase):
             rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
             rate_cap=cap,
             tenant_domains=self._domains(s, t) if a.kind in EMAIL_KINDS else (),
+            send_window=broadcasts.send_window(s, t, a.target_id)
+            if a.kind == ActionKind.SEND_BROADCAST_BATCH
+            else None,
+            hour=inp.hour,
         )
 
     def _judge(self, s: Session, inp: GuardInput, now: datetime) -> GuardResult:
@@ -66,7 +71,10 @@ class GuardActivities(CycleBase):
                 s, t, inp.run_id, inp.hour, a, rule, result.reason, result.verdict == "block"
             )
         if result.verdict == "defer":
-            guard.defer(s, t, a, next_hour(inp.hour), now)
+            to = next_hour(inp.hour)
+            if result.rule == "send_window" and facts.send_window is not None:
+                to = next_window_hour(inp.hour, *facts.send_window)
+            guard.defer(s, t, a, to, now)
         return result
 
     @activity.defn(name="guard_action")
@@ -75,7 +83,8 @@ class GuardActivities(CycleBase):
 
         Writes the verdict to ``agent_run_actions`` in the same transaction (a retry returns it),
         blocks to ``agent_policy_violations`` (blocked=true) and deferrals there too (blocked=false)
-        plus ``agent_deferred_actions`` for the next hour (seed 004 P0.3, P0.6).
+        plus ``agent_deferred_actions`` for the next hour, or for a broadcast outside its campaign's
+        send window the window's next opening hour (seed 004 P0.3, P0.6, P1.2).
         """
         a, now = inp.action, datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:

@@ -23,7 +23,8 @@ class RejectRequest(BaseModel):
 class SendQuoteView(BaseModel):
     workflow_id: str
     view_url: str
-    """The tracked link, ``/t/q/{token}`` (no auth; opening it counts as viewed)."""
+    """The absolute tracked link, ``{api_public_url}/t/q/{token}``, as the quote email carries
+    it (no auth; opening it counts as viewed)."""
 
 
 class QuoteView(BaseModel):

@@ -1,6 +1,7 @@
 """Quote service (seed 004 P1.5): sending a draft starts ``quote-{tenant}-{quote}`` (follow-ups
 every ``quote_follow_up_every_s``, at most ``quote_max_follow_ups``); viewed, accepted and
-rejected are signals; the tracked link ``/t/q/{token}`` counts as viewed.
+rejected are signals; the tracked link ``{api_public_url}/t/q/{token}``, in every quote email,
+counts as viewed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from core import queues
 from schema.business import Quote
 from schema.repositories import quotes as repo
 from schema.repositories.followups import contact_email
-from workflows.followups.inputs import quote_input
+from workflows.followups.inputs import quote_input, quote_view_url
 from workflows.followups.models import QuoteDecision
 from workflows.followups.quote import QuoteWorkflow
 from workflows.ids import followup_workflow_id
@@ -29,7 +30,8 @@ from workflows.ids import followup_workflow_id
 
 class QuoteService(FollowUpService):
     async def send(self, p: Principal, quote_id: str) -> SendQuoteView:
-        """Give the quote a tracked-link token and start its workflow. 409 unless it is a draft
+        """Give the quote a tracked-link token and start its workflow, whose emails carry the
+        absolute link (also returned as ``view_url``). 409 unless it is a draft
         (or when it was already sent), 400 without a contact email, 404 for another tenant's."""
         t = p.tenant_id
 
@@ -46,17 +48,18 @@ class QuoteService(FollowUpService):
         if not to:
             raise ValidationException(f"quote {quote_id} has no contact with an email address")
         wid = followup_workflow_id("quote", t, quote_id)
+        view_url = quote_view_url(self.settings.api_public_url, token)
         try:
             await self.client.start_workflow(
                 QuoteWorkflow.run,
-                quote_input(t, quote_id, to, q.amount, self.settings.followups),
+                quote_input(t, quote_id, to, q.amount, self.settings.followups, view_url),
                 id=wid,
                 task_queue=queues.AGENT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
             raise ConflictException(f"quote {quote_id} was already sent") from None
-        return SendQuoteView(workflow_id=wid, view_url=f"/t/q/{token}")
+        return SendQuoteView(workflow_id=wid, view_url=view_url)
 
     async def viewed(self, p: Principal, quote_id: str) -> Accepted:
         await self.require(Quote, p.tenant_id, quote_id)

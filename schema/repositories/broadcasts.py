@@ -1,5 +1,6 @@
 """Broadcast campaigns (seed 004 P1.2): a due campaign's pending contacts and their per-contact
-delivery status; a campaign completes when nobody is pending."""
+delivery status; a campaign completes when nobody is pending. Its audience is materialized by
+:mod:`schema.repositories.campaign_audience`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema.business import Campaign, CampaignContactStatus, Contact
+from schema.business import Client as Account
 
 
 def start_campaign(s: Session, tenant_id: str, campaign_id: str) -> Campaign | None:
@@ -25,11 +27,28 @@ def start_campaign(s: Session, tenant_id: str, campaign_id: str) -> Campaign | N
     return camp
 
 
-def pending(s: Session, campaign_id: str, limit: int) -> list[tuple[CampaignContactStatus, Contact]]:
-    """Pending contacts of the campaign in contact-id order, at most ``limit``."""
+def send_window(s: Session, tenant_id: str, campaign_id: str) -> tuple[int, int] | None:
+    """The tenant's campaign's (start, end) send window in UTC hours, or None (any hour, or not
+    the tenant's campaign)."""
+    row = s.execute(
+        select(Campaign.send_window_start_hour, Campaign.send_window_end_hour).where(
+            col(Campaign.id) == campaign_id, col(Campaign.tenant_id) == tenant_id
+        )
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    return int(row[0]), int(row[1])
+
+
+def pending(
+    s: Session, campaign_id: str, limit: int
+) -> list[tuple[CampaignContactStatus, Contact, str | None]]:
+    """Pending contacts of the campaign in contact-id order, at most ``limit``, each with its
+    account's name (None without an account)."""
     rows = s.execute(
-        select(CampaignContactStatus, Contact)
+        select(CampaignContactStatus, Contact, Account.name)
         .join(Contact, col(Contact.id) == CampaignContactStatus.contact_id)
+        .outerjoin(Account, col(Account.id) == Contact.client_id)
         .where(
             col(CampaignContactStatus.campaign_id) == campaign_id,
             col(CampaignContactStatus.status) == "pending",
@@ -37,7 +56,7 @@ def pending(s: Session, campaign_id: str, limit: int) -> list[tuple[CampaignCont
         .order_by(CampaignContactStatus.contact_id)
         .limit(limit)
     ).all()
-    return [(st, c) for st, c in rows]
+    return [(st, c, a) for st, c, a in rows]
 
 
 def skip(s: Session, status_id: str, reason: str, now: datetime) -> None:

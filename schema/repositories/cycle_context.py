@@ -146,6 +146,14 @@ def client_requests(s: Session, tenant_id: str, now: datetime, limit: int) -> tu
 
 
 def broadcasts_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[BroadcastItem, ...]:
+    """Started or due campaigns (not archived) with pending contacts, except those with a batch
+    already deferred (to its send window, seed 004 P1.2): that one runs in its hour, once."""
+    deferred = select(DeferredAction.id).where(
+        col(DeferredAction.tenant_id) == tenant_id,
+        col(DeferredAction.status) == "pending",
+        DeferredAction.action["kind"].astext == "send_broadcast_batch",
+        DeferredAction.action["target_id"].astext == Campaign.id,
+    )
     rows = s.execute(
         select(Campaign.id, Campaign.name, func.count(CampaignContactStatus.id))
         .join(CampaignContactStatus, col(CampaignContactStatus.campaign_id) == Campaign.id)
@@ -155,6 +163,7 @@ def broadcasts_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tup
             col(Campaign.scheduled_at) <= now,
             col(Campaign.archived_at).is_(None),
             col(CampaignContactStatus.status) == "pending",
+            ~deferred.exists(),
         )
         .group_by(Campaign.id, Campaign.name)
         .limit(limit)

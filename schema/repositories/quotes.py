@@ -3,6 +3,7 @@ Session-style; the caller commits. ``record_event`` is idempotent on (quote, key
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,16 @@ class QuoteCounts:
 
 def set_view_token(s: Session, quote_id: str, token: str) -> None:
     s.execute(update(Quote).where(col(Quote.id) == quote_id).values(view_token=token))
+
+
+def ensure_view_token(s: Session, quote_id: str) -> str:
+    """The quote's tracked-link token, given a new random one (128 bits, url-safe) if it has none."""
+    s.execute(
+        update(Quote)
+        .where(col(Quote.id) == quote_id, col(Quote.view_token).is_(None))
+        .values(view_token=secrets.token_urlsafe(16))
+    )
+    return str(s.execute(select(Quote.view_token).where(col(Quote.id) == quote_id)).scalar_one())
 
 
 def by_view_token(s: Session, token: str) -> Quote | None:

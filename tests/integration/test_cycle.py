@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core import queues
+from core.settings import get_settings
 from core.temporal import connect
 from devstack.stack import Stack
 from schema.agent import (
@@ -52,6 +53,7 @@ from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import CycleInput, TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.followups.deal import DealWorkflow
+from workflows.followups.inputs import quote_view_url
 from workflows.followups.models import DealInput, QuoteInput, StageRule
 from workflows.followups.quote import QuoteWorkflow
 from workflows.ids import cycle_trigger_workflow_id, cycle_workflow_id, deal_workflow_id, quote_workflow_id
@@ -566,6 +568,9 @@ async def test_the_cycle_hands_unowned_quotes_and_deals_to_their_workflows_once(
         for h in handles:
             assert (await h.describe()).status == WorkflowExecutionStatus.RUNNING
         await wait_for(lambda: bool(mail_to(agent_stack, buyer.email or "")), "the quote's workflow sent it")
+        token = one(Quote, id=sent_elsewhere.id).view_token  # minted for it: its email has the link
+        link = quote_view_url(get_settings().api_public_url, token or "")
+        assert token and any(link in m.get_content() for m in mail_to(agent_stack, buyer.email or ""))
         second = await run_cycle(client, tenant, next_hour(hour))
         assert second.follow_ups_started == 0
         owners = {(o.target_type, o.target_id) for o in rows(FollowUpOwner, tenant_id=tenant)}

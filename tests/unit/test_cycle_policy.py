@@ -260,6 +260,7 @@ def test_rules_are_ordered_blocks_before_defer() -> None:
         "research_rule",
         "suppression_rule",
         "email_links_rule",
+        "send_window_rule",
         "rate_limit_rule",
     ]
 

@@ -45,6 +45,7 @@ class Fake:
     queue: str = field(default_factory=lambda: f"fu-{uuid.uuid4().hex[:8]}")
     case_open_until: datetime | None = None
     sent: list[tuple[datetime, str]] = field(default_factory=list)  # (server time, key)
+    bodies: list[str] = field(default_factory=list)
     feedback: list[FeedbackRecord] = field(default_factory=list)
     cases: list[CaseInput] = field(default_factory=list)
     quote_events: list[QuoteEvent] = field(default_factory=list)
@@ -54,6 +55,7 @@ class Fake:
         @activity.defn(name="send_email")
         async def send_email(inp: SendEmailInput) -> SendEmailResult:
             self.sent.append((await self.env.get_current_time(), inp.idempotency_key))
+            self.bodies.append(inp.body)
             return SendEmailResult(status="sent", message_id=f"<{inp.idempotency_key}>", attempts=1)
 
         @activity.defn(name="record_feedback")
@@ -192,10 +194,15 @@ async def test_no_reply_times_out_cleanly(fake: Fake) -> None:
 # --- quotes ------------------------------------------------------------------------------------
 
 
-async def start_quote(fake: Fake):  # type: ignore[no-untyped-def]
+async def start_quote(fake: Fake, view_url: str | None = None):  # type: ignore[no-untyped-def]
     t0 = await fake.env.get_current_time()
     inp = QuoteInput(
-        tenant_id="t", quote_id="q1", to_email="c@example.test", amount=1250.0, messaging_queue=fake.queue
+        tenant_id="t",
+        quote_id="q1",
+        to_email="c@example.test",
+        amount=1250.0,
+        messaging_queue=fake.queue,
+        view_url=view_url,
     )
     handle = await fake.env.client.start_workflow(
         QuoteWorkflow.run, inp, id=f"quote-{uuid.uuid4().hex[:8]}", task_queue=fake.queue
@@ -217,6 +224,16 @@ async def test_a_quote_gets_exactly_4_follow_ups_3_days_apart_then_expires(fake:
     ]
     assert [e.kind for e in fake.quote_events][-1] == "expired"
     assert days(t0, fake.quote_events[-1].at) == 15.0
+
+
+async def test_the_quote_email_and_every_follow_up_carry_the_tracked_link(fake: Fake) -> None:
+    """Issue 12, Build 5: the link the API gave the workflow, on its own line in all 5 emails."""
+    link = "http://api.example.test/t/q/tok-123"
+    _, handle = await start_quote(fake, link)
+    assert (await handle.result()).status == "expired"
+    await record(handle)
+    assert len(fake.bodies) == 5
+    assert all(b.endswith(f"\n\nView your quote: {link}") for b in fake.bodies), fake.bodies
 
 
 async def test_accepted_after_the_2nd_follow_up_stops_follow_ups_and_records_the_win(fake: Fake) -> None:

@@ -95,6 +95,10 @@ class PolicyFacts(Frozen):
     tenant_domains: tuple[str, ...] = ()
     """The tenant's own domains (``tenants.agent_settings["domains"]``): the only hosts, with their
     subdomains, that links in its emails may point at (issue 11, Build 9)."""
+    send_window: tuple[int, int] | None = None
+    """A broadcast batch's campaign send window, (start, end) UTC hours (seed 004 P1.2); None: any hour."""
+    hour: str | None = None
+    """The cycle's hour key (``yyyymmddhh``) the action runs in."""
 
 
 Verdict = Literal["allow", "block", "defer"]
@@ -103,7 +107,8 @@ Verdict = Literal["allow", "block", "defer"]
 class PolicyDecision(Frozen):
     verdict: Verdict
     rule: str | None = None
-    """The rule that blocked or deferred: human_task, research, suppression, sensitive_pattern, rate_limit."""
+    """The rule that blocked or deferred: human_task, research, suppression, sensitive_pattern, rate_limit,
+    send_window."""
     reason: str = ""
 
     @property

@@ -129,6 +129,10 @@ class BroadcastSend(Frozen):
     contact_id: str
     key: str
     to_email: str
+    subject: str | None = None
+    body: str | None = None
+    """This contact's rendered subject and body (:mod:`workflows.campaign_templates`); None (a
+    batch prepared before templates): the batch's own."""
 
 
 class BroadcastBatch(Frozen):
@@ -138,6 +142,13 @@ class BroadcastBatch(Frozen):
     sends: tuple[BroadcastSend, ...] = ()
     deferred: int = 0
     """Contacts left pending because the hour's email quota ran out."""
+
+    def message_for(self, send: BroadcastSend) -> tuple[str, str]:
+        """(subject, body) for one send: its own rendering, else the batch's text."""
+        return (
+            self.subject if send.subject is None else send.subject,
+            self.body if send.body is None else send.body,
+        )
 
 
 class BroadcastResult(Frozen):

@@ -21,6 +21,7 @@ from workflows.cycle.actions import (
     TaskReason,
 )
 from workflows.cycle.links import WEB, foreign_links, host_of
+from workflows.cycle.send_window import send_window_rule
 
 _I = re.IGNORECASE
 
@@ -231,9 +232,10 @@ RULES: tuple[Rule, ...] = (
     research_rule,
     suppression_rule,
     email_links_rule,
+    send_window_rule,
     rate_limit_rule,
 )
-"""The rules in evaluation order: blocks before the deferring rate limit."""
+"""The rules in evaluation order: blocks before the deferring send window and rate limit."""
 
 
 def evaluate(action: ProposedAction, facts: PolicyFacts) -> PolicyDecision:

@@ -186,7 +186,7 @@ class TenantCycleWorkflow:
             p = PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a)
             batch = await act.prepare_broadcast(p)
             outcomes = await asyncio.gather(
-                *(self._send(inp, run_id, s.key, s.to_email, batch.subject, batch.body) for s in batch.sends)
+                *(self._send(inp, run_id, s.key, s.to_email, *batch.message_for(s)) for s in batch.sends)
             )
             results = tuple(
                 BroadcastResult(contact_id=s.contact_id, key=s.key, status=r.status)

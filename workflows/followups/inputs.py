@@ -18,10 +18,22 @@ from workflows.followups.models import DealInput, QuoteInput, StageRule
 from workflows.followups.rules import DEFAULT_STAGE_DAYS
 
 
+def quote_view_url(api_public_url: str, token: str) -> str:
+    """The quote's absolute tracked link: ``{api_public_url}/t/q/{token}`` (the API's
+    ``quoteTrackedLink`` route; ``settings.api_public_url``, issue 12 Build 5)."""
+    return f"{api_public_url.rstrip('/')}/t/q/{token}"
+
+
 def quote_input(
-    tenant_id: str, quote_id: str, to_email: str, amount: Decimal | float | None, f: FollowUpSettings
+    tenant_id: str,
+    quote_id: str,
+    to_email: str,
+    amount: Decimal | float | None,
+    f: FollowUpSettings,
+    view_url: str | None = None,
 ) -> QuoteInput:
-    """``Quote``'s input: every ``quote_follow_up_every_s``, at most ``quote_max_follow_ups``."""
+    """``Quote``'s input: every ``quote_follow_up_every_s``, at most ``quote_max_follow_ups``;
+    its emails carry ``view_url`` (:func:`quote_view_url`) when given."""
     return QuoteInput(
         tenant_id=tenant_id,
         quote_id=quote_id,
@@ -29,6 +41,7 @@ def quote_input(
         amount=float(amount) if amount else None,
         follow_up_every_s=f.quote_follow_up_every_s,
         max_follow_ups=f.quote_max_follow_ups,
+        view_url=view_url,
     )
 
 

@@ -93,6 +93,11 @@ class QuoteInput(Frozen):
     max_follow_ups: int = Field(default=4, ge=0, le=10)
     """Seed 004 P1.5: at most 4, with escalating urgency; then the quote expires."""
     messaging_queue: str = "messaging"
+    view_url: str | None = Field(default=None, max_length=2000)
+    """The absolute tracked link (``{api_public_url}/t/q/{token}``) the quote email and every
+    follow-up carry (issue 12, Build 5); None: emails without a link (histories before it). The
+    token is a capability: it travels only in this (encrypted) input and the email body, never
+    in logs."""
 
 
 class QuoteEvent(Frozen):

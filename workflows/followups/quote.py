@@ -2,7 +2,8 @@
 
 Id ``quote-{tenant}-{quote}``. Sends the quote, then follows up every ``follow_up_every_s``
 (3 days), at most ``max_follow_ups`` (4) times with escalating urgency; one interval after the
-last follow-up without a decision the quote expires. Signals: ``viewed`` (also from the tracked
+last follow-up without a decision the quote expires. Every email carries the tracked link
+(``QuoteInput.view_url``) when the starter gives one. Signals: ``viewed`` (also from the tracked
 link), ``accepted``, ``rejected(reason)``. Each event is a ``quote_activities`` row.
 """
 
@@ -16,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import FollowUpState, email, tag, wake_at
     from workflows.followups import activities as acts
     from workflows.followups.models import QuoteDecision, QuoteEvent, QuoteInput, QuoteResult
-    from workflows.followups.rules import quote_follow_up
+    from workflows.followups.rules import quote_follow_up, with_view_link
 
 KIND = "quote"
 
@@ -75,7 +76,9 @@ class QuoteWorkflow:
             f"{key}:sent",
             inp.to_email,
             "Your quote",
-            f"Hello, please find our quote{amount}. Reply to accept or ask us anything.",
+            with_view_link(
+                f"Hello, please find our quote{amount}. Reply to accept or ask us anything.", inp.view_url
+            ),
         )
         await self._event(
             inp,
@@ -102,6 +105,7 @@ class QuoteWorkflow:
                     break
                 n += 1
                 subject, body = quote_follow_up(n, inp.amount)
+                body = with_view_link(body, inp.view_url)
                 await email(
                     inp.messaging_queue, inp.tenant_id, f"{key}:follow-up:{n}", inp.to_email, subject, body
                 )

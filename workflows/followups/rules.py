@@ -60,6 +60,12 @@ def quote_follow_up(n: int, amount: float | None) -> tuple[str, str]:
     return subjects[level], bodies[level]
 
 
+def with_view_link(body: str, view_url: str | None) -> str:
+    """``body`` followed by the quote's tracked link on its own line (issue 12, Build 5); the
+    body unchanged without a link."""
+    return f"{body}\n\nView your quote: {view_url}" if view_url else body
+
+
 def deal_follow_up(n: int, title: str, escalate_after: int) -> tuple[str, str, str]:
     """Subject, body and priority of deal follow-up ``n``; priority is high after ``escalate_after``."""
     priority = "high" if n > escalate_after else "normal"
