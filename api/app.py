@@ -31,10 +31,12 @@ from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.feedback import FeedbackController
 from api.controllers.operator_audit import OperatorAuditController
+from api.controllers.order_records import OrderRecordController
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
 from api.errors import problem_details
 from api.plugin import ServicesPlugin
+from api.records.controller import RECORD_CONTROLLERS
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.telemetry import configure_telemetry
@@ -58,6 +60,8 @@ ROUTES: list[ControllerRouterHandler] = [
     CredentialsController,
     CodecController,
     OperatorAuditController,
+    *RECORD_CONTROLLERS,
+    OrderRecordController,
     health,
 ]
 

@@ -33,7 +33,9 @@ from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
 from api.services.operator_audit import OperatorAuditService
+from api.services.order_records import OrderRecordService
 from api.services.quotes import QuoteService
+from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
 from core.settings import Settings
 from core.temporal import codec_of, connect
@@ -60,6 +62,8 @@ SERVICE_NAMES = (
     "compliance",
     "operator_audit",
     "codec_server",
+    "records",
+    "order_records",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -91,6 +95,8 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "compliance": ComplianceService(client, engine, settings),
         "operator_audit": OperatorAuditService(engine),
         "codec_server": CodecServer(codec_of(client), engine, settings),
+        "records": RecordService(engine),
+        "order_records": OrderRecordService(engine),
     }
 
 
