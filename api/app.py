@@ -30,6 +30,7 @@ from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.feedback import FeedbackController
+from api.controllers.imports import ImportController
 from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.order_records import OrderRecordController
 from api.controllers.quotes import QuoteController, tracked_link
@@ -62,6 +63,7 @@ ROUTES: list[ControllerRouterHandler] = [
     OperatorAuditController,
     *RECORD_CONTROLLERS,
     OrderRecordController,
+    ImportController,
     health,
 ]
 

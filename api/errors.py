@@ -4,6 +4,7 @@ RFC 9457 problem details (``application/problem+json``).
 - 400 ``ValidationException`` (also 422-style body errors from Litestar's validation)
 - 403 ``PermissionDeniedException``
 - 404 ``NotFoundException`` (also for another tenant's id: existence is never revealed)
+- 413 :class:`PayloadTooLargeException` (a file over its limit)
 - 409 :class:`ConflictException` (a state conflict: already started, already ended, inactive)
 - 422 :class:`UnprocessableException` (well-formed but refused: a target that is not allowed,
   no credential registered for the site, inputs too large)
@@ -27,6 +28,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 __all__ = [
     "ConflictException",
     "NotFoundException",
+    "PayloadTooLargeException",
     "PermissionDeniedException",
     "TooManyRequestsException",
     "UnprocessableException",
@@ -39,6 +41,12 @@ class ConflictException(ClientException):
     """409: the request conflicts with the resource's current state."""
 
     status_code = 409
+
+
+class PayloadTooLargeException(ClientException):
+    """413: a file over its configured size limit."""
+
+    status_code = 413
 
 
 class UnprocessableException(ClientException):

@@ -29,6 +29,7 @@ from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
 from api.services.feedback import FeedbackService
+from api.services.imports import ImportService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
@@ -64,6 +65,7 @@ SERVICE_NAMES = (
     "codec_server",
     "records",
     "order_records",
+    "imports",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -97,6 +99,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "codec_server": CodecServer(codec_of(client), engine, settings),
         "records": RecordService(engine),
         "order_records": OrderRecordService(engine),
+        "imports": ImportService(client, engine, settings),
     }
 
 

@@ -167,6 +167,19 @@ class FollowUpSettings(BaseModel):
     """Length of a "day" in deal stage thresholds (shorter in local demos and dev-server tests)."""
 
 
+class ImportSettings(BaseModel):
+    """CSV imports (issue 12, Build 2)."""
+
+    max_upload_bytes: int = 20 * 1_048_576
+    """The largest CSV file ``POST /api/imports`` accepts (413 above), in bytes."""
+    max_rows: int = 100_000
+    """Rows per file (400 above)."""
+    batch_size: int = 500
+    """Rows per batch: one activity, one transaction."""
+    batches_per_run: int = 40
+    """Batches before the import workflow continues as new (history stays small)."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -187,6 +200,7 @@ class Settings(BaseSettings):
     followups: FollowUpSettings = Field(default_factory=FollowUpSettings)
     targets: TargetSettings = Field(default_factory=TargetSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

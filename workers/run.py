@@ -32,6 +32,7 @@ from activities.cycle import CycleActivities
 from activities.definitions import DefinitionActivities
 from activities.email import Mailer
 from activities.followups import FollowUpActivities
+from activities.imports import ImportActivities
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
@@ -90,6 +91,7 @@ def agent_workers(
                 planner.plan_actions,
                 *compliance_activities(settings, engine_for(settings.database.url)),
                 *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
+                *ImportActivities(engine_for(settings.database.url)).all(),
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],

@@ -24,6 +24,7 @@ __all__ = [
     "deal_workflow_id",
     "feedback_workflow_id",
     "followup_workflow_id",
+    "import_workflow_id",
     "operation_id_from_workflow_id",
     "operation_workflow_id",
     "quote_workflow_id",
@@ -114,6 +115,11 @@ def compliance_check_workflow_id(tenant_id: str, check_id: str) -> str:
     return f"compliance-check-{tenant_id}-{check_id}"
 
 
+def import_workflow_id(tenant_id: str, import_id: str) -> str:
+    """``import-{tenant}-{import}``: one CSV import (issue 12, Build 2); ``import_id`` is a row id."""
+    return f"import-{tenant_id}-{import_id}"
+
+
 # --- tenant of a workflow id (the payload codec's key scope, core/codec.py) ---------------------
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -131,6 +137,7 @@ _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("deal-", re.compile(_ROW_ID), False),
     ("compliance-run-", re.compile(_ROW_ID), True),
     ("compliance-check-", re.compile(r"[0-9a-f]{32}"), False),
+    ("import-", re.compile(_ROW_ID), False),
 )
 _TRIGGER = "cycle-trigger-"  # ``cycle-trigger-{tenant}``: nothing follows the tenant
 _FANOUT = re.compile(r"cycle-fanout-\d{10}")  # platform scope: no tenant

@@ -5,6 +5,7 @@ from workflows.followups import compliance
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.quote import QuoteWorkflow
+from workflows.imports.workflow import ImportWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 WORKFLOWS = [
@@ -16,4 +17,5 @@ WORKFLOWS = [
     QuoteWorkflow,
     DealWorkflow,
     *compliance.WORKFLOWS,
+    ImportWorkflow,
 ]

@@ -1,0 +1,1 @@
+"""The CSV import workflow (issue 12, Build 2)."""
