@@ -24,6 +24,14 @@ EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", TEXT: ".txt"}
 _DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
+class UnsupportedType(ValueError):
+    """The sniffed type is not in ``documents.allowed_types`` (the API answers 415)."""
+
+    def __init__(self, mime: str) -> None:
+        super().__init__(f"file type {mime} is not accepted")
+        self.mime = mime
+
+
 class UnsafeArchive(ValueError):
     """A zip over the size or ratio limit (a zip bomb), or one that is not a readable zip."""
 

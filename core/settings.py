@@ -190,8 +190,6 @@ class DocumentSettings(BaseModel):
     """Target chunk size in characters (a chunk never spans pages)."""
     worker_threads: int = 4
     """Threads of the documents worker's activity pool."""
-    heartbeat_timeout_s: int = 30
-    """Extraction activity heartbeat timeout, seconds (it heartbeats per page)."""
 
 
 class Settings(BaseSettings):
