@@ -34,6 +34,7 @@ PREFIXES = {
     "Deal": "deal",
     "ComplianceRun": "compliance",
     "ComplianceCheck": "compliance",
+    "DocumentExtraction": "document",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 
