@@ -28,6 +28,7 @@ from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
+from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
@@ -60,6 +61,7 @@ SERVICE_NAMES = (
     "compliance",
     "operator_audit",
     "codec_server",
+    "documents",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -91,6 +93,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "compliance": ComplianceService(client, engine, settings),
         "operator_audit": OperatorAuditService(engine),
         "codec_server": CodecServer(codec_of(client), engine, settings),
+        "documents": DocumentService(client, engine, settings),
     }
 
 
