@@ -11,7 +11,7 @@ from urllib.parse import quote
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, Parameter
+from litestar.params import Body, FromPath, FromQuery, Parameter
 from litestar.response import Response
 
 from api.auth import Principal
@@ -48,11 +48,11 @@ class DocumentController(Controller):
         self,
         request: Req,
         documents: NamedDependency[DocumentService],
-        category: str | None = None,
-        source_type: str | None = None,
-        extraction_status: str | None = None,
+        category: FromQuery[str | None] = None,
+        source_type: FromQuery[str | None] = None,
+        extraction_status: FromQuery[str | None] = None,
         q: Annotated[str | None, Parameter(max_length=200, description="text in the title")] = None,
-        cursor: str | None = None,
+        cursor: FromQuery[str | None] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> DocumentPage:
         """Newest first, keyset-paged."""
