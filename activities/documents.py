@@ -29,6 +29,7 @@ from core import doc_types
 from core.document_store import DocumentBlobs, ObjectNotFound
 from core.embeddings import MODEL, embedder, pack
 from core.failures import Failure
+from core.faults import failpoint
 from core.settings import Settings
 from core.vault import VaultStore
 from schema.db import tenant_transaction
@@ -50,6 +51,16 @@ class IngestInput:
     blob: bytes
     category: str = "other"
     title: str | None = None
+
+
+def _tick(page: int) -> None:
+    activity.heartbeat(page)
+    if page == FAILPOINT_PAGE:
+        failpoint("documents.mid_extraction")
+
+
+FAILPOINT_PAGE = 100
+"""Where the ``documents.mid_extraction`` failpoint (core/faults.py, tests only) ends the worker."""
 
 
 def _unextractable(reason: str) -> ApplicationError:
@@ -79,7 +90,7 @@ class DocumentActivities:
         except (ObjectNotFound, ValueError):
             raise _unextractable("file missing") from None
         try:
-            pages, passages = extract(data, mime, cfg, lambda page: activity.heartbeat(page))
+            pages, passages = extract(data, mime, cfg, _tick)
         except Unextractable as e:
             if e.status == "skipped":
                 with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
@@ -97,6 +108,7 @@ class DocumentActivities:
         with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
             n = repo.replace_chunks(s, ref.tenant_id, ref.document_id, rows, pages)
             s.commit()
+        failpoint("documents.after_commit")  # tests: dies before Temporal hears of the result
         return ExtractionResult("completed", None, pages, n)
 
     @activity.defn(name="finish_document")

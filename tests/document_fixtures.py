@@ -80,3 +80,11 @@ def zip_bomb_docx_bytes(inflated: int = 200 * 1024 * 1024) -> bytes:
             for _ in range(inflated >> 20):
                 fh.write(block)
     return buf.getvalue()
+
+
+def plain_zip_bytes() -> bytes:
+    """A zip that is not a DOCX (no WordprocessingML content type)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("notes.txt", "just a zip")
+    return buf.getvalue()
