@@ -11,7 +11,7 @@ from urllib.parse import quote
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, Parameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
 from litestar.response import Response
 
 from api.auth import Principal
@@ -72,7 +72,7 @@ class DocumentController(Controller):
         self,
         request: Req,
         document_id: FromPath[str],
-        data: DocumentPatch,
+        data: JSONBody[DocumentPatch],
         documents: NamedDependency[DocumentService],
     ) -> DocumentView:
         return await documents.patch(request.user, document_id, data.title, data.category)
