@@ -205,3 +205,41 @@ async def test_killed_worker_ends_completed_exactly_once(
     assert sorted(c.ordinal for c in chunks) == list(range(len(chunks)))
     markers = [c.page for c in chunks if "page marker" in c.text]
     assert sorted(markers) == list(range(1, 201))  # each page's text exactly once
+
+
+async def test_ingest_hand_off_is_idempotent_per_source(
+    docs_api: Any, agent_stack: Stack, tenant: str
+) -> None:
+    """``ingest_document`` (the hand-off inbox ingestion and generated documents call): one row per
+    (tenant, source_type, source_ref), extraction started, a refused type non-retryable."""
+    from temporalio.exceptions import ApplicationError
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.documents import DocumentActivities, IngestInput
+    from core.temporal import connect
+    from schema.db import engine_for
+    from workflows import ids
+
+    enable(tenant)
+    settings = get_settings()
+    acts = DocumentActivities(
+        settings, engine_for(settings.database.url), await connect(settings, scoping=ids)
+    )
+    env = ActivityEnvironment()
+    inp = IngestInput(
+        tenant, "email_attachment", "msg-1/att-2", "terms.docx", fx.docx_bytes(), "email_attachment"
+    )
+    first = await env.run(acts.ingest_document, inp)
+    again = await env.run(acts.ingest_document, inp)
+    assert first == again and len(rows(Document, tenant_id=tenant)) == 1
+    doc = await settled(docs_api, tenant, first)
+    assert (doc["source_type"], doc["source_ref"], doc["extraction_status"]) == (
+        "email_attachment",
+        "msg-1/att-2",
+        "completed",
+    )
+    with pytest.raises(ApplicationError) as e:
+        await env.run(
+            acts.ingest_document, IngestInput(tenant, "generated", "g-1", "x.png", b"\x89PNG\r\n\x1a\n\0\0")
+        )
+    assert e.value.non_retryable and e.value.type == "DocumentUnextractable"
