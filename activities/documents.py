@@ -16,7 +16,9 @@ synchronous, on its thread pool, over :mod:`schema.repositories.documents`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -138,5 +140,5 @@ class DocumentActivities:
         except doc_types.UnsupportedType as e:
             raise ApplicationError(str(e), type=Failure.DOCUMENT_UNEXTRACTABLE, non_retryable=True) from None
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Any]]:
         return [self.extract_document, self.finish_document, self.ingest_document]
