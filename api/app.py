@@ -29,6 +29,7 @@ from api.controllers.compliance import ComplianceController
 from api.controllers.consent import ConsentController
 from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
+from api.controllers.documents import DocumentController, OrderDocumentFileController
 from api.controllers.feedback import FeedbackController
 from api.controllers.imports import ImportController
 from api.controllers.operator_audit import OperatorAuditController
@@ -56,6 +57,8 @@ ROUTES: list[ControllerRouterHandler] = [
     FeedbackController,
     QuoteController,
     DealController,
+    DocumentController,
+    OrderDocumentFileController,
     tracked_link,
     ConsentController,
     CredentialsController,

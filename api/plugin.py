@@ -28,6 +28,7 @@ from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
+from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
 from api.services.operation_signals import OperationSignals
@@ -66,6 +67,7 @@ SERVICE_NAMES = (
     "records",
     "order_records",
     "imports",
+    "documents",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -100,6 +102,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "records": RecordService(engine),
         "order_records": OrderRecordService(engine),
         "imports": ImportService(client, engine, settings),
+        "documents": DocumentService(client, engine, settings),
     }
 
 

@@ -53,3 +53,5 @@ class Failure(StrEnum):
     # workflows
     CYCLE_FAILED = "CycleFailed"
     """A cycle phase failed; raised by TenantCycleWorkflow itself."""
+    DOCUMENT_UNEXTRACTABLE = "DocumentUnextractable"
+    """A document that cannot be extracted (encrypted, corrupt, too big, zip bomb): never retried."""

@@ -180,6 +180,31 @@ class ImportSettings(BaseModel):
     """Batches before the import workflow continues as new (history stays small)."""
 
 
+class DocumentSettings(BaseModel):
+    """The documents library (issue 14): upload limits and extraction (env ``OMNIOPS_DOCUMENTS__*``)."""
+
+    max_upload_bytes: int = 25 * 1024 * 1024
+    """Largest accepted upload, bytes (25 MiB); larger is 413."""
+    max_pages: int = 500
+    """PDF pages extracted at most; a longer PDF fails ("too many pages")."""
+    max_extracted_chars: int = 2_000_000
+    """Characters of text kept per document at most; more fails ("too much text")."""
+    max_docx_uncompressed_bytes: int = 100 * 1024 * 1024
+    """A DOCX zip's total uncompressed size at most, bytes (zip-bomb guard, checked before parsing)."""
+    max_docx_ratio: float = 100.0
+    """A DOCX zip's uncompressed/compressed ratio at most (zip-bomb guard)."""
+    allowed_types: tuple[str, ...] = (
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "text/plain",
+    )
+    """Sniffed MIME types accepted (415 otherwise)."""
+    chunk_chars: int = 1200
+    """Target chunk size in characters (a chunk never spans pages)."""
+    worker_threads: int = 4
+    """Threads of the documents worker's activity pool."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMNIOPS_", env_nested_delimiter="__", extra="ignore")
 
@@ -201,6 +226,7 @@ class Settings(BaseSettings):
     targets: TargetSettings = Field(default_factory=TargetSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

@@ -25,7 +25,12 @@ from devstack import services
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
 
-WORKERS = (("worker-agent", "agent"), ("worker-operations", "operations"), ("worker-messaging", "messaging"))
+WORKERS = (
+    ("worker-agent", "agent"),
+    ("worker-operations", "operations"),
+    ("worker-messaging", "messaging"),
+    ("worker-documents", "documents"),
+)
 
 BROWSER_WORKER_LACKS = (
     "OMNIOPS_AUTH__LOCAL_KEYS_DIR",

@@ -35,6 +35,7 @@ PREFIXES = {
     "ComplianceRun": "compliance",
     "ComplianceCheck": "compliance",
     "ImportWorkflow": "import",
+    "DocumentExtraction": "document",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 

@@ -1,7 +1,10 @@
-"""Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (agent, operations, messaging).
+"""Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (agent, operations, messaging,
+documents).
 
 - ``agent``: the workflows plus DB, Vault, definition, cycle and planner activities, and the
   trust activities that vet a session's target and check signals against records (thread pool).
+- ``documents``: document extraction (issue 14): the ``DocumentExtraction`` workflow and its
+  activities on its own thread pool (``documents.worker_threads``), and ``ingest_document``.
 - ``messaging``: the email outbox (``send_email`` over SMTP).
 - ``operations``: the browser worker; serves ``open_session`` on the shared queue and the
   session's steps on this process's own queue (browser session affinity). It needs no database
@@ -30,6 +33,7 @@ from activities.compliance import compliance_activities
 from activities.connection import ConnectionActivities
 from activities.cycle import CycleActivities
 from activities.definitions import DefinitionActivities
+from activities.documents import DocumentActivities
 from activities.email import Mailer
 from activities.followups import FollowUpActivities
 from activities.imports import ImportActivities
@@ -50,7 +54,7 @@ from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
 from workflows import ids
-from workflows.registry import WORKFLOWS
+from workflows.registry import DOCUMENT_WORKFLOWS, WORKFLOWS
 
 log = get_logger("workers.run")
 
@@ -115,6 +119,23 @@ def messaging_workers(
     ]
 
 
+def documents_workers(client: Client, settings: Settings) -> list[Worker]:
+    """Extraction is CPU-bound: its own pool of ``documents.worker_threads`` threads."""
+    n = settings.documents.worker_threads
+    acts = DocumentActivities(settings, engine_for(settings.database.url), client)
+    return [
+        Worker(
+            client,
+            task_queue=queues.DOCUMENTS,
+            workflows=DOCUMENT_WORKFLOWS,
+            activities=acts.all(),
+            activity_executor=ThreadPoolExecutor(max_workers=n),
+            max_concurrent_activities=n,
+            interceptors=[LogContextInterceptor()],
+        )
+    ]
+
+
 def operations_workers(client: Client, settings: Settings, sessions: BrowserSessions) -> list[Worker]:
     n = settings.browser.max_sessions_per_worker
     return [
@@ -148,6 +169,8 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         workers += agent_workers(client, settings, pool, keyring)
     if "messaging" in queue_names:
         workers += messaging_workers(client, settings, pool, messaging_queue)
+    if "documents" in queue_names:
+        workers += documents_workers(client, settings)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         holds = settings.auth.local_keys_dir is not None or "OMNIOPS_DATABASE__URL" in os.environ
@@ -159,7 +182,9 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         await sessions.start()
         workers += operations_workers(client, settings, sessions)
     if not workers:
-        raise SystemExit(f"no known queue in {queue_names}; use agent, operations and/or messaging")
+        raise SystemExit(
+            f"no known queue in {queue_names}; use agent, operations, messaging and/or documents"
+        )
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -178,7 +203,7 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("queues", nargs="+", choices=["agent", "operations", "messaging"])
+    p.add_argument("queues", nargs="+", choices=["agent", "operations", "messaging", "documents"])
     p.add_argument("--messaging-queue", default=queues.MESSAGING, help="task queue name for 'messaging'")
     args = p.parse_args()
     asyncio.run(main(args.queues, args.messaging_queue))

@@ -22,6 +22,7 @@ __all__ = [
     "cycle_trigger_workflow_id",
     "cycle_workflow_id",
     "deal_workflow_id",
+    "document_workflow_id",
     "feedback_workflow_id",
     "followup_workflow_id",
     "import_workflow_id",
@@ -96,6 +97,14 @@ def deal_workflow_id(tenant_id: str, deal_id: str) -> str:
     return followup_workflow_id("deal", tenant_id, deal_id)
 
 
+# --- documents ----------------------------------------------------------------------------------
+
+
+def document_workflow_id(tenant_id: str, document_id: str) -> str:
+    """``doc-{tenant}-{document}``: one extraction workflow per document (issue 14)."""
+    return f"doc-{tenant_id}-{document_id}"
+
+
 # --- compliance ---------------------------------------------------------------------------------
 
 
@@ -135,6 +144,7 @@ _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("feedback-", re.compile(_ROW_ID), False),
     ("quote-", re.compile(_ROW_ID), False),
     ("deal-", re.compile(_ROW_ID), False),
+    ("doc-", re.compile(_ROW_ID), False),
     ("compliance-run-", re.compile(_ROW_ID), True),
     ("compliance-check-", re.compile(r"[0-9a-f]{32}"), False),
     ("import-", re.compile(_ROW_ID), False),

@@ -1,6 +1,7 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.documents import DocumentExtractionWorkflow
 from workflows.followups import compliance
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
@@ -18,4 +19,8 @@ WORKFLOWS = [
     DealWorkflow,
     *compliance.WORKFLOWS,
     ImportWorkflow,
+    DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
+
+DOCUMENT_WORKFLOWS = [DocumentExtractionWorkflow]
+"""The documents worker's workflows (issue 14), on the ``documents`` queue."""

@@ -91,3 +91,13 @@ def browser_step(max_attempts: int, initial_interval_s: float, backoff: float) -
         backoff_coefficient=backoff,
         non_retryable_error_types=BROWSER_STEP_NON_RETRYABLE,
     )
+
+
+EXTRACT = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+    non_retryable_error_types=[Failure.DOCUMENT_UNEXTRACTABLE, Failure.DATABASE_ERROR],
+)
+"""A document's extraction (issue 14): a killed worker or an outage retries (1 s doubling to
+30 s, 5 attempts); an unextractable file or a rejected write never does."""

@@ -100,6 +100,7 @@ async def seed_tenant(api: Any, tenant: str, wp: dict[str, str]) -> Seeded:
     )
     consent.ip_address = "203.0.113.7"
     add(run, quote, deal, check, consent)
+    document, order_doc = _document(tenant, order.id)
     confirmation = await _confirmation(tenant, op_id)
     params = {
         "op_id": op_id,
@@ -114,9 +115,26 @@ async def seed_tenant(api: Any, tenant: str, wp: dict[str, str]) -> Seeded:
         "credential_type": "admin",
         "origin": "https://example.com",
         "consent_id": str(consent.id),
+        "document_id": document,
+        "order_document_id": order_doc,
     }
     markers = {tenant, op_id, run.id, schedule_id, check.id, order.id, quote.id, deal.id, str(consent.id)}
+    markers |= {document, order_doc}
     return Seeded(tenant, params, markers | {confirmation, "203.0.113.7"})
+
+
+def _document(tenant: str, order_id: str) -> tuple[str, str]:
+    """A library document (issue 14; no file) and an order document of ``order_id``: their ids."""
+    from schema.documents import Document
+    from schema.intake import OrderDocument
+
+    doc = Document(
+        tenant_id=tenant, title=f"doc of {tenant}", source_type="manual_upload", mime_type="text/plain",
+        size_bytes=1, sha256="0" * 64, extraction_status="completed",
+    )  # fmt: skip
+    od = OrderDocument(tenant_id=tenant, order_id=order_id, kind="invoice")
+    add(doc, od)
+    return doc.id, od.id
 
 
 async def _confirmation(tenant: str, op_id: str) -> str:
@@ -138,6 +156,9 @@ async def _confirmation(tenant: str, op_id: str) -> str:
     raise AssertionError(f"operation {op_id} never wrote its row")
 
 
+MULTIPART = {"files": {"file": ("sweep.txt", "authz sweep")}}
+"""A well-formed multipart body (sent as ``files``, not JSON)."""
+
 VALID_BODIES: dict[str, Any] = {
     "confirmSensitiveStep": {"step_number": 1, "approve": True},
     "feedbackAnswer": {"text": "fine"},
@@ -150,6 +171,8 @@ VALID_BODIES: dict[str, Any] = {
     "updateComplianceSchedule": {"name": "renamed"},
     "waiveComplianceCheck": {"reason": "not needed"},
     "putCycleSchedule": {"paused": True},
+    "updateDocument": {"title": "renamed"},
+    "uploadOrderDocumentFile": MULTIPART,
 }
 """Other-tenant calls: well-formed bodies, so tenancy is the only reason to refuse."""
 
@@ -171,7 +194,7 @@ def other_body(op: str, victim: Seeded) -> Any:
 
 
 REFERENCES = {"op_id", "run_id", "tenant_id", "schedule_id", "check_id", "order_id", "quote_id", "deal_id"}
-REFERENCES |= {"credential_type"}
+REFERENCES |= {"credential_type", "document_id", "order_document_id"}
 BODY_REFERENCES = ("setAgentSwitch", "allowSite", "changeConsent")
 
 
@@ -190,6 +213,8 @@ def refers_to_other(op: dict[str, Any]) -> bool:
             "quote_id",
             "deal_id",
             "credential_type",
+            "document_id",
+            "order_document_id",
         }
     ) or op["id"] in ("setAgentSwitch", "allowSite", "changeConsent")
 
@@ -225,6 +250,8 @@ def request(op: dict[str, Any], values: dict[str, str], body: Any) -> dict[str, 
         elif q["name"] in values:
             params[q["name"]] = value
     out: dict[str, Any] = {"method": op["method"], "url": url, "params": params}
-    if op["body"]:
+    if op["body"] and body is MULTIPART:
+        out.update(MULTIPART)
+    elif op["body"]:
         out["json"] = body
     return out

@@ -48,10 +48,11 @@ def peer(messages_peer: MessagesPeer) -> Iterator[MessagesPeer]:
 
 @pytest.fixture(scope="session")
 def agent_stack(infra: Stack, messages_peer: MessagesPeer) -> Stack:
-    """The hourly cycle's parts: SMTP server, agent and messaging workers (no browser)."""
+    """The hourly cycle's parts: SMTP server, agent, messaging and documents workers (no browser)."""
     infra.mail()
     infra.worker("worker-agent", "agent")
     infra.worker("worker-messaging", "messaging")
+    infra.worker("worker-documents", "documents")
     return infra
 
 

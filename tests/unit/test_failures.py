@@ -26,6 +26,7 @@ RECORDED = {
     "CredentialBlocked",
     "ConfirmationRequired",
     "CredentialWrapSpent",
+    "DocumentUnextractable",
 }
 
 
@@ -55,3 +56,7 @@ def test_the_named_policies_never_retry_what_cannot_heal() -> None:
         1.5,
         2.0,
     )
+
+
+def test_extraction_never_retries_an_unextractable_file() -> None:
+    assert retry.EXTRACT.non_retryable_error_types == ["DocumentUnextractable", "DatabaseError"]

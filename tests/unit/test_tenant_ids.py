@@ -24,6 +24,7 @@ WORKFLOW_IDS: dict[str, Callable[[str], str]] = {
     "feedback_workflow_id": lambda t: ids.feedback_workflow_id(t, ROW),
     "quote_workflow_id": lambda t: ids.quote_workflow_id(t, OP),
     "deal_workflow_id": lambda t: ids.deal_workflow_id(t, ROW),
+    "document_workflow_id": lambda t: ids.document_workflow_id(t, ROW),
     "compliance_run_workflow_id": lambda t: ids.compliance_run_workflow_id(t, ROW),
     "compliance_check_workflow_id": lambda t: ids.compliance_check_workflow_id(t, ROW),
 }
