@@ -25,6 +25,7 @@ WORKFLOW_IDS: dict[str, Callable[[str], str]] = {
     "quote_workflow_id": lambda t: ids.quote_workflow_id(t, OP),
     "deal_workflow_id": lambda t: ids.deal_workflow_id(t, ROW),
     "document_workflow_id": lambda t: ids.document_workflow_id(t, ROW),
+    "import_workflow_id": lambda t: ids.import_workflow_id(t, ROW),
     "compliance_run_workflow_id": lambda t: ids.compliance_run_workflow_id(t, ROW),
     "compliance_check_workflow_id": lambda t: ids.compliance_check_workflow_id(t, ROW),
 }
