@@ -149,8 +149,10 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     from schema.db import engine_for
 
     os.environ.update(stack.env())
-    seed_demo(engine_for(stack.env()["OMNIOPS_DATABASE__URL"]), DEMO_TENANT)
     api = DemoClient(stack)
+    out("")
+    out(f"feeding tenant '{DEMO_TENANT}' through the API (CSV imports, records):")
+    seed_demo(api.call, api.admin, engine_for(stack.env()["OMNIOPS_DATABASE__URL"]), DEMO_TENANT, out)
     state = api.call("POST", "/api/admin/agent", api.admin, json={"agent_enabled": True, "reason": "demo"})
     sched = state["tenant"]["schedule"]
     out("")
