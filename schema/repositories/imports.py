@@ -21,6 +21,7 @@ from sqlmodel import col
 from schema.intake import ImportJob, ImportRow
 from schema.records import IMPORTABLE
 from schema.repositories.record_upserts import RecordRejected, lock_entity, upsert_record
+from schema.repositories.tenants import ensure_tenant
 from schema.tables import new_id
 
 KEYS = {
@@ -51,6 +52,7 @@ def stage(
     created_by: str,
 ) -> ImportJob:
     """The job and its rows (``row_no`` from 1); later duplicates of a key are rejected here."""
+    ensure_tenant(s, tenant_id)
     job = ImportJob(
         tenant_id=tenant_id,
         entity=entity,

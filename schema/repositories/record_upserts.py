@@ -26,6 +26,7 @@ from schema.agent import EngagementClock
 from schema.business import Client, Contact, Order, Product
 from schema.records import AccountIn, ContactIn, OrderIn, ProductIn, RecordIn
 from schema.repositories import engagement
+from schema.repositories.tenants import ensure_tenant
 
 Outcome = Literal["created", "updated", "unchanged"]
 TABLES: dict[str, type[SQLModel]] = {
@@ -47,7 +48,9 @@ class RecordRejected(ValueError):
 
 
 def lock_entity(s: Session, tenant_id: str, entity: str) -> None:
-    """Serialize writers of ``entity`` for ``tenant_id`` until the transaction ends."""
+    """Serialize writers of ``entity`` for ``tenant_id`` until the transaction ends (and make
+    sure the tenant exists: tenants are created on their first write)."""
+    ensure_tenant(s, tenant_id)
     s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"records|{tenant_id}|{entity}"})
 
 

@@ -20,6 +20,7 @@ from sqlmodel import SQLModel, col
 
 from schema.repositories.paging import Page, keyset_page
 from schema.repositories.record_upserts import RecordRejected
+from schema.repositories.tenants import ensure_tenant
 
 FilterOp = Literal["eq", "contains", "gte", "lte"]
 
@@ -125,6 +126,8 @@ def get_record(s: Session, spec: RecordSpec, tenant_id: str, record_id: str) -> 
 
 
 def create_record(s: Session, spec: RecordSpec, tenant_id: str, values: dict[str, Any]) -> Any:
+    """A new record; the tenant row is created on its first write (``ensure_tenant``)."""
+    ensure_tenant(s, tenant_id)
     check_refs(s, tenant_id, spec, values)
     row = spec.table(tenant_id=tenant_id, **values)
     s.add(row)

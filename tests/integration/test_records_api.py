@@ -278,3 +278,17 @@ async def test_order_status_moves_only_along_its_transitions_and_keeps_its_docum
     assert (await api.get(url, headers=v)).status_code == 200
     assert (await api.post("/api/orders", json={"external_id": "o-2"}, headers=v)).status_code == 403
     assert (await api.post(f"{url}/archive", headers=h)).status_code == 403
+
+
+async def test_a_new_tenants_first_record_and_first_import_create_the_tenant(api: Any) -> None:
+    fresh = f"t-{uuid.uuid4().hex[:10]}"
+    h = headers(fresh)
+    assert (await api.post("/api/accounts", json={"name": "First"}, headers=h)).status_code == 201
+    other = f"t-{uuid.uuid4().hex[:10]}"
+    r = await api.post(
+        "/api/imports",
+        files={"file": ("c.csv", b"email\nfirst@example.test\n", "text/csv")},
+        data={"entity": "contacts"},
+        headers=headers(other),
+    )
+    assert r.status_code == 202, r.text
