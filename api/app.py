@@ -34,6 +34,7 @@ from api.controllers.feedback import FeedbackController
 from api.controllers.imports import ImportController
 from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.order_records import OrderRecordController
+from api.controllers.order_webhooks import OrderWebhookController, receive_order_webhook
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
 from api.errors import problem_details
@@ -67,6 +68,8 @@ ROUTES: list[ControllerRouterHandler] = [
     *RECORD_CONTROLLERS,
     OrderRecordController,
     ImportController,
+    OrderWebhookController,
+    receive_order_webhook,
     health,
 ]
 

@@ -36,6 +36,7 @@ from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
 from api.services.operator_audit import OperatorAuditService
 from api.services.order_records import OrderRecordService
+from api.services.order_webhooks import OrderWebhookService
 from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
@@ -67,6 +68,7 @@ SERVICE_NAMES = (
     "records",
     "order_records",
     "imports",
+    "order_webhooks",
     "documents",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
@@ -102,6 +104,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "records": RecordService(engine),
         "order_records": OrderRecordService(engine),
         "imports": ImportService(client, engine, settings),
+        "order_webhooks": OrderWebhookService(engine, settings, vault),
         "documents": DocumentService(client, engine, settings),
     }
 
