@@ -43,8 +43,10 @@ def run_import(http: httpx.Client, headers: dict[str, str], raw: bytes) -> float
     r.raise_for_status()
     job = r.json()
     while job["status"] not in ("completed", "failed"):
-        time.sleep(0.05)
-        job = http.get(f"/api/imports/{job['id']}", headers=headers).json()
+        time.sleep(0.25)  # under the API's per-IP rate limit (300/minute by default)
+        r = http.get(f"/api/imports/{job['id']}", headers=headers)
+        r.raise_for_status()
+        job = r.json()
     took = time.perf_counter() - started
     if job["status"] != "completed" or job["created"] != job["total_rows"]:
         raise SystemExit(f"import did not create every row: {job}")
