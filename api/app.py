@@ -23,6 +23,7 @@ from api.abuse import AbuseLimitsPlugin
 from api.auth import auth_middleware
 from api.authz import audit_operator, authorize
 from api.controllers.admin import AgentAdminController
+from api.controllers.alerts import AlertController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
 from api.controllers.compliance import ComplianceController
@@ -37,6 +38,7 @@ from api.controllers.order_records import OrderRecordController
 from api.controllers.order_webhooks import OrderWebhookController, receive_order_webhook
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
+from api.controllers.work import AgentLogController, WorkController
 from api.errors import problem_details
 from api.plugin import ServicesPlugin
 from api.records.controller import RECORD_CONTROLLERS
@@ -70,6 +72,9 @@ ROUTES: list[ControllerRouterHandler] = [
     ImportController,
     OrderWebhookController,
     receive_order_webhook,
+    WorkController,
+    AgentLogController,
+    AlertController,
     health,
 ]
 

@@ -22,6 +22,7 @@ from temporalio.client import Client
 from api.services.agent import AgentAdminService
 from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
+from api.services.alerts import AlertService
 from api.services.codec import CodecServer
 from api.services.compliance import ComplianceService
 from api.services.confirmations import ConfirmationService
@@ -40,6 +41,7 @@ from api.services.order_webhooks import OrderWebhookService
 from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
+from api.services.work import WorkService
 from core.settings import Settings
 from core.temporal import codec_of, connect
 from core.vault import VaultStore
@@ -69,6 +71,8 @@ SERVICE_NAMES = (
     "order_records",
     "imports",
     "order_webhooks",
+    "work",
+    "alerts",
     "documents",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
@@ -105,6 +109,8 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "order_records": OrderRecordService(engine),
         "imports": ImportService(client, engine, settings),
         "order_webhooks": OrderWebhookService(engine, settings, vault),
+        "work": WorkService(engine),
+        "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
     }
 

@@ -30,6 +30,11 @@ def process_order(s: Session, inp: PerformInput) -> ActionOutcome:
         return ActionOutcome(outcome="skipped", detail={"reason": "order not found"})
     facts, entry, credit = found
     review = review_order(facts, entry, credit)
+    overridden = orders.overridden_codes(s, inp.tenant_id, facts.id)
+    if overridden:  # a person accepted these as they are (work queues, issue 12 Build 4)
+        review = review.model_copy(
+            update={"issues": tuple(i for i in review.issues if i.code not in overridden)}
+        )
     status = orders.save_review(s, inp.tenant_id, facts.id, inp.run_id, review)
     return ActionOutcome(
         outcome=status,

@@ -88,7 +88,15 @@ def save_review(s: Session, tenant_id: str, order_id: str, run_id: str, review: 
             run_id=run_id,
             processed_at=now,
         )
-        .on_conflict_do_nothing()
+        .on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                "status": status,
+                "auto_fixes": [f.model_dump(mode="json") for f in review.fixes],
+                "run_id": run_id,
+                "processed_at": now,
+            },
+        )
     )
     for issue in review.issues:
         s.execute(
@@ -102,6 +110,32 @@ def save_review(s: Session, tenant_id: str, order_id: str, run_id: str, review: 
                 message=issue.message,
                 created_at=now,
             )
-            .on_conflict_do_nothing()
+            .on_conflict_do_update(  # fixed, yet still there: open again for a person
+                index_elements=["id"],
+                set_={
+                    "resolved_at": None,
+                    "resolved_by": None,
+                    "resolution": None,
+                    "outcome": None,
+                    "claimed_by": None,
+                    "claimed_at": None,
+                    "message": issue.message,
+                },
+                where=col(OrderException.outcome) == "fixed",
+            )
         )
     return status
+
+
+def overridden_codes(s: Session, tenant_id: str, order_id: str) -> frozenset[str]:
+    """Issue codes of this order a person resolved as ``overridden`` (accepted as they are): the
+    review passes them (work queues, issue 12 Build 4)."""
+    return frozenset(
+        s.execute(
+            select(OrderException.code).where(
+                col(OrderException.tenant_id) == tenant_id,
+                col(OrderException.order_id) == order_id,
+                col(OrderException.outcome) == "overridden",
+            )
+        ).scalars()
+    )
