@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema.intake import ImportJob, ImportRow
-from schema.records import IMPORTABLE
-from schema.repositories.record_upserts import RecordRejected, lock_entity, upsert_record
+from schema.records import IMPORTABLE, RecordIn
+from schema.repositories.record_upserts import RecordRejected, lock_entity, upsert_records
 from schema.repositories.tenants import ensure_tenant
 from schema.tables import new_id
 
@@ -118,20 +118,25 @@ def run_batch(
     more = len(rows) > size
     rows = rows[:size]
     counts: Counter[str] = Counter()
+    valid: list[tuple[ImportRow, RecordIn]] = []
     for row in rows:
         if row.status != "pending":
             continue
-        data = {k: v for k, v in row.data.items() if v not in (None, "")}
         try:
-            rec = model.model_validate(data)
-            outcome, record_id = upsert_record(
-                s, tenant_id, job.entity, rec, source="import", dry_run=job.dry_run
+            valid.append(
+                (row, model.model_validate({k: v for k, v in row.data.items() if v not in (None, "")}))
             )
-            row.status, row.record_id = outcome, record_id
         except ValidationError as e:
             row.status, row.reason = "rejected", _reason(e)
-        except RecordRejected as e:
-            row.status, row.reason = "rejected", str(e)
+            counts["rejected"] += 1
+    outcomes = upsert_records(
+        s, tenant_id, job.entity, [rec for _, rec in valid], source="import", dry_run=job.dry_run
+    )
+    for (row, _), result in zip(valid, outcomes, strict=True):
+        if isinstance(result, RecordRejected):
+            row.status, row.reason = "rejected", str(result)
+        else:
+            row.status, row.record_id = result
         counts[row.status] += 1
     if job.status == "pending":
         job.status = "running"
