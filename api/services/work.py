@@ -77,8 +77,6 @@ class WorkService(RecordService):
     ) -> dict[str, Any]:
         if status not in (None, "open", "claimed", "resolved"):
             raise ValidationException("status: one of open, claimed, resolved")
-        if order_id and kind == "tasks":
-            raise ValidationException("order_id: not a filter of tasks")
 
         def work(s: Session) -> dict[str, Any]:
             page = repo.list_items(

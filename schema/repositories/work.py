@@ -78,7 +78,14 @@ def list_items(
     if claimed_by:
         q = q.where(col(t.claimed_by) == claimed_by)  # type: ignore[attr-defined]
     if order_id:
-        q = q.where(col(t.order_id) == order_id)  # type: ignore[attr-defined]
+        if not s.execute(
+            select(Order.id).where(col(Order.tenant_id) == tenant_id, col(Order.id) == order_id)
+        ).scalar():
+            raise WorkError(404, f"no order {order_id!r}")
+        if t is AgentTask:  # a task about an order names it as its target
+            q = q.where(col(AgentTask.target_type) == "order", col(AgentTask.target_id) == order_id)
+        else:
+            q = q.where(col(t.order_id) == order_id)  # type: ignore[attr-defined]
     return keyset_page(
         s,
         q,

@@ -26,9 +26,10 @@ DUMMY = "00000000-0000-4000-8000-000000000000"
 PROBE_BODY: dict[str, Any] = {"_authz_probe": 1}
 """Own-tenant calls: a body no route accepts (400), so an allowed call changes nothing."""
 PROBE_BODIES: dict[str, Any] = {"putCycleSchedule": {"jitter_s": -1}, "codecDecode": {"payloads": "x"}}
-CAPABILITY_ROUTES = frozenset({"codecUiDecode", "codecUiEncode"})
-"""Public rows authenticated by a capability in the path, not by the caller's token (every caller
-gets the same answer): their refusals are tested in tests/integration/test_codec_server.py."""
+CAPABILITY_ROUTES = frozenset({"codecUiDecode", "codecUiEncode", "receiveOrderWebhook"})
+"""Public rows authenticated by a capability in the path or a signature, not by the caller's token
+(every caller gets the same answer): their refusals are tested in
+tests/integration/test_codec_server.py and tests/integration/test_order_webhooks.py."""
 
 
 def caller_headers(caller: str, tenant: str) -> dict[str, str]:
@@ -244,7 +245,7 @@ def request(op: dict[str, Any], values: dict[str, str], body: Any) -> dict[str, 
     url = op["path"]
     params = {}
     for q in op["parameters"]:
-        value = values.get(q["name"], DUMMY)
+        value = values.get(q["name"], (q.get("schema", {}).get("enum") or [DUMMY])[0])
         if q["in"] == "path":
             url = url.replace("{" + q["name"] + "}", value)
         elif q["name"] in values:
