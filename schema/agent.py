@@ -203,51 +203,6 @@ class EmailProviderFailure(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default=True)
 
 
-class OrderProcessing(SQLModel, table=True):
-    """The order processor's record per order (seed 004 ``order_processing_queue``)."""
-
-    __tablename__ = "order_processing_queue"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "order_id", name="uq_order_processing_order"),
-        tenant_fk("order_processing_queue", "order_id", "orders"),
-    )
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    order_id: str = Field(max_length=64)
-    status: str = Field(max_length=20)
-    """validated or exception."""
-    auto_fixes: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
-    run_id: str | None = Field(default=None, max_length=200)
-    processed_at: datetime = _ts(nullable=False, default=True)
-
-
-class OrderException(SQLModel, table=True):
-    """One validation failure of an order (seed 004 ``order_processing_exceptions``)."""
-
-    __tablename__ = "order_processing_exceptions"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "order_id", "code", name="uq_order_exception_code"),
-        tenant_fk("order_processing_exceptions", "order_id", "orders"),
-    )
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    order_id: str = Field(index=True, max_length=64)
-    kind: str = Field(max_length=20)
-    """pricing, credit, requirements."""
-    code: str = Field(max_length=50)
-    message: str
-    resolved_at: datetime | None = _ts()
-    created_at: datetime = _ts(nullable=False, default=True)
-    claimed_by: str | None = Field(default=None, max_length=200)
-    claimed_at: datetime | None = _ts()
-    resolved_by: str | None = Field(default=None, max_length=200)
-    resolution: str | None = None
-    """Why it was resolved (work queues, issue 12 Build 4)."""
-    outcome: str | None = Field(default=None, max_length=20)
-    """fixed (the order was corrected: re-validated) or overridden (accepted as is: the order
-    processor passes this code for this order)."""
-
-
 class AgentTask(SQLModel, table=True):
     """A human task the agent created; only for the policy's three reasons (seed 004 guardrail 1)."""
 

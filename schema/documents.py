@@ -15,6 +15,7 @@ the bytes, never taken from the client. ``document_chunks.tsv`` is a generated `
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -22,7 +23,7 @@ from sqlmodel import Field, SQLModel
 from schema.tables import _ts, new_id, tenant_fk, tenant_unique
 
 SOURCE_TYPES = ("order_document", "email_attachment", "manual_upload", "generated")
-CATEGORIES = (
+Category = Literal[
     "contract",
     "invoice",
     "sop",
@@ -32,7 +33,8 @@ CATEGORIES = (
     "client_document",
     "internal",
     "other",
-)
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 EXTRACTION_STATUSES = ("pending", "processing", "completed", "failed", "skipped")
 
 

@@ -20,12 +20,11 @@ from schema.agent import (
     AgentTask,
     EmailProviderFailure,
     EngagementClock,
-    OrderException,
-    OrderProcessing,
     OutboxEmail,
     PolicyViolation,
 )
 from schema.business import ComplianceCheck, Deal, InboundMessage
+from schema.order_review import OrderException, OrderProcessing
 from schema.platform import AgentAlert
 from schema.tables import stable_id
 from workflows.cycle.alerts import Alert, AlertInputs

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-Category = Literal[
-    "contract",
-    "invoice",
-    "sop",
-    "bid_template",
-    "email_attachment",
-    "appraisal_report",
-    "client_document",
-    "internal",
-    "other",
-]
+from schema.documents import Category
 
 
 @dataclass

@@ -15,7 +15,8 @@ from sqlmodel import col
 from api.auth import Principal
 from api.errors import ConflictException, NotFoundException, ValidationException
 from api.services.records import RecordService
-from schema.agent import DeferredAction, OrderException, PolicyViolation
+from schema.agent import DeferredAction, PolicyViolation
+from schema.order_review import OrderException
 from schema.repositories import work as repo
 from schema.repositories.paging import keyset_page
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema import metrics
-from schema.agent import AgentTask, DeferredAction, EngagementClock, OrderException
+from schema.agent import AgentTask, DeferredAction, EngagementClock
 from schema.business import (
     Campaign,
     CampaignContactStatus,
@@ -25,6 +25,7 @@ from schema.business import (
     Order,
 )
 from schema.followups import ComplianceSchedule
+from schema.order_review import OrderException
 from schema.repositories.cycle_facts import in_window
 from workflows.cycle.actions import ProposedAction
 from workflows.cycle.context import BroadcastItem, ClientRequest, ComplianceItem, TouchCandidate

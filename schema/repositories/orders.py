@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import OrderException, OrderProcessing
 from schema.business import Client, Order, Product
+from schema.order_review import OrderException, OrderProcessing
 from schema.tables import stable_id
 from workflows.cycle.orders import CatalogEntry, ClientCredit, OrderFacts, OrderReview
 

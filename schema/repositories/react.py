@@ -9,8 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import OrderException, OrderProcessing, OutboxEmail
+from schema.agent import OutboxEmail
 from schema.business import InboundMessage, Order
+from schema.order_review import OrderException, OrderProcessing
 
 BATCH = 500
 """Inbound messages read per React."""

@@ -18,9 +18,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col
 
-from schema.agent import AgentTask, OrderException
+from schema.agent import AgentTask
 from schema.business import Order
 from schema.followups import Case
+from schema.order_review import OrderException
 from schema.repositories.paging import Page, keyset_page
 from schema.work import WorkItemComment
 

@@ -24,13 +24,12 @@ from schema.agent import (
     EngagementClock,
     FollowUpOwner,
     HourlyReflection,
-    OrderException,
-    OrderProcessing,
     OutboxEmail,
     PolicyViolation,
 )
 from schema.business import Contact, Deal, InboundMessage, Order, Quote
 from schema.followups import DealStageConfig
+from schema.order_review import OrderException, OrderProcessing
 from tests.integration.cycle_helpers import (
     LONG_AGO,
     account,

@@ -14,8 +14,8 @@ from standardwebhooks.webhooks import Webhook
 from temporalio.client import Client
 
 from core.temporal import connect
-from schema.agent import OrderProcessing
 from schema.business import Order
+from schema.order_review import OrderProcessing
 from tests.integration.cycle_helpers import account, enable, now_hour, one, product, rows, run_cycle
 from tests.integration.helpers import headers
 from workflows import ids

@@ -13,9 +13,10 @@ import pytest
 from temporalio.client import Client
 
 from core.temporal import connect
-from schema.agent import AgentTask, OrderException, OrderProcessing
+from schema.agent import AgentTask
 from schema.business import Order
 from schema.followups import Case
+from schema.order_review import OrderException, OrderProcessing
 from schema.platform import AgentAlert
 from tests.integration.cycle_helpers import (
     account,
