@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -16,10 +17,24 @@ from api.services.alerts import AlertService
 Req = Request[Principal, Any, Any]
 
 
+class AlertView(BaseModel):
+    id: str
+    kind: str
+    scope: str
+    """The tenant id, or ``global``."""
+    window: str
+    severity: str
+    message: str
+    data: dict[str, Any] | None = None
+    created_at: datetime
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+
 class AlertPage(BaseModel):
-    items: list[dict[str, Any]]
-    """Each: id, kind, scope, window, severity, message, data, created_at, acknowledged_at/by,
-    resolved_at/by."""
+    items: list[AlertView]
     next_cursor: str | None = None
 
 
@@ -43,13 +58,13 @@ class AlertController(Controller):
     @post("/{alert_id:str}/acknowledge", operation_id="acknowledgeAlert", status_code=200)
     async def acknowledge(
         self, request: Req, alert_id: FromPath[str], alerts: NamedDependency[AlertService]
-    ) -> dict[str, Any]:
+    ) -> AlertView:
         """Someone is on it (who and when are recorded)."""
-        return await alerts.acknowledge(request.user, alert_id)
+        return AlertView(**await alerts.acknowledge(request.user, alert_id))
 
     @post("/{alert_id:str}/resolve", operation_id="resolveAlert", status_code=200)
     async def resolve(
         self, request: Req, alert_id: FromPath[str], alerts: NamedDependency[AlertService]
-    ) -> dict[str, Any]:
+    ) -> AlertView:
         """Resolved (who and when); 409 if it already is."""
-        return await alerts.resolve(request.user, alert_id)
+        return AlertView(**await alerts.resolve(request.user, alert_id))
