@@ -63,7 +63,9 @@ def write_trail(tenant: str) -> dict[str, str]:
             fingerprint="f" * 16,
         )
         v = violation(tenant, 1)
-        s.add_all([consent, cred, v])
+        for row in (consent, cred, v):  # one flush each: the links' order is the writes' order
+            s.add(row)
+            s.flush()
         s.commit()
         s.execute(
             update(AutonomousConsent)
