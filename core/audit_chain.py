@@ -1,5 +1,5 @@
 """The audit chain's hashes, recomputed (issue 16 Build 1): pure functions that mirror the
-database trigger ``omniops_audit_chain`` (migration 0015), so a verifier checks the chain without
+database trigger ``omniops_audit_chain`` (migration 0011), so a verifier checks the chain without
 trusting the code that wrote it.
 
 - ``entry_hash`` = sha256 of the entry's canonical text (PostgreSQL's ``jsonb`` output: keys in

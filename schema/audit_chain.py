@@ -1,4 +1,4 @@
-"""The tamper-evident audit trail's tables (issue 16 Build 1; migration 0015 has the trigger that
+"""The tamper-evident audit trail's tables (issue 16 Build 1; migration 0011 has the trigger that
 writes links and the grants that keep the application role from writing them).
 
 - ``audit_chain``: one link per audit event, per tenant ``seq`` 1, 2, ... (platform rows of
@@ -25,7 +25,7 @@ CHAINED = (
     "autonomous_credentials",
     "agent_policy_violations",
 )
-"""The audit tables whose every write is a link (migration 0015)."""
+"""The audit tables whose every write is a link (migration 0011)."""
 
 
 class AuditLink(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """Reading the audit chain and storing its signed digests (issue 16 Build 1), session-style.
 
-Links are written only by the database trigger (migration 0015); nothing here writes one.
+Links are written only by the database trigger (migration 0011); nothing here writes one.
 
 - :func:`links` streams a tenant's links in ``seq`` order (``entry::text`` as hashed);
 - :func:`unchained` reconciles the audit tables with the chain: rows edited, deleted or added

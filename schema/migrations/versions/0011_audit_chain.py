@@ -1,6 +1,6 @@
 """audit chain: every audit row joins its tenant's hash chain, in the database, as it is written
 
-Revision ID: 0015
+Revision ID: 0011
 Revises: 0010
 
 Issue 16 Build 1 (seed 000 §2, seed 001 "audit"). ``audit_chain`` holds one link per audit
@@ -32,7 +32,7 @@ from alembic import op
 from schema.db import app_role
 from schema.rls import enable_tenant_rls
 
-revision = "0015"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
