@@ -24,6 +24,7 @@ from api.auth import auth_middleware
 from api.authz import audit_operator, authorize
 from api.controllers.admin import AgentAdminController
 from api.controllers.alerts import AlertController
+from api.controllers.audit import AuditController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
 from api.controllers.compliance import ComplianceController
@@ -67,6 +68,7 @@ ROUTES: list[ControllerRouterHandler] = [
     CredentialsController,
     CodecController,
     OperatorAuditController,
+    AuditController,
     *RECORD_CONTROLLERS,
     OrderRecordController,
     ImportController,

@@ -23,6 +23,7 @@ from api.services.agent import AgentAdminService
 from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
 from api.services.alerts import AlertService
+from api.services.audit import AuditService
 from api.services.codec import CodecServer
 from api.services.compliance import ComplianceService
 from api.services.confirmations import ConfirmationService
@@ -74,6 +75,7 @@ SERVICE_NAMES = (
     "work",
     "alerts",
     "documents",
+    "audit",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -112,6 +114,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "work": WorkService(engine),
         "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
+        "audit": AuditService(engine, settings),
     }
 
 

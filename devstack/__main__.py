@@ -52,7 +52,8 @@ def bootstrap() -> None:
     are created on first use (core/keys.py); only the legacy one (the object store's) here."""
     from core.keys import KEYRING_PATH, ensure_keyring
     from core.settings import get_settings
-    from devstack.services import BROWSER_TOKEN_FILE, ensure_browser_token
+    from core.transit import ensure_key
+    from devstack.services import BROWSER_TOKEN_FILE, TRANSIT_BACKUP, ensure_browser_token
 
     settings = get_settings()
     store = VaultStore(settings)
@@ -68,6 +69,10 @@ def bootstrap() -> None:
         backup_keys()
         root = settings.vault.token.get_secret_value() if settings.vault.token else ""
         ensure_browser_token(settings.vault.addr, root, settings.data_dir / BROWSER_TOKEN_FILE)
+        a = settings.audit  # the audit digests' signing key (issue 16), kept across dev restarts
+        ensure_key(
+            settings.vault.addr, root, a.transit_mount, a.transit_key, settings.data_dir / TRANSIT_BACKUP
+        )
 
 
 def main() -> int:

@@ -206,6 +206,9 @@ def start_wordpress(c: StackConfig) -> dict[str, str]:
     return result
 
 
+TRANSIT_BACKUP = "vault-transit-audit.backup"
+"""In the data dir: the dev Vault's audit-digest Transit key, backed up (mode 600) so digests
+signed before a restart of the in-memory dev server still verify (issue 16)."""
 BROWSER_POLICY = "omniops-browser"
 BROWSER_TOKEN_FILE = "vault-browser.token"
 """In the data dir: the browser worker's Vault token (mode 600), made at bootstrap."""

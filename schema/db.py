@@ -45,7 +45,9 @@ TENANT_SETTING = "omniops.tenant_id"
 """The transaction-local Postgres setting every tenant policy compares ``tenant_id`` with."""
 PLATFORM_SETTING = "omniops.platform_read"
 """``on``: the transaction may SELECT every tenant's rows (``platform_read`` policies)."""
-PLATFORM_TABLES = frozenset({"system_config", "agent_alerts", "operator_audit", "alembic_version"})
+PLATFORM_TABLES = frozenset(
+    {"system_config", "agent_alerts", "operator_audit", "audit_digests", "alembic_version"}
+)
 """The tables without row-level security, each with its reason in migration 0008's docstring;
 every other table has it (tests/integration/test_rls.py checks the live database)."""
 SCOPE_KEY = "omniops.scope"

@@ -28,6 +28,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.audit_digest import AuditDigestActivities
 from activities.browser import BrowserSessions
 from activities.compliance import compliance_activities
 from activities.connection import ConnectionActivities
@@ -53,6 +54,7 @@ from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from workers.platform_schedules import ensure_platform_schedules
 from workflows import ids
 from workflows.registry import DOCUMENT_WORKFLOWS, WORKFLOWS
 
@@ -96,6 +98,7 @@ def agent_workers(
                 *compliance_activities(settings, engine_for(settings.database.url)),
                 *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
                 *ImportActivities(engine_for(settings.database.url)).all(),
+                AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],
@@ -167,6 +170,7 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
     sessions: BrowserSessions | None = None
     if "agent" in queue_names:
         workers += agent_workers(client, settings, pool, keyring)
+        await ensure_platform_schedules(client, settings)
     if "messaging" in queue_names:
         workers += messaging_workers(client, settings, pool, messaging_queue)
     if "documents" in queue_names:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "AUDIT_DIGEST",
     "RESERVED_TENANTS",
     "UnknownWorkflowId",
     "binding_id",
@@ -55,6 +56,11 @@ def cycle_workflow_id(tenant_id: str, hour: str) -> str:
 
     ``hour`` is the UTC hour key (``workflows.cycle.hours.hour_key``)."""
     return f"cycle-{tenant_id}-{hour}"
+
+
+AUDIT_DIGEST = "audit-digest"
+"""The hourly audit digest (issue 16): the platform workflow's id and its Temporal Schedule's id
+(each scheduled run is ``audit-digest-{time}``)."""
 
 
 def cycle_fanout_workflow_id(hour: str) -> str:
@@ -183,7 +189,8 @@ def binding_id(workflow_id: str) -> str:
 
 
 def tenant_of_workflow_id(workflow_id: str) -> str | None:
-    """The tenant that owns ``workflow_id``; None for a platform-scope workflow (the fan-out).
+    """The tenant that owns ``workflow_id``; None for a platform-scope workflow (the fan-out, the
+    audit digest).
 
     Covers every workflow id format above, with or without a schedule's time suffix, for tenant
     slugs ``^[a-z0-9][a-z0-9-]{0,62}$`` containing '-': the part after the tenant has a fixed
@@ -199,7 +206,7 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
     wid = binding_id(workflow_id)
     suffixed = wid != workflow_id
     owners: set[str | None] = set()
-    if not suffixed and _FANOUT.fullmatch(wid):
+    if (not suffixed and _FANOUT.fullmatch(wid)) or wid == AUDIT_DIGEST:
         owners.add(None)
     if wid.startswith(_TRIGGER) and _SLUG.fullmatch(t := wid[len(_TRIGGER) :]) and not is_reserved_tenant(t):
         owners.add(t)  # scheduled: run ids carry the suffix, the schedule's own context does not

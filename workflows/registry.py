@@ -1,5 +1,6 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
+from workflows.audit_digest import AuditDigestWorkflow
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.documents import DocumentExtractionWorkflow
 from workflows.followups import compliance
@@ -19,6 +20,7 @@ WORKFLOWS = [
     DealWorkflow,
     *compliance.WORKFLOWS,
     ImportWorkflow,
+    AuditDigestWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
 

@@ -23,3 +23,11 @@ path "secret/data/omniops/keys/tenants/+/fingerprint" {
 path "secret/data/omniops/keys/platform/payload" {
   capabilities = ["create", "read"]
 }
+# The audit digests' Transit key (issue 16): sign and verify only; the key never leaves Vault
+# (not exportable), and no service may rotate, read, back up or delete it.
+path "transit/sign/omniops-audit" {
+  capabilities = ["update"]
+}
+path "transit/verify/omniops-audit" {
+  capabilities = ["update"]
+}

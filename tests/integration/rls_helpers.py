@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlmodel import SQLModel
 
 import schema.agent  # noqa: F401  (registers the tables)
+import schema.audit_chain  # noqa: F401
 import schema.business  # noqa: F401
 import schema.documents  # noqa: F401
 import schema.followups  # noqa: F401

@@ -48,6 +48,15 @@ def test_every_id_function_is_covered() -> None:
     assert functions == set(WORKFLOW_IDS) | set(NOT_TENANT_WORKFLOWS)
 
 
+def test_the_audit_digest_is_platform_scope_in_every_scheduled_run() -> None:
+    """Issue 16: the hourly digest (its schedule's runs carry the time suffix)."""
+    assert ids.tenant_of_workflow_id(ids.AUDIT_DIGEST) is None
+    assert ids.tenant_of_workflow_id(ids.AUDIT_DIGEST + SUFFIX) is None
+    assert ids.binding_id(ids.AUDIT_DIGEST + SUFFIX) == ids.AUDIT_DIGEST
+    with pytest.raises(ids.UnknownWorkflowId):
+        ids.tenant_of_workflow_id(ids.AUDIT_DIGEST + "-x")
+
+
 @pytest.mark.parametrize("tenant", TENANTS)
 @pytest.mark.parametrize("fn", sorted(WORKFLOW_IDS))
 def test_every_format_gives_back_its_tenant(fn: str, tenant: str) -> None:
