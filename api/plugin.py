@@ -41,6 +41,7 @@ from api.services.order_webhooks import OrderWebhookService
 from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
+from api.services.unsubscribe import UnsubscribeService
 from api.services.work import WorkService
 from core.settings import Settings
 from core.temporal import codec_of, connect
@@ -74,6 +75,7 @@ SERVICE_NAMES = (
     "work",
     "alerts",
     "documents",
+    "unsubscribe",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -112,6 +114,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "work": WorkService(engine),
         "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
+        "unsubscribe": UnsubscribeService(engine, settings),
     }
 
 
