@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from core.unsubscribe import token_hash
 from schema.repositories import suppression
 from schema.tables import stable_id
 from schema.unsubscribe import UnsubscribeToken
@@ -65,3 +66,16 @@ def opt_out(s: Session, who: TokenOwner, token_hash: str, source: str, now: date
         )
         .values(used_at=now)
     )
+
+
+def opt_out_by_token(s: Session, token: str, source: str, now: datetime) -> TokenOwner | None:
+    """A token found in an arriving message (``core.unsubscribe.find_token``, source e.g.
+    ``mailto``): suppress its address if the session's scope knows it, and return whose it was;
+    None (nothing changes) for an unknown token. In a ``tenant_transaction`` of the mailbox's
+    tenant only that tenant's tokens are seen, so a message in one tenant's inbox never suppresses
+    in another's. The token is the credential: the sender's address is not compared."""
+    digest = token_hash(token)
+    who = owner(s, digest)
+    if who is not None:
+        opt_out(s, who, digest, source, now)
+    return who

@@ -9,23 +9,30 @@ import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hvac.exceptions import Forbidden
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
+from core.keys import unsubscribe_key, unsubscribe_key_path
 from core.settings import get_settings
 from core.unsubscribe import find_token, token_hash
 from devstack.mailsink import read_maildir, start
 from devstack.stack import Stack
 from schema.agent import EmailSuppression
+from schema.db import get_engine, tenant_transaction
+from schema.repositories.unsubscribe import opt_out_by_token
 from schema.unsubscribe import UnsubscribeToken
 from tests.integration.cycle_helpers import enable, one, rows
 from tests.integration.test_outbox import mailer, send
+from tests.integration.test_tenant_keys import store_with
 
 URI = re.compile(r"<([^<>]+)>")
 ONE_CLICK = {
@@ -129,6 +136,7 @@ async def test_another_tenants_same_address_is_untouched(
         secrets.token_urlsafe(32)[:-1] + "!",
         "%00" + secrets.token_urlsafe(30),
     ],
+    ids=["unknown", "short", "long", "bad-character", "nul"],
 )
 async def test_unknown_and_malformed_tokens_are_the_same_404_problem(anonymous: Any, token: str) -> None:
     for method in ("GET", "POST"):
@@ -144,4 +152,43 @@ async def test_both_routes_are_in_the_openapi_document(anonymous: Any) -> None:
     assert (ops["get"]["operationId"], ops["post"]["operationId"]) == (
         "unsubscribePage",
         "unsubscribeOneClick",
+    )
+
+
+def test_the_services_policy_creates_the_token_key_once_and_never_replaces_it(
+    infra: Stack, tenant: str
+) -> None:
+    svc = store_with("omniops")
+    with ThreadPoolExecutor(4) as pool:
+        keys = list(pool.map(lambda _: unsubscribe_key(svc, tenant), range(4)))
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    with pytest.raises(Forbidden):  # a replaced key would change every recipient's token
+        svc.write(unsubscribe_key_path(tenant), {"key": "AAAA"})
+    with pytest.raises(Forbidden):  # the browser worker never reads it
+        store_with("omniops-browser").read(unsubscribe_key_path(tenant))
+
+
+def test_a_mailto_unsubscribe_suppresses_only_in_the_mailbox_tenant(
+    smtp: tuple[int, Path], tenant: str
+) -> None:
+    port, maildir = smtp
+    other = f"{tenant}-b"
+    enable(tenant)
+    enable(other)
+    to = f"mailto-{uuid.uuid4().hex[:6]}@example.test"
+    assert send(mailer(port, mode="limited_live"), tenant, to).status == "sent"
+    _, mailto, token = links(read_maildir(maildir)[0])
+    # what a mail client sends for the mailto, as the inbox sync would read it
+    found = find_token(
+        f"Re: {unquote(urlsplit(mailto).query.removeprefix('subject='))}", "sent from my phone"
+    )
+    assert found == token
+    with tenant_transaction(get_engine(), other) as s:  # another tenant's inbox: nothing happens
+        assert opt_out_by_token(s, found, "mailto", datetime.now(UTC)) is None
+    with tenant_transaction(get_engine(), tenant) as s:
+        who = opt_out_by_token(s, found, "mailto", datetime.now(UTC))
+    assert who is not None and (who.tenant_id, who.email) == (tenant, to)
+    assert (one(EmailSuppression, tenant_id=tenant).source, rows(EmailSuppression, tenant_id=other)) == (
+        "mailto",
+        [],
     )
