@@ -13,7 +13,13 @@ from api.services.unsubscribe import HEADERS, UnsubscribeService
 PATH = "/u/{token:str}"
 
 
-@get(PATH, operation_id="unsubscribePage", tags=["unsubscribe"], exclude_from_auth=True)
+@get(
+    PATH,
+    operation_id="unsubscribePage",
+    tags=["unsubscribe"],
+    exclude_from_auth=True,
+    media_type=MediaType.HTML,
+)
 async def unsubscribe_page(
     token: FromPath[str], unsubscribe: NamedDependency[UnsubscribeService]
 ) -> Response[str]:
@@ -28,6 +34,7 @@ async def unsubscribe_page(
     tags=["unsubscribe"],
     status_code=200,
     exclude_from_auth=True,
+    media_type=MediaType.TEXT,
     request_max_body_size=4096,
 )
 async def unsubscribe_one_click(

@@ -118,7 +118,8 @@ async def test_another_tenants_same_address_is_untouched(
     m = mailer(port, mode="limited_live")
     to = f"shared-{uuid.uuid4().hex[:6]}@example.test"
     assert send(m, tenant, to).status == send(m, other, to).status == "sent"
-    mine, theirs = (links(msg) for msg in read_maildir(maildir))
+    by_tenant = {msg["X-OmniOps-Tenant"]: links(msg) for msg in read_maildir(maildir)}
+    mine, theirs = by_tenant[tenant], by_tenant[other]
     assert mine[2] != theirs[2]  # each tenant's token is its own
     r = await anonymous.post(path_of(mine[0]), content=b"anything at all")  # any body is accepted
     assert r.status_code == 200, r.text
