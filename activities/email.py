@@ -8,7 +8,9 @@
 2. Decides by the send mode: the global email-disabled switch (settings or ``system_config``
    key ``email``), suppression (checked at send time), ``dry_run`` (log only), ``internal_only``
    (allowlist) and ``limited_live`` (per-tenant cap per hour).
-3. Sends over SMTP in two phases: MAIL, RCPT, DATA and the content, then it **commits status
+3. Records the recipient's unsubscribe token hash (:mod:`activities.unsubscribe`), committed
+   with ``sent``, so every message carries ``List-Unsubscribe`` and ``List-Unsubscribe-Post``.
+   Sends over SMTP in two phases: MAIL, RCPT, DATA and the content, then it **commits status
    ``sent`` before the final ``.``** that makes the server accept the message. A crash before the
    commit leaves the server without a complete message (it discards it) and the row ``queued``;
    a crash after the server's 250 finds ``sent`` on retry. So a retry or a worker crash never
@@ -35,6 +37,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import smtp_transport as smtp_io
 from activities.smtp_transport import SmtpRefused
+from activities.unsubscribe import UnsubscribeHeaders
 from core.addresses import parse_address
 from core.failures import Failure
 from core.faults import failpoint
@@ -81,6 +84,7 @@ class Mailer:
         self._vault = vault
         sender = parse_address(self._s.from_address)
         self._domain = sender[1] if sender else "omniops.localhost"
+        self._unsubscribe = UnsubscribeHeaders(settings, self._domain, vault)
 
     # --- the activity ------------------------------------------------------------------------
 
@@ -142,6 +146,7 @@ class Mailer:
 
     def _send(self, s: Session, row: Any, mode: str) -> SendEmailResult:
         attempts = row.attempts + 1
+        extra = self._unsubscribe.headers(s, row.tenant_id, row.to_email)  # RFC 8058, issue 13
         try:
             smtp = smtp_io.connect(self._s, self._vault)
         except (OSError, smtplib.SMTPException) as e:
@@ -152,7 +157,7 @@ class Mailer:
             ) from None
         try:
             try:
-                content = smtp_io.message(self._s.from_address, self._domain, row)
+                content = smtp_io.message(self._s.from_address, self._domain, row, extra)
                 smtp_io.envelope(smtp, self._s.from_address, content, row.to_email)
             except SmtpRefused as e:
                 s.rollback()

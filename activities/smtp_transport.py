@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import smtplib
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from email.policy import Policy
 from email.utils import formatdate
 from typing import Any
 
@@ -61,16 +63,34 @@ def _expect(code: int, text: bytes, ok: tuple[int, ...]) -> None:
         raise SmtpRefused(code, text.decode(errors="replace")[:200])
 
 
-def message(from_address: str, domain: str, row: Any) -> bytes:
-    """The RFC 5322 message of an outbox row (its Message-ID, a List-Unsubscribe header), CRLF-ended."""
-    msg = EmailMessage(policy=SMTP_POLICY)
+class UriListHeader(UnstructuredHeader):
+    """A ``<uri>, <uri>`` header (``List-Unsubscribe``, RFC 2369) folded only between its URIs,
+    never into RFC 2047 encoded words: the email package encodes a long unstructured word, and a
+    mail client would not read the encoded URIs."""
+
+    def fold(self, *, policy: Policy) -> str:  # type: ignore[override]
+        uris = re.findall(r"<[^<>]*>", str(self))
+        return f"{self.name}: " + f",{policy.linesep} ".join(uris) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", UriListHeader)
+POLICY = SMTP_POLICY.clone(header_factory=_HEADERS)
+"""SMTP's policy (CRLF), with :class:`UriListHeader` for ``List-Unsubscribe``."""
+
+
+def message(from_address: str, domain: str, row: Any, extra: dict[str, str]) -> bytes:
+    """The RFC 5322 message of an outbox row (its Message-ID, the ``extra`` headers: the
+    ``List-Unsubscribe`` pair of core/unsubscribe.py), CRLF-ended."""
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = from_address
     msg["To"] = row.to_email
     msg["Subject"] = row.subject
     msg["Message-ID"] = row.message_id
     msg["Date"] = formatdate(localtime=False)
     msg["X-OmniOps-Tenant"] = row.tenant_id
-    msg["List-Unsubscribe"] = f"<mailto:unsubscribe@{domain}?subject=unsubscribe>"
+    for name, value in extra.items():
+        msg[name] = value
     msg.set_content(row.body)
     data = msg.as_bytes()
     return data if data.endswith(b"\r\n") else data + b"\r\n"

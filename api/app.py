@@ -39,6 +39,7 @@ from api.controllers.order_records import OrderRecordController
 from api.controllers.order_webhooks import OrderWebhookController, receive_order_webhook
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
+from api.controllers.unsubscribe import unsubscribe_one_click, unsubscribe_page
 from api.controllers.work import AgentLogController, WorkController
 from api.errors import problem_details
 from api.plugin import ServicesPlugin
@@ -74,6 +75,8 @@ ROUTES: list[ControllerRouterHandler] = [
     ImportController,
     OrderWebhookController,
     receive_order_webhook,
+    unsubscribe_page,
+    unsubscribe_one_click,
     WorkController,
     AgentLogController,
     AlertController,

@@ -42,6 +42,7 @@ from api.services.order_webhooks import OrderWebhookService
 from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
+from api.services.unsubscribe import UnsubscribeService
 from api.services.work import WorkService
 from core.settings import Settings
 from core.temporal import codec_of, connect
@@ -76,6 +77,7 @@ SERVICE_NAMES = (
     "alerts",
     "documents",
     "audit",
+    "unsubscribe",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -115,6 +117,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
         "audit": AuditService(engine, settings),
+        "unsubscribe": UnsubscribeService(engine, settings),
     }
 
 

@@ -8,6 +8,8 @@ Layout (issue 11 items 4 and 6):
 - ``keys/platform/payload``: the same for platform-scope workflows (the cycle fan-out).
 - ``keys/tenants/{tenant}/fingerprint``: ``{"key": base64 32 bytes}``, the HMAC key of the
   tenant's credential fingerprints (core/vault.py ``fingerprint``).
+- ``keys/tenants/{tenant}/unsubscribe``: ``{"key": base64 32 bytes}``, the HMAC key of the
+  tenant's one-click unsubscribe tokens (core/unsubscribe.py).
 - ``keys/payload``: the legacy global keyring (:data:`KEYRING_PATH`). Payloads sealed with it
   before issue 11 still decode; nothing encodes payloads with it again. It still seals the
   local object store (core/objectstore.py: screenshots and checkpoints, never in history).
@@ -70,6 +72,10 @@ def fingerprint_key_path(tenant: str) -> str:
     return f"keys/tenants/{_tenant(tenant)}/fingerprint"
 
 
+def unsubscribe_key_path(tenant: str) -> str:
+    return f"keys/tenants/{_tenant(tenant)}/unsubscribe"
+
+
 def new_key_id() -> str:
     """``k{epoch ms}{4 hex}``: sortable by creation, unique across processes."""
     return f"k{int(time.time() * 1000)}{os.urandom(2).hex()}"
@@ -115,6 +121,13 @@ def ensure_keyring_at(store: KeyStore, path: str) -> Keyring:
 def fingerprint_key(store: KeyStore, tenant: str) -> bytes:
     """The tenant's 32-byte credential fingerprint key, created if absent (race-safe)."""
     data = _ensure(store, fingerprint_key_path(tenant), {"key": Keyring.new_key_b64()})
+    return base64.b64decode(data["key"])
+
+
+def unsubscribe_key(store: KeyStore, tenant: str) -> bytes:
+    """The tenant's 32-byte unsubscribe-token HMAC key (core/unsubscribe.py), created if absent
+    (race-safe). Never rotated: a recipient keeps one token (issue 13 item 6)."""
+    data = _ensure(store, unsubscribe_key_path(tenant), {"key": Keyring.new_key_b64()})
     return base64.b64decode(data["key"])
 
 

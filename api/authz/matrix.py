@@ -10,7 +10,15 @@ role sets: :mod:`api.authz.rule`.
 
 from __future__ import annotations
 
-from api.authz import rows_audit, rows_documents, rows_imports, rows_records, rows_webhooks, rows_work
+from api.authz import (
+    rows_audit,
+    rows_documents,
+    rows_imports,
+    rows_records,
+    rows_unsubscribe,
+    rows_webhooks,
+    rows_work,
+)
 from api.authz.rule import ADMIN, HIERARCHY, OWNER, SYSTEM, TENANT_P, TENANT_Q, VIEW, WORK, Rule, at_least
 
 __all__ = ["HIERARCHY", "MATRIX", "SYSTEM", "Rule", "at_least"]
@@ -97,6 +105,7 @@ MATRIX: dict[str, Rule] = {
     **rows_records.ROWS,
     **rows_imports.ROWS,
     **rows_webhooks.ROWS,
+    **rows_unsubscribe.ROWS,
     **rows_work.ROWS,
     **rows_documents.ROWS,
     **rows_audit.ROWS,

@@ -20,6 +20,10 @@ path "secret/data/omniops/keys/tenants/+/payload" {
 path "secret/data/omniops/keys/tenants/+/fingerprint" {
   capabilities = ["create", "read"]
 }
+# Per-tenant one-click unsubscribe token keys (issue 13 item 6): created on first send, never rotated.
+path "secret/data/omniops/keys/tenants/+/unsubscribe" {
+  capabilities = ["create", "read"]
+}
 path "secret/data/omniops/keys/platform/payload" {
   capabilities = ["create", "read"]
 }
