@@ -118,7 +118,7 @@ def by_rules(
         Sentiment(label=keyword_sentiment(reply_text), source="keywords")
         if kind == "feedback_answer"
         else None
-    )  # type: ignore[arg-type]
+    )
     return Classification(
         kind=kind,
         confidence=conf,
@@ -146,7 +146,7 @@ def reconcile(ai: llm_classify.AIAnswer, reply_text: str) -> Classification:
         sentiment = (
             Sentiment(label=ai.sentiment, source="ai")
             if ai.sentiment
-            else Sentiment(label=keyword_sentiment(reply_text), source="keywords")  # type: ignore[arg-type]
+            else Sentiment(label=keyword_sentiment(reply_text), source="keywords")
         )
     return Classification(
         kind=kind,

@@ -49,7 +49,7 @@ def _recipient(block: Message) -> FailedRecipient | None:
     diagnostic = block.get("Diagnostic-Code")
     return FailedRecipient(
         recipient=recipient.lower(),
-        action=action,  # type: ignore[arg-type]
+        action="failed" if action == "failed" else "delayed",
         status=status,
         severity="hard" if m.group(1) == "5" else "soft",
         diagnostic=" ".join(str(diagnostic).split())[:500] if diagnostic else None,
@@ -65,7 +65,7 @@ def _original_message_id(msg: EmailMessage) -> str | None:
             return _msgid(headers.get("Message-ID"))
         if ctype == "message/rfc822":
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 return _msgid(inner[0].get("Message-ID"))
     return None
 
@@ -99,8 +99,9 @@ def parse_dsn(msg: EmailMessage) -> BounceInfo | None:
     """
     if is_report(msg):
         status_part = next((p for p in msg.walk() if p.get_content_type() == "message/delivery-status"), None)
-        blocks = status_part.get_payload() if status_part is not None else None
-        if isinstance(blocks, list) and blocks:
+        payload = status_part.get_payload() if status_part is not None else None
+        blocks = [b for b in payload if isinstance(b, Message)] if isinstance(payload, list) else []
+        if blocks:
             recipients = tuple(r for b in blocks[1:] if (r := _recipient(b)) is not None)
             if not recipients:
                 return None

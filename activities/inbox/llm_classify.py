@@ -12,7 +12,7 @@ whose answer is validated into (class, confidence, reason, sentiment) or rejecte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import anthropic
 
@@ -77,14 +77,17 @@ def parse_answer(msg: anthropic.types.Message) -> AIAnswer | str:
         return "no classify_email tool call in the answer"
     raw = calls[0].input
     kind, confidence, sentiment = raw.get("kind"), raw.get("confidence"), raw.get("sentiment")
-    if kind not in AI_CLASSES:
+    if not isinstance(kind, str) or kind not in AI_CLASSES:
         return f"class outside the allowed set: {str(kind)[:40]!r}"
     if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
         return "confidence is not a number in 0..1"
     if sentiment not in (None, "positive", "neutral", "negative"):
         sentiment = None
     return AIAnswer(
-        kind=kind, confidence=float(confidence), reason=str(raw.get("reason", ""))[:300], sentiment=sentiment
+        kind=cast(AIClass, kind),
+        confidence=float(confidence),
+        reason=str(raw.get("reason", ""))[:300],
+        sentiment=sentiment,
     )
 
 
