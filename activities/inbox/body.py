@@ -54,7 +54,7 @@ def part_text(part: Message) -> str:
     """A text part's content as ``str``; undecodable bytes (unknown or wrong charset) become U+FFFD."""
     try:
         content = part.get_content()  # type: ignore[attr-defined]
-    except (LookupError, UnicodeError, AssertionError, KeyError):
+    except (LookupError, ValueError, AssertionError, KeyError):  # unknown, mislabelled or absurd charset
         raw = part.get_payload(decode=True)
         content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
     if isinstance(content, bytes):

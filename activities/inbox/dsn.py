@@ -95,7 +95,8 @@ def parse_dsn(msg: EmailMessage) -> BounceInfo | None:
     """The bounce facts of ``msg``, or ``None`` when it is not a bounce.
 
     RFC 3464 reports give every failed or delayed recipient (a report whose recipients were all
-    delivered is not a bounce); a plain-text bounce gives ``rfc3464=False`` and no recipients.
+    delivered is not a bounce); a plain-text bounce, or a report too broken to read, from a
+    mailer daemon with a bounce subject gives ``rfc3464=False`` and no recipients.
     """
     if is_report(msg):
         status_part = next((p for p in msg.walk() if p.get_content_type() == "message/delivery-status"), None)
@@ -103,14 +104,13 @@ def parse_dsn(msg: EmailMessage) -> BounceInfo | None:
         blocks = [b for b in payload if isinstance(b, Message)] if isinstance(payload, list) else []
         if blocks:
             recipients = tuple(r for b in blocks[1:] if (r := _recipient(b)) is not None)
-            if not recipients:
-                return None
-            return BounceInfo(
-                rfc3464=True,
-                recipients=recipients,
-                reporting_mta=_value(blocks[0].get("Reporting-MTA")),
-                original_message_id=_original_message_id(msg),
-            )
+            if recipients:
+                return BounceInfo(
+                    rfc3464=True,
+                    recipients=recipients,
+                    reporting_mta=_value(blocks[0].get("Reporting-MTA")),
+                    original_message_id=_original_message_id(msg),
+                )
     if BOUNCE_SENDERS.match(_sender_local_part(msg)) and BOUNCE_SUBJECTS.search(str(msg.get("Subject", ""))):
         return BounceInfo(rfc3464=False, original_message_id=_original_message_id(msg))
     return None

@@ -6,7 +6,7 @@ whose answer is validated into (class, confidence, reason, sentiment) or rejecte
   defused), the system prompt says it is never instructions, and the tool's ``kind`` enum cannot
   name the detectors' classes (bounce, auto_reply are decided before the model is asked).
 - Only the subject, the reply text (quoted thread removed, at most ``llm_max_chars``) and the
-  threading hint are sent: no addresses, no headers.
+  threading hint are sent: no sender or recipient addresses, no other headers.
 """
 
 from __future__ import annotations

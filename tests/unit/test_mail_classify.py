@@ -3,7 +3,11 @@ Messages-API peer, and the rule fallback when the peer is down or answers badly 
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import cast
 
 import pytest
 from pydantic import SecretStr
@@ -154,3 +158,22 @@ async def test_a_complaint_reply_yields_complaint_and_urgency_signals(peer: Mess
     peer.reset(classify_tool("reply", 0.8))
     u = await run("iphone_complaint.eml")
     assert {(s.kind, s.strength) for s in u.signals} == {("complaint", 0.8), ("urgency", 0.7)}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: a@b.example\nSubject: x\nContent-Type: multipart/mixed\n\n"  # no boundary
+        b"--z\nContent-Type: text/plain\n\nhi\n--z--\n",
+        b'From: <<<@@@>>> ,,, "\nSubject: =?utf-8?q?broken\nMessage-ID: <\n\nhello\n',
+        b"From: a@b.example\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+        b"!!!not base64###\n",
+        b"",
+        b'From: a@b.example\nSubject: x\nContent-Type: text/plain; charset="utf-8\x00"\n\nhi\n',
+        b"From: a@b.example\nSubject: x\nContent-Type: text/plain; charset=x-unknown-8\n\nhi \xff\xfe\n",
+    ],
+)
+async def test_malformed_messages_are_understood_without_raising(raw: bytes) -> None:
+    msg = cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+    u = await understanding("rules").understand(msg)
+    assert u.classification.source == "rules" and u.classification.kind in ("other", "reply")

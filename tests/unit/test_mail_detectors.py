@@ -38,8 +38,22 @@ def test_a_soft_bounce_is_soft_and_suppresses_nobody() -> None:
 
 
 def test_a_report_whose_recipients_were_delivered_is_not_a_bounce() -> None:
-    raw = (load("postfix_dsn_hard_511.eml").as_string()).replace("Action: failed", "Action: delivered")
-    assert parse_dsn(from_text(raw.replace("Status: 5.1.1", "Status: 2.0.0"))) is None
+    raw = load("postfix_dsn_hard_511.eml").as_string().replace("Action: failed", "Action: delivered")
+    raw = raw.replace("Status: 5.1.1", "Status: 2.0.0")
+    raw = raw.replace(
+        "Subject: Undelivered Mail Returned to Sender", "Subject: Successful Mail Delivery Report"
+    )
+    assert parse_dsn(from_text(raw)) is None
+
+
+def test_a_broken_report_from_a_mailer_daemon_is_still_a_bounce_without_recipients() -> None:
+    msg = from_text(
+        "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+        "--b\nContent-Type: message/delivery-status\n\ngarbage\n--b--\n"
+    )
+    b = parse_dsn(msg)
+    assert b is not None and not b.rfc3464 and b.hard_recipients == ()
 
 
 def test_a_plain_text_bounce_is_a_bounce_without_recipients() -> None:
