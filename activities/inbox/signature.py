@@ -57,7 +57,7 @@ POSTCODE = re.compile(
 )
 LINKEDIN = re.compile(r"(?:https?://)?(?:[a-z]{2,3}\.)?linkedin\.com/(in|company|pub)/([\w%\-.]+)/?", _I)
 URL_OR_EMAIL = re.compile(r"https?://|www\.|\S+@\S+\.\w+", _I)
-AT = re.compile(r"(.+?)\s+(?:at|bei|chez|presso)\s+(.+)$", _I)
+AT = re.compile(r"(.+?)\s+(?:at|@|bei|chez|presso)\s+(.+)$", _I)
 SPLIT = re.compile(r"\s+[|·•]\s+|\s+[-–—]\s+")
 
 
@@ -90,7 +90,15 @@ def _parts(signature: str, sender_name: str) -> list[str]:
         lines = lines[1:]
     if lines and sender_name and lines[0].lower() == sender_name.strip().strip('"').lower():
         lines = lines[1:]
-    return [p.strip(" ,;") for ln in lines for p in SPLIT.split(ln) if p.strip(" ,;")]
+    parts = [p.strip(" ,;") for ln in lines for p in SPLIT.split(ln) if p.strip(" ,;")]
+    out: list[str] = []
+    for p in parts:  # "Sales Director, Acme Corp": a title, then its company
+        head, sep, rest = p.partition(", ")
+        if sep and TITLE.search(head) and not re.search(r"\d", p):
+            out += [head, rest]
+        else:
+            out.append(p)
+    return out
 
 
 def parse_signature(

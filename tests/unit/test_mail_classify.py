@@ -111,6 +111,7 @@ async def test_a_feedback_answer_carries_the_models_sentiment(peer: MessagesPeer
     )
     assert u.signature.title and u.signature.title.value == "Head of Procurement"
     assert {s.kind for s in u.signals} == {"upsell", "renewal"} and u.quoted_removed
+    assert MessageUnderstanding.model_validate_json(u.model_dump_json()) == u  # safe through Temporal
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,36 @@ def test_each_signal_kind_positive(text: str, kind: str) -> None:
 )
 def test_each_signal_kind_negative(text: str, kind: str) -> None:
     assert kind not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("signature", "region", "expected"),
+    [
+        (
+            "Thanks,\nJane Roe\nSales Director, Acme Corp\n+1 212 555 0199\n"
+            "350 Fifth Avenue, New York, NY 10118",
+            "US",
+            ("Sales Director", "Acme Corp", "350 Fifth Avenue, New York, NY 10118", "+12125550199"),
+        ),
+        (
+            "Pierre Dupont\nDirecteur commercial - Dupont SARL\nTél. 01 42 68 53 00\n"
+            "12 rue de la Paix, 75002 Paris",
+            "FR",
+            ("Directeur commercial", "Dupont SARL", "12 rue de la Paix, 75002 Paris", "+33142685300"),
+        ),
+        (
+            "Cheers\nTom\nFounder @ Widgetly\nm: 0412 345 678",
+            "AU",
+            ("Founder", "Widgetly", None, "+61412345678"),
+        ),
+    ],
+)
+def test_signature_layouts_and_regions(signature: str, region: str, expected: tuple[str | None, ...]) -> None:
+    f = parse_signature(signature, message_id="<m@x>", region=region)
+    got = (
+        f.title and f.title.value,
+        f.company and f.company.value,
+        f.address and f.address.value,
+        f.phones[0].value if f.phones else None,
+    )
+    assert got == expected
