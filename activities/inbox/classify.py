@@ -39,6 +39,7 @@ from workflows.followups.rules import keyword_sentiment
 from workflows.mail_models import Answering, Classification, MailClass
 
 log = get_logger("activities.inbox.classify")
+Proposals = tuple[tuple[str, str], ...]
 _I = re.IGNORECASE
 ORDER_REF = re.compile(
     r"\b(?:order|purchase order|bestellung|commande|pedido|ordine|PO|ORD)[\s#:-]*[A-Z]*-?\d+", _I
@@ -129,35 +130,6 @@ def by_rules(
     )
 
 
-def reconcile(ai: llm_classify.AIAnswer, reply_text: str) -> Classification:
-    """The AI's answer under the policy rule for ``client_request`` (module docstring)."""
-    explicit = is_explicit_request(reply_text)
-    kind: MailClass = ai.kind
-    reason = ai.reason
-    if kind == "client_request" and not explicit:
-        kind, reason = (
-            "reply",
-            "model said client_request, but the text is not an explicit request (policy rule)",
-        )
-    elif explicit and kind in ("reply", "other"):
-        kind, reason = "client_request", f"explicit request (policy rule); model said {ai.kind}"
-    sentiment = None
-    if kind == "feedback_answer":
-        sentiment = (
-            Sentiment(label=ai.sentiment, source="ai")
-            if ai.sentiment
-            else Sentiment(label=keyword_sentiment(reply_text), source="keywords")
-        )
-    return Classification(
-        kind=kind,
-        confidence=ai.confidence,
-        reason=reason[:300],
-        source="ai",
-        explicit_request=explicit,
-        sentiment=sentiment,
-    )
-
-
 class MailClassifier:
     """Classifies messages for one process; built once with the settings (the LLM client from the
     one factory, or none: ``mailparse.classifier`` ``rules`` or no API key)."""
@@ -179,21 +151,23 @@ class MailClassifier:
         body: str,
         reply_text: str,
         answering: Answering | None = None,
-    ) -> Classification:
-        """``body``: the whole text (:func:`.body.body_text`); ``reply_text``: the sender's own
+    ) -> tuple[Classification, Proposals]:
+        """The class, and the model's proposed (kind, evidence) signals (unverified; () without the
+        model). ``body``: the whole text (:func:`.body.body_text`); ``reply_text``: the sender's own
         words (:func:`.reply_text.split_reply`); ``answering``: threading's hint. Never raises for
         an LLM problem (rules answer, and ``reason`` says why)."""
         found = detect(msg, subject, body, reply_text, self._s.mailparse.unsubscribe_local_part)
         if found is not None:
-            return found
+            return found, ()
         if self._client is None:
-            return by_rules(msg, subject, reply_text, answering)
+            return by_rules(msg, subject, reply_text, answering), ()
         try:
             ai = await llm_classify.ask(self._client, self._s, subject, reply_text, answering)
         except anthropic.APIError as e:
             log.warning("mail classifier AI unavailable; rules used", error=type(e).__name__)
-            return by_rules(msg, subject, reply_text, answering, f"AI unavailable: {type(e).__name__}")
+            note = f"AI unavailable: {type(e).__name__}"
+            return by_rules(msg, subject, reply_text, answering, note), ()
         if isinstance(ai, str):
             log.warning("mail classifier answer unusable; rules used", problem=ai)
-            return by_rules(msg, subject, reply_text, answering, f"AI answer unusable: {ai}")
-        return reconcile(ai, reply_text)
+            return by_rules(msg, subject, reply_text, answering, f"AI answer unusable: {ai}"), ()
+        return llm_classify.reconcile(ai, reply_text), ai.signals

@@ -5,6 +5,8 @@ whose answer is validated into (class, confidence, reason, sentiment) or rejecte
 - The email is untrusted data: it is sent inside ``<untrusted_email>`` (with any closing tag in it
   defused), the system prompt says it is never instructions, and the tool's ``kind`` enum cannot
   name the detectors' classes (bounce, auto_reply are decided before the model is asked).
+- Proposed opportunity signals are kept only when their evidence is in the email verbatim
+  (:func:`activities.inbox.signals.verified`); their strength is the seed's, never the model's.
 - Only the subject, the reply text (quoted thread removed, at most ``llm_max_chars``) and the
   threading hint are sent: no sender or recipient addresses, no other headers.
 """
@@ -17,7 +19,10 @@ from typing import Any, Literal, cast, get_args
 import anthropic
 
 from core.settings import Settings
-from workflows.mail_models import Answering
+from workflows.cycle.policy import is_explicit_request
+from workflows.followups.models import Sentiment
+from workflows.followups.rules import keyword_sentiment
+from workflows.mail_models import SIGNAL_STRENGTH, Answering, Classification, MailClass
 
 AIClass = Literal["reply", "client_request", "order_update", "feedback_answer", "unsubscribe", "other"]
 AI_CLASSES = list(get_args(AIClass))
@@ -38,6 +43,20 @@ TOOL: dict[str, Any] = {
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "reason": {"type": "string", "description": "One short sentence."},
             "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
+            "signals": {
+                "type": "array",
+                "maxItems": 5,
+                "description": "Business opportunity signals in the email, each with the exact phrase "
+                "from the email that shows it.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string", "enum": list(SIGNAL_STRENGTH)},
+                        "evidence": {"type": "string", "maxLength": 300},
+                    },
+                    "required": ["kind", "evidence"],
+                },
+            },
         },
         "required": ["kind", "confidence", "reason"],
     },
@@ -56,6 +75,8 @@ class AIAnswer:
     confidence: float
     reason: str
     sentiment: Literal["positive", "neutral", "negative"] | None
+    signals: tuple[tuple[str, str], ...] = ()
+    """(kind, evidence) as the model proposed them: unverified (see ``signals.verified``)."""
 
 
 def prompt(subject: str, text: str, answering: Answering | None, max_chars: int) -> str:
@@ -88,6 +109,16 @@ def parse_answer(msg: anthropic.types.Message) -> AIAnswer | str:
         confidence=float(confidence),
         reason=str(raw.get("reason", ""))[:300],
         sentiment=sentiment,
+        signals=_proposed_signals(raw.get("signals")),
+    )
+
+
+def _proposed_signals(raw: object) -> tuple[tuple[str, str], ...]:
+    items = raw if isinstance(raw, list) else []
+    return tuple(
+        (i["kind"], i["evidence"][:300])
+        for i in items[:5]
+        if isinstance(i, dict) and i.get("kind") in SIGNAL_STRENGTH and isinstance(i.get("evidence"), str)
     )
 
 
@@ -106,3 +137,33 @@ async def ask(
         ],
     )
     return parse_answer(msg)
+
+
+def reconcile(ai: AIAnswer, reply_text: str) -> Classification:
+    """The AI's answer under the policy rule for ``client_request`` (see :mod:`.classify`), with
+    the feedback sentiment (the AI's, else keywords)."""
+    explicit = is_explicit_request(reply_text)
+    kind: MailClass = ai.kind
+    reason = ai.reason
+    if kind == "client_request" and not explicit:
+        kind, reason = (
+            "reply",
+            "model said client_request, but the text is not an explicit request (policy rule)",
+        )
+    elif explicit and kind in ("reply", "other"):
+        kind, reason = "client_request", f"explicit request (policy rule); model said {ai.kind}"
+    sentiment = None
+    if kind == "feedback_answer":
+        sentiment = (
+            Sentiment(label=ai.sentiment, source="ai")
+            if ai.sentiment
+            else Sentiment(label=keyword_sentiment(reply_text), source="keywords")
+        )
+    return Classification(
+        kind=kind,
+        confidence=ai.confidence,
+        reason=reason[:300],
+        source="ai",
+        explicit_request=explicit,
+        sentiment=sentiment,
+    )

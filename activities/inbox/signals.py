@@ -4,12 +4,14 @@ complaint 0.8, urgency 0.7, upsell 0.6, renewal 0.7, referral 0.6 (:data:`SIGNAL
 Rules, one pattern set per kind, run on the reply's own words (quoted text and signature removed,
 so our own quoted email never signals). A match preceded in its clause by a negation ("no
 complaints", "not urgent") does not count. The evidence is the sentence the first match is in.
-At most one signal per kind per message.
+At most one signal per kind per message. When the LLM classifier runs, the signals it proposes
+are added after :func:`verified` checks their evidence against the text (:func:`merged`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from workflows.mail_models import SIGNAL_STRENGTH, DetectedSignal, SignalKind
 
@@ -72,3 +74,29 @@ def detect_signals(text: str) -> list[DetectedSignal]:
             )
             break
     return out
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split()).lower()
+
+
+def verified(text: str, proposals: Sequence[tuple[str, str]]) -> list[DetectedSignal]:
+    """The model's proposed (kind, evidence) pairs whose evidence (at least 8 characters) appears
+    verbatim in ``text`` (whitespace and case aside), one per kind, with the seed's strength and
+    the sentence the evidence starts in. A made-up or injected phrase is dropped."""
+    flat, norm = " ".join((text or "").split()), _norm(text or "")
+    out: dict[str, DetectedSignal] = {}
+    for kind, evidence in proposals:
+        pos = norm.find(_norm(evidence))
+        if kind in SIGNAL_STRENGTH and kind not in out and len(_norm(evidence)) >= 8 and pos >= 0:
+            out[kind] = DetectedSignal(
+                kind=kind, strength=SIGNAL_STRENGTH[kind], evidence=_sentence(flat, pos)
+            )
+    return list(out.values())
+
+
+def merged(rules: Sequence[DetectedSignal], ai: Sequence[DetectedSignal]) -> tuple[DetectedSignal, ...]:
+    """One signal per kind: the rule's when both found it, else the verified model's."""
+    by_kind = {s.kind: s for s in ai}
+    by_kind.update({s.kind: s for s in rules})
+    return tuple(by_kind[k] for k in PATTERNS if k in by_kind)

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from activities.inbox.body import body_text
 from activities.inbox.classify import MailClassifier
 from activities.inbox.reply_text import split_reply
-from activities.inbox.signals import detect_signals
+from activities.inbox.signals import detect_signals, merged, verified
 from activities.inbox.signature import parse_signature
 from core.settings import Settings
 from workflows.mail_models import Answering, MessageUnderstanding, SignatureFields
@@ -57,7 +57,7 @@ class MailUnderstanding:
         name, domain = sender(msg)
         body = body_text(msg)
         parts = split_reply(body, name)
-        cls = await self._classifier.classify(
+        cls, proposals = await self._classifier.classify(
             msg, subject=subject, body=body, reply_text=parts.text, answering=answering
         )
         if cls.kind in DETECTED:
@@ -75,5 +75,5 @@ class MailUnderstanding:
             reply_text=parts.text[:20_000],
             quoted_removed=parts.quoted,
             signature=signature if not signature.empty else SignatureFields(),
-            signals=tuple(detect_signals(parts.text)),
+            signals=merged(detect_signals(parts.text), verified(parts.text, proposals)),
         )

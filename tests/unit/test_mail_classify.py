@@ -178,3 +178,27 @@ async def test_malformed_messages_are_understood_without_raising(raw: bytes) -> 
     msg = cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
     u = await understanding("rules").understand(msg)
     assert u.classification.source == "rules" and u.classification.kind in ("other", "reply")
+
+
+async def test_model_signals_count_only_with_verbatim_evidence_and_the_seeds_strength(
+    peer: MessagesPeer,
+) -> None:
+    proposals = [
+        {"kind": "urgency", "evidence": "need another 40 UNITS  before our contract"},  # verbatim, case aside
+        {"kind": "complaint", "evidence": "the drills arrived broken"},  # not in the email
+        {"kind": "renewal", "evidence": "contract renewal in March"},  # the rules found it first
+        {"kind": "bribe", "evidence": "The drills arrived on time"},  # not a signal kind
+        {"kind": "referral", "evidence": "on time"},  # too short to be evidence
+    ]
+    peer.reset(classify_tool("reply", signals=proposals))  # type: ignore[arg-type]
+    u = await run("gmail_reply_signature.eml")
+    got = {s.kind: s for s in u.signals}
+    assert list(got) == ["urgency", "upsell", "renewal"]  # PATTERNS order, one per kind
+    assert got["urgency"].strength == 0.7
+    assert (
+        got["urgency"].evidence
+        == "We will probably need another 40 units before our contract renewal in March."
+    )
+    assert peer.requests[0]["tools"][0]["input_schema"]["properties"]["signals"]["items"]["properties"][
+        "kind"
+    ]["enum"] == ["complaint", "urgency", "upsell", "renewal", "referral"]
