@@ -111,6 +111,6 @@ def parse_dsn(msg: EmailMessage) -> BounceInfo | None:
                     reporting_mta=_value(blocks[0].get("Reporting-MTA")),
                     original_message_id=_original_message_id(msg),
                 )
-    if BOUNCE_SENDERS.match(_sender_local_part(msg)) and BOUNCE_SUBJECTS.search(str(msg.get("Subject", ""))):
+    if BOUNCE_SUBJECTS.search(str(msg.get("Subject", ""))) and BOUNCE_SENDERS.match(_sender_local_part(msg)):
         return BounceInfo(rfc3464=False, original_message_id=_original_message_id(msg))
     return None
