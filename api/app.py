@@ -34,6 +34,7 @@ from api.controllers.deals import DealController
 from api.controllers.documents import DocumentController, OrderDocumentFileController
 from api.controllers.feedback import FeedbackController
 from api.controllers.imports import ImportController
+from api.controllers.inbox_signals import InboxSignalController
 from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.order_records import OrderRecordController
 from api.controllers.order_webhooks import OrderWebhookController, receive_order_webhook
@@ -64,6 +65,7 @@ ROUTES: list[ControllerRouterHandler] = [
     DealController,
     DocumentController,
     OrderDocumentFileController,
+    InboxSignalController,
     tracked_link,
     ConsentController,
     CredentialsController,

@@ -33,6 +33,7 @@ from api.services.deals import DealService
 from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
+from api.services.inbox_signals import SignalService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
@@ -78,6 +79,7 @@ SERVICE_NAMES = (
     "documents",
     "audit",
     "unsubscribe",
+    "inbox_signals",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -118,6 +120,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "documents": DocumentService(client, engine, settings),
         "audit": AuditService(engine, settings),
         "unsubscribe": UnsubscribeService(engine, settings),
+        "inbox_signals": SignalService(engine),
     }
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.audit_settings import AuditSettings
+from core.mailparse_settings import MailParseSettings
 from core.security_settings import (
     AuthSettings,
     CryptoSettings,
@@ -25,6 +26,7 @@ from core.security_settings import (
 )
 
 __all__ = [
+    "MailParseSettings",
     "AuthSettings",
     "CryptoSettings",
     "DatabaseSettings",
@@ -229,6 +231,7 @@ class Settings(BaseSettings):
     imports: ImportSettings = Field(default_factory=ImportSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    mailparse: MailParseSettings = Field(default_factory=MailParseSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

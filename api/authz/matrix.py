@@ -14,6 +14,7 @@ from api.authz import (
     rows_audit,
     rows_documents,
     rows_imports,
+    rows_inbox_signals,
     rows_records,
     rows_unsubscribe,
     rows_webhooks,
@@ -109,5 +110,6 @@ MATRIX: dict[str, Rule] = {
     **rows_work.ROWS,
     **rows_documents.ROWS,
     **rows_audit.ROWS,
+    **rows_inbox_signals.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""
