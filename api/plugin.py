@@ -29,6 +29,7 @@ from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
+from api.services.document_search import DocumentSearchService
 from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
@@ -74,6 +75,7 @@ SERVICE_NAMES = (
     "work",
     "alerts",
     "documents",
+    "document_search",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -112,6 +114,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "work": WorkService(engine),
         "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
+        "document_search": DocumentSearchService(engine),
     }
 
 

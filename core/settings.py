@@ -15,6 +15,7 @@ import ada_url
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
     CryptoSettings,
@@ -28,6 +29,7 @@ __all__ = [
     "CryptoSettings",
     "DatabaseSettings",
     "LimitSettings",
+    "SearchSettings",
     "Settings",
     "TargetSettings",
     "get_settings",
@@ -227,6 +229,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"
