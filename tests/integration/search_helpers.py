@@ -3,9 +3,10 @@
 :func:`seed` writes completed documents straight through the repositories (``create_document`` +
 ``replace_chunks``, as extraction does) with real embeddings (``core.embeddings``), in the tenant's
 own ``tenant_transaction``. The relevance set: :data:`DOCS` (16 short documents written for the
-test; the engagement letter has two pages) and :data:`QUERIES` (16 queries each labelled with its
-one relevant document; the first 8 share words with it, the last 8 are paraphrases with no
-content word in common, which only semantic search can find), among :func:`distractors`.
+test; the engagement letter has two pages) among :func:`distractors` (40 order notes and a
+near-twin invoice), and :data:`QUERIES` (20 queries each labelled with its one relevant
+document): 8 share words with it, 4 name exact numbers or names, 8 are paraphrases with no content
+word in common, which only semantic search can find.
 """
 
 from __future__ import annotations
@@ -260,12 +261,17 @@ DOCS: dict[str, Doc] = {
 QUERIES: list[tuple[str, str]] = [
     ("rush orders assigned", "rush"),
     ("terminate with thirty days notice", "letter"),
-    ("late payment monthly charge", "invoice"),
+    ("invoice 2024-117 amount due", "invoice"),
     ("errors and omissions insurance", "panel"),
     ("workfiles retained five years", "retention"),
     ("reconsideration of value", "revision"),
     ("mileage log expense report", "mileage"),
     ("guest wireless password", "wifi"),
+    # exact names and numbers among near-twins: what full text is for
+    ("OmniGuest network", "wifi"),
+    ("Acme Lending engagement letter", "letter"),
+    ("1962 colonial", "maple"),
+    ("reimbursed 0.67 per mile", "mileage"),
     # paraphrases: no content word shared with the relevant document
     ("what do we charge to value a house", "bid"),
     ("someone else double-checks the work before it goes out", "qc"),
@@ -278,9 +284,17 @@ QUERIES: list[tuple[str, str]] = [
 ]
 
 
-def distractors(n: int = 40) -> Doc:
-    """One "order notes" document of ``n`` passages in the same vocabulary (none relevant)."""
-    return ("Order notes", "other", [(i + 1, None, t) for i, t in enumerate(passages(n, seed=7))])
+def distractors(n: int = 40) -> dict[str, Doc]:
+    """``n`` one-passage "order note" documents in the same vocabulary (none relevant), and a
+    near-twin of the invoice (another number, street and amount)."""
+    notes: dict[str, Doc] = {
+        f"note{i}": (f"Order note {i}", "other", [(None, None, t)]) for i, t in enumerate(passages(n, seed=7))
+    }
+    twin = (
+        "Invoice 2024-118 for appraisal services at 14 Elm Street. Amount due 610 USD, payable within "
+        "30 days. Late payments incur a 1.5% monthly charge."
+    )
+    return {**notes, "invoice-twin": ("Invoice 2024-118", "invoice", [(1, None, twin)])}
 
 
 def seed(tenant: str, docs: dict[str, Doc]) -> dict[str, str]:

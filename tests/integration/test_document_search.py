@@ -28,7 +28,9 @@ from tests.integration.search_helpers import DOCS, QUERIES, distractors, seed
 from tests.stack_fixtures import DATA
 
 MODES = ("text", "semantic", "hybrid")
-FLOOR = {"hybrid": (0.0, 0.0)}  # recall@5, MRR@5 measured on this set; see test_relevance
+HYBRID_FLOOR = (1.0, 1.0)
+"""Hybrid recall@5 and MRR@5 measured on this set (text-only 0.60/0.60, semantic-only 1.00/0.975:
+the near-twin invoice outranks the labelled one by meaning alone)."""
 
 
 def run(tenant: str, query: str, **kw: Any) -> list[SearchHit]:
@@ -45,7 +47,7 @@ def chunk_ids(tenant: str) -> set[str]:
 @pytest.fixture(scope="module")
 def corpus(infra: Stack) -> tuple[str, dict[str, str]]:
     tenant = f"t-{uuid.uuid4().hex[:10]}"
-    return tenant, seed(tenant, {**DOCS, "notes": distractors()})
+    return tenant, seed(tenant, {**DOCS, **distractors()})
 
 
 def test_relevance_of_text_semantic_and_hybrid(corpus: tuple[str, dict[str, str]]) -> None:
@@ -65,7 +67,8 @@ def test_relevance_of_text_semantic_and_hybrid(corpus: tuple[str, dict[str, str]
     hybrid = scores["hybrid"]
     for single in ("text", "semantic"):
         assert hybrid["recall@5"] >= scores[single]["recall@5"], scores
-    assert (hybrid["recall@5"], hybrid["mrr@5"]) >= FLOOR["hybrid"], scores
+        assert hybrid["mrr@5"] >= scores[single]["mrr@5"], scores
+    assert hybrid["recall@5"] >= HYBRID_FLOOR[0] and hybrid["mrr@5"] >= HYBRID_FLOOR[1], scores
 
 
 def test_each_hit_cites_document_page_section_and_snippet(corpus: tuple[str, dict[str, str]]) -> None:
