@@ -77,7 +77,11 @@ class MatrixCache(Generic[V]):
                 value = self._fresh(key, generation)  # another thread loaded it meanwhile
             if value is not None:
                 return value
-            value = load()
+            try:
+                value = load()
+            finally:
+                with self._lock:
+                    self._loading.pop(key, None)  # bounded: a lock per key only while loading
             with self._lock:
                 self.stats.loads += 1
                 self._store(key, generation, value)
