@@ -5,7 +5,8 @@ semantic search", "source attribution").
 (1..20) :class:`SearchHit`, best first, each citing its document, page, section and a snippet:
 
 - **full text** (``mode`` text or hybrid): ``websearch_to_tsquery('english', query)`` against
-  ``document_chunks.tsv`` (GIN index ``ix_document_chunks_tsv``), ranked by ``ts_rank_cd``;
+  ``document_chunks.tsv`` (GIN index ``ix_document_chunks_tsv``), ranked by ``ts_rank_cd``, through
+  the SQL function of migration 0014 (row-level security would keep the index out of the plan);
 - **semantic** (semantic or hybrid): the query embedded locally (:func:`core.embeddings.embedder`)
   against the tenant's cached embedding matrix (:mod:`schema.repositories.embedding_index`);
 - each list keeps its top ``search.candidates``; they are fused by reciprocal rank fusion
@@ -62,13 +63,12 @@ _COMPLETED = """FROM document_chunks c
 _CATEGORY = " AND d.category = ANY(:cats)"
 
 
-def _text_ranked(s: Session, tenant_id: str, query: str, n: int, categories: Cats) -> list[str]:
-    sql = f"""SELECT c.id {_COMPLETED} AND c.tsv @@ websearch_to_tsquery('english', :q)
-              {_CATEGORY if categories is not None else ""}
-              ORDER BY ts_rank_cd(c.tsv, websearch_to_tsquery('english', :q)) DESC, c.id
-              LIMIT :n"""
-    params: dict[str, Any] = {"t": tenant_id, "q": query, "n": n, "cats": list(categories or ())}
-    return list(s.execute(text(sql), params).scalars())
+def _text_ranked(s: Session, query: str, n: int, categories: Cats) -> list[str]:
+    """Through ``document_chunks_text_ranked`` (migration 0014): under RLS the GIN index is only
+    usable from the owner's side; the function scopes to the session's tenant itself."""
+    sql = text("SELECT chunk_id FROM document_chunks_text_ranked(:q, :n, :cats)")
+    cats = list(categories) if categories is not None else None
+    return list(s.execute(sql, {"q": query, "n": n, "cats": cats}).scalars())
 
 
 def _details(s: Session, tenant_id: str, query: str, ids: list[str], categories: Cats) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def search(
         raise ValueError("query is blank")
     require_tenant_scope(s, tenant_id)
     cfg = get_settings().search
-    lexical = _text_ranked(s, tenant_id, query, cfg.candidates, categories) if mode != "semantic" else []
+    lexical = _text_ranked(s, query, cfg.candidates, categories) if mode != "semantic" else []
     semantic: list[str] = []
     if mode != "text":
         vector = embedder().embed([query])[0]

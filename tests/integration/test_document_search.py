@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import col
 
 from core.embeddings import MODEL
 from devstack.stack import Stack
-from schema.db import get_engine, owner_transaction, tenant_transaction
+from schema.db import get_engine, owner_transaction, platform_transaction, tenant_transaction
 from schema.documents import DocumentChunk
 from schema.repositories import documents as repo
 from schema.repositories.document_search import SearchHit, search
@@ -110,12 +110,12 @@ def test_only_completed_documents_and_the_cache_follows_changes(corpus: tuple[st
 
 def test_tenant_b_never_sees_tenant_a(infra: Stack) -> None:
     a, b = (f"t-{uuid.uuid4().hex[:10]}" for _ in range(2))
-    text = "The flamingo pond inspection checklist covers fencing, water depth and signage."
+    words = "The flamingo pond inspection checklist covers fencing, water depth and signage."
     seed(
         a,
-        {"f": ("Flamingo checklist A", "sop", [(1, None, text)]), "x": ("A only", "sop", [(1, None, text)])},
+        {"f": ("Flamingo A", "sop", [(1, None, words)]), "x": ("A only", "sop", [(1, None, words)])},
     )
-    b_ids = seed(b, {"f": ("Flamingo checklist B", "sop", [(1, None, text)])})
+    b_ids = seed(b, {"f": ("Flamingo B", "sop", [(1, None, words)])})
     for mode in MODES:
         hits = run(b, "flamingo pond inspection", k=20, mode=mode)
         assert {h.document_id for h in hits} == {b_ids["f"]}, mode
@@ -124,6 +124,13 @@ def test_tenant_b_never_sees_tenant_a(infra: Stack) -> None:
     assert not set(cached.chunk_ids) & chunk_ids(a)
     with tenant_transaction(get_engine(), a) as s, pytest.raises(ValueError, match="tenant_transaction"):
         search(s, b, "flamingo")  # a session of tenant A cannot search (or fill the cache of) B
+    ranked = text("SELECT chunk_id FROM document_chunks_text_ranked('flamingo', 50, NULL)")
+    with tenant_transaction(get_engine(), b) as s:
+        assert set(s.execute(ranked).scalars()) == chunk_ids(b)  # migration 0014: the scope's own
+    with platform_transaction(get_engine(), "test: no tenant scope") as s:
+        assert s.execute(ranked).all() == []
+    with tenant_transaction(get_engine(), "") as s:
+        assert s.execute(ranked).all() == []
 
 
 @pytest.fixture(scope="module")
