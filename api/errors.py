@@ -14,7 +14,9 @@ RFC 9457 problem details (``application/problem+json``).
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
+from litestar import Request, Response
 from litestar.exceptions import (
     ClientException,
     HTTPException,
@@ -34,6 +36,7 @@ __all__ = [
     "UnprocessableException",
     "ValidationException",
     "problem_details",
+    "unprocessable_body",
 ]
 
 
@@ -53,6 +56,12 @@ class UnprocessableException(ClientException):
     """422: the request is well-formed but cannot be carried out as asked."""
 
     status_code = 422
+
+
+def unprocessable_body(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """A route's exception handler that answers a body that fails validation with 422 (not
+    Litestar's 400), the same problem details naming the field (``extra``)."""
+    return problem_details(UnprocessableException(detail=exc.detail, extra=exc.extra)).to_response(request)
 
 
 def problem_details(exc: HTTPException) -> ProblemDetailsException:

@@ -30,6 +30,7 @@ from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
+from api.services.document_search import DocumentSearchService
 from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
@@ -80,6 +81,7 @@ SERVICE_NAMES = (
     "audit",
     "unsubscribe",
     "inbox_signals",
+    "document_search",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -121,6 +123,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "audit": AuditService(engine, settings),
         "unsubscribe": UnsubscribeService(engine, settings),
         "inbox_signals": SignalService(engine),
+        "document_search": DocumentSearchService(engine),
     }
 
 

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.audit_settings import AuditSettings
 from core.mailparse_settings import MailParseSettings
+from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
     CryptoSettings,
@@ -31,6 +32,7 @@ __all__ = [
     "CryptoSettings",
     "DatabaseSettings",
     "LimitSettings",
+    "SearchSettings",
     "Settings",
     "TargetSettings",
     "get_settings",
@@ -232,6 +234,7 @@ class Settings(BaseSettings):
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     mailparse: MailParseSettings = Field(default_factory=MailParseSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

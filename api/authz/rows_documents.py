@@ -10,6 +10,7 @@ ROWS: dict[str, Rule] = {
     "getDocument": Rule(VIEW, why="reading the tenant's documents"),
     "downloadDocument": Rule(VIEW, why="reading the tenant's documents"),
     "getDocumentText": Rule(VIEW, why="reading the tenant's documents"),
+    "searchDocuments": Rule(VIEW, why="reading the tenant's documents (its own chunks only)"),
     "uploadDocument": Rule(WORK, why="adding a file is everyday work; it is sniffed, capped and reversible"),
     "updateDocument": Rule(WORK, why="renaming or re-filing is everyday work"),
     "uploadOrderDocumentFile": Rule(WORK, why="receiving an order's file is everyday order work"),

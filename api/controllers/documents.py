@@ -1,7 +1,7 @@
-"""Documents library routes (issue 14 Build 2; ``POST /api/documents/search`` is the search
-helper's). Uploads are ``multipart/form-data`` with a per-route body limit of
-``documents.max_upload_bytes`` (+ 64 KiB for the form's own parts); the type is sniffed from the
-bytes. Authz rows: api/authz/rows_documents.py."""
+"""Documents library routes (issue 14 Build 2, and item 4 ``POST /api/documents/search``).
+Uploads are ``multipart/form-data`` with a per-route body limit of ``documents.max_upload_bytes``
+(+ 64 KiB for the form's own parts); the type is sniffed from the bytes.
+Authz rows: api/authz/rows_documents.py."""
 
 from __future__ import annotations
 
@@ -11,11 +11,22 @@ from urllib.parse import quote
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
 from litestar.response import Response
 
 from api.auth import Principal
-from api.schemas.documents import DocumentPage, DocumentPatch, DocumentText, DocumentView, UploadForm
+from api.errors import unprocessable_body
+from api.schemas.documents import (
+    DocumentPage,
+    DocumentPatch,
+    DocumentSearch,
+    DocumentText,
+    DocumentView,
+    SearchResults,
+    UploadForm,
+)
+from api.services.document_search import DocumentSearchService
 from api.services.documents import DocumentService
 from core import doc_types
 from core.settings import get_settings
@@ -60,6 +71,23 @@ class DocumentController(Controller):
             request.user, category=category, source_type=source_type,
             extraction_status=extraction_status, q=q, cursor=cursor, limit=limit,
         )  # fmt: skip
+
+    @post(
+        "/search",
+        operation_id="searchDocuments",
+        status_code=200,
+        exception_handlers={ValidationException: unprocessable_body},
+    )
+    async def search(
+        self,
+        request: Req,
+        data: JSONBody[DocumentSearch],
+        document_search: NamedDependency[DocumentSearchService],
+    ) -> SearchResults:
+        """Hybrid search of the tenant's extracted documents (full text fused with local
+        embeddings by reciprocal rank fusion); each hit cites document, page, section and a
+        snippet. 422 naming the field for a bad body."""
+        return await document_search.search(request.user, data)
 
     @get("/{document_id:str}", operation_id="getDocument")
     async def get_document(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from litestar.datastructures import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,3 +71,36 @@ class DocumentText(BaseModel):
     document_id: str
     extraction_status: str
     chunks: list[ChunkView]
+
+
+class DocumentSearch(BaseModel):
+    """``POST /api/documents/search``: ``query`` in web-search syntax ("quoted phrase", -not, or),
+    ``k`` hits (1..20), optional ``categories``, ``mode`` hybrid (default), text or semantic."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=500)
+    k: int = Field(default=5, ge=1, le=20)
+    categories: list[Category] | None = Field(default=None, min_length=1, max_length=9)
+    mode: Literal["hybrid", "text", "semantic"] = "hybrid"
+
+
+class SearchHitView(BaseModel):
+    """One cited passage: its document, page (PDF, 1-based) and section (DOCX), a snippet with the
+    query's terms between ``«`` and ``»`` (plain text), the fused ``score`` and its 1-based rank
+    in the full-text and semantic lists (null where absent). The text is untrusted content."""
+
+    document_id: str
+    title: str
+    category: str
+    page: int | None
+    section: str | None
+    chunk_id: str
+    snippet: str
+    score: float
+    text_rank: int | None
+    semantic_rank: int | None
+
+
+class SearchResults(BaseModel):
+    mode: str
+    hits: list[SearchHitView]
