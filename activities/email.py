@@ -36,6 +36,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import smtp_transport as smtp_io
+from activities.citations import citation
 from activities.smtp_transport import SmtpRefused
 from activities.unsubscribe import UnsubscribeHeaders
 from core.addresses import parse_address
@@ -93,8 +94,11 @@ class Mailer:
         """Send one email through the outbox; see the module docstring for the guarantees.
 
         Returns the outbox row's final status (sent, dry_run, blocked, failed, unknown).
-        Raises a retryable ApplicationError for transient SMTP/network failures.
+        Raises a retryable ApplicationError for transient SMTP/network failures. With
+        ``inp.cite``, the body first gets its citation (only a new row keeps it).
         """
+        if inp.cite is not None:
+            inp = inp.model_copy(update={"body": inp.body + citation(self._engine, inp.tenant_id, inp.cite)})
         with tenant_transaction(self._engine, inp.tenant_id) as s:
             outbox.insert_queued(s, inp, message_id_for(inp.idempotency_key, self._domain))
             s.commit()

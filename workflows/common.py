@@ -18,6 +18,7 @@ from workflows import retry
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
+    from workflows.citations import CiteRequest
     from workflows.email import SendEmailInput, SendEmailResult
 
 RETRY = retry.DB
@@ -76,13 +77,21 @@ async def email(
     body: str,
     timeout_s: int = 60,
     run_id: str | None = None,
+    cite: CiteRequest | None = None,
 ) -> SendEmailResult:
     """One email through the outbox; ``key`` makes it exactly once (issue 4's outbox). A crashed
-    worker's attempt is retried after ``timeout_s``."""
+    worker's attempt is retried after ``timeout_s``. ``cite``: quote passages of the tenant's
+    own documents after ``body`` (issue 14 Build 6)."""
     result: SendEmailResult = await workflow.execute_activity(
         "send_email",
         SendEmailInput(
-            tenant_id=tenant_id, idempotency_key=key, to_email=to, subject=subject, body=body, run_id=run_id
+            tenant_id=tenant_id,
+            idempotency_key=key,
+            to_email=to,
+            subject=subject,
+            body=body,
+            run_id=run_id,
+            cite=cite,
         ),
         task_queue=queue,
         result_type=SendEmailResult,

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows.citations import CiteRequest
 from workflows.models import Frozen
 
 OutboxStatus = Literal["sent", "dry_run", "blocked", "failed", "unknown"]
@@ -22,6 +23,9 @@ class SendEmailInput(Frozen):
     subject: str = Field(max_length=300)
     body: str = Field(max_length=100_000)
     run_id: str | None = None
+    cite: CiteRequest | None = None
+    """Passages of the tenant's own documents to quote after ``body`` (issue 14 Build 6): the
+    outbox row holds the body with its citation, so what was sent is what is recorded."""
 
 
 class SendEmailResult(BaseModel):

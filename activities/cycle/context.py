@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
+from activities.cycle.passages import planner_passages
 from activities.operations import permanent_db_errors
 from schema.db import tenant_transaction
 from schema.repositories import campaign_audience, cycle_facts, engagement, follow_up_owners
@@ -30,7 +31,8 @@ class ContextActivities(CycleBase):
         P1.2), accounts with no contact and actions deferred to this hour. Sent quotes and open
         deals with no follow-up workflow are claimed for this run and returned as the inputs of
         the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails; a quote's
-        carry its tracked link, a token minted here if it had none).
+        carry its tracked link, a token minted here if it had none). Last, a few passages of the
+        tenant's documents on what this hour is about (``passages``, issue 14 Build 6).
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
@@ -47,7 +49,7 @@ class ContextActivities(CycleBase):
             s.commit()
             total, overdue = ctx.engagement_counts(s, t)
             n_deals, value = cycle_facts.open_deals(s, t)
-            return CycleContext(
+            context = CycleContext(
                 tenant_id=t,
                 hour=inp.hour,
                 goals=cycle_facts.goal_pace(s, t, now),
@@ -67,7 +69,9 @@ class ContextActivities(CycleBase):
                 deferred=ctx.deferred_actions(s, t, inp.hour, limit),
                 tenant_domains=self._domains(s, t),
                 quote_follow_ups=tuple(
-                    quote_input(t, c.quote.id, c.to_email or "", c.quote.amount, f, links[c.quote.id])
+                    quote_input(
+                        t, c.quote.id, c.to_email or "", c.quote.amount, f, links[c.quote.id], c.quote.title
+                    )
                     for c in quotes
                 ),
                 deal_follow_ups=tuple(
@@ -86,3 +90,4 @@ class ContextActivities(CycleBase):
                     for c in deals
                 ),
             )
+            return context.model_copy(update={"passages": planner_passages(s, t, context)})

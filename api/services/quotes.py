@@ -52,7 +52,7 @@ class QuoteService(FollowUpService):
         try:
             await self.client.start_workflow(
                 QuoteWorkflow.run,
-                quote_input(t, quote_id, to, q.amount, self.settings.followups, view_url),
+                quote_input(t, quote_id, to, q.amount, self.settings.followups, view_url, q.title),
                 id=wid,
                 task_queue=queues.AGENT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -253,6 +253,8 @@ async def test_a_reminder_is_sent_only_when_fields_are_missing(time_env: Any, fa
     [email] = fake.sent
     assert email.idempotency_key == reminder_key(miss) == f"compliance:{miss}:reminder"
     assert email.to_email == f"{miss}@example.test" and "title" in email.body
+    assert email.cite is not None and email.cite.query == "compliance title"  # issue 14 Build 6
+    assert set(email.cite.categories) == {"sop", "contract"}
     assert [(m.check_id, m.reminders) for m in fake.marked] == [(miss, 1)]
     assert all(near(v.at, due - timedelta(days=14)) for v in fake.validated)
     assert {c: s.status for c, s in states.items()} == dict.fromkeys((ok, miss, noaddr), "notified")

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.histories import record
+from workflows.citations import CiteRequest
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
@@ -46,6 +47,7 @@ class Fake:
     case_open_until: datetime | None = None
     sent: list[tuple[datetime, str]] = field(default_factory=list)  # (server time, key)
     bodies: list[str] = field(default_factory=list)
+    cites: list[CiteRequest | None] = field(default_factory=list)
     feedback: list[FeedbackRecord] = field(default_factory=list)
     cases: list[CaseInput] = field(default_factory=list)
     quote_events: list[QuoteEvent] = field(default_factory=list)
@@ -56,6 +58,7 @@ class Fake:
         async def send_email(inp: SendEmailInput) -> SendEmailResult:
             self.sent.append((await self.env.get_current_time(), inp.idempotency_key))
             self.bodies.append(inp.body)
+            self.cites.append(inp.cite)
             return SendEmailResult(status="sent", message_id=f"<{inp.idempotency_key}>", attempts=1)
 
         @activity.defn(name="record_feedback")
@@ -181,6 +184,9 @@ async def test_a_negative_reply_opens_a_case_and_starts_service_recovery(fake: F
     assert (result.status, result.sentiment, result.case_id) == ("responded", "negative", "case-2")
     assert [c.order_id for c in fake.cases] == ["o1"]
     assert [key for _, key in fake.sent] == ["t:feedback:o1", "t:service-recovery:o1"]
+    # only the recovery email quotes the tenant's SOP, looked up by the client's own words
+    assert fake.cites[0] is None and fake.cites[1] is not None
+    assert fake.cites[1].categories == ("sop",) and fake.cites[1].query.startswith("Terrible, the report")
 
 
 async def test_no_reply_times_out_cleanly(fake: Fake) -> None:
@@ -203,6 +209,7 @@ async def start_quote(fake: Fake, view_url: str | None = None):  # type: ignore[
         amount=1250.0,
         messaging_queue=fake.queue,
         view_url=view_url,
+        title="Racking",
     )
     handle = await fake.env.client.start_workflow(
         QuoteWorkflow.run, inp, id=f"quote-{uuid.uuid4().hex[:8]}", task_queue=fake.queue
@@ -224,6 +231,11 @@ async def test_a_quote_gets_exactly_4_follow_ups_3_days_apart_then_expires(fake:
     ]
     assert [e.kind for e in fake.quote_events][-1] == "expired"
     assert days(t0, fake.quote_events[-1].at) == 15.0
+    # issue 14 Build 6: the quote goes out as is; each follow-up quotes a bid template
+    assert fake.cites[0] is None
+    assert [(c.categories, c.query) for c in fake.cites[1:] if c] == [
+        (("bid_template",), "Racking pricing terms")
+    ] * 4
 
 
 async def test_the_quote_email_and_every_follow_up_carry_the_tracked_link(fake: Fake) -> None:

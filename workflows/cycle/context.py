@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from workflows.citations import Passage
 from workflows.cycle.actions import ProposedAction
 from workflows.followups.models import DealInput, QuoteInput
 from workflows.models import Frozen
@@ -111,6 +112,10 @@ class CycleContext(Frozen):
     tenant_domains: tuple[str, ...] = ()
     """The tenant's own domains: links in planned emails may point only there (policy rule
     ``email_links``, issue 11 Build 9); the AI planner is told so."""
+    passages: tuple[Passage, ...] = ()
+    """At most ``topics.MAX_PASSAGES`` passages of the tenant's documents on this hour's topics
+    (``workflows.cycle.topics.passage_topics``), cited ``D1``... in the AI planner's prompt as
+    untrusted data (issue 14 Build 6)."""
 
     @property
     def goals_behind_pace(self) -> bool:

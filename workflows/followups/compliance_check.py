@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from workflows.common import FollowUpState, email, tag
     from workflows.followups import compliance_activities as acts
+    from workflows.followups.cite import compliance_cite
     from workflows.followups.compliance_models import (
         CloseInput,
         ComplianceCheckInput,
@@ -164,7 +165,13 @@ class ComplianceCheckWorkflow:
         self._show(waiting_for="reminder email")
         try:
             sent = await email(
-                inp.messaging_queue, inp.tenant_id, reminder_key(inp.check_id), to, subject, body
+                inp.messaging_queue,
+                inp.tenant_id,
+                reminder_key(inp.check_id),
+                to,
+                subject,
+                body,
+                cite=compliance_cite(v.missing_fields),
             )
         except ActivityError as e:
             workflow.logger.warning("compliance reminder failed: %s", e.cause or e.message)

@@ -17,6 +17,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.common import FollowUpState, email, tag, wake_at
     from workflows.followups import activities as acts
+    from workflows.followups.cite import recovery_cite
     from workflows.followups.models import (
         CaseInput,
         FeedbackInput,
@@ -129,6 +130,7 @@ class FeedbackWorkflow:
                 inp.to_email,
                 "We are sorry: we are on it",
                 "Thank you for telling us. We have opened a case and a manager will contact you shortly.",
+                cite=recovery_cite(text),
             )
         self._set(inp, "responded")
         await self._record(

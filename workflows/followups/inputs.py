@@ -31,9 +31,11 @@ def quote_input(
     amount: Decimal | float | None,
     f: FollowUpSettings,
     view_url: str | None = None,
+    title: str | None = None,
 ) -> QuoteInput:
     """``Quote``'s input: every ``quote_follow_up_every_s``, at most ``quote_max_follow_ups``;
-    its emails carry ``view_url`` (:func:`quote_view_url`) when given."""
+    its emails carry ``view_url`` (:func:`quote_view_url`) when given; ``title`` (the quote's)
+    is what its follow-ups look up in the tenant's bid templates."""
     return QuoteInput(
         tenant_id=tenant_id,
         quote_id=quote_id,
@@ -42,6 +44,7 @@ def quote_input(
         follow_up_every_s=f.quote_follow_up_every_s,
         max_follow_ups=f.quote_max_follow_ups,
         view_url=view_url,
+        title=(title or "").strip()[:300] or None,
     )
 
 

@@ -98,6 +98,9 @@ class QuoteInput(Frozen):
     follow-up carry (issue 12, Build 5); None: emails without a link (histories before it). The
     token is a capability: it travels only in this (encrypted) input and the email body, never
     in logs."""
+    title: str | None = Field(default=None, max_length=300)
+    """The quote's title: what its follow-ups look up in the tenant's bid templates (issue 14
+    Build 6); None in histories before it."""
 
 
 class QuoteEvent(Frozen):

@@ -3,8 +3,9 @@
 Id ``quote-{tenant}-{quote}``. Sends the quote, then follows up every ``follow_up_every_s``
 (3 days), at most ``max_follow_ups`` (4) times with escalating urgency; one interval after the
 last follow-up without a decision the quote expires. Every email carries the tracked link
-(``QuoteInput.view_url``) when the starter gives one. Signals: ``viewed`` (also from the tracked
-link), ``accepted``, ``rejected(reason)``. Each event is a ``quote_activities`` row.
+(``QuoteInput.view_url``) when the starter gives one; each follow-up quotes the tenant's bid
+template about the quote when one matches (``cite``, issue 14 Build 6). Signals: ``viewed``
+(also from the tracked link), ``accepted``, ``rejected(reason)``. Each event is a ``quote_activities`` row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.common import FollowUpState, email, tag, wake_at
     from workflows.followups import activities as acts
+    from workflows.followups.cite import quote_cite
     from workflows.followups.models import QuoteDecision, QuoteEvent, QuoteInput, QuoteResult
     from workflows.followups.rules import quote_follow_up, with_view_link
 
@@ -107,7 +109,13 @@ class QuoteWorkflow:
                 subject, body = quote_follow_up(n, inp.amount)
                 body = with_view_link(body, inp.view_url)
                 await email(
-                    inp.messaging_queue, inp.tenant_id, f"{key}:follow-up:{n}", inp.to_email, subject, body
+                    inp.messaging_queue,
+                    inp.tenant_id,
+                    f"{key}:follow-up:{n}",
+                    inp.to_email,
+                    subject,
+                    body,
+                    cite=quote_cite(inp.title),
                 )
                 next_at = next_at + timedelta(seconds=inp.follow_up_every_s)
                 await self._event(
