@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 GENESIS = "0" * 64
+PLATFORM_CHAIN = "_platform"
+"""The chain of platform-wide operator actions (``operator_audit`` rows with no tenant): not a
+valid tenant slug, and never the ``''`` an unscoped session's tenant setting reads."""
 
 
 @dataclass(frozen=True)

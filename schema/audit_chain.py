@@ -2,7 +2,7 @@
 writes links and the grants that keep the application role from writing them).
 
 - ``audit_chain``: one link per audit event, per tenant ``seq`` 1, 2, ... (platform rows of
-  ``operator_audit`` under tenant ``''``); see :mod:`core.audit_chain` for the hashes.
+  ``operator_audit`` under ``_platform``); see :mod:`core.audit_chain` for the hashes.
 - ``audit_digests``: the hourly Vault Transit signature over a tenant's chain head.
 """
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from core.audit_chain import Break, digest_message, first_break
+from core.audit_chain import PLATFORM_CHAIN, Break, digest_message, first_break
 from schema.repositories import audit_chain as repo
 
 MAX_LISTED = 50
@@ -51,7 +51,7 @@ class VerifyReport:
 
 
 def verify(s: Session, tenant_id: str, signatures: Verifier | None) -> VerifyReport:
-    """The report for ``tenant_id`` (``''``: the platform chain), read in ``s`` (a session that
+    """The report for ``tenant_id`` (``PLATFORM_CHAIN``: the platform chain), read in ``s`` (a session that
     sees the tenant's rows). ``signatures`` checks digest signatures (None: skip that check)."""
     report = VerifyReport(tenant_id=tenant_id)
     brk, report.links, _ = first_break(repo.links(s, tenant_id))
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         else tenant_transaction(engine, args.tenant)
     )
     with opener as s:
-        report = verify(s, "" if args.platform else args.tenant, transit)
+        report = verify(s, PLATFORM_CHAIN if args.platform else args.tenant, transit)
     print(json.dumps(report.as_dict(), indent=2, default=str))
     return 0 if report.ok else 1
 

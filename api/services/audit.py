@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api.auth import Principal
 from api.schemas.audit import AuditVerifyView
+from core.audit_chain import PLATFORM_CHAIN
 from core.settings import Settings
 from core.transit import Transit
 from schema.audit_verify import verify
@@ -25,7 +26,7 @@ class AuditService:
     def _verify(self, tenant_id: str) -> AuditVerifyView:
         opener = (
             tenant_transaction(self.engine, tenant_id)
-            if tenant_id
+            if tenant_id != PLATFORM_CHAIN
             else platform_transaction(self.engine, "audit verify: platform chain")
         )
         with opener as s:
@@ -35,5 +36,5 @@ class AuditService:
     async def verify(self, p: Principal, tenant_id: str | None) -> AuditVerifyView:
         """The caller's tenant's report; an operator's for ``tenant_id`` (None: the platform
         chain of operator actions). Reads the whole chain: seconds for a large tenant."""
-        target = (tenant_id or "") if p.platform else p.tenant_id
+        target = (tenant_id or PLATFORM_CHAIN) if p.platform else p.tenant_id
         return await asyncio.to_thread(self._verify, target)

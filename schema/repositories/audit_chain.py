@@ -64,7 +64,7 @@ _RECONCILE = """
         WHERE tenant_id = :t AND source = ':table:' ORDER BY source_id, seq DESC
     ), cur AS (
         SELECT r.id::text AS id, encode(sha256(convert_to(to_jsonb(r)::text, 'UTF8')), 'hex') AS h
-        FROM :table: r WHERE coalesce(r.tenant_id, '') = :t
+        FROM :table: r WHERE coalesce(r.tenant_id, '_platform') = :t
     )
     SELECT coalesce(cur.id, latest.source_id), latest.seq,
         CASE WHEN latest.source_id IS NULL THEN 'row not in the chain'

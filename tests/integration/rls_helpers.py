@@ -26,6 +26,7 @@ import schema.order_review  # noqa: F401
 import schema.platform  # noqa: F401
 import schema.signals  # noqa: F401
 import schema.tables  # noqa: F401
+import schema.unsubscribe  # noqa: F401
 import schema.work  # noqa: F401
 from schema.db import PLATFORM_TABLES, owner_transaction
 

@@ -321,3 +321,18 @@ def test_the_cli_prints_the_report_and_exits_1_on_a_break(
         "seq": 3,
         "reason": "link 3 is missing (found 4 next)",
     }
+
+
+def test_the_platform_chain_verifies_for_operators_and_no_tenant_sees_it(infra: Stack) -> None:
+    """Operator actions naming no tenant chain under PLATFORM_CHAIN: an unscoped or tenant session
+    sees none of its links; a platform read verifies it."""
+    from core.audit_chain import PLATFORM_CHAIN
+
+    with platform_transaction(get_engine(), "test: platform-wide operator action") as s:
+        operator_audit.record(s, actor="op", issuer="platform", action="listTenants", tenant_id=None)
+        s.commit()
+    with get_engine().connect() as conn:  # the app role with no scope at all
+        assert conn.execute(text("SELECT count(*) FROM audit_chain")).scalar() == 0
+    with platform_transaction(get_engine(), "test: verify the platform chain") as s:
+        r = verify(s, PLATFORM_CHAIN, None)
+    assert r.ok and r.links >= 1, r

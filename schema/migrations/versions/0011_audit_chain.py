@@ -14,7 +14,9 @@ or delete one. Chained tables and events:
   rotations, removals) and ``agent_policy_violations`` (policy blocks, refreshed once per action,
   rule and hour): INSERT, UPDATE, DELETE, each a link.
 
-A link: ``seq`` (1, 2, ... per tenant; platform rows of ``operator_audit`` chain under ``''``),
+A link: ``seq`` (1, 2, ... per tenant; platform rows of ``operator_audit`` chain under
+``'_platform'``, which no tenant slug can be and which an unscoped session, whose tenant setting
+reads ``''``, never matches),
 ``source``/``source_id``/``op``, ``entry`` (the row as ``to_jsonb``, in UTC), ``entry_hash`` =
 sha256 of ``entry::text``, ``prev_hash`` (64 zeros for the first) and ``hash`` = sha256 of
 ``prev_hash|seq|source|op|source_id|entry_hash|at`` (``at`` as ``YYYY-MM-DDTHH:MI:SS.USZ``).
@@ -51,7 +53,7 @@ AS $$
 DECLARE
     r record := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     e jsonb := to_jsonb(r);
-    t text := coalesce(e ->> 'tenant_id', '');
+    t text := coalesce(e ->> 'tenant_id', '_platform');
     sid text := e ->> 'id';
     eh text := encode(sha256(convert_to(e::text, 'UTF8')), 'hex');
     prev text;
@@ -108,7 +110,7 @@ def upgrade() -> None:
         sa.Column("signature", sa.Text, nullable=False),
     )
     # a platform table like operator_audit (hashes and signatures only): the hourly signer
-    # writes every tenant's digest, including the platform chain's ('')
+    # writes every tenant's digest, including the platform chain's ('_platform')
     op.execute(FUNCTION)
     op.execute("REVOKE ALL ON FUNCTION omniops_audit_chain() FROM PUBLIC")
     for table in INSERT_ONLY:
