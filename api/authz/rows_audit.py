@@ -4,8 +4,9 @@ and admins, and operators for any tenant (or the platform chain)."""
 
 from __future__ import annotations
 
-from api.authz.rule import ADMIN, TENANT_Q, Rule
+from api.authz.rule import ADMIN, TENANT_Q, VIEW, Rule
 
 ROWS: dict[str, Rule] = {
     "verifyAuditTrail": Rule(ADMIN, operator=True, tenant=TENANT_Q, why="the audit trail is compliance data"),
+    "getOperationStatistics": Rule(VIEW, operator=True, tenant=TENANT_Q, why="read: aggregates only"),
 }

@@ -1,7 +1,8 @@
-"""The audit trail routes (issue 16): ``GET /api/audit/verify``."""
+"""The audit trail routes (issue 16): ``GET /api/audit/verify``, ``GET /api/audit/statistics``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -9,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from api.auth import Principal
-from api.schemas.audit import AuditVerifyView
+from api.schemas.audit import AuditVerifyView, OperationStatsView
 from api.schemas.site_allowlist import TENANT
 from api.services.audit import AuditService
 
@@ -31,3 +32,17 @@ class AuditController(Controller):
         signed hourly digests; ``ok`` false names the first broken link (``first_break``), the
         rows changed behind the chain (``unchained``) and the digests that fail."""
         return await audit.verify(request.user, tenant_id)
+
+    @get("/statistics", operation_id="getOperationStatistics")
+    async def statistics(
+        self,
+        request: Req,
+        audit: NamedDependency[AuditService],
+        tenant_id: Annotated[str | None, QueryParameter(pattern=TENANT)] = None,
+        start: Annotated[datetime | None, QueryParameter(query="from")] = None,
+        end: Annotated[datetime | None, QueryParameter(query="to")] = None,
+    ) -> OperationStatsView:
+        """The tenant's autonomous operations created in ``[from, to)`` (ISO 8601; default the
+        last 30 days, at most 366): counts by status, success rate, median and p95 duration of
+        completed ones (ms), steps, and the LLM's calls, tokens and cost (USD)."""
+        return await audit.statistics(request.user, tenant_id, start, end)

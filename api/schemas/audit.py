@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 
@@ -31,3 +33,23 @@ class AuditVerifyView(BaseModel):
     unchained: list[UnchainedRow]
     digests: int
     digest_failures: list[str]
+
+
+class OperationStatsView(BaseModel):
+    """A tenant's operations created in ``[start, end)`` (seed 001 "operation statistics")."""
+
+    tenant_id: str
+    start: datetime
+    end: datetime
+    total: int
+    by_status: dict[str, int]
+    success_rate: float | None
+    """completed / (completed + failed); null when none ended either way."""
+    duration_ms_median: float | None
+    """Of completed operations, ``completed_at - started_at``."""
+    duration_ms_p95: float | None
+    steps: int
+    ai_calls: int
+    ai_input_tokens: int
+    ai_output_tokens: int
+    ai_cost_usd: float
