@@ -32,6 +32,7 @@ from api.services.deals import DealService
 from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
+from api.services.inbox import InboxService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
@@ -74,6 +75,7 @@ SERVICE_NAMES = (
     "work",
     "alerts",
     "documents",
+    "inbox",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -112,6 +114,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "work": WorkService(engine),
         "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
+        "inbox": InboxService(client, engine, settings, vault),
     }
 
 

@@ -15,6 +15,7 @@ import ada_url
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.inbox_settings import InboxSettings
 from core.security_settings import (
     AuthSettings,
     CryptoSettings,
@@ -227,6 +228,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Numeric, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Numeric, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -266,6 +266,24 @@ class InboundMessage(SQLModel, table=True):
     """For bounces: {"recipient": ...}; for order updates: {"order_id": ..., "status": ...}."""
     received_at: datetime = _ts(nullable=False, default=True)
     processed_at: datetime | None = _ts()
+    # ingestion (issue 13, migration 0011): mailbox, raw blob, threading headers, outcome
+    connection_id: str | None = Field(default=None, max_length=64)
+    uid: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    raw_blob_key: str | None = Field(default=None, max_length=300)
+    content_hash: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="ingested", max_length=20)
+    """ingested | failed (``status_reason`` says why: malformed MIME, over the size limit)."""
+    status_reason: str | None = Field(default=None, max_length=300)
+    in_reply_to: str | None = Field(default=None, max_length=300)
+    reference_ids: list[str] | None = Field(default=None, sa_column=Column(JSONB))
+    """The References header's Message-IDs, oldest first."""
+    to_emails: list[str] | None = Field(default=None, sa_column=Column(JSONB))
+    headers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    attachments_count: int = 0
+    attachments_pending: bool = False
+    """Attachments not yet handed to the documents library (done after the batch commits)."""
+    sent_at: datetime | None = _ts()
+    size_bytes: int | None = None
 
 
 class ComplianceCheck(SQLModel, table=True):

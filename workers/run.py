@@ -37,6 +37,8 @@ from activities.documents import DocumentActivities
 from activities.email import Mailer
 from activities.followups import FollowUpActivities
 from activities.imports import ImportActivities
+from activities.inbox.attachments import MailAttachmentActivities
+from activities.inbox.sync import MailboxSyncActivities
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
@@ -96,6 +98,8 @@ def agent_workers(
                 *compliance_activities(settings, engine_for(settings.database.url)),
                 *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
                 *ImportActivities(engine_for(settings.database.url)).all(),
+                *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
+                *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],

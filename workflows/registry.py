@@ -7,6 +7,7 @@ from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.quote import QuoteWorkflow
 from workflows.imports.workflow import ImportWorkflow
+from workflows.inbox.workflow import MailboxSyncWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 WORKFLOWS = [
@@ -19,6 +20,7 @@ WORKFLOWS = [
     DealWorkflow,
     *compliance.WORKFLOWS,
     ImportWorkflow,
+    MailboxSyncWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
 

@@ -10,7 +10,7 @@ role sets: :mod:`api.authz.rule`.
 
 from __future__ import annotations
 
-from api.authz import rows_documents, rows_imports, rows_records, rows_webhooks, rows_work
+from api.authz import rows_documents, rows_imports, rows_inbox, rows_records, rows_webhooks, rows_work
 from api.authz.rule import ADMIN, HIERARCHY, OWNER, SYSTEM, TENANT_P, TENANT_Q, VIEW, WORK, Rule, at_least
 
 __all__ = ["HIERARCHY", "MATRIX", "SYSTEM", "Rule", "at_least"]
@@ -99,5 +99,6 @@ MATRIX: dict[str, Rule] = {
     **rows_webhooks.ROWS,
     **rows_work.ROWS,
     **rows_documents.ROWS,
+    **rows_inbox.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""
