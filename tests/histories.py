@@ -36,6 +36,7 @@ PREFIXES = {
     "ComplianceCheck": "compliance",
     "ImportWorkflow": "import",
     "DocumentExtraction": "document",
+    "MailboxSync": "mailsync",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 

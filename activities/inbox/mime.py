@@ -132,9 +132,10 @@ def _decoded(part: Message) -> str:
     raw = payload if isinstance(payload, bytes) else b""
     charset = part.get_content_charset() or "us-ascii"
     try:
-        return raw.decode(charset, errors="replace")
+        text = raw.decode(charset, errors="replace")
     except LookupError:  # an unknown charset name
-        return raw.decode("latin-1")
+        text = raw.decode("latin-1")
+    return text.replace("\r\n", "\n")
 
 
 def _is_attachment(part: Message) -> bool:

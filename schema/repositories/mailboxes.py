@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
@@ -68,13 +68,16 @@ def set_status(s: Session, tenant_id: str, connection_id: str, status: str, reas
 
 def advance(s: Session, tenant_id: str, connection_id: str, uidvalidity: int, last_uid: int) -> None:
     """Move the checkpoint to (``uidvalidity``, ``last_uid``), in the transaction that stored the
-    batch's messages (so a crash before commit leaves both as they were); status ``connected``."""
+    batch's messages (so a crash before commit leaves both as they were); status ``connected``.
+    Under the same UIDVALIDITY it only moves forward (a manual run beside a scheduled one cannot
+    move it back); a new UIDVALIDITY replaces it."""
+    same = col(MailboxConnection.uidvalidity) == uidvalidity
     s.execute(
         update(MailboxConnection)
         .where(col(MailboxConnection.tenant_id) == tenant_id, col(MailboxConnection.id) == connection_id)
         .values(
             uidvalidity=uidvalidity,
-            last_uid=last_uid,
+            last_uid=case((same, func.greatest(col(MailboxConnection.last_uid), last_uid)), else_=last_uid),
             status="connected",
             status_reason=None,
             last_sync_at=utcnow(),
