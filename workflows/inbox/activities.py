@@ -1,7 +1,8 @@
 """Typed calls of the mailbox activities, on the workflow's own queue (agent).
-``sync_mailbox_batch`` heartbeats per FETCH round trip: a killed worker is noticed within ``HEARTBEAT_S`` and the batch retries (it
-is idempotent: content-addressed blobs, insert-or-skip rows, checkpoint in the same commit).
-Deterministic: call only from workflow code."""
+
+``sync_mailbox_batch`` heartbeats per FETCH round trip: a killed worker is noticed within
+``HEARTBEAT_S`` and the batch retries (it is idempotent: content-addressed blobs, insert-or-skip
+rows, checkpoint in the same commit). Deterministic: call only from workflow code."""
 
 from __future__ import annotations
 
