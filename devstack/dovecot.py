@@ -174,6 +174,13 @@ def maildir(c: StackConfig, user: str) -> Path:
     return root
 
 
+def give_to_dovecot(path: Path) -> None:
+    """Hand ``path`` and the files directly in it to Dovecot's user (files written as root)."""
+    _chown(path)
+    for p in path.iterdir():
+        _chown(p)
+
+
 def doveadm(c: StackConfig, *args: str) -> str:
     """Run ``doveadm -c {conf} ARGS`` as Dovecot's user; its stdout.
 
