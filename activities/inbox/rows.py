@@ -31,6 +31,11 @@ def header_message_id(header: bytes) -> str | None:
     return m.group(0).decode("ascii", "replace") if m else None
 
 
+def clean(text: str) -> str:
+    """Text Postgres can store: lone surrogates (undecodable header bytes) become U+FFFD, NULs go."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
 def _utc(d: datetime | None) -> datetime | None:
     return d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
 
@@ -87,16 +92,17 @@ def message_row(
         row = _base(tenant_id, connection_id, uid, len(raw), h, header_message_id(mid_header))
         row.update(raw_blob_key=blob_key, status="failed", status_reason=str(e)[:300])
         return row, None
-    row = _base(tenant_id, connection_id, uid, len(raw), h, p.message_id or header_message_id(mid_header))
+    mid = clean(p.message_id) if p.message_id else header_message_id(mid_header)
+    row = _base(tenant_id, connection_id, uid, len(raw), h, mid)
     row.update(
         raw_blob_key=blob_key,
-        from_email=p.from_email[:320],
-        subject=p.subject[:500],
-        body=p.text[:MAX_BODY_CHARS].replace("\x00", ""),
-        in_reply_to=p.in_reply_to,
-        reference_ids=p.references,
-        to_emails=[*p.to, *p.cc],
-        headers={k: v.replace("\x00", "") for k, v in p.headers.items()},
+        from_email=clean(p.from_email)[:320],
+        subject=clean(p.subject)[:500],
+        body=clean(p.text[:MAX_BODY_CHARS]),
+        in_reply_to=clean(p.in_reply_to) if p.in_reply_to else None,
+        reference_ids=[clean(r) for r in p.references],
+        to_emails=[clean(a)[:320] for a in [*p.to, *p.cc]],
+        headers={clean(k): clean(v) for k, v in p.headers.items()},
         attachments_count=len(p.attachments),
         attachments_pending=bool(p.attachments),
         sent_at=_utc(p.date),

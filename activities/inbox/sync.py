@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -108,6 +109,13 @@ class MailboxSyncActivities:
             raise ApplicationError(str(e), type="TokenEndpointUnavailable") from None
         m.oauth2_login(conn.username, token)
 
+    @staticmethod
+    def _select(m: MailboxSession, folder: str) -> int:
+        try:
+            return m.select(folder)[0]
+        except IMAPClientError:
+            raise _Status("not_configured", "the mailbox folder cannot be selected") from None
+
     def _record(self, inp: SyncBatchInput, status: str, reason: str) -> SyncBatchResult:
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             mailboxes.set_status(
@@ -123,7 +131,7 @@ class MailboxSyncActivities:
             conn = self._connection(inp)
             with MailboxSession(conn.host, conn.port, conn.tls, cfg.timeout_s) as m:
                 self._login(m, conn)
-                uidvalidity, _ = m.select(conn.folder)
+                uidvalidity = self._select(m, conn.folder)
                 rescan = conn.uidvalidity is not None and conn.uidvalidity != uidvalidity
                 after = 0 if rescan else conn.last_uid
                 pending = m.uids_after(after)
