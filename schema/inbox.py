@@ -1,13 +1,15 @@
-"""Mailbox connections (issue 13 Build 1; seed 004 P0.2, P0.7.1): one IMAP mailbox of a tenant,
-its sync checkpoint and its status. Secrets (password, or OAuth client secret and refresh token)
-are in Vault at ``vault_path``; this row never holds one.
+"""Mailbox connections and the messages ingested from them (issue 13; seed 004 P0.2, P0.7.1): one
+IMAP mailbox of a tenant with its sync checkpoint and status, and ``inbound_messages``. Secrets
+(password, or OAuth client secret and refresh token) are in Vault at ``vault_path``; no row holds one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from schema.tables import _ts, new_id, tenant_unique
@@ -47,3 +49,44 @@ class MailboxConnection(SQLModel, table=True):
     last_sync_at: datetime | None = _ts()
     created_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = _ts(nullable=False, default=True)
+
+
+class InboundMessage(SQLModel, table=True):
+    """An ingested inbound email (seed 004 P0.2). ``kind``: reply, bounce, opt_out, other.
+
+    Deduped on (tenant, message_id) (seed 004 P0.6 "message-id checkpointing"). React processes
+    the unprocessed ones each hour.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("tenant_id", "message_id", name="uq_inbound_tenant_message"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    message_id: str = Field(max_length=300)
+    from_email: str = Field(max_length=320)
+    subject: str = Field(default="", max_length=500)
+    body: str = ""
+    kind: str = Field(default="reply", max_length=20)
+    contact_id: str | None = Field(default=None, max_length=64)
+    related: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """For bounces: {"recipient": ...}; for order updates: {"order_id": ..., "status": ...}."""
+    received_at: datetime = _ts(nullable=False, default=True)
+    processed_at: datetime | None = _ts()
+    # ingestion (issue 13, migration 0011): mailbox, raw blob, threading headers, outcome
+    connection_id: str | None = Field(default=None, max_length=64)
+    uid: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    raw_blob_key: str | None = Field(default=None, max_length=300)
+    content_hash: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="ingested", max_length=20)
+    """ingested | failed (``status_reason`` says why: malformed MIME, over the size limit)."""
+    status_reason: str | None = Field(default=None, max_length=300)
+    in_reply_to: str | None = Field(default=None, max_length=300)
+    reference_ids: list[str] | None = Field(default=None, sa_column=Column(JSONB))
+    """The References header's Message-IDs, oldest first."""
+    to_emails: list[str] | None = Field(default=None, sa_column=Column(JSONB))
+    headers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    attachments_count: int = 0
+    attachments_pending: bool = False
+    """Attachments not yet handed to the documents library (done after the batch commits)."""
+    sent_at: datetime | None = _ts()
+    size_bytes: int | None = None
