@@ -20,6 +20,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from devstack.config import StackConfig, StackError, find_binary, port_open, wait_port
@@ -56,6 +57,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_login_user = {name}
 default_internal_user = {name}
 first_valid_uid = {uid}
@@ -163,6 +165,28 @@ def add_mailbox(c: StackConfig, user: str, password: str) -> None:
     maildir = home(c) / "mail" / user
     maildir.mkdir(exist_ok=True)
     _chown(maildir)
+    if port_open(c.imap_port):
+        _await_login(c, user, password)
+
+
+def _await_login(c: StackConfig, user: str, password: str, timeout: float = 10.0) -> None:
+    """Dovecot notices a changed passwd file on its own schedule: wait until the new password
+    logs in, so the caller can use the mailbox at once."""
+    from imapclient import IMAPClient
+    from imapclient.exceptions import LoginError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with IMAPClient("127.0.0.1", port=c.imap_port, ssl=False, timeout=10) as m:
+                m.login(user, password)
+                return
+        except LoginError:
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"dovecot did not take the new password of {user} within {timeout:.0f}s"
+                ) from None
+            time.sleep(0.2)
 
 
 def maildir(c: StackConfig, user: str) -> Path:
