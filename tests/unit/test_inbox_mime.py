@@ -48,7 +48,7 @@ def test_a_postfix_dsn_and_an_exchange_out_of_office_carry_auto_submitted() -> N
     dsn = parse(eml("postfix_dsn.eml"))
     assert dsn.auto_submitted == "auto-replied" and dsn.from_email == "mailer-daemon@mx.example.test"
     assert "User unknown" in dsn.text
-    assert dsn.headers["content-type"].startswith('multipart/report; report-type="delivery-status"')
+    assert dsn.headers["content-type"].startswith("multipart/report; report-type=delivery-status;")
     ooo = parse(eml("exchange_ooo.eml"))
     assert ooo.auto_submitted == "auto-replied"
     assert ooo.headers["x-ms-exchange-organization-autoresponsetype"] == "OOF"
