@@ -10,8 +10,8 @@ the schedule lag at 1,000 connections.
 
 Starts (or reuses) the local dev stack. The mailbox (the realistic fixtures of
 tests/fixtures/mail/ without attachments, each with its own Message-ID) is written as Maildir
-files (what a local delivery agent does) and indexed by one untimed SELECT and SEARCH before
-either timed read.
+files (what a local delivery agent does) and indexed by one untimed read-write SELECT (which moves
+them from new/ to cur/, as any mail client's visit does) and SEARCH before either timed read.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def main(messages: int, no_mail_runs: int) -> None:
     size = fill(stack, user, messages)
     with IMAPClient("127.0.0.1", port=stack.c.imap_port, ssl=False, timeout=600) as c:  # index, untimed
         c.login(user, password)
-        c.select_folder("INBOX", readonly=True)
+        c.select_folder("INBOX")  # read-write: Dovecot moves new/ to cur/, as after any client's visit
         assert len(c.search(["ALL"])) == messages
     bare_s, fetched = bare_fetch(stack.c.imap_port, user, password)
     assert fetched == messages, fetched

@@ -14,8 +14,11 @@ class InboxSettings(BaseModel):
     """Each run starts up to this many seconds after its interval (spreads 1,000 connections)."""
     batch_size: int = 100
     """Messages fetched, stored and committed per activity (one transaction per batch)."""
+    batches_per_activity: int = 10
+    """Batches one activity commits in one IMAP session (login, SELECT and the server's index
+    opening are paid once per session, not per batch)."""
     batches_per_run: int = 20
-    """Batches before ``MailboxSync`` continues as new (history stays small in big mailboxes)."""
+    """Activities before ``MailboxSync`` continues as new (history stays small in big mailboxes)."""
     max_message_bytes: int = 25 * 1024 * 1024
     """A larger message (RFC822.SIZE, bytes) is recorded ``failed`` without its body (25 MiB)."""
     fetch_bytes: int = 32 * 1024 * 1024

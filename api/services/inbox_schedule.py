@@ -36,6 +36,7 @@ def _schedule(tenant_id: str, connection_id: str, cfg: InboxSettings) -> Schedul
         connection_id=connection_id,
         batch_size=cfg.batch_size,
         batches_per_run=cfg.batches_per_run,
+        batches_per_activity=cfg.batches_per_activity,
     )
     return Schedule(
         action=ScheduleActionStartWorkflow(

@@ -15,6 +15,9 @@ class MailboxSyncInput(BaseModel):
     connection_id: str
     batch_size: int = 100
     batches_per_run: int = 20
+    """Activities before continue-as-new."""
+    batches_per_activity: int = 10
+    """Batches one activity commits in one IMAP session."""
     runs: int = 0
     """Earlier runs of this sync (continue-as-new count)."""
 
@@ -25,6 +28,8 @@ class SyncBatchInput(BaseModel):
     tenant_id: str
     connection_id: str
     batch_size: int
+    max_batches: int = 1
+    """Batches (each its own transaction) this activity works through in one IMAP session."""
 
 
 class SyncBatchResult(BaseModel):

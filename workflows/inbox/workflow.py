@@ -1,7 +1,8 @@
 """``MailboxSync`` (id ``mailsync-{tenant}-{connection}``, agent queue), started every 5 minutes
-by the connection's Temporal Schedule (overlap SKIP; seed 004 P0.2). Each batch is one activity:
-fetch up to ``batch_size`` new UIDs after the checkpoint, store them, advance the checkpoint in
-the same commit; then the batch's attachments go to the documents library. Ends when no new mail
+by the connection's Temporal Schedule (overlap SKIP; seed 004 P0.2). Each activity works through
+up to ``batches_per_activity`` batches of ``batch_size`` new UIDs after the checkpoint in one IMAP
+session, each batch stored with the checkpoint advanced in the same commit; then the new
+messages' attachments go to the documents library. Ends when no new mail
 is left or the login fails (the status is on the connection row); continues as new after
 ``batches_per_run`` batches, so a 100,000-message mailbox keeps a small history. Issue 13 Build 2.
 """
@@ -29,7 +30,10 @@ class MailboxSyncWorkflow:
         for _ in range(inp.batches_per_run):
             b = await act.sync_mailbox_batch(
                 SyncBatchInput(
-                    tenant_id=inp.tenant_id, connection_id=inp.connection_id, batch_size=inp.batch_size
+                    tenant_id=inp.tenant_id,
+                    connection_id=inp.connection_id,
+                    batch_size=inp.batch_size,
+                    max_batches=inp.batches_per_activity,
                 )
             )
             batches += 1
