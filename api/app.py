@@ -34,6 +34,7 @@ from api.controllers.deals import DealController
 from api.controllers.documents import DocumentController, OrderDocumentFileController
 from api.controllers.feedback import FeedbackController
 from api.controllers.imports import ImportController
+from api.controllers.inbox import InboxController
 from api.controllers.inbox_signals import InboxSignalController
 from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.order_records import OrderRecordController
@@ -75,6 +76,7 @@ ROUTES: list[ControllerRouterHandler] = [
     *RECORD_CONTROLLERS,
     OrderRecordController,
     ImportController,
+    InboxController,
     OrderWebhookController,
     receive_order_webhook,
     unsubscribe_page,

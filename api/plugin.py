@@ -34,6 +34,7 @@ from api.services.document_search import DocumentSearchService
 from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
+from api.services.inbox import InboxService
 from api.services.inbox_signals import SignalService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
@@ -82,6 +83,7 @@ SERVICE_NAMES = (
     "unsubscribe",
     "inbox_signals",
     "document_search",
+    "inbox",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -124,6 +126,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "unsubscribe": UnsubscribeService(engine, settings),
         "inbox_signals": SignalService(engine),
         "document_search": DocumentSearchService(engine),
+        "inbox": InboxService(client, engine, settings, vault),
     }
 
 

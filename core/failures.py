@@ -55,3 +55,5 @@ class Failure(StrEnum):
     """A cycle phase failed; raised by TenantCycleWorkflow itself."""
     DOCUMENT_UNEXTRACTABLE = "DocumentUnextractable"
     """A document that cannot be extracted (encrypted, corrupt, too big, zip bomb): never retried."""
+    MAILBOX_GONE = "MailboxGone"
+    """A mailbox sync whose connection was deleted (issue 13): never retried, the run ends."""

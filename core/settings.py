@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.audit_settings import AuditSettings
+from core.inbox_settings import InboxSettings
 from core.mailparse_settings import MailParseSettings
 from core.search_settings import SearchSettings
 from core.security_settings import (
@@ -235,6 +236,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     mailparse: MailParseSettings = Field(default_factory=MailParseSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

@@ -162,3 +162,12 @@ def resolver_rules(pins: Iterable[Pin]) -> str:
         addr = f"[{p.address}]" if ":" in p.address else p.address
         rules.append(f"MAP {p.origin.host}:{p.origin.port} {addr}:{p.origin.port}")
     return ", ".join([*rules, "MAP * ~NOTFOUND"])
+
+
+def mailbox_url(host: str, port: int, tls: str) -> str:
+    """The URL a mail server is vetted as (issue 13): ``https://host:port`` for a TLS mode
+    (``ssl``, ``starttls``), ``http://host:port`` for plaintext (``none``), so plaintext IMAP, like
+    plain http, is allowed only for an origin an operator allowlisted (the local stack's Dovecot)."""
+    scheme = "http" if tls == "none" else "https"
+    bare = host.strip("[]")
+    return f"{scheme}://[{bare}]:{port}" if ":" in bare else f"{scheme}://{bare}:{port}"

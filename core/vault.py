@@ -24,6 +24,12 @@ def credential_path(tenant_id: str, service: str, credential_type: str) -> str:
     return f"tenants/{tenant_id}/{service}/{credential_type}"
 
 
+def mailbox_secret_path(tenant_id: str, connection_id: str) -> str:
+    """``tenants/{tenant}/mailbox/{connection}``: an IMAP password, or an OAuth client id, client
+    secret and refresh token (issue 13)."""
+    return credential_path(tenant_id, "mailbox", connection_id)
+
+
 FINGERPRINT_HEX = 16
 
 

@@ -34,6 +34,7 @@ class StackConfig:
     wp_port: int = 8089
     smtp_port: int = 2525
     redis_port: int = 6379
+    imap_port: int = 1143
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property

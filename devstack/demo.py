@@ -145,6 +145,7 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     import os
 
     from devstack.demo_data import seed_demo
+    from devstack.demo_inbox import demo_mailbox
     from devstack.mailsink import read_maildir
     from schema.db import engine_for
 
@@ -153,6 +154,7 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     out("")
     out(f"feeding tenant '{DEMO_TENANT}' through the API (CSV imports, records):")
     seed_demo(api.call, api.admin, engine_for(stack.env()["OMNIOPS_DATABASE__URL"]), DEMO_TENANT, out)
+    demo_mailbox(stack, api.call, api.admin, api.operator, DEMO_TENANT, out)
     state = api.call("POST", "/api/admin/agent", api.admin, json={"agent_enabled": True, "reason": "demo"})
     sched = state["tenant"]["schedule"]
     out("")

@@ -1,5 +1,5 @@
 """The local stack: real Postgres, Temporal dev server, Vault dev server, Redis, WordPress, SMTP
-server, workers and API.
+server, Dovecot IMAP server, workers and API.
 
 Used by the launcher (``make run``, devstack/__main__.py) and by the test suite
 (tests/stack_fixtures.py), so both run the same parts. Each part is a supervised process
@@ -21,7 +21,7 @@ from pathlib import Path
 from api import jwt_keys
 from api.auth import mint_platform_token
 from core.settings import BrowserSettings, get_settings
-from devstack import services
+from devstack import dovecot, services
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
 
@@ -239,6 +239,14 @@ class Stack:
         self.spawn("mail", [*argv, "--maildir", str(self.maildir)])
         wait_port(self.c.smtp_port, "smtp", log=self.c.log_dir / "mail.log")
 
+    def imap(self) -> None:
+        """The private Dovecot IMAP server (devstack/dovecot.py) on ``imap_port``."""
+        dovecot.start_dovecot(self.c)
+
+    def add_mailbox(self, user: str, password: str) -> None:
+        """A mailbox on this stack's Dovecot (created or re-keyed)."""
+        dovecot.add_mailbox(self.c, user, password)
+
     def api(self, name: str = "api", port: int | None = None, env: dict[str, str] | None = None) -> None:
         """The API (uvicorn, ``api.app:create_app``) on ``port`` (default ``api_port``); tests
         start more under other names, ports and settings (``env``)."""
@@ -265,6 +273,7 @@ class Stack:
         self.infra_up()
         wp = self.wordpress()
         self.mail()
+        self.imap()
         for name, queue in WORKERS:
             self.worker(name, queue)
         self.api()
@@ -278,4 +287,5 @@ class Stack:
                 self._python("devstack", "backup-keys")
         for name in ("api", *(name for name, _ in reversed(WORKERS)), "mail", "redis", "temporal", "vault"):
             self.stop(name)
+        dovecot.stop_dovecot(self.c)
         self.stop_postgres()

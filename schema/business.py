@@ -15,6 +15,7 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from schema.inbox import InboundMessage as InboundMessage  # re-exported; lives in schema/inbox.py
 from schema.tables import _ts, new_id, tenant_fk, tenant_unique
 
 
@@ -243,29 +244,6 @@ class CampaignContactStatus(SQLModel, table=True):
     outbox_key: str | None = Field(default=None, max_length=300)
     detail: str | None = None
     updated_at: datetime | None = _ts()
-
-
-class InboundMessage(SQLModel, table=True):
-    """An ingested inbound email (seed 004 P0.2). ``kind``: reply, bounce, opt_out, other.
-
-    Deduped on (tenant, message_id) (seed 004 P0.6 "message-id checkpointing"). React processes
-    the unprocessed ones each hour.
-    """
-
-    __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("tenant_id", "message_id", name="uq_inbound_tenant_message"),)
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
-    message_id: str = Field(max_length=300)
-    from_email: str = Field(max_length=320)
-    subject: str = Field(default="", max_length=500)
-    body: str = ""
-    kind: str = Field(default="reply", max_length=20)
-    contact_id: str | None = Field(default=None, max_length=64)
-    related: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
-    """For bounces: {"recipient": ...}; for order updates: {"order_id": ..., "status": ...}."""
-    received_at: datetime = _ts(nullable=False, default=True)
-    processed_at: datetime | None = _ts()
 
 
 class ComplianceCheck(SQLModel, table=True):

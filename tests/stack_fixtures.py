@@ -41,6 +41,7 @@ TEST_CONFIG = StackConfig(
     wp_port=8089,
     smtp_port=12525,
     redis_port=16379,
+    imap_port=11143,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",

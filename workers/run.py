@@ -38,6 +38,8 @@ from activities.documents import DocumentActivities
 from activities.email import Mailer
 from activities.followups import FollowUpActivities
 from activities.imports import ImportActivities
+from activities.inbox.attachments import MailAttachmentActivities
+from activities.inbox.sync import MailboxSyncActivities
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
@@ -99,6 +101,8 @@ def agent_workers(
                 *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
                 *ImportActivities(engine_for(settings.database.url)).all(),
                 AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
+                *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
+                *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],

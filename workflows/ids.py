@@ -27,6 +27,8 @@ __all__ = [
     "feedback_workflow_id",
     "followup_workflow_id",
     "import_workflow_id",
+    "mailsync_schedule_id",
+    "mailsync_workflow_id",
     "operation_id_from_workflow_id",
     "operation_workflow_id",
     "quote_workflow_id",
@@ -135,6 +137,17 @@ def import_workflow_id(tenant_id: str, import_id: str) -> str:
     return f"import-{tenant_id}-{import_id}"
 
 
+def mailsync_workflow_id(tenant_id: str, connection_id: str) -> str:
+    """``mailsync-{tenant}-{connection}``: the mailbox's sync (issue 13); its schedule appends the
+    scheduled time, so two runs of one mailbox never overlap (overlap SKIP as well)."""
+    return f"mailsync-{tenant_id}-{connection_id}"
+
+
+def mailsync_schedule_id(tenant_id: str, connection_id: str) -> str:
+    """``mailsync-schedule-{tenant}-{connection}``: the mailbox's 5-minute Temporal Schedule."""
+    return f"mailsync-schedule-{tenant_id}-{connection_id}"
+
+
 # --- tenant of a workflow id (the payload codec's key scope, core/codec.py) ---------------------
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -154,6 +167,7 @@ _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("compliance-run-", re.compile(_ROW_ID), True),
     ("compliance-check-", re.compile(r"[0-9a-f]{32}"), False),
     ("import-", re.compile(_ROW_ID), False),
+    ("mailsync-", re.compile(_ROW_ID), True),
 )
 _TRIGGER = "cycle-trigger-"  # ``cycle-trigger-{tenant}``: nothing follows the tenant
 _FANOUT = re.compile(r"cycle-fanout-\d{10}")  # platform scope: no tenant

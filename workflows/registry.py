@@ -8,6 +8,7 @@ from workflows.followups.deal import DealWorkflow
 from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.quote import QuoteWorkflow
 from workflows.imports.workflow import ImportWorkflow
+from workflows.inbox.workflow import MailboxSyncWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 WORKFLOWS = [
@@ -21,6 +22,7 @@ WORKFLOWS = [
     *compliance.WORKFLOWS,
     ImportWorkflow,
     AuditDigestWorkflow,
+    MailboxSyncWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
 

@@ -101,3 +101,14 @@ EXTRACT = RetryPolicy(
 )
 """A document's extraction (issue 14): a killed worker or an outage retries (1 s doubling to
 30 s, 5 attempts); an unextractable file or a rejected write never does."""
+
+
+MAILBOX = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=6,
+    non_retryable_error_types=[Failure.MAILBOX_GONE, Failure.DATABASE_ERROR],
+)
+"""A mailbox sync batch (issue 13): a killed worker, a dropped IMAP connection or a token
+endpoint outage retries (1 s doubling to 60 s, 6 attempts; the next 5-minute run goes on from the
+checkpoint anyway); a deleted connection or a rejected write never does."""

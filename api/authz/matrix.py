@@ -14,6 +14,7 @@ from api.authz import (
     rows_audit,
     rows_documents,
     rows_imports,
+    rows_inbox,
     rows_inbox_signals,
     rows_records,
     rows_unsubscribe,
@@ -111,5 +112,6 @@ MATRIX: dict[str, Rule] = {
     **rows_documents.ROWS,
     **rows_audit.ROWS,
     **rows_inbox_signals.ROWS,
+    **rows_inbox.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

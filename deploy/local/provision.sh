@@ -14,7 +14,7 @@ TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 VAULT_VERSION="${VAULT_VERSION:-v1.18.0}"  # its go.mod pins api/sdk versions published with it
 TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"  # io.temporal:temporal-test-server on Maven Central
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql redis-server curl
-                 default-jre-headless maven)
+                 dovecot-imapd default-jre-headless maven)
 mkdir -p "$BIN" "$LOGS"
 
 say() { printf '[provision] %s\n' "$*" >&2; }

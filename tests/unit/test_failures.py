@@ -27,6 +27,7 @@ RECORDED = {
     "ConfirmationRequired",
     "CredentialWrapSpent",
     "DocumentUnextractable",
+    "MailboxGone",
 }
 
 

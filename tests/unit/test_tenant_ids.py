@@ -28,13 +28,15 @@ WORKFLOW_IDS: dict[str, Callable[[str], str]] = {
     "import_workflow_id": lambda t: ids.import_workflow_id(t, ROW),
     "compliance_run_workflow_id": lambda t: ids.compliance_run_workflow_id(t, ROW),
     "compliance_check_workflow_id": lambda t: ids.compliance_check_workflow_id(t, ROW),
+    "mailsync_workflow_id": lambda t: ids.mailsync_workflow_id(t, ROW),
 }
-SCHEDULED = {"cycle_trigger_workflow_id", "compliance_run_workflow_id"}
+SCHEDULED = {"cycle_trigger_workflow_id", "compliance_run_workflow_id", "mailsync_workflow_id"}
 """The formats a Temporal Schedule starts (it appends the scheduled time)."""
 NOT_TENANT_WORKFLOWS = {
     "cycle_fanout_workflow_id": "platform scope (below)",
     "cycle_schedule_id": "a schedule id, never a workflow's",
     "compliance_schedule_id": "a schedule id, never a workflow's",
+    "mailsync_schedule_id": "a schedule id, never a workflow's",
     "operation_id_from_workflow_id": "a parser",
     "binding_id": "this module",
     "is_reserved_tenant": "this module",

@@ -1,0 +1,108 @@
+"""One IMAP session over ``imapclient`` (issue 13 Build 1): connect with the connection's TLS
+mode, log in with a password or SASL XOAUTH2, select the folder read-only, and fetch by UID.
+No hand-written protocol code; no FLAGS are changed (BODY.PEEK, read-only select).
+
+Errors: :class:`MailboxAuthError` (``status`` is the connection status to record:
+``auth_failed``); socket and protocol errors propagate (the activity retries them).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+
+TLS_MODES = ("ssl", "starttls", "none")
+MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+
+
+class MailboxAuthError(Exception):
+    """The server refused the login; ``status`` is the connection status, ``str()`` the reason
+    (never the secret)."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What a UID FETCH of ``RFC822.SIZE`` and the Message-ID header tells about one message."""
+
+    uid: int
+    size: int
+    header: bytes
+    """The raw ``Message-ID:`` header lines (may be empty)."""
+
+
+class MailboxSession:
+    """``with MailboxSession(host, port, tls, timeout) as m: m.login(...); m.select(...)``."""
+
+    def __init__(self, host: str, port: int, tls: str, timeout: float) -> None:
+        if tls not in TLS_MODES:
+            raise ValueError(f"tls must be one of {TLS_MODES}")
+        ctx = ssl.create_default_context()
+        self._c = IMAPClient(host, port=port, ssl=tls == "ssl", ssl_context=ctx, timeout=timeout)
+        if tls == "starttls":
+            self._c.starttls(ctx)
+
+    def __enter__(self) -> MailboxSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._c.logout()
+        except Exception:  # noqa: BLE001, S110 - best effort on a session that is going away
+            pass
+
+    def login(self, username: str, password: str) -> None:
+        try:
+            self._c.login(username, password)
+        except LoginError:
+            raise MailboxAuthError(
+                "auth_failed", "the mail server refused the username or password"
+            ) from None
+
+    def oauth2_login(self, username: str, access_token: str) -> None:
+        """SASL XOAUTH2 with an access token (Gmail, Microsoft 365)."""
+        try:
+            self._c.oauth2_login(username, access_token)
+        except LoginError:
+            raise MailboxAuthError("auth_failed", "the mail server refused the OAuth access token") from None
+
+    def select(self, folder: str) -> tuple[int, int]:
+        """Select ``folder`` read-only; ``(UIDVALIDITY, UIDNEXT)``."""
+        info: dict[bytes, Any] = self._c.select_folder(folder, readonly=True)
+        return int(info[b"UIDVALIDITY"]), int(info.get(b"UIDNEXT", 0))
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """UIDs greater than ``last_uid``, ascending (``UID SEARCH UID n:*`` also answers the
+        highest UID when none is greater: filtered out here)."""
+        found = self._c.search(["UID", f"{last_uid + 1}:*"])
+        return sorted(u for u in found if u > last_uid)
+
+    def meta(self, uids: list[int]) -> Iterator[Meta]:
+        """Size and Message-ID header of each of ``uids`` (one round trip)."""
+        if not uids:
+            return
+        got = self._c.fetch(uids, ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        for uid in uids:
+            item = got.get(uid)
+            if item is not None:
+                yield Meta(uid, int(item[b"RFC822.SIZE"]), bytes(item.get(MESSAGE_ID_FIELD) or b""))
+
+    def header(self, uid: int) -> bytes:
+        """The header block of one message (for an oversized one: its content hash)."""
+        got = self._c.fetch([uid], ["BODY.PEEK[HEADER]"])
+        return bytes(got.get(uid, {}).get(b"BODY[HEADER]") or b"")
+
+    def bodies(self, uids: list[int]) -> dict[int, bytes]:
+        """The whole RFC 5322 bytes of each of ``uids`` (``BODY.PEEK[]``: the \\Seen flag stays)."""
+        if not uids:
+            return {}
+        got = self._c.fetch(uids, ["BODY.PEEK[]"])
+        return {uid: bytes(item[b"BODY[]"]) for uid, item in got.items() if b"BODY[]" in item}

@@ -1,0 +1,110 @@
+"""From fetched bytes to ``inbound_messages`` column values (issue 13 Build 2): pure, no I/O.
+
+Dedupe key: the Message-ID (parsed, else read from the fetched ``Message-ID:`` header), else
+``<sha256-{content hash}@omniops.invalid>`` where the hash is the sha256 of the raw bytes (of the
+header block and size for an oversized message, whose body is never fetched). The row id is
+``stable_id(tenant, message_id)``, so attachments handed on before a crash keep their source ref.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from activities.inbox.mime import MalformedMail, ParsedMail, parse
+from schema.tables import stable_id, utcnow
+
+_ID = re.compile(rb"<[^<>\s]{1,296}>")
+MAX_BODY_CHARS = 1_000_000
+"""Characters of text body kept on the row (the raw message is in the object store)."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def header_message_id(header: bytes) -> str | None:
+    """The first ``<id>`` token of a fetched ``Message-ID:`` header, or None."""
+    m = _ID.search(header)
+    return m.group(0).decode("ascii", "replace") if m else None
+
+
+def clean(text: str) -> str:
+    """Text Postgres can store: lone surrogates (undecodable header bytes) become U+FFFD, NULs go."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+def _utc(d: datetime | None) -> datetime | None:
+    return d.replace(tzinfo=UTC) if d is not None and d.tzinfo is None else d
+
+
+def _base(
+    tenant_id: str, connection_id: str, uid: int, size: int, content_hash: str, mid: str | None
+) -> dict[str, Any]:
+    message_id = mid if mid and len(mid) <= 300 else f"<sha256-{content_hash}@omniops.invalid>"
+    return {
+        "id": stable_id(tenant_id, message_id),
+        "tenant_id": tenant_id,
+        "message_id": message_id,
+        "from_email": "",
+        "subject": "",
+        "body": "",
+        "kind": "other",
+        "received_at": utcnow(),
+        "connection_id": connection_id,
+        "uid": uid,
+        "raw_blob_key": None,
+        "content_hash": content_hash,
+        "status": "ingested",
+        "status_reason": None,
+        "in_reply_to": None,
+        "reference_ids": None,
+        "to_emails": None,
+        "headers": None,
+        "attachments_count": 0,
+        "attachments_pending": False,
+        "sent_at": None,
+        "size_bytes": size,
+    }
+
+
+def oversized_row(
+    tenant_id: str, connection_id: str, uid: int, size: int, limit: int, header: bytes, mid_header: bytes
+) -> dict[str, Any]:
+    """A ``failed`` row for a message over ``limit`` bytes (its body is not fetched or stored)."""
+    h = sha256(header + str(size).encode())
+    row = _base(tenant_id, connection_id, uid, size, h, header_message_id(mid_header))
+    row.update(status="failed", status_reason=f"message of {size} bytes is over the {limit}-byte limit")
+    return row
+
+
+def message_row(
+    tenant_id: str, connection_id: str, uid: int, raw: bytes, blob_key: str, mid_header: bytes
+) -> tuple[dict[str, Any], ParsedMail | None]:
+    """The row of a fetched message (``ingested``, or ``failed`` with the parser's reason) and
+    the parsed mail (None when malformed)."""
+    h = sha256(raw)
+    try:
+        p = parse(raw)
+    except MalformedMail as e:
+        row = _base(tenant_id, connection_id, uid, len(raw), h, header_message_id(mid_header))
+        row.update(raw_blob_key=blob_key, status="failed", status_reason=str(e)[:300])
+        return row, None
+    mid = clean(p.message_id) if p.message_id else header_message_id(mid_header)
+    row = _base(tenant_id, connection_id, uid, len(raw), h, mid)
+    row.update(
+        raw_blob_key=blob_key,
+        from_email=clean(p.from_email)[:320],
+        subject=clean(p.subject)[:500],
+        body=clean(p.text[:MAX_BODY_CHARS]),
+        in_reply_to=clean(p.in_reply_to) if p.in_reply_to else None,
+        reference_ids=[clean(r) for r in p.references],
+        to_emails=[clean(a)[:320] for a in [*p.to, *p.cc]],
+        headers={clean(k): clean(v) for k, v in p.headers.items()},
+        attachments_count=len(p.attachments),
+        attachments_pending=bool(p.attachments),
+        sent_at=_utc(p.date),
+    )
+    return row, p

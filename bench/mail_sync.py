@@ -1,0 +1,144 @@
+"""Mailbox sync throughput (issue 13, Measure): messages per second of ``MailboxSync`` over a
+10,000-message mailbox on the stack's Dovecot (UID search, size and Message-ID fetch, body fetch,
+MIME parse, encrypted raw store, deduped insert and checkpoint per 100-message batch, continue as
+new every 20 batches), against a bare fetch of the same mailbox with the same IMAP library
+(``imapclient``: ``UID FETCH BODY.PEEK[]`` in batches of 100) in one run. Then the cost of one
+sync that finds no new mail (seconds, and the activities it runs), from which the note works out
+the schedule lag at 1,000 connections.
+
+    uv run python -m bench.mail_sync [--messages 10000] [--no-mail-runs 5]
+
+Starts (or reuses) the local dev stack. The mailbox (the realistic fixtures of
+tests/fixtures/mail/ without attachments, each with its own Message-ID) is written as Maildir
+files (what a local delivery agent does) and indexed by one untimed read-write SELECT (which moves
+them from new/ to cur/, as any mail client's visit does) and SEARCH before either timed read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from imapclient import IMAPClient
+
+from api.auth import mint_platform_token, mint_token
+from core import queues
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from devstack import dovecot
+from devstack.config import StackConfig
+from devstack.stack import Stack
+from workflows import ids
+from workflows.inbox.messages import MailboxSyncInput, MailboxSyncResult
+from workflows.inbox.workflow import MailboxSyncWorkflow
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mail"
+BATCH = 100
+SKIP = {"broken_multipart.eml", "invoice_pdf.eml"}
+"""Not in the mailbox: a failed row is not throughput, and attachments start document extraction
+(the documents library's own work, measured by bench/extraction.py), which would share the CPU."""
+MESSAGE_ID = re.compile(rb"(?im)^(message-id:\s*<)")
+
+
+def fill(stack: Stack, user: str, n: int) -> int:
+    """``n`` messages in the user's Maildir (the well-formed fixtures without attachments in turn,
+    each with its own Message-ID); their total bytes."""
+    box = dovecot.maildir(stack.c, user)
+    samples = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml")) if p.name not in SKIP]
+    total = 0
+    for i in range(n):
+        raw = MESSAGE_ID.sub(
+            lambda m, i=i: m.group(1) + f"b{i}.".encode(), samples[i % len(samples)], count=1
+        )
+        path = box / "new" / f"{1_700_000_000 + i}.M{i}P1.bench"
+        path.write_bytes(raw)
+        total += len(raw)
+    dovecot.give_to_dovecot(box / "new")
+    return total
+
+
+def bare_fetch(port: int, user: str, password: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    got = 0
+    with IMAPClient("127.0.0.1", port=port, ssl=False, timeout=120) as c:
+        c.login(user, password)
+        c.select_folder("INBOX", readonly=True)
+        uids = c.search(["UID", "1:*"])
+        for i in range(0, len(uids), BATCH):
+            got += len(c.fetch(uids[i : i + BATCH], ["BODY.PEEK[]"]))
+    return time.perf_counter() - started, got
+
+
+async def our_sync(tenant: str, connection_id: str) -> tuple[float, MailboxSyncResult]:
+    client = await connect(scoping=ids)
+    started = time.perf_counter()
+    result: MailboxSyncResult = await client.execute_workflow(
+        MailboxSyncWorkflow.run,
+        MailboxSyncInput(tenant_id=tenant, connection_id=connection_id, batch_size=BATCH),
+        id=ids.mailsync_workflow_id(tenant, connection_id),
+        task_queue=queues.AGENT,
+    )
+    return time.perf_counter() - started, result
+
+
+def main(messages: int, no_mail_runs: int) -> None:
+    stack = Stack(StackConfig())
+    stack.up()
+    os.environ.update(stack.env())
+    get_settings.cache_clear()  # the stack read settings before its environment was set here
+    settings = Settings.model_validate(
+        {"auth": {"local_keys_dir": stack.env()["OMNIOPS_AUTH__LOCAL_KEYS_DIR"]}}
+    )
+    tenant = f"bench-mail-{uuid.uuid4().hex[:8]}"
+    user, password = f"{tenant}-inbox", uuid.uuid4().hex
+    stack.add_mailbox(user, password)
+    size = fill(stack, user, messages)
+    with IMAPClient("127.0.0.1", port=stack.c.imap_port, ssl=False, timeout=600) as c:  # index, untimed
+        c.login(user, password)
+        c.select_folder("INBOX")  # read-write: Dovecot moves new/ to cur/, as after any client's visit
+        assert len(c.search(["ALL"])) == messages
+    bare_s, fetched = bare_fetch(stack.c.imap_port, user, password)
+    assert fetched == messages, fetched
+    op = {"Authorization": f"Bearer {mint_platform_token(settings, 'bench')}"}
+    h = {"Authorization": f"Bearer {mint_token(settings, tenant, 'bench', ['admin'])}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.c.api_port}", timeout=60) as http:
+        origin = f"http://127.0.0.1:{stack.c.imap_port}"
+        http.post(
+            "/api/admin/site-allowlist", headers=op, json={"tenant_id": tenant, "origin": origin}
+        ).raise_for_status()
+        body = {
+            "host": "127.0.0.1",
+            "port": stack.c.imap_port,
+            "tls": "none",
+            "username": user,
+            "password": password,
+        }
+        conn = http.post("/api/inbox/connections", headers=h, json=body)
+        conn.raise_for_status()
+    cid = conn.json()["id"]
+    ours_s, result = asyncio.run(our_sync(tenant, cid))
+    empties = [asyncio.run(our_sync(tenant, cid)) for _ in range(no_mail_runs)]
+    assert all(r.fetched == 0 and r.batches == 1 for _, r in empties)
+    empty_s = statistics.median(t for t, _ in empties)
+    o, b = messages / ours_s, messages / bare_s
+    print(f"mailbox: {messages} messages, {size / 1e6:.1f} MB; sync batches of {BATCH}")
+    print(f"MailboxSync (start to result): {o:,.0f} msgs/s ({ours_s:.1f} s; last run {result})")
+    print(f"bare imapclient UID FETCH:     {b:,.0f} msgs/s ({bare_s:.1f} s)")
+    print(f"ratio MailboxSync / bare:      {o / b:.3f}x (goal >= 0.5x)")
+    print(f"no-new-mail sync: {empty_s:.3f} s, median of {no_mail_runs} (1 workflow, 1 activity)")
+    print(f"1,000 connections: {1000 * empty_s:.0f} s of sync time per 300 s window, run one at a time")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--messages", type=int, default=10_000)
+    ap.add_argument("--no-mail-runs", type=int, default=5)
+    a = ap.parse_args()
+    main(a.messages, a.no_mail_runs)

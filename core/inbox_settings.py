@@ -1,0 +1,29 @@
+"""Mailbox ingestion settings (issue 13; env ``OMNIOPS_INBOX__*``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class InboxSettings(BaseModel):
+    """Mailbox connections and the ``MailboxSync`` workflow (seed 004 P0.2: every 5 minutes)."""
+
+    sync_every_s: int = 300
+    """Each connection's schedule interval, seconds (5 minutes, seed 004 P0.2)."""
+    sync_jitter_s: int = 60
+    """Each run starts up to this many seconds after its interval (spreads 1,000 connections)."""
+    batch_size: int = 100
+    """Messages fetched, stored and committed per activity (one transaction per batch)."""
+    batches_per_activity: int = 10
+    """Batches one activity commits in one IMAP session (login, SELECT and the server's index
+    opening are paid once per session, not per batch)."""
+    batches_per_run: int = 20
+    """Activities before ``MailboxSync`` continues as new (history stays small in big mailboxes)."""
+    max_message_bytes: int = 25 * 1024 * 1024
+    """A larger message (RFC822.SIZE, bytes) is recorded ``failed`` without its body (25 MiB)."""
+    fetch_bytes: int = 32 * 1024 * 1024
+    """Bytes of message bodies asked for in one IMAP FETCH at most (memory bound per round trip)."""
+    timeout_s: float = 60.0
+    """IMAP socket and OAuth token request timeout, seconds."""
+    max_attachments: int = 20
+    """Attachments of one message handed to the documents library at most."""

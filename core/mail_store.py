@@ -1,0 +1,40 @@
+"""Raw inbound messages at rest (issue 13): the local object store under the content-addressed
+key ``{tenant}/mail/{sha256}``, sealed with the TENANT's payload keyring (core/keys.py, like
+documents), so a retried batch rewrites the same object and a shredded keyring makes the mail
+unreadable. Synchronous (Vault and disk): call it on a worker thread.
+"""
+
+from __future__ import annotations
+
+from core.keys import KeyStore, ensure_tenant_keyring
+from core.objectstore import ObjectNotFound, ObjectStore
+from core.settings import Settings
+
+__all__ = ["MailBlobs", "ObjectNotFound", "raw_key"]
+
+
+def raw_key(tenant_id: str, sha256: str) -> str:
+    """``{tenant}/mail/{sha256 of the raw RFC 5322 bytes}``."""
+    return f"{tenant_id}/mail/{sha256}"
+
+
+class MailBlobs:
+    """put/get a raw message with its tenant's keyring (read from Vault per call)."""
+
+    def __init__(self, settings: Settings, keys: KeyStore) -> None:
+        self._root, self._keys = settings.object_dir, keys
+
+    def _store(self, tenant_id: str) -> ObjectStore:
+        return ObjectStore(self._root, ensure_tenant_keyring(self._keys, tenant_id))
+
+    def put_all(self, tenant_id: str, raws: dict[str, bytes]) -> dict[str, str]:
+        """Seal and write each ``{sha256: raw}`` (one keyring read for the batch; idempotent:
+        same bytes, same key); ``{sha256: key}``."""
+        store = self._store(tenant_id)
+        return {h: store.put(raw_key(tenant_id, h), raw) for h, raw in raws.items()}
+
+    def get(self, tenant_id: str, key: str) -> bytes:
+        """The raw bytes. Raises ObjectNotFound, ValueError for a key outside the tenant's mail."""
+        if not key.startswith(f"{tenant_id}/mail/"):
+            raise ValueError("blob key outside the tenant's mail")
+        return self._store(tenant_id).get(key)

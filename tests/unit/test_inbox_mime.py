@@ -1,0 +1,108 @@
+"""The MIME parser and the row builder of mailbox ingestion (issue 13 Build 2) on realistic whole
+messages (tests/fixtures/mail/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from activities.inbox.mime import MalformedMail, html_to_text, parse
+from activities.inbox.rows import message_row, oversized_row, sha256
+
+MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+
+
+def eml(name: str) -> bytes:
+    return (MAIL / name).read_bytes()
+
+
+def test_a_gmail_reply_keeps_its_thread_headers_and_prefers_the_plain_part() -> None:
+    m = parse(eml("gmail_reply.eml"))
+    assert m.message_id == "<CAJx9fQ3h0Zr+kT5vXq2L8mN7bYcP1w@mail.gmail.com>"
+    assert m.from_email == "dana.whitfield@northwind.example" and m.from_name == "Dana Whitfield"
+    assert m.to == ["sales@example.test"]
+    assert m.in_reply_to == "<b1c2d3e4-followup-1@example.test>"
+    assert m.references == ["<quote-3f2a9c1e@example.test>", "<b1c2d3e4-followup-1@example.test>"]
+    assert m.text.startswith("Hi team,\n\nThanks for sending this over. The pricing looks good \u2014")
+    assert "> Following up on quote Q-1042" in m.text  # the quoted thread is kept (enrichment strips it)
+    assert "<div" not in m.text and m.attachments == [] and m.auto_submitted is None
+    assert m.date is not None and m.date.utcoffset() is not None
+
+
+def test_a_multipart_with_a_pdf_gives_the_attachment_bytes() -> None:
+    m = parse(eml("invoice_pdf.eml"))
+    assert [(a.filename, a.content_type) for a in m.attachments] == [("INV-20931.pdf", "application/pdf")]
+    assert m.attachments[0].data.startswith(b"%PDF-")
+    assert "invoice INV-20931" in m.text
+
+
+def test_a_windows_1252_message_decodes_its_headers_and_body() -> None:
+    m = parse(eml("latin1_windows1252.eml"))
+    assert m.subject == "Commande n\u00b0 4471 \u2013 livraison retard\u00e9e"
+    assert m.from_name == "Mathilde Lef\u00e8vre"
+    assert "arriv\u00e9e" in m.text and "1\u00a0250 \u20ac" in m.text and "\ufffd" not in m.text
+
+
+def test_a_postfix_dsn_and_an_exchange_out_of_office_carry_auto_submitted() -> None:
+    dsn = parse(eml("postfix_dsn.eml"))
+    assert dsn.auto_submitted == "auto-replied" and dsn.from_email == "mailer-daemon@mx.example.test"
+    assert "User unknown" in dsn.text
+    assert dsn.headers["content-type"].startswith("multipart/report; report-type=delivery-status;")
+    ooo = parse(eml("exchange_ooo.eml"))
+    assert ooo.auto_submitted == "auto-replied"
+    assert ooo.headers["x-ms-exchange-organization-autoresponsetype"] == "OOF"
+    assert ooo.text.startswith("Vielen Dank f\u00fcr Ihre Nachricht")
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (eml("broken_multipart.eml"), "broken MIME structure"),
+        (b"\x00\x01\x02 not a message at all", "no header block"),
+    ],
+)
+def test_a_broken_structure_is_malformed_with_a_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(MalformedMail, match=reason):
+        parse(raw)
+
+
+def test_html_only_mail_is_stripped_to_text() -> None:
+    html = "<html><head><style>p{}</style></head><body><p>Hello&nbsp;there</p>"
+    html += "<script>x()</script>Bye</body></html>"
+    assert html_to_text(html) == "Hello there\nBye"
+
+
+def test_rows_dedupe_on_message_id_else_on_the_content_hash() -> None:
+    raw = eml("gmail_reply.eml")
+    row, parsed = message_row("acme", "c1", 7, raw, "acme/mail/x", b"")
+    assert parsed is not None and row["message_id"] == parsed.message_id and row["status"] == "ingested"
+    again, _ = message_row("acme", "c1", 99, raw, "acme/mail/x", b"")
+    assert again["id"] == row["id"]  # the same message under another UID: the same row
+    other_tenant, _ = message_row("globex", "c2", 7, raw, "globex/mail/x", b"")
+    assert other_tenant["id"] != row["id"]
+    no_id = b"From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n"
+    r, _ = message_row("acme", "c1", 8, no_id, "acme/mail/y", b"")
+    assert r["message_id"] == f"<sha256-{sha256(no_id)}@omniops.invalid>"
+    broken, p = message_row(
+        "acme",
+        "c1",
+        9,
+        eml("broken_multipart.eml"),
+        "k",
+        b"Message-ID: <broken-structure-1@broken.example>\r\n",
+    )
+    assert (
+        p is None
+        and broken["status"] == "failed"
+        and broken["message_id"] == "<broken-structure-1@broken.example>"
+    )
+    assert broken["kind"] == "other" and broken["status_reason"].startswith("broken MIME structure")
+
+
+def test_an_oversized_message_is_failed_with_its_size_in_the_reason() -> None:
+    r = oversized_row(
+        "acme", "c1", 3, 31_457_280, 26_214_400, b"Subject: big\r\n", b"Message-ID: <big@x.example>\r\n"
+    )
+    assert r["status"] == "failed" and r["message_id"] == "<big@x.example>" and r["raw_blob_key"] is None
+    assert r["status_reason"] == "message of 31457280 bytes is over the 26214400-byte limit"

@@ -1,0 +1,80 @@
+"""Messages of ``MailboxSync`` (issue 13 Build 2). No message content, address or secret enters
+history: only ids, UIDs, counts and the connection status."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class MailboxSyncInput(BaseModel):
+    """What the connection's schedule starts (and continue-as-new carries)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    connection_id: str
+    batch_size: int = 100
+    batches_per_run: int = 20
+    """Activities before continue-as-new."""
+    batches_per_activity: int = 10
+    """Batches one activity commits in one IMAP session."""
+    runs: int = 0
+    """Earlier runs of this sync (continue-as-new count)."""
+
+
+class SyncBatchInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    connection_id: str
+    batch_size: int
+    max_batches: int = 1
+    """Batches (each its own transaction) this activity works through in one IMAP session."""
+
+
+class SyncBatchResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: str
+    """The connection status this batch found: connected, auth_failed, token_expired, revoked,
+    not_configured."""
+    fetched: int = 0
+    """Messages of the folder looked at (ingested, failed or already there)."""
+    inserted: int = 0
+    failed: int = 0
+    """Of the inserted: stored ``failed`` (malformed MIME, over the size limit)."""
+    last_uid: int = 0
+    more: bool = False
+    rescanned: bool = False
+    """The folder's UIDVALIDITY changed: the checkpoint restarted from UID 0 (deduped by Message-ID)."""
+    attachments: int = 0
+    """Messages of this batch with attachments to hand to the documents library."""
+
+
+class AttachmentsInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    connection_id: str
+    limit: int = 100
+
+
+class AttachmentsResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    messages: int = 0
+    documents: int = 0
+    skipped: int = 0
+    """Attachments the documents library does not take (type not allowed, too many)."""
+
+
+class MailboxSyncResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: str
+    fetched: int = 0
+    inserted: int = 0
+    failed: int = 0
+    batches: int = 0
+    rescanned: bool = False
+    documents: int = 0
