@@ -6,48 +6,13 @@ replacement characters instead of failing the message.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
-from html.parser import HTMLParser
+
+from activities.inbox.html_text import html_to_text
 
 MAX_TEXT_CHARS = 100_000
 """Longer bodies are cut here: classification and parsing never need more."""
-
-
-class _Text(HTMLParser):
-    BLOCK = frozenset({"p", "div", "br", "tr", "li", "blockquote", "h1", "h2", "h3", "table"})
-    SKIP = frozenset({"style", "script", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag in self.BLOCK:
-            self.out.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self.BLOCK:
-            self.out.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.out.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML body, one line per block element (no styles or scripts)."""
-    p = _Text()
-    p.feed(html)
-    p.close()
-    text = "".join(p.out).replace("\xa0", " ")
-    return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip()
 
 
 def part_text(part: Message) -> str:
