@@ -98,7 +98,7 @@ async def test_a_feedback_reply_over_imap_completes_the_waiting_feedback_workflo
         "entity": order.id,
     }
     handle = (await connect(scoping=ids)).get_workflow_handle(ids.feedback_workflow_id(t, order.id))
-    assert (await handle.result()).status == "responded"
+    assert (await handle.result())["status"] == "responded"
 
 
 async def test_a_dsn_suppresses_at_once_and_an_auto_reply_never_touches_the_clock(
