@@ -90,3 +90,5 @@ class InboundMessage(SQLModel, table=True):
     """Attachments not yet handed to the documents library (done after the batch commits)."""
     sent_at: datetime | None = _ts()
     size_bytes: int | None = None
+    routed_at: datetime | None = _ts()
+    """When the message was understood and routed (migration 0016); React waits for it."""

@@ -39,6 +39,7 @@ from activities.email import Mailer
 from activities.followups import FollowUpActivities
 from activities.imports import ImportActivities
 from activities.inbox.attachments import MailAttachmentActivities
+from activities.inbox.route import RouteActivities
 from activities.inbox.sync import MailboxSyncActivities
 from activities.llm import LLMActivities
 from activities.operations import OperationActivities
@@ -103,6 +104,7 @@ def agent_workers(
                 AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
                 *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
                 *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
+                RouteActivities(settings, engine_for(settings.database.url), vault, client).route_messages,
             ],
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],

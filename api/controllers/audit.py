@@ -39,8 +39,8 @@ class AuditController(Controller):
         request: Req,
         audit: NamedDependency[AuditService],
         tenant_id: Annotated[str | None, QueryParameter(pattern=TENANT)] = None,
-        start: Annotated[datetime | None, QueryParameter(query="from")] = None,
-        end: Annotated[datetime | None, QueryParameter(query="to")] = None,
+        start: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        end: Annotated[datetime | None, QueryParameter(name="to")] = None,
     ) -> OperationStatsView:
         """The tenant's autonomous operations created in ``[from, to)`` (ISO 8601; default the
         last 30 days, at most 366): counts by status, success rate, median and p95 duration of

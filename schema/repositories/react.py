@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -18,11 +18,16 @@ BATCH = 500
 
 
 def unprocessed(s: Session, tenant_id: str) -> list[InboundMessage]:
-    """The tenant's unprocessed inbound messages, oldest first, at most :data:`BATCH`."""
+    """The tenant's unprocessed inbound messages, oldest first, at most :data:`BATCH`; a mailbox
+    message only once it is routed (issue 13: classified and linked)."""
     return list(
         s.execute(
             select(InboundMessage)
-            .where(col(InboundMessage.tenant_id) == tenant_id, col(InboundMessage.processed_at).is_(None))
+            .where(
+                col(InboundMessage.tenant_id) == tenant_id,
+                col(InboundMessage.processed_at).is_(None),
+                or_(col(InboundMessage.connection_id).is_(None), col(InboundMessage.routed_at).is_not(None)),
+            )
             .order_by(InboundMessage.received_at)
             .limit(BATCH)
         ).scalars()

@@ -67,7 +67,8 @@ async def test_dedupe_across_two_syncs_and_a_uidvalidity_reset(inbox_api: Any, m
     assert (first.status, first.fetched, first.inserted, first.failed) == ("connected", 5, 5, 0)
     got = rows(t)
     assert [r.uid for r in got] == [1, 2, 3, 4, 5]
-    assert all(r.kind == "other" and r.processed_at is None and r.status == "ingested" for r in got)
+    assert all(r.routed_at and r.processed_at is None and r.status == "ingested" for r in got)
+    assert (got[0].kind, got[3].kind, got[4].kind) == ("reply", "bounce", "auto_reply")  # routed
     reply = got[0]
     assert reply.message_id == "<CAJx9fQ3h0Zr+kT5vXq2L8mN7bYcP1w@mail.gmail.com>"
     assert reply.in_reply_to == "<b1c2d3e4-followup-1@example.test>" and len(reply.reference_ids or []) == 2

@@ -17,6 +17,8 @@ from workflows.inbox.messages import (
     AttachmentsInput,
     AttachmentsResult,
     MailboxSyncInput,
+    RouteInput,
+    RouteResult,
     SyncBatchInput,
     SyncBatchResult,
 )
@@ -55,9 +57,16 @@ async def test_batches_until_no_new_mail_hand_off_attachments_and_continue_as_ne
         handed.append(inp.connection_id)
         return AttachmentsResult(messages=1, documents=2)
 
+    @activity.defn(name="route_messages")
+    async def route_messages(inp: RouteInput) -> RouteResult:
+        return RouteResult()
+
     queue, conn = f"mailsync-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     async with Worker(
-        temporal_client, task_queue=queue, workflows=WORKFLOWS, activities=[sync_mailbox_batch, hand_off]
+        temporal_client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=[sync_mailbox_batch, hand_off, route_messages],
     ):
         handle: WorkflowHandle = await temporal_client.start_workflow(
             MailboxSyncWorkflow.run,
@@ -95,3 +104,45 @@ async def test_a_refused_login_ends_the_run_with_its_status(temporal_client: Cli
         result = await handle.result()
         await record(handle)
     assert result.status == "auth_failed" and result.batches == 1 and result.inserted == 0
+
+
+async def test_each_batch_routes_its_new_messages_until_none_are_left(temporal_client: Client) -> None:
+    """Issue 13 Builds 3, 5: after each stored batch, ``route_messages`` runs until a call routes
+    less than a full batch; then the attachments go."""
+    order: list[str] = []
+    pending = [250]  # three route calls: 100, 100, 50
+
+    @activity.defn(name="sync_mailbox_batch")
+    async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
+        order.append("sync")
+        return SyncBatchResult(status="connected", fetched=250, inserted=250, last_uid=250, attachments=1)
+
+    @activity.defn(name="route_messages")
+    async def route_messages(inp: RouteInput) -> RouteResult:
+        n = min(inp.limit, pending[0])
+        pending[0] -= n
+        order.append(f"route:{n}")
+        return RouteResult(routed=n, kinds={"reply": n}, more=n == inp.limit)
+
+    @activity.defn(name="hand_off_mail_attachments")
+    async def hand_off(inp: AttachmentsInput) -> AttachmentsResult:
+        order.append("attachments")
+        return AttachmentsResult(messages=1, documents=1)
+
+    queue, conn = f"mailsync-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    async with Worker(
+        temporal_client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=[sync_mailbox_batch, route_messages, hand_off],
+    ):
+        handle: WorkflowHandle = await temporal_client.start_workflow(
+            MailboxSyncWorkflow.run,
+            MailboxSyncInput(tenant_id="acme", connection_id=conn),
+            id=mailsync_workflow_id("acme", conn),
+            task_queue=queue,
+        )
+        result = await handle.result()
+        await record(handle)
+    assert order == ["sync", "route:100", "route:100", "route:50", "attachments"]
+    assert (result.status, result.inserted, result.documents) == ("connected", 250, 1)

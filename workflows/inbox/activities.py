@@ -11,7 +11,14 @@ from datetime import timedelta
 from temporalio import workflow
 
 from workflows import retry
-from workflows.inbox.messages import AttachmentsInput, AttachmentsResult, SyncBatchInput, SyncBatchResult
+from workflows.inbox.messages import (
+    AttachmentsInput,
+    AttachmentsResult,
+    RouteInput,
+    RouteResult,
+    SyncBatchInput,
+    SyncBatchResult,
+)
 
 BATCH_S = 600
 HEARTBEAT_S = 30
@@ -34,6 +41,20 @@ async def hand_off_attachments(inp: AttachmentsInput) -> AttachmentsResult:
         "hand_off_mail_attachments",
         inp,
         result_type=AttachmentsResult,
+        start_to_close_timeout=timedelta(seconds=BATCH_S),
+        heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
+        retry_policy=retry.MAILBOX,
+    )
+    return result
+
+
+async def route_messages(inp: RouteInput) -> RouteResult:
+    """Understand and route new messages (issue 13 Builds 3, 5); idempotent per message
+    (``routed_at``), so a retried batch skips what it already routed."""
+    result: RouteResult = await workflow.execute_activity(
+        "route_messages",
+        inp,
+        result_type=RouteResult,
         start_to_close_timeout=timedelta(seconds=BATCH_S),
         heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
         retry_policy=retry.MAILBOX,

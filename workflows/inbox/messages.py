@@ -78,3 +78,25 @@ class MailboxSyncResult(BaseModel):
     batches: int = 0
     rescanned: bool = False
     documents: int = 0
+
+
+class RouteInput(BaseModel):
+    """Route up to ``limit`` of a mailbox's unrouted messages (issue 13 Builds 3, 5)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant_id: str
+    connection_id: str
+    limit: int = 100
+
+
+class RouteResult(BaseModel):
+    """``routed`` messages by resulting ``kinds``; ``more`` when the batch was full."""
+
+    model_config = ConfigDict(frozen=True)
+
+    routed: int = 0
+    kinds: dict[str, int] = {}
+    suppressed: int = 0
+    feedback_answers: int = 0
+    more: bool = False
