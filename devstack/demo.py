@@ -192,6 +192,11 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     )
     for what, n in sorted((refl.get("what_changed") or {}).get("actions", {}).items()):
         out(f"  done:            {what} x{n}")
+    react = (refl.get("what_changed") or {}).get("react") or {}
+    out(
+        f"react:             {react.get('replies', 0)} repl(ies), {react.get('bounces', 0)} bounce(s), "
+        f"{react.get('opt_outs', 0)} opt-out(s) from inbound mail"
+    )
     for b in refl.get("blocked") or []:
         out(f"  blocked:         {b['action']} {b['target']}: {b.get('rule')}: {b.get('reason')}")
     for hint in refl.get("next_hour_hints") or []:
