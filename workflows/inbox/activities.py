@@ -7,7 +7,9 @@ rows, checkpoint in the same commit). Deterministic: call only from workflow cod
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 
 from workflows import retry
@@ -24,39 +26,32 @@ BATCH_S = 600
 HEARTBEAT_S = 30
 
 
-async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
-    result: SyncBatchResult = await workflow.execute_activity(
-        "sync_mailbox_batch",
+R = TypeVar("R", bound=BaseModel)
+
+
+async def _mailbox_activity(name: str, inp: BaseModel, result_type: type[R]) -> R:
+    """One mailbox activity on the workflow's queue: ``BATCH_S`` to finish, a heartbeat every
+    ``HEARTBEAT_S``, retried under ``retry.MAILBOX``."""
+    result: R = await workflow.execute_activity(
+        name,
         inp,
-        result_type=SyncBatchResult,
+        result_type=result_type,
         start_to_close_timeout=timedelta(seconds=BATCH_S),
         heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
         retry_policy=retry.MAILBOX,
     )
     return result
+
+
+async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
+    return await _mailbox_activity("sync_mailbox_batch", inp, SyncBatchResult)
 
 
 async def hand_off_attachments(inp: AttachmentsInput) -> AttachmentsResult:
-    result: AttachmentsResult = await workflow.execute_activity(
-        "hand_off_mail_attachments",
-        inp,
-        result_type=AttachmentsResult,
-        start_to_close_timeout=timedelta(seconds=BATCH_S),
-        heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
-        retry_policy=retry.MAILBOX,
-    )
-    return result
+    return await _mailbox_activity("hand_off_mail_attachments", inp, AttachmentsResult)
 
 
 async def route_messages(inp: RouteInput) -> RouteResult:
     """Understand and route new messages (issue 13 Builds 3, 5); idempotent per message
     (``routed_at``), so a retried batch skips what it already routed."""
-    result: RouteResult = await workflow.execute_activity(
-        "route_messages",
-        inp,
-        result_type=RouteResult,
-        start_to_close_timeout=timedelta(seconds=BATCH_S),
-        heartbeat_timeout=timedelta(seconds=HEARTBEAT_S),
-        retry_policy=retry.MAILBOX,
-    )
-    return result
+    return await _mailbox_activity("route_messages", inp, RouteResult)
