@@ -29,19 +29,22 @@ if TYPE_CHECKING:
     from temporalio.testing import WorkflowEnvironment
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER_PORT = 18900
+PORT_OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
+"""Added to every test-stack port but WordPress's (one shared system site), so several test stacks
+(each with its own ``OMNIOPS_TEST_DATA``) can run side by side; use multiples of 10 below 100."""
+PEER_PORT = 18900 + PORT_OFFSET
 DATA = Path(os.environ.get("OMNIOPS_TEST_DATA", "/var/tmp/omniops-test"))  # noqa: S108 - owner-checked
 TEST_CONFIG = StackConfig(
     data_dir=DATA,
-    temporal_port=17233,
-    ui_port=18233,
-    vault_port=18200,
-    pg_port=55433,
-    api_port=18000,
+    temporal_port=17233 + PORT_OFFSET,
+    ui_port=18233 + PORT_OFFSET,
+    vault_port=18200 + PORT_OFFSET,
+    pg_port=55433 + PORT_OFFSET,
+    api_port=18000 + PORT_OFFSET,
     wp_port=8089,
-    smtp_port=12525,
-    redis_port=16379,
-    imap_port=11143,
+    smtp_port=12525 + PORT_OFFSET,
+    redis_port=16379 + PORT_OFFSET,
+    imap_port=11143 + PORT_OFFSET,
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",

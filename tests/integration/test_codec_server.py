@@ -18,11 +18,12 @@ from core.temporal import codec_of, connect
 from devstack.stack import Stack
 from tests.integration.codec_helpers import audit_entries
 from tests.integration.helpers import headers, operator
+from tests.stack_fixtures import TEST_CONFIG
 from workflows import ids
 from workflows.ids import operation_workflow_id
 
 pytestmark = pytest.mark.stack
-UI_ORIGIN = "http://localhost:18233"
+UI_ORIGIN = f"http://localhost:{TEST_CONFIG.ui_port}"
 PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'{"status":"completed","tenant_id":"x"}')
 
 
