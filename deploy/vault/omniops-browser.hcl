@@ -17,6 +17,12 @@ path "secret/data/omniops/keys/tenants/+/payload" {
 path "secret/data/omniops/keys/platform/payload" {
   capabilities = ["read"]
 }
+# Per-operation keyrings of screenshots and checkpoints (issue 16, core/operation_keys.py): the
+# worker seals an operation's blobs with the operation's own key, created on first use (cas=0,
+# never updated); erasure deletes it (crypto-shredding), which this worker cannot do.
+path "secret/data/omniops/keys/tenants/+/operations/+" {
+  capabilities = ["create", "read"]
+}
 path "sys/wrapping/wrap" {
   capabilities = ["update"]
 }
