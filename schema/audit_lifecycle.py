@@ -6,6 +6,7 @@
   (``subject_hash``) once done, so the request row keeps no personal data. ``certificate`` holds
   the counts, the shredded keyrings and the tombstoned link range; the same facts are the
   certificate audit entry (``operator_audit`` action ``audit.erasure``, itself a chain link).
+- ``audit_tombstones``: one per audit row erased or expired (the chain keeps its links).
 - ``retention_policies``: a tenant's own period for one data class (core/retention.py
   ``DATA_CLASSES``); a class without a row keeps ``audit.retention_days`` (90).
 """
@@ -65,3 +66,15 @@ class RetentionPolicy(SQLModel, table=True):
     days: int
     updated_by: str = Field(max_length=200)
     updated_at: datetime = _ts(nullable=False, default=True)
+
+
+class AuditTombstone(SQLModel, table=True):
+    """An audit row erased or expired (``reason``: ``erasure:{id}`` or ``retention``), written only
+    by ``omniops_audit_tombstone``: the verifier accepts its missing row (migration 0017)."""
+
+    __tablename__ = "audit_tombstones"
+    tenant_id: str = Field(primary_key=True, max_length=63)
+    source: str = Field(primary_key=True, max_length=63)
+    source_id: str = Field(primary_key=True, max_length=64)
+    reason: str = Field(max_length=200)
+    at: datetime = _ts(nullable=False)
