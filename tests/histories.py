@@ -37,6 +37,9 @@ PREFIXES = {
     "ImportWorkflow": "import",
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
+    "AuditExport": "auditexport",
+    "AuditErasure": "auditerasure",
+    "AuditRetention": "auditretention",
     "MailboxSync": "mailsync",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
