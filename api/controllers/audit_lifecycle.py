@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Response
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -34,7 +34,9 @@ class AuditLifecycleController(Controller):
     tags = ["audit"]
 
     @post("/exports", operation_id="createAuditExport", status_code=HTTP_202_ACCEPTED)
-    async def create_export(self, request: Req, data: ExportRequest, audit_lifecycle: Svc) -> ExportView:
+    async def create_export(
+        self, request: Req, data: JSONBody[ExportRequest], audit_lifecycle: Svc
+    ) -> ExportView:
         """Start an export of the tenant, or of one data subject (``subject_email``): audit rows
         and chain links, consents, operations, decrypted screenshots, outbound and inbound mail,
         the signed digests, and ``manifest.json`` (sha256 of every file). 202 with its id."""
@@ -61,7 +63,9 @@ class AuditLifecycleController(Controller):
         )
 
     @post("/erasures", operation_id="createAuditErasure", status_code=HTTP_202_ACCEPTED)
-    async def create_erasure(self, request: Req, data: ErasureRequest, audit_lifecycle: Svc) -> ErasureView:
+    async def create_erasure(
+        self, request: Req, data: JSONBody[ErasureRequest], audit_lifecycle: Svc
+    ) -> ErasureView:
         """Erase one data subject, or the whole tenant (``confirm_tenant``): rows deleted, keys
         shredded, chain entries tombstoned; the certificate is an audit entry. 202 with its id."""
         return await audit_lifecycle.start_erasure(request.user, data)
@@ -77,12 +81,16 @@ class AuditLifecycleController(Controller):
         return await audit_lifecycle.retention(request.user)
 
     @put("/retention", operation_id="setRetentionPolicy")
-    async def set_retention(self, request: Req, data: RetentionUpdate, audit_lifecycle: Svc) -> RetentionView:
+    async def set_retention(
+        self, request: Req, data: JSONBody[RetentionUpdate], audit_lifecycle: Svc
+    ) -> RetentionView:
         """Set some classes' retention (1 to 3650 days each)."""
         return await audit_lifecycle.set_retention(request.user, data)
 
     @post("/retention/runs", operation_id="runRetention", status_code=HTTP_202_ACCEPTED)
-    async def run_retention(self, data: RetentionRunRequest, audit_lifecycle: Svc) -> RetentionRunView:
+    async def run_retention(
+        self, data: JSONBody[RetentionRunRequest], audit_lifecycle: Svc
+    ) -> RetentionRunView:
         """Operators: run retention now over every tenant; a dry run (the default) only reports,
         in the workflow's result."""
         return await audit_lifecycle.run_retention(data)
