@@ -241,3 +241,29 @@ def test_retention_at_a_moved_clock_removes_exactly_what_the_dry_run_reported(
     ok(a.tenant)
     ok(b.tenant)
     assert shots().get(b.subjects[DANA].screenshot).startswith(JPEG)
+
+
+def test_the_vault_policies_let_the_browser_seal_and_only_the_services_shred(infra: Stack) -> None:
+    """deploy/vault: the browser worker creates and reads an operation's keyring but cannot
+    delete it; the services' token lists a tenant's operation keyrings and deletes them and the
+    tenant's own keys (the erasure), and still cannot write a keyring over another."""
+    from hvac.exceptions import Forbidden
+
+    from core.keys import ensure_keyring_at
+    from core.operation_keys import operations_folder
+    from tests.integration.test_tenant_keys import store_with
+
+    tenant, op = new_tenant(), str(uuid.uuid4())
+    svc, browser = store_with("omniops"), store_with("omniops-browser")
+    path = operation_keyring_path(tenant, op)
+    ring = ensure_keyring_at(browser, path)
+    assert svc.read(path) is not None and ring.active_key_id in (browser.read(path) or {})["keys"]
+    with pytest.raises(Forbidden):
+        browser.delete(path)
+    with pytest.raises(Forbidden):
+        svc.write(path, {"active": "evil", "keys": {}})
+    ensure_tenant_keyring(svc, tenant)
+    assert svc.list(operations_folder(tenant)) == [op]
+    svc.delete(path)
+    svc.delete(keyring_path(tenant))
+    assert svc.read(path) is None and svc.read(keyring_path(tenant)) is None
