@@ -7,7 +7,9 @@ Runs on the agent worker (sync). Periods: the tenant's ``retention_policies`` ro
 queries in a dry run and in a run (schema/repositories/retention.py), and each class is reported
 as a count, the sha256 of its sorted items and a sample, so a dry run at a given ``now`` reports
 exactly what a run at that ``now`` removes. Blobs: an expired operation's screenshots and
-checkpoint files, and expired raw inbound messages, are deleted from the object store. Audit
+checkpoint files, and expired raw inbound messages, are deleted from the object store; once both
+of an operation's blob classes expired, its keyring (core/operation_keys.py) is deleted too, so
+copies in backups stop decrypting as well. Audit
 rows are tombstoned, so the chain still verifies. A run that removed anything is itself audited
 (``operator_audit`` action ``audit.retention``).
 """
@@ -21,8 +23,10 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
+from core.operation_keys import operation_keyring_path
 from core.retention import cutoffs, is_checkpoint, periods
 from core.settings import Settings
+from core.vault import VaultStore
 from schema.db import platform_transaction, tenant_transaction
 from schema.repositories import audit_lifecycle, operator_audit
 from schema.repositories.retention import expire, expired
@@ -38,8 +42,9 @@ def report(items: list[str]) -> ClassReport:
 
 
 class AuditRetentionActivities:
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine, vault: VaultStore) -> None:
         self._engine, self._root, self._default = engine, settings.object_dir, settings.audit.retention_days
+        self._vault = vault
 
     @activity.defn(name="retention_tenants")
     def retention_tenants(self, after: str) -> TenantPage:
@@ -63,6 +68,7 @@ class AuditRetentionActivities:
         with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
             days = periods(self._default, audit_lifecycle.retention_overrides(s, t))
             found = expired(s, t, cutoffs(inp.now, days))
+            gone = sorted(set(found["screenshots"]) & set(found["checkpoints"]))  # every blob class expired
             shots = [k for k in self._blobs(t, found.pop("screenshots")) if not is_checkpoint(k)]
             checkpoints = [k for k in self._blobs(t, found.pop("checkpoints")) if is_checkpoint(k)]
             classes = {c: report(v) for c, v in found.items()}
@@ -70,6 +76,8 @@ class AuditRetentionActivities:
             if not inp.dry_run and any(c.count for c in classes.values()):
                 for key in [*shots, *checkpoints, *found["raw_inbound_mail"]]:
                     (self._root / f"{key}.enc").unlink(missing_ok=True)
+                for op in gone:
+                    self._vault.delete(operation_keyring_path(t, op))
                 expire(s, t, found)
                 counts = {c: r.count for c, r in classes.items() if r.count}
                 detail = {"now": inp.now.isoformat(), "removed": counts}

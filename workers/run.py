@@ -122,7 +122,7 @@ def agent_workers(
 def audit_lifecycle_activities(settings: Settings, vault: VaultStore) -> list[Callable[..., object]]:
     """Audit export, erasure and retention (issue 16 Builds 2-4)."""
     engine = engine_for(settings.database.url)
-    retention = AuditRetentionActivities(settings, engine)
+    retention = AuditRetentionActivities(settings, engine, vault)
     return [
         AuditExportActivities(settings, engine, vault).build_audit_export,
         AuditErasureActivities(settings, engine, vault).erase_audit_data,

@@ -200,7 +200,7 @@ def test_retention_at_a_moved_clock_removes_exactly_what_the_dry_run_reported(
     with tenant_transaction(get_engine(), a.tenant) as s:
         audit_lifecycle.set_retention(s, a.tenant, {"outbox_bodies": 365}, "owner-1")
         s.commit()
-    acts = AuditRetentionActivities(settings, get_engine())
+    acts = AuditRetentionActivities(settings, get_engine(), VaultStore(settings))
     later = datetime.now(UTC) + timedelta(days=91)
     dry = ActivityEnvironment().run(acts.enforce_retention, TenantRetention(a.tenant, later, True))
     assert {c: r.count for c, r in dry.classes.items()} == {
@@ -233,6 +233,7 @@ def test_retention_at_a_moved_clock_removes_exactly_what_the_dry_run_reported(
         assert not (settings.object_dir / f"{sub.screenshot}.enc").exists()
         assert not (settings.object_dir / f"{sub.checkpoint}.enc").exists()
         assert not (settings.object_dir / f"{sub.raw_key}.enc").exists()
+        assert VaultStore(settings).read(operation_keyring_path(a.tenant, sub.op_id)) is None
     again = ActivityEnvironment().run(acts.enforce_retention, TenantRetention(a.tenant, later, True))
     assert {c: r.count for c, r in again.classes.items()} == {
         **dict.fromkeys(done.classes, 0),
