@@ -1,7 +1,7 @@
 # Policy of the browser (operations) worker: it holds nothing worth stealing (issue 10, part 4).
 # It reads the payload keyrings (the Temporal payload codec decodes and encodes its activities'
 # payloads under the operation's tenant key; issue 11) and the legacy keyring (payloads sealed
-# before issue 11, and the encrypted screenshot/checkpoint store), and response-wraps a value it
+# before issue 11, and screenshots/checkpoints stored before issue 16), and response-wraps a value it
 # extracted, so the agent worker can store it. It creates no keyring (the API and the agent
 # worker do, before any of its activities runs) and reads no fingerprint key: a credential's
 # keyed fingerprint is computed by the agent after the unwrap. It reads no tenant credential:
