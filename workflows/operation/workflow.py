@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from core.failures import Failure
     from core.targets import REFUSED
     from workflows.operation import activities as acts
+    from workflows.operation import trust_activities as trust
     from workflows.operation.consent import ConsentGate
     from workflows.operation.definition import OperationDefinition
     from workflows.operation.errors import (
@@ -58,6 +59,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.operation.signals import IGNORED_ATTEMPT_BASE
     from workflows.operation.steps import StepRunner
     from workflows.operation.trail import AuditTrail
+    from workflows.operation.trust_messages import VerifyConsentInput
+    from workflows.plan.definition import PLAN_CONSENT_SERVICE
 
 S = OperationStatus
 CANCEL_DURING_STEP = "operation-cancel-during-step-ends-cancelled"
@@ -66,6 +69,9 @@ cancelled step was audited as a failure and the operation ended as failed (old h
 EXPIRY_AFTER_CONFIRM = "operation-consent-expiry-checked-after-confirmation"
 """Patch id: a consent that expired while a sensitive step waited for confirmation stops the
 operation before that step. Before it, the approved step still ran once (old histories)."""
+PLAN_CONSENT = "operation-plan-consent-scope"
+"""Patch id: an operation started by a plan (``inp.plan``) takes the plan's consent, checked
+against its record, instead of looking for or waiting for its own (issue 15)."""
 
 __all__ = ["AutonomousOperationWorkflow", "session_lost"]
 
@@ -125,7 +131,10 @@ class AutonomousOperationWorkflow:
         await self._progress.sync()
 
         consent = self._consent
-        if consent.grant is None:
+        if inp.plan is not None and workflow.patched(PLAN_CONSENT):
+            if not await self._plan_consent(inp):
+                return await self._finish(S.CANCELLED, "the plan's consent is not active")
+        elif consent.grant is None:
             found = await acts.find_active_consent(
                 ConsentLookupInput(tenant_id=inp.tenant_id, service=inp.service, operation=inp.operation)
             )
@@ -142,6 +151,25 @@ class AutonomousOperationWorkflow:
         self._progress.set_status(S.IN_PROGRESS)  # one DB write for both transitions
         await self._progress.sync(consent_at=workflow.now(), started_at=workflow.now())
         return await self._execute(inp, definition)
+
+    async def _plan_consent(self, inp: OperationInput) -> bool:
+        """Take the plan's consent when its record is active (the union of the plan's permissions
+        was granted once, for the plan); False when it is not."""
+        assert inp.plan is not None
+        found = await trust.verify_consent(
+            VerifyConsentInput(
+                tenant_id=inp.tenant_id,
+                service=PLAN_CONSENT_SERVICE,
+                operation=inp.plan.plan,
+                consent_id=inp.plan.consent_id,
+            )
+        )
+        if not found.found or found.consent_id is None:
+            return False
+        self._consent.grant = ConsentGrant(
+            consent_id=found.consent_id, granted_by=found.granted_by, expires_at=found.expires_at
+        )
+        return True
 
     async def _execute(self, inp: OperationInput, definition: OperationDefinition) -> OperationResult:
         attempts = [0] * len(definition.steps)
@@ -214,14 +242,15 @@ class AutonomousOperationWorkflow:
     ) -> OperationResult:
         passed: bool | None = None
         if definition.connection_test is not None:
-            if credential is None:
+            tested = credential[0] if credential else definition.test_credential
+            if tested is None:
                 return await self._finish(S.FAILED, "no credential was extracted to test")
             self._progress.intent = "Test the connection with the new credential"
             test = await test_connection(
                 ConnectionTestInput(
                     tenant_id=inp.tenant_id,
                     service=inp.service,
-                    credential_type=credential[0],
+                    credential_type=tested,
                     admin_credential=definition.credential,
                     site_url=inp.inputs["site_url"],
                     test=definition.connection_test,
