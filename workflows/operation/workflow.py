@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from core.failures import Failure
     from core.targets import REFUSED
     from workflows.operation import activities as acts
-    from workflows.operation import trust_activities as trust
     from workflows.operation.consent import ConsentGate
     from workflows.operation.definition import OperationDefinition
     from workflows.operation.errors import (
@@ -54,13 +53,12 @@ with workflow.unsafe.imports_passed_through():
         OperationResult,
         OperationStatus,
     )
+    from workflows.operation.plan_scope import NOT_ACTIVE, PLAN_CONSENT, plan_grant
     from workflows.operation.progress import Progress
     from workflows.operation.session import BrowserSession
     from workflows.operation.signals import IGNORED_ATTEMPT_BASE
     from workflows.operation.steps import StepRunner
     from workflows.operation.trail import AuditTrail
-    from workflows.operation.trust_messages import VerifyConsentInput
-    from workflows.plan.definition import PLAN_CONSENT_SERVICE
 
 S = OperationStatus
 CANCEL_DURING_STEP = "operation-cancel-during-step-ends-cancelled"
@@ -69,9 +67,6 @@ cancelled step was audited as a failure and the operation ended as failed (old h
 EXPIRY_AFTER_CONFIRM = "operation-consent-expiry-checked-after-confirmation"
 """Patch id: a consent that expired while a sensitive step waited for confirmation stops the
 operation before that step. Before it, the approved step still ran once (old histories)."""
-PLAN_CONSENT = "operation-plan-consent-scope"
-"""Patch id: an operation started by a plan (``inp.plan``) takes the plan's consent, checked
-against its record, instead of looking for or waiting for its own (issue 15)."""
 
 __all__ = ["AutonomousOperationWorkflow", "session_lost"]
 
@@ -132,8 +127,9 @@ class AutonomousOperationWorkflow:
 
         consent = self._consent
         if inp.plan is not None and workflow.patched(PLAN_CONSENT):
-            if not await self._plan_consent(inp):
-                return await self._finish(S.CANCELLED, "the plan's consent is not active")
+            consent.grant = await plan_grant(inp)  # the plan's one consent (plan_scope.py)
+            if consent.grant is None:
+                return await self._finish(S.CANCELLED, NOT_ACTIVE)
         elif consent.grant is None:
             found = await acts.find_active_consent(
                 ConsentLookupInput(tenant_id=inp.tenant_id, service=inp.service, operation=inp.operation)
@@ -151,25 +147,6 @@ class AutonomousOperationWorkflow:
         self._progress.set_status(S.IN_PROGRESS)  # one DB write for both transitions
         await self._progress.sync(consent_at=workflow.now(), started_at=workflow.now())
         return await self._execute(inp, definition)
-
-    async def _plan_consent(self, inp: OperationInput) -> bool:
-        """Take the plan's consent when its record is active (the union of the plan's permissions
-        was granted once, for the plan); False when it is not."""
-        assert inp.plan is not None
-        found = await trust.verify_consent(
-            VerifyConsentInput(
-                tenant_id=inp.tenant_id,
-                service=PLAN_CONSENT_SERVICE,
-                operation=inp.plan.plan,
-                consent_id=inp.plan.consent_id,
-            )
-        )
-        if not found.found or found.consent_id is None:
-            return False
-        self._consent.grant = ConsentGrant(
-            consent_id=found.consent_id, granted_by=found.granted_by, expires_at=found.expires_at
-        )
-        return True
 
     async def _execute(self, inp: OperationInput, definition: OperationDefinition) -> OperationResult:
         attempts = [0] * len(definition.steps)
