@@ -20,7 +20,13 @@ from temporalio.worker import Worker
 
 from tests.histories import record
 from workflows.ids import plan_step_operation_id
-from workflows.operation.messages import ConsentGrant, OperationInput, OperationResult, OperationStatus
+from workflows.operation.messages import (
+    ConsentGrant,
+    ConsentRevoke,
+    OperationInput,
+    OperationResult,
+    OperationStatus,
+)
 from workflows.operation.trust_messages import VerifiedConsent, VerifyConsentInput
 from workflows.plan.definition import PlanDefinition, PlanStep
 from workflows.plan.messages import PlanInput, PlanProgress, PlanResume, PlanStatus, PlanTuning, StepStatus
@@ -48,13 +54,24 @@ PLAN = PlanDefinition(
 class ChildStandIn:
     """Asks ``plan_test_child`` for its outcome: completed, failed, or hold (until cancelled)."""
 
+    def __init__(self) -> None:
+        self.revoked: ConsentRevoke | None = None
+
+    @workflow.signal
+    def revoke_consent(self, revoke: ConsentRevoke) -> None:
+        self.revoked = revoke
+
     @workflow.run
     async def run(self, inp: OperationInput) -> OperationResult:
         outcome: str = await workflow.execute_activity(
             "plan_test_child", inp, start_to_close_timeout=timedelta(seconds=10)
         )
         if outcome == "hold":
-            await workflow.wait_condition(lambda: False)
+            await workflow.wait_condition(lambda: self.revoked is not None)
+            reason = f"consent revoked by {self.revoked.revoked_by if self.revoked else None}"
+            return OperationResult(
+                operation_id=inp.operation_id, status=OperationStatus.CANCELLED, reason=reason
+            )
         path = f"secret/omniops/tenants/{inp.tenant_id}/{inp.service}/{inp.operation}"
         if outcome == "completed":
             return OperationResult(
@@ -209,5 +226,31 @@ async def test_cancelling_the_plan_cancels_its_running_child(temporal_client: Cl
         StepStatus.COMPLETED,
         StepStatus.CANCELLED,
         StepStatus.CANCELLED,
+    ]
+    assert len(fake.children) == 2
+
+
+async def test_a_revoke_stops_the_plan_and_reaches_its_running_child(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.outcomes[(2, 1)] = "hold"
+    async with worker(temporal_client, fake):
+        handle = await start(temporal_client, fake)
+        await wait_for(
+            handle,
+            lambda s: s.steps[1].status == StepStatus.RUNNING and len(fake.children) == 2,
+            "step 2 running",
+        )
+        await handle.signal(
+            PlanWorkflow.revoke_consent, ConsentRevoke(revoked_by="bob", reason="changed mind")
+        )
+        result = await handle.result()
+        await record(handle)
+    assert result.status == PlanStatus.CANCELLED
+    assert result.reason == "step 2 was cancelled: consent revoked by bob"
+    assert [s.status for s in result.steps] == [
+        StepStatus.COMPLETED,
+        StepStatus.CANCELLED,
+        StepStatus.PENDING,
     ]
     assert len(fake.children) == 2
