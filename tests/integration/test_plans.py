@@ -19,8 +19,9 @@ from schema.db import owner_transaction
 from schema.repositories.consent import list_consents
 from schema.repositories.operations import get_operation
 from tests.integration.helpers import SERVICE, audit_rows, headers, status, store_admin_credential, wp_admin
+from tests.integration.history_secrets import assert_no_secret_in_history
 from tests.peers.messages_api import MessagesPeer
-from workflows.ids import plan_step_operation_id
+from workflows.ids import operation_workflow_id, plan_step_operation_id, plan_workflow_id
 
 pytestmark = pytest.mark.stack
 PLAN = "plan_test_page_then_password"
@@ -178,6 +179,12 @@ async def test_three_operations_second_fails_once_resume_completes_without_repea
         assert (await status(api, tenant, op))["status"] in {"completed", "failed"}
     # one consent record, for the plan and its union; no operation asked for its own
     assert [(c.service, c.operation, c.permissions) for c in consents] == [("plan", PLAN, union)]
+    # references, never secrets, in the plan's history and in the child that used the password
+    secrets = {"application password": secret["password"], "admin password": wp_admin(live.wp)["password"]}
+    await assert_no_secret_in_history(plan_workflow_id(tenant, plan_id), secrets)
+    await assert_no_secret_in_history(
+        operation_workflow_id(tenant, done["steps"][2]["operation_id"]), secrets
+    )
 
 
 async def test_cancelling_a_plan_cancels_its_running_operation(api: Any, live: Any) -> None:
