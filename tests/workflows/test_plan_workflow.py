@@ -117,7 +117,13 @@ def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
 
 
-async def start(client: Client, fake: Fake, grant: str | None = "pc1", consent_timeout_s: int = 60):  # type: ignore[no-untyped-def]
+async def start(
+    client: Client,
+    fake: Fake,
+    grant: str | None = "pc1",
+    consent_timeout_s: int = 60,
+    resume_window_s: int = 600,
+):  # type: ignore[no-untyped-def]
     plan_id = str(uuid.uuid4())
     inp = PlanInput(
         plan_id=plan_id,
@@ -126,7 +132,7 @@ async def start(client: Client, fake: Fake, grant: str | None = "pc1", consent_t
         definition=PLAN,
         permissions=["log_in_as_admin", "create_application_password"],
         inputs={"site_url": "http://localhost:1"},
-        tuning=PlanTuning(consent_timeout_s=consent_timeout_s, resume_window_s=600),
+        tuning=PlanTuning(consent_timeout_s=consent_timeout_s, resume_window_s=resume_window_s),
     )
     return await client.start_workflow(
         PlanWorkflow.run,
@@ -254,3 +260,17 @@ async def test_a_revoke_stops_the_plan_and_reaches_its_running_child(
         StepStatus.PENDING,
     ]
     assert len(fake.children) == 2
+
+
+async def test_a_failed_plan_not_resumed_in_its_window_ends_failed(
+    temporal_client: Client, fake: Fake
+) -> None:
+    fake.outcomes[(1, 1)] = "failed"
+    async with worker(temporal_client, fake):
+        handle = await start(temporal_client, fake, resume_window_s=1)
+        result = await handle.result()
+    assert result.status == PlanStatus.FAILED
+    assert result.reason == (
+        "step 1 (application_password_generation) failed: selector not found; not resumed within 1s"
+    )
+    assert [s.status for s in result.steps] == [StepStatus.FAILED, StepStatus.PENDING, StepStatus.PENDING]
