@@ -3,7 +3,8 @@
 
 Start checks, before anything is written: the plan and its inputs (400, naming the field); the
 inputs' size (422); every step's target (``site_url`` must be the origin the tenant registered
-the step's credential for, and pass vetting; 422). With ``consent: true`` the grant (one of the
+the step's credential for, and pass vetting; 422); then the tenant's cap of unended operations
+(a plan holds one slot, its first operation's reserved row; 429). With ``consent: true`` the grant (one of the
 consent roles, 403) is recorded and sent as the start signal; otherwise the plan waits in
 ``awaiting_consent`` for ``POST .../consent``.
 """
@@ -18,34 +19,21 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal
 from api.errors import ConflictException, NotFoundException, ValidationException
-from api.schemas.plans import (
-    PlanConsentRequest,
-    PlanOperationView,
-    PlanPreview,
-    PlanStepView,
-    PlanView,
-    StartPlanRequest,
-)
+from api.schemas.plans import PlanConsentRequest, PlanPreview, PlanView, StartPlanRequest
 from api.services.consent import grant_signal
 from api.services.operations import OperationService
 from api.services.plan_consent import PlanConsent
+from api.services.plan_views import preview_of, view
 from core import queues
 from schema.repositories.plans import PlanError, PlanRegistry, permission_union
-from workflows.ids import plan_workflow_id
+from workflows.ids import operation_workflow_id, plan_step_operation_id, plan_workflow_id
 from workflows.operation.definition import OperationDefinition
-from workflows.operation.messages import ConsentRevoke
+from workflows.operation.messages import ConsentRevoke, OperationInput
 from workflows.plan.definition import PlanDefinition, PlanStep, resolve_inputs
 from workflows.plan.messages import PlanInput, PlanProgress, PlanResume, PlanStatus, PlanTuning
 from workflows.plan.workflow import PlanWorkflow
 
 Handle = WorkflowHandle[PlanWorkflow, PlanProgress]
-
-
-def view(wf_id: str, prog: PlanProgress) -> PlanView:
-    steps = [PlanStepView(**s.model_dump(exclude={"credential_fingerprint"})) for s in prog.steps]
-    return PlanView(
-        **prog.model_dump(exclude={"steps", "plan_id"}), plan_id=prog.plan_id, workflow_id=wf_id, steps=steps
-    )
 
 
 class PlanService:
@@ -62,18 +50,7 @@ class PlanService:
 
     def preview(self, plan: str) -> PlanPreview:
         """The plan's operations and the union of their permissions (400 for an unknown plan)."""
-        definition, operations = self._load(plan)
-        return PlanPreview(
-            plan=definition.plan,
-            version=definition.version,
-            description=definition.description,
-            inputs=definition.inputs,
-            permissions=permission_union(operations),
-            operations=[
-                PlanOperationView(service=o.service, operation=o.operation, permissions=o.permissions)
-                for o in operations
-            ],
-        )
+        return preview_of(*self._load(plan))
 
     async def _check_targets(
         self,
@@ -115,32 +92,48 @@ class PlanService:
         await self._check_targets(p, definition, operations, body.inputs)
         plan_id = str(uuid.uuid4())
         wf_id = plan_workflow_id(p.tenant_id, plan_id)
-        grant = None
-        if body.consent:
-            grant = grant_signal(await self.consent.grant(p, definition.plan, permissions, None, ip, ua))
-        settings = self.ops.settings.plans
-        inp = PlanInput(
-            plan_id=plan_id,
-            tenant_id=p.tenant_id,
-            user_id=p.user_id,
-            definition=definition,
-            permissions=permissions,
-            inputs=body.inputs,
-            tuning=PlanTuning(
-                consent_timeout_s=settings.consent_timeout_s, resume_window_s=settings.resume_window_s
-            ),
-            operation_tuning=self.ops.tuning(),
-        )
-        await self.client.start_workflow(
-            PlanWorkflow.run,
-            inp,
-            id=wf_id,
-            task_queue=queues.AGENT,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            start_signal="grant_consent" if grant else None,
-            start_signal_args=[grant] if grant else [],
-        )
+        slot = await self._reserve(p, definition, plan_id)
+        try:
+            grant = None
+            if body.consent:
+                grant = grant_signal(await self.consent.grant(p, definition.plan, permissions, None, ip, ua))
+            settings = self.ops.settings.plans
+            inp = PlanInput(
+                plan_id=plan_id,
+                tenant_id=p.tenant_id,
+                user_id=p.user_id,
+                definition=definition,
+                permissions=permissions,
+                inputs=body.inputs,
+                tuning=PlanTuning(
+                    consent_timeout_s=settings.consent_timeout_s, resume_window_s=settings.resume_window_s
+                ),
+                operation_tuning=self.ops.tuning(),
+            )
+            await self.client.start_workflow(
+                PlanWorkflow.run,
+                inp,
+                id=wf_id,
+                task_queue=queues.AGENT,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                start_signal="grant_consent" if grant else None,
+                start_signal_args=[grant] if grant else [],
+            )
+        except BaseException:
+            await self.ops.limits.release(p.tenant_id, slot)
+            raise
         return await self.status(p, plan_id)
+
+    async def _reserve(self, p: Principal, definition: PlanDefinition, plan_id: str) -> str:
+        """A plan runs one operation at a time, so it takes one slot of the tenant's cap of
+        unended operations: its first operation's row, reserved now (429 at the cap)."""
+        first = definition.steps[0]
+        op_id = plan_step_operation_id(plan_id, 1, 1)
+        slot = OperationInput(
+            operation_id=op_id, tenant_id=p.tenant_id, service=first.service, operation=first.operation
+        )
+        await self.ops.limits.reserve(slot, operation_workflow_id(p.tenant_id, op_id), "awaiting_consent")
+        return op_id
 
     def _handle(self, p: Principal, raw_id: str) -> tuple[str, Handle]:
         try:
