@@ -41,6 +41,7 @@ PREFIXES = {
     "AuditErasure": "auditerasure",
     "AuditRetention": "auditretention",
     "MailboxSync": "mailsync",
+    "PlanWorkflow": "plan",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 
