@@ -5,6 +5,9 @@ process keeps a keyring: after a rotation, new writes use the new key within tha
 restart. A decode naming a key id the cached keyring lacks re-reads that scope once at once (a
 payload sealed by another process that already saw the rotation). Vault calls run off the event
 loop (``asyncio.to_thread``).
+
+A Vault outage (core/outages.py) does not stop the codec: while Vault cannot be read, the last
+keyring read for a scope keeps serving (issue 17, Build 7); a rotation is seen once Vault is back.
 """
 
 from __future__ import annotations
@@ -22,8 +25,12 @@ from core.keys import (
     keyring_path,
     read_keyring,
 )
+from core.logging import get_logger
+from core.outages import classify
 from core.settings import Settings
 from core.vault import VaultStore
+
+log = get_logger("core.keycache")
 
 Scope = str | None
 """A tenant slug, or None for platform scope."""
@@ -57,6 +64,15 @@ class KeyringCache:
             return None
         return hit[1]
 
+    def _stale(self, scope: Scope, e: Exception, kid: str | None = None) -> Keyring:
+        """The last keyring of ``scope`` when ``e`` is a dependency outage (and it holds ``kid``);
+        otherwise ``e`` is raised again."""
+        hit = self._rings.get(scope)
+        if hit is None or classify(e) is None or (kid is not None and kid not in hit[1].keys):
+            raise e
+        log.warning("Vault unavailable: the codec keeps its last keyring", failure=type(e).__name__)
+        return self._keep(scope, hit[1])  # asked again after another TTL, not on every payload
+
     def _keep(self, scope: Scope, ring: Keyring) -> Keyring:
         self._rings[scope] = (self._clock(), ring)
         return ring
@@ -66,7 +82,10 @@ class KeyringCache:
         Raises KeyringMissing when absent and this process may not create it."""
         ring = self._fresh(scope)
         if ring is None:
-            ring = self._keep(scope, await asyncio.to_thread(ensure_tenant_keyring, self._store, scope))
+            try:
+                ring = self._keep(scope, await asyncio.to_thread(ensure_tenant_keyring, self._store, scope))
+            except Exception as e:
+                ring = self._stale(scope, e)
         return ring
 
     async def for_decode(self, scope: Scope, kid: str) -> Keyring:
@@ -74,7 +93,10 @@ class KeyringCache:
         cached copy) re-read once. Raises KeyringMissing (no keyring) or UnknownKeyError."""
         ring = self._fresh(scope)
         if ring is None or kid not in ring.keys:
-            found = await asyncio.to_thread(read_keyring, self._store, keyring_path(scope))
+            try:
+                found = await asyncio.to_thread(read_keyring, self._store, keyring_path(scope))
+            except Exception as e:
+                return self._stale(scope, e, kid)
             if found is None:
                 raise KeyringMissing("no payload keyring for this scope")
             ring = self._keep(scope, found)
