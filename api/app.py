@@ -33,6 +33,7 @@ from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.documents import DocumentController, OrderDocumentFileController
 from api.controllers.feedback import FeedbackController
+from api.controllers.health import HealthController
 from api.controllers.imports import ImportController
 from api.controllers.inbox import InboxController
 from api.controllers.inbox_signals import InboxSignalController
@@ -84,6 +85,7 @@ ROUTES: list[ControllerRouterHandler] = [
     WorkController,
     AgentLogController,
     AlertController,
+    HealthController,
     health,
 ]
 

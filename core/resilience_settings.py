@@ -20,3 +20,6 @@ class ResilienceSettings(BaseModel):
     """Seconds kept before the attempt's deadline to report the outage as a short failure."""
     probe_timeout_s: float = 1.5
     """Each dependency's health probe timeout, seconds (``GET /api/health``)."""
+    imap_host: str | None = None
+    """The platform's IMAP server the health route probes (its greeting); None: not configured."""
+    imap_port: int | None = None

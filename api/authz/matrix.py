@@ -13,6 +13,7 @@ from __future__ import annotations
 from api.authz import (
     rows_audit,
     rows_documents,
+    rows_health,
     rows_imports,
     rows_inbox,
     rows_inbox_signals,
@@ -109,6 +110,7 @@ MATRIX: dict[str, Rule] = {
     **rows_webhooks.ROWS,
     **rows_unsubscribe.ROWS,
     **rows_work.ROWS,
+    **rows_health.ROWS,
     **rows_documents.ROWS,
     **rows_audit.ROWS,
     **rows_inbox_signals.ROWS,
