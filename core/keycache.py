@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from core.crypto import Keyring, UnknownKeyError
 from core.keys import (
@@ -31,6 +32,10 @@ from core.settings import Settings
 from core.vault import VaultStore
 
 log = get_logger("core.keycache")
+
+T = TypeVar("T")
+STALE_WAIT_S = 1.0
+"""Seconds a keyring re-read may take before the last keyring of the scope serves instead."""
 
 Scope = str | None
 """A tenant slug, or None for platform scope."""
@@ -64,11 +69,25 @@ class KeyringCache:
             return None
         return hit[1]
 
-    def _stale(self, scope: Scope, e: Exception, kid: str | None = None) -> Keyring:
-        """The last keyring of ``scope`` when ``e`` is a dependency outage (and it holds ``kid``);
-        otherwise ``e`` is raised again."""
+    async def _read(self, scope: Scope, fetch: Callable[[], T], kid: str | None = None) -> T | Keyring:
+        """``fetch()`` off the event loop. When a last keyring of ``scope`` (holding ``kid``) is
+        known, Vault gets :data:`STALE_WAIT_S` to answer; past that, or on an outage, that keyring
+        serves (the read finishes in its thread and is dropped)."""
         hit = self._rings.get(scope)
-        if hit is None or classify(e) is None or (kid is not None and kid not in hit[1].keys):
+        usable = hit is not None and (kid is None or kid in hit[1].keys)
+        try:
+            if not usable:
+                return await asyncio.to_thread(fetch)
+            return await asyncio.wait_for(asyncio.to_thread(fetch), STALE_WAIT_S)
+        except Exception as e:
+            return self._stale(scope, e, kid)
+
+    def _stale(self, scope: Scope, e: Exception, kid: str | None = None) -> Keyring:
+        """The last keyring of ``scope`` when ``e`` is a dependency outage or Vault's slowness
+        (and it holds ``kid``); otherwise ``e`` is raised again."""
+        hit = self._rings.get(scope)
+        outage = isinstance(e, TimeoutError) or classify(e) is not None
+        if hit is None or not outage or (kid is not None and kid not in hit[1].keys):
             raise e
         log.warning("Vault unavailable: the codec keeps its last keyring", failure=type(e).__name__)
         return self._keep(scope, hit[1])  # asked again after another TTL, not on every payload
@@ -82,10 +101,9 @@ class KeyringCache:
         Raises KeyringMissing when absent and this process may not create it."""
         ring = self._fresh(scope)
         if ring is None:
-            try:
-                ring = self._keep(scope, await asyncio.to_thread(ensure_tenant_keyring, self._store, scope))
-            except Exception as e:
-                ring = self._stale(scope, e)
+            ring = self._keep(
+                scope, await self._read(scope, lambda: ensure_tenant_keyring(self._store, scope))
+            )
         return ring
 
     async def for_decode(self, scope: Scope, kid: str) -> Keyring:
@@ -93,10 +111,7 @@ class KeyringCache:
         cached copy) re-read once. Raises KeyringMissing (no keyring) or UnknownKeyError."""
         ring = self._fresh(scope)
         if ring is None or kid not in ring.keys:
-            try:
-                found = await asyncio.to_thread(read_keyring, self._store, keyring_path(scope))
-            except Exception as e:
-                return self._stale(scope, e, kid)
+            found = await self._read(scope, lambda: read_keyring(self._store, keyring_path(scope)), kid)
             if found is None:
                 raise KeyringMissing("no payload keyring for this scope")
             ring = self._keep(scope, found)

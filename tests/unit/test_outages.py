@@ -219,3 +219,23 @@ async def test_the_codec_keeps_its_last_keyring_while_vault_is_down() -> None:
     assert kid in (await cache.for_decode("t1", kid)).keys
     with pytest.raises(requests.ReadTimeout):
         await cache.for_decode("t2", kid)  # nothing known for this scope: the outage shows
+
+
+async def test_a_hanging_vault_costs_the_codec_at_most_the_stale_wait() -> None:
+    import time
+
+    class Hanging(MemoryKeyStore):
+        hang = False
+
+        def read(self, path: str) -> dict[str, Any] | None:
+            if self.hang:
+                time.sleep(3)  # a frozen Vault: the read is abandoned in its thread
+            return super().read(path)
+
+    store, now = Hanging(), [0.0]
+    cache = KeyringCache(store, ttl_s=2, clock=lambda: now[0])
+    kid = (await cache.for_encode("t1")).active_key_id
+    store.hang, now[0] = True, 10.0
+    began = time.monotonic()
+    assert kid in (await cache.for_decode("t1", kid)).keys
+    assert time.monotonic() - began < 2.5
