@@ -15,6 +15,6 @@ class HealthController(Controller):
     tags = ["health"]
 
     @get("/", operation_id="dependencyHealth")
-    async def dependencies(self, health: NamedDependency[HealthService]) -> DependencyHealth:
+    async def dependency_states(self, health: NamedDependency[HealthService]) -> DependencyHealth:
         """Postgres, Vault, Temporal, SMTP, IMAP and the LLM peer: ok, down or not_configured."""
         return await health.check()
