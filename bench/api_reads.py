@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import random
 import subprocess
@@ -50,7 +51,7 @@ def serve(stack: Stack, app: str, port: int) -> subprocess.Popen[bytes]:
     log_path = stack.c.log_dir / f"bench-reads-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen([*argv, "--log-level", "warning"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    wait_port(port, f"bench {app}", log=log_path)
+    wait_port(port, f"bench {app}", timeout=300, log=log_path)
     return proc
 
 
@@ -99,7 +100,9 @@ async def run(a: argparse.Namespace) -> None:
 
         cfg = TEST_CONFIG
     stack = Stack(cfg)
-    wp = stack.up()
+    stack.infra_up()
+    wp = stack.wordpress()
+    stack.worker("worker-agent", "agent", timeout=900)  # runs the operations to their waits
     os.environ.update(stack.env())
     from core.settings import get_settings
     from core.temporal import connect
@@ -107,11 +110,12 @@ async def run(a: argparse.Namespace) -> None:
 
     get_settings.cache_clear()
     tokens = Tokens(stack)
-    tenants = set_up_tenants(stack, tokens, wp, a.tenants)
     procs = [
         serve(stack, "api.app:create_app", API_PORT),
         serve(stack, "bench.hello_app:create_app", HELLO_PORT),
     ]
+    stack.c = dataclasses.replace(stack.c, api_port=API_PORT)  # set_up_tenants calls this API
+    tenants = set_up_tenants(stack, tokens, wp, a.tenants)
     client = await connect(scoping=ids)
     limits = httpx.Limits(max_connections=a.clients, max_keepalive_connections=a.clients)
     api = httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=60, limits=limits)
