@@ -48,6 +48,7 @@ def serve(stack: Stack, app: str, port: int) -> subprocess.Popen[bytes]:
     env.update(OMNIOPS_OPERATIONS__MAX_CONCURRENT_PER_TENANT="1000000", OMNIOPS_LIMITS__ENABLED="true")
     env.update(OMNIOPS_LIMITS__PER_IP=HIGH, OMNIOPS_LIMITS__PER_TENANT=HIGH)
     argv = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--timeout-keep-alive", "600"]  # idle pooled connections between routes stay open
     log_path = stack.c.log_dir / f"bench-reads-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen([*argv, "--log-level", "warning"], cwd=ROOT, env=env, stdout=log, stderr=log)
