@@ -194,3 +194,14 @@ async def test_permanent_errors_fail_at_once() -> None:
     with pytest.raises(ApplicationError) as caught:
         await _run(_env(30), lambda: inbound.execute_activity(None))  # type: ignore[arg-type]
     assert caught.value.non_retryable and nxt.calls == 1
+
+
+def test_no_named_policy_gives_up_on_an_outage_type() -> None:
+    from temporalio.common import RetryPolicy
+
+    from core.outages import TRANSIENT
+    from workflows import retry
+
+    policies = [v for v in vars(retry).values() if isinstance(v, RetryPolicy)] + [retry.browser_step(3, 1, 2)]
+    for policy in policies:
+        assert not TRANSIENT & set(policy.non_retryable_error_types or []), policy
