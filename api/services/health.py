@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 from temporalio.client import Client
 
 from api.schemas.health import DependencyHealth
@@ -17,7 +18,11 @@ from core.settings import Settings
 
 class HealthService:
     def __init__(self, client: Client, engine: Engine, settings: Settings) -> None:
-        self.client, self.engine, self.settings = client, engine, settings
+        self.client, self.settings = client, settings
+        # its own unpooled engine with a connect timeout: a frozen Postgres never holds the API's
+        # pool, and a probe's thread ends within the timeout too
+        timeout = max(1, round(settings.resilience.probe_timeout_s))
+        self.engine = create_engine(engine.url, poolclass=NullPool, connect_args={"connect_timeout": timeout})
 
     def _postgres(self) -> bool:
         with self.engine.connect() as c:
