@@ -1,7 +1,7 @@
 """operation reads: the tenant's history, newest first, from one index
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0017
 
 Issue 17 (API reads). ``GET /api/autonomous/history`` lists the tenant's ``autonomous_operations``
 rows newest first with keyset paging (``created_at``, ``id``), instead of a Temporal visibility
