@@ -36,6 +36,7 @@ from api.services.feedback import FeedbackService
 from api.services.imports import ImportService
 from api.services.inbox import InboxService
 from api.services.inbox_signals import SignalService
+from api.services.integrations import IntegrationService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
@@ -46,6 +47,7 @@ from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
 from api.services.unsubscribe import UnsubscribeService
+from api.services.webhook_endpoints import WebhookEndpointService
 from api.services.work import WorkService
 from core.settings import Settings
 from core.temporal import codec_of, connect
@@ -84,6 +86,8 @@ SERVICE_NAMES = (
     "inbox_signals",
     "document_search",
     "inbox",
+    "webhooks",
+    "integrations",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -127,6 +131,8 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "inbox_signals": SignalService(engine),
         "document_search": DocumentSearchService(engine),
         "inbox": InboxService(client, engine, settings, vault),
+        "webhooks": WebhookEndpointService(client, engine, settings, vault),
+        "integrations": IntegrationService(client, engine, settings),
     }
 
 

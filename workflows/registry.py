@@ -9,6 +9,9 @@ from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.quote import QuoteWorkflow
 from workflows.imports.workflow import ImportWorkflow
 from workflows.inbox.workflow import MailboxSyncWorkflow
+from workflows.integrations.health import HealthCheckWorkflow
+from workflows.integrations.rotation import CredentialRotationWorkflow
+from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 WORKFLOWS = [
@@ -23,6 +26,9 @@ WORKFLOWS = [
     ImportWorkflow,
     AuditDigestWorkflow,
     MailboxSyncWorkflow,
+    NotifyWorkflow,
+    HealthCheckWorkflow,
+    CredentialRotationWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
 

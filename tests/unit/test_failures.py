@@ -28,6 +28,8 @@ RECORDED = {
     "CredentialWrapSpent",
     "DocumentUnextractable",
     "MailboxGone",
+    "WebhookDisabled",
+    "WebhookRefused",
 }
 
 

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from core.failures import Failure
     from core.targets import REFUSED
     from workflows.operation import activities as acts
+    from workflows.operation import announce
     from workflows.operation.consent import ConsentGate
     from workflows.operation.definition import OperationDefinition
     from workflows.operation.errors import (
@@ -80,7 +81,7 @@ class AutonomousOperationWorkflow:
         self._session = BrowserSession(inp)
         self._trail = AuditTrail(inp)
         self._steps = StepRunner(inp, self._consent, self._progress, self._session, self._trail)
-        self._ai = self._steps.ai
+        self._ai, self._admin = self._steps.ai, "admin"
 
     # --- signals and query -------------------------------------------------------------
     @workflow.signal
@@ -119,6 +120,7 @@ class AutonomousOperationWorkflow:
         except ActivityError as e:
             return await self._finish(S.FAILED, failure_text(e))
         self._progress.total = len(definition.steps)
+        self._admin = definition.credential
         missing = [k for k in definition.inputs if not inp.inputs.get(k)]
         if missing:
             return await self._finish(S.FAILED, f"missing inputs: {', '.join(missing)}")
@@ -131,6 +133,8 @@ class AutonomousOperationWorkflow:
             )
             if found.grant is not None and consent.grant is None:
                 consent.grant = found.grant
+            if consent.grant is None:
+                await announce.event(inp, "operation.waiting_for_consent", "consent")
         if not await consent.wait_for_grant(inp.tuning.consent_timeout_s, self._steps.checks.consent):
             return await self._finish(
                 S.CANCELLED, f"consent not granted within {inp.tuning.consent_timeout_s}s"
@@ -286,6 +290,8 @@ class AutonomousOperationWorkflow:
     ) -> OperationResult:
         """Wait for the background writes, then write the final status and result."""
         await self._trail.drain()
-        return await self._progress.finish(
+        result = await self._progress.finish(
             status, reason, self._trail.written, self._ai.llm, self._ai.self_healing, credential, passed
         )
+        await announce.finished(self._inp, result, credential[0] if credential else None, self._admin)
+        return result
