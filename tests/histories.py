@@ -38,6 +38,9 @@ PREFIXES = {
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
     "MailboxSync": "mailsync",
+    "Notify": "notify",
+    "HealthCheck": "healthcheck",
+    "CredentialRotation": "rotation",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 

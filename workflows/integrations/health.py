@@ -37,6 +37,7 @@ class HealthCheckWorkflow:
     @workflow.run
     async def run(self, inp: HealthCheckInput) -> HealthCheckResult:
         ref, run = inp.ref, workflow.info().workflow_id
+        key = f"health:{ref.integration_id}:{workflow.now().isoformat()}"  # the same in a replay
         passed, detail = await test_credential(ref)
         status = "healthy" if passed else "failing"
         await acts.record_check(
@@ -48,7 +49,7 @@ class HealthCheckWorkflow:
             ref,
             "integration.health_check_failed",
             "An integration's health check failed",
-            f"{run}:failed",
+            f"{key}:failed",
             detail=detail,
         )
         consent = await acts.integration_consent(ref)
@@ -62,7 +63,7 @@ class HealthCheckWorkflow:
                 ref,
                 "integration.needs_consent",
                 "Consent needed to renew a credential",
-                f"{run}:consent",
+                f"{key}:consent",
                 detail=consent.detail,
             )
             return HealthCheckResult(passed=False, status="needs_consent", detail=detail)

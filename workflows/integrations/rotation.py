@@ -56,6 +56,9 @@ def site_name(operation_id: str) -> str:
 class CredentialRotationWorkflow:
     def __init__(self) -> None:
         self.step = "begin"
+        self.key = ""
+        """Notification keys' base: integration and start time (the same in a replay, unlike the
+        workflow id a replayer may give the history)."""
 
     @workflow.query
     def current_step(self) -> str:
@@ -64,6 +67,7 @@ class CredentialRotationWorkflow:
     @workflow.run
     async def run(self, inp: RotationInput) -> RotationResult:
         ref, run = inp.ref, workflow.info().workflow_id
+        self.key = f"rotation:{ref.integration_id}:{workflow.now().isoformat()}"
         start = await acts.begin_rotation(BeginRotationInput(ref=ref, run=run, reason=inp.reason))
         if start.busy:
             return RotationResult(status="busy", detail="another rotation holds this integration")
@@ -71,7 +75,10 @@ class CredentialRotationWorkflow:
         if not consent.auto_renew:
             await self._finish(ref, run, False, "needs_consent", consent.detail)
             await send(
-                ref, "integration.needs_consent", "Consent needed to renew a credential", f"{run}:consent"
+                ref,
+                "integration.needs_consent",
+                "Consent needed to renew a credential",
+                f"{self.key}:consent",
             )
             return RotationResult(status="needs_consent", detail=consent.detail)
         self.step = "test_old"
@@ -115,7 +122,7 @@ class CredentialRotationWorkflow:
             ref,
             "integration.rotation_completed" if revoked else "integration.rotation_failed",
             "Credential rotated" if revoked else "Credential rotated, the old one is not revoked yet",
-            f"{run}:done",
+            f"{self.key}:done",
             reason=inp.reason,
             vault_version=switched.new_version,
             old_revoked=revoked,
@@ -154,7 +161,7 @@ class CredentialRotationWorkflow:
             await self._revoke(inp.model_copy(update={"rotation": once}), run, new_name)
         await self._finish(ref, run, False, "failing", detail)
         subject = "Credential rotation failed; the old one is kept"
-        await send(ref, "integration.rotation_failed", subject, f"{run}:failed", detail=detail)
+        await send(ref, "integration.rotation_failed", subject, f"{self.key}:failed", detail=detail)
         return RotationResult(status="failed", detail=detail)
 
     async def _audit(self, ref: IntegrationRef, run: str, step: str, ok: bool, detail: str) -> None:

@@ -19,10 +19,16 @@ from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from core import queues
     from workflows import common, ids
+    from workflows.email import SendEmailResult
     from workflows.notify import activities as acts
-    from workflows.notify.messages import DeliverWebhookInput, NotifyInput, NotifyResult, message_id
+    from workflows.notify.messages import (
+        DeliverWebhookInput,
+        DeliverWebhookResult,
+        NotifyInput,
+        NotifyResult,
+        message_id,
+    )
 
 
 def email_body(inp: NotifyInput) -> str:
@@ -54,17 +60,18 @@ class NotifyWorkflow:
         ]
         email_status: str | None = None
         if plan.email_to and inp.endpoint_id is None:
-            sent = await common.email(
-                queues.MESSAGING,
-                inp.tenant_id,
-                f"notify:{inp.key}",
-                plan.email_to,
-                inp.subject,
-                email_body(inp),
+            body = email_body(inp)
+            sent, *results = await asyncio.gather(
+                common.email(
+                    inp.email_queue, inp.tenant_id, f"notify:{inp.key}", plan.email_to, inp.subject, body
+                ),
+                *hooks,
+                return_exceptions=True,
             )
-            email_status = sent.status
-        results = await asyncio.gather(*hooks, return_exceptions=True)
-        delivered = sum(1 for r in results if not isinstance(r, BaseException) and r.delivered)
+            email_status = sent.status if isinstance(sent, SendEmailResult) else "failed"
+        else:
+            results = list(await asyncio.gather(*hooks, return_exceptions=True))
+        delivered = sum(1 for r in results if isinstance(r, DeliverWebhookResult) and r.delivered)
         return NotifyResult(
             message_id=mid,
             webhooks_delivered=delivered,
