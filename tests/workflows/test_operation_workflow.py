@@ -21,6 +21,8 @@ from temporalio.worker import Worker
 
 from schema.repositories.definitions import DefinitionRegistry
 from tests.histories import record
+from workflows.notify.messages import NotifyInput, NotifyPlan
+from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.ai_messages import AIAction, AIDecision, DecideInput
 from workflows.operation.browser_messages import (
     CloseSessionInput,
@@ -60,8 +62,6 @@ from workflows.operation.trust_messages import (
     VerifyConfirmationInput,
     VerifyConsentInput,
 )
-from workflows.notify.messages import NotifyInput, NotifyPlan
-from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
 S = OperationStatus
