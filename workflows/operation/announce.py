@@ -12,6 +12,7 @@ patch :data:`ANNOUNCE` (deterministic code only; old histories have neither).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -31,6 +32,13 @@ FINAL: dict[OperationStatus, EventKind] = {
     OperationStatus.COMPLETED: "operation.completed",
     OperationStatus.FAILED: "operation.failed",
 }
+
+
+def waiting(inp: OperationInput, kind: EventKind, key: str, **payload: PayloadValue) -> None:
+    """Notify a wait (consent, confirmation) in the background: the operation waits for a person
+    anyway, so the child's start never delays the wait (or a consent's expiry check)."""
+    if workflow.patched(ANNOUNCE):
+        asyncio.ensure_future(event(inp, kind, key, **payload))
 
 
 async def event(inp: OperationInput, kind: EventKind, key: str, **payload: PayloadValue) -> None:

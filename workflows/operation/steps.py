@@ -121,7 +121,7 @@ class StepRunner:
         None to go on (approved, or a revoke that the consent check then stops). Only a decision
         whose record ``verify_confirmation`` finds counts (signals.py)."""
         n, timeout_s = idx + 1, self._inp.tuning.confirmation_timeout_s
-        await announce.event(self._inp, "operation.waiting_for_confirmation", f"confirm-{n}", step=n)
+        announce.waiting(self._inp, "operation.waiting_for_confirmation", f"confirm-{n}", step=n)
         try:
             d = await self._consent.wait_for_confirmation(n, timeout_s, self.checks.decision)
         except builtins.TimeoutError:

@@ -134,7 +134,7 @@ class AutonomousOperationWorkflow:
             if found.grant is not None and consent.grant is None:
                 consent.grant = found.grant
             if consent.grant is None:
-                await announce.event(inp, "operation.waiting_for_consent", "consent")
+                announce.waiting(inp, "operation.waiting_for_consent", "consent")
         if not await consent.wait_for_grant(inp.tuning.consent_timeout_s, self._steps.checks.consent):
             return await self._finish(
                 S.CANCELLED, f"consent not granted within {inp.tuning.consent_timeout_s}s"
