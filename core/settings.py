@@ -19,6 +19,7 @@ from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
 from core.integration_settings import IntegrationSettings
 from core.mailparse_settings import MailParseSettings
+from core.plan_settings import PlanSettings
 from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
@@ -239,6 +240,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    plans: PlanSettings = Field(default_factory=PlanSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

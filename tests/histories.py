@@ -41,6 +41,7 @@ PREFIXES = {
     "Notify": "notify",
     "HealthCheck": "healthcheck",
     "CredentialRotation": "rotation",
+    "PlanWorkflow": "plan",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 

@@ -13,9 +13,11 @@ from workflows.integrations.health import HealthCheckWorkflow
 from workflows.integrations.rotation import CredentialRotationWorkflow
 from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 WORKFLOWS = [
     AutonomousOperationWorkflow,
+    PlanWorkflow,
     TenantCycleWorkflow,
     ScheduledCycleWorkflow,
     CycleFanoutWorkflow,
