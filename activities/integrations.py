@@ -27,6 +27,7 @@ from core.targets import Resolver, TargetRefused, parse_origin, resolve
 from core.vault import VaultStore, credential_path
 from schema.db import tenant_transaction
 from schema.repositories import consent, credentials, integrations, site_allowlist, webhooks
+from schema.repositories.definitions import DefinitionRegistry
 from workflows import ids
 from workflows.integrations.messages import (
     AUTO_RENEW,
@@ -120,6 +121,12 @@ class IntegrationActivities:
     async def register_integration(self, inp: RegisterIntegrationInput) -> str:
         """Upsert the status row (left alone while a rotation holds it) and the schedules; returns
         the integration id."""
+        admin = DefinitionRegistry(self._settings.definitions_dir).load(
+            inp.ref.service, inp.ref.generate_operation
+        )
+        inp = inp.model_copy(
+            update={"ref": inp.ref.model_copy(update={"admin_credential": admin.credential})}
+        )
         ref = inp.ref
         rotation_days = await asyncio.to_thread(self._register_row, inp)
         if self._client is not None:

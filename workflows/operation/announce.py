@@ -34,6 +34,12 @@ FINAL: dict[OperationStatus, EventKind] = {
 }
 
 
+def waiting_for_consent(inp: OperationInput, waits: bool) -> None:
+    """``operation.waiting_for_consent`` when no active consent was found at start."""
+    if waits:
+        waiting(inp, "operation.waiting_for_consent", "consent")
+
+
 def waiting(inp: OperationInput, kind: EventKind, key: str, **payload: PayloadValue) -> None:
     """Notify a wait (consent, confirmation) in the background: the operation waits for a person
     anyway, so the child's start never delays the wait (or a consent's expiry check)."""
@@ -56,12 +62,12 @@ async def event(inp: OperationInput, kind: EventKind, key: str, **payload: Paylo
 
 
 async def finished(
-    inp: OperationInput, result: OperationResult, credential_type: str | None, admin: str
-) -> None:
-    """The final event, and the integration registration of a tested credential."""
+    inp: OperationInput, result: OperationResult, credential_type: str | None
+) -> OperationResult:
+    """The final event, and the integration registration of a tested credential; ``result``."""
     kind = FINAL.get(result.status)
     if kind is None or not workflow.patched(ANNOUNCE):
-        return
+        return result
     await event(
         inp,
         kind,
@@ -72,13 +78,12 @@ async def finished(
         connection_test_passed=result.connection_test_passed,
     )
     if result.status != OperationStatus.COMPLETED or not credential_type or not result.connection_test_passed:
-        return
+        return result
     ref = IntegrationRef(
         tenant_id=inp.tenant_id,
         integration_id=integration_id(inp.tenant_id, inp.service, credential_type),
         service=inp.service,
         credential_type=credential_type,
-        admin_credential=admin,
         site_url=inp.inputs.get("site_url", ""),
         generate_operation=inp.operation,
         revoke_operation=f"{credential_type}_revocation",
@@ -95,3 +100,4 @@ async def finished(
         )
     except ActivityError as e:
         workflow.logger.warning("integration not registered: %s", type(e.cause).__name__)
+    return result

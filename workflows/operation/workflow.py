@@ -82,7 +82,7 @@ class AutonomousOperationWorkflow:
         self._session = BrowserSession(inp)
         self._trail = AuditTrail(inp)
         self._steps = StepRunner(inp, self._consent, self._progress, self._session, self._trail)
-        self._ai, self._admin = self._steps.ai, "admin"
+        self._ai = self._steps.ai
 
     # --- signals and query -------------------------------------------------------------
     @workflow.signal
@@ -121,7 +121,6 @@ class AutonomousOperationWorkflow:
         except ActivityError as e:
             return await self._finish(S.FAILED, failure_text(e))
         self._progress.total = len(definition.steps)
-        self._admin = definition.credential
         missing = [k for k in definition.inputs if not inp.inputs.get(k)]
         if missing:
             return await self._finish(S.FAILED, f"missing inputs: {', '.join(missing)}")
@@ -138,8 +137,7 @@ class AutonomousOperationWorkflow:
             )
             if found.grant is not None and consent.grant is None:
                 consent.grant = found.grant
-            if consent.grant is None:
-                announce.waiting(inp, "operation.waiting_for_consent", "consent")
+            announce.waiting_for_consent(inp, consent.grant is None)
         if not await consent.wait_for_grant(inp.tuning.consent_timeout_s, self._steps.checks.consent):
             return await self._finish(
                 S.CANCELLED, f"consent not granted within {inp.tuning.consent_timeout_s}s"
@@ -299,5 +297,4 @@ class AutonomousOperationWorkflow:
         result = await self._progress.finish(
             status, reason, self._trail.written, self._ai.llm, self._ai.self_healing, credential, passed
         )
-        await announce.finished(self._inp, result, credential[0] if credential else None, self._admin)
-        return result
+        return await announce.finished(self._inp, result, credential[0] if credential else None)
