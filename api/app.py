@@ -38,6 +38,7 @@ from api.controllers.health import HealthController
 from api.controllers.imports import ImportController
 from api.controllers.inbox import InboxController
 from api.controllers.inbox_signals import InboxSignalController
+from api.controllers.integrations import IntegrationController, WebhookEndpointController
 from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.order_records import OrderRecordController
 from api.controllers.order_webhooks import OrderWebhookController, receive_order_webhook
@@ -82,6 +83,8 @@ ROUTES: list[ControllerRouterHandler] = [
     OrderRecordController,
     ImportController,
     InboxController,
+    WebhookEndpointController,
+    IntegrationController,
     OrderWebhookController,
     receive_order_webhook,
     unsubscribe_page,

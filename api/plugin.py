@@ -38,6 +38,7 @@ from api.services.health import HealthService
 from api.services.imports import ImportService
 from api.services.inbox import InboxService
 from api.services.inbox_signals import SignalService
+from api.services.integrations import IntegrationService
 from api.services.operation_signals import OperationSignals
 from api.services.operation_status import OperationStatusService
 from api.services.operations import OperationService
@@ -50,6 +51,7 @@ from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
 from api.services.unsubscribe import UnsubscribeService
+from api.services.webhook_endpoints import WebhookEndpointService
 from api.services.work import WorkService
 from core.settings import Settings
 from core.temporal import codec_of, connect
@@ -91,6 +93,8 @@ SERVICE_NAMES = (
     "document_search",
     "inbox",
     "health",
+    "webhooks",
+    "integrations",
     "plans",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
@@ -138,6 +142,8 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "document_search": DocumentSearchService(engine),
         "inbox": InboxService(client, engine, settings, vault),
         "health": HealthService(client, engine, settings),
+        "webhooks": WebhookEndpointService(client, engine, settings, vault),
+        "integrations": IntegrationService(client, engine, settings),
         "plans": PlanService(
             client, PlanRegistry(registry, settings.definitions_dir), PlanConsent(engine, settings), ops
         ),

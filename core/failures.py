@@ -65,3 +65,8 @@ class Failure(StrEnum):
     """A document that cannot be extracted (encrypted, corrupt, too big, zip bomb): never retried."""
     MAILBOX_GONE = "MailboxGone"
     """A mailbox sync whose connection was deleted (issue 13): never retried, the run ends."""
+    WEBHOOK_DISABLED = "WebhookDisabled"
+    """A webhook endpoint disabled after too many failed deliveries in a row, or deleted (issue 15):
+    never retried."""
+    WEBHOOK_REFUSED = "WebhookRefused"
+    """A webhook URL that fails the outbound target checks (core/targets.py): never retried."""

@@ -46,6 +46,11 @@ async def _found(call: Awaitable[Any]) -> bool:
     return True
 
 
+async def exists(call: Awaitable[Any]) -> bool:
+    """Await a schedule call (e.g. ``handle.update(fn)``); False when the schedule does not exist."""
+    return await _found(call)
+
+
 async def pause(client: Client, sid: str, paused: bool, note: str) -> bool:
     """Pause or unpause; False when there is no such schedule."""
     handle = client.get_schedule_handle(sid)

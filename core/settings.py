@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
+from core.integration_settings import IntegrationSettings
 from core.mailparse_settings import MailParseSettings
 from core.plan_settings import PlanSettings
 from core.resilience_settings import ResilienceSettings
@@ -240,6 +241,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
+    integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     plans: PlanSettings = Field(default_factory=PlanSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""

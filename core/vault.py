@@ -94,6 +94,26 @@ class VaultStore:
         data: dict[str, Any] = r["data"]["data"]
         return data, int(r["data"]["metadata"]["version"])
 
+    def read_version(self, path: str, version: int) -> dict[str, Any] | None:
+        """The data of one KV v2 version (None when it is deleted, destroyed or absent)."""
+        try:
+            r = self._client.secrets.kv.v2.read_secret_version(
+                path=f"{self._prefix}/{path}",
+                version=version,
+                mount_point=self._mount,
+                raise_on_deleted_version=True,
+            )
+        except InvalidPath:
+            return None
+        data: dict[str, Any] | None = r["data"]["data"]
+        return data
+
+    def destroy_versions(self, path: str, versions: list[int]) -> None:
+        """Destroy KV v2 versions for good (a rotated-out credential once it is revoked)."""
+        self._client.secrets.kv.v2.destroy_secret_versions(
+            path=f"{self._prefix}/{path}", versions=versions, mount_point=self._mount
+        )
+
     def write(self, path: str, data: dict[str, Any], cas: int | None = None) -> int:
         """Write a new version (with ``cas``: only over that version; hvac ``InvalidRequest``
         otherwise). Returns the version number."""

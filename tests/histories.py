@@ -41,6 +41,9 @@ PREFIXES = {
     "AuditErasure": "auditerasure",
     "AuditRetention": "auditretention",
     "MailboxSync": "mailsync",
+    "Notify": "notify",
+    "HealthCheck": "healthcheck",
+    "CredentialRotation": "rotation",
     "PlanWorkflow": "plan",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -45,9 +46,12 @@ from activities.imports import ImportActivities
 from activities.inbox.attachments import MailAttachmentActivities
 from activities.inbox.route import RouteActivities
 from activities.inbox.sync import MailboxSyncActivities
+from activities.integrations import IntegrationActivities
 from activities.llm import LLMActivities
+from activities.notify import NotifyActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
+from activities.rotation import RotationActivities
 from activities.trust import TrustActivities
 from core import queues
 from core.crypto import Keyring
@@ -112,6 +116,7 @@ def agent_workers(
                 *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
                 *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
                 RouteActivities(settings, engine_for(settings.database.url), vault, client).route_messages,
+                *integration_activities(client, settings, vault),
             ],
             activity_executor=pool,
             interceptors=activity_interceptors(settings.resilience),
@@ -128,6 +133,28 @@ def audit_lifecycle_activities(settings: Settings, vault: VaultStore) -> list[Ca
         AuditErasureActivities(settings, engine, vault).erase_audit_data,
         retention.retention_tenants,
         retention.enforce_retention,
+    ]
+
+
+def integration_activities(client: Client, settings: Settings, vault: VaultStore) -> list[Any]:
+    """Notifications, health checks and rotations (issue 15 Builds 4, 5, 7)."""
+    engine = engine_for(settings.database.url)
+    notify = NotifyActivities(settings, engine, vault, client)
+    health = IntegrationActivities(settings, engine, vault, client)
+    rotation = RotationActivities(engine, vault)
+    return [
+        notify.plan_notification,
+        notify.deliver_webhook,
+        notify.notify,
+        health.vet_integration,
+        health.integration_consent,
+        health.record_check,
+        health.register_integration,
+        rotation.begin_rotation,
+        rotation.audit_rotation_step,
+        rotation.switch_credential,
+        rotation.restore_credential,
+        rotation.finish_rotation,
     ]
 
 

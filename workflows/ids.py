@@ -7,6 +7,7 @@ is pure (no clock, no I/O), safe to import from workflows, activities and the AP
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 
@@ -33,6 +34,11 @@ __all__ = [
     "import_workflow_id",
     "mailsync_schedule_id",
     "mailsync_workflow_id",
+    "health_schedule_id",
+    "health_workflow_id",
+    "notify_workflow_id",
+    "rotation_schedule_id",
+    "rotation_workflow_id",
     "operation_id_from_workflow_id",
     "operation_workflow_id",
     "plan_step_operation_id",
@@ -190,6 +196,37 @@ def mailsync_schedule_id(tenant_id: str, connection_id: str) -> str:
     return f"mailsync-schedule-{tenant_id}-{connection_id}"
 
 
+# --- integrations and notifications (issue 15) ---------------------------------------------------
+
+
+def notify_workflow_id(tenant_id: str, key: str) -> str:
+    """``notify-{tenant}-{sha256(key)[:32]}``: one ``Notify`` per event key (exactly once)."""
+    return f"notify-{tenant_id}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def health_workflow_id(tenant_id: str, integration_id: str) -> str:
+    """``health-{tenant}-{integration}``: the integration's health check (its daily schedule
+    appends the scheduled time); ``integration_id`` is the ``integration_status`` row id (32 hex)."""
+    return f"health-{tenant_id}-{integration_id}"
+
+
+def health_schedule_id(tenant_id: str, integration_id: str) -> str:
+    """``health-schedule-{tenant}-{integration}``: the daily health-check Temporal Schedule."""
+    return f"health-schedule-{tenant_id}-{integration_id}"
+
+
+def rotation_workflow_id(tenant_id: str, integration_id: str) -> str:
+    """``rotate-{tenant}-{integration}``: a credential rotation (the schedule appends the time; a
+    health check's self-healing starts it without)."""
+    return f"rotate-{tenant_id}-{integration_id}"
+
+
+def rotation_schedule_id(tenant_id: str, integration_id: str) -> str:
+    """``rotate-schedule-{tenant}-{integration}``: the rotation Temporal Schedule (every
+    ``rotation_days``)."""
+    return f"rotate-schedule-{tenant_id}-{integration_id}"
+
+
 # --- tenant of a workflow id (the payload codec's key scope, core/codec.py) ---------------------
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -212,6 +249,9 @@ _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("import-", re.compile(_ROW_ID), False),
     ("mailsync-", re.compile(_ROW_ID), True),
     ("export-", re.compile(_ROW_ID), False),
+    ("notify-", re.compile(r"[0-9a-f]{32}"), False),
+    ("health-", re.compile(r"[0-9a-f]{32}"), True),
+    ("rotate-", re.compile(r"[0-9a-f]{32}"), True),
 )
 _TRIGGER = "cycle-trigger-"  # ``cycle-trigger-{tenant}``: nothing follows the tenant
 _FANOUT = re.compile(r"cycle-fanout-\d{10}")  # platform scope: no tenant

@@ -10,6 +10,9 @@ from workflows.followups.feedback import FeedbackWorkflow
 from workflows.followups.quote import QuoteWorkflow
 from workflows.imports.workflow import ImportWorkflow
 from workflows.inbox.workflow import MailboxSyncWorkflow
+from workflows.integrations.health import HealthCheckWorkflow
+from workflows.integrations.rotation import CredentialRotationWorkflow
+from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
 from workflows.plan.workflow import PlanWorkflow
 
@@ -29,6 +32,9 @@ WORKFLOWS = [
     AuditErasureWorkflow,
     AuditRetentionWorkflow,
     MailboxSyncWorkflow,
+    NotifyWorkflow,
+    HealthCheckWorkflow,
+    CredentialRotationWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
 

@@ -130,3 +130,22 @@ LIFECYCLE = RetryPolicy(
 )
 """Audit export, erasure and retention steps (issue 16): idempotent, so a Vault, disk or
 database outage retries (2 s doubling to 5 min, 10 attempts); a rejected write fails at once."""
+
+WEBHOOK = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=8,
+    non_retryable_error_types=[Failure.WEBHOOK_DISABLED, Failure.WEBHOOK_REFUSED, Failure.DATABASE_ERROR],
+)
+"""One webhook delivery (issue 15 Build 7): 2 s doubling to 5 minutes, 8 attempts; an endpoint
+disabled (``integrations.webhook_failure_limit`` failures in a row), deleted or refused by the
+target checks is not retried."""
+
+INTEGRATION = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=60),
+    non_retryable_error_types=[Failure.DATABASE_ERROR, Failure.TARGET_REFUSED, Failure.CREDENTIAL_MISSING],
+)
+"""Health-check and rotation bookkeeping (DB, Vault; issue 15 Builds 4, 5): an outage retries
+(1 s doubling to 60 s, no limit), so a crash between two steps resumes where it stopped."""

@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from playwright.async_api import Dialog, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from temporalio.exceptions import ApplicationError
 
@@ -36,7 +36,22 @@ def step_ms(inp: StepInput) -> float:
 
 async def perform(s: Session, vault: VaultStore, inp: StepInput, wrap_ttl_s: int) -> dict[str, Any]:
     """Run the step; returns the extracted value's wrapping token and Vault path
-    for ``extract`` (else nothing)."""
+    for ``extract`` (else nothing). A step with ``accept_dialog`` accepts the ``confirm()`` it
+    opens (issue 15: "revoke this password?"); any other dialog is dismissed (Playwright's default)."""
+    if not inp.step.accept_dialog:
+        return await _perform(s, vault, inp, wrap_ttl_s)
+
+    def accept(d: Dialog) -> None:
+        asyncio.ensure_future(d.accept())
+
+    s.page.on("dialog", accept)
+    try:
+        return await _perform(s, vault, inp, wrap_ttl_s)
+    finally:
+        s.page.remove_listener("dialog", accept)
+
+
+async def _perform(s: Session, vault: VaultStore, inp: StepInput, wrap_ttl_s: int) -> dict[str, Any]:
     step, ms, page = inp.step, step_ms(inp), s.page
     out: dict[str, Any] = {}
     target = step.target or ""

@@ -67,3 +67,28 @@ def resolve(template: str, inputs: dict[str, str], credential: dict[str, str], t
         return credential[key]
 
     return PLACEHOLDER.sub(sub, template)
+
+
+SELECTOR_SAFE = re.compile(r"^[A-Za-z0-9_.:@ -]{1,200}$")
+"""What an ``{{input.x}}`` value may hold inside a selector (issue 15: a credential's site name,
+e.g. ``omniops-{uuid}``): no quotes, brackets or combinators, so an input never changes what a
+selector means."""
+
+
+def resolve_target(target: str, inputs: dict[str, str]) -> str:
+    """A step target with its ``{{input.x}}`` placeholders substituted (a credential never
+    resolves in a selector). Raises non-retryable ``InvalidStep`` for a credential placeholder,
+    an unknown input or a value :data:`SELECTOR_SAFE` refuses."""
+
+    def sub(m: re.Match[str]) -> str:
+        kind, key = m.group(1), m.group(2)
+        value = inputs.get(key) if kind == "input" else None
+        if value is None or not SELECTOR_SAFE.fullmatch(value):
+            raise ApplicationError(
+                f"placeholder {kind}.{key} cannot be used in a selector",
+                type=Failure.INVALID_STEP,
+                non_retryable=True,
+            )
+        return value
+
+    return PLACEHOLDER.sub(sub, target)

@@ -30,6 +30,7 @@ from activities.browser.egress import guard
 from activities.browser.firewall import scrub, secrets_of
 from activities.browser.handoff import CredentialHandoff
 from activities.browser.navigation import UNREACHABLE, SiteUnreachable
+from activities.browser.placeholders import resolve_target
 from activities.browser.pool import BrowserPool, EgressLog, Session
 from activities.browser.screenshots import observe, step_screenshot
 from core.failures import Failure
@@ -168,6 +169,9 @@ class BrowserSessions:
         Requests the egress layer refused during the step are in the result (success) or the log.
         """
         s = self._pool.get(inp.operation_id)
+        if inp.step.target and "{{" in inp.step.target:  # e.g. the name of a credential to revoke
+            target = resolve_target(inp.step.target, {**inp.inputs, "operation_id": inp.operation_id})
+            inp = inp.model_copy(update={"step": inp.step.model_copy(update={"target": target})})
         hb = asyncio.create_task(_heartbeat())
         started = time.monotonic()
         try:

@@ -18,6 +18,7 @@ from api.authz import (
     rows_imports,
     rows_inbox,
     rows_inbox_signals,
+    rows_integrations,
     rows_plans,
     rows_records,
     rows_unsubscribe,
@@ -118,6 +119,7 @@ MATRIX: dict[str, Rule] = {
     **rows_audit_lifecycle.ROWS,
     **rows_inbox_signals.ROWS,
     **rows_inbox.ROWS,
+    **rows_integrations.ROWS,
     **rows_plans.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

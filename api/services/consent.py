@@ -4,7 +4,10 @@ signal the tenant's operations (seed 000 consent flow).
 Who may grant, revoke and list is the matrix's (:mod:`api.authz.matrix`: owner and admin). Left
 here: a grant (also ``consent: true`` on initiate) needs one of ``settings.auth.consent_roles``;
 the granters' IP address and user agent (personal data) are shown to the tenant's owner only
-(:data:`PERSONAL_DATA_ROLE`). A grant must name all of the definition's permissions (400).
+(:data:`PERSONAL_DATA_ROLE`). A grant must name all of the definition's permissions (400), and
+may add :data:`~workflows.integrations.messages.AUTO_RENEW` (issue 15: health checks and rotations
+may then regenerate the credential on their own); a grant moves the service's ``needs_consent``
+integrations back to ``unknown``.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from api.services.operation_status import OperationStatusService
 from core.settings import Settings
 from schema.db import tenant_transaction
 from schema.repositories import consent as consent_repo
+from schema.repositories import integrations as integrations_repo
 from schema.repositories import operations as operations_repo
 from schema.repositories.definitions import DefinitionRegistry
 from schema.tables import AutonomousConsent
+from workflows.integrations.messages import AUTO_RENEW
 from workflows.operation.messages import ConsentGrant, ConsentRevoke
 
 PERSONAL_DATA_ROLE = "owner"
@@ -67,7 +72,9 @@ class ConsentService:
 
     def _write_grant(self, consent: AutonomousConsent) -> AutonomousConsent:
         with tenant_transaction(self.engine, consent.tenant_id) as s:
-            return consent_repo.grant_consent(s, consent)
+            written = consent_repo.grant_consent(s, consent)
+            integrations_repo.clear_needs_consent(s, consent.tenant_id, consent.service)
+            return written
 
     def _find_active(self, tenant_id: str, service: str, operation: str) -> AutonomousConsent | None:
         with tenant_transaction(self.engine, tenant_id) as s:
@@ -88,10 +95,10 @@ class ConsentService:
             )
         definition = load_definition(self.registry, service, operation)
         perms = permissions if permissions is not None else definition.permissions
-        unknown = sorted(set(perms) - set(definition.permissions))
+        unknown = sorted(set(perms) - set(definition.permissions) - {AUTO_RENEW})
         if unknown:
             raise ValidationException(f"unknown permissions for {service}/{operation}: {', '.join(unknown)}")
-        if set(perms) != set(definition.permissions):
+        if set(perms) - {AUTO_RENEW} != set(definition.permissions):
             raise ValidationException(
                 f"{service}/{operation} needs all of: {', '.join(definition.permissions)}"
             )

@@ -113,7 +113,7 @@ def list_operations(
 ) -> list[AutonomousOperation]:
     """The tenant's operations, newest first (``created_at``, then id), at most ``limit``; with
     ``before``, those after that operation in this order (keyset paging; index
-    ``ix_autonomous_operations_tenant_created``, migration 0023). An unknown ``before`` is empty."""
+    ``ix_autonomous_operations_tenant_created``, migration 0018). An unknown ``before`` is empty."""
     q = select(AutonomousOperation).where(AutonomousOperation.tenant_id == tenant_id)
     if before is not None:
         mark = get_owned(s, AutonomousOperation, tenant_id, before)

@@ -23,6 +23,7 @@ import schema.business  # noqa: F401
 import schema.documents  # noqa: F401
 import schema.followups  # noqa: F401
 import schema.intake  # noqa: F401
+import schema.integrations  # noqa: F401
 import schema.order_review  # noqa: F401
 import schema.platform  # noqa: F401
 import schema.signals  # noqa: F401

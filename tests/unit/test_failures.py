@@ -33,6 +33,8 @@ RECORDED = {
     "VaultUnavailable",
     "ImapUnavailable",
     "DependencyUnavailable",
+    "WebhookDisabled",
+    "WebhookRefused",
 }
 
 

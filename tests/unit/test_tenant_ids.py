@@ -31,8 +31,17 @@ WORKFLOW_IDS: dict[str, Callable[[str], str]] = {
     "compliance_check_workflow_id": lambda t: ids.compliance_check_workflow_id(t, ROW),
     "mailsync_workflow_id": lambda t: ids.mailsync_workflow_id(t, ROW),
     "export_workflow_id": lambda t: ids.export_workflow_id(t, ROW),
+    "notify_workflow_id": lambda t: ids.notify_workflow_id(t, "operation.completed:" + OP),
+    "health_workflow_id": lambda t: ids.health_workflow_id(t, "a" * 32),
+    "rotation_workflow_id": lambda t: ids.rotation_workflow_id(t, "b" * 32),
 }
-SCHEDULED = {"cycle_trigger_workflow_id", "compliance_run_workflow_id", "mailsync_workflow_id"}
+SCHEDULED = {
+    "cycle_trigger_workflow_id",
+    "compliance_run_workflow_id",
+    "mailsync_workflow_id",
+    "health_workflow_id",
+    "rotation_workflow_id",
+}
 """The formats a Temporal Schedule starts (it appends the scheduled time)."""
 NOT_TENANT_WORKFLOWS = {
     "cycle_fanout_workflow_id": "platform scope (below)",
@@ -41,6 +50,8 @@ NOT_TENANT_WORKFLOWS = {
     "cycle_schedule_id": "a schedule id, never a workflow's",
     "compliance_schedule_id": "a schedule id, never a workflow's",
     "mailsync_schedule_id": "a schedule id, never a workflow's",
+    "health_schedule_id": "a schedule id, never a workflow's",
+    "rotation_schedule_id": "a schedule id, never a workflow's",
     "operation_id_from_workflow_id": "a parser",
     "plan_step_operation_id": "an operation uuid (its workflow is operation_workflow_id's)",
     "binding_id": "this module",

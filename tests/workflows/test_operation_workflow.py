@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import activity
@@ -20,6 +21,8 @@ from temporalio.worker import Worker
 
 from schema.repositories.definitions import DefinitionRegistry
 from tests.histories import record
+from workflows.notify.messages import NotifyInput, NotifyPlan
+from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.ai_messages import AIAction, AIDecision, DecideInput
 from workflows.operation.browser_messages import (
     CloseSessionInput,
@@ -106,6 +109,8 @@ class Fake:
     records: list[RecordCredentialInput] = field(default_factory=list)
     tests: list[ConnectionTestInput] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # activity names in the order they ran
+    registered: list[str] = field(default_factory=list)  # integrations registered (issue 15)
+    notified: list[str] = field(default_factory=list)  # event kinds notified (issue 15)
 
     def confirm(self, step: int, approved: bool, by: str = "carol", reason: str | None = "checked") -> str:
         """Persist a decision (as the API does) and return its id."""
@@ -260,7 +265,21 @@ class Fake:
             self.order.append("test_connection")
             return ConnectionTestResult(passed=True, status_code=200, detail="HTTP 200 as admin")
 
+        @activity.defn(name="register_integration")
+        async def register_integration(inp: Any) -> str:
+            """Issue 15: a completed, tested credential registers its integration."""
+            self.registered.append(inp["ref"]["credential_type"])
+            return str(inp["ref"]["integration_id"])
+
+        @activity.defn(name="plan_notification")
+        async def plan_notification(inp: NotifyInput) -> NotifyPlan:
+            """Issue 15: the operation's events (Notify children) go nowhere here."""
+            self.notified.append(inp.kind)
+            return NotifyPlan()
+
         return [
+            register_integration,
+            plan_notification,
             load_definition,
             sync_operation,
             write_audit,
@@ -308,7 +327,10 @@ async def run_op(
         ),
     )
     async with Worker(
-        client, task_queue=fake.queue, workflows=[AutonomousOperationWorkflow], activities=fake.activities()
+        client,
+        task_queue=fake.queue,
+        workflows=[AutonomousOperationWorkflow, NotifyWorkflow],
+        activities=fake.activities(),
     ):
         handle = await client.start_workflow(
             AutonomousOperationWorkflow.run,
@@ -366,6 +388,7 @@ async def test_completes_with_one_audit_per_step_and_only_a_vault_path(
         OperationStatus.COMPLETED,
     ]
     assert fake.closed == 1
+    assert fake.registered == ["application_password"]  # issue 15: its health check and rotation
 
 
 async def test_consent_timeout_cancels_without_any_browser_action(

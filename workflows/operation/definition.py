@@ -44,6 +44,11 @@ class StepDefinition(Frozen):
     selector_wait_s: float = Field(default=5.0, gt=0, le=60)
     """How long the target may take to appear; after that it is missing (fails at once, no retry)."""
     retry: RetrySpec = Field(default_factory=RetrySpec)
+    accept_dialog: bool = Field(
+        default=False,
+        description="Accept the confirm() dialog this step opens (e.g. 'revoke this password?'); "
+        "otherwise every dialog is dismissed",
+    )
 
     @model_validator(mode="after")
     def _target_with_action(self) -> StepDefinition:

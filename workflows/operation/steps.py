@@ -14,6 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.operation import announce
     from workflows.operation.ai_driver import AIStepDriver
     from workflows.operation.browser_messages import Observation, StepResult
     from workflows.operation.consent import ConsentGate
@@ -120,6 +121,7 @@ class StepRunner:
         None to go on (approved, or a revoke that the consent check then stops). Only a decision
         whose record ``verify_confirmation`` finds counts (signals.py)."""
         n, timeout_s = idx + 1, self._inp.tuning.confirmation_timeout_s
+        announce.waiting(self._inp, "operation.waiting_for_confirmation", f"confirm-{n}", step=n)
         try:
             d = await self._consent.wait_for_confirmation(n, timeout_s, self.checks.decision)
         except builtins.TimeoutError:

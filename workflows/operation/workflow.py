@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from core.failures import Failure
     from core.targets import REFUSED
     from workflows.operation import activities as acts
+    from workflows.operation import announce
     from workflows.operation.consent import ConsentGate
     from workflows.operation.definition import OperationDefinition
     from workflows.operation.errors import (
@@ -136,6 +137,7 @@ class AutonomousOperationWorkflow:
             )
             if found.grant is not None and consent.grant is None:
                 consent.grant = found.grant
+            announce.waiting_for_consent(inp, consent.grant is None)
         if not await consent.wait_for_grant(inp.tuning.consent_timeout_s, self._steps.checks.consent):
             return await self._finish(
                 S.CANCELLED, f"consent not granted within {inp.tuning.consent_timeout_s}s"
@@ -292,6 +294,7 @@ class AutonomousOperationWorkflow:
     ) -> OperationResult:
         """Wait for the background writes, then write the final status and result."""
         await self._trail.drain()
-        return await self._progress.finish(
+        result = await self._progress.finish(
             status, reason, self._trail.written, self._ai.llm, self._ai.self_healing, credential, passed
         )
+        return await announce.finished(self._inp, result, credential[0] if credential else None)

@@ -1,6 +1,6 @@
 """operation reads: the tenant's history, newest first, from one index
 
-Revision ID: 0023
+Revision ID: 0018
 Revises: 0017
 
 Issue 17 (API reads). ``GET /api/autonomous/history`` lists the tenant's ``autonomous_operations``
@@ -11,7 +11,7 @@ query; this index serves the filter, the order and the page mark together.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,143 @@
+"""Rotation activities (issue 15 Build 5; seed 000 §1, seed 004 P2.4), agent queue, sync, each
+idempotent and audited in ``integration_events`` (run = the rotation's workflow id).
+
+KV v2 versions carry the switch: the generating operation writes the new value as a new version
+of the same path; ``switch_credential`` records it as current and the old version (and its site
+name) as pending revocation; ``finish_rotation`` destroys the old version once it is revoked;
+``restore_credential`` (a failed regenerate or test) writes the old version's data back as the
+latest, so the old credential is what every reader gets again.
+
+Failpoint ``integration.after_switch`` (tests): the worker dies right after the switch commits,
+before the revoke; the rotation resumes from there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from temporalio import activity
+
+from activities.operations import permanent_db_errors
+from core.faults import failpoint
+from core.keys import fingerprint_key
+from core.vault import VaultStore, credential_path, fingerprint
+from schema.db import tenant_transaction
+from schema.repositories import credentials, integrations
+from workflows.integrations.messages import (
+    BeginRotationInput,
+    FinishRotationInput,
+    IntegrationRef,
+    RestoreInput,
+    RotationStart,
+    RotationStepInput,
+    SwitchInput,
+    SwitchResult,
+)
+
+
+class RotationActivities:
+    def __init__(self, engine: Engine, vault: VaultStore) -> None:
+        self._engine, self._vault = engine, vault
+
+    def _path(self, ref: IntegrationRef) -> str:
+        return credential_path(ref.tenant_id, ref.service, ref.credential_type)
+
+    def _audit(self, ref: IntegrationRef, run: str, step: str, ok: bool, detail: str, **data: object) -> None:
+        with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
+            integrations.audit(
+                s, ref.tenant_id, ref.service, ref.credential_type, run, step, ok, detail, data or None
+            )
+
+    @activity.defn(name="begin_rotation")
+    def begin_rotation(self, inp: BeginRotationInput) -> RotationStart:
+        """Take the integration for this run (``busy`` when another run holds it); the version in
+        use and the credential's site name."""
+        ref = inp.ref
+        version = self._vault.read_versioned(self._path(ref))[1]
+        with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
+            row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type, lock=True)
+            if row is None:
+                return RotationStart(busy=True)
+            if row.rotation_run not in (None, inp.run):
+                return RotationStart(busy=True)
+            if row.rotation_run is None:
+                integrations.set_fields(s, row, rotation_run=inp.run, status="rotating", detail=inp.reason)
+            integrations.audit(
+                s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "begin", True, inp.reason,
+                {"old_version": version},
+            )  # fmt: skip
+            return RotationStart(old_version=row.current_version or version, old_name=row.credential_name)
+
+    @activity.defn(name="audit_rotation_step")
+    def audit_rotation_step(self, inp: RotationStepInput) -> None:
+        self._audit(inp.ref, inp.run, inp.step, inp.success, inp.detail)
+
+    @activity.defn(name="switch_credential")
+    def switch_credential(self, inp: SwitchInput) -> SwitchResult:
+        """The latest version (the new credential) becomes current; the old version and name wait
+        for revocation (only if the old credential still worked)."""
+        ref = inp.ref
+        _, latest = self._vault.read_versioned(self._path(ref))
+        with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
+            row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type, lock=True)
+            if row is not None and row.credential_name != inp.new_name:
+                integrations.set_fields(
+                    s,
+                    row,
+                    current_version=latest,
+                    previous_version=inp.old_version,
+                    pending_revoke=inp.old_name if inp.old_works else None,
+                    credential_name=inp.new_name,
+                    last_rotated_at=datetime.now(UTC),
+                )
+            integrations.audit(
+                s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "switch", True,
+                f"Vault version {inp.old_version} -> {latest}", {"old": inp.old_version, "new": latest},
+            )  # fmt: skip
+        failpoint("integration.after_switch")
+        return SwitchResult(new_version=latest)
+
+    @activity.defn(name="restore_credential")
+    def restore_credential(self, inp: RestoreInput) -> None:
+        """Write the old version's data back as the latest (unless it already is) and its
+        fingerprint back on the metadata row."""
+        ref, path = inp.ref, self._path(inp.ref)
+        old = self._vault.read_version(path, inp.old_version) if inp.old_version else None
+        latest, _ = self._vault.read_versioned(path)
+        if old is not None and latest != old:
+            self._vault.write(path, old)
+        with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
+            if old is not None and old.get("password"):
+                fp = fingerprint(fingerprint_key(self._vault, ref.tenant_id), str(old["password"]))
+                row = credentials.get_credential(s, ref.tenant_id, ref.service, ref.credential_type)
+                if row is not None:
+                    row.fingerprint = fp
+            integrations.audit(
+                s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "restore", old is not None,
+                f"old version {inp.old_version} restored: {inp.detail}",
+            )  # fmt: skip
+
+    @activity.defn(name="finish_rotation")
+    def finish_rotation(self, inp: FinishRotationInput) -> None:
+        """Release the integration with its final status; on success destroy the old version
+        first (a retry after a crash destroys it again, harmlessly)."""
+        ref = inp.ref
+        with tenant_transaction(self._engine, ref.tenant_id) as s:
+            row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type)
+            old, current = (row.previous_version, row.current_version) if row else (None, None)
+        if inp.ok and old and old != current:
+            self._vault.destroy_versions(self._path(ref), [old])
+        with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
+            row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type, lock=True)
+            if row is None:
+                return
+            fields: dict[str, object] = {"status": inp.status, "detail": inp.detail[:500]}
+            if row.rotation_run == inp.run:
+                fields["rotation_run"] = None
+            if inp.ok:
+                fields |= {"previous_version": None, "pending_revoke": None, "last_ok_at": datetime.now(UTC)}
+            integrations.set_fields(s, row, **fields)
+            integrations.audit(
+                s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "finish", inp.ok, inp.status
+            )
