@@ -20,6 +20,7 @@ import schema.agent  # noqa: F401  (registers the tables)
 import schema.audit_chain  # noqa: F401
 import schema.business  # noqa: F401
 import schema.documents  # noqa: F401
+import schema.enrichment  # noqa: F401
 import schema.followups  # noqa: F401
 import schema.intake  # noqa: F401
 import schema.order_review  # noqa: F401

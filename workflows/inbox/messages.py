@@ -99,4 +99,6 @@ class RouteResult(BaseModel):
     kinds: dict[str, int] = {}
     suppressed: int = 0
     feedback_answers: int = 0
+    quote_replies: int = 0
+    """Replies to our quote emails signalled to the quote's workflow (``replied``)."""
     more: bool = False
