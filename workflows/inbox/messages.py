@@ -37,7 +37,8 @@ class SyncBatchResult(BaseModel):
 
     status: str
     """The connection status this batch found: connected, auth_failed, token_expired, revoked,
-    not_configured."""
+    not_configured; or ``throttled`` (a provider quota or rate limit: the sync ends, the
+    connection's status is unchanged, issue 13 Build 10)."""
     fetched: int = 0
     """Messages of the folder looked at (ingested, failed or already there)."""
     inserted: int = 0

@@ -1,4 +1,4 @@
-"""contact enrichment: the contact fields a signature fills, and where each value came from
+"""contact enrichment: the contact fields a signature fills, where each value came from; mailbox auth failures
 
 Revision ID: 0024
 Revises: 0016
@@ -8,6 +8,9 @@ Issue 13 Build 7 (seed 004 P1.6). ``contacts`` gains ``company``, ``linkedin_url
 signature offered for a contact field: the message it came from, the value, when, and whether it
 was ``set`` (the field was empty), ``same`` (already the value) or ``conflict`` (a different value
 was kept). One row per (tenant, contact, field, inbound message), RLS as every tenant table.
+
+Issue 13 Build 10: ``mailbox_connections.auth_failures`` counts consecutive syncs refused at
+login (reset by a successful one); enough of them raise an alert.
 """
 
 import sqlalchemy as sa
@@ -24,6 +27,10 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    op.add_column(
+        "mailbox_connections",
+        sa.Column("auth_failures", sa.Integer(), server_default="0", nullable=False),
+    )
     op.add_column("contacts", sa.Column("company", sa.String(200), nullable=True))
     op.add_column("contacts", sa.Column("linkedin_url", sa.String(300), nullable=True))
     op.add_column("contacts", sa.Column("address", sa.String(300), nullable=True))
@@ -54,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("mailbox_connections", "auth_failures")
     op.drop_table("contact_field_sources")
     op.drop_column("contacts", "address")
     op.drop_column("contacts", "linkedin_url")
