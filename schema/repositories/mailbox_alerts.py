@@ -6,13 +6,14 @@ tenant), session-style; the caller commits.
 - ``mailbox_provider_limit`` (warning): the server answered with a quota or rate limit
   (``[OVERQUOTA]``, ``[THROTTLED]``, ``[LIMIT]``, too many connections).
 
-Deduplicated: :func:`raise_once` adds nothing while an unresolved alert of the kind is open for
-the connection (``data.connection_id``); :func:`resolve` closes them all when a sync succeeds.
+Deduplicated: :func:`raise_once` adds nothing while an unresolved alert of the kind, raised in
+the last :data:`REMIND_AFTER` (a day: what the health route lists), is open for the connection
+(``data.connection_id``); :func:`resolve` closes them all when a sync succeeds.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -27,6 +28,7 @@ AUTH_FAILURES = "mailbox_auth_failures"
 PROVIDER_LIMIT = "mailbox_provider_limit"
 KINDS = (AUTH_FAILURES, PROVIDER_LIMIT)
 RESOLVER = "mailbox_sync"
+REMIND_AFTER = timedelta(days=1)
 
 
 def _open(tenant_id: str, connection_id: str, kinds: tuple[str, ...]) -> list[object]:
@@ -48,7 +50,9 @@ def raise_once(
     **data: float | str,
 ) -> bool:
     """Open an alert of ``kind`` for the connection unless one is open; True when added."""
-    if s.execute(select(AgentAlert.id).where(*_open(tenant_id, connection_id, (kind,))).limit(1)).first():
+    recent = col(AgentAlert.created_at) >= now - REMIND_AFTER
+    open_now = select(AgentAlert.id).where(*_open(tenant_id, connection_id, (kind,)), recent).limit(1)  # type: ignore[arg-type]
+    if s.execute(open_now).first():
         return False
     window = hour_key(now)
     added = s.execute(
