@@ -27,3 +27,6 @@ class InboxSettings(BaseModel):
     """IMAP socket and OAuth token request timeout, seconds."""
     max_attachments: int = 20
     """Attachments of one message handed to the documents library at most."""
+    auth_failures_alert: int = 3
+    """Consecutive syncs refused at login (auth_failed, token_expired, revoked) that raise the
+    ``mailbox_auth_failures`` alert (seed 004 P0.7.3, issue 13 Build 10)."""

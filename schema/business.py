@@ -65,6 +65,10 @@ class Contact(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default=True)
     updated_at: datetime | None = _ts()
     archived_at: datetime | None = _ts()
+    # enrichment from signatures (issue 13 Build 7, migration 0020; sources: contact_field_sources)
+    company: str | None = Field(default=None, max_length=200)
+    linkedin_url: str | None = Field(default=None, max_length=300)
+    address: str | None = Field(default=None, max_length=300)
 
 
 class Product(SQLModel, table=True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Integer, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -47,6 +47,8 @@ class MailboxConnection(SQLModel, table=True):
     uidvalidity: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     last_uid: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     last_sync_at: datetime | None = _ts()
+    auth_failures: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    """Consecutive syncs refused at login (migration 0020); a successful sync resets it."""
     created_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = _ts(nullable=False, default=True)
 

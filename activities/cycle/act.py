@@ -10,7 +10,7 @@ from activities.cycle.base import CycleBase
 from activities.cycle.runners import RUNNERS
 from activities.operations import permanent_db_errors
 from schema.db import tenant_transaction
-from schema.repositories import actions, engagement
+from schema.repositories import actions, engagement, signals
 from workflows.cycle.messages import ActionOutcome, EmailOutcomeInput, PerformInput
 
 
@@ -30,6 +30,8 @@ class ActActivities(CycleBase):
             else:
                 out = runner(s, inp)
             actions.record(s, inp.run_id, inp.tenant_id, a, None, out.outcome, {**out.detail})
+            if runner is not None:
+                signals.mark_acted(s, inp.tenant_id, a.signal_ids)
             actions.deferred_done(s, inp.tenant_id, a)
             s.commit()
             return out
@@ -37,12 +39,14 @@ class ActActivities(CycleBase):
     @activity.defn(name="record_email_outcome")
     def record_email_outcome(self, inp: EmailOutcomeInput) -> None:
         """After ``send_email``: a sent email to a contact touches its engagement clock (seed 004
-        P0.4); the run action gets its outcome. Quote and deal follow-ups are not the cycle's
-        (their workflows own them)."""
+        P0.4) and marks the signals it answers acted (issue 13 Build 8); the run action gets its
+        outcome. Quote and deal follow-ups are not the cycle's (their workflows own them)."""
         a, now = inp.action, datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             if inp.status == "sent" and a.target_type == "contact":
                 engagement.touch(s, inp.tenant_id, a.target_id, now, "email", "agent")
+            if inp.status == "sent":  # the signals this email answers are acted on (issue 13 Build 8)
+                signals.mark_acted(s, inp.tenant_id, a.signal_ids, now)
             actions.record(s, inp.run_id, inp.tenant_id, a, None, inp.status, {"detail": inp.detail})
             actions.deferred_done(s, inp.tenant_id, a)
             s.commit()

@@ -10,7 +10,7 @@ from activities.cycle.base import CycleBase
 from activities.cycle.passages import planner_passages
 from activities.operations import permanent_db_errors
 from schema.db import tenant_transaction
-from schema.repositories import campaign_audience, cycle_facts, engagement, follow_up_owners
+from schema.repositories import campaign_audience, cycle_facts, engagement, follow_up_owners, signals
 from schema.repositories import cycle_context as ctx
 from schema.repositories import deals as deals_repo
 from schema.repositories import quotes as quotes_repo
@@ -31,7 +31,8 @@ class ContextActivities(CycleBase):
         P1.2), accounts with no contact and actions deferred to this hour. Sent quotes and open
         deals with no follow-up workflow are claimed for this run and returned as the inputs of
         the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails; a quote's
-        carry its tracked link, a token minted here if it had none). Last, a few passages of the
+        carry its tracked link, a token minted here if it had none). Opportunity signals not yet
+        acted on (``signals``, issue 13 Build 8). Last, a few passages of the
         tenant's documents on what this hour is about (``passages``, issue 14 Build 6).
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
@@ -68,6 +69,7 @@ class ContextActivities(CycleBase):
                 accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
                 deferred=ctx.deferred_actions(s, t, inp.hour, limit),
                 tenant_domains=self._domains(s, t),
+                signals=signals.for_planner(s, t, limit),
                 quote_follow_ups=tuple(
                     quote_input(
                         t, c.quote.id, c.to_email or "", c.quote.amount, f, links[c.quote.id], c.quote.title

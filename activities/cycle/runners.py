@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from schema.repositories import actions, orders
+from schema.repositories import actions, enrichment, orders
 from workflows.cycle.actions import ActionKind
 from workflows.cycle.messages import ActionOutcome, PerformInput
 from workflows.cycle.orders import review_order
@@ -55,10 +55,19 @@ def queue_job(s: Session, inp: PerformInput) -> ActionOutcome:
     return ActionOutcome(outcome="queued")
 
 
+def discover_contacts(s: Session, inp: PerformInput) -> ActionOutcome:
+    """Contact discovery for an account (seed 004 P1.6, issue 13 Build 7): every reply sender at
+    the account's domain already in the mailbox becomes its contact. Replaces the queued
+    ``contact_discovery`` job no runner ever took; the inbox also discovers each new sender as
+    its mail is routed."""
+    found = enrichment.discover_for_account(s, inp.tenant_id, inp.action.target_id)
+    return ActionOutcome(outcome="discovered" if found else "none_found", detail={"contacts": found})
+
+
 RUNNERS: dict[ActionKind, Runner] = {
     ActionKind.PROCESS_ORDER: process_order,
     ActionKind.CREATE_TASK: create_task,
     ActionKind.RESEARCH: queue_job,
-    ActionKind.CONTACT_DISCOVERY: queue_job,
+    ActionKind.CONTACT_DISCOVERY: discover_contacts,
     ActionKind.SANDBOX_JOB: queue_job,
 }

@@ -3,11 +3,15 @@ mode, log in with a password or SASL XOAUTH2, select the folder read-only, and f
 No hand-written protocol code; no FLAGS are changed (BODY.PEEK, read-only select).
 
 Errors: :class:`MailboxAuthError` (``status`` is the connection status to record:
-``auth_failed``); socket and protocol errors propagate (the activity retries them).
+``auth_failed``); :func:`provider_limit` tells a quota or rate-limit answer (RFC 5530 ``[LIMIT]``,
+``[OVERQUOTA]``, Gmail/Microsoft ``[THROTTLED]``, "too many connections") from the rest, and
+a login refused for one of those is :class:`MailboxLimitError`, not an auth failure; other socket
+and protocol errors propagate (the activity retries them).
 """
 
 from __future__ import annotations
 
+import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +20,11 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+_LIMIT = re.compile(
+    r"\[(?:OVERQUOTA|THROTTLED|LIMIT)\]|too many (?:simultaneous |concurrent )?connections"
+    r"|maximum number of connections|rate limit|quota exceeded|bandwidth limit",
+    re.IGNORECASE,
+)
 TLS_MODES = ("ssl", "starttls", "none")
 MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 
@@ -27,6 +36,16 @@ class MailboxAuthError(Exception):
     def __init__(self, status: str, reason: str) -> None:
         super().__init__(reason)
         self.status = status
+
+
+class MailboxLimitError(Exception):
+    """The server refused for a quota or rate limit; ``str()`` is the server's words (no secret)."""
+
+
+def provider_limit(error: BaseException) -> str | None:
+    """The server's quota / rate-limit answer in ``error`` (at most 200 chars), else None."""
+    text = str(error)
+    return " ".join(text.split())[:200] if _LIMIT.search(text) else None
 
 
 @dataclass(frozen=True)
@@ -62,7 +81,9 @@ class MailboxSession:
     def login(self, username: str, password: str) -> None:
         try:
             self._c.login(username, password)
-        except LoginError:
+        except LoginError as e:
+            if (limit := provider_limit(e)) is not None:
+                raise MailboxLimitError(limit) from None
             raise MailboxAuthError(
                 "auth_failed", "the mail server refused the username or password"
             ) from None
@@ -71,7 +92,9 @@ class MailboxSession:
         """SASL XOAUTH2 with an access token (Gmail, Microsoft 365)."""
         try:
             self._c.oauth2_login(username, access_token)
-        except LoginError:
+        except LoginError as e:
+            if (limit := provider_limit(e)) is not None:
+                raise MailboxLimitError(limit) from None
             raise MailboxAuthError("auth_failed", "the mail server refused the OAuth access token") from None
 
     def select(self, folder: str) -> tuple[int, int]:

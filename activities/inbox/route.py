@@ -10,8 +10,12 @@ applied, in one transaction per message, then marked routed (``routed_at``):
 - **auto-reply**: kind ``auto_reply``, so React never counts it as engagement;
 - **replies** (reply, client request, feedback answer, order update): kind ``reply``, linked to
   the sender's contact; React touches the 21-day clock, the planner sees explicit requests;
+- **the sender's contact** (:mod:`activities.inbox.contacts`): found, or discovered at a known
+  account's domain, and enriched from the signature (Build 7);
 - **opportunity signals** are stored (seed strengths); **a feedback answer** to our feedback
-  request becomes the feedback workflow's ``respond`` signal (after the commit).
+  request becomes the feedback workflow's ``respond`` signal, **a reply to a quote email** the
+  quote workflow's ``replied`` signal (it records the reply and stops chasing), both before the
+  commit (both keep the first delivery, so a retry is safe).
 
 Failed rows (malformed, oversized) are marked routed as ``other`` so they never block React.
 """
@@ -31,6 +35,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.inbox.contacts import REPLY_CLASSES, sender_contact
 from activities.inbox.optout import mailto_arrival
 from activities.inbox.understand import MailUnderstanding
 from activities.operations import permanent_db_errors
@@ -41,15 +46,15 @@ from core.unsubscribe import find_token
 from core.vault import VaultStore
 from schema.business import InboundMessage
 from schema.db import tenant_transaction
-from schema.repositories import engagement, inbound_routing, signals, suppression
+from schema.repositories import inbound_routing, signals, suppression
 from schema.repositories.unsubscribe import opt_out_by_token
-from workflows.ids import feedback_workflow_id
+from workflows.followups.models import QuoteReply
+from workflows.ids import feedback_workflow_id, quote_workflow_id
 from workflows.inbox.messages import RouteInput, RouteResult
 from workflows.inbox.threading import Thread, referenced_ids, thread_of
 from workflows.mail_models import MessageUnderstanding
 
 log = get_logger("activities.inbox.route")
-REPLY_CLASSES = {"reply", "client_request", "feedback_answer", "order_update"}
 
 
 @dataclass
@@ -69,6 +74,13 @@ def feedback_answer(
     return thread.entity_id, (u.reply_text or row.body)[:5000]
 
 
+def quote_reply(u: MessageUnderstanding | None, thread: Thread | None) -> str | None:
+    """The quote id when a real reply (not an auto-reply or bounce) answers one of our quote emails."""
+    if u is None or thread is None or thread.answering != "quote" or not thread.entity_id:
+        return None
+    return thread.entity_id if u.classification.kind in REPLY_CLASSES else None
+
+
 class RouteActivities:
     def __init__(self, settings: Settings, engine: Engine, vault: VaultStore, client: Client) -> None:
         self._engine, self._client = engine, client
@@ -80,7 +92,7 @@ class RouteActivities:
         """Route up to ``inp.limit`` unrouted messages of the mailbox (see the module)."""
         rows = await asyncio.to_thread(self._unrouted, inp)
         kinds: Counter[str] = Counter()
-        suppressed = answers = 0
+        suppressed = answers = quote_replies = 0
         for row in rows:
             msg = await asyncio.to_thread(self._message, row)
             thread = await asyncio.to_thread(self._thread, row) if msg is not None else None
@@ -90,8 +102,14 @@ class RouteActivities:
                     msg, answering=thread.answering if thread else None
                 )
             answer = feedback_answer(row, understood, thread)
-            if answer is not None and await self._respond(row.tenant_id, *answer):
+            t = row.tenant_id
+            fid = feedback_workflow_id(t, answer[0]) if answer else ""
+            if answer is not None and await self._signal(fid, "respond", answer[1]):
                 answers += 1  # before the commit: ``respond`` keeps the first answer, a retry is safe
+            quote = quote_reply(understood, thread)
+            if quote is not None and understood is not None:
+                reply = QuoteReply(inbound_message_id=row.id, kind=understood.classification.kind)
+                quote_replies += await self._signal(quote_workflow_id(t, quote), "replied", reply)
             done = await asyncio.to_thread(self._apply, row, msg, understood, thread)
             kinds[done.kind] += 1
             suppressed += done.suppressed
@@ -101,6 +119,7 @@ class RouteActivities:
             kinds=dict(kinds),
             suppressed=suppressed,
             feedback_answers=answers,
+            quote_replies=quote_replies,
             more=len(rows) == inp.limit,
         )
 
@@ -134,8 +153,8 @@ class RouteActivities:
     ) -> Routed:
         t, now = row.tenant_id, datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
-            contact = engagement.contact_by_email(s, t, row.from_email) if row.from_email else None
             related: dict[str, Any] = dict(row.related or {})
+            contact = sender_contact(s, row, msg, u, related)
             done = Routed(kind="other")
             if u is not None and msg is not None:
                 c = u.classification
@@ -204,14 +223,14 @@ class RouteActivities:
             return Routed(kind="auto_reply")
         return Routed(kind="reply" if c.kind in REPLY_CLASSES else "other")
 
-    async def _respond(self, tenant_id: str, order_id: str, text: str) -> bool:
-        """Signal the order's feedback workflow; False when it is not running any more."""
-        handle = self._client.get_workflow_handle(feedback_workflow_id(tenant_id, order_id))
+    async def _signal(self, workflow_id: str, name: str, arg: Any) -> bool:
+        """Signal the follow-up workflow ``workflow_id``; False when it is not running any more."""
+        handle = self._client.get_workflow_handle(workflow_id)
         try:
-            await handle.signal("respond", text)
+            await handle.signal(name, arg)
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
-                log.info("feedback answer for a finished request", tenant_id=tenant_id)
+                log.info("reply for a finished follow-up", signal=name)
                 return False
             raise
         return True

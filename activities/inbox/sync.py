@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +32,8 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inbox import oauth
-from activities.inbox.imap import MailboxAuthError, MailboxSession, Meta
+from activities.inbox import oauth, sync_status
+from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, Meta, provider_limit
 from activities.inbox.rows import message_row, oversized_row, sha256
 from activities.operations import permanent_db_errors
 from core.failures import Failure
@@ -45,10 +44,9 @@ from core.targets import TargetRefused, mailbox_url
 from core.vault import VaultStore, mailbox_secret_path
 from schema.db import tenant_transaction
 from schema.inbox import MailboxConnection
-from schema.repositories import inbound, mailboxes, site_allowlist
+from schema.repositories import inbound, mailbox_alerts, mailboxes, site_allowlist
+from schema.tables import utcnow
 from workflows.inbox.messages import SyncBatchInput, SyncBatchResult
-
-_SECRET_WORDS = re.compile(r"(?i)(password|secret|token)")
 
 
 @dataclass
@@ -127,16 +125,16 @@ class MailboxSyncActivities:
     def _select(m: MailboxSession, folder: str) -> int:
         try:
             return m.select(folder)[0]
-        except IMAPClientError:
+        except IMAPClientError as e:
+            if (limit := provider_limit(e)) is not None:
+                raise MailboxLimitError(limit) from None
             raise _Status("not_configured", "the mailbox folder cannot be selected") from None
 
     def _record(self, inp: SyncBatchInput, status: str, reason: str) -> SyncBatchResult:
-        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            mailboxes.set_status(
-                s, inp.tenant_id, inp.connection_id, status, _SECRET_WORDS.sub("***", reason)
-            )
-            s.commit()
-        return SyncBatchResult(status=status)
+        return sync_status.record(self._engine, self._settings.inbox, inp, status, reason)
+
+    def _limited(self, inp: SyncBatchInput, answer: str) -> SyncBatchResult:
+        return sync_status.limited(self._engine, inp, answer)
 
     @activity.defn(name="sync_mailbox_batch")
     def sync_mailbox_batch(self, inp: SyncBatchInput) -> SyncBatchResult:
@@ -157,6 +155,12 @@ class MailboxSyncActivities:
             return self._record(inp, e.status, str(e))
         except MailboxAuthError as e:
             return self._record(inp, e.status, str(e))
+        except MailboxLimitError as e:
+            return self._limited(inp, str(e))
+        except IMAPClientError as e:  # a quota or rate limit mid-session (else retried)
+            if (limit := provider_limit(e)) is None:
+                raise
+            return self._limited(inp, limit)
         if not pending:  # nothing new: still record that the mailbox answered
             self._commit(inp, uidvalidity, [], out)
         return SyncBatchResult(status="connected", more=len(pending) > out.fetched, **out.__dict__)
@@ -168,6 +172,7 @@ class MailboxSyncActivities:
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             new = set(inbound.insert_new(s, rows))
             mailboxes.advance(s, inp.tenant_id, inp.connection_id, uidvalidity, last)
+            mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
             s.commit()
         failpoint("mailsync.after_commit")
         inserted = [r for r in rows if r["id"] in new]

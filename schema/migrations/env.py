@@ -9,6 +9,7 @@ import schema.audit_chain  # noqa: F401
 import schema.audit_lifecycle  # noqa: F401
 import schema.business  # noqa: F401
 import schema.documents  # noqa: F401
+import schema.enrichment  # noqa: F401
 import schema.followups  # noqa: F401
 import schema.intake  # noqa: F401
 import schema.integrations  # noqa: F401

@@ -57,13 +57,25 @@ def delete_connection(s: Session, tenant_id: str, connection_id: str) -> bool:
     return bool(r.rowcount)  # type: ignore[attr-defined]
 
 
-def set_status(s: Session, tenant_id: str, connection_id: str, status: str, reason: str | None) -> None:
-    """Record the status this sync found (and when)."""
-    s.execute(
+LOGIN_REFUSED = ("auth_failed", "token_expired", "revoked")
+
+
+def set_status(s: Session, tenant_id: str, connection_id: str, status: str, reason: str | None) -> int:
+    """Record the status this sync found (and when); returns the consecutive login refusals
+    (``auth_failures``, counted up by a status of :data:`LOGIN_REFUSED`, else unchanged)."""
+    failures = col(MailboxConnection.auth_failures)
+    got = s.execute(
         update(MailboxConnection)
         .where(col(MailboxConnection.tenant_id) == tenant_id, col(MailboxConnection.id) == connection_id)
-        .values(status=status, status_reason=reason[:300] if reason else None, last_sync_at=utcnow())
-    )
+        .values(
+            status=status,
+            status_reason=reason[:300] if reason else None,
+            last_sync_at=utcnow(),
+            auth_failures=failures + 1 if status in LOGIN_REFUSED else failures,
+        )
+        .returning(failures)
+    ).scalar()
+    return int(got or 0)
 
 
 def advance(s: Session, tenant_id: str, connection_id: str, uidvalidity: int, last_uid: int) -> None:
@@ -81,5 +93,6 @@ def advance(s: Session, tenant_id: str, connection_id: str, uidvalidity: int, la
             status="connected",
             status_reason=None,
             last_sync_at=utcnow(),
+            auth_failures=0,
         )
     )

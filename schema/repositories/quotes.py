@@ -96,6 +96,8 @@ def record_event(s: Session, e: QuoteEvent) -> None:
         values["sent_at"] = e.at
     if e.kind == "viewed":
         values["viewed_at"] = e.at
+    if e.kind == "replied":  # the client answered: no more follow-ups (issue 13 Build 5)
+        values["next_follow_up_at"] = None
     if e.kind in FINAL_QUOTE:
         values |= {"decided_at": e.at, "outcome_reason": e.reason, "next_follow_up_at": None}
     if values:

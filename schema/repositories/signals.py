@@ -4,6 +4,7 @@ transaction (``schema.db.tenant_transaction``) and commits.
 - :func:`record_signals` is idempotent per (tenant, inbound message, kind): a retried or
   re-processed message inserts nothing new (``ON CONFLICT DO NOTHING``).
 - :func:`unacted` is what the planner sees: not yet acted on, strongest then newest first.
+- :func:`for_planner`: the unacted ones as the cycle's context items, with the contact's email;
 - :func:`mark_acted` stamps ``acted_on_at`` once; stamping again changes nothing.
 - :func:`list_signals` pages for the API, newest first (keyset, :mod:`schema.repositories.paging`).
 """
@@ -18,9 +19,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from schema.business import Contact
 from schema.repositories.paging import Page, keyset_page
 from schema.signals import OpportunitySignal
 from schema.tables import new_id
+from workflows.cycle.context import SignalItem
 from workflows.mail_models import DetectedSignal
 
 
@@ -67,6 +70,39 @@ def unacted(s: Session, tenant_id: str, limit: int = 50) -> list[OpportunitySign
         .limit(max(1, min(limit, 500)))
     )
     return list(s.execute(query).scalars())
+
+
+def for_planner(s: Session, tenant_id: str, limit: int = 50) -> tuple[SignalItem, ...]:
+    """:func:`unacted` as ``CycleContext.signals``: with the contact's name and email (an archived
+    contact's signal carries none, so nothing is sent to it)."""
+    found = unacted(s, tenant_id, limit)
+    ids = {x.contact_id for x in found if x.contact_id}
+    contacts = {
+        c.id: c
+        for c in s.execute(
+            select(Contact).where(
+                col(Contact.tenant_id) == tenant_id,
+                col(Contact.id).in_(ids),
+                col(Contact.archived_at).is_(None),
+            )
+        ).scalars()
+    }
+    out = []
+    for x in found:
+        c = contacts.get(x.contact_id or "")
+        out.append(
+            SignalItem(
+                id=x.id,
+                kind=x.kind,
+                strength=x.strength,
+                contact_id=x.contact_id,
+                account_id=x.account_id,
+                email=c.email if c else None,
+                name=c.name if c else "",
+                evidence=x.evidence[:300],
+            )
+        )
+    return tuple(out)
 
 
 def mark_acted(s: Session, tenant_id: str, signal_ids: Sequence[str], at: datetime | None = None) -> int:

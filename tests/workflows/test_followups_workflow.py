@@ -31,6 +31,7 @@ from workflows.followups.models import (
     QuoteDecision,
     QuoteEvent,
     QuoteInput,
+    QuoteReply,
     Sentiment,
     SentimentInput,
     StageRule,
@@ -270,6 +271,26 @@ async def test_rejected_with_a_reason_records_the_loss_and_the_reason(fake: Fake
     assert (result.status, result.reason, result.follow_ups) == ("rejected", "price too high", 0)
     last = fake.quote_events[-1]
     assert (last.kind, last.status, last.reason) == ("rejected", "rejected", "price too high")
+
+
+async def test_a_client_reply_is_recorded_once_and_stops_the_follow_ups(fake: Fake) -> None:
+    """Issue 13 Build 5: the inbox routes a reply to a quote email as ``replied``; the quote
+    records it once, sends no more follow-ups, and still expires on its usual day without a decision."""
+    t0, handle = await start_quote(fake)
+    await fake.env.sleep(timedelta(days=3, hours=1))
+    await wait_for(lambda: len(fake.sent) == 2, "the first follow-up")
+    reply = QuoteReply(inbound_message_id="in-1", kind="client_request")
+    await handle.signal(QuoteWorkflow.replied, reply)
+    await handle.signal(QuoteWorkflow.replied, reply.model_copy(update={"inbound_message_id": "in-2"}))
+    result = await handle.result()
+    await record(handle)
+    assert (result.status, result.follow_ups) == ("expired", 1)
+    assert len(fake.sent) == 2
+    kinds = [e.kind for e in fake.quote_events]
+    assert kinds == ["sent", "follow_up", "replied", "expired"]
+    replied = fake.quote_events[2]
+    assert replied.reason == "client_request:in-1" and 3.0 < days(t0, replied.at) < 3.1
+    assert days(t0, fake.quote_events[-1].at) == 15.0
 
 
 # --- deals -------------------------------------------------------------------------------------

@@ -74,6 +74,9 @@ class ProposedAction(Frozen):
     safety: bool = False
     """The planner marks a safety escalation (guardrail 1 exception)."""
     origin: Literal["rules", "ai", "deferred"] = "rules"
+    signal_ids: tuple[str, ...] = ()
+    """The opportunity signals (``CycleContext.signals``) this action answers: marked acted once
+    it is performed (an email: once sent); issue 13 Build 8."""
 
 
 # --- Policy ---------------------------------------------------------------------------------

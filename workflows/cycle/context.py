@@ -77,6 +77,20 @@ class ClientRequest(Frozen):
     excerpt: str = Field(default="", max_length=2000)
 
 
+class SignalItem(Frozen):
+    """An opportunity signal not yet acted on (seed 004 P1.6 ``getUnactionedSignals``, issue 13
+    Build 8). ``evidence`` is the client's own sentence: untrusted data, never instructions."""
+
+    id: str
+    kind: str
+    strength: float
+    contact_id: str | None = None
+    account_id: str | None = None
+    email: str | None = None
+    name: str = ""
+    evidence: str = Field(default="", max_length=300)
+
+
 class BroadcastItem(Frozen):
     id: str
     name: str
@@ -112,6 +126,9 @@ class CycleContext(Frozen):
     tenant_domains: tuple[str, ...] = ()
     """The tenant's own domains: links in planned emails may point only there (policy rule
     ``email_links``, issue 11 Build 9); the AI planner is told so."""
+    signals: tuple[SignalItem, ...] = ()
+    """Opportunity signals from inbound mail not yet acted on, strongest first (issue 13 Build 8);
+    an action that answers some names them in ``signal_ids`` and marks them acted once done."""
     passages: tuple[Passage, ...] = ()
     """At most ``topics.MAX_PASSAGES`` passages of the tenant's documents on this hour's topics
     (``workflows.cycle.topics.passage_topics``), cited ``D1``... in the AI planner's prompt as

@@ -18,6 +18,7 @@ from workflows.cycle import engagement
 from workflows.cycle.actions import ActionKind, ProposedAction, TaskReason
 from workflows.cycle.context import ClientRequest, ComplianceItem, CycleContext, TouchCandidate
 from workflows.cycle.policy import is_explicit_request, sensitive_group
+from workflows.cycle.signal_actions import signal_actions
 
 
 def _safe(*candidates: str | None) -> str | None:
@@ -116,7 +117,12 @@ def _rest(ctx: CycleContext, max_touches: int, skip_contacts: set[str]) -> Itera
             yield _client_request(ctx, req)
     for item in ctx.compliance_due:
         yield _compliance(ctx, item)
-    touchable = (c for c in ctx.touch_candidates if _has_email(c.email) and c.contact_id not in skip_contacts)
+    answered = set(skip_contacts)
+    for a in signal_actions(ctx):  # an answer to a signal is that contact's touch too
+        if a.target_id not in skip_contacts:
+            answered.add(a.target_id)
+            yield a
+    touchable = (c for c in ctx.touch_candidates if _has_email(c.email) and c.contact_id not in answered)
     for c in engagement.select_next(touchable, max_touches):
         yield _touch(ctx, c)
     for b in ctx.broadcasts_due:
@@ -165,8 +171,9 @@ def plan(ctx: CycleContext, *, max_touches: int = 10) -> list[ProposedAction]:
 
     First every ``ctx.deferred`` action, unchanged but ``origin="deferred"``; then, in order of
     priority desc then key: process_order per new order (90); create_task per explicit client
-    request (85) and per compliance check due (80); an engagement touch per selected overdue contact
-    with an email (60 + min(days_overdue, 30) // 3); a broadcast batch
+    request (85) and per compliance check due (80); an answer per contact with unacted opportunity
+    signals (70 + strength x 10, :mod:`workflows.cycle.signal_actions`); an engagement touch per
+    selected overdue contact with an email (60 + min(days_overdue, 30) // 3); a broadcast batch
     per due campaign with pending messages (40); contact discovery per account without contacts
     (30); research once when no contact is overdue and goals are behind pace or the pipeline is
     thin (20).

@@ -109,12 +109,21 @@ class QuoteEvent(Frozen):
     tenant_id: str
     quote_id: str
     key: str
-    kind: Literal["sent", "viewed", "follow_up", "accepted", "rejected", "expired"]
+    kind: Literal["sent", "viewed", "follow_up", "accepted", "rejected", "expired", "replied"]
     at: datetime
     status: str | None = None
     follow_up_count: int | None = None
     next_follow_up_at: datetime | None = None
     reason: str | None = None
+
+
+class QuoteReply(Frozen):
+    """The ``replied`` signal: the client answered one of the quote's emails (issue 13 Build 5).
+    Ids only: the text stays in ``inbound_messages``."""
+
+    inbound_message_id: str = Field(max_length=64)
+    kind: str = Field(default="reply", max_length=20)
+    """The reply's class (reply, client_request, ...)."""
 
 
 class QuoteDecision(Frozen):

@@ -5,7 +5,10 @@ Id ``quote-{tenant}-{quote}``. Sends the quote, then follows up every ``follow_u
 last follow-up without a decision the quote expires. Every email carries the tracked link
 (``QuoteInput.view_url``) when the starter gives one; each follow-up quotes the tenant's bid
 template about the quote when one matches (``cite``, issue 14 Build 6). Signals: ``viewed``
-(also from the tracked link), ``accepted``, ``rejected(reason)``. Each event is a ``quote_activities`` row.
+(also from the tracked link), ``accepted``, ``rejected(reason)``, ``replied(QuoteReply)`` (the
+inbox routed a client's reply to one of the quote's emails, issue 13 Build 5: recorded once, and
+no follow-up is sent after it; the quote still expires at the same time without a decision).
+Each event is a ``quote_activities`` row.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import FollowUpState, email, tag, wake_at
     from workflows.followups import activities as acts
     from workflows.followups.cite import quote_cite
-    from workflows.followups.models import QuoteDecision, QuoteEvent, QuoteInput, QuoteResult
+    from workflows.followups.models import QuoteDecision, QuoteEvent, QuoteInput, QuoteReply, QuoteResult
     from workflows.followups.rules import quote_follow_up, with_view_link
 
 KIND = "quote"
+REPLY_PATCH = "quote-records-replies"
+"""Recording a ``replied`` signal (issue 13 Build 5); older histories never had one."""
 
 
 @workflow.defn(name="Quote")
@@ -30,6 +35,8 @@ class QuoteWorkflow:
         self._decision: QuoteDecision | None = None
         self._viewed = False
         self._view_recorded = False
+        self._reply: QuoteReply | None = None
+        self._reply_recorded = False
         self._state = FollowUpState(kind=KIND, status="draft")
 
     @workflow.signal(name="viewed")
@@ -41,6 +48,12 @@ class QuoteWorkflow:
         """``accepted`` or ``rejected`` (with a reason); the first decision counts."""
         if self._decision is None:
             self._decision = decision
+
+    @workflow.signal(name="replied")
+    def replied(self, reply: QuoteReply) -> None:
+        """The client replied to a quote email; the first reply counts."""
+        if self._reply is None:
+            self._reply = reply
 
     @workflow.query(name="status")
     def status(self) -> FollowUpState:
@@ -68,6 +81,12 @@ class QuoteWorkflow:
             await self._event(inp, "viewed", "viewed", status="viewed")
             self._set(inp, "viewed", wait_s, n)
 
+    async def _note_reply(self, inp: QuoteInput) -> None:
+        r = self._reply
+        if r is not None and not self._reply_recorded and workflow.patched(REPLY_PATCH):
+            self._reply_recorded = True
+            await self._event(inp, "replied", "replied", reason=f"{r.kind}:{r.inbound_message_id}")
+
     @workflow.run
     async def run(self, inp: QuoteInput) -> QuoteResult:
         key = f"{inp.tenant_id}:quote:{inp.quote_id}"
@@ -91,7 +110,7 @@ class QuoteWorkflow:
             next_follow_up_at=wake_at(inp.follow_up_every_s),
         )
         self._set(inp, "sent", inp.follow_up_every_s)
-        n = 0
+        n = slots = 0  # follow-ups sent; follow-up times passed (the same until a reply)
         next_at = wake_at(inp.follow_up_every_s)
         while True:
             remaining = (next_at - workflow.now()).total_seconds()
@@ -99,12 +118,20 @@ class QuoteWorkflow:
                 if remaining <= 0:
                     raise TimeoutError
                 await workflow.wait_condition(
-                    lambda: self._decision is not None or (self._viewed and not self._view_recorded),
+                    lambda: (
+                        self._decision is not None
+                        or (self._viewed and not self._view_recorded)
+                        or (self._reply is not None and not self._reply_recorded)
+                    ),
                     timeout=remaining,
                 )
             except TimeoutError:
-                if n >= inp.max_follow_ups:
+                if slots >= inp.max_follow_ups:
                     break
+                slots += 1
+                if self._reply_recorded:  # the client answered: a person takes it from here
+                    next_at = next_at + timedelta(seconds=inp.follow_up_every_s)
+                    continue
                 n += 1
                 subject, body = quote_follow_up(n, inp.amount)
                 body = with_view_link(body, inp.view_url)
@@ -124,6 +151,7 @@ class QuoteWorkflow:
                 self._set(inp, self._state.status, (next_at - workflow.now()).total_seconds(), n)
                 continue
             await self._note_view(inp, n, (next_at - workflow.now()).total_seconds())
+            await self._note_reply(inp)
             if self._decision is not None:
                 d = self._decision
                 await self._event(inp, d.outcome, d.outcome, status=d.outcome, reason=d.reason)

@@ -37,7 +37,8 @@ class SyncBatchResult(BaseModel):
 
     status: str
     """The connection status this batch found: connected, auth_failed, token_expired, revoked,
-    not_configured."""
+    not_configured; or ``throttled`` (a provider quota or rate limit: the sync ends, the
+    connection's status is unchanged, issue 13 Build 10)."""
     fetched: int = 0
     """Messages of the folder looked at (ingested, failed or already there)."""
     inserted: int = 0
@@ -99,4 +100,6 @@ class RouteResult(BaseModel):
     kinds: dict[str, int] = {}
     suppressed: int = 0
     feedback_answers: int = 0
+    quote_replies: int = 0
+    """Replies to our quote emails signalled to the quote's workflow (``replied``)."""
     more: bool = False
