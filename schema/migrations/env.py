@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import schema.agent  # noqa: F401  (registers the tables)
 import schema.audit_chain  # noqa: F401
 import schema.business  # noqa: F401
+import schema.credential_access  # noqa: F401
 import schema.documents  # noqa: F401
 import schema.followups  # noqa: F401
 import schema.intake  # noqa: F401
