@@ -8,6 +8,7 @@ secret.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -18,7 +19,9 @@ from workflows.operation.http_sequence import ConnectionTest
 
 RESERVED_FIELDS = ("site_url", "delivery")
 """Stored-credential fields the hand-off writes itself (activities/operations.py)."""
-Action = Literal["navigate", "fill", "click", "press", "select", "wait", "extract"]
+Action = Literal["navigate", "fill", "click", "press", "select", "check", "uncheck", "wait", "extract"]
+"""``check``/``uncheck`` tick or clear a checkbox unless it already is (issue 15: "enable the REST
+API if needed")."""
 
 
 class RetrySpec(Frozen):
@@ -42,6 +45,11 @@ class StepDefinition(Frozen):
         description="Selector that, if it appears instead, means the site refused the credentials",
     )
     store_as: str | None = Field(default=None, description="extract: credential type to write")
+    extract_pattern: str | None = Field(
+        default=None,
+        max_length=200,
+        description="extract: the value is the first match of this regex in the text (group 1 if any)",
+    )
     store_fields: dict[str, str] = Field(
         default_factory=dict,
         description="Templates of the stored credential's fields over {{credential.x}} (the admin "
@@ -59,6 +67,11 @@ class StepDefinition(Frozen):
     def _target_with_action(self) -> StepDefinition:
         if self.action is not None and not self.target:
             raise ValueError(f"step {self.intent!r}: action {self.action} needs a target")
+        if self.extract_pattern is not None:
+            try:
+                re.compile(self.extract_pattern)
+            except re.error as e:
+                raise ValueError(f"extract_pattern: not a regular expression ({e})") from None
         for name, template in self.store_fields.items():
             if name in RESERVED_FIELDS:
                 raise ValueError(f"store_fields.{name}: reserved (written by the hand-off itself)")
