@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from api.authz import (
     rows_audit,
+    rows_definitions,
     rows_documents,
     rows_imports,
     rows_inbox,
@@ -113,5 +114,6 @@ MATRIX: dict[str, Rule] = {
     **rows_audit.ROWS,
     **rows_inbox_signals.ROWS,
     **rows_inbox.ROWS,
+    **rows_definitions.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

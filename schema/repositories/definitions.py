@@ -17,6 +17,7 @@ Issue 15 Build 2 (versioned data, loaded without a restart):
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from pydantic import ValidationError
 from workflows.operation.definition import OperationDefinition
 
 Key = tuple[str, str]
+FIELD_FIRST = re.compile(r"^([A-Za-z_][\w.\-]*): (.*)$", re.S)
 
 
 class DefinitionError(ValueError):
@@ -39,6 +41,8 @@ def describe(e: ValidationError) -> str:
     for err in e.errors():
         loc = ".".join(str(p) for p in err["loc"])
         msg = str(err["msg"]).removeprefix("Value error, ")
+        if loc and (inner := FIELD_FIRST.match(msg)):  # a model validator naming a field inside
+            loc, msg = f"{loc}.{inner[1]}", inner[2]
         lines.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(lines)
 
