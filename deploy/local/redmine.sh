@@ -44,6 +44,8 @@ Listen $PORT
     RailsEnv production
     SetEnv REDMINE_INSTANCE "default"
     PassengerAppGroupName redmine_default
+    PassengerMinInstances 1
+    PassengerMaxPoolSize 1
     PassengerUser www-data
     PassengerGroup www-data
     PassengerRestartDir /var/cache/redmine/default/tmp/
@@ -70,14 +72,17 @@ fi
 for _ in $(seq 1 120); do curl -fsS -o /dev/null "$URL/login" 2>/dev/null && break; sleep 0.5; done
 curl -fsS -o /dev/null "$URL/login" || die "Redmine does not answer at $URL (see /var/log/apache2/error.log)"
 
-# Log in the way a browser does: the form's authenticity token and session cookie, then the POST.
+# Log in the way a browser does: the form's authenticity token and session cookie, then the POST;
+# then render the admin pages the operation visits once, so their templates are compiled before a
+# browser step waits for them (the first render takes many seconds on a busy 2-core machine).
 login_ok() {
   local jar token where
   jar=$(mktemp); trap 'rm -f "$jar"' RETURN
   token=$(curl -fsS -c "$jar" "$URL/login" | sed -n 's/.*name="authenticity_token" value="\([^"]*\)".*/\1/p' | head -1)
   where=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$jar" -c "$jar" --data-urlencode "authenticity_token=$token" \
     --data-urlencode "username=$ADMIN_USER" --data-urlencode "password=$ADMIN_PASS" "$URL/login")
-  [ -n "$where" ] && [[ "$where" != *"/login"* ]] && [[ "$where" != *"/my/password"* ]]
+  [ -n "$where" ] && [[ "$where" != *"/login"* ]] && [[ "$where" != *"/my/password"* ]] || return 1
+  curl -s -o /dev/null -b "$jar" "$URL/settings?tab=api"; curl -s -o /dev/null -b "$jar" "$URL/my/account"
 }
 if ! login_ok; then
   say "setting the admin password to the one in $STATE/admin.json"
