@@ -20,7 +20,6 @@ from tests.integration.helpers import (
     allow_site,
     headers,
     operator,
-    store_admin_credential,
     wait_terminal,
     wait_until,
 )
@@ -31,24 +30,8 @@ pytestmark = pytest.mark.stack
 async def run_operation(
     api: Any, tenant: str, site: dict[str, str], service: str, operation: str
 ) -> dict[str, Any]:
-    """Register ``site``'s admin for ``tenant``, start ``service/operation`` with consent, and wait."""
-    await allow_site(api, tenant, site["url"])
-    admin = json.loads(Path(site["password_file"]).read_text())
-    body = {"service": service, "credential_type": "admin", "site_url": site["url"], **admin}
-    r = await api.post("/api/autonomous/credentials", headers=headers(tenant), json=body)
-    assert r.status_code == 201, r.text
-    r = await api.post(
-        "/api/autonomous/initiate",
-        headers=headers(tenant),
-        json={
-            "service": service,
-            "operation": operation,
-            "consent": True,
-            "inputs": {"site_url": site["url"]},
-        },
-    )
-    assert r.status_code == 202, r.text
-    return await wait_terminal(api, tenant, r.json()["operation_id"], timeout=240)
+    """Start ``service/operation`` on ``site`` for ``tenant`` (see ``start``) and wait for its end."""
+    return await wait_terminal(api, tenant, await start(api, tenant, site, service, operation), timeout=240)
 
 
 async def access_log(api: Any, tenant: str, credential_type: str) -> list[dict[str, Any]]:
@@ -104,61 +87,70 @@ async def test_zabbix_api_token_end_to_end_with_a_verified_outcome(api: Any, liv
     assert "error" in r.json()
 
 
-def probe(text: str, version: int, expect_status: int) -> str:
-    """The WordPress definition as ``reload_probe`` at ``version`` with a test expecting ``expect_status``."""
-    text = text.replace("operation: application_password_generation", "operation: reload_probe")
+def probe(text: str, name: str, version: int, expect_status: int) -> str:
+    """The Redmine definition as operation ``name`` at ``version``, its test expecting ``expect_status``."""
+    text = text.replace("operation: api_key_generation", f"operation: {name}")
     text = text.replace("\nversion: 1\n", f"\nversion: {version}\n")
-    return text.replace("expect_status: 200", f"expect_status: {expect_status}")
+    return text.replace("        status: 200", f"        status: {expect_status}")
+
+
+async def start(api: Any, tenant: str, site: dict[str, str], service: str, operation: str) -> str:
+    """Register ``site``'s admin for ``tenant`` and start ``service/operation`` with consent."""
+    await allow_site(api, tenant, site["url"])
+    admin = json.loads(Path(site["password_file"]).read_text())
+    body = {"service": service, "credential_type": "admin", "site_url": site["url"], **admin}
+    r = await api.post("/api/autonomous/credentials", headers=headers(tenant), json=body)
+    assert r.status_code == 201, r.text
+    r = await api.post(
+        "/api/autonomous/initiate",
+        headers=headers(tenant),
+        json={
+            "service": service,
+            "operation": operation,
+            "consent": True,
+            "inputs": {"site_url": site["url"]},
+        },
+    )
+    assert r.status_code == 202, r.text
+    return str(r.json()["operation_id"])
 
 
 async def test_reload_while_an_operation_runs_it_finishes_on_its_old_version(
     api: Any, live: Any, tenant: str
 ) -> None:
-    folder = get_settings().definitions_dir / "wordpress"
-    src = (folder / "application_password_generation.yaml").read_text()
-    path = folder / f"reload_probe_{uuid.uuid4().hex[:6]}.yaml"
-    op_name = path.stem
-    path.write_text(probe(src, 1, 200).replace("operation: reload_probe", f"operation: {op_name}"))
-    await store_admin_credential(api, tenant, live.wp)
-    r = await api.post(
-        "/api/autonomous/initiate",
-        headers=headers(tenant),
-        json={
-            "service": "wordpress",
-            "operation": op_name,
-            "consent": True,
-            "inputs": {"site_url": live.wp["url"]},
-        },
-    )
-    assert r.status_code == 202, r.text
-    op_id = r.json()["operation_id"]
-    await wait_until(api, tenant, op_id, lambda s: s["current_step"] >= 2)
+    # Redmine, not the WordPress shared by every local stack: its sessions are ours alone
+    site = live.stack.site("redmine")
+    folder = get_settings().definitions_dir / "redmine"
+    src = (folder / "api_key_generation.yaml").read_text()
+    name = f"reload_probe_{uuid.uuid4().hex[:6]}"
+    path = folder / f"{name}.yaml"
+    path.write_text(probe(src, name, 1, 200))
+    op_id = await start(api, tenant, site, "redmine", name)
+    await wait_until(api, tenant, op_id, lambda s: s["current_step"] >= 2, timeout=180)
     pid = live.stack.running("worker-operations")
     os.kill(pid, signal.SIGSTOP)  # hold the browser mid-operation while the definition changes
     try:
         # version 2's connection test can never pass: the operation passes only on version 1
-        path.write_text(probe(src, 2, 599).replace("operation: reload_probe", f"operation: {op_name}"))
+        path.write_text(probe(src, name, 2, 599))
         r = await api.post("/api/autonomous/services/reload", headers=operator())
         assert r.status_code == 200, r.text
-        assert f"wordpress/{op_name}@v2" in r.json()["loaded"]
+        assert f"redmine/{name}@v2" in r.json()["loaded"]
     finally:
         os.kill(pid, signal.SIGCONT)
-    final = await wait_terminal(api, tenant, op_id)
+    final = await wait_terminal(api, tenant, op_id, timeout=240)
     assert final["status"] == "completed" and final["result"]["connection_test_passed"] is True, final
     r = await api.get("/api/autonomous/services", headers=headers(tenant))
-    (view,) = [s for s in r.json() if s["operation"] == op_name]
+    (view,) = [s for s in r.json() if s["operation"] == name]
     assert view["version"] == 2 and view["versions"] == [1, 2]
 
     # an invalid HTTP sequence is rejected naming the field; version 2 stays in use
-    bad = probe(src, 3, 200).replace("operation: reload_probe", f"operation: {op_name}")
-    bad = bad.replace("path: /?rest_route=/wp/v2/users/me", "path: rest_route")
-    path.write_text(bad)
+    path.write_text(probe(src, name, 3, 200).replace("path: /users/current.json", "path: users/current.json"))
     r = await api.post("/api/autonomous/services/reload", headers=operator())
     assert r.status_code == 200, r.text
-    why = r.json()["rejected"][f"wordpress/{path.name}"]
+    why = r.json()["rejected"][f"redmine/{path.name}"]
     assert "connection_test.steps.0.path" in why, why
     r = await api.get("/api/autonomous/services", headers=headers(tenant))
-    assert [s["version"] for s in r.json() if s["operation"] == op_name] == [2]
+    assert [s["version"] for s in r.json() if s["operation"] == name] == [2]
     r = await api.post("/api/autonomous/services/reload", headers=headers(tenant))
     assert r.status_code == 403  # tenant users may not reload the platform's definitions
     path.unlink()
