@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import Principal
 from api.schemas.credential_access import CredentialAccessView
@@ -40,7 +40,7 @@ class CredentialsController(Controller):
     async def access_log(
         self,
         request: Req,
-        credential_id: uuid.UUID,
+        credential_id: FromPath[uuid.UUID],
         credential_access: NamedDependency[CredentialAccessService],
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=500)] = 100,
     ) -> list[CredentialAccessView]:
