@@ -28,6 +28,8 @@ from pydantic import ValidationError
 from workflows.operation.definition import OperationDefinition
 
 Key = tuple[str, str]
+PLANS = "plans"
+"""``{root}/plans/``: multi-step plan definitions, not operations (schema/repositories/plans.py)."""
 FIELD_FIRST = re.compile(r"^([A-Za-z_][\w.\-]*): (.*)$", re.S)
 
 
@@ -124,6 +126,8 @@ class DefinitionRegistry:
         """Read every changed file now; never raises for a bad file (see ``rejected``)."""
         report = ReloadReport()
         for path in sorted(self._root.glob("*/*.yaml")):
+            if path.parent.name == PLANS:  # multi-step plans (schema/repositories/plans.py)
+                continue
             key = (path.parent.name, path.stem)
             try:
                 d = self.load(*key)

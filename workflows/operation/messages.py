@@ -55,6 +55,15 @@ class OperationTuning(Frozen):
     """How long a sensitive step waits for its human confirmation."""
 
 
+class PlanScope(Frozen):
+    """The plan an operation runs in (issue 15): the plan's one consent covers it, so it never
+    waits for its own; the workflow still checks that consent record (``verify_consent``)."""
+
+    plan: str
+    plan_id: str
+    consent_id: str
+
+
 class OperationInput(Frozen):
     operation_id: str
     tenant_id: str
@@ -67,6 +76,7 @@ class OperationInput(Frozen):
     definition_version: int | None = None
     """The definition version the operation runs (recorded at initiate; None: the newest loaded
     when it starts). A registry reload never changes it (issue 15 Build 2)."""
+    plan: PlanScope | None = None
 
 
 class ConsentGrant(Frozen):
