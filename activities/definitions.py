@@ -18,6 +18,6 @@ class DefinitionActivities:
     @activity.defn(name="load_definition")
     def load_definition(self, inp: LoadDefinitionInput) -> OperationDefinition:
         try:
-            return self._registry.load(inp.service, inp.operation)
+            return self._registry.load(inp.service, inp.operation, inp.version)
         except DefinitionError as e:
             raise ApplicationError(str(e), type=Failure.DEFINITION_ERROR, non_retryable=True) from e

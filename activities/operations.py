@@ -24,15 +24,18 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.credential_reads import CredentialReader
 from core.failures import Failure
 from core.keys import fingerprint_key
 from core.targets import TargetRefused, parse_origin
+from core.templates import Context, TemplateError, render
 from core.vault import VaultStore, WrapSpent, credential_path, fingerprint, legacy_fingerprint, unwrap
 from schema.db import tenant_transaction
 from schema.repositories import audit, consent, credentials, operations
@@ -149,7 +152,7 @@ class OperationActivities:
         try:
             data = unwrap(self._vault_addr, token)
         except WrapSpent:
-            stored = self._vault.read(path) or {}
+            stored = self._read(inp, path) or {}
             password = str(stored.get("password", ""))
             earlier = stored.get("delivery") == delivery or (
                 inp.fingerprint != "" and legacy_fingerprint(password) == inp.fingerprint
@@ -166,14 +169,30 @@ class OperationActivities:
             raise ApplicationError(
                 "the wrapped credential is empty", type=Failure.CREDENTIAL_MISSING, non_retryable=True
             )
-        admin = self._vault.read(credential_path(inp.tenant_id, inp.service, inp.admin_credential or "admin"))
-        self._vault.write(
-            path,
-            {
-                "username": (admin or {}).get("username", ""),
-                "password": value,
-                "site_url": inp.site_url or "",
-                "delivery": delivery,
-            },
-        )
+        admin = self._read(inp, credential_path(inp.tenant_id, inp.service, inp.admin_credential or "admin"))
+        self._vault.write(path, stored_fields(inp, admin or {}, value) | {"delivery": delivery})
         return fingerprint(fingerprint_key(self._vault, inp.tenant_id), value)
+
+    def _read(self, inp: RecordCredentialInput, path: str) -> dict[str, Any] | None:
+        assert self._vault is not None
+        reader = CredentialReader(self._vault, self._engine)
+        return reader.read(inp.tenant_id, path, "record_credential", inp.operation_id, inp.step_number)
+
+
+def stored_fields(inp: RecordCredentialInput, admin: dict[str, Any], value: str) -> dict[str, str]:
+    """The new credential's fields: username (the admin's), password (the value) and site_url,
+    then the step's ``store_fields`` templates over the admin credential, the inputs and
+    ``{{value}}`` (issue 15 Build 1). A template without a value is a non-retryable InvalidStep
+    naming the field."""
+    out = {"username": str(admin.get("username", "")), "password": value, "site_url": inp.site_url or ""}
+    ctx = Context(
+        credential={k: v for k, v in admin.items() if k != "delivery"}, inputs=inp.inputs, value=value
+    )
+    for name, template in inp.store_fields.items():
+        try:
+            out[name] = render(template, ctx)
+        except TemplateError as e:
+            raise ApplicationError(
+                f"store_fields.{name}: {e}", type=Failure.INVALID_STEP, non_retryable=True
+            ) from None
+    return out

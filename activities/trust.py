@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.credential_reads import CredentialReader
 from core.failures import Failure
 from core.logging import get_logger
 from core.settings import Settings
@@ -91,7 +92,8 @@ class TrustActivities:
                     raise refused(inp.tenant_id, e.code, e.detail) from None
                 o = pin.origin
                 pins.append(SitePin(scheme=o.scheme, host=o.host, port=o.port, address=pin.address))
-        secret = self._vault.read(credential_path(inp.tenant_id, inp.service, inp.credential_type))
+        path = credential_path(inp.tenant_id, inp.service, inp.credential_type)
+        secret = CredentialReader(self._vault, self._engine).read(inp.tenant_id, path, "prepare_session")
         if not secret:
             raise ApplicationError(
                 "the admin credential is not in Vault", type=Failure.CREDENTIAL_MISSING, non_retryable=True

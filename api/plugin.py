@@ -29,6 +29,7 @@ from api.services.codec import CodecServer
 from api.services.compliance import ComplianceService
 from api.services.confirmations import ConfirmationService
 from api.services.consent import ConsentService
+from api.services.credential_access import CredentialAccessService
 from api.services.credentials import CredentialService
 from api.services.deals import DealService
 from api.services.document_search import DocumentSearchService
@@ -67,6 +68,7 @@ SERVICE_NAMES = (
     "op_status",
     "consents",
     "credentials",
+    "credential_access",
     "ops",
     "confirmations",
     "site_allowlist",
@@ -116,6 +118,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "op_status": op_status,
         "consents": consents,
         "credentials": CredentialService(engine, settings, vault),
+        "credential_access": CredentialAccessService(engine),
         "ops": ops,
         "confirmations": ConfirmationService(client, engine, settings, op_status),
         "site_allowlist": SiteAllowlistService(engine),

@@ -54,6 +54,7 @@ def bootstrap() -> None:
     from core.settings import get_settings
     from core.transit import ensure_key
     from devstack.services import BROWSER_TOKEN_FILE, TRANSIT_BACKUP, ensure_browser_token
+    from devstack.vault_audit import AUDIT_LOG, ensure_audit_device
 
     settings = get_settings()
     store = VaultStore(settings)
@@ -69,6 +70,7 @@ def bootstrap() -> None:
         backup_keys()
         root = settings.vault.token.get_secret_value() if settings.vault.token else ""
         ensure_browser_token(settings.vault.addr, root, settings.data_dir / BROWSER_TOKEN_FILE)
+        ensure_audit_device(settings.vault.addr, root, settings.data_dir / AUDIT_LOG)
         a = settings.audit  # the audit digests' signing key (issue 16), kept across dev restarts
         ensure_key(
             settings.vault.addr, root, a.transit_mount, a.transit_key, settings.data_dir / TRANSIT_BACKUP

@@ -24,6 +24,7 @@ from core.settings import BrowserSettings, get_settings
 from devstack import dovecot, services
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
+from devstack.sites import start_site
 
 WORKERS = (
     ("worker-agent", "agent"),
@@ -184,6 +185,11 @@ class Stack:
     def wordpress(self) -> dict[str, str]:
         """Start WordPress; returns its url, username and password_file (the secret stays on disk)."""
         return services.start_wordpress(self.c)
+
+    def site(self, name: str) -> dict[str, str]:
+        """Start the local admin app ``name`` (``deploy/local/{name}.sh``: redmine, zabbix) on its
+        default port; returns its url, username and password_file, like ``wordpress``."""
+        return start_site(name)
 
     def migrate(self) -> None:
         """``alembic upgrade head`` against this stack's database, as the owner role."""

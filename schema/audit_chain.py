@@ -24,8 +24,9 @@ CHAINED = (
     "autonomous_consent",
     "autonomous_credentials",
     "agent_policy_violations",
+    "credential_access_log",
 )
-"""The audit tables whose every write is a link (migration 0011)."""
+"""The audit tables whose every write is a link (migration 0011; 0021 adds the credential-access log)."""
 
 
 class AuditLink(SQLModel, table=True):

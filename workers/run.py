@@ -37,6 +37,7 @@ from activities.audit_retention import AuditRetentionActivities
 from activities.browser import BrowserSessions
 from activities.compliance import compliance_activities
 from activities.connection import ConnectionActivities
+from activities.credential_reads import CredentialReader
 from activities.cycle import CycleActivities
 from activities.definitions import DefinitionActivities
 from activities.documents import DocumentActivities
@@ -80,10 +81,12 @@ def agent_workers(
     ops = OperationActivities(engine_for(settings.database.url), vault, settings.vault.addr)
     trust = TrustActivities(settings, engine_for(settings.database.url), vault)
     registry = DefinitionRegistry(settings.definitions_dir)
-    services = registry.list()  # discovered and validated at start: a bad file stops the worker here
-    log.info("definitions loaded", services=[f"{d.service}/{d.operation}@v{d.version}" for d in services])
+    report = registry.reload()  # a bad file is rejected and logged, never stops the worker
+    log.info("definitions loaded", services=report.loaded)
+    for name, why in report.rejected.items():
+        log.warning("definition rejected", file=name, reason=why)
     defs = DefinitionActivities(registry)
-    conn = ConnectionActivities(vault)
+    conn = ConnectionActivities(CredentialReader(vault, engine_for(settings.database.url)), registry)
     blobs = OperationKeyrings(vault, settings.crypto.key_cache_s)  # per-operation keys (issue 16)
     llm = LLMActivities(settings.llm, ObjectStore(settings.object_dir, keyring, blobs))
     if settings.llm.api_key is None:

@@ -12,6 +12,7 @@ keyed per tenant and computed by the agent after the unwrap (this worker may not
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from playwright.async_api import Dialog, Page
@@ -55,12 +56,12 @@ async def _perform(s: Session, vault: VaultStore, inp: StepInput, wrap_ttl_s: in
     step, ms, page = inp.step, step_ms(inp), s.page
     out: dict[str, Any] = {}
     target = step.target or ""
-    if step.action in ("fill", "click", "press", "select", "extract"):
+    if step.action in ("fill", "click", "press", "select", "check", "uncheck", "extract"):
         await require_target(page, inp)
     if step.action == "navigate":
         url = allowed_url(inp.inputs["site_url"], step.target, inp.allowed_domains, s.allowed_origins)
         await goto(page, url, ms)
-    elif step.action in ("fill", "click", "press", "select"):
+    elif step.action in ("fill", "click", "press", "select", "check", "uncheck"):
         await act(s, inp, ms)
     elif step.action == "wait":
         await page.locator(target).first.wait_for(timeout=ms)
@@ -116,6 +117,10 @@ async def extract(
         else (await loc.inner_text(timeout=ms))
     )
     value = value.strip()
+    if inp.step.extract_pattern and (m := re.search(inp.step.extract_pattern, value)):
+        value = m.group(1 if m.re.groups else 0)
+    elif inp.step.extract_pattern:
+        value = ""  # the pattern is not there: never store the surrounding text
     if not value:
         raise PlaywrightError(f"{target} is empty")
     remember(s.typed_secrets, value)  # scrubbed from later page text and errors

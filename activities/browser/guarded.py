@@ -80,6 +80,10 @@ async def _do(on: Locator | ElementHandle, action: str, text: str, key: str, tim
         await on.select_option(text, timeout=timeout_ms)
     elif action == "press":
         await on.press(key, timeout=timeout_ms)
+    elif action == "check":  # idempotent: a ticked box stays ticked
+        await on.check(timeout=timeout_ms)
+    elif action == "uncheck":
+        await on.uncheck(timeout=timeout_ms)
     else:
         await on.click(timeout=timeout_ms)
 

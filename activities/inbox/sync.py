@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.credential_reads import CredentialReader
 from activities.inbox import oauth, sync_status
 from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, Meta, provider_limit
 from activities.inbox.rows import message_row, oversized_row, sha256
@@ -106,7 +107,8 @@ class MailboxSyncActivities:
             return conn
 
     def _login(self, m: MailboxSession, conn: MailboxConnection) -> None:
-        secret = self._vault.read(mailbox_secret_path(conn.tenant_id, conn.id))
+        path = mailbox_secret_path(conn.tenant_id, conn.id)
+        secret = CredentialReader(self._vault, self._engine).read(conn.tenant_id, path, "mailbox_sync")
         if not secret:
             raise _Status("not_configured", "no secret stored for this mailbox")
         if conn.auth_kind == "password":

@@ -13,6 +13,7 @@ from __future__ import annotations
 from api.authz import (
     rows_audit,
     rows_audit_lifecycle,
+    rows_definitions,
     rows_documents,
     rows_health,
     rows_imports,
@@ -120,6 +121,7 @@ MATRIX: dict[str, Rule] = {
     **rows_inbox_signals.ROWS,
     **rows_inbox.ROWS,
     **rows_integrations.ROWS,
+    **rows_definitions.ROWS,
     **rows_plans.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

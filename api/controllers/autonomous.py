@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.auth import Principal
 from api.schemas.operations import (
@@ -18,6 +18,7 @@ from api.schemas.operations import (
     InitiateRequest,
     InitiateResponse,
     OperationView,
+    ReloadView,
     ServiceView,
 )
 from api.services.confirmations import ConfirmationService
@@ -91,6 +92,13 @@ class AutonomousController(Controller):
     async def services(self, ops: NamedDependency[OperationService]) -> list[ServiceView]:
         """Every operation definition in the registry (services are data: definitions/*/*.yaml)."""
         return await ops.services()
+
+    @post("/services/reload", operation_id="reloadServices", status_code=HTTP_200_OK)
+    async def reload_services(self, ops: NamedDependency[OperationService]) -> ReloadView:
+        """Read changed definition files now (platform operators; audited in the operator audit).
+        An invalid file is listed in ``rejected`` naming the field, and its previous version stays
+        in use; running operations keep the version they started with (issue 15 Build 2)."""
+        return await ops.reload_services()
 
     @post("/{op_id:str}/confirm", operation_id="confirmSensitiveStep", status_code=HTTP_202_ACCEPTED)
     async def confirm(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import Principal
+from api.schemas.credential_access import CredentialAccessView
 from api.schemas.credentials import CredentialRequest, CredentialView
+from api.services.credential_access import CredentialAccessService
 from api.services.credentials import CredentialService
 
 Req = Request[Principal, Any, Any]
@@ -32,6 +35,18 @@ class CredentialsController(Controller):
     ) -> list[CredentialView]:
         """The tenant's credential metadata."""
         return await credentials.list_credentials(request.user)
+
+    @get("/{credential_id:uuid}/access-log", operation_id="getCredentialAccessLog")
+    async def access_log(
+        self,
+        request: Req,
+        credential_id: FromPath[uuid.UUID],
+        credential_access: NamedDependency[CredentialAccessService],
+        limit: Annotated[int, QueryParameter(name="limit", ge=1, le=500)] = 100,
+    ) -> list[CredentialAccessView]:
+        """Every read of the credential by an activity, newest first (issue 15 Build 8): when,
+        why (purpose), which activity, operation and step. Never the value."""
+        return await credential_access.access_log(request.user, credential_id, limit)
 
     @delete("/", operation_id="deleteCredential")
     async def remove(

@@ -29,6 +29,8 @@ class CredentialRequest(Body):
 
 
 class CredentialView(BaseModel):
+    id: str | None = None
+    """For ``GET .../credentials/{id}/access-log``."""
     service: str
     credential_type: str
     vault_path: str

@@ -68,6 +68,19 @@ class ServiceView(BaseModel):
     steps: int
     agent_steps: int
     """Steps the AI drives (intent only)."""
+    versions: list[int] = []
+    """Every version loaded (``version`` is the current one; running operations keep theirs)."""
+    connection_test: list[str] = []
+    """The connection test's request names, in order (empty: none)."""
+
+
+class ReloadView(BaseModel):
+    """``POST /api/autonomous/services/reload`` (issue 15 Build 2)."""
+
+    loaded: list[str]
+    """``service/operation@vN`` of every definition in use after the reload."""
+    rejected: dict[str, str]
+    """File -> why it was rejected, naming the field; the version loaded before it stays."""
 
 
 class ConfirmRequest(Body):

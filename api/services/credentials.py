@@ -29,6 +29,7 @@ from schema.tables import AutonomousCredential
 
 def credential_view(c: AutonomousCredential) -> CredentialView:
     return CredentialView(
+        id=str(c.id),
         service=c.service,
         credential_type=c.credential_type,
         vault_path=c.vault_path,

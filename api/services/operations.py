@@ -24,10 +24,11 @@ from api.schemas.operations import (
     InitiateRequest,
     InitiateResponse,
     OperationView,
+    ReloadView,
     ServiceView,
 )
 from api.services.consent import ConsentService, grant_signal
-from api.services.definitions import list_services, load_definition
+from api.services.definitions import list_services, load_definition, reload_services
 from api.services.operation_limits import OperationLimits
 from api.services.operation_status import OperationStatusService
 from api.services.targets import TargetGate
@@ -78,6 +79,9 @@ class OperationService:
         """Every operation definition in the registry."""
         return await list_services(self.registry)
 
+    async def reload_services(self) -> ReloadView:
+        return await reload_services(self.registry)
+
     async def _authorize(self, p: Principal, body: InitiateRequest) -> AutonomousConsent | None:
         """The active consent, or None when the request may go on without one (``consent: true``
         from a role that may grant, checked here and recorded later; or a system principal)."""
@@ -127,6 +131,7 @@ class OperationService:
             initiated_by="user" if granting else "system",
             inputs=body.inputs,
             tuning=self.tuning(),
+            definition_version=definition.version,
         )
         status = "pending" if granting else "awaiting_consent"
         reserved = await self.limits.reserve(inp, wf_id, status)

@@ -15,6 +15,9 @@ VAULT_VERSION="${VAULT_VERSION:-v1.18.0}"  # its go.mod pins api/sdk versions pu
 TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"  # io.temporal:temporal-test-server on Maven Central
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql redis-server curl
                  dovecot-imapd default-jre-headless maven)
+# the admin apps shipped as data besides WordPress (issue 15): Redmine (SQLite, Passenger) and Zabbix's
+# frontend (its schema comes with zabbix-server-mysql; no Zabbix server process is started)
+SITE_PACKAGES=(redmine redmine-sqlite libapache2-mod-passenger zabbix-frontend-php zabbix-server-mysql)
 mkdir -p "$BIN" "$LOGS"
 
 say() { printf '[provision] %s\n' "$*" >&2; }
@@ -88,7 +91,7 @@ SH
 
 ensure_debian() {
   local missing=() p
-  for p in "${DEBIAN_PACKAGES[@]}"; do
+  for p in "${DEBIAN_PACKAGES[@]}" "${SITE_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then say "debian packages: present"; return; fi

@@ -18,6 +18,7 @@ AUDIT_AGE = {
     "operator_audit": "at",
     "autonomous_consent": "coalesce(revoked_at, expires_at)",  # ended consents only
     "agent_policy_violations": "created_at",
+    "credential_access_log": "accessed_at",
 }
 """Chained audit tables expired by ``audit_rows``, and the time each row's age counts from
 (credential metadata is live configuration, never expired)."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
 from schema.agent import OutboxEmail, PolicyViolation
+from schema.credential_access import CredentialAccess
 from schema.inbox import InboundMessage
 from schema.repositories.audit_chain import links
 from schema.tables import (
@@ -85,6 +86,7 @@ def holdings(s: Session, tenant_id: str, subject: str | None) -> Holdings:
         h.add("autonomous_credentials", list(s.scalars(select(AutonomousCredential))), chained=True)
         actions = s.scalars(select(OperatorAuditEntry).where(OperatorAuditEntry.tenant_id == tenant_id))
         h.add("operator_audit", list(actions), chained=True)
+        h.add("credential_access_log", list(s.scalars(select(CredentialAccess))), chained=True)
     return h
 
 

@@ -13,6 +13,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.connection import UNREACHABLE, ConnectionActivities
+from activities.credential_reads import CredentialReader
 from core.targets import REFUSED
 from workflows.operation.browser_messages import SitePin
 from workflows.operation.definition import ConnectionTest
@@ -70,7 +71,7 @@ def run(site_url: str, path: str, pins: list[SitePin]) -> Any:
         test=ConnectionTest(path=path),
         pins=pins,
     )
-    return ConnectionActivities(FakeVault()).test_connection(inp)  # type: ignore[arg-type]
+    return ConnectionActivities(CredentialReader(FakeVault(), None)).test_connection(inp)  # type: ignore[arg-type]
 
 
 def pin(host: str, port: int, address: str = "127.0.0.1") -> SitePin:

@@ -66,6 +66,7 @@ async def test_credential(ref: IntegrationRef) -> tuple[bool, str]:
                 site_url=ref.site_url,
                 test=definition.connection_test,
                 pins=vetted.pins,
+                purpose="health_check",
             )
         )
     except ActivityError as e:

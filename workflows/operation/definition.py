@@ -8,13 +8,20 @@ secret.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+from core.templates import TemplateError, references
 from workflows.models import Frozen
+from workflows.operation.http_sequence import ConnectionTest
 
-Action = Literal["navigate", "fill", "click", "press", "select", "wait", "extract"]
+RESERVED_FIELDS = ("site_url", "delivery")
+"""Stored-credential fields the hand-off writes itself (activities/operations.py)."""
+Action = Literal["navigate", "fill", "click", "press", "select", "check", "uncheck", "wait", "extract"]
+"""``check``/``uncheck`` tick or clear a checkbox unless it already is (issue 15: "enable the REST
+API if needed")."""
 
 
 class RetrySpec(Frozen):
@@ -38,6 +45,17 @@ class StepDefinition(Frozen):
         description="Selector that, if it appears instead, means the site refused the credentials",
     )
     store_as: str | None = Field(default=None, description="extract: credential type to write")
+    extract_pattern: str | None = Field(
+        default=None,
+        max_length=200,
+        description="extract: the value is the first match of this regex in the text (group 1 if any)",
+    )
+    store_fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="Templates of the stored credential's fields over {{credential.x}} (the admin "
+        "credential), {{input.x}} and {{value}} (the extracted value); defaults: username "
+        "{{credential.username}}, password {{value}} (issue 15 Build 1)",
+    )
     checkpoint: bool = Field(default=False, description="Page may be reloaded from its URL after this")
     sensitive: bool = Field(default=False, description="Waits for a human confirm_action signal first")
     timeout_s: float = Field(default=15.0, gt=0, le=300)
@@ -54,15 +72,21 @@ class StepDefinition(Frozen):
     def _target_with_action(self) -> StepDefinition:
         if self.action is not None and not self.target:
             raise ValueError(f"step {self.intent!r}: action {self.action} needs a target")
+        if self.extract_pattern is not None:
+            try:
+                re.compile(self.extract_pattern)
+            except re.error as e:
+                raise ValueError(f"extract_pattern: not a regular expression ({e})") from None
+        for name, template in self.store_fields.items():
+            if name in RESERVED_FIELDS:
+                raise ValueError(f"store_fields.{name}: reserved (written by the hand-off itself)")
+            try:
+                bad = [r for r in references(template) if r[0] == "steps"]
+            except TemplateError as e:
+                raise ValueError(f"store_fields.{name}: {e}") from None
+            if bad:
+                raise ValueError(f"store_fields.{name}: steps.* placeholders are for connection tests")
         return self
-
-
-class ConnectionTest(Frozen):
-    method: Literal["GET", "POST"] = "GET"
-    path: str
-    auth: Literal["basic"] = "basic"
-    username_from: str = "credential.username"
-    expect_status: int = 200
 
 
 class OperationDefinition(Frozen):

@@ -53,6 +53,10 @@ async def hand_off(
         created_by=f"operation:{inp.operation_id}",
         credential_wrap=res.credential_wrap,
         admin_credential=definition.credential,
+        store_fields=step.store_fields,
+        inputs=inp.inputs,
+        operation_id=inp.operation_id,
+        step_number=definition.steps.index(step) + 1,
     )
     fp: str | None = None
     if not workflow.patched(SESSION_PREPARED):

@@ -16,7 +16,7 @@ from pydantic import Field
 from workflows.models import Frozen
 from workflows.operation.ai_messages import AIDecision
 from workflows.operation.browser_messages import SitePin
-from workflows.operation.definition import ConnectionTest
+from workflows.operation.http_sequence import ConnectionTest, StepOutcome
 
 SelfHealing = Literal["unknown", "available", "unavailable"]
 """Whether the AI could heal a step: not asked yet, answered, or no API key."""
@@ -73,6 +73,9 @@ class OperationInput(Frozen):
     initiated_by: Literal["user", "system"] = "user"
     inputs: dict[str, str] = Field(default_factory=dict)
     tuning: OperationTuning = Field(default_factory=OperationTuning)
+    definition_version: int | None = None
+    """The definition version the operation runs (recorded at initiate; None: the newest loaded
+    when it starts). A registry reload never changes it (issue 15 Build 2)."""
     plan: PlanScope | None = None
 
 
@@ -152,6 +155,8 @@ class OperationProgress(Frozen):
 class LoadDefinitionInput(Frozen):
     service: str
     operation: str
+    version: int | None = None
+    """None: the newest loaded version."""
 
 
 class ConsentLookupInput(Frozen):
@@ -210,21 +215,45 @@ class RecordCredentialInput(Frozen):
     """The extracted value, response-wrapped by the browser worker: unwrapped into Vault here."""
     admin_credential: str | None = None
     """The credential type whose username the new credential carries."""
+    store_fields: dict[str, str] = Field(default_factory=dict)
+    """The step's ``store_fields`` templates (no secret: placeholders only)."""
+    inputs: dict[str, str] = Field(default_factory=dict)
+    """The operation's inputs, for ``{{input.x}}`` in ``store_fields``."""
+    operation_id: str | None = None
+    step_number: int | None = None
+    """Where the credential reads this activity makes are attributed (credential-access log)."""
 
 
 class ConnectionTestInput(Frozen):
+    """The one entry point of a connection test (operations and health checks alike).
+
+    The test is ``test`` itself, or else the ``connection_test`` of the definition
+    ``service``/``operation``/``definition_version`` loaded from the worker's registry. The
+    credential is read from ``credential_path`` (a path under the tenant's own prefix) or else
+    ``tenants/{tenant}/{service}/{credential_type}``; the read is written to the
+    credential-access log with ``operation_id``, ``step_number`` and ``purpose``."""
+
     tenant_id: str
     service: str
     credential_type: str
     admin_credential: str
     site_url: str
-    test: ConnectionTest
+    test: ConnectionTest | None = None
     pins: list[SitePin] = Field(default_factory=list)
     """The vetted pins of the operation's session: the test connects to the registered origin's
     vetted address and never follows a redirect (empty only in pre-issue-10 histories)."""
+    operation: str | None = None
+    definition_version: int | None = None
+    credential_path: str | None = None
+    inputs: dict[str, str] = Field(default_factory=dict)
+    operation_id: str | None = None
+    step_number: int | None = None
+    purpose: str = "connection_test"
 
 
 class ConnectionTestResult(Frozen):
     passed: bool
     status_code: int
     detail: str
+    steps: list[StepOutcome] = Field(default_factory=list)
+    """Each request's name, status and non-secret detail (empty in older histories)."""

@@ -116,7 +116,9 @@ class AutonomousOperationWorkflow:
     async def _run(self, inp: OperationInput) -> OperationResult:
         try:
             definition = await acts.load_definition(
-                LoadDefinitionInput(service=inp.service, operation=inp.operation)
+                LoadDefinitionInput(
+                    service=inp.service, operation=inp.operation, version=inp.definition_version
+                )
             )
         except ActivityError as e:
             return await self._finish(S.FAILED, failure_text(e))
@@ -234,6 +236,10 @@ class AutonomousOperationWorkflow:
                     site_url=inp.inputs["site_url"],
                     test=definition.connection_test,
                     pins=self._session.pins,
+                    operation=inp.operation,
+                    definition_version=definition.version,
+                    inputs=inp.inputs,
+                    operation_id=inp.operation_id,
                 )
             )
             passed = test.passed

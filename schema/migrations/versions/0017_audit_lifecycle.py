@@ -35,6 +35,7 @@ CHAINED = (
     "autonomous_consent",
     "autonomous_credentials",
     "agent_policy_violations",
+    "credential_access_log",  # created by migration 0021; the function only names it
 )
 
 FUNCTION = r"""
