@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
 from core.mailparse_settings import MailParseSettings
+from core.observability_settings import ObservabilitySettings
 from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
@@ -29,6 +30,7 @@ from core.security_settings import (
 
 __all__ = [
     "MailParseSettings",
+    "ObservabilitySettings",
     "AuthSettings",
     "CryptoSettings",
     "DatabaseSettings",
@@ -52,6 +54,11 @@ class VaultSettings(BaseModel):
     mount: str = "secret"
     prefix: str = "omniops"
     """KV v2 paths live under ``{mount}/{prefix}/...``."""
+    role_id: str | None = None
+    """AppRole login (deploy/vault/README.md) instead of ``token``: the role's id..."""
+    secret_id_file: Path | None = None
+    """...and a file holding its secret id (mounted from a secret store, never in the env)."""
+    approle_mount: str = "approle"
 
 
 class BrowserSettings(BaseModel):
@@ -237,6 +244,7 @@ class Settings(BaseSettings):
     mailparse: MailParseSettings = Field(default_factory=MailParseSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"
