@@ -26,10 +26,10 @@ from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlrea
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
-    from workflows.alerts import AlertsDelivered, deliver_alert
     from workflows.common import email, scheduled_time
     from workflows.cycle import activities as act
     from workflows.cycle.actions import EMAIL_KINDS, ActionKind, ProposedAction
+    from workflows.cycle.deliver import deliver_alerts
     from workflows.cycle.handoff import hand_off
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import (
@@ -155,7 +155,7 @@ class TenantCycleWorkflow:
             ),
         )
         if workflow.patched(ALERTS_PATCH):
-            await self._deliver_alerts(inp)
+            await deliver_alerts(inp)
         self._set(phase="done")
         workflow.upsert_search_attributes([sa.STATUS.value_set(status)])
         if status == "failed":
@@ -171,16 +171,6 @@ class TenantCycleWorkflow:
             reason=halted,
             follow_ups_started=handed_off,
         )
-
-    async def _deliver_alerts(self, inp: CycleInput) -> None:
-        """Hand the tenant's undelivered alerts (this hour's, or written since by another
-        evaluation) to :func:`deliver_alert`, then mark them delivered."""
-        notices = await act.alert_notices(TenantRef(tenant_id=inp.tenant_id))
-        for n in notices:
-            await deliver_alert(inp.messaging_queue, n, timeout_s=inp.action_timeout_s)
-        if notices:
-            ids = tuple(n.id for n in notices)
-            await act.mark_alerts_notified(AlertsDelivered(tenant_id=inp.tenant_id, ids=ids))
 
     async def _send(
         self, inp: CycleInput, run_id: str, key: str, to: str, subject: str, body: str
