@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from core.addresses import parse_address
 from schema.platform import AgentAlert
 from schema.tables import Tenant
 from workflows.alerts import AlertNotice
@@ -42,12 +42,9 @@ def operator_emails(s: Session, tenant_id: str) -> tuple[str, ...]:
     raw = (settings or {}).get("alert_emails") or []
     out: list[str] = []
     for a in raw if isinstance(raw, list) else []:
-        try:
-            addr = validate_email(str(a), check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            continue
-        if addr not in out:
-            out.append(addr)
+        parsed = parse_address(str(a))  # the one address judge (core/addresses.py)
+        if parsed and parsed[0] not in out:
+            out.append(parsed[0])
     return tuple(out[:MAX_RECIPIENTS])
 
 

@@ -55,11 +55,12 @@ async def test_one_initiate_is_one_trace_from_the_api_to_every_step(
     names = [s.name for s in spans]
     by_id = {s.span_id: s for s in spans}
 
-    start = [s for s in spans if s.name == "StartWorkflow:AutonomousOperationWorkflow"]
-    assert len(start) == 1 and start[0].service == "omniops-api"
+    # consent given at initiate: the API signals-with-start (StartWorkflow otherwise)
+    start = [s for s in spans if s.name.split(":")[0] in ("StartWorkflow", "SignalWithStartWorkflow")]
+    assert len(start) == 1 and start[0].service == "omniops-api", names
     assert by_id[start[0].parent_id].trace_id == root.trace_id  # under the request's span tree
-    run = [s for s in spans if s.name == "RunWorkflow:AutonomousOperationWorkflow"]
-    assert len(run) == 1 and run[0].service == "omniops-worker" and run[0].parent_id == start[0].span_id
+    run = [s for s in spans if s.name.startswith("RunWorkflow:")]
+    assert len(run) == 1 and run[0].service == "omniops-worker" and run[0].parent_id == start[0].span_id, names
     step_spans = [s for s in spans if s.name == "RunActivity:run_step"]
     assert len(step_spans) >= steps, names
     assert {s.attributes["temporalWorkflowID"] for s in step_spans} == {op["workflow_id"]}
