@@ -65,6 +65,8 @@ def otlp() -> Iterator[OtlpReceiver]:
     if isinstance(provider, TracerProvider):  # configured earlier in this process without OTLP
         provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=receiver.endpoint)))
     yield receiver
+    if isinstance(provider, TracerProvider):
+        provider.force_flush()  # this process's last spans, before the receiver goes
     receiver.close()
 
 
