@@ -19,6 +19,7 @@ from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
 from core.mailparse_settings import MailParseSettings
 from core.observability_settings import ObservabilitySettings
+from core.plan_settings import PlanSettings
 from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
@@ -245,6 +246,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
+    plans: PlanSettings = Field(default_factory=PlanSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

@@ -38,6 +38,7 @@ PREFIXES = {
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
     "MailboxSync": "mailsync",
+    "PlanWorkflow": "plan",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 
