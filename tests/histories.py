@@ -37,6 +37,9 @@ PREFIXES = {
     "ImportWorkflow": "import",
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
+    "AuditExport": "auditexport",
+    "AuditErasure": "auditerasure",
+    "AuditRetention": "auditretention",
     "MailboxSync": "mailsync",
     "PlanWorkflow": "plan",
 }

@@ -1,6 +1,7 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
 from workflows.audit_digest import AuditDigestWorkflow
+from workflows.audit_lifecycle import AuditErasureWorkflow, AuditExportWorkflow, AuditRetentionWorkflow
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.documents import DocumentExtractionWorkflow
 from workflows.followups import compliance
@@ -24,6 +25,9 @@ WORKFLOWS = [
     *compliance.WORKFLOWS,
     ImportWorkflow,
     AuditDigestWorkflow,
+    AuditExportWorkflow,
+    AuditErasureWorkflow,
+    AuditRetentionWorkflow,
     MailboxSyncWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]
