@@ -48,6 +48,7 @@ from api.controllers.site_allowlist import SiteAllowlistController
 from api.controllers.unsubscribe import unsubscribe_one_click, unsubscribe_page
 from api.controllers.work import AgentLogController, WorkController
 from api.errors import problem_details
+from api.observability import observability
 from api.plugin import ServicesPlugin
 from api.records.controller import RECORD_CONTROLLERS
 from core.logging import configure_logging
@@ -99,14 +100,16 @@ ROUTES: list[ControllerRouterHandler] = [
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    configure_telemetry("omniops-api")
+    configure_telemetry("omniops-api", settings.observability)
     configure_logging(settings.log_level, settings.log_json)
+    obs_plugins, obs_middleware, obs_routes = observability(settings.observability)
     return Litestar(
-        route_handlers=ROUTES,
-        middleware=[auth_middleware(settings)],
+        route_handlers=[*ROUTES, *obs_routes],
+        middleware=[*obs_middleware, auth_middleware(settings)],
         guards=[authorize],  # api/authz: the matrix, before any handler code
         before_send=[audit_operator],  # one operator_audit row per platform request
         plugins=[
+            *obs_plugins,
             ServicesPlugin(settings),
             AbuseLimitsPlugin(settings.limits),
             ProblemDetailsPlugin(

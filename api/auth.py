@@ -35,10 +35,11 @@ TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 TENANT_ROLES = frozenset({"viewer", "member", "admin", "owner", "system"})
 """Roles a tenant token may carry; anything else in its ``roles`` claim is dropped."""
 OPERATOR = "operator"
-PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/t/", "^/codec/ui/", "^/hooks/", "^/u/"]
-"""Routes without a bearer token: OpenAPI, health, tracked links (signed ids) and the Web UI's
-codec endpoint (an operator capability in its path), signed webhooks (``/hooks/``: the signature
-is the authentication), one-click unsubscribe (``/u/``: the token in the email)."""
+PUBLIC_PATHS = ["^/schema", "^/healthz$", "^/metrics$", "^/t/", "^/codec/ui/", "^/hooks/", "^/u/"]
+"""Routes without a bearer token: OpenAPI, health, the Prometheus scrape, tracked links (signed
+ids) and the Web UI's codec endpoint (an operator capability in its path), signed webhooks
+(``/hooks/``: the signature is the authentication), one-click unsubscribe (``/u/``: the token
+in the email)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
 from core.integration_settings import IntegrationSettings
 from core.mailparse_settings import MailParseSettings
+from core.observability_settings import ObservabilitySettings
 from core.plan_settings import PlanSettings
 from core.resilience_settings import ResilienceSettings
 from core.search_settings import SearchSettings
@@ -32,6 +33,7 @@ from core.security_settings import (
 
 __all__ = [
     "MailParseSettings",
+    "ObservabilitySettings",
     "AuthSettings",
     "CryptoSettings",
     "DatabaseSettings",
@@ -55,6 +57,11 @@ class VaultSettings(BaseModel):
     mount: str = "secret"
     prefix: str = "omniops"
     """KV v2 paths live under ``{mount}/{prefix}/...``."""
+    role_id: str | None = None
+    """AppRole login (deploy/vault/README.md) instead of ``token``: the role's id..."""
+    secret_id_file: Path | None = None
+    """...and a file holding its secret id (mounted from a secret store, never in the env)."""
+    approle_mount: str = "approle"
 
 
 class BrowserSettings(BaseModel):
@@ -242,6 +249,7 @@ class Settings(BaseSettings):
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     plans: PlanSettings = Field(default_factory=PlanSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""

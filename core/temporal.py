@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import Runtime
 
 from core.codec import EncryptionCodec, Scoping
 from core.keycache import KeyringCache
@@ -48,13 +49,15 @@ async def connect(
     scoping: Scoping | None = None,
     keys: KeyringCache | None = None,
     encrypted: bool = True,
+    runtime: Runtime | None = None,
 ) -> Client:
     """Connect to Temporal. ``scoping`` is ``workflows.ids`` (required unless ``encrypted`` is
     False: who owns a workflow id, which core may not import itself). Keyrings are read from
     (and created in) Vault on first use, cached per tenant for ``crypto.key_cache_s``, unless
     ``keys`` is given.
 
-    Raises TypeError (encrypted, no scoping), VaultUnavailable without a Vault token
+    ``runtime``: a worker's runtime with its Prometheus exporter (core/telemetry.py), else the
+    SDK's default. Raises TypeError (encrypted, no scoping), VaultUnavailable without a Vault token
     (encrypted), RuntimeError from the SDK when the server cannot be reached.
     """
     settings = settings or get_settings()
@@ -67,4 +70,5 @@ async def connect(
         namespace=settings.temporal.namespace,
         data_converter=data_converter(keys, scoping) if encrypted else pydantic_data_converter,
         interceptors=[TracingInterceptor()],
+        runtime=runtime,
     )

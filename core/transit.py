@@ -17,14 +17,22 @@ from hvac.exceptions import InvalidPath, InvalidRequest, VaultError
 
 from core.settings import Settings
 from core.vault import VaultUnavailable
+from core.vault_auth import VaultAuthError, vault_auth
 
 
 class Transit:
     def __init__(self, settings: Settings) -> None:
-        v, a = settings.vault, settings.audit
-        token = v.token.get_secret_value() if v.token else None
-        self._c = hvac.Client(url=v.addr, token=token, timeout=10)
+        a = settings.audit
+        self._settings = settings
         self.mount, self.key = a.transit_mount, a.transit_key
+
+    @property
+    def _c(self) -> hvac.Client:
+        """A client with a valid token: static, or AppRole (core/vault_auth.py)."""
+        try:
+            return vault_auth(self._settings).client()
+        except VaultAuthError as e:
+            raise VaultUnavailable(str(e)) from None
 
     def sign(self, message: bytes) -> str:
         """Vault's signature over ``message`` (``vault:vN:...``).

@@ -14,6 +14,7 @@ import hvac
 from hvac.exceptions import Forbidden, InvalidPath, InvalidRequest
 
 from core.settings import Settings
+from core.vault_auth import VaultAuthError, vault_auth
 
 
 class VaultUnavailable(RuntimeError):
@@ -69,12 +70,16 @@ def unwrap(addr: str, token: str) -> dict[str, Any]:
 
 class VaultStore:
     def __init__(self, settings: Settings) -> None:
-        token = settings.vault.token.get_secret_value() if settings.vault.token else None
-        if not token:
-            raise VaultUnavailable("OMNIOPS_VAULT__TOKEN is not set")
-        self._client = hvac.Client(url=settings.vault.addr, token=token, timeout=10)
+        try:
+            self._auth = vault_auth(settings)  # a static token, or AppRole (core/vault_auth.py)
+        except VaultAuthError as e:
+            raise VaultUnavailable(str(e)) from None
         self._mount = settings.vault.mount
         self._prefix = settings.vault.prefix
+
+    @property
+    def _client(self) -> hvac.Client:
+        return self._auth.client()
 
     def full_path(self, path: str) -> str:
         """The path as shown to users: ``{mount}/{prefix}/{path}``."""

@@ -44,3 +44,7 @@ class AgentAlert(SQLModel, table=True):
     acknowledged_at: datetime | None = _ts()
     acknowledged_by: str | None = Field(default=None, max_length=200)
     resolved_by: str | None = Field(default=None, max_length=200)
+    state: str = Field(default="open", max_length=12)
+    """``open`` → ``acknowledged`` → ``resolved`` (by a person, or when the condition clears)."""
+    notified_at: datetime | None = _ts()
+    """When it was handed to delivery (schema/repositories/alerts.py, workflows/alerts.py)."""

@@ -33,6 +33,8 @@ PORT_OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
 """Added to every test-stack port but WordPress's (one shared system site), so several test stacks
 (each with its own ``OMNIOPS_TEST_DATA``) can run side by side; use multiples of 10 below 100."""
 PEER_PORT = 18900 + PORT_OFFSET
+OTLP_PORT = 18318 + PORT_OFFSET
+"""The in-test OTLP/HTTP trace receiver (tests/peers/otlp.py) every stack process exports to."""
 DATA = Path(os.environ.get("OMNIOPS_TEST_DATA", "/var/tmp/omniops-test"))  # noqa: S108 - owner-checked
 TEST_CONFIG = StackConfig(
     data_dir=DATA,
@@ -76,6 +78,9 @@ TEST_CONFIG = StackConfig(
         # outages (issue 17): activities retry a frozen dependency every <= 5 s, health probes wait 1 s
         "OMNIOPS_RESILIENCE__MAX_BACKOFF_S": "5",
         "OMNIOPS_RESILIENCE__PROBE_TIMEOUT_S": "1",
+        # traces of every process go over OTLP/HTTP to the in-test receiver (issue 17 Build 4)
+        "OMNIOPS_OBSERVABILITY__OTLP_ENDPOINT": f"http://127.0.0.1:{OTLP_PORT}/v1/traces",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
     },
 )
 TEST_SERVER = (

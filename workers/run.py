@@ -62,7 +62,7 @@ from core.logging import configure_logging, get_logger
 from core.objectstore import ObjectStore
 from core.operation_keys import OperationKeyrings
 from core.settings import Settings, get_settings
-from core.telemetry import configure_telemetry
+from core.telemetry import configure_telemetry, temporal_runtime
 from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
@@ -216,10 +216,11 @@ def operations_workers(client: Client, settings: Settings, sessions: BrowserSess
 
 async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) -> None:
     settings = get_settings()
-    configure_telemetry("omniops-worker")
+    configure_telemetry("omniops-worker", settings.observability)
     configure_logging(settings.log_level, settings.log_json)
     keyring = await load_keyring(settings)  # the object store's (core/keys.py)
-    client = await connect(settings, scoping=ids)
+    runtime = temporal_runtime(settings.observability)  # Prometheus on observability.metrics_port
+    client = await connect(settings, scoping=ids, runtime=runtime)
     pool = ThreadPoolExecutor(max_workers=16)
     workers: list[Worker] = []
     sessions: BrowserSessions | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from activities.cycle.act import ActActivities
+from activities.cycle.alert_delivery import AlertDeliveryActivities
 from activities.cycle.broadcast import BroadcastActivities
 from activities.cycle.context import ContextActivities
 from activities.cycle.guard import GuardActivities
@@ -35,6 +36,7 @@ class CycleActivities:
         self.broadcast = BroadcastActivities(settings, engine)
         self.reactor = ReactActivities(settings, engine)
         self.reflector = ReflectActivities(settings, engine)
+        self.alerts = AlertDeliveryActivities(settings, engine)
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -47,6 +49,8 @@ class CycleActivities:
             self.broadcast.record_broadcast,
             self.reactor.react,
             self.reflector.reflect,
+            self.alerts.alert_notices,
+            self.alerts.mark_alerts_notified,
             self.run.list_enabled_tenants,
         ]
 

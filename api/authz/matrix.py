@@ -105,6 +105,10 @@ _FIRST: dict[str, Rule] = {
     ),
     "codecUiEncode": Rule(public=True, why="always refused by the handler (401 or 403)"),
     "health": Rule(public=True, why="liveness"),
+    "metrics": Rule(
+        public=True,
+        why="Prometheus scrape: request counts by route template, no ids or tenant data; internal network",
+    ),
 }
 
 MATRIX: dict[str, Rule] = {

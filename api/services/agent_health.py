@@ -15,6 +15,7 @@ from core.settings import Settings
 from core.smtp import smtp_reachable
 from schema import metrics
 from schema.db import scoped_transaction
+from schema.repositories import alerts as alert_repo
 from workflows.cycle.alerts import evaluate_alerts
 
 
@@ -29,6 +30,7 @@ class AgentHealthService:
         with scoped_transaction(self.engine, scope, "global health") as s:
             found = evaluate_alerts(metrics.alert_inputs(s, scope, now, self.settings.agent.violation_spike))
             metrics.raise_alerts(s, found, now.replace(minute=0, second=0, microsecond=0))
+            alert_repo.resolve_cleared(s, scope or "global", {a.kind for a in found}, now)
             alerts = [
                 AlertView(
                     kind=a.kind,

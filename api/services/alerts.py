@@ -77,6 +77,7 @@ class AlertService:
                 a = self._mine(s, p, alert_id)
                 if a.acknowledged_at is None:
                     a.acknowledged_at, a.acknowledged_by = datetime.now(UTC), p.user_id
+                    a.state = "acknowledged" if a.state == "open" else a.state
                 s.flush()
                 return alert_view(a)
 
@@ -88,7 +89,7 @@ class AlertService:
                 a = self._mine(s, p, alert_id)
                 if a.resolved_at is not None:
                     raise ConflictException("already resolved")
-                a.resolved_at, a.resolved_by = datetime.now(UTC), p.user_id
+                a.resolved_at, a.resolved_by, a.state = datetime.now(UTC), p.user_id, "resolved"
                 s.flush()
                 return alert_view(a)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent provisioning of every local part OmniOps needs (DESIGN.md "Moving parts").
 #
-# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|testserver|python]
+# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|testserver|python|deploy]
 #
 # Built tools are cached outside the repo in $OMNIOPS_CACHE (default ~/.cache/omniops/bin).
 # A binary already on PATH always wins (that is what a user with internet access has).
@@ -12,7 +12,12 @@ BIN="$CACHE/bin"
 LOGS="$CACHE/logs"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 VAULT_VERSION="${VAULT_VERSION:-v1.18.0}"  # its go.mod pins api/sdk versions published with it
-TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"  # io.temporal:temporal-test-server on Maven Central
+TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"
+# the deploy checkers (tests/unit/test_deploy_files.py, test_prometheus_rules.py), Go modules
+COMPOSE_VERSION="${COMPOSE_VERSION:-v2.29.7}"     # github.com/docker/compose/v2
+HELM_VERSION="${HELM_VERSION:-v3.16.3}"           # helm.sh/helm/v3
+KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.6.7}"
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.54.1}"  # module version of Prometheus 2.54.1  # io.temporal:temporal-test-server on Maven Central
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql redis-server curl
                  dovecot-imapd default-jre-headless maven)
 # the admin apps shipped as data besides WordPress (issue 15): Redmine (SQLite, Passenger) and Zabbix's
@@ -126,13 +131,55 @@ ensure_python() {
   "$(uv_bin)" sync --frozen --quiet || die "uv sync failed"
 }
 
+go_tool() {  # name, package@version: `go install` into the cache unless on PATH or cached
+  local name="$1" pkg="$2" built="${3:-}"
+  if command -v "$name" >/dev/null; then say "$name: $(command -v "$name") (PATH)"; return; fi
+  if [ -x "$BIN/$name" ]; then say "$name: $BIN/$name (cache)"; return; fi
+  need_go "$name"
+  say "$name: building $pkg from the Go module proxy (first time only)"
+  (cd /tmp && GOBIN="$BIN" GOFLAGS=-mod=mod go install "$pkg") >"$LOGS/$name-build.log" 2>&1 \
+    || die "$name build failed (see $LOGS/$name-build.log)"
+  [ -z "$built" ] || mv "$BIN/$built" "$BIN/$name"
+}
+
+ensure_compose() {
+  # `docker compose` (the plugin) or the standalone v2 binary, built as cmd -> docker-compose
+  if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then say "compose: docker compose (PATH)"; return; fi
+  go_tool docker-compose "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION" cmd
+}
+
+ensure_promtool() {
+  # Prometheus's go.mod has replace lines (non-local), which `go install pkg@version` refuses:
+  # build from a copy of the module source, where they apply.
+  if command -v promtool >/dev/null; then say "promtool: $(command -v promtool) (PATH)"; return; fi
+  if [ -x "$BIN/promtool" ]; then say "promtool: $BIN/promtool (cache)"; return; fi
+  need_go promtool
+  say "promtool: building Prometheus $PROMETHEUS_VERSION's promtool from the Go module proxy (first time only)"
+  local dir work="$CACHE/src/prometheus-$PROMETHEUS_VERSION"
+  dir=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "github.com/prometheus/prometheus@$PROMETHEUS_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') || die "could not download the prometheus module"
+  rm -rf "$work"; mkdir -p "$(dirname "$work")"; cp -r "$dir" "$work"; chmod -R u+w "$work"
+  (cd "$work" && GOFLAGS=-mod=mod go build -o "$BIN/promtool" ./cmd/promtool) >"$LOGS/promtool-build.log" 2>&1 \
+    || die "promtool build failed (see $LOGS/promtool-build.log)"
+  rm -rf "$work"
+}
+
+ensure_deploy_tools() {
+  ensure_compose
+  go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+  ensure_promtool
+}
+
 case "${1:-all}" in
   temporal) ensure_temporal ;;
   vault) ensure_vault ;;
   debian) ensure_debian; ensure_browser_user ;;
   python) ensure_python ;;
   testserver) ensure_test_server ;;
-  tools) ensure_temporal; ensure_vault; ensure_test_server ;;
-  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_vault; ensure_test_server ;;
-  *) die "usage: $0 [all|tools|debian|temporal|vault|testserver|python]" ;;
+  deploy) ensure_deploy_tools ;;
+  tools) ensure_temporal; ensure_vault; ensure_test_server; ensure_deploy_tools ;;
+  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_vault; ensure_test_server
+       ensure_deploy_tools ;;
+  *) die "usage: $0 [all|tools|debian|temporal|vault|testserver|python|deploy]" ;;
 esac

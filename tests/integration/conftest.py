@@ -17,7 +17,8 @@ import pytest
 
 from devstack.stack import Stack
 from tests.peers.messages_api import MessagesPeer, error
-from tests.stack_fixtures import PEER_PORT
+from tests.peers.otlp import OtlpReceiver
+from tests.stack_fixtures import OTLP_PORT, PEER_PORT
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +48,30 @@ def peer(messages_peer: MessagesPeer) -> Iterator[MessagesPeer]:
 
 
 @pytest.fixture(scope="session")
-def agent_stack(infra: Stack, messages_peer: MessagesPeer) -> Stack:
+def otlp() -> Iterator[OtlpReceiver]:
+    """The OTLP/HTTP trace receiver every stack process exports to (started before the workers);
+    the in-process API's tracer provider exports to it too."""
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from core.settings import get_settings
+    from core.telemetry import configure_telemetry
+
+    receiver = OtlpReceiver(OTLP_PORT)
+    configure_telemetry("omniops-api", get_settings().observability)
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):  # configured earlier in this process without OTLP
+        provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=receiver.endpoint)))
+    yield receiver
+    if isinstance(provider, TracerProvider):
+        provider.force_flush()  # this process's last spans, before the receiver goes
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def agent_stack(infra: Stack, messages_peer: MessagesPeer, otlp: OtlpReceiver) -> Stack:
     """The hourly cycle's parts: SMTP server, agent, messaging and documents workers (no browser)."""
     infra.mail()
     infra.worker("worker-agent", "agent")

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from tests.clock import clear_of_the_hour_turn
 from tests.histories import record
+from workflows.alerts import AlertNotice, AlertsDelivered
 from workflows.cycle.actions import ActionKind, ProposedAction
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import (
@@ -68,6 +69,8 @@ class Fake:
     calls: list[str] = field(default_factory=list)
     sent: list[SendEmailInput] = field(default_factory=list)
     reflected: list[ReflectInput] = field(default_factory=list)
+    alerts: list[AlertNotice] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
 
     def activities(self) -> list:  # type: ignore[type-arg]
         @activity.defn(name="start_run")
@@ -136,6 +139,14 @@ class Fake:
         async def reflect(inp: ReflectInput) -> None:
             self.reflected.append(inp)
 
+        @activity.defn(name="alert_notices")
+        async def alert_notices(t: TenantRef) -> list[AlertNotice]:
+            return [a for a in self.alerts if a.scope == t.tenant_id]
+
+        @activity.defn(name="mark_alerts_notified")
+        async def mark_alerts_notified(inp: AlertsDelivered) -> None:
+            self.notified.extend(inp.ids)
+
         @activity.defn(name="record_quote_event")
         async def record_quote_event(e: QuoteEvent) -> None:
             self.quote_events.append(f"{e.quote_id}:{e.key}")
@@ -156,6 +167,8 @@ class Fake:
             record_broadcast,
             react,
             reflect,
+            alert_notices,
+            mark_alerts_notified,
             list_enabled_tenants,
             record_quote_event,
         ]
@@ -360,3 +373,28 @@ async def test_the_cycle_hands_an_unowned_quote_to_its_workflow_and_never_emails
         f"{tenant}:quote:q1:sent"
     ]  # the workflow's, not the cycle's
     assert fake.sent[0].to_email == "buyer@example.test" and fake.quote_events == ["q1:sent"]
+
+
+async def test_after_reflect_each_new_alert_is_emailed_to_the_operators_and_marked(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Issue 17 Build 5: deliver_alert sends one email per operator through the outbox activity."""
+    fake.alerts = [
+        AlertNotice(
+            id="a1",
+            kind="engagement_compliance",
+            scope="t1",
+            severity="warning",
+            message="engagement compliance 50% (minimum 80%)",
+            window="2026120612",
+            recipients=("ops@example.test", "lead@example.test"),
+        )
+    ]
+    result = await run_cycle(temporal_client, fake, "delivers_alerts")
+    assert result.status == "completed"
+    assert sorted(s.idempotency_key for s in fake.sent) == [
+        "alert:a1:lead@example.test",
+        "alert:a1:ops@example.test",
+    ]
+    assert all("engagement compliance 50%" in s.body and s.tenant_id == "t1" for s in fake.sent)
+    assert fake.notified == ["a1"]

@@ -16,6 +16,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 from workflows import retry
+from workflows.alerts import AlertNotice, AlertsDelivered
 from workflows.common import db
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import (
@@ -33,6 +34,7 @@ from workflows.cycle.messages import (
     RunStart,
     StartRunInput,
     TenantPage,
+    TenantRef,
 )
 
 STEP_S = 60
@@ -88,6 +90,15 @@ async def react(inp: ReactInput) -> ReactSummary:
 
 async def reflect(inp: ReflectInput) -> None:
     await db("reflect", inp, timeout_s=STEP_S)
+
+
+async def alert_notices(t: TenantRef) -> list[AlertNotice]:
+    notices: list[AlertNotice] = await db("alert_notices", t, list[AlertNotice], timeout_s=STEP_S)
+    return notices
+
+
+async def mark_alerts_notified(inp: AlertsDelivered) -> None:
+    await db("mark_alerts_notified", inp, timeout_s=STEP_S)
 
 
 async def list_enabled_tenants(page: TenantPage) -> list[str]:

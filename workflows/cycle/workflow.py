@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import email, scheduled_time
     from workflows.cycle import activities as act
     from workflows.cycle.actions import EMAIL_KINDS, ActionKind, ProposedAction
+    from workflows.cycle.deliver import deliver_alerts
     from workflows.cycle.handoff import hand_off
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import (
@@ -53,6 +54,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.email import SendEmailResult
     from workflows.ids import cycle_workflow_id
 
+ALERTS_PATCH = "cycle-delivers-alerts"
+"""After Reflect, the tenant's new alerts go to :func:`workflows.alerts.deliver_alert` (issue 17)."""
 FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
 """Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
 
@@ -151,6 +154,8 @@ class TenantCycleWorkflow:
                 started_at=started,
             ),
         )
+        if workflow.patched(ALERTS_PATCH):
+            await deliver_alerts(inp)
         self._set(phase="done")
         workflow.upsert_search_attributes([sa.STATUS.value_set(status)])
         if status == "failed":

@@ -1,0 +1,49 @@
+"""The API's metrics and traces (issue 17 Builds 3, 4): Litestar's Prometheus plugin (request
+counts, durations and in-flight requests by route template, ``GET /metrics``) and its OpenTelemetry
+plugin (one server span per request, the parent of the Temporal client's ``StartWorkflow`` and
+``SignalWorkflow`` spans, so a request and the workflow it starts share one trace).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from core.observability_settings import ObservabilitySettings
+
+METRICS_PATH = "/metrics"
+UNTRACED = [METRICS_PATH, "/healthz"]
+"""Scrapes and liveness probes make no spans."""
+
+
+@get(METRICS_PATH, operation_id="metrics", tags=["health"], include_in_schema=False, sync_to_thread=False)
+def metrics() -> Response[bytes]:
+    """Prometheus text format of this process's registry: ``omniops_api_requests_total``,
+    ``omniops_api_request_duration_seconds`` and ``omniops_api_requests_in_progress`` labelled by
+    method, route template (``group_path``: never an id) and status code."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+_prometheus: PrometheusConfig | None = None
+
+
+def prometheus_config() -> PrometheusConfig:
+    """One config per process: its collectors register once in the global registry."""
+    global _prometheus
+    if _prometheus is None:
+        _prometheus = PrometheusConfig(
+            app_name="omniops-api", prefix="omniops_api", group_path=True, exclude=UNTRACED
+        )
+    return _prometheus
+
+
+def observability(o: ObservabilitySettings) -> tuple[list[Any], list[Any], list[Any]]:
+    """(plugins, middleware, route handlers) to add to the app."""
+    plugins: list[Any] = [OpenTelemetryPlugin(OpenTelemetryConfig(exclude=UNTRACED))]
+    if not o.api_metrics:
+        return plugins, [], []
+    return plugins, [prometheus_config().middleware], [metrics]
