@@ -4,7 +4,8 @@
 and sends it: one email per operator of the tenant through the shared outbox (``send_email`` on
 the messaging queue; idempotency key ``alert:{alert id}:{address}``, and the alert's id is
 ``stable_id(kind, scope, hour)``, so a repeat within the hour is never sent twice). Webhooks
-(issue 15's notify mechanism) are one more call in :func:`deliver_alert`.
+go through issue 15's ``Notify`` (event ``alert.raised``, key ``alert:{id}``, signed to the
+tenant's subscribed endpoints; patch ``alert-webhooks``), with no second email.
 
 Deterministic: call only from workflow code.
 """
@@ -12,9 +13,12 @@ Deterministic: call only from workflow code.
 from __future__ import annotations
 
 from pydantic import Field
+from temporalio import workflow
 
 from workflows.common import email
 from workflows.models import Frozen
+from workflows.notify.messages import NotifyInput
+from workflows.notify.workflow import notify
 
 
 class AlertNotice(Frozen):
@@ -49,7 +53,25 @@ async def deliver_alert(queue: str, n: AlertNotice, timeout_s: int = 60) -> int:
     subject, body = alert_email(n)
     for to in n.recipients:
         await email(queue, n.scope, f"alert:{n.id}:{to}", to, subject, body, timeout_s=timeout_s)
-    # webhooks (issue 15): await notify_webhooks(n) -- the one line to add here
+    if n.scope and workflow.patched("alert-webhooks"):
+        payload = {
+            "id": n.id,
+            "kind": n.kind,
+            "severity": n.severity,
+            "window": n.window,
+            "message": n.message,
+        }
+        await notify(
+            NotifyInput(
+                tenant_id=n.scope,
+                kind="alert.raised",
+                subject=subject,
+                payload=payload,
+                key=f"alert:{n.id}",
+                email_queue=queue,
+                send_email=False,
+            )
+        )
     return len(n.recipients)
 
 

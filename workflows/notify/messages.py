@@ -39,6 +39,8 @@ class NotifyInput(Frozen):
     key: str = Field(min_length=1, max_length=200)
     endpoint_id: str | None = None
     """A test-send: deliver to this endpoint only (whatever its events) and send no email."""
+    send_email: bool = True
+    """False: webhooks only (alerts are already emailed to the tenant's operators, issue 17)."""
     email_queue: str = "messaging"
     """Where ``send_email`` runs (core.queues.MESSAGING; workflow tests use their own queue)."""
 

@@ -59,7 +59,7 @@ class NotifyWorkflow:
             for e in plan.endpoints
         ]
         email_status: str | None = None
-        if plan.email_to and inp.endpoint_id is None:
+        if plan.email_to and inp.endpoint_id is None and inp.send_email:
             body = email_body(inp)
             sent, *results = await asyncio.gather(
                 common.email(
