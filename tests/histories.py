@@ -37,6 +37,7 @@ PREFIXES = {
     "ImportWorkflow": "import",
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
+    "AlertSweep": "alerts",
     "MailboxSync": "mailsync",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""

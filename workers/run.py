@@ -28,6 +28,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alert_sweep import AlertSweepActivities
 from activities.audit_digest import AuditDigestActivities
 from activities.browser import BrowserSessions
 from activities.compliance import compliance_activities
@@ -102,6 +103,7 @@ def agent_workers(
                 *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
                 *ImportActivities(engine_for(settings.database.url)).all(),
                 AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
+                AlertSweepActivities(settings, engine_for(settings.database.url)).evaluate_alerts,
                 *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
                 *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
                 RouteActivities(settings, engine_for(settings.database.url), vault, client).route_messages,

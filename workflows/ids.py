@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "ALERT_SWEEP",
     "AUDIT_DIGEST",
     "RESERVED_TENANTS",
     "UnknownWorkflowId",
@@ -63,6 +64,11 @@ def cycle_workflow_id(tenant_id: str, hour: str) -> str:
 AUDIT_DIGEST = "audit-digest"
 """The hourly audit digest (issue 16): the platform workflow's id and its Temporal Schedule's id
 (each scheduled run is ``audit-digest-{time}``)."""
+
+
+ALERT_SWEEP = "alert-sweep"
+"""The hourly alert sweep (issue 17 Build 6): the platform workflow's id and its Temporal
+Schedule's id (each scheduled run is ``alert-sweep-{time}``)."""
 
 
 def cycle_fanout_workflow_id(hour: str) -> str:
@@ -204,7 +210,7 @@ def binding_id(workflow_id: str) -> str:
 
 def tenant_of_workflow_id(workflow_id: str) -> str | None:
     """The tenant that owns ``workflow_id``; None for a platform-scope workflow (the fan-out, the
-    audit digest).
+    audit digest, the alert sweep).
 
     Covers every workflow id format above, with or without a schedule's time suffix, for tenant
     slugs ``^[a-z0-9][a-z0-9-]{0,62}$`` containing '-': the part after the tenant has a fixed
@@ -220,7 +226,7 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
     wid = binding_id(workflow_id)
     suffixed = wid != workflow_id
     owners: set[str | None] = set()
-    if (not suffixed and _FANOUT.fullmatch(wid)) or wid == AUDIT_DIGEST:
+    if (not suffixed and _FANOUT.fullmatch(wid)) or wid in (AUDIT_DIGEST, ALERT_SWEEP):
         owners.add(None)
     if wid.startswith(_TRIGGER) and _SLUG.fullmatch(t := wid[len(_TRIGGER) :]) and not is_reserved_tenant(t):
         owners.add(t)  # scheduled: run ids carry the suffix, the schedule's own context does not

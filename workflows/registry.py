@@ -1,5 +1,6 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
+from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.audit_digest import AuditDigestWorkflow
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.documents import DocumentExtractionWorkflow
@@ -22,6 +23,7 @@ WORKFLOWS = [
     *compliance.WORKFLOWS,
     ImportWorkflow,
     AuditDigestWorkflow,
+    AlertSweepWorkflow,
     MailboxSyncWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]

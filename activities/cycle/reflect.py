@@ -12,8 +12,6 @@ from schema import metrics
 from schema.db import tenant_transaction
 from schema.repositories import run_record
 from workflows.cycle import reflection
-from workflows.cycle.alerts import evaluate_alerts
-from workflows.cycle.hours import hour_start
 from workflows.cycle.messages import ReflectInput
 
 
@@ -23,7 +21,8 @@ class ReflectActivities(CycleBase):
         """Finish the run record (releasing the tenant's running-cycle lock) and, unless the run
         was skipped, write the hourly reflection: what changed, which metrics moved since the
         previous run, what was blocked, next-hour hints (:mod:`workflows.cycle.reflection`).
-        Then evaluate the alerts."""
+        The alert rules are not evaluated here: the hourly alert sweep does (issue 17 Build 6,
+        workflows/alert_sweep.py)."""
         now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             m = metrics.tenant_snapshot(s, inp.tenant_id, now)
@@ -59,5 +58,3 @@ class ReflectActivities(CycleBase):
                 }
                 run_record.upsert_reflection(s, inp.run_id, inp.tenant_id, inp.hour, now, values)
             s.commit()
-            inputs = metrics.alert_inputs(s, inp.tenant_id, now, self._s.agent.violation_spike)
-            metrics.raise_alerts(s, evaluate_alerts(inputs), hour=hour_start(inp.hour))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent provisioning of every local part OmniOps needs (DESIGN.md "Moving parts").
 #
-# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|testserver|python]
+# Usage: deploy/local/provision.sh [all|tools|debian|temporal|cluster|vault|testserver|python]
 #
 # Built tools are cached outside the repo in $OMNIOPS_CACHE (default ~/.cache/omniops/bin).
 # A binary already on PATH always wins (that is what a user with internet access has).
@@ -12,6 +12,7 @@ BIN="$CACHE/bin"
 LOGS="$CACHE/logs"
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 VAULT_VERSION="${VAULT_VERSION:-v1.18.0}"  # its go.mod pins api/sdk versions published with it
+TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.29.1}"  # go.temporal.io/server: the server inside CLI v1.5.1
 TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"  # io.temporal:temporal-test-server on Maven Central
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql redis-server curl
                  dovecot-imapd default-jre-headless maven)
@@ -33,6 +34,28 @@ ensure_temporal() {
     >"$LOGS/temporal-build.log" 2>&1 \
     || die "temporal build failed (see $LOGS/temporal-build.log). With internet access: 'brew install temporal' or download from https://temporal.download/cli"
   say "temporal: built $BIN/temporal"
+}
+
+ensure_temporal_server() {
+  # The Temporal server itself and its SQL tool, for the stack's cluster mode on Postgres
+  # (devstack/temporal_cluster.py), plus the module's Postgres schema, which the SQL tool applies.
+  local schema="$CACHE/temporal-schema/$TEMPORAL_SERVER_VERSION"
+  if [ -x "$BIN/temporal-server" ] && [ -x "$BIN/temporal-sql-tool" ] && [ -d "$schema/postgresql/v12" ]; then
+    say "temporal-server: $BIN/temporal-server (cache)"; return
+  fi
+  need_go temporal-server
+  say "temporal-server: building go.temporal.io/server $TEMPORAL_SERVER_VERSION from the Go module proxy (first time only, minutes)"
+  local tmp dir
+  tmp=$(mktemp -d)
+  (cd /tmp && GOBIN="$tmp" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" \
+      "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION") >"$LOGS/temporal-server-build.log" 2>&1 \
+    || die "temporal-server build failed (see $LOGS/temporal-server-build.log). With internet access: Temporal's release binaries or its Docker images"
+  mv "$tmp/server" "$BIN/temporal-server"; mv "$tmp/sql" "$BIN/temporal-sql-tool"; rm -rf "$tmp"
+  dir=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@$TEMPORAL_SERVER_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') \
+    || die "could not download the go.temporal.io/server module source (its schema)"
+  rm -rf "$schema"; mkdir -p "$schema"; cp -r "$dir/schema/postgresql" "$schema/"; chmod -R u+w "$schema"
+  say "temporal-server: built $BIN/temporal-server and $BIN/temporal-sql-tool; schema in $schema"
 }
 
 ensure_vault() {
@@ -125,11 +148,12 @@ ensure_python() {
 
 case "${1:-all}" in
   temporal) ensure_temporal ;;
+  cluster) ensure_temporal; ensure_temporal_server ;;
   vault) ensure_vault ;;
   debian) ensure_debian; ensure_browser_user ;;
   python) ensure_python ;;
   testserver) ensure_test_server ;;
-  tools) ensure_temporal; ensure_vault; ensure_test_server ;;
-  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_vault; ensure_test_server ;;
-  *) die "usage: $0 [all|tools|debian|temporal|vault|testserver|python]" ;;
+  tools) ensure_temporal; ensure_temporal_server; ensure_vault; ensure_test_server ;;
+  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_temporal_server; ensure_vault; ensure_test_server ;;
+  *) die "usage: $0 [all|tools|debian|temporal|cluster|vault|testserver|python]" ;;
 esac

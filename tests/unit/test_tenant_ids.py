@@ -59,6 +59,15 @@ def test_the_audit_digest_is_platform_scope_in_every_scheduled_run() -> None:
         ids.tenant_of_workflow_id(ids.AUDIT_DIGEST + "-x")
 
 
+def test_the_alert_sweep_is_platform_scope_in_every_scheduled_run() -> None:
+    """Issue 17 Build 6: the hourly alert sweep (its schedule's runs carry the time suffix)."""
+    assert ids.tenant_of_workflow_id(ids.ALERT_SWEEP) is None
+    assert ids.tenant_of_workflow_id(ids.ALERT_SWEEP + SUFFIX) is None
+    assert ids.binding_id(ids.ALERT_SWEEP + SUFFIX) == ids.ALERT_SWEEP
+    with pytest.raises(ids.UnknownWorkflowId):
+        ids.tenant_of_workflow_id(ids.ALERT_SWEEP + "-x")
+
+
 @pytest.mark.parametrize("tenant", TENANTS)
 @pytest.mark.parametrize("fn", sorted(WORKFLOW_IDS))
 def test_every_format_gives_back_its_tenant(fn: str, tenant: str) -> None:

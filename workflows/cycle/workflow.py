@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         FanoutResult,
         GuardInput,
         PerformInput,
+        PlanResult,
         ReactInput,
         ReactSummary,
         ReflectInput,
@@ -55,6 +56,8 @@ with workflow.unsafe.imports_passed_through():
 
 FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
 """Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
+PLAN_IN_CONTEXT_PATCH = "cycle-rules-plan-in-context"
+"""The rule-based plan arrives with the context, saving the ``plan_actions`` round trip (issue 17)."""
 
 
 @workflow.defn(name="TenantCycle")
@@ -107,7 +110,10 @@ class TenantCycleWorkflow:
                 ctx = await act.gather_context(start)
                 if (ctx.quote_follow_ups or ctx.deal_follow_ups) and workflow.patched(FOLLOW_UPS_PATCH):
                     handed_off = await hand_off(ctx, inp.messaging_queue)
-                plan = await act.plan_actions(ctx)
+                if ctx.rules_plan is not None and workflow.patched(PLAN_IN_CONTEXT_PATCH):
+                    plan = PlanResult(planner="rules", actions=ctx.rules_plan, note=ctx.rules_note)
+                else:
+                    plan = await act.plan_actions(ctx)
                 planner = plan.planner
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:
