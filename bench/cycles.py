@@ -177,8 +177,8 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     stack = Stack(bench_config(cluster, offset))
     stack.infra_up()
     stack.mail()
-    stack.worker("worker-agent", "agent")
-    stack.worker("worker-messaging", "messaging")
+    stack.worker("worker-agent", "agent", timeout=300)  # a busy 2-core machine starts workers slowly
+    stack.worker("worker-messaging", "messaging", timeout=300)
     os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
     from core.temporal import connect
     from workflows import ids
@@ -187,6 +187,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     from workflows.cycle.workflow import CycleFanoutWorkflow
 
     client = await connect(scoping=ids)
+    bare_client = await connect(encrypted=False)  # the baseline's ids are no tenant's: no codec
     run = uuid.uuid4().hex[:6]
     prefix = f"bench-{run}"
     t = time.perf_counter()
@@ -196,10 +197,13 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     queue = f"bench-bare-{run}"
     with ThreadPoolExecutor(4) as pool:
         async with Worker(
-            client, task_queue=queue, workflows=[EmptyWorkflow, BareFanoutWorkflow], activity_executor=pool
+            bare_client,
+            task_queue=queue,
+            workflows=[EmptyWorkflow, BareFanoutWorkflow],
+            activity_executor=pool,
         ):
             t = time.perf_counter()
-            done = await client.execute_workflow(
+            done = await bare_client.execute_workflow(
                 BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
             )
             bare = time.perf_counter() - t
@@ -210,7 +214,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     result: FanoutResult = await client.execute_workflow(
         CycleFanoutWorkflow.run,
         FanoutInput(hour=hour, prefix=prefix, batch=batch, continue_after=500),
-        id=f"bench-fanout-{run}",
+        id=ids.cycle_fanout_workflow_id(hour),
         task_queue="agent",
     )
     cycles = time.perf_counter() - t
@@ -219,7 +223,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
         f"(already running {result.already_running}, failed {result.failed})"
     )
     longest_cycle = await longest_history(client, f"WorkflowId STARTS_WITH 'cycle-{prefix}-'")
-    longest_fanout = await longest_history(client, f"WorkflowId = 'bench-fanout-{run}'")
+    longest_fanout = await longest_history(client, f"WorkflowId = '{ids.cycle_fanout_workflow_id(hour)}'")
     print(
         f"\nratio cycles/bare:        {cycles / bare:.2f}x  "
         f"({cycles / tenants * 1000:.0f} ms per tenant cycle)"

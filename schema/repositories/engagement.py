@@ -32,7 +32,8 @@ def _upsert(
 
 
 def refresh_clocks(s: Session, tenant_id: str, now: datetime) -> None:
-    """Create missing clocks and recompute status, days overdue and priority of every contact."""
+    """Create missing clocks and recompute status, days overdue and priority of every contact
+    (one multi-row upsert, issue 17 Build 6)."""
     live = (col(Contact.tenant_id) == tenant_id, col(Contact.archived_at).is_(None))
     contacts = s.execute(select(Contact).where(*live)).scalars().all()
     clocks = {
@@ -57,19 +58,33 @@ def refresh_clocks(s: Session, tenant_id: str, now: datetime) -> None:
             )
         ).scalars()
     )
+    rows = []
     for c in contacts:
         clock = clocks.get(c.id)
         last = clock.last_touch_at if clock else None
         st = engagement.clock_state(last, c.created_at, now)
         score = engagement.priority_score(st.days_overdue, last is None, deals[c.id], quotes[c.id])
-        values = {
-            "next_touch_due_at": st.next_due_at,
-            "compliance_status": st.status,
-            "days_overdue": st.days_overdue,
-            "priority_score": score if st.status == "overdue" else 0.0,
-            "updated_at": now,
-        }
-        _upsert(s, tenant_id, c.id, c.client_id, values)
+        rows.append(
+            {
+                "id": stable_id(tenant_id, c.id),
+                "tenant_id": tenant_id,
+                "contact_id": c.id,
+                "client_id": c.client_id,
+                "next_touch_due_at": st.next_due_at,
+                "compliance_status": st.status,
+                "days_overdue": st.days_overdue,
+                "priority_score": score if st.status == "overdue" else 0.0,
+                "updated_at": now,
+            }
+        )
+    if rows:
+        stmt = insert(EngagementClock.__table__).values(rows)  # type: ignore[attr-defined]
+        refreshed = ("next_touch_due_at", "compliance_status", "days_overdue", "priority_score", "updated_at")
+        s.execute(
+            stmt.on_conflict_do_update(
+                constraint="uq_clock_tenant_contact", set_={k: stmt.excluded[k] for k in refreshed}
+            )
+        )
 
 
 def touch(s: Session, tenant_id: str, contact_id: str, at: datetime, kind: str, by: str) -> None:
