@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from string import Template
 
-from devstack.config import ROOT, StackConfig, StackError, find_binary, port_open, wait_port
+from devstack.config import ROOT, StackConfig, StackError, find_binary, port_open
 from devstack.services import Spawn
 
 SERVER_VERSION = os.environ.get("TEMPORAL_SERVER_VERSION", "v1.29.1")
@@ -129,19 +129,19 @@ def _cli(c: StackConfig, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def ensure_namespace(c: StackConfig, namespace: str = "default", timeout: float = 60.0) -> None:
-    """Create ``namespace`` (1-day retention) once the frontend answers; fine if it exists.
+    """Create ``namespace`` (1-day retention) once the frontend answers, and wait until it is
+    usable (its search attributes list: the frontend's namespace cache has it); fine if it exists.
 
     Raises:
-        StackError: the frontend did not accept it within ``timeout`` seconds.
+        StackError: not usable within ``timeout`` seconds.
     """
     deadline, last = time.monotonic() + timeout, ""
     while time.monotonic() < deadline:
-        if _cli(c, "operator", "namespace", "describe", "--namespace", namespace).returncode == 0:
+        if _cli(c, "operator", "search-attribute", "list", "--namespace", namespace).returncode == 0:
             return
         out = _cli(c, "operator", "namespace", "create", "--namespace", namespace, "--retention", "24h")
-        if out.returncode == 0 or "already" in out.stderr.lower():
-            return
-        last = out.stderr.strip()[-300:]
+        if out.returncode != 0 and "already" not in out.stderr.lower():
+            last = out.stderr.strip()[-300:]
         time.sleep(1.0)
     raise StackError(f"temporal cluster: namespace {namespace} not created: {last}")
 
@@ -152,10 +152,16 @@ def start_temporal_cluster(c: StackConfig, spawn: Spawn) -> None:
         return
     setup_databases(c)
     config = render_config(c)
-    root = c.data_dir / "temporal-cluster"
-    argv = [find_binary("temporal-server"), "--root", str(root), "--config", str(config)]
-    spawn("temporal", [*argv, "--env", "development", "--allow-no-auth", "start"])
-    wait_port(c.temporal_port, "temporal-server", timeout=120, log=c.log_dir / "temporal.log")
+    root = config.parent  # --config is relative to --root
+    argv = [find_binary("temporal-server"), "--root", str(root), "--config", config.name]
+    proc = spawn("temporal", [*argv, "--env", "development", "--allow-no-auth", "start"])
+    log = c.log_dir / "temporal.log"
+    deadline = time.monotonic() + 180
+    while not port_open(c.temporal_port):
+        if getattr(proc, "poll", lambda: None)() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+            raise StackError(f"temporal-server did not start (see {log}): {' | '.join(tail)[-600:]}")
+        time.sleep(0.2)
     ensure_namespace(c)
 
 

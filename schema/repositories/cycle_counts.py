@@ -27,28 +27,22 @@ class PlanCounts:
     pipeline_value: float
 
 
-def _count(model: Any, tenant_id: str, *where: Any) -> Any:
-    return (
-        select(func.count()).select_from(model).where(model.tenant_id == tenant_id, *where).scalar_subquery()
-    )
+def _scalar(measure: Any, model: Any, tenant_id: str, *where: Any) -> Any:
+    return select(measure).select_from(model).where(model.tenant_id == tenant_id, *where).scalar_subquery()
 
 
 def plan_counts(s: Session, tenant_id: str) -> PlanCounts:
     """The six counters (see the module docstring), read under the session's tenant scope."""
-    clocks = select(
-        func.count(), func.count().filter(col(EngagementClock.compliance_status) == "overdue")
-    ).where(col(EngagementClock.tenant_id) == tenant_id)
-    deals = select(func.count(), func.coalesce(func.sum(Deal.value), 0)).where(
-        col(Deal.tenant_id) == tenant_id, col(Deal.status) == "open"
-    )
-    c, d = clocks.subquery(), deals.subquery()
+    n, t, is_open = func.count(), tenant_id, col(Deal.status) == "open"
     row = s.execute(
         select(
-            *c.c,
-            _count(OrderException, tenant_id, col(OrderException.resolved_at).is_(None)),
-            _count(InboundMessage, tenant_id, col(InboundMessage.processed_at).is_(None)),
-            *d.c,
-        ).select_from(c.join(d, onclause=func.true()))
+            _scalar(n, EngagementClock, t),
+            _scalar(n, EngagementClock, t, col(EngagementClock.compliance_status) == "overdue"),
+            _scalar(n, OrderException, t, col(OrderException.resolved_at).is_(None)),
+            _scalar(n, InboundMessage, t, col(InboundMessage.processed_at).is_(None)),
+            _scalar(n, Deal, t, is_open),
+            _scalar(func.coalesce(func.sum(Deal.value), 0), Deal, t, is_open),
+        )
     ).one()
     total, overdue, exceptions, unprocessed, n_deals, value = row
     return PlanCounts(int(total), int(overdue), int(exceptions), int(unprocessed), int(n_deals), float(value))
