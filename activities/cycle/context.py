@@ -33,8 +33,9 @@ class ContextActivities(CycleBase):
         deals with no follow-up workflow are claimed for this run and returned as the inputs of
         the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails; a quote's
         carry its tracked link, a token minted here if it had none). Last, a few passages of the
-        tenant's documents on what this hour is about (``passages``, issue 14 Build 6). When the
-        rule-based planner is the one that runs, its plan too (``rules_plan``, issue 17 Build 6).
+        tenant's documents on what this hour is about (``passages``, issue 14 Build 6), for the AI
+        planner. When the rule-based planner is the one that runs, its plan instead of passages
+        (``rules_plan``, issue 17 Build 6).
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
@@ -91,8 +92,7 @@ class ContextActivities(CycleBase):
                     for c in deals
                 ),
             )
-            context = context.model_copy(update={"passages": planner_passages(s, t, context)})
-        if not rules_only(self._s):
-            return context
+            if not rules_only(self._s):  # passages are for the AI planner's prompt only
+                return context.model_copy(update={"passages": planner_passages(s, t, context)})
         plan = rules_plan(self._s, context, rules_note(self._s))
         return context.model_copy(update={"rules_plan": plan.actions, "rules_note": plan.note})

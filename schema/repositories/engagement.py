@@ -3,7 +3,6 @@ restarted by a touch (an email, a broadcast, a reply). Rules: :mod:`workflows.cy
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -35,35 +34,34 @@ def refresh_clocks(s: Session, tenant_id: str, now: datetime) -> None:
     """Create missing clocks and recompute status, days overdue and priority of every contact
     (one multi-row upsert, issue 17 Build 6)."""
     live = (col(Contact.tenant_id) == tenant_id, col(Contact.archived_at).is_(None))
-    contacts = s.execute(select(Contact).where(*live)).scalars().all()
-    clocks = {
-        c.contact_id: c
-        for c in s.execute(
-            select(EngagementClock).where(col(EngagementClock.tenant_id) == tenant_id)
-        ).scalars()
-    }
-    deals = Counter(
-        s.execute(
-            select(Deal.contact_id).where(
-                col(Deal.tenant_id) == tenant_id,
-                col(Deal.status) == "open",
-                col(Deal.contact_id).is_not(None),
-            )
-        ).scalars()
+    deals = (
+        select(func.count())
+        .where(
+            col(Deal.tenant_id) == tenant_id, col(Deal.status) == "open", col(Deal.contact_id) == Contact.id
+        )
+        .scalar_subquery()
     )
-    quotes = Counter(
-        s.execute(
-            select(Quote.contact_id).where(
-                col(Quote.tenant_id) == tenant_id, col(Quote.status).in_(("sent", "viewed"))
-            )
-        ).scalars()
+    quotes = (
+        select(func.count())
+        .where(
+            col(Quote.tenant_id) == tenant_id,
+            col(Quote.status).in_(("sent", "viewed")),
+            col(Quote.contact_id) == Contact.id,
+        )
+        .scalar_subquery()
     )
+    found = s.execute(  # one round trip: each live contact, its clock's last touch, its open work
+        select(Contact, EngagementClock.last_touch_at, deals, quotes)
+        .outerjoin(
+            EngagementClock,
+            (col(EngagementClock.contact_id) == Contact.id) & (col(EngagementClock.tenant_id) == tenant_id),
+        )
+        .where(*live)
+    ).all()
     rows = []
-    for c in contacts:
-        clock = clocks.get(c.id)
-        last = clock.last_touch_at if clock else None
+    for c, last, n_deals, n_quotes in found:
         st = engagement.clock_state(last, c.created_at, now)
-        score = engagement.priority_score(st.days_overdue, last is None, deals[c.id], quotes[c.id])
+        score = engagement.priority_score(st.days_overdue, last is None, n_deals, n_quotes)
         rows.append(
             {
                 "id": stable_id(tenant_id, c.id),
