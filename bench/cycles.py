@@ -3,7 +3,7 @@
     uv run python -m bench.cycles [--tenants 1000] [--batch 50] [--cluster] [--port-offset N]
 
 Starts (or reuses) its own stack (data in ``/var/tmp/omniops-bench-cycles[-cluster]``, ports
-37233/45432/... plus ``--port-offset``: Postgres, Temporal, Vault, SMTP server, agent and
+29233/45432/... plus ``--port-offset``: Postgres, Temporal, Vault, SMTP server, agent and
 messaging workers). ``--cluster`` runs the Temporal server itself on the stack's Postgres
 (devstack/temporal_cluster.py) instead of the CLI's dev server (SQLite, WAL).
 
@@ -50,7 +50,7 @@ def bench_config(cluster: bool, offset: int) -> StackConfig:
     name = "omniops-bench-cycles" + ("-cluster" if cluster else "")
     return StackConfig(
         data_dir=Path("/var/tmp") / name,
-        temporal_port=37233 + offset,
+        temporal_port=29233 + offset,  # + the next 8 (cluster mode), all <= 32767 (membership ports)
         ui_port=38233 + offset,
         vault_port=38200 + offset,
         pg_port=45432 + offset,

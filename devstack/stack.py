@@ -207,7 +207,7 @@ class Stack:
         self,
         name: str,
         *queues: str,
-        timeout: float = 60.0,
+        timeout: float = 180.0,
         args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
     ) -> None:

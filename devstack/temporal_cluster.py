@@ -43,7 +43,13 @@ RESET_MARKER = "temporal-cluster/reset"
 
 
 def ports(c: StackConfig) -> dict[str, int]:
-    """The server's ports: the frontend on ``temporal_port``, the rest on the next nine."""
+    """The server's ports: the frontend on ``temporal_port``, the rest on the next eight.
+
+    Raises:
+        StackError: one would exceed 32767 (Temporal stores membership ports as a smallint).
+    """
+    if c.temporal_port + 8 > 32767:
+        raise StackError(f"cluster mode needs temporal_port + 8 <= 32767, not {c.temporal_port}")
     names = (
         "frontend",
         "frontend_membership",
