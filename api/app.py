@@ -39,6 +39,7 @@ from api.controllers.inbox_signals import InboxSignalController
 from api.controllers.operator_audit import OperatorAuditController
 from api.controllers.order_records import OrderRecordController
 from api.controllers.order_webhooks import OrderWebhookController, receive_order_webhook
+from api.controllers.plans import PlanController
 from api.controllers.quotes import QuoteController, tracked_link
 from api.controllers.site_allowlist import SiteAllowlistController
 from api.controllers.unsubscribe import unsubscribe_one_click, unsubscribe_page
@@ -58,6 +59,7 @@ async def health(state: State) -> dict[str, str]:
 
 ROUTES: list[ControllerRouterHandler] = [
     AutonomousController,
+    PlanController,
     AgentAdminController,
     SiteAllowlistController,
     ComplianceController,

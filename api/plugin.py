@@ -42,6 +42,8 @@ from api.services.operations import OperationService
 from api.services.operator_audit import OperatorAuditService
 from api.services.order_records import OrderRecordService
 from api.services.order_webhooks import OrderWebhookService
+from api.services.plan_consent import PlanConsent
+from api.services.plans import PlanService
 from api.services.quotes import QuoteService
 from api.services.records import RecordService
 from api.services.site_allowlist import SiteAllowlistService
@@ -52,6 +54,7 @@ from core.temporal import codec_of, connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from schema.repositories.plans import PlanRegistry
 from workflows import ids
 
 SERVICE_NAMES = (
@@ -84,6 +87,7 @@ SERVICE_NAMES = (
     "inbox_signals",
     "document_search",
     "inbox",
+    "plans",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
 
@@ -97,13 +101,14 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
     op_status = OperationStatusService(client, engine)
     signals = OperationSignals(client, engine, op_status)
     consents = ConsentService(engine, settings, registry, op_status, signals)
+    ops = OperationService(client, engine, settings, registry, consents, op_status)
     return {
         "codec": codec_of(client),
         "vault": vault,
         "op_status": op_status,
         "consents": consents,
         "credentials": CredentialService(engine, settings, vault),
-        "ops": OperationService(client, engine, settings, registry, consents, op_status),
+        "ops": ops,
         "confirmations": ConfirmationService(client, engine, settings, op_status),
         "site_allowlist": SiteAllowlistService(engine),
         "agent": AgentAdminService(client, engine, settings),
@@ -127,6 +132,9 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "inbox_signals": SignalService(engine),
         "document_search": DocumentSearchService(engine),
         "inbox": InboxService(client, engine, settings, vault),
+        "plans": PlanService(
+            client, PlanRegistry(registry, settings.definitions_dir), PlanConsent(engine, settings), ops
+        ),
     }
 
 

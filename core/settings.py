@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
 from core.mailparse_settings import MailParseSettings
+from core.plan_settings import PlanSettings
 from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
@@ -241,6 +242,7 @@ class Settings(BaseSettings):
     mailparse: MailParseSettings = Field(default_factory=MailParseSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
+    plans: PlanSettings = Field(default_factory=PlanSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

@@ -39,6 +39,7 @@ PREFIXES = {
     "AuditDigest": "audit",
     "AlertSweep": "alerts",
     "MailboxSync": "mailsync",
+    "PlanWorkflow": "plan",
 }
 """Workflow type name -> file name prefix (a type not listed uses its own name)."""
 

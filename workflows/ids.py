@@ -8,6 +8,7 @@ is pure (no clock, no I/O), safe to import from workflows, activities and the AP
 from __future__ import annotations
 
 import re
+import uuid
 
 __all__ = [
     "ALERT_SWEEP",
@@ -32,6 +33,8 @@ __all__ = [
     "mailsync_workflow_id",
     "operation_id_from_workflow_id",
     "operation_workflow_id",
+    "plan_step_operation_id",
+    "plan_workflow_id",
     "quote_workflow_id",
     "scheduled",
     "tenant_of_workflow_id",
@@ -49,6 +52,21 @@ def operation_workflow_id(tenant_id: str, operation_id: str) -> str:
 def operation_id_from_workflow_id(tenant_id: str, workflow_id: str) -> str:
     """The operation uuid of an ``op-{tenant}-{uuid}`` id (the id unchanged if it is not one)."""
     return workflow_id.removeprefix(f"op-{tenant_id}-")
+
+
+def plan_workflow_id(tenant_id: str, plan_id: str) -> str:
+    """``plan-{tenant}-{plan uuid}``: one parent workflow per multi-step plan (issue 15)."""
+    return f"plan-{tenant_id}-{plan_id}"
+
+
+PLAN_STEP_NAMESPACE = uuid.UUID("0b6f6a43-2f0e-4f53-9b43-6c3f2d1e7a15")
+
+
+def plan_step_operation_id(plan_id: str, step: int, attempt: int) -> str:
+    """The operation uuid of attempt ``attempt`` (1-based) of plan step ``step`` (1-based): a
+    uuid5 of both, so its child workflow is ``op-{tenant}-{that uuid}`` and the operation APIs
+    see it like any other; a retried step is a new operation with its own audit trail."""
+    return str(uuid.uuid5(PLAN_STEP_NAMESPACE, f"{plan_id}/{step}/{attempt}"))
 
 
 # --- the hourly cycle ---------------------------------------------------------------------------
@@ -165,6 +183,7 @@ SCHEDULED_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # (literal prefix, what follows ``{tenant}-``, does a schedule start it)
     ("op-", re.compile(_UUID), False),
+    ("plan-", re.compile(_UUID), False),
     ("cycle-", re.compile(r"\d{10}"), False),
     ("feedback-", re.compile(_ROW_ID), False),
     ("quote-", re.compile(_ROW_ID), False),

@@ -11,9 +11,11 @@ from workflows.followups.quote import QuoteWorkflow
 from workflows.imports.workflow import ImportWorkflow
 from workflows.inbox.workflow import MailboxSyncWorkflow
 from workflows.operation.workflow import AutonomousOperationWorkflow
+from workflows.plan.workflow import PlanWorkflow
 
 WORKFLOWS = [
     AutonomousOperationWorkflow,
+    PlanWorkflow,
     TenantCycleWorkflow,
     ScheduledCycleWorkflow,
     CycleFanoutWorkflow,

@@ -16,6 +16,7 @@ from api.authz import (
     rows_imports,
     rows_inbox,
     rows_inbox_signals,
+    rows_plans,
     rows_records,
     rows_unsubscribe,
     rows_webhooks,
@@ -113,5 +114,6 @@ MATRIX: dict[str, Rule] = {
     **rows_audit.ROWS,
     **rows_inbox_signals.ROWS,
     **rows_inbox.ROWS,
+    **rows_plans.ROWS,
 }
 """Every route's rule by operation id (see :class:`Rule`)."""

@@ -41,4 +41,8 @@ class DefinitionRegistry:
         return definition
 
     def list(self) -> list[OperationDefinition]:
-        return [self.load(p.parent.name, p.stem) for p in sorted(self._root.glob("*/*.yaml"))]
+        return [
+            self.load(p.parent.name, p.stem)
+            for p in sorted(self._root.glob("*/*.yaml"))
+            if p.parent.name != "plans"  # multi-step plans (schema/repositories/plans.py)
+        ]

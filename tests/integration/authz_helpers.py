@@ -103,6 +103,13 @@ async def seed_tenant(api: Any, tenant: str, wp: dict[str, str]) -> Seeded:
     add(run, quote, deal, check, consent)
     document, order_doc = _document(tenant, order.id)
     confirmation = await _confirmation(tenant, op_id)
+    r = await api.post(  # a plan waiting for its consent (issue 15): nothing runs
+        "/api/autonomous/plans",
+        headers=headers(tenant, user="scheduler", roles=("system",)),
+        json={"plan": "wordpress_application_password_verified", "inputs": {"site_url": wp["url"]}},
+    )
+    assert r.status_code == 202, r.text
+    plan_id = r.json()["plan_id"]
     params = {
         "op_id": op_id,
         "run_id": run.id,
@@ -118,9 +125,10 @@ async def seed_tenant(api: Any, tenant: str, wp: dict[str, str]) -> Seeded:
         "consent_id": str(consent.id),
         "document_id": document,
         "order_document_id": order_doc,
+        "plan_id": plan_id,
     }
     markers = {tenant, op_id, run.id, schedule_id, check.id, order.id, quote.id, deal.id, str(consent.id)}
-    markers |= {document, order_doc}
+    markers |= {document, order_doc, plan_id}
     return Seeded(tenant, params, markers | {confirmation, "203.0.113.7"})
 
 
@@ -190,12 +198,13 @@ def other_body(op: str, victim: Seeded) -> Any:
             "operation": OPERATION,
             "operation_id": p["op_id"],
         },
+        "changePlanConsent": {"action": "revoke"},
     }
     return named.get(op, VALID_BODIES.get(op))
 
 
 REFERENCES = {"op_id", "run_id", "tenant_id", "schedule_id", "check_id", "order_id", "quote_id", "deal_id"}
-REFERENCES |= {"credential_type", "document_id", "order_document_id"}
+REFERENCES |= {"credential_type", "document_id", "order_document_id", "plan_id"}
 BODY_REFERENCES = ("setAgentSwitch", "allowSite", "changeConsent")
 
 
@@ -216,6 +225,7 @@ def refers_to_other(op: dict[str, Any]) -> bool:
             "credential_type",
             "document_id",
             "order_document_id",
+            "plan_id",
         }
     ) or op["id"] in ("setAgentSwitch", "allowSite", "changeConsent")
 

@@ -56,6 +56,7 @@ async def _positive_control(api: Any, victim: Seeded) -> None:
 async def _cleanup(api: Any, victim: Seeded, fanout: str | None) -> None:
     h = headers(victim.tenant, roles=("owner",))
     await api.post(f"/api/autonomous/{victim.params['op_id']}/cancel", headers=h)
+    await api.post(f"/api/autonomous/plans/{victim.params['plan_id']}/cancel", headers=h)
     await api.delete(f"/api/compliance/schedules/{victim.params['schedule_id']}", headers=h)
     if fanout:  # stop listing tenants, so later tests' tenants are not run by it
         try:

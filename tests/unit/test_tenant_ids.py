@@ -18,6 +18,7 @@ TENANTS += ["a-" * 31 + "z", "quote-x", "compliance-run-x"]
 
 WORKFLOW_IDS: dict[str, Callable[[str], str]] = {
     "operation_workflow_id": lambda t: ids.operation_workflow_id(t, OP),
+    "plan_workflow_id": lambda t: ids.plan_workflow_id(t, OP),
     "cycle_workflow_id": lambda t: ids.cycle_workflow_id(t, HOUR),
     "cycle_trigger_workflow_id": ids.cycle_trigger_workflow_id,
     "followup_workflow_id": lambda t: ids.followup_workflow_id("quote", t, ROW),
@@ -38,6 +39,7 @@ NOT_TENANT_WORKFLOWS = {
     "compliance_schedule_id": "a schedule id, never a workflow's",
     "mailsync_schedule_id": "a schedule id, never a workflow's",
     "operation_id_from_workflow_id": "a parser",
+    "plan_step_operation_id": "an operation uuid (its workflow is operation_workflow_id's)",
     "binding_id": "this module",
     "is_reserved_tenant": "this module",
     "scheduled": "this module",

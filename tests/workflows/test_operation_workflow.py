@@ -49,6 +49,7 @@ from workflows.operation.messages import (
     OperationResult,
     OperationStatus,
     OperationTuning,
+    PlanScope,
     RecordCredentialInput,
     SyncOperationInput,
 )
@@ -285,6 +286,7 @@ async def run_op(
     grant_expires_at: datetime | None = None,
     consent_timeout_s: int = 60,
     after_start=None,
+    plan: PlanScope | None = None,
     **tuning: float,
 ) -> OperationResult:  # type: ignore[no-untyped-def]
     fake.client = client
@@ -296,6 +298,7 @@ async def run_op(
         service="wordpress",
         operation="application_password_generation",
         inputs={"site_url": "http://localhost:1"},
+        plan=plan,
         tuning=OperationTuning(
             consent_timeout_s=consent_timeout_s,
             browser_queue=fake.queue,
@@ -653,3 +656,26 @@ async def test_consent_that_expires_while_a_sensitive_step_waits_stops_it_even_i
     last = fake.audits[-1]
     assert (last.step_number, last.action, last.success) == (7, "consent_revoked", False)
     assert fake.closed == 1
+
+
+async def test_an_operation_in_a_plan_takes_the_plans_checked_consent_without_waiting(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Issue 15: a plan's child never asks for consent again; it checks the plan's record."""
+    fake.consents["pc1"] = None
+    scope = PlanScope(plan="site_setup", plan_id=str(uuid.uuid4()), consent_id="pc1")
+    result = await run_op(temporal_client, fake, grant=False, consent_timeout_s=1, plan=scope)
+    assert result.status == OperationStatus.COMPLETED
+    assert [(c.service, c.operation, c.consent_id) for c in fake.consent_checks] == [
+        ("plan", "site_setup", "pc1")
+    ]
+
+
+async def test_an_operation_in_a_plan_whose_consent_is_gone_does_nothing(
+    temporal_client: Client, fake: Fake
+) -> None:
+    scope = PlanScope(plan="site_setup", plan_id=str(uuid.uuid4()), consent_id="revoked")
+    result = await run_op(temporal_client, fake, grant=False, consent_timeout_s=1, plan=scope)
+    assert result.status == OperationStatus.CANCELLED
+    assert result.reason == "the plan's consent is not active"
+    assert fake.prepared == [] and fake.steps == []

@@ -83,3 +83,8 @@ class OperationDefinition(Frozen):
     )
     steps: list[StepDefinition] = Field(min_length=1)
     connection_test: ConnectionTest | None = None
+    test_credential: str | None = Field(
+        default=None,
+        description="Credential type the connection test uses when no step extracts one "
+        "(an operation that checks a credential an earlier one stored, e.g. in a plan)",
+    )

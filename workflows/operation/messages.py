@@ -55,6 +55,15 @@ class OperationTuning(Frozen):
     """How long a sensitive step waits for its human confirmation."""
 
 
+class PlanScope(Frozen):
+    """The plan an operation runs in (issue 15): the plan's one consent covers it, so it never
+    waits for its own; the workflow still checks that consent record (``verify_consent``)."""
+
+    plan: str
+    plan_id: str
+    consent_id: str
+
+
 class OperationInput(Frozen):
     operation_id: str
     tenant_id: str
@@ -64,6 +73,7 @@ class OperationInput(Frozen):
     initiated_by: Literal["user", "system"] = "user"
     inputs: dict[str, str] = Field(default_factory=dict)
     tuning: OperationTuning = Field(default_factory=OperationTuning)
+    plan: PlanScope | None = None
 
 
 class ConsentGrant(Frozen):

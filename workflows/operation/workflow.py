@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         OperationResult,
         OperationStatus,
     )
+    from workflows.operation.plan_scope import NOT_ACTIVE, PLAN_CONSENT, plan_grant
     from workflows.operation.progress import Progress
     from workflows.operation.session import BrowserSession
     from workflows.operation.signals import IGNORED_ATTEMPT_BASE
@@ -125,7 +126,11 @@ class AutonomousOperationWorkflow:
         await self._progress.sync()
 
         consent = self._consent
-        if consent.grant is None:
+        if inp.plan is not None and workflow.patched(PLAN_CONSENT):
+            consent.grant = await plan_grant(inp)  # the plan's one consent (plan_scope.py)
+            if consent.grant is None:
+                return await self._finish(S.CANCELLED, NOT_ACTIVE)
+        elif consent.grant is None:
             found = await acts.find_active_consent(
                 ConsentLookupInput(tenant_id=inp.tenant_id, service=inp.service, operation=inp.operation)
             )
@@ -214,14 +219,15 @@ class AutonomousOperationWorkflow:
     ) -> OperationResult:
         passed: bool | None = None
         if definition.connection_test is not None:
-            if credential is None:
+            tested = credential[0] if credential else definition.test_credential
+            if tested is None:
                 return await self._finish(S.FAILED, "no credential was extracted to test")
             self._progress.intent = "Test the connection with the new credential"
             test = await test_connection(
                 ConnectionTestInput(
                     tenant_id=inp.tenant_id,
                     service=inp.service,
-                    credential_type=credential[0],
+                    credential_type=tested,
                     admin_credential=definition.credential,
                     site_url=inp.inputs["site_url"],
                     test=definition.connection_test,
