@@ -9,10 +9,9 @@
   at most ``batch`` in flight (a sliding window), continuing as new every ``continue_after``
   children (small history).
 
-Deterministic; activities through the typed stubs of :mod:`workflows.cycle.activities`.
-Tenant lock: the hour's id refuses a second start for the hour; ``start_run`` refuses a second
-*running* cycle of the tenant (a database constraint): the later one ends ``skipped``, saying why.
-Quotes and deals are their follow-up workflows' to email; the cycle starts those workflows.
+Deterministic; activities via :mod:`workflows.cycle.activities`. Tenant lock: the hour's id refuses
+a second start for the hour, ``start_run`` a second *running* cycle of the tenant (a database
+constraint; the later one ends ``skipped``, saying why). The cycle starts quote/deal follow-ups.
 """
 
 from __future__ import annotations
@@ -56,8 +55,7 @@ with workflow.unsafe.imports_passed_through():
 
 FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
 """Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
-PLAN_IN_CONTEXT_PATCH = "cycle-rules-plan-in-context"
-"""The rule-based plan arrives with the context, saving the ``plan_actions`` round trip (issue 17)."""
+PLAN_IN_CONTEXT_PATCH = "cycle-rules-plan-in-context"  # the rules plan comes with the context (issue 17)
 
 
 @workflow.defn(name="TenantCycle")
