@@ -25,6 +25,7 @@ from api.authz import audit_operator, authorize
 from api.controllers.admin import AgentAdminController
 from api.controllers.alerts import AlertController
 from api.controllers.audit import AuditController
+from api.controllers.audit_lifecycle import AuditLifecycleController
 from api.controllers.autonomous import AutonomousController
 from api.controllers.codec import CodecController
 from api.controllers.compliance import ComplianceController
@@ -75,6 +76,7 @@ ROUTES: list[ControllerRouterHandler] = [
     CodecController,
     OperatorAuditController,
     AuditController,
+    AuditLifecycleController,
     *RECORD_CONTROLLERS,
     OrderRecordController,
     ImportController,

@@ -24,6 +24,7 @@ from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
 from api.services.alerts import AlertService
 from api.services.audit import AuditService
+from api.services.audit_lifecycle import AuditLifecycleService
 from api.services.codec import CodecServer
 from api.services.compliance import ComplianceService
 from api.services.confirmations import ConfirmationService
@@ -83,6 +84,7 @@ SERVICE_NAMES = (
     "alerts",
     "documents",
     "audit",
+    "audit_lifecycle",
     "unsubscribe",
     "inbox_signals",
     "document_search",
@@ -128,6 +130,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "alerts": AlertService(engine),
         "documents": DocumentService(client, engine, settings),
         "audit": AuditService(engine, settings),
+        "audit_lifecycle": AuditLifecycleService(client, engine, settings, vault),
         "unsubscribe": UnsubscribeService(engine, settings),
         "inbox_signals": SignalService(engine),
         "document_search": DocumentSearchService(engine),

@@ -11,8 +11,9 @@ Layout (issue 11 items 4 and 6):
 - ``keys/tenants/{tenant}/unsubscribe``: ``{"key": base64 32 bytes}``, the HMAC key of the
   tenant's one-click unsubscribe tokens (core/unsubscribe.py).
 - ``keys/payload``: the legacy global keyring (:data:`KEYRING_PATH`). Payloads sealed with it
-  before issue 11 still decode; nothing encodes payloads with it again. It still seals the
-  local object store (core/objectstore.py: screenshots and checkpoints, never in history).
+  before issue 11 still decode; nothing encodes payloads with it again. It opens object-store
+  blobs sealed before issue 16; since then each operation's screenshots and checkpoints have the
+  operation's own keyring (``keys/tenants/{tenant}/operations/{op}``, core/operation_keys.py).
 
 Keyrings and fingerprint keys are created on first use, race-safe: a KV v2 check-and-set
 ``cas=0`` write (only one writer wins; the services' policy has ``create`` but not ``update``

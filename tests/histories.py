@@ -38,6 +38,9 @@ PREFIXES = {
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
     "AlertSweep": "alerts",
+    "AuditExport": "auditexport",
+    "AuditErasure": "auditerasure",
+    "AuditRetention": "auditretention",
     "MailboxSync": "mailsync",
     "PlanWorkflow": "plan",
 }

@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from temporalio.worker import Worker
 
 from activities.alert_sweep import AlertSweepActivities
 from activities.audit_digest import AuditDigestActivities
+from activities.audit_erasure import AuditErasureActivities
+from activities.audit_export import AuditExportActivities
+from activities.audit_retention import AuditRetentionActivities
 from activities.browser import BrowserSessions
 from activities.compliance import compliance_activities
 from activities.connection import ConnectionActivities
@@ -52,6 +56,7 @@ from core.interceptors import LogContextInterceptor
 from core.keys import load_keyring
 from core.logging import configure_logging, get_logger
 from core.objectstore import ObjectStore
+from core.operation_keys import OperationKeyrings
 from core.settings import Settings, get_settings
 from core.telemetry import configure_telemetry
 from core.temporal import connect
@@ -76,7 +81,8 @@ def agent_workers(
     log.info("definitions loaded", services=[f"{d.service}/{d.operation}@v{d.version}" for d in services])
     defs = DefinitionActivities(registry)
     conn = ConnectionActivities(vault)
-    llm = LLMActivities(settings.llm, ObjectStore(settings.object_dir, keyring))
+    blobs = OperationKeyrings(vault, settings.crypto.key_cache_s)  # per-operation keys (issue 16)
+    llm = LLMActivities(settings.llm, ObjectStore(settings.object_dir, keyring, blobs))
     if settings.llm.api_key is None:
         log.warning("no Anthropic API key: deterministic steps run, self-healing is unavailable")
     cycle = CycleActivities(settings, engine_for(settings.database.url))
@@ -104,6 +110,7 @@ def agent_workers(
                 *ImportActivities(engine_for(settings.database.url)).all(),
                 AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
                 AlertSweepActivities(settings, engine_for(settings.database.url)).evaluate_alerts,
+                *audit_lifecycle_activities(settings, vault),
                 *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
                 *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
                 RouteActivities(settings, engine_for(settings.database.url), vault, client).route_messages,
@@ -111,6 +118,18 @@ def agent_workers(
             activity_executor=pool,
             interceptors=[LogContextInterceptor()],
         )
+    ]
+
+
+def audit_lifecycle_activities(settings: Settings, vault: VaultStore) -> list[Callable[..., object]]:
+    """Audit export, erasure and retention (issue 16 Builds 2-4)."""
+    engine = engine_for(settings.database.url)
+    retention = AuditRetentionActivities(settings, engine, vault)
+    return [
+        AuditExportActivities(settings, engine, vault).build_audit_export,
+        AuditErasureActivities(settings, engine, vault).erase_audit_data,
+        retention.retention_tenants,
+        retention.enforce_retention,
     ]
 
 
@@ -188,8 +207,10 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         holds = settings.auth.local_keys_dir is not None or "OMNIOPS_DATABASE__URL" in os.environ
         if queue_names == ["operations"] and holds:
             log.warning("the browser worker holds JWT signing keys or a database URL it never needs")
-        store = ObjectStore(settings.object_dir, keyring)
         vault = VaultStore(settings)
+        store = ObjectStore(
+            settings.object_dir, keyring, OperationKeyrings(vault, settings.crypto.key_cache_s)
+        )
         sessions = BrowserSessions(settings.browser, vault, store, worker_id, vault_addr=settings.vault.addr)
         await sessions.start()
         workers += operations_workers(client, settings, sessions)

@@ -13,6 +13,7 @@ import uuid
 __all__ = [
     "ALERT_SWEEP",
     "AUDIT_DIGEST",
+    "AUDIT_RETENTION",
     "RESERVED_TENANTS",
     "UnknownWorkflowId",
     "binding_id",
@@ -26,6 +27,8 @@ __all__ = [
     "cycle_workflow_id",
     "deal_workflow_id",
     "document_workflow_id",
+    "erasure_workflow_id",
+    "export_workflow_id",
     "feedback_workflow_id",
     "followup_workflow_id",
     "import_workflow_id",
@@ -36,6 +39,7 @@ __all__ = [
     "plan_step_operation_id",
     "plan_workflow_id",
     "quote_workflow_id",
+    "retention_run_workflow_id",
     "scheduled",
     "tenant_of_workflow_id",
 ]
@@ -87,6 +91,26 @@ AUDIT_DIGEST = "audit-digest"
 ALERT_SWEEP = "alert-sweep"
 """The hourly alert sweep (issue 17 Build 6): the platform workflow's id and its Temporal
 Schedule's id (each scheduled run is ``alert-sweep-{time}``)."""
+
+
+AUDIT_RETENTION = "audit-retention"
+"""The daily retention run (issue 16 Build 4): platform workflow id and Temporal Schedule id."""
+
+
+def retention_run_workflow_id(run_id: str) -> str:
+    """``audit-retention-{32 hex}``: an operator's own retention run (a dry run, say), platform scope."""
+    return f"{AUDIT_RETENTION}-{run_id}"
+
+
+def export_workflow_id(tenant_id: str, export_id: str) -> str:
+    """``export-{tenant}-{export row id}``: one audit export (issue 16 Build 2)."""
+    return f"export-{tenant_id}-{export_id}"
+
+
+def erasure_workflow_id(erasure_id: str) -> str:
+    """``audit-erasure-{erasure row id}``: platform scope, because erasing a whole tenant deletes
+    the tenant's payload keyring, which must not seal the erasure's own history (issue 16 Build 3)."""
+    return f"audit-erasure-{erasure_id}"
 
 
 def cycle_fanout_workflow_id(hour: str) -> str:
@@ -193,9 +217,11 @@ _TENANT_FORMATS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("compliance-check-", re.compile(r"[0-9a-f]{32}"), False),
     ("import-", re.compile(_ROW_ID), False),
     ("mailsync-", re.compile(_ROW_ID), True),
+    ("export-", re.compile(_ROW_ID), False),
 )
 _TRIGGER = "cycle-trigger-"  # ``cycle-trigger-{tenant}``: nothing follows the tenant
 _FANOUT = re.compile(r"cycle-fanout-\d{10}")  # platform scope: no tenant
+_PLATFORM_RUNS = re.compile(rf"audit-erasure-{_ROW_ID}|audit-retention-[0-9a-f]{{32}}")  # platform scope
 RESERVED_TENANTS = frozenset({"fanout", "trigger"})
 RESERVED_TENANT_PREFIX = "trigger-"
 
@@ -245,7 +271,11 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
     wid = binding_id(workflow_id)
     suffixed = wid != workflow_id
     owners: set[str | None] = set()
-    if (not suffixed and _FANOUT.fullmatch(wid)) or wid in (AUDIT_DIGEST, ALERT_SWEEP):
+    if (not suffixed and (_FANOUT.fullmatch(wid) or _PLATFORM_RUNS.fullmatch(wid))) or wid in (
+        AUDIT_DIGEST,
+        AUDIT_RETENTION,
+        ALERT_SWEEP,
+    ):
         owners.add(None)
     if wid.startswith(_TRIGGER) and _SLUG.fullmatch(t := wid[len(_TRIGGER) :]) and not is_reserved_tenant(t):
         owners.add(t)  # scheduled: run ids carry the suffix, the schedule's own context does not

@@ -2,6 +2,7 @@
 
 from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.audit_digest import AuditDigestWorkflow
+from workflows.audit_lifecycle import AuditErasureWorkflow, AuditExportWorkflow, AuditRetentionWorkflow
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.documents import DocumentExtractionWorkflow
 from workflows.followups import compliance
@@ -26,6 +27,9 @@ WORKFLOWS = [
     ImportWorkflow,
     AuditDigestWorkflow,
     AlertSweepWorkflow,
+    AuditExportWorkflow,
+    AuditErasureWorkflow,
+    AuditRetentionWorkflow,
     MailboxSyncWorkflow,
     DocumentExtractionWorkflow,  # runs on the documents queue; listed here for the replay tests
 ]

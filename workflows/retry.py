@@ -112,3 +112,12 @@ MAILBOX = RetryPolicy(
 """A mailbox sync batch (issue 13): a killed worker, a dropped IMAP connection or a token
 endpoint outage retries (1 s doubling to 60 s, 6 attempts; the next 5-minute run goes on from the
 checkpoint anyway); a deleted connection or a rejected write never does."""
+
+LIFECYCLE = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=10,
+    non_retryable_error_types=[Failure.DATABASE_ERROR],
+)
+"""Audit export, erasure and retention steps (issue 16): idempotent, so a Vault, disk or
+database outage retries (2 s doubling to 5 min, 10 attempts); a rejected write fails at once."""

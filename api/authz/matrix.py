@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from api.authz import (
     rows_audit,
+    rows_audit_lifecycle,
     rows_documents,
     rows_imports,
     rows_inbox,
@@ -112,6 +113,7 @@ MATRIX: dict[str, Rule] = {
     **rows_work.ROWS,
     **rows_documents.ROWS,
     **rows_audit.ROWS,
+    **rows_audit_lifecycle.ROWS,
     **rows_inbox_signals.ROWS,
     **rows_inbox.ROWS,
     **rows_plans.ROWS,

@@ -24,6 +24,31 @@ path "secret/data/omniops/keys/tenants/+/fingerprint" {
 path "secret/data/omniops/keys/tenants/+/unsubscribe" {
   capabilities = ["create", "read"]
 }
+# Crypto-shredding (issue 16 Build 3, an owner's erasure run by the agent worker): per-operation
+# keyrings (screenshots, checkpoints; core/operation_keys.py) are created and read like the
+# others, listed per tenant and deleted with every version; a tenant's own keys are deleted when
+# the whole tenant is erased.
+path "secret/data/omniops/keys/tenants/+/operations/+" {
+  capabilities = ["create", "read"]
+}
+path "secret/metadata/omniops/keys/tenants/+/operations" {
+  capabilities = ["list"]
+}
+path "secret/metadata/omniops/keys/tenants/+/operations/" {
+  capabilities = ["list"]
+}
+path "secret/metadata/omniops/keys/tenants/+/operations/+" {
+  capabilities = ["delete"]
+}
+path "secret/metadata/omniops/keys/tenants/+/payload" {
+  capabilities = ["delete"]
+}
+path "secret/metadata/omniops/keys/tenants/+/fingerprint" {
+  capabilities = ["delete"]
+}
+path "secret/metadata/omniops/keys/tenants/+/unsubscribe" {
+  capabilities = ["delete"]
+}
 path "secret/data/omniops/keys/platform/payload" {
   capabilities = ["create", "read"]
 }

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import schema.agent  # noqa: F401  (registers the tables)
 import schema.audit_chain  # noqa: F401
+import schema.audit_lifecycle  # noqa: F401
 import schema.business  # noqa: F401
 import schema.documents  # noqa: F401
 import schema.followups  # noqa: F401

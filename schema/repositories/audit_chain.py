@@ -73,12 +73,15 @@ _RECONCILE = """
              ELSE 'row differs from its last link' END
     FROM cur FULL JOIN latest ON latest.source_id = cur.id
     WHERE latest.source_id IS NULL
-       OR (cur.id IS NULL AND latest.op <> 'delete')
+       OR (cur.id IS NULL AND latest.op <> 'delete' AND NOT EXISTS (
+           SELECT 1 FROM audit_tombstones tb
+           WHERE tb.tenant_id = :t AND tb.source = ':table:' AND tb.source_id = latest.source_id))
        OR (cur.id IS NOT NULL AND (latest.op = 'delete' OR cur.h <> latest.entry_hash))
     ORDER BY 2 NULLS LAST
 """
 """Per chained table (``:table:``, one of CHAINED): each row's ``to_jsonb`` hash against its
-latest link; the rows that do not match, with why."""
+latest link; the rows that do not match, with why. A row erased or expired through
+``omniops_audit_tombstone`` (migration 0017) has a tombstone and is not missing."""
 
 
 def _reconcile_sql(table: str) -> str:

@@ -15,6 +15,7 @@ from temporalio.worker import Replayer
 
 from core.keys import load_keyring_sync
 from core.objectstore import ObjectStore
+from core.operation_keys import OperationKeyrings
 from core.settings import get_settings
 from core.temporal import connect
 from core.vault import VaultStore, credential_path
@@ -106,7 +107,9 @@ async def test_one_audit_row_per_step_with_a_decryptable_screenshot(completed: C
     assert sorted(r.step_number for r in rows) == list(range(1, total + 1))
     assert all(r.success and r.attempt == 1 and r.mode == "deterministic" for r in rows)
     assert completed.final["result"]["audited_steps"] == total
-    store = ObjectStore(get_settings().object_dir, load_keyring_sync(get_settings()))
+    settings = get_settings()  # each operation's screenshots have its own keyring (issue 16)
+    scoped = OperationKeyrings(VaultStore(settings))
+    store = ObjectStore(settings.object_dir, load_keyring_sync(settings), scoped)
     for r in rows:
         assert r.screenshot_key and r.screenshot_key.startswith(f"{completed.tenant}/{completed.op_id}/")
         image = store.get(r.screenshot_key)

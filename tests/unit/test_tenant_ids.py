@@ -30,11 +30,14 @@ WORKFLOW_IDS: dict[str, Callable[[str], str]] = {
     "compliance_run_workflow_id": lambda t: ids.compliance_run_workflow_id(t, ROW),
     "compliance_check_workflow_id": lambda t: ids.compliance_check_workflow_id(t, ROW),
     "mailsync_workflow_id": lambda t: ids.mailsync_workflow_id(t, ROW),
+    "export_workflow_id": lambda t: ids.export_workflow_id(t, ROW),
 }
 SCHEDULED = {"cycle_trigger_workflow_id", "compliance_run_workflow_id", "mailsync_workflow_id"}
 """The formats a Temporal Schedule starts (it appends the scheduled time)."""
 NOT_TENANT_WORKFLOWS = {
     "cycle_fanout_workflow_id": "platform scope (below)",
+    "erasure_workflow_id": "platform scope (below)",
+    "retention_run_workflow_id": "platform scope (below)",
     "cycle_schedule_id": "a schedule id, never a workflow's",
     "compliance_schedule_id": "a schedule id, never a workflow's",
     "mailsync_schedule_id": "a schedule id, never a workflow's",
@@ -68,6 +71,16 @@ def test_the_alert_sweep_is_platform_scope_in_every_scheduled_run() -> None:
     assert ids.binding_id(ids.ALERT_SWEEP + SUFFIX) == ids.ALERT_SWEEP
     with pytest.raises(ids.UnknownWorkflowId):
         ids.tenant_of_workflow_id(ids.ALERT_SWEEP + "-x")
+
+
+def test_erasure_and_retention_runs_are_platform_scope() -> None:
+    """Issue 16 Builds 3-4: a tenant's erasure deletes its keyring, so it runs in platform scope."""
+    assert ids.tenant_of_workflow_id(ids.erasure_workflow_id(ROW)) is None
+    assert ids.tenant_of_workflow_id(ids.retention_run_workflow_id(ROW)) is None
+    assert ids.tenant_of_workflow_id(ids.AUDIT_RETENTION + SUFFIX) is None
+    assert ids.binding_id(ids.AUDIT_RETENTION + SUFFIX) == ids.AUDIT_RETENTION
+    with pytest.raises(ids.UnknownWorkflowId):
+        ids.tenant_of_workflow_id(ids.erasure_workflow_id(ROW) + SUFFIX)
 
 
 @pytest.mark.parametrize("tenant", TENANTS)

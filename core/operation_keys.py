@@ -1,0 +1,82 @@
+"""Per-operation keyrings for screenshots and checkpoints (issue 16 Build 3: crypto-shredding).
+
+Key granularity: every autonomous operation's blobs (``{tenant}/{operation uuid}/...``: masked
+step screenshots, the session checkpoint) are sealed with that operation's own keyring in Vault,
+``keys/tenants/{tenant}/operations/{operation}`` (KV v2, created on first use, race-safe like the
+tenant keyrings in core/keys.py). An operation belongs to one data subject (``user_id``), so
+erasing a subject deletes the keyrings of the subject's operations, and erasing a tenant deletes
+all of them with the tenant's payload keyring: the ciphertext left anywhere (object store copies,
+backups) no longer decrypts. Documents and raw inbound mail keep the tenant keyring
+(core/document_store.py, core/mail_store.py): they are shredded with the tenant.
+
+:class:`OperationKeyrings` is the object store's resolver (core/objectstore.py ``scoped``):
+``for_seal`` creates the operation's keyring, ``for_open`` only reads it (a shredded keyring is
+never re-created by a read). Reads are cached ``ttl_s`` seconds per process.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from core.crypto import Keyring
+from core.keys import KeyStore, ensure_keyring_at, read_keyring
+
+_OP_KEY = re.compile(
+    r"^(?P<t>[a-z0-9][a-z0-9-]{0,62})/(?P<op>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/"
+)
+
+
+def operation_keyring_path(tenant: str, operation_id: str) -> str:
+    """``keys/tenants/{tenant}/operations/{operation uuid}``."""
+    return f"keys/tenants/{tenant}/operations/{operation_id}"
+
+
+def operations_folder(tenant: str) -> str:
+    """The Vault folder that lists a tenant's operation keyrings."""
+    return f"keys/tenants/{tenant}/operations/"
+
+
+def operation_of(object_key: str) -> tuple[str, str] | None:
+    """``(tenant, operation)`` of an object key ``{tenant}/{operation uuid}/...``; None for others."""
+    m = _OP_KEY.match(object_key)
+    return (m["t"], m["op"]) if m else None
+
+
+class OperationKeyrings:
+    def __init__(
+        self, store: KeyStore, ttl_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._store, self._ttl, self._clock = store, ttl_s, clock
+        self._cache: dict[str, tuple[float, Keyring]] = {}
+
+    def _cached(self, path: str) -> Keyring | None:
+        hit = self._cache.get(path)
+        return hit[1] if hit is not None and self._clock() - hit[0] < self._ttl else None
+
+    def for_seal(self, object_key: str) -> Keyring | None:
+        """The keyring that seals ``object_key`` (created if absent); None: not an operation's blob."""
+        scope = operation_of(object_key)
+        if scope is None:
+            return None
+        path = operation_keyring_path(*scope)
+        ring = self._cached(path) or ensure_keyring_at(self._store, path)
+        self._cache[path] = (self._clock(), ring)
+        return ring
+
+    def for_open(self, object_key: str, kid: str) -> Keyring | None:
+        """The operation's keyring if it holds ``kid`` (re-read once when the cached copy does
+        not); None when it does not exist (never made, or shredded)."""
+        scope = operation_of(object_key)
+        if scope is None:
+            return None
+        path = operation_keyring_path(*scope)
+        ring = self._cached(path)
+        if ring is None or kid not in ring.keys:
+            ring = read_keyring(self._store, path)
+            if ring is None:
+                self._cache.pop(path, None)
+                return None
+            self._cache[path] = (self._clock(), ring)
+        return ring if kid in ring.keys else None
