@@ -34,6 +34,7 @@ from api.controllers.credentials import CredentialsController
 from api.controllers.deals import DealController
 from api.controllers.documents import DocumentController, OrderDocumentFileController
 from api.controllers.feedback import FeedbackController
+from api.controllers.health import HealthController
 from api.controllers.imports import ImportController
 from api.controllers.inbox import InboxController
 from api.controllers.inbox_signals import InboxSignalController
@@ -88,6 +89,7 @@ ROUTES: list[ControllerRouterHandler] = [
     WorkController,
     AgentLogController,
     AlertController,
+    HealthController,
     health,
 ]
 

@@ -34,6 +34,7 @@ from api.services.deals import DealService
 from api.services.document_search import DocumentSearchService
 from api.services.documents import DocumentService
 from api.services.feedback import FeedbackService
+from api.services.health import HealthService
 from api.services.imports import ImportService
 from api.services.inbox import InboxService
 from api.services.inbox_signals import SignalService
@@ -89,6 +90,7 @@ SERVICE_NAMES = (
     "inbox_signals",
     "document_search",
     "inbox",
+    "health",
     "plans",
 )
 """Dependency names; each is an attribute of ``app.state`` once the lifespan has started."""
@@ -135,6 +137,7 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
         "inbox_signals": SignalService(engine),
         "document_search": DocumentSearchService(engine),
         "inbox": InboxService(client, engine, settings, vault),
+        "health": HealthService(client, engine, settings),
         "plans": PlanService(
             client, PlanRegistry(registry, settings.definitions_dir), PlanConsent(engine, settings), ops
         ),

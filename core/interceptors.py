@@ -1,4 +1,6 @@
-"""Worker interceptor binding tenant, workflow id, run id and activity to every activity log."""
+"""Worker interceptors: :func:`activity_interceptors` is what every worker installs (the log
+context binding tenant, workflow id, run id and activity to every activity log, then the outage
+and failure mapping of core/outage_interceptor.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from temporalio.worker import (
     ExecuteActivityInput,
     Interceptor,
 )
+
+from core.outage_interceptor import OutageInterceptor
+from core.resilience_settings import ResilienceSettings
 
 
 class _ActivityLogContext(ActivityInboundInterceptor):
@@ -30,3 +35,8 @@ class _ActivityLogContext(ActivityInboundInterceptor):
 class LogContextInterceptor(Interceptor):
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         return _ActivityLogContext(next)
+
+
+def activity_interceptors(settings: ResilienceSettings) -> list[Interceptor]:
+    """Every worker's interceptors, outermost first: log context, then outage and failure mapping."""
+    return [LogContextInterceptor(), OutageInterceptor(settings)]

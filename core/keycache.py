@@ -5,6 +5,9 @@ process keeps a keyring: after a rotation, new writes use the new key within tha
 restart. A decode naming a key id the cached keyring lacks re-reads that scope once at once (a
 payload sealed by another process that already saw the rotation). Vault calls run off the event
 loop (``asyncio.to_thread``).
+
+A Vault outage (core/outages.py) does not stop the codec: while Vault cannot be read, the last
+keyring read for a scope keeps serving (issue 17, Build 7); a rotation is seen once Vault is back.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from core.crypto import Keyring, UnknownKeyError
 from core.keys import (
@@ -22,8 +26,16 @@ from core.keys import (
     keyring_path,
     read_keyring,
 )
+from core.logging import get_logger
+from core.outages import classify
 from core.settings import Settings
 from core.vault import VaultStore
+
+log = get_logger("core.keycache")
+
+T = TypeVar("T")
+STALE_WAIT_S = 1.0
+"""Seconds a keyring re-read may take before the last keyring of the scope serves instead."""
 
 Scope = str | None
 """A tenant slug, or None for platform scope."""
@@ -57,6 +69,29 @@ class KeyringCache:
             return None
         return hit[1]
 
+    async def _read(self, scope: Scope, fetch: Callable[[], T], kid: str | None = None) -> T | Keyring:
+        """``fetch()`` off the event loop. When a last keyring of ``scope`` (holding ``kid``) is
+        known, Vault gets :data:`STALE_WAIT_S` to answer; past that, or on an outage, that keyring
+        serves (the read finishes in its thread and is dropped)."""
+        hit = self._rings.get(scope)
+        usable = hit is not None and (kid is None or kid in hit[1].keys)
+        try:
+            if not usable:
+                return await asyncio.to_thread(fetch)
+            return await asyncio.wait_for(asyncio.to_thread(fetch), STALE_WAIT_S)
+        except Exception as e:
+            return self._stale(scope, e, kid)
+
+    def _stale(self, scope: Scope, e: Exception, kid: str | None = None) -> Keyring:
+        """The last keyring of ``scope`` when ``e`` is a dependency outage or Vault's slowness
+        (and it holds ``kid``); otherwise ``e`` is raised again."""
+        hit = self._rings.get(scope)
+        outage = isinstance(e, TimeoutError) or classify(e) is not None
+        if hit is None or not outage or (kid is not None and kid not in hit[1].keys):
+            raise e
+        log.warning("Vault unavailable: the codec keeps its last keyring", failure=type(e).__name__)
+        return self._keep(scope, hit[1])  # asked again after another TTL, not on every payload
+
     def _keep(self, scope: Scope, ring: Keyring) -> Keyring:
         self._rings[scope] = (self._clock(), ring)
         return ring
@@ -66,7 +101,9 @@ class KeyringCache:
         Raises KeyringMissing when absent and this process may not create it."""
         ring = self._fresh(scope)
         if ring is None:
-            ring = self._keep(scope, await asyncio.to_thread(ensure_tenant_keyring, self._store, scope))
+            ring = self._keep(
+                scope, await self._read(scope, lambda: ensure_tenant_keyring(self._store, scope))
+            )
         return ring
 
     async def for_decode(self, scope: Scope, kid: str) -> Keyring:
@@ -74,7 +111,7 @@ class KeyringCache:
         cached copy) re-read once. Raises KeyringMissing (no keyring) or UnknownKeyError."""
         ring = self._fresh(scope)
         if ring is None or kid not in ring.keys:
-            found = await asyncio.to_thread(read_keyring, self._store, keyring_path(scope))
+            found = await self._read(scope, lambda: read_keyring(self._store, keyring_path(scope)), kid)
             if found is None:
                 raise KeyringMissing("no payload keyring for this scope")
             ring = self._keep(scope, found)

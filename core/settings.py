@@ -19,6 +19,7 @@ from core.audit_settings import AuditSettings
 from core.inbox_settings import InboxSettings
 from core.mailparse_settings import MailParseSettings
 from core.plan_settings import PlanSettings
+from core.resilience_settings import ResilienceSettings
 from core.search_settings import SearchSettings
 from core.security_settings import (
     AuthSettings,
@@ -242,6 +243,7 @@ class Settings(BaseSettings):
     mailparse: MailParseSettings = Field(default_factory=MailParseSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
     plans: PlanSettings = Field(default_factory=PlanSettings)
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""

@@ -93,6 +93,8 @@ class Stack:
             "OMNIOPS_API_PUBLIC_URL": f"http://localhost:{c.api_port}",
             "OMNIOPS_EMAIL__SMTP_HOST": "127.0.0.1",
             "OMNIOPS_EMAIL__SMTP_PORT": str(c.smtp_port),
+            "OMNIOPS_RESILIENCE__IMAP_HOST": "127.0.0.1",
+            "OMNIOPS_RESILIENCE__IMAP_PORT": str(c.imap_port),
             "OMNIOPS_LIMITS__STORAGE_URL": f"async+redis://127.0.0.1:{c.redis_port}/0",
         }
         # local default: email goes to the local SMTP server, only for the demo domain (internal_only)

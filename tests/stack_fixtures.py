@@ -75,6 +75,9 @@ TEST_CONFIG = StackConfig(
         # builds apps with small ones
         "OMNIOPS_LIMITS__PER_IP": "1000000/minute",
         "OMNIOPS_LIMITS__PER_TENANT": "1000000/minute",
+        # outages (issue 17): activities retry a frozen dependency every <= 5 s, health probes wait 1 s
+        "OMNIOPS_RESILIENCE__MAX_BACKOFF_S": "5",
+        "OMNIOPS_RESILIENCE__PROBE_TIMEOUT_S": "1",
     },
 )
 TEST_SERVER = (

@@ -52,7 +52,7 @@ from activities.planner import PlannerActivities
 from activities.trust import TrustActivities
 from core import queues
 from core.crypto import Keyring
-from core.interceptors import LogContextInterceptor
+from core.interceptors import activity_interceptors
 from core.keys import load_keyring
 from core.logging import configure_logging, get_logger
 from core.objectstore import ObjectStore
@@ -116,7 +116,7 @@ def agent_workers(
                 RouteActivities(settings, engine_for(settings.database.url), vault, client).route_messages,
             ],
             activity_executor=pool,
-            interceptors=[LogContextInterceptor()],
+            interceptors=activity_interceptors(settings.resilience),
         )
     ]
 
@@ -144,7 +144,7 @@ def messaging_workers(
             activities=[mailer.send_email],
             activity_executor=pool,
             max_concurrent_activities=8,
-            interceptors=[LogContextInterceptor()],
+            interceptors=activity_interceptors(settings.resilience),
         )
     ]
 
@@ -161,7 +161,7 @@ def documents_workers(client: Client, settings: Settings) -> list[Worker]:
             activities=acts.all(),
             activity_executor=ThreadPoolExecutor(max_workers=n),
             max_concurrent_activities=n,
-            interceptors=[LogContextInterceptor()],
+            interceptors=activity_interceptors(settings.resilience),
         )
     ]
 
@@ -174,14 +174,14 @@ def operations_workers(client: Client, settings: Settings, sessions: BrowserSess
             task_queue=queues.OPERATIONS,
             activities=[sessions.open_session],
             max_concurrent_activities=n,
-            interceptors=[LogContextInterceptor()],
+            interceptors=activity_interceptors(settings.resilience),
         ),
         Worker(
             client,
             task_queue=sessions.task_queue,
             activities=[sessions.run_step, sessions.observe_page, sessions.close_session],
             max_concurrent_activities=n,
-            interceptors=[LogContextInterceptor()],
+            interceptors=activity_interceptors(settings.resilience),
         ),
     ]
 

@@ -3,6 +3,15 @@ call site). Workflows and their activity stubs import from here; nothing else bu
 ``RetryPolicy``.
 
 Non-retryable failure types are the :class:`core.failures.Failure` values the activities raise.
+
+Dependency outages (issue 17, Build 7): a transient Vault, Postgres, SMTP, IMAP or LLM error is
+waited out inside the attempt by the workers' ``core/outage_interceptor.py`` (bounded backoff,
+1 s doubling to ``resilience.max_backoff_s``, until the attempt's start-to-close deadline), so a
+policy here spends one attempt per start-to-close of outage, not one per failed call: e.g. a
+browser step's 3 attempts of 60 s outlast 3 minutes, a cycle DB step's 5 of 60 s 5 minutes, an
+email's 8 of 60 s 8 minutes; the unlimited policies (``DB_UNBOUNDED``, ``TRUST``, ``PATIENT``)
+outlast any outage. Outage failure types (``DatabaseUnavailable``, ``VaultUnavailable``, ...)
+are never listed as non-retryable.
 """
 
 from __future__ import annotations

@@ -62,9 +62,13 @@ class AutonomousController(Controller):
         request: Req,
         op_status: NamedDependency[OperationStatusService],
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        before: Annotated[
+            str | None, QueryParameter(description="the previous page's last operation_id")
+        ] = None,
     ) -> list[HistoryItem]:
-        """The caller's tenant's operations, from Temporal visibility (newest first)."""
-        return await op_status.history(request.user, limit)
+        """The caller's tenant's operations from their stored rows, newest first; page on with
+        ``before`` (keyset paging)."""
+        return await op_status.history(request.user, limit, before)
 
     @get("/{op_id:str}/events", operation_id="streamOperationEvents")
     async def events(

@@ -21,17 +21,21 @@ from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
 from core import search_attributes as sa
 from schema.db import tenant_transaction
+from schema.repositories import audit as audit_repo
 from schema.repositories import operations as operations_repo
 from schema.tables import AutonomousOperation
-from workflows.ids import operation_id_from_workflow_id, operation_workflow_id
+from workflows.ids import operation_workflow_id
 from workflows.operation.messages import OperationProgress
 from workflows.operation.workflow import AutonomousOperationWorkflow
 
-QUERY_TIMEOUT = timedelta(seconds=5)
-"""How long the live ``status`` query may take before the API falls back to Postgres."""
+QUERY_TIMEOUT = timedelta(seconds=2)
+"""How long the live ``status`` query of a running operation may take before the API falls back
+to Postgres."""
 POLL_EVERY_S = 0.5
 """Seconds between status reads of the progress stream."""
 TERMINAL = {"completed", "failed", "cancelled"}
+EXECUTION = {"completed": "completed", "failed": "completed", "cancelled": "canceled"}
+"""Temporal's execution status of an ended operation (a failed operation's workflow completes)."""
 
 
 def parse_op_id(raw: str) -> str:
@@ -61,6 +65,43 @@ def view(wf_id: str, prog: OperationProgress) -> OperationView:
     )
 
 
+def from_record(
+    wf_id: str, row: AutonomousOperation, shot: tuple[str, str] | None, stale: bool = False
+) -> OperationView:
+    """The API view of the stored row (its final result holds the reason, LLM usage and
+    self-healing state) and its last screenshot (key, intent)."""
+    result = row.result or {}
+    return OperationView(
+        operation_id=str(row.id),
+        workflow_id=wf_id,
+        status=row.status,
+        current_step=row.current_step,
+        total_steps=row.total_steps,
+        intent=shot[1] if shot else None,
+        last_screenshot_key=shot[0] if shot else None,
+        reason=result.get("reason"),
+        result=row.result,
+        self_healing=result.get("self_healing") or "unknown",
+        llm=result.get("llm"),
+        stale=stale,
+    )
+
+
+def history_item(row: AutonomousOperation) -> HistoryItem:
+    """One history entry from the stored row (``execution_status``: running until it ended)."""
+    ended = row.status in TERMINAL
+    return HistoryItem(
+        operation_id=str(row.id),
+        workflow_id=row.workflow_id,
+        service=row.service,
+        operation=row.operation,
+        status=row.status,
+        execution_status=EXECUTION.get(row.status, "running") if ended else "running",
+        started_at=row.created_at,
+        closed_at=row.completed_at if ended else None,
+    )
+
+
 class OperationStatusService:
     def __init__(self, client: Client, engine: Engine) -> None:
         self.client, self.engine = client, engine
@@ -81,16 +122,30 @@ class OperationStatusService:
         op_id = parse_op_id(raw_id)
         return op_id, self.client.get_workflow_handle(operation_workflow_id(p.tenant_id, op_id))
 
+    def _record(
+        self, tenant_id: str, op_id: str
+    ) -> tuple[AutonomousOperation | None, tuple[str, str] | None]:
+        """The stored row and, once it has ended, its last screenshot (key, intent)."""
+        oid = uuid.UUID(op_id)
+        with tenant_transaction(self.engine, tenant_id) as s:
+            row = operations_repo.get_operation(s, tenant_id, oid)
+            shot = audit_repo.latest_screenshot(s, tenant_id, oid) if row and row.status in TERMINAL else None
+            return row, shot
+
     async def status(self, p: Principal, raw_id: str) -> OperationView:
-        """Live state from the workflow's ``status`` query; when no worker can answer it (within
-        5 s), the last state the workflow wrote to Postgres, marked ``stale``. 404 when unknown."""
+        """A finished operation's status is its stored record (issue 17: no workflow query
+        replaying its history); a running one's is the workflow's live ``status`` query, bounded
+        by ``QUERY_TIMEOUT``; when no worker answers in time, the last state the workflow wrote to
+        Postgres, marked ``stale``. 404 when unknown."""
         op_id, handle = self.handle(p, raw_id)
+        row, shot = await asyncio.to_thread(self._record, p.tenant_id, op_id)
+        if row is not None and row.status in TERMINAL:
+            return from_record(handle.id, row, shot)
         try:
             prog = await handle.query(AutonomousOperationWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
                 raise NotFoundException(f"no operation {op_id}") from None
-            row = await asyncio.to_thread(self._row, p.tenant_id, op_id)
             if row is None:  # not written yet: the status search attribute is all there is
                 desc = await handle.describe()
                 return OperationView(
@@ -99,36 +154,19 @@ class OperationStatusService:
                     stale=True,
                     status=desc.typed_search_attributes.get(sa.OPERATION_STATUS) or "pending",
                 )
-            return OperationView(
-                operation_id=op_id,
-                workflow_id=handle.id,
-                status=row.status,
-                current_step=row.current_step,
-                total_steps=row.total_steps,
-                result=row.result,
-                stale=True,
-            )
+            return from_record(handle.id, row, None, stale=True)
         return view(handle.id, prog)
 
-    async def history(self, p: Principal, limit: int) -> list[HistoryItem]:
-        """The tenant's operations from Temporal visibility, at most ``limit``."""
-        query = f"TenantId = '{p.tenant_id}' AND WorkflowType = 'AutonomousOperationWorkflow'"
-        items: list[HistoryItem] = []
-        async for wf in self.client.list_workflows(query, limit=limit):
-            attrs = wf.typed_search_attributes
-            items.append(
-                HistoryItem(
-                    operation_id=operation_id_from_workflow_id(p.tenant_id, wf.id),
-                    workflow_id=wf.id,
-                    service=attrs.get(sa.SERVICE),
-                    operation=attrs.get(sa.OPERATION),
-                    status=attrs.get(sa.OPERATION_STATUS),
-                    execution_status=wf.status.name.lower() if wf.status else None,
-                    started_at=wf.start_time,
-                    closed_at=wf.close_time,
-                )
-            )
-        return items
+    async def history(self, p: Principal, limit: int, before: str | None = None) -> list[HistoryItem]:
+        """The tenant's operations from their stored rows, newest first, at most ``limit``; with
+        ``before`` (an operation id of the previous page's last item), the page after it."""
+        mark = uuid.UUID(parse_op_id(before)) if before else None
+
+        def read() -> list[AutonomousOperation]:
+            with tenant_transaction(self.engine, p.tenant_id) as s:
+                return operations_repo.list_operations(s, p.tenant_id, limit, mark)
+
+        return [history_item(r) for r in await asyncio.to_thread(read)]
 
     async def watch(self, p: Principal, raw_id: str, first: OperationView) -> AsyncIterator[str]:
         """The view's JSON each time it changes (status, step, ...), polled every 0.5 s, starting

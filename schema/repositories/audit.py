@@ -49,3 +49,20 @@ def list_audit(s: Session, tenant_id: str, op_id: uuid.UUID) -> list[AutonomousO
             .order_by(col(AutonomousOperationAudit.timestamp), col(AutonomousOperationAudit.step_number))
         )
     )
+
+
+def latest_screenshot(s: Session, tenant_id: str, op_id: uuid.UUID) -> tuple[str, str] | None:
+    """(screenshot key, intent) of the operation's last audited step with a screenshot, or None."""
+    row = s.execute(
+        select(AutonomousOperationAudit.screenshot_key, AutonomousOperationAudit.intent)
+        .where(
+            AutonomousOperationAudit.tenant_id == tenant_id,
+            AutonomousOperationAudit.operation_id == op_id,
+            col(AutonomousOperationAudit.screenshot_key).is_not(None),
+        )
+        .order_by(
+            col(AutonomousOperationAudit.timestamp).desc(), col(AutonomousOperationAudit.step_number).desc()
+        )
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None

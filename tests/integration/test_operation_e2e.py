@@ -345,12 +345,17 @@ async def test_cancel_of_a_running_operation_stops_it_before_its_next_step(
     assert r.status_code == 409
 
 
-async def test_status_falls_back_to_postgres_when_no_worker_answers(
+async def test_a_finished_status_is_its_stored_record_with_no_worker(
     api: Any, live: Any, completed: Completed
 ) -> None:
+    """Issue 17: a finished operation is read from Postgres, not by a query replaying history."""
     live.stack.stop("worker-agent")
     try:
         s = await status(api, completed.tenant, completed.op_id)
-        assert s["stale"] is True and s["status"] == "completed" and s["current_step"] == s["total_steps"]
+        assert s["stale"] is False and s["status"] == "completed" and s["current_step"] == s["total_steps"]
+        assert s["result"]["status"] == "completed" and s["last_screenshot_key"] and s["llm"] is not None
+        page = (await api.get("/api/autonomous/history?limit=1", headers=headers(completed.tenant))).json()
+        after = f"/api/autonomous/history?before={page[0]['operation_id']}"
+        assert (await api.get(after, headers=headers(completed.tenant))).json() == []
     finally:
         live.stack.worker("worker-agent", "agent")

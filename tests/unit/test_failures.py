@@ -28,6 +28,11 @@ RECORDED = {
     "CredentialWrapSpent",
     "DocumentUnextractable",
     "MailboxGone",
+    # issue 17: dependency outages (core/outages.py)
+    "DatabaseUnavailable",
+    "VaultUnavailable",
+    "ImapUnavailable",
+    "DependencyUnavailable",
 }
 
 
