@@ -1,6 +1,11 @@
 # The two commands a new user needs: `make run` (the demo, end to end) and `make test`.
-.PHONY: setup pyenv run up down demo test test-unit lint bench token
+.PHONY: setup pyenv run up down demo test test-cluster test-unit lint bench token
 UV = $(shell command -v uv 2>/dev/null || echo $(HOME)/.cache/omniops/bin/uv)
+CLUSTER_TESTS = tests/integration/test_operation_e2e.py tests/integration/test_cycle.py tests/integration/test_outbox.py
+# CLUSTER=1: the stack runs the Temporal server itself on its Postgres instead of the dev server
+ifeq ($(CLUSTER),1)
+export OMNIOPS_TEMPORAL_CLUSTER = 1
+endif
 
 setup:            ## install what is missing (Debian packages, uv env, Temporal CLI, Vault)
 	deploy/local/provision.sh all
@@ -19,6 +24,10 @@ down:
 
 test: setup       ## the whole suite against real Temporal, Vault, Postgres, Chromium, WordPress
 	$(UV) run pytest
+	$(MAKE) test-cluster
+
+test-cluster: setup  ## the operation end to end, the cycle and the outbox again, on the Temporal server on Postgres
+	OMNIOPS_TEST_CLUSTER=1 $(UV) run pytest $(CLUSTER_TESTS)
 
 test-unit:
 	$(UV) run pytest tests/unit

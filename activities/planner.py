@@ -85,7 +85,7 @@ SYSTEM = (
 
 def _redacted(ctx: CycleContext) -> dict[str, Any]:
     """The context as the model sees it: no email addresses."""
-    data = ctx.model_dump(mode="json")
+    data = ctx.model_dump(mode="json", exclude={"rules_plan", "rules_note"})
     for group in ("touch_candidates", "stalled_deals", "quotes_due"):
         for item in data[group]:
             item.pop("email", None)
@@ -161,6 +161,23 @@ def from_tool_input(ctx: CycleContext, raw: Any) -> tuple[list[ProposedAction], 
     return actions, problems
 
 
+def rules_only(settings: Settings) -> bool:
+    """Whether ``plan_actions`` would use the rule-based planner without trying the AI."""
+    key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else ""
+    return settings.agent.planner == "rules" or not key
+
+
+def rules_plan(settings: Settings, ctx: CycleContext, note: str | None) -> PlanResult:
+    """The rule-based planner's result for ``ctx`` (pure; ``agent.max_actions_per_cycle`` at most)."""
+    actions = planner.plan(ctx, max_touches=settings.agent.max_touches_per_cycle)
+    capped = tuple(actions[: settings.agent.max_actions_per_cycle])
+    return PlanResult(planner="rules", actions=capped, note=note)
+
+
+def rules_note(settings: Settings) -> str | None:
+    return None if settings.agent.planner == "rules" else "no Anthropic API key: rule-based planner"
+
+
 class PlannerActivities:
     def __init__(self, settings: Settings) -> None:
         self._s = settings
@@ -168,18 +185,14 @@ class PlannerActivities:
         self._client = anthropic_client(settings.llm) if mode in ("auto", "ai") else None
 
     def _rules(self, ctx: CycleContext, note: str | None) -> PlanResult:
-        actions = planner.plan(ctx, max_touches=self._s.agent.max_touches_per_cycle)
-        return PlanResult(
-            planner="rules", actions=tuple(actions[: self._s.agent.max_actions_per_cycle]), note=note
-        )
+        return rules_plan(self._s, ctx, note)
 
     @activity.defn(name="plan_actions")
     async def plan_actions(self, ctx: CycleContext) -> PlanResult:
         """Proposals for one cycle: AI (with deferred actions kept first) or rules; never raises
         for an AI problem (falls back to rules with a note)."""
         if self._client is None:
-            why = None if self._s.agent.planner == "rules" else "no Anthropic API key: rule-based planner"
-            return self._rules(ctx, why)
+            return self._rules(ctx, rules_note(self._s))
         try:
             msg = await self._client.messages.create(
                 model=self._s.llm.model,

@@ -1,13 +1,17 @@
 """Benchmark: 1,000 tenants' hourly cycles vs a bare fan-out of as many empty workflows.
 
-    uv run python -m bench.cycles [--tenants 1000] [--batch 50]
+    uv run python -m bench.cycles [--tenants 1000] [--batch 50] [--cluster] [--port-offset N]
 
-Starts (or reuses) the local dev stack (Postgres, Temporal, Vault, SMTP server, agent and
-messaging workers). Seeds ``--tenants`` tenants, each with an account, a catalogue product, two
-contacts (one past its 21-day touch), a new order and a client reply, so every cycle reads data,
-plans, passes the policy guard, validates an order, queues an email through the outbox (the
-local default send mode, internal_only to example.test, so it really goes over SMTP to the
-local server) and writes its run record and reflection.
+Starts (or reuses) its own stack (data in ``/var/tmp/omniops-bench-cycles[-cluster]``, ports
+29233/45432/... plus ``--port-offset``: Postgres, Temporal, Vault, SMTP server, agent and
+messaging workers). ``--cluster`` runs the Temporal server itself on the stack's Postgres
+(devstack/temporal_cluster.py) instead of the CLI's dev server (SQLite, WAL).
+
+Seeds ``--tenants`` tenants, each with an account, a catalogue product, two contacts (one past
+its 21-day touch), a new order and a client reply, so every cycle reads data, plans, passes the
+policy guard, validates an order, queues an email through the outbox (the local default send
+mode, internal_only to example.test, so it really goes over SMTP to the local server) and writes
+its run record and reflection.
 
 - **cycles**: one ``CycleFanout`` over the seeded tenants, ``--batch`` children in flight,
   continue-as-new every 500 children;
@@ -15,7 +19,9 @@ local server) and writes its run record and reflection.
   with the same continue-as-new) where each child is an empty workflow, on the same server, with
   an in-process worker.
 
-Prints both wall times, their ratio, and the longest history of any workflow in the cycles run.
+Prints both wall times, their ratio, the longest history of any workflow in the cycles run,
+p50/p99 schedule-to-start of workflow and activity tasks over a sample of cycle histories, and
+the event timeline of one cycle (where its time goes).
 """
 
 from __future__ import annotations
@@ -28,13 +34,32 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
+from bench.cycle_profile import print_timeline, schedule_to_start
 from devstack.config import StackConfig
 from devstack.stack import Stack
+
+
+def bench_config(cluster: bool, offset: int) -> StackConfig:
+    """A stack of its own, beside ``make run``'s and the test stacks."""
+    name = "omniops-bench-cycles" + ("-cluster" if cluster else "")
+    return StackConfig(
+        data_dir=Path("/var/tmp") / name,
+        temporal_port=29233 + offset,  # + the next 8 (cluster mode), all <= 32767 (membership ports)
+        ui_port=38233 + offset,
+        vault_port=38200 + offset,
+        pg_port=45432 + offset,
+        api_port=38000 + offset,
+        smtp_port=32525 + offset,
+        redis_port=36379 + offset,
+        imap_port=31143 + offset,
+        temporal_cluster=cluster,
+    )
 
 
 def seed(prefix: str, n: int) -> None:
@@ -148,12 +173,12 @@ async def longest_history(client: Client, query: str) -> tuple[int, str]:
     return best, which
 
 
-async def main(tenants: int, batch: int) -> None:
-    stack = Stack(StackConfig())
+async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int) -> None:
+    stack = Stack(bench_config(cluster, offset))
     stack.infra_up()
     stack.mail()
-    stack.worker("worker-agent", "agent")
-    stack.worker("worker-messaging", "messaging")
+    stack.worker("worker-agent", "agent", timeout=300)  # a busy 2-core machine starts workers slowly
+    stack.worker("worker-messaging", "messaging", timeout=300)
     os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
     from core.temporal import connect
     from workflows import ids
@@ -162,6 +187,7 @@ async def main(tenants: int, batch: int) -> None:
     from workflows.cycle.workflow import CycleFanoutWorkflow
 
     client = await connect(scoping=ids)
+    bare_client = await connect(encrypted=False)  # the baseline's ids are no tenant's: no codec
     run = uuid.uuid4().hex[:6]
     prefix = f"bench-{run}"
     t = time.perf_counter()
@@ -171,20 +197,24 @@ async def main(tenants: int, batch: int) -> None:
     queue = f"bench-bare-{run}"
     with ThreadPoolExecutor(4) as pool:
         async with Worker(
-            client, task_queue=queue, workflows=[EmptyWorkflow, BareFanoutWorkflow], activity_executor=pool
+            bare_client,
+            task_queue=queue,
+            workflows=[EmptyWorkflow, BareFanoutWorkflow],
+            activity_executor=pool,
         ):
             t = time.perf_counter()
-            done = await client.execute_workflow(
+            done = await bare_client.execute_workflow(
                 BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
             )
             bare = time.perf_counter() - t
     print(f"bare fan-out of {done} empty workflows: {bare:.1f}s", flush=True)
 
+    hour = hour_key(datetime.now(UTC))
     t = time.perf_counter()
     result: FanoutResult = await client.execute_workflow(
         CycleFanoutWorkflow.run,
-        FanoutInput(hour=hour_key(datetime.now(UTC)), prefix=prefix, batch=batch, continue_after=500),
-        id=f"bench-fanout-{run}",
+        FanoutInput(hour=hour, prefix=prefix, batch=batch, continue_after=500),
+        id=ids.cycle_fanout_workflow_id(hour),
         task_queue="agent",
     )
     cycles = time.perf_counter() - t
@@ -193,7 +223,7 @@ async def main(tenants: int, batch: int) -> None:
         f"(already running {result.already_running}, failed {result.failed})"
     )
     longest_cycle = await longest_history(client, f"WorkflowId STARTS_WITH 'cycle-{prefix}-'")
-    longest_fanout = await longest_history(client, f"WorkflowId = 'bench-fanout-{run}'")
+    longest_fanout = await longest_history(client, f"WorkflowId = '{ids.cycle_fanout_workflow_id(hour)}'")
     print(
         f"\nratio cycles/bare:        {cycles / bare:.2f}x  "
         f"({cycles / tenants * 1000:.0f} ms per tenant cycle)"
@@ -202,11 +232,18 @@ async def main(tenants: int, batch: int) -> None:
     print(
         f"longest fan-out history:  {longest_fanout[0]} events (one run; continue-as-new every 500 children)"
     )
+    server = "Temporal server on Postgres" if cluster else "dev server (SQLite, WAL)"
+    print(f"server:                   {server}")
+    await schedule_to_start(client, prefix, result.started, sample)
+    await print_timeline(client, f"cycle-{prefix}-00000-{hour}")
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tenants", type=int, default=1000)
     p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--cluster", action="store_true", help="the Temporal server on Postgres")
+    p.add_argument("--port-offset", type=int, default=0)
+    p.add_argument("--sample", type=int, default=200, help="cycle histories read for schedule-to-start")
     a = p.parse_args()
-    asyncio.run(main(a.tenants, a.batch))
+    asyncio.run(main(a.tenants, a.batch, a.cluster, a.port_offset, a.sample))

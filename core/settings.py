@@ -145,6 +145,10 @@ class AgentSettings(BaseModel):
     """The fan-out continues as new after this many children, to keep its history small."""
     violation_spike: int = 10
     """Policy blocks in one hour that raise an alert (seed 004 P0.7.3 "10+ in 1 hour")."""
+    alert_sweep_every_s: int = 3600
+    """The alert sweep's schedule (``alert-sweep``, workflows/alert_sweep.py): hourly."""
+    alert_sweep_page: int = 200
+    """Tenants per ``evaluate_alerts`` call of the sweep."""
     run_stale_after_s: int = 3 * 3600
     """A run still ``running`` after this long holds no lock: its workflow is taken to be gone
     (terminated, reset) and the next cycle of the tenant takes over, marking it failed."""

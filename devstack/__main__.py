@@ -98,7 +98,10 @@ def main() -> int:
     try:
         out("starting the local stack (Postgres, Vault, Temporal, WordPress, workers, API)...")
         wp = stack.up()
-        out(f"WordPress admin: {wp['url']}/wp-admin/   Temporal Web UI: http://localhost:{stack.c.ui_port}")
+        ui = f"Temporal Web UI: http://localhost:{stack.c.ui_port}"
+        if stack.c.temporal_cluster:  # devstack/temporal_cluster.py: no Web UI in this mode
+            ui = f"Temporal server on Postgres at 127.0.0.1:{stack.c.temporal_port} (temporal CLI; no Web UI)"
+        out(f"WordPress admin: {wp['url']}/wp-admin/   {ui}")
         if a.command == "up":
             out(f"API: http://127.0.0.1:{stack.c.api_port}/schema/swagger   logs: {stack.c.log_dir}")
             return 0

@@ -35,6 +35,9 @@ class StackConfig:
     smtp_port: int = 2525
     redis_port: int = 6379
     imap_port: int = 1143
+    temporal_cluster: bool = os.environ.get("OMNIOPS_TEMPORAL_CLUSTER") == "1"
+    """Run the Temporal server itself on the stack's Postgres (devstack/temporal_cluster.py,
+    ``make up CLUSTER=1``) instead of the CLI's dev server (the default)."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property

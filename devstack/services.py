@@ -109,6 +109,12 @@ def write_ui_codec_config(c: StackConfig, capability: str) -> Path:
     return path
 
 
+SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=normal", "busy_timeout=10000")
+"""The dev server's SQLite file in WAL mode: readers no longer wait for the writer and a commit
+is an append, not a journal rewrite (issue 17 Build 6); ``synchronous=normal`` is durable across
+a process crash (WAL), a power loss may lose the last commits: a dev server's trade."""
+
+
 def start_temporal(c: StackConfig, spawn: Spawn, ui_codec_capability: Callable[[], str]) -> None:
     """``temporal server start-dev`` (Web UI on ``ui_port``) with our search attributes registered.
 
@@ -138,16 +144,18 @@ def start_temporal(c: StackConfig, spawn: Spawn, ui_codec_capability: Callable[[
         str(c.data_dir / "temporal.db"),
         "--log-level",
         "error",
+        *(arg for p in SQLITE_PRAGMAS for arg in ("--sqlite-pragma", p)),
     ]
     for key in SEARCH_ATTRIBUTES:
         argv += ["--search-attribute", f"{key.name}=Keyword"]
     spawn("temporal", argv)
     wait_port(c.temporal_port, "temporal", timeout=90, log=c.log_dir / "temporal.log")
-    _search_attributes(c)
+    register_search_attributes(c)
 
 
-def _search_attributes(c: StackConfig) -> None:
-    """start-dev registers its flags only in a new database file: add what an older one lacks."""
+def register_search_attributes(c: StackConfig) -> None:
+    """Register what the server lacks of ours (start-dev registers its flags only in a new
+    database file; the cluster-mode server starts with none)."""
     cli = [find_binary("temporal"), "operator", "search-attribute"]
     addr = ["--address", f"127.0.0.1:{c.temporal_port}"]
     listed = subprocess.run([*cli, "list", *addr], capture_output=True, text=True, check=True).stdout

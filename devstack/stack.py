@@ -21,7 +21,7 @@ from pathlib import Path
 from api import jwt_keys
 from api.auth import mint_platform_token
 from core.settings import BrowserSettings, get_settings
-from devstack import dovecot, services
+from devstack import dovecot, services, temporal_cluster
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
 from devstack.sites import start_site
@@ -160,7 +160,13 @@ class Stack:
         services.stop_postgres(self.c)
 
     def temporal(self) -> None:
-        services.start_temporal(self.c, self.spawn, self.ui_codec_capability)
+        """The CLI's dev server, or in cluster mode the Temporal server on Postgres (no Web UI)."""
+        if self.c.temporal_cluster:
+            self.postgres()
+            temporal_cluster.start_temporal_cluster(self.c, self.spawn)
+            services.register_search_attributes(self.c)
+        else:
+            services.start_temporal(self.c, self.spawn, self.ui_codec_capability)
 
     def ui_codec_capability(self) -> str:
         """A new Web UI codec capability: a platform operator token (subject
@@ -209,7 +215,7 @@ class Stack:
         self,
         name: str,
         *queues: str,
-        timeout: float = 60.0,
+        timeout: float = 180.0,
         args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
     ) -> None:

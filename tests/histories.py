@@ -37,6 +37,7 @@ PREFIXES = {
     "ImportWorkflow": "import",
     "DocumentExtraction": "document",
     "AuditDigest": "audit",
+    "AlertSweep": "alerts",
     "AuditExport": "auditexport",
     "AuditErasure": "auditerasure",
     "AuditRetention": "auditretention",

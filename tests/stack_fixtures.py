@@ -47,6 +47,8 @@ TEST_CONFIG = StackConfig(
     smtp_port=12525 + PORT_OFFSET,
     redis_port=16379 + PORT_OFFSET,
     imap_port=11143 + PORT_OFFSET,
+    # OMNIOPS_TEST_CLUSTER=1 (make test-cluster): the Temporal server itself on the stack's Postgres
+    temporal_cluster=os.environ.get("OMNIOPS_TEST_CLUSTER") == "1",
     extra_env={
         "OMNIOPS_OPERATIONS__CONSENT_TIMEOUT_S": "120",
         "OMNIOPS_OPERATIONS__STEP_HEARTBEAT_S": "2",
@@ -90,9 +92,14 @@ TEST_SERVER = (
 
 def _clear_leftovers(config: StackConfig) -> None:
     """A stack that is not running (no Temporal or Vault pidfile) starts from a clean Temporal
-    database, object store, logs and pidfiles; Postgres and the secrets are kept."""
+    database (in cluster mode: its Postgres databases are recreated), object store, logs and
+    pidfiles; Postgres and the secrets are kept."""
     if any((config.run_dir / f"{n}.pid").exists() for n in ("temporal", "vault")):
         return
+    if config.temporal_cluster:
+        from devstack.temporal_cluster import request_reset
+
+        request_reset(config)
     for leftover in ("temporal.db", "objects", "logs", "run"):
         p = config.data_dir / leftover
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)

@@ -2,6 +2,8 @@
 
 - ``audit-digest`` (issue 16 Build 1): :class:`AuditDigestWorkflow` every ``audit.digest_every_s``
   (hourly), overlap SKIP, so each tenant's audit chain head is signed within the hour it grew.
+- ``alert-sweep`` (issue 17 Build 6): :class:`AlertSweepWorkflow` every ``agent.alert_sweep_every_s``
+  (hourly), overlap SKIP: the seed's alert rules for every enabled tenant, off the cycle's path.
 - ``audit-retention`` (issue 16 Build 4): :class:`AuditRetentionWorkflow` every
   ``audit.retention_every_s`` (daily), overlap SKIP: each tenant's data past retention is removed.
 
@@ -33,9 +35,10 @@ from temporalio.service import RPCError
 from core import queues, schedules
 from core.logging import get_logger
 from core.settings import Settings
+from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.audit_digest import AuditDigestWorkflow
 from workflows.audit_lifecycle import AuditRetentionWorkflow, RetentionRun
-from workflows.ids import AUDIT_DIGEST, AUDIT_RETENTION
+from workflows.ids import ALERT_SWEEP, AUDIT_DIGEST, AUDIT_RETENTION
 
 log = get_logger("workers.platform_schedules")
 
@@ -64,6 +67,17 @@ def audit_retention_schedule(settings: Settings) -> Schedule:
     )
 
 
+def alert_sweep_schedule(settings: Settings) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(AlertSweepWorkflow.run, id=ALERT_SWEEP, task_queue=queues.AGENT),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.agent.alert_sweep_every_s))]
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        state=ScheduleState(note="the seed's alert rules for every enabled tenant (issue 17)"),
+    )
+
+
 async def set_namespace_retention(client: Client, days: int) -> bool:
     """Set the client's namespace retention to ``days``; False when the server refuses."""
     config = NamespaceConfig(workflow_execution_retention_ttl=Duration(seconds=days * 86_400))
@@ -83,4 +97,5 @@ async def ensure_platform_schedules(client: Client, settings: Settings) -> list[
     return [
         await schedules.upsert(client, AUDIT_DIGEST, audit_digest_schedule(settings)),
         await schedules.upsert(client, AUDIT_RETENTION, audit_retention_schedule(settings)),
+        await schedules.upsert(client, ALERT_SWEEP, alert_sweep_schedule(settings)),
     ]

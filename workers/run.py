@@ -30,6 +30,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alert_sweep import AlertSweepActivities
 from activities.audit_digest import AuditDigestActivities
 from activities.audit_erasure import AuditErasureActivities
 from activities.audit_export import AuditExportActivities
@@ -115,6 +116,7 @@ def agent_workers(
                 *FollowUpActivities(settings, engine_for(settings.database.url)).all(),
                 *ImportActivities(engine_for(settings.database.url)).all(),
                 AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
+                AlertSweepActivities(settings, engine_for(settings.database.url)).evaluate_alerts,
                 *audit_lifecycle_activities(settings, vault),
                 *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
                 *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),

@@ -12,6 +12,7 @@ import re
 import uuid
 
 __all__ = [
+    "ALERT_SWEEP",
     "AUDIT_DIGEST",
     "AUDIT_RETENTION",
     "RESERVED_TENANTS",
@@ -91,6 +92,11 @@ def cycle_workflow_id(tenant_id: str, hour: str) -> str:
 AUDIT_DIGEST = "audit-digest"
 """The hourly audit digest (issue 16): the platform workflow's id and its Temporal Schedule's id
 (each scheduled run is ``audit-digest-{time}``)."""
+
+
+ALERT_SWEEP = "alert-sweep"
+"""The hourly alert sweep (issue 17 Build 6): the platform workflow's id and its Temporal
+Schedule's id (each scheduled run is ``alert-sweep-{time}``)."""
 
 
 AUDIT_RETENTION = "audit-retention"
@@ -289,7 +295,7 @@ def binding_id(workflow_id: str) -> str:
 
 def tenant_of_workflow_id(workflow_id: str) -> str | None:
     """The tenant that owns ``workflow_id``; None for a platform-scope workflow (the fan-out, the
-    audit digest).
+    audit digest, the alert sweep).
 
     Covers every workflow id format above, with or without a schedule's time suffix, for tenant
     slugs ``^[a-z0-9][a-z0-9-]{0,62}$`` containing '-': the part after the tenant has a fixed
@@ -308,6 +314,7 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
     if (not suffixed and (_FANOUT.fullmatch(wid) or _PLATFORM_RUNS.fullmatch(wid))) or wid in (
         AUDIT_DIGEST,
         AUDIT_RETENTION,
+        ALERT_SWEEP,
     ):
         owners.add(None)
     if wid.startswith(_TRIGGER) and _SLUG.fullmatch(t := wid[len(_TRIGGER) :]) and not is_reserved_tenant(t):

@@ -1,5 +1,6 @@
 """Every workflow class the agent worker registers (and the replay tests replay)."""
 
+from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.audit_digest import AuditDigestWorkflow
 from workflows.audit_lifecycle import AuditErasureWorkflow, AuditExportWorkflow, AuditRetentionWorkflow
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
@@ -28,6 +29,7 @@ WORKFLOWS = [
     *compliance.WORKFLOWS,
     ImportWorkflow,
     AuditDigestWorkflow,
+    AlertSweepWorkflow,
     AuditExportWorkflow,
     AuditErasureWorkflow,
     AuditRetentionWorkflow,

@@ -9,8 +9,16 @@ from temporalio import activity
 from activities.cycle.base import CycleBase
 from activities.cycle.passages import planner_passages
 from activities.operations import permanent_db_errors
+from activities.planner import rules_note, rules_only, rules_plan
 from schema.db import tenant_transaction
-from schema.repositories import campaign_audience, cycle_facts, engagement, follow_up_owners, signals
+from schema.repositories import (
+    campaign_audience,
+    cycle_counts,
+    cycle_facts,
+    engagement,
+    follow_up_owners,
+    signals,
+)
 from schema.repositories import cycle_context as ctx
 from schema.repositories import deals as deals_repo
 from schema.repositories import quotes as quotes_repo
@@ -33,7 +41,9 @@ class ContextActivities(CycleBase):
         the ``Quote`` and ``Deal`` workflows the cycle starts (they own those emails; a quote's
         carry its tracked link, a token minted here if it had none). Opportunity signals not yet
         acted on (``signals``, issue 13 Build 8). Last, a few passages of the
-        tenant's documents on what this hour is about (``passages``, issue 14 Build 6).
+        tenant's documents on what this hour is about (``passages``, issue 14 Build 6), for the AI
+        planner. When the rule-based planner is the one that runs, its plan instead of passages
+        (``rules_plan``, issue 17 Build 6).
         """
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
@@ -48,23 +58,22 @@ class ContextActivities(CycleBase):
             deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
             stage_days = deals_repo.stage_days(s, t) if deals else {}
             s.commit()
-            total, overdue = ctx.engagement_counts(s, t)
-            n_deals, value = cycle_facts.open_deals(s, t)
+            n = cycle_counts.plan_counts(s, t)  # six counters, one round trip
             context = CycleContext(
                 tenant_id=t,
                 hour=inp.hour,
                 goals=cycle_facts.goal_pace(s, t, now),
                 new_orders=ctx.new_orders(s, t, limit),
-                open_order_exceptions=ctx.open_exceptions(s, t),
-                engagement_total=total,
-                engagement_overdue=overdue,
+                open_order_exceptions=n.open_order_exceptions,
+                engagement_total=n.engagement_total,
+                engagement_overdue=n.engagement_overdue,
                 touch_candidates=ctx.touch_candidates(s, t, limit),
-                open_deals=n_deals,
-                pipeline_value=value,
-                pipeline_thin=n_deals < self._s.agent.pipeline_thin_below,
+                open_deals=n.open_deals,
+                pipeline_value=n.pipeline_value,
+                pipeline_thin=n.open_deals < self._s.agent.pipeline_thin_below,
                 compliance_due=ctx.compliance_due(s, t, now, limit),
                 client_requests=ctx.client_requests(s, t, now, limit),
-                inbox_unprocessed=ctx.unprocessed_messages(s, t),
+                inbox_unprocessed=n.inbox_unprocessed,
                 broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
                 accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
                 deferred=ctx.deferred_actions(s, t, inp.hour, limit),
@@ -92,4 +101,7 @@ class ContextActivities(CycleBase):
                     for c in deals
                 ),
             )
-            return context.model_copy(update={"passages": planner_passages(s, t, context)})
+            if not rules_only(self._s):  # passages are for the AI planner's prompt only
+                return context.model_copy(update={"passages": planner_passages(s, t, context)})
+        plan = rules_plan(self._s, context, rules_note(self._s))
+        return context.model_copy(update={"rules_plan": plan.actions, "rules_note": plan.note})

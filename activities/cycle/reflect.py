@@ -11,10 +11,8 @@ from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema import metrics
 from schema.db import tenant_transaction
-from schema.repositories import alerts, run_record
+from schema.repositories import run_record
 from workflows.cycle import reflection
-from workflows.cycle.alerts import evaluate_alerts
-from workflows.cycle.hours import hour_start
 from workflows.cycle.messages import ReflectInput
 
 
@@ -24,8 +22,8 @@ class ReflectActivities(CycleBase):
         """Finish the run record (releasing the tenant's running-cycle lock) and, unless the run
         was skipped, write the hourly reflection: what changed, which metrics moved since the
         previous run, what was blocked, next-hour hints (:mod:`workflows.cycle.reflection`).
-        Then evaluate the alerts (resolving those whose condition cleared) and record the seed's
-        series (:mod:`activities.cycle.series`)."""
+        The alert rules are not evaluated here: the hourly alert sweep does (issue 17 Build 6,
+        workflows/alert_sweep.py)."""
         now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             m = metrics.tenant_snapshot(s, inp.tenant_id, now)
@@ -61,9 +59,4 @@ class ReflectActivities(CycleBase):
                 }
                 run_record.upsert_reflection(s, inp.run_id, inp.tenant_id, inp.hour, now, values)
             s.commit()
-            inputs = metrics.alert_inputs(s, inp.tenant_id, now, self._s.agent.violation_spike)
-            found = evaluate_alerts(inputs)
-            metrics.raise_alerts(s, found, hour=hour_start(inp.hour))
-            alerts.resolve_cleared(s, inputs.scope, {a.kind for a in found}, now)  # issue 17 Build 5
-            s.commit()
-        series.record_cycle(inp, inputs)  # the seed's metrics as Prometheus series (issue 17)
+        series.record_cycle(inp, None)  # the seed's counters (issue 17); gauges: the alert sweep

@@ -85,6 +85,15 @@ def record(meter: MetricMeter, r: ReflectInput, inputs: AlertInputs | None) -> N
         meter.create_gauge_float(P + name, desc, unit).set(float(measure(inputs)), attrs)
 
 
+def record_gauges(tenant_id: str, inputs: AlertInputs) -> None:
+    """Set ``tenant_id``'s gauges (:data:`GAUGES`) on the running activity's meter (the hourly
+    alert sweep measures them, issue 17 Build 6); nothing outside an activity."""
+    if activity.in_activity():
+        meter = activity.metric_meter()
+        for name, (desc, unit, measure) in GAUGES.items():
+            meter.create_gauge_float(P + name, desc, unit).set(float(measure(inputs)), {"tenant": tenant_id})
+
+
 def record_cycle(r: ReflectInput, inputs: AlertInputs | None) -> None:
     """:func:`record` on the running activity's meter; nothing outside an activity."""
     if activity.in_activity():

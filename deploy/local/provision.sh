@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent provisioning of every local part OmniOps needs (DESIGN.md "Moving parts").
 #
-# Usage: deploy/local/provision.sh [all|tools|debian|temporal|vault|testserver|python|deploy]
+# Usage: deploy/local/provision.sh [all|tools|debian|temporal|cluster|vault|testserver|python|deploy]
 #
 # Built tools are cached outside the repo in $OMNIOPS_CACHE (default ~/.cache/omniops/bin).
 # A binary already on PATH always wins (that is what a user with internet access has).
@@ -17,7 +17,8 @@ TEST_SERVER_VERSION="${TEST_SERVER_VERSION:-1.38.0}"
 COMPOSE_VERSION="${COMPOSE_VERSION:-v2.29.7}"     # github.com/docker/compose/v2
 HELM_VERSION="${HELM_VERSION:-v3.16.3}"           # helm.sh/helm/v3
 KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.6.7}"
-PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.54.1}"  # module version of Prometheus 2.54.1  # io.temporal:temporal-test-server on Maven Central
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.54.1}"  # module version of Prometheus 2.54.1
+TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.29.1}"  # go.temporal.io/server: the server inside CLI v1.5.1
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql redis-server curl
                  dovecot-imapd default-jre-headless maven)
 # the admin apps shipped as data besides WordPress (issue 15): Redmine (SQLite, Passenger) and Zabbix's
@@ -41,6 +42,28 @@ ensure_temporal() {
     >"$LOGS/temporal-build.log" 2>&1 \
     || die "temporal build failed (see $LOGS/temporal-build.log). With internet access: 'brew install temporal' or download from https://temporal.download/cli"
   say "temporal: built $BIN/temporal"
+}
+
+ensure_temporal_server() {
+  # The Temporal server itself and its SQL tool, for the stack's cluster mode on Postgres
+  # (devstack/temporal_cluster.py), plus the module's Postgres schema, which the SQL tool applies.
+  local schema="$CACHE/temporal-schema/$TEMPORAL_SERVER_VERSION"
+  if [ -x "$BIN/temporal-server" ] && [ -x "$BIN/temporal-sql-tool" ] && [ -d "$schema/postgresql/v12" ]; then
+    say "temporal-server: $BIN/temporal-server (cache)"; return
+  fi
+  need_go temporal-server
+  say "temporal-server: building go.temporal.io/server $TEMPORAL_SERVER_VERSION from the Go module proxy (first time only, minutes)"
+  local tmp dir
+  tmp=$(mktemp -d)
+  (cd /tmp && GOBIN="$tmp" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" \
+      "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION") >"$LOGS/temporal-server-build.log" 2>&1 \
+    || die "temporal-server build failed (see $LOGS/temporal-server-build.log). With internet access: Temporal's release binaries or its Docker images"
+  mv "$tmp/server" "$BIN/temporal-server"; mv "$tmp/sql" "$BIN/temporal-sql-tool"; rm -rf "$tmp"
+  dir=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@$TEMPORAL_SERVER_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') \
+    || die "could not download the go.temporal.io/server module source (its schema)"
+  rm -rf "$schema"; mkdir -p "$schema"; cp -r "$dir/schema/postgresql" "$schema/"; chmod -R u+w "$schema"
+  say "temporal-server: built $BIN/temporal-server and $BIN/temporal-sql-tool; schema in $schema"
 }
 
 ensure_vault() {
@@ -173,13 +196,14 @@ ensure_deploy_tools() {
 
 case "${1:-all}" in
   temporal) ensure_temporal ;;
+  cluster) ensure_temporal; ensure_temporal_server ;;
   vault) ensure_vault ;;
   debian) ensure_debian; ensure_browser_user ;;
   python) ensure_python ;;
   testserver) ensure_test_server ;;
   deploy) ensure_deploy_tools ;;
-  tools) ensure_temporal; ensure_vault; ensure_test_server; ensure_deploy_tools ;;
-  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_vault; ensure_test_server
-       ensure_deploy_tools ;;
-  *) die "usage: $0 [all|tools|debian|temporal|vault|testserver|python|deploy]" ;;
+  tools) ensure_temporal; ensure_temporal_server; ensure_vault; ensure_test_server; ensure_deploy_tools ;;
+  all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_temporal_server; ensure_vault
+       ensure_test_server; ensure_deploy_tools ;;
+  *) die "usage: $0 [all|tools|debian|temporal|cluster|vault|testserver|python|deploy]" ;;
 esac

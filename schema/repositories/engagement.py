@@ -3,7 +3,6 @@ restarted by a touch (an email, a broadcast, a reply). Rules: :mod:`workflows.cy
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -32,44 +31,58 @@ def _upsert(
 
 
 def refresh_clocks(s: Session, tenant_id: str, now: datetime) -> None:
-    """Create missing clocks and recompute status, days overdue and priority of every contact."""
+    """Create missing clocks and recompute status, days overdue and priority of every contact
+    (one multi-row upsert, issue 17 Build 6)."""
     live = (col(Contact.tenant_id) == tenant_id, col(Contact.archived_at).is_(None))
-    contacts = s.execute(select(Contact).where(*live)).scalars().all()
-    clocks = {
-        c.contact_id: c
-        for c in s.execute(
-            select(EngagementClock).where(col(EngagementClock.tenant_id) == tenant_id)
-        ).scalars()
-    }
-    deals = Counter(
-        s.execute(
-            select(Deal.contact_id).where(
-                col(Deal.tenant_id) == tenant_id,
-                col(Deal.status) == "open",
-                col(Deal.contact_id).is_not(None),
-            )
-        ).scalars()
+    deals = (
+        select(func.count())
+        .where(
+            col(Deal.tenant_id) == tenant_id, col(Deal.status) == "open", col(Deal.contact_id) == Contact.id
+        )
+        .scalar_subquery()
     )
-    quotes = Counter(
-        s.execute(
-            select(Quote.contact_id).where(
-                col(Quote.tenant_id) == tenant_id, col(Quote.status).in_(("sent", "viewed"))
-            )
-        ).scalars()
+    quotes = (
+        select(func.count())
+        .where(
+            col(Quote.tenant_id) == tenant_id,
+            col(Quote.status).in_(("sent", "viewed")),
+            col(Quote.contact_id) == Contact.id,
+        )
+        .scalar_subquery()
     )
-    for c in contacts:
-        clock = clocks.get(c.id)
-        last = clock.last_touch_at if clock else None
+    found = s.execute(  # one round trip: each live contact, its clock's last touch, its open work
+        select(Contact, EngagementClock.last_touch_at, deals, quotes)
+        .outerjoin(
+            EngagementClock,
+            (col(EngagementClock.contact_id) == Contact.id) & (col(EngagementClock.tenant_id) == tenant_id),
+        )
+        .where(*live)
+    ).all()
+    rows = []
+    for c, last, n_deals, n_quotes in found:
         st = engagement.clock_state(last, c.created_at, now)
-        score = engagement.priority_score(st.days_overdue, last is None, deals[c.id], quotes[c.id])
-        values = {
-            "next_touch_due_at": st.next_due_at,
-            "compliance_status": st.status,
-            "days_overdue": st.days_overdue,
-            "priority_score": score if st.status == "overdue" else 0.0,
-            "updated_at": now,
-        }
-        _upsert(s, tenant_id, c.id, c.client_id, values)
+        score = engagement.priority_score(st.days_overdue, last is None, n_deals, n_quotes)
+        rows.append(
+            {
+                "id": stable_id(tenant_id, c.id),
+                "tenant_id": tenant_id,
+                "contact_id": c.id,
+                "client_id": c.client_id,
+                "next_touch_due_at": st.next_due_at,
+                "compliance_status": st.status,
+                "days_overdue": st.days_overdue,
+                "priority_score": score if st.status == "overdue" else 0.0,
+                "updated_at": now,
+            }
+        )
+    if rows:
+        stmt = insert(EngagementClock.__table__).values(rows)  # type: ignore[attr-defined]
+        refreshed = ("next_touch_due_at", "compliance_status", "days_overdue", "priority_score", "updated_at")
+        s.execute(
+            stmt.on_conflict_do_update(
+                constraint="uq_clock_tenant_contact", set_={k: stmt.excluded[k] for k in refreshed}
+            )
+        )
 
 
 def touch(s: Session, tenant_id: str, contact_id: str, at: datetime, kind: str, by: str) -> None:

@@ -75,6 +75,15 @@ def test_the_audit_digest_is_platform_scope_in_every_scheduled_run() -> None:
         ids.tenant_of_workflow_id(ids.AUDIT_DIGEST + "-x")
 
 
+def test_the_alert_sweep_is_platform_scope_in_every_scheduled_run() -> None:
+    """Issue 17 Build 6: the hourly alert sweep (its schedule's runs carry the time suffix)."""
+    assert ids.tenant_of_workflow_id(ids.ALERT_SWEEP) is None
+    assert ids.tenant_of_workflow_id(ids.ALERT_SWEEP + SUFFIX) is None
+    assert ids.binding_id(ids.ALERT_SWEEP + SUFFIX) == ids.ALERT_SWEEP
+    with pytest.raises(ids.UnknownWorkflowId):
+        ids.tenant_of_workflow_id(ids.ALERT_SWEEP + "-x")
+
+
 def test_erasure_and_retention_runs_are_platform_scope() -> None:
     """Issue 16 Builds 3-4: a tenant's erasure deletes its keyring, so it runs in platform scope."""
     assert ids.tenant_of_workflow_id(ids.erasure_workflow_id(ROW)) is None

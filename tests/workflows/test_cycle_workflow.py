@@ -63,6 +63,8 @@ class Fake:
     verdicts: dict[str, str] = field(default_factory=dict)  # action key -> verdict (default allow)
     tenants: list[str] = field(default_factory=list)
     fail_gather: bool = False
+    plan_in_context: bool = False  # gather_context returns the rules plan (issue 17 Build 6)
+    plan_calls: int = 0
     locked_by: str | None = None
     quotes: tuple[QuoteInput, ...] = ()
     quote_events: list[str] = field(default_factory=list)
@@ -90,10 +92,14 @@ class Fake:
             self.calls.append("gather_context")
             if self.fail_gather:
                 raise ApplicationError("database rejected the read", type="DatabaseError", non_retryable=True)
-            return CycleContext(tenant_id=inp.tenant_id, hour=inp.hour, quote_follow_ups=self.quotes)
+            ctx = CycleContext(tenant_id=inp.tenant_id, hour=inp.hour, quote_follow_ups=self.quotes)
+            if self.plan_in_context:
+                return ctx.model_copy(update={"rules_plan": tuple(self.actions), "rules_note": "no key"})
+            return ctx
 
         @activity.defn(name="plan_actions")
         async def plan_actions(_: CycleContext) -> PlanResult:
+            self.plan_calls += 1
             return PlanResult(planner="rules", actions=tuple(self.actions))
 
         @activity.defn(name="guard_action")
@@ -216,6 +222,30 @@ async def test_a_cycle_runs_plan_act_react_reflect_in_order(temporal_client: Cli
     assert sorted(s.idempotency_key for s in fake.sent[1:]) == ["b0", "b1", "b2"]
     [r] = fake.reflected
     assert (r.status, r.executed, r.react.replies if r.react else None) == ("completed", 3, 1)
+
+
+async def test_a_rules_plan_that_came_with_the_context_needs_no_plan_actions_call(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Issue 17 Build 6: with the rule-based planner, ``gather_context`` returns the plan, and the
+    cycle (behind ``cycle-rules-plan-in-context``) acts on it without the ``plan_actions`` round trip."""
+    fake.plan_in_context = True
+    fake.actions = [
+        act(ActionKind.PROCESS_ORDER, "o1"),
+        act(ActionKind.SEND_EMAIL, "c1", to_email="c1@example.test", subject="Hi", body="Hello"),
+    ]
+    result = await run_cycle(temporal_client, fake, "rules_plan_in_context")
+    assert (result.status, result.planner, result.planned, result.executed) == ("completed", "rules", 2, 2)
+    assert fake.plan_calls == 0
+    assert fake.calls == [
+        "start_run",
+        "gather_context",
+        "guard:k-o1",
+        "perform:k-o1",
+        "guard:k-c1",
+        "email:k-c1:sent",
+        "react",
+    ]
 
 
 async def test_blocked_and_deferred_actions_are_counted_not_performed(

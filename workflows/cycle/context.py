@@ -133,6 +133,12 @@ class CycleContext(Frozen):
     """At most ``topics.MAX_PASSAGES`` passages of the tenant's documents on this hour's topics
     (``workflows.cycle.topics.passage_topics``), cited ``D1``... in the AI planner's prompt as
     untrusted data (issue 14 Build 6)."""
+    rules_plan: tuple[ProposedAction, ...] | None = None
+    """The rule-based planner's actions, when it is the planner that runs (``agent.planner=rules``
+    or no Anthropic key): computed inside ``gather_context``, so the cycle needs no separate
+    ``plan_actions`` round trip (issue 17 Build 6). None: call ``plan_actions``."""
+    rules_note: str | None = None
+    """With ``rules_plan``: why the rule planner ran (``PlanResult.note``)."""
 
     @property
     def goals_behind_pace(self) -> bool:

@@ -9,10 +9,9 @@
   at most ``batch`` in flight (a sliding window), continuing as new every ``continue_after``
   children (small history).
 
-Deterministic; activities through the typed stubs of :mod:`workflows.cycle.activities`.
-Tenant lock: the hour's id refuses a second start for the hour; ``start_run`` refuses a second
-*running* cycle of the tenant (a database constraint): the later one ends ``skipped``, saying why.
-Quotes and deals are their follow-up workflows' to email; the cycle starts those workflows.
+Deterministic; activities via :mod:`workflows.cycle.activities`. Tenant lock: the hour's id refuses
+a second start for the hour, ``start_run`` a second *running* cycle of the tenant (a database
+constraint; the later one ends ``skipped``, saying why). The cycle starts quote/deal follow-ups.
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         FanoutResult,
         GuardInput,
         PerformInput,
+        PlanResult,
         ReactInput,
         ReactSummary,
         ReflectInput,
@@ -58,6 +58,7 @@ ALERTS_PATCH = "cycle-delivers-alerts"
 """After Reflect, the tenant's new alerts go to :func:`workflows.alerts.deliver_alert` (issue 17)."""
 FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
 """Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
+PLAN_IN_CONTEXT_PATCH = "cycle-rules-plan-in-context"  # the rules plan comes with the context (issue 17)
 
 
 @workflow.defn(name="TenantCycle")
@@ -110,7 +111,10 @@ class TenantCycleWorkflow:
                 ctx = await act.gather_context(start)
                 if (ctx.quote_follow_ups or ctx.deal_follow_ups) and workflow.patched(FOLLOW_UPS_PATCH):
                     handed_off = await hand_off(ctx, inp.messaging_queue)
-                plan = await act.plan_actions(ctx)
+                if ctx.rules_plan is not None and workflow.patched(PLAN_IN_CONTEXT_PATCH):
+                    plan = PlanResult(planner="rules", actions=ctx.rules_plan, note=ctx.rules_note)
+                else:
+                    plan = await act.plan_actions(ctx)
                 planner = plan.planner
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:

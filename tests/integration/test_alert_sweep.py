@@ -1,0 +1,42 @@
+"""The hourly alert sweep (issue 17 Build 6) on real Temporal and Postgres: the cycle no longer
+raises alerts itself; the sweep evaluates every enabled tenant and raises each alert once per
+kind, scope and hour (a second sweep in the hour adds nothing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from temporalio.client import Client
+
+from core import queues
+from core.temporal import connect
+from devstack.stack import Stack
+from schema.agent import AgentRun
+from schema.platform import AgentAlert
+from tests.integration.cycle_helpers import contact, enable, one, rows, run_cycle
+from workflows import ids
+from workflows.alert_sweep import AlertSweepResult, AlertSweepWorkflow
+
+
+async def sweep(client: Client) -> AlertSweepResult:
+    """One run, under an id of the shape the schedule gives its runs (platform scope)."""
+    wid = f"{ids.ALERT_SWEEP}-{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    return await client.execute_workflow(AlertSweepWorkflow.run, id=wid, task_queue=queues.AGENT)
+
+
+async def test_the_sweep_raises_what_the_cycle_no_longer_does_once_per_hour(
+    agent_stack: Stack, tenant: str
+) -> None:
+    client = await connect(scoping=ids)
+    enable(tenant, max_emails_per_hour=0)  # nobody can be touched: compliance stays at 0%
+    for i in range(3):
+        contact(tenant, f"c{i}@example.test")
+    result = await run_cycle(client, tenant)
+    assert result.status == "completed" and one(AgentRun, id=result.run_id).status == "completed"
+    assert rows(AgentAlert, scope=tenant) == []  # Reflect no longer evaluates the alert rules
+
+    first = await sweep(client)
+    assert first.tenants >= 1 and first.pages >= 1
+    assert [a.kind for a in rows(AgentAlert, scope=tenant)] == ["engagement_compliance"]
+    await sweep(client)
+    assert [a.kind for a in rows(AgentAlert, scope=tenant)] == ["engagement_compliance"]
