@@ -1,6 +1,6 @@
 """Alerts are delivered and resolve (issue 17 Build 5): the cycle's alert reaches the tenant's
 operators by email through the outbox (once per kind, scope and hour, whatever the retries), and
-is resolved (state and ``resolved_at``) by the first cycle that finds its condition cleared."""
+is resolved (state and ``resolved_at``) by the first alert sweep that finds its condition cleared."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from schema.db import owner_transaction
 from schema.platform import AgentAlert
 from schema.repositories.alerts import SYSTEM
 from tests.integration.cycle_helpers import contact, enable, mail_to, now_hour, rows, wait_for
+from tests.integration.test_alert_sweep import sweep
 from workflows import ids
 from workflows.cycle.hours import next_hour
 
@@ -40,6 +41,8 @@ async def test_an_alert_is_emailed_to_the_operators_once_and_resolves_when_clear
         contact(tenant, f"c{i}-{uuid.uuid4().hex[:6]}@example.test")
     hour = now_hour()
     assert (await run_cycle(client, tenant, hour)).status == "completed"
+    await sweep(client)  # the hourly alert sweep raises it (issue 17 Build 6)
+    assert (await run_cycle(client, tenant, next_hour(hour))).status == "completed"  # delivers it
 
     [alert] = rows(AgentAlert, scope=tenant)
     assert alert.kind == "engagement_compliance" and alert.state == "open" and alert.notified_at is not None
@@ -48,12 +51,13 @@ async def test_an_alert_is_emailed_to_the_operators_once_and_resolves_when_clear
     await wait_for(lambda: len(mail_to(agent_stack, ops)) == 1, "the alert email at the SMTP server")
     assert "engagement_compliance" in str(mail_to(agent_stack, ops)[0]["Subject"]).replace(" ", "_")
 
-    # the condition clears (no overdue contact left): the next hour's cycle resolves the alert
+    # the condition clears (no overdue contact left): the next sweep resolves the alert
     with owner_transaction() as s:
         for model in (EngagementClock, Contact):
             s.execute(delete(model).where(model.tenant_id == tenant))  # type: ignore[attr-defined]
         s.commit()
-    assert (await run_cycle(client, tenant, next_hour(hour))).status == "completed"
+    await sweep(client)
+    assert (await run_cycle(client, tenant, next_hour(next_hour(hour)))).status == "completed"
     [resolved] = rows(AgentAlert, scope=tenant)
     assert (
         resolved.state == "resolved" and resolved.resolved_at is not None and resolved.resolved_by == SYSTEM
