@@ -161,7 +161,10 @@ def add_mailbox(c: StackConfig, user: str, password: str) -> None:
     tmp.write_text("\n".join(lines) + "\n")
     os.chmod(tmp, 0o600)
     _chown(tmp)
+    before = path.stat().st_mtime if path.exists() else 0.0
     tmp.replace(path)
+    later = max(time.time(), before + 1.0)  # dovecot re-reads the file when its mtime (seconds) moves
+    os.utime(path, (later, later))
     maildir = home(c) / "mail" / user
     maildir.mkdir(exist_ok=True)
     _chown(maildir)
@@ -169,7 +172,7 @@ def add_mailbox(c: StackConfig, user: str, password: str) -> None:
         _await_login(c, user, password)
 
 
-def _await_login(c: StackConfig, user: str, password: str, timeout: float = 10.0) -> None:
+def _await_login(c: StackConfig, user: str, password: str, timeout: float = 30.0) -> None:
     """Dovecot notices a changed passwd file on its own schedule: wait until the new password
     logs in, so the caller can use the mailbox at once."""
     from imapclient import IMAPClient

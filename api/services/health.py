@@ -14,6 +14,7 @@ from temporalio.client import Client
 from api.schemas.health import DependencyHealth
 from core import health_probes as probe
 from core.settings import Settings
+from schema.db import platform_transaction
 
 
 class HealthService:
@@ -25,8 +26,8 @@ class HealthService:
         self.engine = create_engine(engine.url, poolclass=NullPool, connect_args={"connect_timeout": timeout})
 
     def _postgres(self) -> bool:
-        with self.engine.connect() as c:
-            return c.execute(text("SELECT 1")).scalar() == 1
+        with platform_transaction(self.engine, "dependency health probe") as s:
+            return s.execute(text("SELECT 1")).scalar() == 1
 
     async def _temporal(self, timeout_s: float) -> bool:
         return await self.client.service_client.check_health(timeout=timedelta(seconds=timeout_s))

@@ -143,7 +143,9 @@ async def test_prompt_injection_cannot_navigate_away(
     blocked = [
         r for r in audit_rows(tenant, final["operation_id"]) if r.error and r.error.startswith("blocked:")
     ]
-    assert len(blocked) == 1 and "evil.test" in blocked[0].error and blocked[0].mode == "ai"
+    assert (
+        len(blocked) == 1 and "not in the allowlist" in blocked[0].error and blocked[0].mode == "ai"
+    )  # hosts scrubbed (issue 17)
 
 
 AGENT_LOGIN = """schema_version: 1
