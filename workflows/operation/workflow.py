@@ -112,6 +112,11 @@ class AutonomousOperationWorkflow:
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.ensure_future(self._on_cancel()))
             raise
+        except ActivityError as e:  # a cancel that lands in an activity before the steps
+            if not (is_cancelled_exception(e) and workflow.patched(CANCEL_DURING_STEP)):
+                raise
+            await asyncio.shield(asyncio.ensure_future(self._on_cancel()))
+            raise asyncio.CancelledError from None
 
     async def _run(self, inp: OperationInput) -> OperationResult:
         try:
@@ -121,6 +126,8 @@ class AutonomousOperationWorkflow:
                 )
             )
         except ActivityError as e:
+            if is_cancelled_exception(e) and workflow.patched(CANCEL_DURING_STEP):
+                raise
             return await self._finish(S.FAILED, failure_text(e))
         self._progress.total = len(definition.steps)
         missing = [k for k in definition.inputs if not inp.inputs.get(k)]
