@@ -169,6 +169,7 @@ def add_mailbox(c: StackConfig, user: str, password: str) -> None:
     maildir.mkdir(exist_ok=True)
     _chown(maildir)
     if port_open(c.imap_port):
+        doveadm(c, "reload")  # the auth process re-reads the passwd file (a re-keyed mailbox)
         _await_login(c, user, password)
 
 
