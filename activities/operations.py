@@ -149,6 +149,9 @@ class OperationActivities:
             raise RuntimeError("record_credential needs Vault to take a wrapped credential over")
         path = credential_path(inp.tenant_id, inp.service, inp.credential_type)
         delivery = hashlib.sha256(token.encode()).hexdigest()[:32]
+        # everything that can fail on a Vault or Postgres outage (this read writes the access log)
+        # comes before the single-use unwrap, so a retry still finds the wrap unspent
+        admin = self._read(inp, credential_path(inp.tenant_id, inp.service, inp.admin_credential or "admin"))
         try:
             data = unwrap(self._vault_addr, token)
         except WrapSpent:
@@ -169,7 +172,6 @@ class OperationActivities:
             raise ApplicationError(
                 "the wrapped credential is empty", type=Failure.CREDENTIAL_MISSING, non_retryable=True
             )
-        admin = self._read(inp, credential_path(inp.tenant_id, inp.service, inp.admin_credential or "admin"))
         self._vault.write(path, stored_fields(inp, admin or {}, value) | {"delivery": delivery})
         return fingerprint(fingerprint_key(self._vault, inp.tenant_id), value)
 
