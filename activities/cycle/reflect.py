@@ -59,4 +59,4 @@ class ReflectActivities(CycleBase):
                 }
                 run_record.upsert_reflection(s, inp.run_id, inp.tenant_id, inp.hour, now, values)
             s.commit()
-        series.record_cycle(inp, None)  # the seed's counters (issue 17); gauges: the alert sweep
+        series.record_cycle(inp)  # the seed's counters (issue 17); gauges: the alert sweep

@@ -1,15 +1,16 @@
 """The seed's metrics as Prometheus series (issue 17 Build 3; seed 004 "Metrics to Track").
 
-Recorded by ``reflect`` through ``activity.metric_meter()``, so they leave through the worker
-runtime's own Prometheus exporter (``observability.metrics_port``, core/telemetry.py) beside the
-SDK's ``temporal_*`` metrics. Every series carries a ``tenant`` label.
+Recorded by ``reflect`` (counters) and the alert sweep (gauges) through
+``activity.metric_meter()``, so they leave through the worker runtime's own Prometheus exporter
+(``observability.metrics_port``, core/telemetry.py) beside the SDK's ``temporal_*`` metrics.
+Every series carries a ``tenant`` label.
 
 - Counters, one increment per cycle (seed names, ``.`` -> ``_``, prefix ``omniops_``):
   ``omniops_agent_cycles_completed_total``, ``..._cycles_failed_total``,
   ``..._actions_planned_total``, ``..._actions_executed_total``, ``..._actions_blocked_total``.
-- Gauges, the alert rules' inputs as the cycle measured them (:class:`AlertInputs`, windows in
-  the name): see :data:`GAUGES`. deploy/prometheus/rules.yaml applies workflows/cycle/alerts.py's
-  thresholds to them.
+- Gauges, the alert rules' inputs as the hourly alert sweep measured them
+  (:class:`AlertInputs`, windows in the name): see :data:`GAUGES`.
+  deploy/prometheus/rules.yaml applies workflows/cycle/alerts.py's thresholds to them.
 """
 
 from __future__ import annotations
@@ -79,22 +80,25 @@ def record(meter: MetricMeter, r: ReflectInput, inputs: AlertInputs | None) -> N
         n = int(value(r))
         if n:
             meter.create_counter(P + name, desc).add(n, attrs)
-    if inputs is None:
-        return
+    if inputs is not None:
+        set_gauges(meter, r.tenant_id, inputs)
+
+
+def set_gauges(meter: MetricMeter, tenant_id: str, inputs: AlertInputs) -> None:
+    """Set ``tenant_id``'s gauges (:data:`GAUGES`) to the alert rules' inputs."""
     for name, (desc, unit, measure) in GAUGES.items():
-        meter.create_gauge_float(P + name, desc, unit).set(float(measure(inputs)), attrs)
+        meter.create_gauge_float(P + name, desc, unit).set(float(measure(inputs)), {"tenant": tenant_id})
 
 
 def record_gauges(tenant_id: str, inputs: AlertInputs) -> None:
-    """Set ``tenant_id``'s gauges (:data:`GAUGES`) on the running activity's meter (the hourly
-    alert sweep measures them, issue 17 Build 6); nothing outside an activity."""
+    """:func:`set_gauges` on the running activity's meter (the hourly alert sweep measures them,
+    issue 17 Build 6); nothing outside an activity."""
     if activity.in_activity():
-        meter = activity.metric_meter()
-        for name, (desc, unit, measure) in GAUGES.items():
-            meter.create_gauge_float(P + name, desc, unit).set(float(measure(inputs)), {"tenant": tenant_id})
+        set_gauges(activity.metric_meter(), tenant_id, inputs)
 
 
-def record_cycle(r: ReflectInput, inputs: AlertInputs | None) -> None:
-    """:func:`record` on the running activity's meter; nothing outside an activity."""
+def record_cycle(r: ReflectInput) -> None:
+    """One cycle's counters (:func:`record`) on the running activity's meter; nothing outside an
+    activity. The gauges come from the alert sweep (:func:`record_gauges`)."""
     if activity.in_activity():
-        record(activity.metric_meter(), r, inputs)
+        record(activity.metric_meter(), r, None)
