@@ -58,6 +58,30 @@ def grant_signal(c: AutonomousConsent) -> ConsentGrant:
     return ConsentGrant(consent_id=str(c.id), granted_by=c.user_id, expires_at=c.expires_at)
 
 
+def consent_record(
+    p: Principal,
+    service: str,
+    operation: str,
+    permissions: list[str],
+    days: int,
+    ip: str | None,
+    user_agent: str | None,
+) -> AutonomousConsent:
+    """A new consent row granted by ``p`` now, expiring in ``days`` days (not yet written)."""
+    now = datetime.now(UTC)
+    return AutonomousConsent(
+        tenant_id=p.tenant_id,
+        user_id=p.user_id,
+        service=service,
+        operation=operation,
+        permissions=permissions,
+        granted_at=now,
+        expires_at=now + timedelta(days=days),
+        ip_address=ip,
+        user_agent=user_agent,
+    )
+
+
 class ConsentService:
     def __init__(
         self,
@@ -117,19 +141,8 @@ class ConsentService:
         """Write a consent record (checked by :meth:`check_grant`); expiry defaults to
         ``settings.operations.consent_ttl_days``."""
         perms = self.check_grant(p, service, operation, permissions)
-        now = datetime.now(UTC)
         days = expires_in_days or self.settings.operations.consent_ttl_days
-        consent = AutonomousConsent(
-            tenant_id=p.tenant_id,
-            user_id=p.user_id,
-            service=service,
-            operation=operation,
-            permissions=perms,
-            granted_at=now,
-            expires_at=now + timedelta(days=days),
-            ip_address=ip,
-            user_agent=user_agent,
-        )
+        consent = consent_record(p, service, operation, perms, days, ip, user_agent)
         return await asyncio.to_thread(self._write_grant, consent)
 
     async def change(

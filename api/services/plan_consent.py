@@ -9,12 +9,13 @@ written before the plan is signalled; the plan honours the signal only once it f
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from api.auth import Principal
 from api.errors import PermissionDeniedException
+from api.services.consent import consent_record
 from core.settings import Settings
 from schema.db import tenant_transaction
 from schema.repositories import consent as consent_repo
@@ -49,19 +50,8 @@ class PlanConsent:
         """Record the grant of ``permissions`` for ``plan`` (403 for a role that may not grant);
         expiry defaults to ``settings.operations.consent_ttl_days``."""
         self.check_role(p)
-        now = datetime.now(UTC)
         days = expires_in_days or self.settings.operations.consent_ttl_days
-        consent = AutonomousConsent(
-            tenant_id=p.tenant_id,
-            user_id=p.user_id,
-            service=PLAN_CONSENT_SERVICE,
-            operation=plan,
-            permissions=permissions,
-            granted_at=now,
-            expires_at=now + timedelta(days=days),
-            ip_address=ip,
-            user_agent=user_agent,
-        )
+        consent = consent_record(p, PLAN_CONSENT_SERVICE, plan, permissions, days, ip, user_agent)
         return await asyncio.to_thread(self._write, consent)
 
     def _revoke(self, p: Principal, plan: str, reason: str | None) -> int:
