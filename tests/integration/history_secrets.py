@@ -7,7 +7,8 @@ helper instead:
 2. asserts every payload of every event is encrypted (``encoding=binary/encrypted``, a tenant in
    the metadata, and a key id the tenant's keyring holds): inputs, results, signals, markers,
    memo, failure details (queries leave no trace in history); every failure (with its causes)
-   carries only the encoded-attributes placeholder, no plain message or stack trace; and, for a
+   carries only the encoded-attributes placeholder, no plain message or stack trace (except the
+   server's own workflow-task failures, e.g. ``UnhandledCommand``: see ``SERVER_CAUSES``); and, for a
    tenant's workflow, every payload is that tenant's;
 3. decodes the whole history through the codec the API uses (``core.temporal.codec_of``, keyrings
    from Vault) with ``decode_for(tenant=None)`` (each payload bound by its own metadata: a history
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from google.protobuf.json_format import MessageToJson
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Header, Payload, SearchAttributes
+from temporalio.api.enums.v1 import WorkflowTaskFailedCause
 from temporalio.api.failure.v1 import Failure
 from temporalio.client import WorkflowHistory
 
@@ -43,6 +45,26 @@ UNENCRYPTED_BY_DESIGN = (SearchAttributes, Header)
 PATCH_DATA = "details[patch-data]"
 """A ``workflow.patched`` marker's details: the SDK core writes the patch id itself, outside the
 payload codec; it holds only the id (a constant in our code), and is searched like the rest."""
+
+
+SERVER_CAUSES = {
+    "".join(w.capitalize() for w in name.removeprefix("WORKFLOW_TASK_FAILED_CAUSE_").split("_"))
+    for name in WorkflowTaskFailedCause.keys()
+}
+"""The messages the Temporal server itself writes into a workflow task failure it raises (e.g.
+``UnhandledCommand`` when a signal lands while the workflow completes): the cause's name, with
+``server_failure_info``, no stack and no details. Server-authored, so no secret can be in it."""
+
+
+def server_authored(f: Failure) -> bool:
+    """``f`` is a failure the server wrote (see ``SERVER_CAUSES``), not one our code raised."""
+    return (
+        f.HasField("server_failure_info")
+        and f.message in SERVER_CAUSES
+        and not f.stack_trace
+        and not f.HasField("cause")
+        and not f.HasField("encoded_attributes")
+    )
 
 
 def b64_forms(secret: bytes) -> set[str]:
@@ -131,7 +153,8 @@ def assert_encrypted(w: Walk, key_ids: Iterable[str], tenant: str | None = None)
     exposed = [
         where
         for where, f in w.failures
-        if f.message != ENCODED_FAILURE or f.stack_trace or not f.HasField("encoded_attributes")
+        if not server_authored(f)
+        and (f.message != ENCODED_FAILURE or f.stack_trace or not f.HasField("encoded_attributes"))
     ]
     assert not exposed, f"failures with a plain message or stack trace: {exposed}"
     assert any(must for _, _, must in w.payloads), "the history holds no payload at all"

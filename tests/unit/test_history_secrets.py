@@ -118,6 +118,22 @@ async def test_an_unknown_key_id_or_a_plain_failure_message_fails() -> None:
         await check(failing)
 
 
+async def test_a_server_authored_task_failure_passes_but_not_a_plain_message_dressed_as_one() -> None:
+    history = await encrypt(load("operation-step_failure_fails_with_reason_and_audits_the_screenshot.json"))
+    [(_, f), *_] = walk_history(history).failures
+    f.Clear()
+    f.message = "UnhandledCommand"  # what the server writes when a signal lands as the workflow ends
+    f.server_failure_info.SetInParent()
+    await check(history)
+    f.message = "selector not found"
+    with pytest.raises(AssertionError, match="failures with a plain message"):
+        await check(history)
+    f.message = "UnhandledCommand"
+    f.stack_trace = "at step 3"
+    with pytest.raises(AssertionError, match="failures with a plain message"):
+        await check(history)
+
+
 async def test_a_totp_code_counts_only_as_a_whole_token() -> None:
     history = load("operation-completes_with_one_audit_per_step_and_only_a_vault_path.json")
     json_payloads(history)[2].data = json.dumps({"n": "98765432101", "code": "x"}).encode()
