@@ -54,6 +54,7 @@ from activities.notify import NotifyActivities
 from activities.operations import OperationActivities
 from activities.planner import PlannerActivities
 from activities.rotation import RotationActivities
+from activities.tenant_stop import TenantStopActivities
 from activities.trust import TrustActivities
 from core import queues
 from core.crypto import Keyring
@@ -117,7 +118,7 @@ def agent_workers(
                 *ImportActivities(engine_for(settings.database.url)).all(),
                 AuditDigestActivities(settings, engine_for(settings.database.url)).sign_audit_digests,
                 AlertSweepActivities(settings, engine_for(settings.database.url)).evaluate_alerts,
-                *audit_lifecycle_activities(settings, vault),
+                *audit_lifecycle_activities(client, settings, vault),
                 *MailboxSyncActivities(settings, engine_for(settings.database.url), vault).all(),
                 *MailAttachmentActivities(settings, engine_for(settings.database.url), vault, client).all(),
                 RouteActivities(settings, engine_for(settings.database.url), vault, client).route_messages,
@@ -129,12 +130,15 @@ def agent_workers(
     ]
 
 
-def audit_lifecycle_activities(settings: Settings, vault: VaultStore) -> list[Callable[..., object]]:
-    """Audit export, erasure and retention (issue 16 Builds 2-4)."""
+def audit_lifecycle_activities(
+    client: Client, settings: Settings, vault: VaultStore
+) -> list[Callable[..., object]]:
+    """Audit export, erasure (the tenant stopped first) and retention (issue 16 Builds 2-4)."""
     engine = engine_for(settings.database.url)
     retention = AuditRetentionActivities(settings, engine, vault)
     return [
         AuditExportActivities(settings, engine, vault).build_audit_export,
+        TenantStopActivities(engine, client).stop_erased_tenant,
         AuditErasureActivities(settings, engine, vault).erase_audit_data,
         retention.retention_tenants,
         retention.enforce_retention,

@@ -5,7 +5,9 @@ agent-worker activities, deterministic (no clock but ``workflow.now()``, no I/O)
   the archive (heartbeats; progress in ``audit_exports``), audited as ``audit.export``.
 - :class:`AuditErasureWorkflow` (``audit-erasure-{erasure id}``, platform scope: a whole tenant's
   erasure deletes the tenant's payload keyring, so its own history must not be sealed with it):
-  ``erase_audit_data`` shreds keyrings and blobs, then removes rows and writes the certificate.
+  ``stop_erased_tenant`` (a whole tenant: kill switch off, its schedules deleted, its running
+  workflows terminated), then ``erase_audit_data`` shreds keyrings and blobs, then removes rows
+  and writes the certificate.
 - :class:`AuditRetentionWorkflow` (``audit-retention``, daily Temporal Schedule, overlap SKIP):
   ``enforce_retention`` per tenant, a page of tenants at a time; ``dry_run`` only reports.
 Inputs carry ids only: no email, no row data.
@@ -24,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import retry
 
 PAGE = 100
+STOP_TENANT = "erasure-stops-tenant"
+"""Patch: a tenant erasure first runs ``stop_erased_tenant`` (kill switch, schedules)."""
 R = TypeVar("R")
 
 
@@ -54,6 +58,16 @@ class ErasureResult:
     links_emptied: int
     keyrings_shredded: int
     blobs_deleted: int
+
+
+@dataclass(frozen=True)
+class TenantStopped:
+    """``stop_erased_tenant``: the kill switch switched off, schedules deleted and running
+    workflows terminated (all 0/False for a subject erasure)."""
+
+    agent_disabled: bool
+    schedules_deleted: int
+    workflows_terminated: int
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,8 @@ class AuditExportWorkflow:
 class AuditErasureWorkflow:
     @workflow.run
     async def run(self, inp: ErasureInput) -> ErasureResult:
+        if workflow.patched(STOP_TENANT):
+            await _agent("stop_erased_tenant", inp, TenantStopped, 10)
         return await _agent("erase_audit_data", inp, ErasureResult, 60)
 
 

@@ -120,3 +120,27 @@ def tenant_of_workflow_id(workflow_id: str) -> str | None:
         shape = "matches no workflow id format" if not owners else "reads as more than one tenant"
         raise UnknownWorkflowId(f"workflow id {shape} (workflows/ids.py); refusing to pick a key")
     return owners.pop()
+
+
+_SCHEDULE_RUNS = (
+    ("cycle-schedule-", "cycle-trigger-"),
+    ("compliance-schedule-", "compliance-run-"),
+    ("mailsync-schedule-", "mailsync-"),
+    ("health-schedule-", "health-"),
+    ("rotate-schedule-", "rotate-"),
+)
+"""Tenant schedule id prefix -> the id prefix of the workflows it starts (workflows/ids.py)."""
+
+
+def tenant_of_schedule_id(schedule_id: str) -> str | None:
+    """The tenant that owns a Temporal Schedule id, read through the workflow id it starts
+    (``health-schedule-{t}-{i}`` starts ``health-{t}-{i}``, and so on); None for a platform
+    schedule (``alert-sweep``, ``audit-digest``, ``audit-retention``) or an id of no known format
+    (never guessed: an ambiguous id is no tenant's)."""
+    for prefix, run in _SCHEDULE_RUNS:
+        if schedule_id.startswith(prefix):
+            try:
+                return tenant_of_workflow_id(run + schedule_id[len(prefix) :])
+            except UnknownWorkflowId:
+                return None
+    return None

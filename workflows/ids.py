@@ -19,6 +19,7 @@ from workflows.id_scope import (
     binding_id,
     is_reserved_tenant,
     scheduled,
+    tenant_of_schedule_id,
     tenant_of_workflow_id,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "quote_workflow_id",
     "retention_run_workflow_id",
     "scheduled",
+    "tenant_of_schedule_id",
     "tenant_of_workflow_id",
 ]
 

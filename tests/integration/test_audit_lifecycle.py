@@ -7,18 +7,22 @@ at a moved clock leaves nothing past retention, exactly what the dry run reporte
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
 
 from activities.audit_digest import AuditDigestActivities
 from activities.audit_erasure import AuditErasureActivities
 from activities.audit_export import AuditExportActivities
 from activities.audit_retention import AuditRetentionActivities
+from activities.tenant_stop import TenantStopActivities
+from api.services.cycle_schedule import ensure_schedule
 from core.audit_chain import link_hash, sha256_hex
 from core.export_archive import read_archive, verify_manifest
 from core.keys import ensure_tenant_keyring, keyring_path
@@ -26,13 +30,16 @@ from core.objectstore import ObjectStore
 from core.operation_keys import operation_keyring_path
 from core.retention import cutoffs, periods, subject_hash
 from core.settings import get_settings
+from core.temporal import connect
 from core.transit import Transit
 from core.vault import VaultStore
 from devstack.stack import Stack
 from schema.audit_verify import verify
 from schema.db import get_engine, tenant_transaction
 from schema.repositories import audit_lifecycle, retention
+from schema.repositories import tenants as tenants_repo
 from tests.integration.lifecycle_helpers import JPEG, Trail, shots, write_trail
+from workflows import ids
 from workflows.audit_lifecycle import ErasureInput, ExportInput, TenantRetention
 
 pytestmark = pytest.mark.stack
@@ -78,9 +85,9 @@ def export(tenant: str, subject: str | None, fmt: str = "zip") -> dict[str, byte
     return read_archive(archive)
 
 
-def erase(tenant: str, subject: str | None) -> dict[str, object]:
+def erase(tenant: str, subject: str | None, eid: str | None = None) -> dict[str, object]:
     with tenant_transaction(get_engine(), tenant) as s:
-        eid = audit_lifecycle.add_erasure(s, tenant, subject, "owner-1").id
+        eid = eid or audit_lifecycle.add_erasure(s, tenant, subject, "owner-1").id
         s.commit()
     acts = AuditErasureActivities(get_settings(), get_engine(), VaultStore(get_settings()))
     ActivityEnvironment().run(acts.erase_audit_data, ErasureInput(tenant, eid))
@@ -190,6 +197,49 @@ def test_a_whole_tenant_erasure_shreds_its_keys_and_leaves_others(two: tuple[Tra
     ok(a.tenant)
     ok(b.tenant)
     assert shots().get(b.subjects[DANA].screenshot).startswith(JPEG)
+
+
+async def test_a_tenant_erasure_first_engages_its_kill_switch_and_deletes_its_schedules(
+    two: tuple[Trail, Trail],
+) -> None:
+    """As the AuditErasure workflow runs them: ``stop_erased_tenant`` then ``erase_audit_data``.
+    The cycle schedule is found from its id, the mailbox one (no row) from the schedule list."""
+    a, b = two
+    client = await connect(scoping=ids)
+    listed = ids.mailsync_schedule_id(a.tenant, uuid.uuid4().hex)
+    for t in (a.tenant, b.tenant):
+        with tenant_transaction(get_engine(), t) as s:
+            tenants_repo.set_agent_enabled(s, t, True)
+            s.commit()
+        await ensure_schedule(client, t, 0, paused=True)
+    await client.create_schedule(
+        listed, (await client.get_schedule_handle(ids.cycle_schedule_id(a.tenant)).describe()).schedule
+    )
+    for _ in range(100):  # the schedule list is the visibility store's: eventually consistent
+        if listed in {d.id async for d in await client.list_schedules()}:
+            break
+        await asyncio.sleep(0.1)
+    with tenant_transaction(get_engine(), a.tenant) as s:
+        eid = audit_lifecycle.add_erasure(s, a.tenant, None, "owner-1").id
+        s.commit()
+    acts = TenantStopActivities(get_engine(), client)
+    stopped = await ActivityEnvironment().run(acts.stop_erased_tenant, ErasureInput(a.tenant, eid))
+    assert stopped.agent_disabled and stopped.schedules_deleted == 2
+    await asyncio.to_thread(erase, a.tenant, None, eid)
+
+    left = {d.id async for d in await client.list_schedules() if ids.tenant_of_schedule_id(d.id) == a.tenant}
+    for sid in (ids.cycle_schedule_id(a.tenant), listed):
+        with pytest.raises(RPCError):
+            await client.get_schedule_handle(sid).describe()
+    assert left <= {ids.cycle_schedule_id(a.tenant), listed}  # the list may lag the deletes
+    await client.get_schedule_handle(ids.cycle_schedule_id(b.tenant)).describe()  # b's is untouched
+    for t, enabled in ((a.tenant, False), (b.tenant, True)):
+        with tenant_transaction(get_engine(), t) as s:
+            row = tenants_repo.get_tenant(s, t)
+            assert row is not None and row.agent_enabled is enabled
+    again = await ActivityEnvironment().run(acts.stop_erased_tenant, ErasureInput(a.tenant, eid))
+    assert again.agent_disabled and again.schedules_deleted == 0  # idempotent
+    await client.get_schedule_handle(ids.cycle_schedule_id(b.tenant)).delete()
 
 
 def test_retention_at_a_moved_clock_removes_exactly_what_the_dry_run_reported(

@@ -58,6 +58,7 @@ NOT_TENANT_WORKFLOWS = {
     "is_reserved_tenant": "this module",
     "scheduled": "this module",
     "tenant_of_workflow_id": "this module",
+    "tenant_of_schedule_id": "this module",
 }
 
 
@@ -165,3 +166,19 @@ def test_reserved_slugs_would_collide_with_another_format(
     assert ids.is_reserved_tenant(reserved)
     assert ids.tenant_of_workflow_id(id_of(reserved)) == reads_as
     assert not any(ids.is_reserved_tenant(t) for t in TENANTS)
+
+
+def test_a_schedule_id_reads_as_its_tenant_through_the_workflow_it_starts() -> None:
+    """Issue 16 Build 3: a tenant erasure deletes every schedule whose id is the tenant's."""
+    row = "0123456789abcdef0123456789abcdef"
+    for t in ("acme", "acme-corp", "a-1"):
+        for sid in (
+            ids.cycle_schedule_id(t),
+            ids.compliance_schedule_id(t, row),
+            ids.mailsync_schedule_id(t, row),
+            ids.health_schedule_id(t, row),
+            ids.rotation_schedule_id(t, row),
+        ):
+            assert ids.tenant_of_schedule_id(sid) == t, sid
+    for platform in (ids.ALERT_SWEEP, ids.AUDIT_DIGEST, ids.AUDIT_RETENTION, "health-schedule-x", "other"):
+        assert ids.tenant_of_schedule_id(platform) is None

@@ -30,6 +30,7 @@ from workflows.audit_lifecycle import (
     RetentionRun,
     TenantPage,
     TenantRetention,
+    TenantStopped,
 )
 
 ROW = "0123456789abcdef0123456789abcdef"
@@ -64,8 +65,12 @@ async def test_an_erasure_runs_once_to_its_certificate(time_env: WorkflowEnviron
     async def erase(inp: ErasureInput) -> ErasureResult:
         return ErasureResult(inp.erasure_id, rows=12, links_emptied=20, keyrings_shredded=2, blobs_deleted=5)
 
+    @activity.defn(name="stop_erased_tenant")
+    async def stop(inp: ErasureInput) -> TenantStopped:
+        return TenantStopped(agent_disabled=False, schedules_deleted=0, workflows_terminated=0)
+
     async with Worker(
-        time_env.client, task_queue=queues.AGENT, workflows=[AuditErasureWorkflow], activities=[erase]
+        time_env.client, task_queue=queues.AGENT, workflows=[AuditErasureWorkflow], activities=[erase, stop]
     ):
         handle = await time_env.client.start_workflow(
             AuditErasureWorkflow.run,
@@ -76,6 +81,34 @@ async def test_an_erasure_runs_once_to_its_certificate(time_env: WorkflowEnviron
         result = await handle.result()
     await record(handle)
     assert result == ErasureResult(ROW, 12, 20, 2, 5)
+
+
+async def test_a_tenant_erasure_stops_the_tenant_before_it_shreds(time_env: WorkflowEnvironment) -> None:
+    """Issue 16 Build 3: the kill switch and the schedules go before the keys do."""
+    calls: list[str] = []
+
+    @activity.defn(name="stop_erased_tenant")
+    async def stop(inp: ErasureInput) -> TenantStopped:
+        calls.append("stop")
+        return TenantStopped(agent_disabled=True, schedules_deleted=4, workflows_terminated=1)
+
+    @activity.defn(name="erase_audit_data")
+    async def erase(inp: ErasureInput) -> ErasureResult:
+        calls.append("erase")
+        return ErasureResult(inp.erasure_id, rows=3, links_emptied=3, keyrings_shredded=5, blobs_deleted=1)
+
+    async with Worker(
+        time_env.client, task_queue=queues.AGENT, workflows=[AuditErasureWorkflow], activities=[stop, erase]
+    ):
+        handle = await time_env.client.start_workflow(
+            AuditErasureWorkflow.run,
+            ErasureInput("acme", ROW),
+            id=f"audit-erasure-{uuid.uuid4().hex}",
+            task_queue=queues.AGENT,
+        )
+        assert await handle.result() == ErasureResult(ROW, 3, 3, 5, 1)
+    await record(handle)
+    assert calls == ["stop", "erase"]
 
 
 async def test_retention_visits_every_tenant_page_at_one_now(time_env: WorkflowEnvironment) -> None:
