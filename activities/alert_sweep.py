@@ -40,17 +40,19 @@ class AlertSweepActivities:
         hour = now.replace(minute=0, second=0, microsecond=0)
         with permanent_db_errors(), platform_transaction(self._engine, "alert sweep: enabled tenants") as s:
             tenants = run_record.enabled_tenants(s, inp.after, self._page)
-        raised = 0
+        raised, alerted = 0, []
         for tenant_id in tenants:
             with permanent_db_errors(), tenant_transaction(self._engine, tenant_id) as s:
                 inputs = metrics.alert_inputs(s, tenant_id, now, self._spike)
                 found = evaluate_alerts(inputs)
-                raised += metrics.raise_alerts(s, found, hour=hour)
+                new = metrics.raise_alerts(s, found, hour=hour)
                 alerts.resolve_cleared(s, inputs.scope, {a.kind for a in found}, now)  # issue 17 Build 5
+            raised += new
+            alerted += [tenant_id] if new else []
             series.record_gauges(tenant_id, inputs)  # the rules' inputs as Prometheus gauges
             activity.heartbeat(tenant_id)
         if raised:
             log.info("alerts raised", tenants=len(tenants), raised=raised)
         last = tenants[-1] if tenants else inp.after
         more = len(tenants) == self._page
-        return AlertPageResult(evaluated=len(tenants), raised=raised, last=last, more=more)
+        return AlertPageResult(evaluated=len(tenants), raised=raised, last=last, more=more, alerted=alerted)

@@ -1,5 +1,6 @@
-"""Alerts are delivered and resolve (issue 17 Build 5): the cycle's alert reaches the tenant's
-operators by email through the outbox (once per kind, scope and hour, whatever the retries), and
+"""Alerts are delivered and resolve (issue 17 Build 5): the sweep's alert reaches the tenant's
+operators by email through the outbox at once, from the sweep itself (once per kind, scope and
+hour, whatever the retries: the tenant's next cycle sends nothing again), and
 is resolved (state and ``resolved_at``) by the first alert sweep that finds its condition cleared."""
 
 from __future__ import annotations
@@ -41,15 +42,17 @@ async def test_an_alert_is_emailed_to_the_operators_once_and_resolves_when_clear
         contact(tenant, f"c{i}-{uuid.uuid4().hex[:6]}@example.test")
     hour = now_hour()
     assert (await run_cycle(client, tenant, hour)).status == "completed"
-    await sweep(client)  # the hourly alert sweep raises it (issue 17 Build 6)
-    assert (await run_cycle(client, tenant, next_hour(hour))).status == "completed"  # delivers it
+    swept = await sweep(client)  # the hourly alert sweep raises it (issue 17 Build 6) and delivers it
+    assert swept.delivered >= 1
 
-    [alert] = rows(AgentAlert, scope=tenant)
+    [alert] = rows(AgentAlert, scope=tenant)  # delivered at once, before the tenant's next cycle
     assert alert.kind == "engagement_compliance" and alert.state == "open" and alert.notified_at is not None
     [sent] = rows(OutboxEmail, tenant_id=tenant, idempotency_key=f"alert:{alert.id}:{ops}")
     assert sent.status == "sent" and sent.to_email == ops and "engagement compliance 0%" in sent.body
     await wait_for(lambda: len(mail_to(agent_stack, ops)) == 1, "the alert email at the SMTP server")
     assert "engagement_compliance" in str(mail_to(agent_stack, ops)[0]["Subject"]).replace(" ", "_")
+    assert (await run_cycle(client, tenant, next_hour(hour))).status == "completed"  # sends nothing again
+    assert len(rows(OutboxEmail, tenant_id=tenant)) == 1
 
     # the condition clears (no overdue contact left): the next sweep resolves the alert
     with owner_transaction() as s:

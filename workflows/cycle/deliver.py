@@ -1,4 +1,9 @@
-"""The cycle's alert delivery step (issue 17 Build 5), after Reflect wrote the hour's alerts.
+"""Alert delivery of one tenant (issue 17 Build 5): the cycle's step after Reflect, and the
+hourly alert sweep's right after it raised alerts (so they go out at once, not at the tenant's
+next cycle). Either way the undelivered ones are read, sent through
+:func:`workflows.alerts.deliver_alert` and marked delivered; the email keys
+``alert:{id}:{address}`` and the Notify key ``alert:{id}`` (the alert id is
+``stable_id(kind, scope, hour)``) make a second delivery by the other a no-op.
 
 Deterministic: call only from workflow code.
 """
@@ -14,12 +19,18 @@ with workflow.unsafe.imports_passed_through():
 
 
 async def deliver_alerts(inp: CycleInput) -> int:
-    """Hand the tenant's undelivered alerts (this hour's, or written since by another evaluation)
-    to :func:`workflows.alerts.deliver_alert`, then mark them delivered. Returns how many."""
-    notices = await act.alert_notices(TenantRef(tenant_id=inp.tenant_id))
+    """The cycle's step: :func:`deliver_tenant_alerts` of the cycle's tenant."""
+    return await deliver_tenant_alerts(inp.tenant_id, inp.messaging_queue, inp.action_timeout_s)
+
+
+async def deliver_tenant_alerts(tenant_id: str, messaging_queue: str, timeout_s: int) -> int:
+    """Hand the tenant's undelivered alerts (the last 24 h's, at most 20) to
+    :func:`workflows.alerts.deliver_alert` (emails on ``messaging_queue``, ``timeout_s`` each),
+    then mark them delivered. Returns how many."""
+    notices = await act.alert_notices(TenantRef(tenant_id=tenant_id))
     for n in notices:
-        await deliver_alert(inp.messaging_queue, n, timeout_s=inp.action_timeout_s)
+        await deliver_alert(messaging_queue, n, timeout_s=timeout_s)
     if notices:
         ids = tuple(n.id for n in notices)
-        await act.mark_alerts_notified(AlertsDelivered(tenant_id=inp.tenant_id, ids=ids))
+        await act.mark_alerts_notified(AlertsDelivered(tenant_id=tenant_id, ids=ids))
     return len(notices)
