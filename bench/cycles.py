@@ -43,6 +43,7 @@ from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
 from bench.cycle_profile import print_timeline, schedule_to_start
 from devstack.config import StackConfig
 from devstack.stack import Stack
+from workers.sandbox import workflow_runner
 
 
 def bench_config(cluster: bool, offset: int) -> StackConfig:
@@ -201,6 +202,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
             task_queue=queue,
             workflows=[EmptyWorkflow, BareFanoutWorkflow],
             activity_executor=pool,
+            workflow_runner=workflow_runner(),
         ):
             t = time.perf_counter()
             done = await bare_client.execute_workflow(

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from core import queues
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows import ids
 from workflows.alert_sweep import AlertPage, AlertPageResult, AlertSweepResult, AlertSweepWorkflow
 from workflows.alerts import AlertNotice, AlertsDelivered
@@ -41,7 +42,11 @@ async def test_pages_until_a_partial_one_and_a_database_outage_is_retried(
         return answers.pop(0)
 
     async with Worker(
-        time_env.client, task_queue=queues.AGENT, workflows=[AlertSweepWorkflow], activities=[evaluate_alerts]
+        time_env.client,
+        task_queue=queues.AGENT,
+        workflows=[AlertSweepWorkflow],
+        activities=[evaluate_alerts],
+        workflow_runner=workflow_runner(),
     ):
         handle = await time_env.client.start_workflow(
             AlertSweepWorkflow.run, id=f"alert-sweep-{uuid.uuid4().hex[:6]}", task_queue=queues.AGENT
@@ -101,6 +106,7 @@ async def test_new_alerts_are_delivered_by_the_sweep_itself_and_a_failed_tenant_
             task_queue=queues.AGENT,
             workflows=[AlertSweepWorkflow, NotifyWorkflow],
             activities=[evaluate_alerts, alert_notices, mark_alerts_notified, plan_notification],
+            workflow_runner=workflow_runner(),
         ),
         Worker(time_env.client, task_queue=queues.MESSAGING, activities=[send_email]),
     ):

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from core import queues
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.audit_digest import AuditDigestWorkflow, DigestBatch, DigestRun
 
 
@@ -33,6 +34,7 @@ async def test_batches_until_a_partial_one_and_a_vault_outage_is_retried(
         task_queue=queues.AGENT,
         workflows=[AuditDigestWorkflow],
         activities=[sign_audit_digests],
+        workflow_runner=workflow_runner(),
     ):
         handle = await time_env.client.start_workflow(
             AuditDigestWorkflow.run, id=f"audit-digest-{uuid.uuid4().hex[:6]}", task_queue=queues.AGENT

@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from core import queues
 from tests.histories import record
 from workers.platform_schedules import set_namespace_retention
+from workers.sandbox import workflow_runner
 from workflows.audit_lifecycle import (
     PAGE,
     AuditErasureWorkflow,
@@ -47,7 +48,11 @@ async def test_an_export_builds_its_archive_and_an_outage_is_retried(time_env: W
         return ExportResult(inp.export_id, files=9, sha256="ab" * 32, size_bytes=4096)
 
     async with Worker(
-        time_env.client, task_queue=queues.AGENT, workflows=[AuditExportWorkflow], activities=[build]
+        time_env.client,
+        task_queue=queues.AGENT,
+        workflows=[AuditExportWorkflow],
+        activities=[build],
+        workflow_runner=workflow_runner(),
     ):
         handle = await time_env.client.start_workflow(
             AuditExportWorkflow.run,
@@ -70,7 +75,11 @@ async def test_an_erasure_runs_once_to_its_certificate(time_env: WorkflowEnviron
         return TenantStopped(agent_disabled=False, schedules_deleted=0, workflows_terminated=0)
 
     async with Worker(
-        time_env.client, task_queue=queues.AGENT, workflows=[AuditErasureWorkflow], activities=[erase, stop]
+        time_env.client,
+        task_queue=queues.AGENT,
+        workflows=[AuditErasureWorkflow],
+        activities=[erase, stop],
+        workflow_runner=workflow_runner(),
     ):
         handle = await time_env.client.start_workflow(
             AuditErasureWorkflow.run,
@@ -98,7 +107,11 @@ async def test_a_tenant_erasure_stops_the_tenant_before_it_shreds(time_env: Work
         return ErasureResult(inp.erasure_id, rows=3, links_emptied=3, keyrings_shredded=5, blobs_deleted=1)
 
     async with Worker(
-        time_env.client, task_queue=queues.AGENT, workflows=[AuditErasureWorkflow], activities=[stop, erase]
+        time_env.client,
+        task_queue=queues.AGENT,
+        workflows=[AuditErasureWorkflow],
+        activities=[stop, erase],
+        workflow_runner=workflow_runner(),
     ):
         handle = await time_env.client.start_workflow(
             AuditErasureWorkflow.run,
@@ -133,6 +146,7 @@ async def test_retention_visits_every_tenant_page_at_one_now(time_env: WorkflowE
         task_queue=queues.AGENT,
         workflows=[AuditRetentionWorkflow],
         activities=[page, enforce],
+        workflow_runner=workflow_runner(),
     ):
         handle = await time_env.client.start_workflow(
             AuditRetentionWorkflow.run,

@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 
 from core import search_attributes as sa
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.common import FollowUpState
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.compliance import WORKFLOWS, ComplianceCheckWorkflow, ComplianceRunWorkflow
@@ -124,7 +125,13 @@ def fake() -> Fake:
 
 
 def worker(client: Client, fake: Fake) -> Worker:
-    return Worker(client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities())
+    return Worker(
+        client,
+        task_queue=fake.queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
+    )
 
 
 async def until(cond: Callable[[], Any], timeout: float = 15) -> Any:

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from tests.clock import clear_of_the_hour_turn
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.alerts import AlertNotice, AlertsDelivered
 from workflows.cycle.actions import ActionKind, ProposedAction
 from workflows.cycle.context import CycleContext
@@ -186,7 +187,13 @@ def fake() -> Fake:
 
 
 async def run_cycle(client: Client, fake: Fake, scenario: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
-    async with Worker(client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()):
+    async with Worker(
+        client,
+        task_queue=fake.queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
+    ):
         handle = await client.start_workflow(
             TenantCycleWorkflow.run,
             CycleInput(tenant_id=tenant, hour=HOUR, messaging_queue=fake.queue),
@@ -302,7 +309,11 @@ async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
     clear_of_the_hour_turn()  # the children's cycle ids carry the hour, the lock check reads it again
     hour = datetime.now(UTC).strftime("%Y%m%d%H")
     async with Worker(
-        temporal_client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()
+        temporal_client,
+        task_queue=fake.queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
     ):
         handle = await temporal_client.start_workflow(
             CycleFanoutWorkflow.run,
@@ -332,7 +343,11 @@ async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: 
     tenant = f"s{uuid.uuid4().hex[:6]}"
     clear_of_the_hour_turn()  # both triggers take the hour from the clock: the second must see the same
     async with Worker(
-        temporal_client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()
+        temporal_client,
+        task_queue=fake.queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
     ):
         h = await temporal_client.start_workflow(
             ScheduledCycleWorkflow.run,
@@ -387,7 +402,11 @@ async def test_the_cycle_hands_an_unowned_quote_to_its_workflow_and_never_emails
         return result
 
     async with Worker(
-        temporal_client, task_queue=fake.queue, workflows=WORKFLOWS, activities=fake.activities()
+        temporal_client,
+        task_queue=fake.queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
     ):
         try:
             first = await cycle(HOUR)

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from core.failures import Failure
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.documents import DocumentExtractionWorkflow, DocumentRef, ExtractionResult, FinishInput
 from workflows.registry import DOCUMENT_WORKFLOWS
 
@@ -47,6 +48,7 @@ async def run(
             workflows=DOCUMENT_WORKFLOWS,
             activities=[extract_document, finish_document],
             activity_executor=pool,
+            workflow_runner=workflow_runner(),
         ):
             handle = await client.start_workflow(
                 DocumentExtractionWorkflow.run,

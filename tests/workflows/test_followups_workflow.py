@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.citations import CiteRequest
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.deal import DealWorkflow
@@ -102,7 +103,13 @@ class Fake:
 @pytest.fixture
 async def fake(time_env: WorkflowEnvironment):  # type: ignore[no-untyped-def]
     f = Fake(env=time_env)
-    async with Worker(time_env.client, task_queue=f.queue, workflows=WORKFLOWS, activities=f.activities()):
+    async with Worker(
+        time_env.client,
+        task_queue=f.queue,
+        workflows=WORKFLOWS,
+        activities=f.activities(),
+        workflow_runner=workflow_runner(),
+    ):
         yield f
 
 

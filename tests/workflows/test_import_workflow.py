@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from core import queues
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.imports.messages import BatchInput, BatchResult, ImportInput, ImportResult
 from workflows.imports.workflow import ImportWorkflow
 from workflows.registry import WORKFLOWS
@@ -49,6 +50,7 @@ async def test_batches_resume_after_the_last_row_and_continue_as_new(time_env: W
         task_queue=queues.AGENT,
         workflows=WORKFLOWS,
         activities=[import_batch, finish_import],
+        workflow_runner=workflow_runner(),
     ):
         handle: WorkflowHandle = await time_env.client.start_workflow(
             ImportWorkflow.run,

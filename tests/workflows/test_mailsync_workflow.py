@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.ids import mailsync_workflow_id
 from workflows.inbox.messages import (
     AttachmentsInput,
@@ -67,6 +68,7 @@ async def test_batches_until_no_new_mail_hand_off_attachments_and_continue_as_ne
         task_queue=queue,
         workflows=WORKFLOWS,
         activities=[sync_mailbox_batch, hand_off, route_messages],
+        workflow_runner=workflow_runner(),
     ):
         handle: WorkflowHandle = await temporal_client.start_workflow(
             MailboxSyncWorkflow.run,
@@ -93,7 +95,11 @@ async def test_a_refused_login_ends_the_run_with_its_status(temporal_client: Cli
 
     queue, conn = f"mailsync-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     async with Worker(
-        temporal_client, task_queue=queue, workflows=WORKFLOWS, activities=[sync_mailbox_batch, hand_off]
+        temporal_client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=[sync_mailbox_batch, hand_off],
+        workflow_runner=workflow_runner(),
     ):
         handle: WorkflowHandle = await temporal_client.start_workflow(
             MailboxSyncWorkflow.run,
@@ -135,6 +141,7 @@ async def test_each_batch_routes_its_new_messages_until_none_are_left(temporal_c
         task_queue=queue,
         workflows=WORKFLOWS,
         activities=[sync_mailbox_batch, route_messages, hand_off],
+        workflow_runner=workflow_runner(),
     ):
         handle: WorkflowHandle = await temporal_client.start_workflow(
             MailboxSyncWorkflow.run,

@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 
 from schema.repositories.definitions import DefinitionRegistry
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.notify.messages import NotifyInput, NotifyPlan
 from workflows.notify.workflow import NotifyWorkflow
 from workflows.operation.ai_messages import AIAction, AIDecision, DecideInput
@@ -331,6 +332,7 @@ async def run_op(
         task_queue=fake.queue,
         workflows=[AutonomousOperationWorkflow, NotifyWorkflow],
         activities=fake.activities(),
+        workflow_runner=workflow_runner(),
     ):
         handle = await client.start_workflow(
             AutonomousOperationWorkflow.run,

@@ -19,6 +19,7 @@ from temporalio.exceptions import CancelledError
 from temporalio.worker import Worker
 
 from tests.histories import record
+from workers.sandbox import workflow_runner
 from workflows.ids import plan_step_operation_id
 from workflows.operation.messages import (
     ConsentGrant,
@@ -157,7 +158,11 @@ async def wait_for(handle, cond, what: str, timeout: float = 30) -> PlanProgress
 
 def worker(client: Client, fake: Fake) -> Worker:
     return Worker(
-        client, task_queue=fake.queue, workflows=[PlanWorkflow, ChildStandIn], activities=fake.activities()
+        client,
+        task_queue=fake.queue,
+        workflows=[PlanWorkflow, ChildStandIn],
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
     )
 
 
