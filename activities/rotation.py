@@ -7,16 +7,23 @@ name) as pending revocation; ``finish_rotation`` destroys the old version once i
 ``restore_credential`` (a failed regenerate or test) writes the old version's data back as the
 latest, so the old credential is what every reader gets again.
 
+``begin_rotation`` takes the integration (``rotation_run`` = the workflow id); a holder whose
+workflow ended without ``finish_rotation`` (terminated, timed out) is asked about in Temporal
+and taken over, audited as ``takeover``.
+
 Failpoint ``integration.after_switch`` (tests): the worker dies right after the switch commits,
 before the revoke; the rotation resumes from there.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from temporalio import activity
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.operations import permanent_db_errors
 from core.faults import failpoint
@@ -36,9 +43,24 @@ from workflows.integrations.messages import (
 )
 
 
+async def stale_holder(client: Client | None, workflow_id: str) -> bool:
+    """Whether the rotation ``workflow_id`` (its latest run) has ended: any status but RUNNING,
+    or no such workflow (its history is past the namespace retention). Without a client (tests
+    of the activities alone) no holder is stale."""
+    if client is None:
+        return False
+    try:
+        d = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as e:
+        if e.status == RPCStatusCode.NOT_FOUND:
+            return True
+        raise
+    return d.status != WorkflowExecutionStatus.RUNNING
+
+
 class RotationActivities:
-    def __init__(self, engine: Engine, vault: VaultStore) -> None:
-        self._engine, self._vault = engine, vault
+    def __init__(self, engine: Engine, vault: VaultStore, client: Client | None = None) -> None:
+        self._engine, self._vault, self._client = engine, vault, client
 
     def _path(self, ref: IntegrationRef) -> str:
         return credential_path(ref.tenant_id, ref.service, ref.credential_type)
@@ -50,24 +72,42 @@ class RotationActivities:
             )
 
     @activity.defn(name="begin_rotation")
-    def begin_rotation(self, inp: BeginRotationInput) -> RotationStart:
+    async def begin_rotation(self, inp: BeginRotationInput) -> RotationStart:
         """Take the integration for this run (``busy`` when another run holds it); the version in
-        use and the credential's site name."""
+        use and the credential's site name. A holder whose workflow is no longer running
+        (terminated, failed, timed out, or gone: ``stale_holder``) does not hold it: this run
+        takes it over (issue 15: a terminated rotation no longer blocks every later one)."""
+        start, holder = await asyncio.to_thread(self._begin, inp, None)
+        if holder is not None and await stale_holder(self._client, holder):
+            start, _ = await asyncio.to_thread(self._begin, inp, holder)
+        return start
+
+    def _begin(self, inp: BeginRotationInput, stale: str | None) -> tuple[RotationStart, str | None]:
+        """(start, the other run holding the integration, if any); ``stale``: a holder known to
+        have ended, taken over if it still holds the row."""
         ref = inp.ref
         version = self._vault.read_versioned(self._path(ref))[1]
         with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
             row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type, lock=True)
             if row is None:
-                return RotationStart(busy=True)
-            if row.rotation_run not in (None, inp.run):
-                return RotationStart(busy=True)
-            if row.rotation_run is None:
+                return RotationStart(busy=True), None
+            if row.rotation_run not in (None, inp.run, stale):
+                return RotationStart(busy=True), row.rotation_run
+            if row.rotation_run != inp.run:
+                if row.rotation_run is not None:
+                    integrations.audit(
+                        s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "takeover", True,
+                        f"the rotation {row.rotation_run} ended without releasing the integration",
+                        {"stale_run": row.rotation_run, "pending_revoke": row.pending_revoke},
+                    )  # fmt: skip
                 integrations.set_fields(s, row, rotation_run=inp.run, status="rotating", detail=inp.reason)
             integrations.audit(
                 s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "begin", True, inp.reason,
                 {"old_version": version},
             )  # fmt: skip
-            return RotationStart(old_version=row.current_version or version, old_name=row.credential_name)
+            return RotationStart(
+                old_version=row.current_version or version, old_name=row.credential_name
+            ), None
 
     @activity.defn(name="audit_rotation_step")
     def audit_rotation_step(self, inp: RotationStepInput) -> None:

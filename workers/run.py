@@ -70,6 +70,7 @@ from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
 from workers.platform_schedules import ensure_platform_schedules
+from workers.sandbox import workflow_runner
 from workflows import ids
 from workflows.registry import DOCUMENT_WORKFLOWS, WORKFLOWS
 
@@ -126,6 +127,7 @@ def agent_workers(
             ],
             activity_executor=pool,
             interceptors=activity_interceptors(settings.resilience),
+            workflow_runner=workflow_runner(),
         )
     ]
 
@@ -150,7 +152,7 @@ def integration_activities(client: Client, settings: Settings, vault: VaultStore
     engine = engine_for(settings.database.url)
     notify = NotifyActivities(settings, engine, vault, client)
     health = IntegrationActivities(settings, engine, vault, client)
-    rotation = RotationActivities(engine, vault)
+    rotation = RotationActivities(engine, vault, client)
     return [
         notify.plan_notification,
         notify.deliver_webhook,
@@ -196,6 +198,7 @@ def documents_workers(client: Client, settings: Settings) -> list[Worker]:
             activity_executor=ThreadPoolExecutor(max_workers=n),
             max_concurrent_activities=n,
             interceptors=activity_interceptors(settings.resilience),
+            workflow_runner=workflow_runner(),
         )
     ]
 
