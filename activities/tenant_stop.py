@@ -71,11 +71,9 @@ class TenantStopActivities:
                 mine = ids.tenant_of_workflow_id(w.id) == t
             except ids.UnknownWorkflowId:
                 mine = False
-            if mine:
-                await self._client.get_workflow_handle(w.id, run_id=w.run_id).terminate(
-                    reason="tenant erased"
-                )
-                n += 1
+            if mine:  # NOT_FOUND (it ended meanwhile) counts 0
+                handle = self._client.get_workflow_handle(w.id, run_id=w.run_id)
+                n += await schedules.exists(handle.terminate(reason="tenant erased"))
         return n
 
     @activity.defn(name="stop_erased_tenant")

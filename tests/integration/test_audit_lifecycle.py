@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
 
@@ -215,8 +216,12 @@ async def test_a_tenant_erasure_first_engages_its_kill_switch_and_deletes_its_sc
     await client.create_schedule(
         listed, (await client.get_schedule_handle(ids.cycle_schedule_id(a.tenant)).describe()).schedule
     )
-    for _ in range(100):  # the schedule list is the visibility store's: eventually consistent
-        if listed in {d.id async for d in await client.list_schedules()}:
+    running = ids.document_workflow_id(a.tenant, uuid.uuid4().hex)  # no worker polls its queue
+    await client.start_workflow("DocumentExtraction", id=running, task_queue=f"nobody-{uuid.uuid4().hex[:8]}")
+    for _ in range(100):  # the schedule and workflow lists are the visibility store's: eventually consistent
+        if listed in {d.id async for d in await client.list_schedules()} and running in {
+            w.id async for w in client.list_workflows('ExecutionStatus="Running"')
+        }:
             break
         await asyncio.sleep(0.1)
     with tenant_transaction(get_engine(), a.tenant) as s:
@@ -224,7 +229,8 @@ async def test_a_tenant_erasure_first_engages_its_kill_switch_and_deletes_its_sc
         s.commit()
     acts = TenantStopActivities(get_engine(), client)
     stopped = await ActivityEnvironment().run(acts.stop_erased_tenant, ErasureInput(a.tenant, eid))
-    assert stopped.agent_disabled and stopped.schedules_deleted == 2
+    assert stopped.agent_disabled and stopped.schedules_deleted == 2 and stopped.workflows_terminated == 1
+    assert (await client.get_workflow_handle(running).describe()).status == WorkflowExecutionStatus.TERMINATED
     await asyncio.to_thread(erase, a.tenant, None, eid)
 
     left = {d.id async for d in await client.list_schedules() if ids.tenant_of_schedule_id(d.id) == a.tenant}
