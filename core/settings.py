@@ -16,6 +16,9 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.audit_settings import AuditSettings
+from core.document_settings import DocumentSettings
+from core.followup_settings import FollowUpSettings
+from core.import_settings import ImportSettings
 from core.inbox_settings import InboxSettings
 from core.integration_settings import IntegrationSettings
 from core.mailparse_settings import MailParseSettings
@@ -32,6 +35,9 @@ from core.security_settings import (
 )
 
 __all__ = [
+    "DocumentSettings",
+    "FollowUpSettings",
+    "ImportSettings",
     "MailParseSettings",
     "ObservabilitySettings",
     "AuthSettings",
@@ -171,58 +177,6 @@ class EmailSettings(BaseModel):
     """With a username, the password is read from Vault ``{prefix}/smtp`` (key ``password``)."""
     from_address: str = "agent@omniops.localhost"
     timeout_s: float = 20.0
-
-
-class FollowUpSettings(BaseModel):
-    """Durations of the follow-up workflows, in seconds (seed 004 P1.3, P1.4, P1.5)."""
-
-    feedback_delay_s: int = 7 * 86_400
-    feedback_open_case_recheck_s: int = 86_400
-    feedback_open_case_max_wait_s: int = 7 * 86_400
-    feedback_response_window_s: int = 14 * 86_400
-    quote_follow_up_every_s: int = 3 * 86_400
-    quote_max_follow_ups: int = 4
-    deal_escalate_after: int = 3
-    day_s: int = 86_400
-    """Length of a "day" in deal stage thresholds (shorter in local demos and dev-server tests)."""
-
-
-class ImportSettings(BaseModel):
-    """CSV imports (issue 12, Build 2)."""
-
-    max_upload_bytes: int = 20 * 1_048_576
-    """The largest CSV file ``POST /api/imports`` accepts (413 above), in bytes."""
-    max_rows: int = 100_000
-    """Rows per file (400 above)."""
-    batch_size: int = 500
-    """Rows per batch: one activity, one transaction."""
-    batches_per_run: int = 40
-    """Batches before the import workflow continues as new (history stays small)."""
-
-
-class DocumentSettings(BaseModel):
-    """The documents library (issue 14): upload limits and extraction (env ``OMNIOPS_DOCUMENTS__*``)."""
-
-    max_upload_bytes: int = 25 * 1024 * 1024
-    """Largest accepted upload, bytes (25 MiB); larger is 413."""
-    max_pages: int = 500
-    """PDF pages extracted at most; a longer PDF fails ("too many pages")."""
-    max_extracted_chars: int = 2_000_000
-    """Characters of text kept per document at most; more fails ("too much text")."""
-    max_docx_uncompressed_bytes: int = 100 * 1024 * 1024
-    """A DOCX zip's total uncompressed size at most, bytes (zip-bomb guard, checked before parsing)."""
-    max_docx_ratio: float = 100.0
-    """A DOCX zip's uncompressed/compressed ratio at most (zip-bomb guard)."""
-    allowed_types: tuple[str, ...] = (
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "text/plain",
-    )
-    """Sniffed MIME types accepted (415 otherwise)."""
-    chunk_chars: int = 1200
-    """Target chunk size in characters (a chunk never spans pages)."""
-    worker_threads: int = 4
-    """Threads of the documents worker's activity pool."""
 
 
 class Settings(BaseSettings):
