@@ -7,12 +7,11 @@ fields are empty, each value's source recorded (``contact_field_sources``).
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from activities.inbox.understand import sender
+from activities.inbox.mime import ParsedMail
 from schema.business import Contact, InboundMessage
 from schema.repositories import engagement, enrichment
 from workflows.mail_models import MessageUnderstanding
@@ -23,7 +22,7 @@ REPLY_CLASSES = frozenset({"reply", "client_request", "feedback_answer", "order_
 def sender_contact(
     s: Session,
     row: InboundMessage,
-    msg: EmailMessage | None,
+    msg: ParsedMail | None,
     u: MessageUnderstanding | None,
     related: dict[str, Any],
 ) -> Contact | None:
@@ -34,7 +33,7 @@ def sender_contact(
     if u is None or msg is None or u.classification.kind not in REPLY_CLASSES:
         return contact
     if contact is None and row.from_email:
-        contact = enrichment.discover_contact(s, t, row.from_email, sender(msg)[0])
+        contact = enrichment.discover_contact(s, t, row.from_email, msg.from_name)
         if contact is not None:
             related["contact_discovered"] = True
     if contact is not None and not u.signature.empty:
