@@ -51,11 +51,9 @@ ORDER_WORD = re.compile(
 REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|vs|r|rif|odp|ynt)\s*:", _I)
 
 
-def detect(
-    msg: ParsedMail, subject: str, body: str, reply_text: str, local_part: str
-) -> Classification | None:
-    """The deterministic detectors, in order; ``None`` when none fires (the DSN facts were read
-    by the one parse: ``msg.bounce``)."""
+def structural(msg: ParsedMail, body: str, local_part: str) -> Classification | None:
+    """The detectors that need no reply text, in order: bounce (the one parse's ``msg.bounce``),
+    the unsubscribe mailto, an RFC 3834 auto-reply; ``None`` when none fires."""
     bounce = msg.bounce
     if bounce is not None:
         why = (
@@ -86,6 +84,17 @@ def detect(
             source="detector",
             auto_reply=auto,
         )
+    return None
+
+
+def detect(
+    msg: ParsedMail, subject: str, body: str, reply_text: str, local_part: str
+) -> Classification | None:
+    """The deterministic detectors, in order (:func:`structural`, then an unsubscribe subject or
+    short body); ``None`` when none fires."""
+    found = structural(msg, body, local_part)
+    if found is not None:
+        return found
     phrase = asks_to_unsubscribe(subject, reply_text)
     if phrase is not None:
         return Classification(
@@ -144,6 +153,11 @@ class MailClassifier:
             if mode != "rules"
             else None
         )
+
+    def structural(self, msg: ParsedMail, body: str) -> Classification | None:
+        """:func:`structural` with the configured unsubscribe local part: a message it classifies
+        needs no reply-text split (the understanding skips it)."""
+        return structural(msg, body, self._s.mailparse.unsubscribe_local_part)
 
     async def classify(
         self,

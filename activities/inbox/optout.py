@@ -44,7 +44,10 @@ class MailtoArrival:
 def mailto_arrival(msg: ParsedMail, local_part: str = "unsubscribe") -> MailtoArrival | None:
     """The unsubscribe mailto address this message was sent to (its ``recipients``: the
     :data:`RECIPIENT_HEADERS`), with its ``+token``, or ``None``."""
+    prefix = local_part.lower()
     for spec in msg.recipients:
+        if not spec.lower().startswith(prefix):  # most mail: skip the address parser
+            continue
         try:
             addr = Address(addr_spec=spec)
         except (ValueError, IndexError, HeaderParseError):

@@ -48,7 +48,7 @@ from core.settings import Settings
 from core.vault import VaultStore
 from schema.business import InboundMessage
 from schema.db import tenant_transaction
-from schema.repositories import inbound_routing
+from schema.repositories import engagement, inbound_routing
 from workflows.followups.models import QuoteReply
 from workflows.ids import feedback_workflow_id, quote_workflow_id
 from workflows.inbox.messages import RouteInput, RouteResult
@@ -171,9 +171,11 @@ class RouteActivities:
     def _apply_page(self, tenant_id: str, work: list[Work]) -> list[Routed]:
         now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, tenant_id) as s:
-            done = [apply(s, w.row, w.msg, w.understood, w.thread, now) for w in work]
+            known = engagement.contacts_by_email(s, tenant_id, {w.row.from_email for w in work})
+            applied = [apply(s, w.row, w.msg, w.understood, w.thread, now, known) for w in work]
+            inbound_routing.mark_routed(s, [mark for _, mark in applied], now)
             s.commit()
-        return done
+        return [done for done, _ in applied]
 
     async def _signal(self, workflow_id: str, name: str, arg: Any) -> bool:
         """Signal the follow-up workflow ``workflow_id``; False when it is not running any more."""

@@ -5,8 +5,8 @@ inside the page's transaction (:mod:`activities.inbox.route`); the caller commit
 - unsubscribe: the token of our mailto (``core.unsubscribe.find_token`` or the ``+token``
   address) opts out the address it was issued for, else the sender (kind ``opt_out``);
 - auto-reply: kind ``auto_reply`` (never engagement); real replies: kind ``reply``;
-- the sender's contact (found, discovered, enriched), the opportunity signals, the routing facts
-  in ``related`` and ``routed_at``.
+- the sender's contact (found, discovered, enriched), the opportunity signals; the routing facts
+  for ``related`` come back as the row's mark (the page marks them all in one statement).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from activities.inbox.contacts import REPLY_CLASSES, sender_contact
 from activities.inbox.mime import ParsedMail
 from activities.inbox.optout import mailto_arrival
 from core.unsubscribe import find_token
-from schema.business import InboundMessage
-from schema.repositories import inbound_routing, signals, suppression
+from schema.business import Contact, InboundMessage
+from schema.repositories import signals, suppression
 from schema.repositories.unsubscribe import opt_out_by_token
 from workflows.inbox.threading import Thread
 from workflows.mail_models import MessageUnderstanding
@@ -51,11 +51,14 @@ def apply(
     u: MessageUnderstanding | None,
     thread: Thread | None,
     now: datetime,
-) -> Routed:
-    """Apply row's effects and mark it routed; msg/u None: a failed row (kind other)."""
+    known: dict[str, Contact],
+) -> tuple[Routed, dict[str, Any]]:
+    """Apply ``row``'s effects; the routed kind and the row's mark for
+    ``inbound_routing.mark_routed``. ``msg``/``u`` None: a failed row (kind other). ``known``:
+    the page's contacts by address (see :func:`.contacts.sender_contact`)."""
     t = row.tenant_id
     related: dict[str, Any] = dict(row.related or {})
-    contact = sender_contact(s, row, msg, u, related)
+    contact = sender_contact(s, row, msg, u, related, known)
     done = Routed(kind="other")
     if u is not None and msg is not None:
         c = u.classification
@@ -82,15 +85,8 @@ def apply(
             contact_id=contact.id if contact else None,
             account_id=contact.client_id if contact else None,
         )
-    inbound_routing.mark_routed(
-        s,
-        row.id,
-        kind=done.kind,
-        related=related,
-        contact_id=contact.id if contact else None,
-        now=now,
-    )
-    return done
+    contact_id = contact.id if contact else None
+    return done, {"pk": row.id, "kind": done.kind, "related": related, "contact_id": contact_id}
 
 
 def effects(

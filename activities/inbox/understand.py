@@ -41,6 +41,9 @@ class MailUnderstanding:
         subject = msg.subject[:500]
         name, domain = sender(msg)
         body = msg.text[:MAX_TEXT_CHARS]
+        early = self._classifier.structural(msg, body)  # bounce, mailto, auto-reply: no split needed
+        if early is not None:
+            return MessageUnderstanding(message_id=message_id, classification=early)
         parts = split_reply(body, name)
         cls, proposals = await self._classifier.classify(
             msg, subject=subject, body=body, reply_text=parts.text, answering=answering

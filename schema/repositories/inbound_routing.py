@@ -4,7 +4,7 @@
 - :func:`thread_keys`: for a page of messages, in one query, the idempotency key of our own
   outbound email each reply names (its ``In-Reply-To``/``References`` against
   ``email_outbox.message_id``, most specific first);
-- :func:`mark_routed`: the message's kind, links and routing facts, and ``routed_at``.
+- :func:`mark_routed`: a page's kinds, links and routing facts, and ``routed_at`` (executemany).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -52,11 +52,16 @@ def thread_keys(s: Session, tenant_id: str, referenced: dict[str, list[str]]) ->
     return {k: v for k, v in out.items() if v is not None}
 
 
-def mark_routed(
-    s: Session, message_pk: str, *, kind: str, related: dict[str, Any], contact_id: str | None, now: datetime
-) -> None:
-    s.execute(
-        update(InboundMessage)
-        .where(col(InboundMessage.id) == message_pk)
-        .values(kind=kind, related=related, contact_id=contact_id, routed_at=now)
+def mark_routed(s: Session, marks: list[dict[str, Any]], now: datetime) -> None:
+    """Mark a page of messages routed in one executemany: each of ``marks`` is ``{"pk", "kind",
+    "related", "contact_id"}``; ``routed_at`` is ``now``."""
+    if not marks:
+        return
+    table = InboundMessage.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("pk"))
+        .values(kind=bindparam("kind"), related=bindparam("related"), contact_id=bindparam("contact_id"))
+        .values(routed_at=now)
     )
+    s.connection().execute(stmt, marks)
