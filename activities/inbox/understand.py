@@ -9,6 +9,9 @@ an out-of-office text is not an opportunity, and a DSN has no sender's signature
 
 from __future__ import annotations
 
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+
 from activities.inbox.classify import MailClassifier
 from activities.inbox.mime import ParsedMail
 from activities.inbox.reply_text import split_reply
@@ -23,8 +26,12 @@ MAX_TEXT_CHARS = 100_000
 
 
 def sender(msg: ParsedMail) -> tuple[str, str]:
-    """The From display name and domain ("" each when absent)."""
-    return msg.from_name, msg.from_email.rpartition("@")[2]
+    """The From display name and domain ("" each when absent or unparsable)."""
+    try:
+        domain = Address(addr_spec=msg.from_email).domain if msg.from_email else ""
+    except (ValueError, IndexError, HeaderParseError):
+        domain = ""
+    return msg.from_name, str(domain or "")
 
 
 class MailUnderstanding:
@@ -39,11 +46,11 @@ class MailUnderstanding:
         an LLM problem; message text is treated as data throughout."""
         message_id = (msg.message_id or "")[:300]
         subject = msg.subject[:500]
-        name, domain = sender(msg)
         body = msg.text[:MAX_TEXT_CHARS]
         early = self._classifier.structural(msg, body)  # bounce, mailto, auto-reply: no split needed
         if early is not None:
             return MessageUnderstanding(message_id=message_id, classification=early)
+        name, domain = sender(msg)
         parts = split_reply(body, name)
         cls, proposals = await self._classifier.classify(
             msg, subject=subject, body=body, reply_text=parts.text, answering=answering
