@@ -5,7 +5,8 @@ stdlib parse of the same bytes, in one run.
 
 Each round parses every .eml fixture under tests/fixtures/mail/parse with
 ``email.message_from_bytes(policy=default)`` (the baseline the mailbox sync pays anyway), then
-parses and understands them (:class:`activities.inbox.understand.MailUnderstanding`: DSN,
+parses them as the sync does (:func:`activities.inbox.mime.parse`, the one parse) and understands
+them (:class:`activities.inbox.understand.MailUnderstanding`: DSN,
 auto-reply, unsubscribe, reply text, signature, signals, rule classification). Prints messages
 per second for each and the ratio understood / bare (the sync's throughput goal is >= 0.5x of a
 bare fetch; this says how much of that budget the understanding uses).
@@ -21,6 +22,7 @@ import time
 from email.message import EmailMessage
 from typing import cast
 
+from activities.inbox.mime import parse
 from activities.inbox.understand import MailUnderstanding
 from core.settings import Settings
 from tests.unit.mail_fixtures import DIR
@@ -36,7 +38,7 @@ async def main(rounds: int) -> None:
     settings.mailparse.classifier = "rules"
     u = MailUnderstanding(settings)
     for raw in raws:  # warm caches (regexes, phone metadata)
-        await u.understand(_parse(raw))
+        await u.understand(parse(raw))
     t0 = time.perf_counter()
     for _ in range(rounds):
         for raw in raws:
@@ -45,7 +47,7 @@ async def main(rounds: int) -> None:
     t0 = time.perf_counter()
     for _ in range(rounds):
         for raw in raws:
-            await u.understand(_parse(raw))
+            await u.understand(parse(raw))
     full = time.perf_counter() - t0
     n = rounds * len(raws)
     print(f"messages: {n} ({len(raws)} fixtures x {rounds})")

@@ -94,3 +94,7 @@ class InboundMessage(SQLModel, table=True):
     size_bytes: int | None = None
     routed_at: datetime | None = _ts()
     """When the message was understood and routed (migration 0016); React waits for it."""
+    parsed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    """What the sync's one MIME parse found beyond the columns (migration 0023): ``from_name``,
+    ``recipients``, ``bounce``; routing rebuilds the parsed mail from it
+    (``activities.inbox.rows.parsed_of``). None for rows ingested before, and failed rows."""

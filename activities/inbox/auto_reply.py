@@ -17,8 +17,8 @@ Checked in order, the first match wins and is named in :class:`AutoReplyInfo.mar
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
 
+from activities.inbox.mime import ParsedMail
 from workflows.mail_models import AutoReplyInfo
 
 _I = re.IGNORECASE
@@ -47,38 +47,38 @@ OOF_BODY = re.compile(
 )
 
 
-def _header(msg: EmailMessage, name: str) -> str | None:
-    value = msg.get(name)
-    return None if value is None else " ".join(str(value).split())
+def _header(msg: ParsedMail, name: str) -> str | None:
+    """The header's first value as sent (unfolded; markers are ASCII, nothing to decode)."""
+    return msg.headers.get(name.lower())
 
 
-def _marker(msg: EmailMessage) -> str | None:
+def _marker(msg: ParsedMail) -> str | None:
     auto = _header(msg, "Auto-Submitted")
     if auto and auto.split(";", 1)[0].strip().lower() != "no":
         return f"Auto-Submitted: {auto[:60]}"
     for name in VACATION_HEADERS:
-        if msg.get(name) is not None:
+        if _header(msg, name) is not None:
             return name
     precedence = (_header(msg, "Precedence") or "").lower()
     if precedence in PRECEDENCE:
         return f"Precedence: {precedence}"
-    if msg.get("X-MS-Exchange-Inbox-Rules-Loop") is not None:
+    if _header(msg, "X-MS-Exchange-Inbox-Rules-Loop") is not None:
         return "X-MS-Exchange-Inbox-Rules-Loop"
     if (_header(msg, "X-MS-Exchange-Generated-Message-Source") or "").lower() == "mailbox rules agent":
         return "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent"
     suppress = _header(msg, "X-Auto-Response-Suppress")
     if suppress and SUPPRESS.search(suppress):
         return f"X-Auto-Response-Suppress: {suppress[:60]}"
-    if OOF_SUBJECT.search(str(msg.get("Subject", ""))):
+    if OOF_SUBJECT.search(msg.subject):
         return "out-of-office subject"
     return None
 
 
-def detect_auto_reply(msg: EmailMessage, text: str = "") -> AutoReplyInfo | None:
+def detect_auto_reply(msg: ParsedMail, text: str = "") -> AutoReplyInfo | None:
     """The automatic-reply marker of ``msg`` or ``None``; ``text`` is its body text (only the
     first 500 characters are read, for ``out_of_office``)."""
     marker = _marker(msg)
     if marker is None:
         return None
-    oof = bool(OOF_SUBJECT.search(str(msg.get("Subject", "")))) or bool(OOF_BODY.search(text[:500]))
+    oof = bool(OOF_SUBJECT.search(msg.subject)) or bool(OOF_BODY.search(text[:500]))
     return AutoReplyInfo(marker=marker, out_of_office=oof)

@@ -22,13 +22,12 @@ without it becomes ``reply``; an explicit request the AI called ``reply``/``othe
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
 
 import anthropic
 
 from activities.inbox import llm_classify
 from activities.inbox.auto_reply import detect_auto_reply
-from activities.inbox.dsn import parse_dsn
+from activities.inbox.mime import ParsedMail
 from activities.inbox.optout import asks_to_unsubscribe, mailto_arrival
 from core.llm_client import anthropic_client
 from core.logging import get_logger
@@ -52,11 +51,10 @@ ORDER_WORD = re.compile(
 REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|antw|sv|vs|r|rif|odp|ynt)\s*:", _I)
 
 
-def detect(
-    msg: EmailMessage, subject: str, body: str, reply_text: str, local_part: str
-) -> Classification | None:
-    """The deterministic detectors, in order; ``None`` when none fires."""
-    bounce = parse_dsn(msg)
+def structural(msg: ParsedMail, body: str, local_part: str) -> Classification | None:
+    """The detectors that need no reply text, in order: bounce (the one parse's ``msg.bounce``),
+    the unsubscribe mailto, an RFC 3834 auto-reply; ``None`` when none fires."""
+    bounce = msg.bounce
     if bounce is not None:
         why = (
             "RFC 3464 delivery status notification"
@@ -86,6 +84,17 @@ def detect(
             source="detector",
             auto_reply=auto,
         )
+    return None
+
+
+def detect(
+    msg: ParsedMail, subject: str, body: str, reply_text: str, local_part: str
+) -> Classification | None:
+    """The deterministic detectors, in order (:func:`structural`, then an unsubscribe subject or
+    short body); ``None`` when none fires."""
+    found = structural(msg, body, local_part)
+    if found is not None:
+        return found
     phrase = asks_to_unsubscribe(subject, reply_text)
     if phrase is not None:
         return Classification(
@@ -94,12 +103,14 @@ def detect(
     return None
 
 
-def _is_reply(msg: EmailMessage, subject: str) -> bool:
-    return bool(msg.get("In-Reply-To") or msg.get("References") or REPLY_SUBJECT.match(subject))
+def _is_reply(msg: ParsedMail, subject: str) -> bool:
+    h = msg.headers
+    replied = msg.in_reply_to or h.get("in-reply-to") or h.get("references")
+    return bool(replied or REPLY_SUBJECT.match(subject))
 
 
 def by_rules(
-    msg: EmailMessage, subject: str, reply_text: str, answering: Answering | None, note: str = ""
+    msg: ParsedMail, subject: str, reply_text: str, answering: Answering | None, note: str = ""
 ) -> Classification:
     """The rule fallback (see the module docstring); ``note`` says why rules answered."""
     explicit = is_explicit_request(reply_text)
@@ -143,9 +154,14 @@ class MailClassifier:
             else None
         )
 
+    def structural(self, msg: ParsedMail, body: str) -> Classification | None:
+        """:func:`structural` with the configured unsubscribe local part: a message it classifies
+        needs no reply-text split (the understanding skips it)."""
+        return structural(msg, body, self._s.mailparse.unsubscribe_local_part)
+
     async def classify(
         self,
-        msg: EmailMessage,
+        msg: ParsedMail,
         *,
         subject: str,
         body: str,
@@ -153,7 +169,7 @@ class MailClassifier:
         answering: Answering | None = None,
     ) -> tuple[Classification, Proposals]:
         """The class, and the model's proposed (kind, evidence) signals (unverified; () without the
-        model). ``body``: the whole text (:func:`.body.body_text`); ``reply_text``: the sender's own
+        model). ``body``: the whole text (``msg.text``); ``reply_text``: the sender's own
         words (:func:`.reply_text.split_reply`); ``answering``: threading's hint. Never raises for
         an LLM problem (rules answer, and ``reason`` says why)."""
         found = detect(msg, subject, body, reply_text, self._s.mailparse.unsubscribe_local_part)

@@ -11,6 +11,12 @@ text is untrusted data: nothing here interprets it.
 - ``headers``: each header's first RAW value (unfolded, not decoded: encoded words stay as sent),
   names lower-case; ``auto_submitted`` is RFC 3834's ``Auto-Submitted`` value. Only the headers
   used above go through the policy's header parsers (they cost ~50 us each).
+- ``recipients``: the addr-specs of ``To``, ``Delivered-To`` and ``X-Original-To`` as sent (case
+  kept: an unsubscribe mailto's ``+token``); ``bounce``: the RFC 3464 / mailer-daemon facts
+  (:func:`activities.inbox.dsn.parse_dsn`), None for any other message.
+
+This is the ONE parse of a message: the sync stores it (:mod:`.rows`), and the detectors, the
+understanding and routing all take the :class:`ParsedMail` (routing rebuilds it from the row).
 
 :func:`parse` raises :class:`MalformedMail` (its message is the reason stored on the row) for a
 broken MIME structure: a multipart without a usable boundary, or bytes with no header block.
@@ -34,7 +40,9 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
+from activities.inbox.dsn import parse_dsn
 from activities.inbox.html_text import html_to_text
+from workflows.mail_models import BounceInfo
 
 __all__ = ["Attachment", "MalformedMail", "ParsedMail", "parse"]
 
@@ -97,6 +105,8 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     auto_submitted: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    recipients: tuple[str, ...] = ()
+    bounce: BounceInfo | None = None
 
 
 def _header(msg: Message, name: str) -> str:
@@ -105,6 +115,21 @@ def _header(msg: Message, name: str) -> str:
     except Exception:  # noqa: BLE001 - a header the policy cannot parse reads as absent
         return ""
     return " ".join(str(value).split()) if value is not None else ""
+
+
+def _specs(msg: Message, *names: str) -> tuple[str, ...]:
+    try:
+        values = [str(v) for n in names for v in (msg.get_all(n) or [])]
+    except Exception:  # noqa: BLE001 - a header the policy cannot parse reads as absent
+        return ()
+    return tuple(a for _, a in getaddresses(values) if "@" in a)
+
+
+def _bounce(msg: EmailMessage) -> BounceInfo | None:
+    try:
+        return parse_dsn(msg)
+    except Exception:  # noqa: BLE001 - a report too broken to read is not a bounce we can use
+        return None
 
 
 def _ids(value: str) -> list[str]:
@@ -186,4 +211,6 @@ def parse(raw: bytes) -> ParsedMail:
         attachments=attachments,
         auto_submitted=_header(msg, "Auto-Submitted") or None,
         headers=headers,
+        recipients=_specs(msg, "To", "Delivered-To", "X-Original-To"),
+        bounce=_bounce(msg),
     )

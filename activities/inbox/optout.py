@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import getaddresses
+
+from activities.inbox.mime import ParsedMail
 
 _I = re.IGNORECASE
 SHORT_BODY = 400
@@ -41,10 +41,13 @@ class MailtoArrival:
     token: str | None
 
 
-def mailto_arrival(msg: EmailMessage, local_part: str = "unsubscribe") -> MailtoArrival | None:
-    """The unsubscribe mailto address this message was sent to, with its ``+token``, or ``None``."""
-    values = [str(v) for name in RECIPIENT_HEADERS for v in (msg.get_all(name) or [])]
-    for _, spec in getaddresses(values):
+def mailto_arrival(msg: ParsedMail, local_part: str = "unsubscribe") -> MailtoArrival | None:
+    """The unsubscribe mailto address this message was sent to (its ``recipients``: the
+    :data:`RECIPIENT_HEADERS`), with its ``+token``, or ``None``."""
+    prefix = local_part.lower()
+    for spec in msg.recipients:
+        if not spec.lower().startswith(prefix):  # most mail: skip the address parser
+            continue
         try:
             addr = Address(addr_spec=spec)
         except (ValueError, IndexError, HeaderParseError):

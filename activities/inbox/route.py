@@ -1,6 +1,9 @@
 """``route_messages`` (issue 13 Builds 3 and 5; seed 004 P0.2, P0.7.2): each new message of a
-mailbox is understood (:class:`activities.inbox.understand.MailUnderstanding`) and its effects
-applied, in one transaction per message, then marked routed (``routed_at``):
+mailbox is understood (:class:`activities.inbox.understand.MailUnderstanding`, from the parsed
+mail the sync stored on the row: :func:`activities.inbox.rows.parsed_of`, no second MIME parse)
+and its effects applied, then marked routed (``routed_at``). Per page of ``limit`` messages: one
+query threads them all, one transaction applies them all; one activity routes up to
+:data:`PAGES` pages:
 
 - **threading**: ``In-Reply-To``/``References`` against our outbox's Message-IDs (derived from
   idempotency keys) says which email it answers (:mod:`workflows.inbox.threading`);
@@ -18,16 +21,14 @@ applied, in one transaction per message, then marked routed (``routed_at``):
   commit (both keep the first delivery, so a retry is safe).
 
 Failed rows (malformed, oversized) are marked routed as ``other`` so they never block React.
+A row ingested before migration 0023 (no ``parsed``) has its raw message parsed here, once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,19 +36,19 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.inbox.contacts import REPLY_CLASSES, sender_contact
-from activities.inbox.optout import mailto_arrival
+from activities.inbox.contacts import REPLY_CLASSES
+from activities.inbox.mime import MalformedMail, ParsedMail, parse
+from activities.inbox.route_effects import Routed, Work, apply
+from activities.inbox.rows import parsed_of
 from activities.inbox.understand import MailUnderstanding
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from core.mail_store import MailBlobs
 from core.settings import Settings
-from core.unsubscribe import find_token
 from core.vault import VaultStore
 from schema.business import InboundMessage
 from schema.db import tenant_transaction
-from schema.repositories import inbound_routing, signals, suppression
-from schema.repositories.unsubscribe import opt_out_by_token
+from schema.repositories import engagement, inbound_routing
 from workflows.followups.models import QuoteReply
 from workflows.ids import feedback_workflow_id, quote_workflow_id
 from workflows.inbox.messages import RouteInput, RouteResult
@@ -55,12 +56,8 @@ from workflows.inbox.threading import Thread, referenced_ids, thread_of
 from workflows.mail_models import MessageUnderstanding
 
 log = get_logger("activities.inbox.route")
-
-
-@dataclass
-class Routed:
-    kind: str
-    suppressed: int = 0
+PAGES = 10
+"""Pages of ``RouteInput.limit`` messages one activity routes (fewer activities per sync)."""
 
 
 def feedback_answer(
@@ -89,13 +86,31 @@ class RouteActivities:
 
     @activity.defn(name="route_messages")
     async def route_messages(self, inp: RouteInput) -> RouteResult:
-        """Route up to ``inp.limit`` unrouted messages of the mailbox (see the module)."""
+        """Route up to :data:`PAGES` pages of ``inp.limit`` unrouted messages (see the module)."""
+        out = RouteResult()
+        for _ in range(PAGES):
+            page = await self._page(inp)
+            out = RouteResult(
+                routed=out.routed + page.routed,
+                kinds=dict(Counter(out.kinds) + Counter(page.kinds)),
+                suppressed=out.suppressed + page.suppressed,
+                feedback_answers=out.feedback_answers + page.feedback_answers,
+                quote_replies=out.quote_replies + page.quote_replies,
+                more=page.more,
+            )
+            if not page.more:
+                break
+        return out
+
+    async def _page(self, inp: RouteInput) -> RouteResult:
         rows = await asyncio.to_thread(self._unrouted, inp)
+        parsed = await asyncio.to_thread(self._parsed, rows)
+        threads = await asyncio.to_thread(self._threads, inp.tenant_id, rows)
         kinds: Counter[str] = Counter()
-        suppressed = answers = quote_replies = 0
+        answers = quote_replies = 0
+        work: list[Work] = []
         for row in rows:
-            msg = await asyncio.to_thread(self._message, row)
-            thread = await asyncio.to_thread(self._thread, row) if msg is not None else None
+            msg, thread = parsed.get(row.id), threads.get(row.id)
             understood = None
             if msg is not None:
                 understood = await self._understanding.understand(
@@ -110,14 +125,15 @@ class RouteActivities:
             if quote is not None and understood is not None:
                 reply = QuoteReply(inbound_message_id=row.id, kind=understood.classification.kind)
                 quote_replies += await self._signal(quote_workflow_id(t, quote), "replied", reply)
-            done = await asyncio.to_thread(self._apply, row, msg, understood, thread)
-            kinds[done.kind] += 1
-            suppressed += done.suppressed
-            activity.heartbeat(row.id)
+            work.append(Work(row, msg, understood, thread))
+        done = await asyncio.to_thread(self._apply_page, inp.tenant_id, work)
+        kinds.update(d.kind for d in done)
+        if rows:
+            activity.heartbeat(rows[-1].id)
         return RouteResult(
             routed=len(rows),
             kinds=dict(kinds),
-            suppressed=suppressed,
+            suppressed=sum(d.suppressed for d in done),
             feedback_answers=answers,
             quote_replies=quote_replies,
             more=len(rows) == inp.limit,
@@ -129,99 +145,37 @@ class RouteActivities:
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             return inbound_routing.unrouted(s, inp.tenant_id, inp.connection_id, inp.limit)
 
-    def _message(self, row: InboundMessage) -> EmailMessage | None:
-        if row.status != "ingested" or not row.raw_blob_key:
-            return None
-        raw = self._blobs.get(row.tenant_id, row.raw_blob_key)
-        msg = message_from_bytes(raw, policy=policy.default)
-        return msg if isinstance(msg, EmailMessage) else None
+    def _parsed(self, rows: list[InboundMessage]) -> dict[str, ParsedMail]:
+        """Each ingested row's parsed mail: rebuilt from the row, or (a row from before migration
+        0023) its raw message parsed once."""
+        out: dict[str, ParsedMail] = {}
+        for row in rows:
+            p = parsed_of(row)
+            if p is None and row.status == "ingested" and row.raw_blob_key:
+                try:
+                    p = parse(self._blobs.get(row.tenant_id, row.raw_blob_key))
+                except MalformedMail:
+                    p = None
+            if p is not None:
+                out[row.id] = p
+        return out
 
-    def _thread(self, row: InboundMessage) -> Thread | None:
-        ids = referenced_ids(row.in_reply_to, row.reference_ids)
-        with permanent_db_errors(), tenant_transaction(self._engine, row.tenant_id) as s:
-            key = inbound_routing.thread_key(s, row.tenant_id, ids)
-        return thread_of(row.tenant_id, key) if key else None
+    def _threads(self, tenant_id: str, rows: list[InboundMessage]) -> dict[str, Thread]:
+        referenced = {r.id: referenced_ids(r.in_reply_to, r.reference_ids) for r in rows}
+        with permanent_db_errors(), tenant_transaction(self._engine, tenant_id) as s:
+            keys = inbound_routing.thread_keys(s, tenant_id, referenced)
+        return {row_id: thread_of(tenant_id, key) for row_id, key in keys.items()}
 
-    # --- effects, one transaction per message ------------------------------------------------
+    # --- effects, one transaction per page ---------------------------------------------------
 
-    def _apply(
-        self,
-        row: InboundMessage,
-        msg: EmailMessage | None,
-        u: MessageUnderstanding | None,
-        thread: Thread | None,
-    ) -> Routed:
-        t, now = row.tenant_id, datetime.now(UTC)
-        with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
-            related: dict[str, Any] = dict(row.related or {})
-            contact = sender_contact(s, row, msg, u, related)
-            done = Routed(kind="other")
-            if u is not None and msg is not None:
-                c = u.classification
-                related.update(
-                    {
-                        "class": c.kind,
-                        "confidence": c.confidence,
-                        "source": c.source,
-                        "reason": c.reason[:300],
-                    }
-                )
-                if thread is not None:
-                    related["answering"] = {
-                        "kind": thread.answering,
-                        "key": thread.key,
-                        "entity": thread.entity_id,
-                    }
-                done = self._effects(s, row, msg, u, thread, related, now)
-                signals.record_signals(
-                    s,
-                    t,
-                    row.id,
-                    u.signals,
-                    contact_id=contact.id if contact else None,
-                    account_id=contact.client_id if contact else None,
-                )
-            inbound_routing.mark_routed(
-                s,
-                row.id,
-                kind=done.kind,
-                related=related,
-                contact_id=contact.id if contact else None,
-                now=now,
-            )
+    def _apply_page(self, tenant_id: str, work: list[Work]) -> list[Routed]:
+        now = datetime.now(UTC)
+        with permanent_db_errors(), tenant_transaction(self._engine, tenant_id) as s:
+            known = engagement.contacts_by_email(s, tenant_id, {w.row.from_email for w in work})
+            applied = [apply(s, w.row, w.msg, w.understood, w.thread, now, known) for w in work]
+            inbound_routing.mark_routed(s, [mark for _, mark in applied], now)
             s.commit()
-        return done
-
-    def _effects(
-        self,
-        s: Any,
-        row: InboundMessage,
-        msg: EmailMessage,
-        u: MessageUnderstanding,
-        thread: Thread | None,
-        related: dict[str, Any],
-        now: datetime,
-    ) -> Routed:
-        t, c = row.tenant_id, u.classification
-        if c.kind == "bounce":
-            hard = c.bounce.hard_recipients if c.bounce else ()
-            for addr in hard:
-                suppression.suppress(s, t, addr, "bounce", row.message_id, now)
-            if hard:
-                related["recipient"] = hard[0]
-            return Routed(kind="bounce" if hard else "other", suppressed=len(hard))
-        if c.kind == "unsubscribe":
-            arrival = mailto_arrival(msg)
-            token = find_token(row.subject, row.body) or (arrival.token if arrival else None)
-            owner = opt_out_by_token(s, token, "mailto", now) if token else None
-            addr = owner.email if owner else row.from_email.strip().lower()
-            if owner is None:
-                suppression.suppress(s, t, addr, "opt_out", row.message_id, now)
-            related["recipient"] = addr
-            return Routed(kind="opt_out", suppressed=1)
-        if c.kind == "auto_reply":
-            return Routed(kind="auto_reply")
-        return Routed(kind="reply" if c.kind in REPLY_CLASSES else "other")
+        return [done for done, _ in applied]
 
     async def _signal(self, workflow_id: str, name: str, arg: Any) -> bool:
         """Signal the follow-up workflow ``workflow_id``; False when it is not running any more."""

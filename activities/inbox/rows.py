@@ -4,6 +4,10 @@ Dedupe key: the Message-ID (parsed, else read from the fetched ``Message-ID:`` h
 ``<sha256-{content hash}@omniops.invalid>`` where the hash is the sha256 of the raw bytes (of the
 header block and size for an oversized message, whose body is never fetched). The row id is
 ``stable_id(tenant, message_id)``, so attachments handed on before a crash keep their source ref.
+
+The row carries the whole :class:`ParsedMail` of the one parse: its columns, and in ``parsed`` what
+has no column (sender name, recipient addr-specs, bounce facts); :func:`parsed_of` rebuilds it for
+routing, so a message is parsed once.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from activities.inbox.mime import MalformedMail, ParsedMail, parse
+from schema.inbox import InboundMessage
 from schema.tables import stable_id, utcnow
+from workflows.mail_models import BounceInfo
 
 _ID = re.compile(rb"<[^<>\s]{1,296}>")
 MAX_BODY_CHARS = 1_000_000
@@ -67,6 +73,7 @@ def _base(
         "attachments_pending": False,
         "sent_at": None,
         "size_bytes": size,
+        "parsed": None,
     }
 
 
@@ -106,5 +113,37 @@ def message_row(
         attachments_count=len(p.attachments),
         attachments_pending=bool(p.attachments),
         sent_at=_utc(p.date),
+        parsed={
+            "from_name": clean(p.from_name)[:320],
+            "recipients": [clean(a)[:320] for a in p.recipients[:50]],
+            "bounce": p.bounce.model_dump(mode="json") if p.bounce else None,
+        },
     )
     return row, p
+
+
+def parsed_of(row: InboundMessage) -> ParsedMail | None:
+    """The :class:`ParsedMail` the sync stored in ``row`` (columns and ``parsed``); None for a
+    failed row or one ingested before ``parsed`` existed (migration 0023). ``attachments`` stay
+    empty (their bytes are in the raw message; the documents hand-off reads them)."""
+    extra = row.parsed
+    if row.status != "ingested" or extra is None:
+        return None
+    headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
+    bounce = extra.get("bounce")
+    return ParsedMail(
+        message_id=row.message_id,
+        from_email=row.from_email,
+        from_name=str(extra.get("from_name") or ""),
+        to=list(row.to_emails or []),
+        cc=[],
+        subject=row.subject,
+        date=row.sent_at,
+        in_reply_to=row.in_reply_to,
+        references=list(row.reference_ids or []),
+        text=row.body,
+        auto_submitted=headers.get("auto-submitted"),
+        headers=headers,
+        recipients=tuple(str(a) for a in extra.get("recipients") or ()),
+        bounce=BounceInfo.model_validate(bounce) if bounce else None,
+    )

@@ -1,6 +1,7 @@
 """One inbound email understood (issue 13 Build 4, 7 and 8): its class, the sender's own words,
-the signature's contact fields and the opportunity signals, from an ``EmailMessage`` parsed with
-``email.policy.default`` (what the mailbox sync produces).
+the signature's contact fields and the opportunity signals, from the :class:`ParsedMail` of the
+mailbox sync's one parse (:func:`activities.inbox.mime.parse`; routing rebuilds it from the row,
+:func:`activities.inbox.rows.parsed_of`): nothing here parses MIME again.
 
 The detectors' classes (bounce, auto_reply, unsubscribe) get no signature fields and no signals:
 an out-of-office text is not an opportunity, and a DSN has no sender's signature.
@@ -8,10 +9,11 @@ an out-of-office text is not an opportunity, and a DSN has no sender's signature
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 
-from activities.inbox.body import body_text
 from activities.inbox.classify import MailClassifier
+from activities.inbox.mime import ParsedMail
 from activities.inbox.reply_text import split_reply
 from activities.inbox.signals import detect_signals, merged, verified
 from activities.inbox.signature import parse_signature
@@ -19,27 +21,17 @@ from core.settings import Settings
 from workflows.mail_models import Answering, MessageUnderstanding, SignatureFields
 
 DETECTED = frozenset({"bounce", "auto_reply", "unsubscribe"})
+MAX_TEXT_CHARS = 100_000
+"""Longer bodies are cut here: classification and parsing never need more."""
 
 
-def header_text(msg: EmailMessage, name: str, limit: int = 500) -> str:
-    """A header's decoded value on one line ("" if absent or undecodable), at most ``limit`` chars."""
-    try:
-        value = msg.get(name)
-    except (ValueError, IndexError, TypeError):  # a malformed header the policy cannot parse
-        return ""
-    return " ".join(str(value).split())[:limit] if value is not None else ""
-
-
-def sender(msg: EmailMessage) -> tuple[str, str]:
+def sender(msg: ParsedMail) -> tuple[str, str]:
     """The From display name and domain ("" each when absent or unparsable)."""
     try:
-        header = msg.get("From")
-        addresses = getattr(header, "addresses", ())
-    except (ValueError, IndexError, TypeError):
-        return "", ""
-    if not addresses:
-        return "", ""
-    return str(addresses[0].display_name or ""), str(addresses[0].domain or "")
+        domain = Address(addr_spec=msg.from_email).domain if msg.from_email else ""
+    except (ValueError, IndexError, HeaderParseError):
+        domain = ""
+    return msg.from_name, str(domain or "")
 
 
 class MailUnderstanding:
@@ -49,13 +41,16 @@ class MailUnderstanding:
         self._s = settings
         self._classifier = MailClassifier(settings)
 
-    async def understand(self, msg: EmailMessage, answering: Answering | None = None) -> MessageUnderstanding:
+    async def understand(self, msg: ParsedMail, answering: Answering | None = None) -> MessageUnderstanding:
         """``answering``: what of ours the email answers, if threading found it. Never raises for
         an LLM problem; message text is treated as data throughout."""
-        message_id = header_text(msg, "Message-ID", 300)
-        subject = header_text(msg, "Subject")
+        message_id = (msg.message_id or "")[:300]
+        subject = msg.subject[:500]
+        body = msg.text[:MAX_TEXT_CHARS]
+        early = self._classifier.structural(msg, body)  # bounce, mailto, auto-reply: no split needed
+        if early is not None:
+            return MessageUnderstanding(message_id=message_id, classification=early)
         name, domain = sender(msg)
-        body = body_text(msg)
         parts = split_reply(body, name)
         cls, proposals = await self._classifier.classify(
             msg, subject=subject, body=body, reply_text=parts.text, answering=answering

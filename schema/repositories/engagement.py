@@ -105,6 +105,18 @@ def touch(s: Session, tenant_id: str, contact_id: str, at: datetime, kind: str, 
     _upsert(s, tenant_id, contact_id, contact.client_id, values)
 
 
+def contacts_by_email(s: Session, tenant_id: str, emails: set[str]) -> dict[str, Contact]:
+    """The tenant's contacts with any of ``emails`` (case-insensitive), in one query, keyed by the
+    lower-cased address (a page of inbound messages' senders)."""
+    wanted = {e.lower() for e in emails if e}
+    if not wanted:
+        return {}
+    found = s.execute(
+        select(Contact).where(col(Contact.tenant_id) == tenant_id, func.lower(Contact.email).in_(wanted))
+    ).scalars()
+    return {str(c.email).lower(): c for c in found}
+
+
 def contact_by_email(s: Session, tenant_id: str, email: str) -> Contact | None:
     """The tenant's contact with this address (case-insensitive), if any."""
     return s.execute(

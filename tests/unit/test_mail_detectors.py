@@ -8,7 +8,7 @@ from activities.inbox.auto_reply import detect_auto_reply
 from activities.inbox.body import attachments, body_text
 from activities.inbox.dsn import parse_dsn
 from activities.inbox.optout import asks_to_unsubscribe, mailto_arrival
-from tests.unit.mail_fixtures import from_text, load
+from tests.unit.mail_fixtures import from_text, load, load_parsed, parsed_text
 
 PLAIN = "From: a@b.example\nTo: sales@acme-tools.example\nSubject: {subject}\n{extra}\nhello\n"
 
@@ -27,6 +27,7 @@ def test_a_postfix_hard_bounce_names_the_failed_recipient_and_our_message() -> N
     assert r.diagnostic and "User unknown in virtual mailbox table" in r.diagnostic
     assert b.original_message_id == "<act-3f9c2a7e51b04d2c@acme-tools.example>"
     assert b.hard_recipients == ("j.doe@client-corp.example",)
+    assert load_parsed("postfix_dsn_hard_511.eml").bounce == b, "the one parse carries the DSN facts"
 
 
 def test_a_soft_bounce_is_soft_and_suppresses_nobody() -> None:
@@ -73,8 +74,8 @@ def test_ordinary_and_auto_messages_are_not_bounces(name: str) -> None:
 
 
 def test_the_exchange_out_of_office_reply_is_automatic_and_out_of_office() -> None:
-    msg = load("exchange_out_of_office.eml")
-    a = detect_auto_reply(msg, body_text(msg))
+    msg = load_parsed("exchange_out_of_office.eml")
+    a = detect_auto_reply(msg, msg.text)
     assert a is not None and a.out_of_office and a.marker.startswith("Auto-Submitted: auto-generated")
 
 
@@ -96,7 +97,7 @@ def test_the_exchange_out_of_office_reply_is_automatic_and_out_of_office() -> No
     ],
 )
 def test_rfc3834_headers_and_out_of_office_subjects(extra: str, subject: str, marker: str) -> None:
-    a = detect_auto_reply(from_text(PLAIN.format(subject=subject, extra=extra)))
+    a = detect_auto_reply(parsed_text(PLAIN.format(subject=subject, extra=extra)))
     assert a is not None and a.marker == marker
 
 
@@ -110,13 +111,13 @@ def test_rfc3834_headers_and_out_of_office_subjects(extra: str, subject: str, ma
     ],
 )
 def test_human_messages_are_not_auto_replies(extra: str, subject: str) -> None:
-    assert detect_auto_reply(from_text(PLAIN.format(subject=subject, extra=extra))) is None
+    assert detect_auto_reply(parsed_text(PLAIN.format(subject=subject, extra=extra))) is None
 
 
 def test_a_gmail_mailto_unsubscribe_arrival_carries_its_token() -> None:
-    hit = mailto_arrival(load("mailto_unsubscribe.eml"))
+    hit = mailto_arrival(load_parsed("mailto_unsubscribe.eml"))
     assert hit is not None and hit.token == "7Qp2x" and hit.address == "unsubscribe+7qp2x@acme-tools.example"
-    assert mailto_arrival(load("gmail_reply_signature.eml")) is None
+    assert mailto_arrival(load_parsed("gmail_reply_signature.eml")) is None
 
 
 @pytest.mark.parametrize(

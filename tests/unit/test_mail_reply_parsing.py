@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from activities.inbox.body import body_text
 from activities.inbox.reply_text import split_reply
 from activities.inbox.signals import detect_signals
 from activities.inbox.signature import parse_signature
-from activities.inbox.understand import header_text, sender
-from tests.unit.mail_fixtures import load
+from activities.inbox.understand import sender
+from tests.unit.mail_fixtures import load_parsed
 from workflows.mail_models import SignatureFields
 
 
 def parsed(name: str, region: str = "US") -> tuple[str, SignatureFields, str]:
-    msg = load(name)
+    msg = load_parsed(name)
     name, domain = sender(msg)
-    parts = split_reply(body_text(msg), name)
-    mid = header_text(msg, "Message-ID")
+    parts = split_reply(msg.text, name)
+    mid = msg.message_id or ""
     sig = parse_signature(
         parts.signature,
         message_id=mid,
