@@ -17,7 +17,11 @@ its run record and reflection.
   continue-as-new every 500 children;
 - **bare**: the same shape (a parent keeping the same number of children in flight
   with the same continue-as-new) where each child is an empty workflow, on the same server, with
-  an in-process worker.
+  a worker in the bench's own process sized like the agent worker (``workers.sizing``: the same
+  ``OMNIOPS_WORKERS__*`` slots, pollers and sticky cache).
+
+The agent and messaging workers are restarted at the start, so they run this checkout's code and
+the environment's ``OMNIOPS_WORKERS__*``; ``--down`` stops the whole stack at the end.
 
 Prints both wall times, their ratio, the longest history of any workflow in the cycles run,
 p50/p99 schedule-to-start of workflow and activity tasks over a sample of cycle histories, and
@@ -173,14 +177,21 @@ async def longest_history(client: Client, query: str) -> tuple[int, str]:
     return best, which
 
 
-async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int) -> None:
+async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int, down: bool) -> None:
     stack = Stack(bench_config(cluster, offset))
     stack.infra_up()
     stack.mail()
+    for name in ("worker-agent", "worker-messaging"):  # this checkout's code and OMNIOPS_WORKERS__*
+        stack.stop(name)
     stack.worker("worker-agent", "agent", timeout=300)  # a busy 2-core machine starts workers slowly
     stack.worker("worker-messaging", "messaging", timeout=300)
     os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
+    from core.settings import get_settings
+
+    get_settings.cache_clear()  # read again with the stack's environment
+    sizing = get_settings().workers
     from core.temporal import connect
+    from workers.sizing import workflow_worker_options
     from workflows import ids
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import FanoutInput, FanoutResult
@@ -195,12 +206,13 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     print(f"seeded {tenants} tenants in {time.perf_counter() - t:.1f}s", flush=True)
 
     queue = f"bench-bare-{run}"
-    with ThreadPoolExecutor(4) as pool:
-        async with Worker(
+    with ThreadPoolExecutor(sizing.agent_threads) as pool:
+        async with Worker(  # a process of its own, sized like the agent worker (workers/sizing.py)
             bare_client,
             task_queue=queue,
             workflows=[EmptyWorkflow, BareFanoutWorkflow],
             activity_executor=pool,
+            **workflow_worker_options(sizing),
         ):
             t = time.perf_counter()
             done = await bare_client.execute_workflow(
@@ -236,6 +248,8 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     print(f"server:                   {server}")
     await schedule_to_start(client, prefix, result.started, sample)
     await print_timeline(client, f"cycle-{prefix}-00000-{hour}")
+    if down:
+        stack.down()
 
 
 if __name__ == "__main__":
@@ -245,5 +259,6 @@ if __name__ == "__main__":
     p.add_argument("--cluster", action="store_true", help="the Temporal server on Postgres")
     p.add_argument("--port-offset", type=int, default=0)
     p.add_argument("--sample", type=int, default=200, help="cycle histories read for schedule-to-start")
+    p.add_argument("--down", action="store_true", help="stop the bench's stack at the end")
     a = p.parse_args()
-    asyncio.run(main(a.tenants, a.batch, a.cluster, a.port_offset, a.sample))
+    asyncio.run(main(a.tenants, a.batch, a.cluster, a.port_offset, a.sample, a.down))

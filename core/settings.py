@@ -30,6 +30,7 @@ from core.security_settings import (
     LimitSettings,
     TargetSettings,
 )
+from core.worker_settings import WorkerSettings
 
 __all__ = [
     "MailParseSettings",
@@ -171,6 +172,10 @@ class EmailSettings(BaseModel):
     """With a username, the password is read from Vault ``{prefix}/smtp`` (key ``password``)."""
     from_address: str = "agent@omniops.localhost"
     timeout_s: float = 20.0
+    smtp_session_idle_s: float = 30.0
+    """A worker thread's SMTP session is reused while idle less than this (seconds)."""
+    smtp_session_max_messages: int = 100
+    """Messages per SMTP session before a new one (1: a session per message)."""
 
 
 class FollowUpSettings(BaseModel):
@@ -255,6 +260,8 @@ class Settings(BaseSettings):
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     plans: PlanSettings = Field(default_factory=PlanSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
+    """Worker slots, pollers and sticky cache (``OMNIOPS_WORKERS__*``, issue 17)."""
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"
