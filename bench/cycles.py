@@ -25,7 +25,8 @@ the environment's ``OMNIOPS_WORKERS__*``; ``--down`` stops the whole stack at th
 
 Prints both wall times, their ratio, the longest history of any workflow in the cycles run,
 p50/p99 schedule-to-start of workflow and activity tasks over a sample of cycle histories, and
-the event timeline of one cycle (where its time goes).
+the CPU seconds each process of the stack used in each phase (bench/cpu.py), and the event
+timeline of one cycle (where its time goes).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
+from bench.cpu import print_usage, snapshot, stack_pids
 from bench.cycle_profile import print_timeline, schedule_to_start
 from devstack.config import StackConfig
 from devstack.stack import Stack
@@ -206,6 +208,8 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     print(f"seeded {tenants} tenants in {time.perf_counter() - t:.1f}s", flush=True)
 
     queue = f"bench-bare-{run}"
+    pids = stack_pids(stack.c.data_dir)
+    cpu0 = snapshot(pids)
     with ThreadPoolExecutor(sizing.agent_threads) as pool:
         async with Worker(  # a process of its own, sized like the agent worker (workers/sizing.py)
             bare_client,
@@ -220,6 +224,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
             )
             bare = time.perf_counter() - t
     print(f"bare fan-out of {done} empty workflows: {bare:.1f}s", flush=True)
+    cpu1 = snapshot(pids)
 
     hour = hour_key(datetime.now(UTC))
     t = time.perf_counter()
@@ -230,6 +235,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
         task_queue="agent",
     )
     cycles = time.perf_counter() - t
+    cpu2 = snapshot(pids)
     print(
         f"cycles for {result.started} tenants: {cycles:.1f}s "
         f"(already running {result.already_running}, failed {result.failed})"
@@ -246,6 +252,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     )
     server = "Temporal server on Postgres" if cluster else "dev server (SQLite, WAL)"
     print(f"server:                   {server}")
+    print_usage({"bare": (cpu0, cpu1), "cycles": (cpu1, cpu2)})
     await schedule_to_start(client, prefix, result.started, sample)
     await print_timeline(client, f"cycle-{prefix}-00000-{hour}")
     if down:

@@ -88,8 +88,13 @@ async def react(inp: ReactInput) -> ReactSummary:
     return await db("react", inp, ReactSummary, timeout_s=STEP_S)
 
 
-async def reflect(inp: ReflectInput) -> None:
-    await db("reflect", inp, timeout_s=STEP_S)
+async def reflect(inp: ReflectInput) -> list[AlertNotice] | None:
+    """Closes the run; returns the tenant's undelivered alerts read in the same transaction
+    (None from a worker older than issue 17's merged step: then ask ``alert_notices``)."""
+    notices: list[AlertNotice] | None = await db(
+        "reflect", inp, list[AlertNotice] | None, timeout_s=STEP_S  # type: ignore[arg-type]
+    )
+    return notices
 
 
 async def alert_notices(t: TenantRef) -> list[AlertNotice]:
