@@ -12,6 +12,7 @@ Deterministic: call only from workflow code.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -91,9 +92,8 @@ async def react(inp: ReactInput) -> ReactSummary:
 async def reflect(inp: ReflectInput) -> list[AlertNotice] | None:
     """Closes the run; returns the tenant's undelivered alerts read in the same transaction
     (None from a worker older than issue 17's merged step: then ask ``alert_notices``)."""
-    notices: list[AlertNotice] | None = await db(
-        "reflect", inp, list[AlertNotice] | None, timeout_s=STEP_S  # type: ignore[arg-type]
-    )
+    decoded_as: Any = list[AlertNotice] | None
+    notices: list[AlertNotice] | None = await db("reflect", inp, decoded_as, timeout_s=STEP_S)
     return notices
 
 
