@@ -23,13 +23,15 @@ def _cpu(fields: list[str]) -> float:
     return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICK
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of ``pid`` and its live children (Postgres backends), reaped ones included."""
-    total = 0.0
+def tree_cpu(pid: int, children: bool = True) -> float:
+    """CPU seconds of ``pid`` and (``children``) its live children (Postgres backends), reaped
+    ones included."""
     mine = _stat(pid)
     if mine is None:
         return 0.0
-    total += _cpu(mine)
+    if not children:
+        return sum(int(mine[i]) for i in (11, 12)) / TICK
+    total = _cpu(mine)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (f := _stat(int(entry.name))) is not None and int(f[1]) == pid:
             total += _cpu(f)
@@ -51,7 +53,8 @@ def stack_pids(data_dir: Path) -> dict[str, int]:
 
 
 def snapshot(pids: dict[str, int]) -> dict[str, float]:
-    return {name: tree_cpu(pid) for name, pid in pids.items()}
+    me = os.getpid()  # the bench started the workers: they are its children, counted apart
+    return {name: tree_cpu(pid, children=pid != me) for name, pid in pids.items()}
 
 
 def print_usage(phases: dict[str, tuple[dict[str, float], dict[str, float]]]) -> None:

@@ -50,6 +50,12 @@ from bench.cycle_profile import print_timeline, schedule_to_start
 from devstack.config import StackConfig
 from devstack.stack import Stack
 
+POLL_EXPIRY_S = 75.0
+"""How long the server may still hand tasks to a stopped worker's long polls (60 s polls, plus
+margin). A task matched to one is lost until its timeout: measured, the first window's
+``send_email`` waited 61 s (StartToClose 60 s, then attempt 2) when the cycles began within a
+minute of the restart, so the bench waits this out after restarting the workers."""
+
 
 def bench_config(cluster: bool, offset: int) -> StackConfig:
     """A stack of its own, beside ``make run``'s and the test stacks."""
@@ -183,8 +189,10 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     stack = Stack(bench_config(cluster, offset))
     stack.infra_up()
     stack.mail()
-    for name in ("worker-agent", "worker-messaging"):  # this checkout's code and OMNIOPS_WORKERS__*
+    stopped = [n for n in ("worker-agent", "worker-messaging") if stack.running(n)]
+    for name in stopped:  # this checkout's code and OMNIOPS_WORKERS__*
         stack.stop(name)
+    stopped_at = time.monotonic()
     stack.worker("worker-agent", "agent", timeout=300)  # a busy 2-core machine starts workers slowly
     stack.worker("worker-messaging", "messaging", timeout=300)
     os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
@@ -207,6 +215,9 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     seed(prefix, tenants)
     print(f"seeded {tenants} tenants in {time.perf_counter() - t:.1f}s", flush=True)
 
+    if stopped and (wait := POLL_EXPIRY_S - (time.monotonic() - stopped_at)) > 0:
+        print(f"waiting {wait:.0f}s for the stopped workers' long polls to expire", flush=True)
+        await asyncio.sleep(wait)
     queue = f"bench-bare-{run}"
     pids = stack_pids(stack.c.data_dir)
     cpu0 = snapshot(pids)
