@@ -59,7 +59,6 @@ ALERTS_PATCH = "cycle-delivers-alerts"
 FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
 """Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
 PLAN_IN_CONTEXT_PATCH = "cycle-rules-plan-in-context"  # the rules plan comes with the context (issue 17)
-NOTICES_PATCH = "cycle-reflect-reads-alerts"  # reflect returns the alerts to deliver (issue 17)
 
 
 @workflow.defn(name="TenantCycle")
@@ -160,7 +159,7 @@ class TenantCycleWorkflow:
             ),
         )
         if workflow.patched(ALERTS_PATCH):
-            await deliver_alerts(inp, notices if workflow.patched(NOTICES_PATCH) else None)
+            await deliver_alerts(inp, notices)
         self._set(phase="done")
         workflow.upsert_search_attributes([sa.STATUS.value_set(status)])
         if status == "failed":
