@@ -88,7 +88,7 @@ class Mailer:
         sender = parse_address(self._s.from_address)
         self._domain = sender[1] if sender else "omniops.localhost"
         self._unsubscribe = UnsubscribeHeaders(settings, self._domain, vault)
-        self._smtp = SmtpPool(self._s, vault)
+        self._smtp = SmtpPool(self._s, settings.workers, vault)
 
     # --- the activity ------------------------------------------------------------------------
 

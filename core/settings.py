@@ -172,10 +172,6 @@ class EmailSettings(BaseModel):
     """With a username, the password is read from Vault ``{prefix}/smtp`` (key ``password``)."""
     from_address: str = "agent@omniops.localhost"
     timeout_s: float = 20.0
-    smtp_session_idle_s: float = 30.0
-    """A worker thread's SMTP session is reused while idle less than this (seconds)."""
-    smtp_session_max_messages: int = 100
-    """Messages per SMTP session before a new one (1: a session per message)."""
 
 
 class FollowUpSettings(BaseModel):

@@ -34,3 +34,7 @@ class WorkerSettings(BaseModel):
     waits on the server, and a kept-alive session makes a send a few round trips."""
     messaging_threads: int = Field(default=16, ge=1)
     """Threads of the messaging worker's pool (one per slot; each keeps its own SMTP session)."""
+    smtp_session_idle_s: float = Field(default=30.0, gt=0)
+    """A messaging thread's SMTP session is reused while idle less than this (seconds)."""
+    smtp_session_max_messages: int = Field(default=100, ge=1)
+    """Messages per kept SMTP session before a new one (1: a session per message)."""

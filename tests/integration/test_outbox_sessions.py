@@ -10,9 +10,12 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from activities.email import Mailer
+from core.settings import Settings, get_settings
 from devstack.mailsink import MaildirHandler, read_maildir
 from devstack.stack import Stack
 from schema.agent import OutboxEmail
+from schema.db import get_engine
 from tests.integration.cycle_helpers import enable, one
 from tests.integration.test_outbox import mailer, send
 
@@ -43,7 +46,16 @@ def test_one_session_carries_a_threads_messages(infra: Stack, tmp_path: Path, te
     try:
         kept = mailer(port, mode="limited_live", limited_live_cap_per_hour=100)
         assert [send(kept, tenant, f"a{i}@example.test").status for i in range(3)] == ["sent"] * 3
-        single = mailer(port, mode="limited_live", limited_live_cap_per_hour=100, smtp_session_max_messages=1)
+        base = get_settings()
+        email = {
+            **base.email.model_dump(),
+            "smtp_port": port,
+            "mode": "limited_live",
+            "limited_live_cap_per_hour": 100,
+        }
+        workers = {**base.workers.model_dump(), "smtp_session_max_messages": 1}
+        settings = Settings.model_validate({**base.model_dump(), "email": email, "workers": workers})
+        single = Mailer(settings, get_engine())
         assert [send(single, tenant, f"b{i}@example.test").status for i in range(2)] == ["sent"] * 2
     finally:
         c.stop()
