@@ -16,6 +16,7 @@
    a crash after the server's 250 finds ``sent`` on retry. So a retry or a worker crash never
    produces a second message. The one-syscall window between the commit and the ``.`` can lose
    a message (at most once there), never duplicate it; a refused ``.`` reverts the row.
+   Each worker thread keeps its SMTP session between messages (:mod:`activities.smtp_pool`).
 4. Failures: connection errors and 4xx are retryable (the row stays ``queued``); 5xx is final
    (``failed``); a lost reply to the final ``.`` is ``unknown`` (not resent; an alert is raised).
    Each is recorded in ``email_provider_failures``.
@@ -37,6 +38,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import smtp_transport as smtp_io
 from activities.citations import citation
+from activities.smtp_pool import SmtpPool
 from activities.smtp_transport import SmtpRefused
 from activities.unsubscribe import UnsubscribeHeaders
 from core.addresses import parse_address
@@ -86,6 +88,7 @@ class Mailer:
         sender = parse_address(self._s.from_address)
         self._domain = sender[1] if sender else "omniops.localhost"
         self._unsubscribe = UnsubscribeHeaders(settings, self._domain, vault)
+        self._smtp = SmtpPool(self._s, settings.workers, vault)
 
     # --- the activity ------------------------------------------------------------------------
 
@@ -152,17 +155,24 @@ class Mailer:
         attempts = row.attempts + 1
         extra = self._unsubscribe.headers(s, row.tenant_id, row.to_email)  # RFC 8058, issue 13
         try:
-            smtp = smtp_io.connect(self._s, self._vault)
+            smtp, reused = self._smtp.acquire()  # this thread's kept session, or a new one
         except (OSError, smtplib.SMTPException) as e:
             s.rollback()
             self._failure(row.tenant_id, None, f"connect: {type(e).__name__}")
             raise ApplicationError(
                 f"SMTP server unavailable: {type(e).__name__}", type=Failure.SMTP_UNAVAILABLE
             ) from None
+        accepted = False
         try:
             try:
                 content = smtp_io.message(self._s.from_address, self._domain, row, extra)
-                smtp_io.envelope(smtp, self._s.from_address, content, row.to_email)
+                try:
+                    smtp_io.envelope(smtp, self._s.from_address, content, row.to_email)
+                except (OSError, smtplib.SMTPServerDisconnected):
+                    if not reused:
+                        raise
+                    smtp, reused = self._smtp.fresh(smtp), False  # a dropped kept session: once more
+                    smtp_io.envelope(smtp, self._s.from_address, content, row.to_email)
             except SmtpRefused as e:
                 s.rollback()
                 self._failure(row.tenant_id, e.code, str(e))
@@ -198,11 +208,12 @@ class Mailer:
                 raise ApplicationError(
                     f"SMTP server deferred the message: {code}", type=Failure.SMTP_DEFERRED
                 )
+            accepted = True
             failpoint("email.after_smtp_accept")
             log.info("email sent", tenant_id=row.tenant_id, message_id=row.message_id, mode=mode)
             return SendEmailResult(status="sent", message_id=row.message_id, mode=mode, attempts=attempts)
         finally:
-            smtp_io.close(smtp)
+            self._smtp.release(smtp, accepted)
 
     # --- bookkeeping -------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ async def schedule_to_start(client: Client, prefix: str, tenants: int, sample: i
     step = max(1, len(ids) // max(1, sample))
     wft: list[float] = []
     act: list[float] = []
+    by_type: dict[str, list[float]] = {}
     for wid in ids[::step][:sample]:
         history = await client.get_workflow_handle(wid).fetch_history()
         by_id = {e.event_id: e for e in history.events}
@@ -32,15 +33,23 @@ async def schedule_to_start(client: Client, prefix: str, tenants: int, sample: i
             elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 s = by_id[e.activity_task_started_event_attributes.scheduled_event_id]
                 out = act
+                kind = s.activity_task_scheduled_event_attributes.activity_type.name
             else:
                 continue
-            out.append((e.event_time.ToDatetime() - s.event_time.ToDatetime()).total_seconds() * 1000)
+            ms = (e.event_time.ToDatetime() - s.event_time.ToDatetime()).total_seconds() * 1000
+            out.append(ms)
+            if out is act:
+                by_type.setdefault(kind, []).append(ms)
     n = len(ids[::step][:sample])
     print(
         f"schedule-to-start over {n} of {tenants} cycles: workflow tasks p50 {_pct(wft, 50):.0f} ms, "
         f"p99 {_pct(wft, 99):.0f} ms ({len(wft)}); activity tasks p50 {_pct(act, 50):.0f} ms, "
         f"p99 {_pct(act, 99):.0f} ms ({len(act)})"
     )
+    for kind, values in sorted(by_type.items()):
+        print(
+            f"  activity {kind}: p50 {_pct(values, 50):.0f} ms, p99 {_pct(values, 99):.0f} ms ({len(values)})"
+        )
 
 
 async def print_timeline(client: Client, workflow_id: str) -> None:

@@ -17,18 +17,25 @@ its run record and reflection.
   continue-as-new every 500 children;
 - **bare**: the same shape (a parent keeping the same number of children in flight
   with the same continue-as-new) where each child is an empty workflow, on the same server, with
-  an in-process worker.
+  a worker in the bench's own process sized like the agent worker (``workers.sizing``: the same
+  ``OMNIOPS_WORKERS__*`` slots, pollers and sticky cache).
+
+The agent and messaging workers are restarted at the start, so they run this checkout's code and
+the environment's ``OMNIOPS_WORKERS__*``; ``--down`` stops the whole stack at the end.
 
 Prints both wall times, their ratio, the longest history of any workflow in the cycles run,
 p50/p99 schedule-to-start of workflow and activity tasks over a sample of cycle histories, and
-the event timeline of one cycle (where its time goes).
+the CPU seconds each process of the stack used in each phase (bench/cpu.py), and the event
+timeline of one cycle (where its time goes).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import os
+import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -40,10 +47,17 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
+from bench.cpu import print_usage, snapshot, stack_pids
 from bench.cycle_profile import print_timeline, schedule_to_start
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from workers.sandbox import workflow_runner
+
+POLL_EXPIRY_S = 75.0
+"""How long the server may still hand tasks to a stopped worker's long polls (60 s polls, plus
+margin). A task matched to one is lost until its timeout: measured, the first window's
+``send_email`` waited 61 s (StartToClose 60 s, then attempt 2) when the cycles began within a
+minute of the restart, so the bench waits this out after restarting the workers."""
 
 
 def bench_config(cluster: bool, offset: int) -> StackConfig:
@@ -61,6 +75,17 @@ def bench_config(cluster: bool, offset: int) -> StackConfig:
         imap_port=31143 + offset,
         temporal_cluster=cluster,
     )
+
+
+def compile_bytecode() -> None:
+    """Write the .pyc files of the code the workers run, as a normal install (or the image,
+    deploy/docker/Dockerfile) has them: the workflow sandbox re-imports a workflow's modules
+    for every run, and under ``PYTHONDONTWRITEBYTECODE`` (set on this machine) it would compile
+    their source each time, in both phases."""
+    root = Path(__file__).resolve().parent.parent
+    for package in ("core", "workflows", "schema", "activities", "workers", "bench"):
+        compileall.compile_dir(root / package, quiet=1)
+    compileall.compile_dir(Path(sys.prefix), quiet=2)  # the virtualenv's packages (errors: 3.12-only files)
 
 
 def seed(prefix: str, n: int) -> None:
@@ -174,14 +199,24 @@ async def longest_history(client: Client, query: str) -> tuple[int, str]:
     return best, which
 
 
-async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int) -> None:
+async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int, down: bool) -> None:
     stack = Stack(bench_config(cluster, offset))
     stack.infra_up()
     stack.mail()
+    compile_bytecode()
+    stopped = [n for n in ("worker-agent", "worker-messaging") if stack.running(n)]
+    for name in stopped:  # this checkout's code and OMNIOPS_WORKERS__*
+        stack.stop(name)
+    stopped_at = time.monotonic()
     stack.worker("worker-agent", "agent", timeout=300)  # a busy 2-core machine starts workers slowly
     stack.worker("worker-messaging", "messaging", timeout=300)
     os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
+    from core.settings import get_settings
+
+    get_settings.cache_clear()  # read again with the stack's environment
+    sizing = get_settings().workers
     from core.temporal import connect
+    from workers.sizing import workflow_worker_options
     from workflows import ids
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import FanoutInput, FanoutResult
@@ -195,14 +230,20 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     seed(prefix, tenants)
     print(f"seeded {tenants} tenants in {time.perf_counter() - t:.1f}s", flush=True)
 
+    if stopped and (wait := POLL_EXPIRY_S - (time.monotonic() - stopped_at)) > 0:
+        print(f"waiting {wait:.0f}s for the stopped workers' long polls to expire", flush=True)
+        await asyncio.sleep(wait)
     queue = f"bench-bare-{run}"
-    with ThreadPoolExecutor(4) as pool:
-        async with Worker(
+    pids = stack_pids(stack.c.data_dir)
+    cpu0 = snapshot(pids)
+    with ThreadPoolExecutor(sizing.agent_threads) as pool:
+        async with Worker(  # a process of its own, sized like the agent worker (workers/sizing.py)
             bare_client,
             task_queue=queue,
             workflows=[EmptyWorkflow, BareFanoutWorkflow],
             activity_executor=pool,
             workflow_runner=workflow_runner(),
+            **workflow_worker_options(sizing),
         ):
             t = time.perf_counter()
             done = await bare_client.execute_workflow(
@@ -210,6 +251,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
             )
             bare = time.perf_counter() - t
     print(f"bare fan-out of {done} empty workflows: {bare:.1f}s", flush=True)
+    cpu1 = snapshot(pids)
 
     hour = hour_key(datetime.now(UTC))
     t = time.perf_counter()
@@ -220,6 +262,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
         task_queue="agent",
     )
     cycles = time.perf_counter() - t
+    cpu2 = snapshot(pids)
     print(
         f"cycles for {result.started} tenants: {cycles:.1f}s "
         f"(already running {result.already_running}, failed {result.failed})"
@@ -236,8 +279,11 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     )
     server = "Temporal server on Postgres" if cluster else "dev server (SQLite, WAL)"
     print(f"server:                   {server}")
+    print_usage({"bare": (cpu0, cpu1), "cycles": (cpu1, cpu2)})
     await schedule_to_start(client, prefix, result.started, sample)
     await print_timeline(client, f"cycle-{prefix}-00000-{hour}")
+    if down:
+        stack.down()
 
 
 if __name__ == "__main__":
@@ -247,5 +293,6 @@ if __name__ == "__main__":
     p.add_argument("--cluster", action="store_true", help="the Temporal server on Postgres")
     p.add_argument("--port-offset", type=int, default=0)
     p.add_argument("--sample", type=int, default=200, help="cycle histories read for schedule-to-start")
+    p.add_argument("--down", action="store_true", help="stop the bench's stack at the end")
     a = p.parse_args()
-    asyncio.run(main(a.tenants, a.batch, a.cluster, a.port_offset, a.sample))
+    asyncio.run(main(a.tenants, a.batch, a.cluster, a.port_offset, a.sample, a.down))

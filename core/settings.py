@@ -33,6 +33,7 @@ from core.security_settings import (
     LimitSettings,
     TargetSettings,
 )
+from core.worker_settings import WorkerSettings
 
 __all__ = [
     "DocumentSettings",
@@ -209,6 +210,8 @@ class Settings(BaseSettings):
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
     plans: PlanSettings = Field(default_factory=PlanSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
+    """Worker slots, pollers and sticky cache (``OMNIOPS_WORKERS__*``, issue 17)."""
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

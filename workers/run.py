@@ -71,6 +71,7 @@ from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
 from workers.platform_schedules import ensure_platform_schedules
 from workers.sandbox import workflow_runner
+from workers.sizing import messaging_worker_options, workflow_worker_options
 from workflows import ids
 from workflows.registry import DOCUMENT_WORKFLOWS, WORKFLOWS
 
@@ -128,6 +129,7 @@ def agent_workers(
             activity_executor=pool,
             interceptors=activity_interceptors(settings.resilience),
             workflow_runner=workflow_runner(),
+            **workflow_worker_options(settings.workers),
         )
     ]
 
@@ -169,18 +171,18 @@ def integration_activities(client: Client, settings: Settings, vault: VaultStore
     ]
 
 
-def messaging_workers(
-    client: Client, settings: Settings, pool: ThreadPoolExecutor, queue: str = queues.MESSAGING
-) -> list[Worker]:
+def messaging_workers(client: Client, settings: Settings, queue: str = queues.MESSAGING) -> list[Worker]:
+    """``send_email`` on its own pool of ``workers.messaging_threads`` threads (I/O-bound SMTP;
+    each thread keeps its SMTP session, activities/smtp_pool.py)."""
     mailer = Mailer(settings, engine_for(settings.database.url), VaultStore(settings))
     return [
         Worker(
             client,
             task_queue=queue,
             activities=[mailer.send_email],
-            activity_executor=pool,
-            max_concurrent_activities=8,
+            activity_executor=ThreadPoolExecutor(max_workers=settings.workers.messaging_threads),
             interceptors=activity_interceptors(settings.resilience),
+            **messaging_worker_options(settings.workers),
         )
     ]
 
@@ -230,14 +232,14 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
     keyring = await load_keyring(settings)  # the object store's (core/keys.py)
     runtime = temporal_runtime(settings.observability)  # Prometheus on observability.metrics_port
     client = await connect(settings, scoping=ids, runtime=runtime)
-    pool = ThreadPoolExecutor(max_workers=16)
+    pool = ThreadPoolExecutor(max_workers=settings.workers.agent_threads)
     workers: list[Worker] = []
     sessions: BrowserSessions | None = None
     if "agent" in queue_names:
         workers += agent_workers(client, settings, pool, keyring)
         await ensure_platform_schedules(client, settings)
     if "messaging" in queue_names:
-        workers += messaging_workers(client, settings, pool, messaging_queue)
+        workers += messaging_workers(client, settings, messaging_queue)
     if "documents" in queue_names:
         workers += documents_workers(client, settings)
     if "operations" in queue_names:

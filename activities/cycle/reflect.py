@@ -11,19 +11,22 @@ from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema import metrics
 from schema.db import tenant_transaction
-from schema.repositories import run_record
+from schema.repositories import alerts, run_record
+from workflows.alerts import AlertNotice
 from workflows.cycle import reflection
 from workflows.cycle.messages import ReflectInput
 
 
 class ReflectActivities(CycleBase):
     @activity.defn(name="reflect")
-    def reflect(self, inp: ReflectInput) -> None:
+    def reflect(self, inp: ReflectInput) -> list[AlertNotice]:
         """Finish the run record (releasing the tenant's running-cycle lock) and, unless the run
         was skipped, write the hourly reflection: what changed, which metrics moved since the
         previous run, what was blocked, next-hour hints (:mod:`workflows.cycle.reflection`).
         The alert rules are not evaluated here: the hourly alert sweep does (issue 17 Build 6,
-        workflows/alert_sweep.py)."""
+        workflows/alert_sweep.py). Returns the tenant's undelivered alerts with their recipients
+        (``alerts.undelivered``, read in the same transaction), so the cycle delivers them without
+        an ``alert_notices`` step."""
         now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             m = metrics.tenant_snapshot(s, inp.tenant_id, now)
@@ -58,5 +61,7 @@ class ReflectActivities(CycleBase):
                     "next_hour_hints": reflection.hints(inp.halted_reason, m, acts),
                 }
                 run_record.upsert_reflection(s, inp.run_id, inp.tenant_id, inp.hour, now, values)
+            notices = alerts.undelivered(s, inp.tenant_id, now)
             s.commit()
         series.record_cycle(inp)  # the seed's counters (issue 17); gauges: the alert sweep
+        return notices

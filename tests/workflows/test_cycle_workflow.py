@@ -74,6 +74,8 @@ class Fake:
     reflected: list[ReflectInput] = field(default_factory=list)
     alerts: list[AlertNotice] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
+    reflect_reads_alerts: bool = False  # reflect returns the alerts (issue 17), else None (older worker)
+    notice_reads: int = 0
 
     def activities(self) -> list:  # type: ignore[type-arg]
         @activity.defn(name="start_run")
@@ -143,11 +145,13 @@ class Fake:
             return ReactSummary(replies=1)
 
         @activity.defn(name="reflect")
-        async def reflect(inp: ReflectInput) -> None:
+        async def reflect(inp: ReflectInput) -> list[AlertNotice] | None:
             self.reflected.append(inp)
+            return [a for a in self.alerts if a.scope == inp.tenant_id] if self.reflect_reads_alerts else None
 
         @activity.defn(name="alert_notices")
         async def alert_notices(t: TenantRef) -> list[AlertNotice]:
+            self.notice_reads += 1
             return [a for a in self.alerts if a.scope == t.tenant_id]
 
         @activity.defn(name="mark_alerts_notified")
@@ -447,3 +451,29 @@ async def test_after_reflect_each_new_alert_is_emailed_to_the_operators_and_mark
     ]
     assert all("engagement compliance 50%" in s.body and s.tenant_id == "t1" for s in fake.sent)
     assert fake.notified == ["a1"]
+
+
+async def test_alerts_read_by_reflect_are_delivered_without_an_alert_notices_step(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Issue 17: reflect returns the undelivered alerts (patch cycle-reflect-reads-alerts); the
+    cycle delivers them with no ``alert_notices`` round trip, and with none at all when empty."""
+    fake.reflect_reads_alerts = True
+    fake.alerts = [
+        AlertNotice(
+            id="a2",
+            kind="policy_blocks",
+            scope="t1",
+            severity="warning",
+            message="12 policy blocks this hour",
+            window="2026120612",
+            recipients=("ops@example.test",),
+        )
+    ]
+    result = await run_cycle(temporal_client, fake, "reflect_reads_alerts")
+    assert result.status == "completed"
+    assert [s.idempotency_key for s in fake.sent] == ["alert:a2:ops@example.test"]
+    assert fake.notified == ["a2"] and fake.notice_reads == 0
+    fake.alerts = []
+    again = await run_cycle(temporal_client, fake, "reflect_reads_no_alert", tenant="t2")
+    assert again.status == "completed" and fake.notice_reads == 0 and fake.notified == ["a2"]

@@ -12,6 +12,7 @@ Deterministic: call only from workflow code.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -88,8 +89,12 @@ async def react(inp: ReactInput) -> ReactSummary:
     return await db("react", inp, ReactSummary, timeout_s=STEP_S)
 
 
-async def reflect(inp: ReflectInput) -> None:
-    await db("reflect", inp, timeout_s=STEP_S)
+async def reflect(inp: ReflectInput) -> list[AlertNotice] | None:
+    """Closes the run; returns the tenant's undelivered alerts read in the same transaction
+    (None from a worker older than issue 17's merged step: then ask ``alert_notices``)."""
+    decoded_as: Any = list[AlertNotice] | None
+    notices: list[AlertNotice] | None = await db("reflect", inp, decoded_as, timeout_s=STEP_S)
+    return notices
 
 
 async def alert_notices(t: TenantRef) -> list[AlertNotice]:

@@ -13,21 +13,33 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.alerts import AlertsDelivered, deliver_alert
+    from workflows.alerts import AlertNotice, AlertsDelivered, deliver_alert
     from workflows.cycle import activities as act
     from workflows.cycle.messages import CycleInput, TenantRef
 
 
-async def deliver_alerts(inp: CycleInput) -> int:
-    """The cycle's step: :func:`deliver_tenant_alerts` of the cycle's tenant."""
-    return await deliver_tenant_alerts(inp.tenant_id, inp.messaging_queue, inp.action_timeout_s)
+NOTICES_PATCH = "cycle-reflect-reads-alerts"
+"""``reflect`` returns the alerts to deliver (issue 17): no ``alert_notices`` step."""
 
 
-async def deliver_tenant_alerts(tenant_id: str, messaging_queue: str, timeout_s: int) -> int:
-    """Hand the tenant's undelivered alerts (the last 24 h's, at most 20) to
-    :func:`workflows.alerts.deliver_alert` (emails on ``messaging_queue``, ``timeout_s`` each),
-    then mark them delivered. Returns how many."""
-    notices = await act.alert_notices(TenantRef(tenant_id=tenant_id))
+async def deliver_alerts(inp: CycleInput, read: list[AlertNotice] | None = None) -> int:
+    """The cycle's step: :func:`deliver_tenant_alerts` of the cycle's tenant.
+
+    ``read``: the notices ``reflect`` returned; used under :data:`NOTICES_PATCH` (no
+    ``alert_notices`` round trip, and none at all when there is no alert). Before the patch, or
+    None (a worker older than the patch ran ``reflect``), ``alert_notices`` reads them."""
+    if not workflow.patched(NOTICES_PATCH):
+        read = None
+    return await deliver_tenant_alerts(inp.tenant_id, inp.messaging_queue, inp.action_timeout_s, read)
+
+
+async def deliver_tenant_alerts(
+    tenant_id: str, messaging_queue: str, timeout_s: int, read: list[AlertNotice] | None = None
+) -> int:
+    """Hand the tenant's undelivered alerts (``read``, or else those ``alert_notices`` reads: this
+    hour's, or written since by another evaluation) to :func:`workflows.alerts.deliver_alert`
+    (emails on ``messaging_queue``, ``timeout_s`` each), then mark them delivered. Returns how many."""
+    notices = read if read is not None else await act.alert_notices(TenantRef(tenant_id=tenant_id))
     for n in notices:
         await deliver_alert(messaging_queue, n, timeout_s=timeout_s)
     if notices:

@@ -141,7 +141,7 @@ class TenantCycleWorkflow:
                 status, error = "failed", f"{e.type}: {e.message}" if e.type else e.message
         self._set(phase="reflect", status=status)
         st = self._st
-        await act.reflect(
+        notices = await act.reflect(
             ReflectInput(
                 run_id=run_id,
                 tenant_id=t,
@@ -159,7 +159,7 @@ class TenantCycleWorkflow:
             ),
         )
         if workflow.patched(ALERTS_PATCH):
-            await deliver_alerts(inp)
+            await deliver_alerts(inp, notices)
         self._set(phase="done")
         workflow.upsert_search_attributes([sa.STATUS.value_set(status)])
         if status == "failed":
