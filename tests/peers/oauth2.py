@@ -42,7 +42,7 @@ class Grant:
 
 class OAuthPeer:
     def __init__(self, port: int, access_ttl_s: int = 300) -> None:
-        self.port, self.access_ttl_s = port, access_ttl_s
+        self.access_ttl_s = access_ttl_s
         self.grants: dict[str, Grant] = {}
         self.access: dict[str, tuple[str, float]] = {}
         """Access token -> (username, expiry on the monotonic clock)."""
@@ -50,7 +50,9 @@ class OAuthPeer:
         """Every access token handed out, in order (the tests search history and logs for them)."""
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self.origin = f"http://127.0.0.1:{port}"
+        self.port = int(self.server.server_address[1])
+        """``port``, or the one the system chose for 0."""
+        self.origin = f"http://127.0.0.1:{self.port}"
         self.token_url = f"{self.origin}/token"
 
     def start(self) -> OAuthPeer:
