@@ -11,6 +11,7 @@ provider, so the real refresh and XOAUTH2 code runs against local peers end to e
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from devstack.config import StackConfig
@@ -46,6 +47,9 @@ def passdb(conf: Path) -> str:
 
 
 def env(c: StackConfig) -> dict[str, str]:
-    """The stack's ``OMNIOPS_INBOX__OAUTH_TOKEN_URLS``: every provider's token endpoint is local."""
+    """The stack's ``OMNIOPS_INBOX__OAUTH_TOKEN_URLS``: every provider's token endpoint is local
+    (unless the caller's environment sets its own, e.g. the real endpoints for a real mailbox)."""
+    if "OMNIOPS_INBOX__OAUTH_TOKEN_URLS" in os.environ:
+        return {}
     url = f"http://127.0.0.1:{c.oauth_port}/token"
     return {"OMNIOPS_INBOX__OAUTH_TOKEN_URLS": json.dumps(dict.fromkeys(PROVIDERS, url))}
