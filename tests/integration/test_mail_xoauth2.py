@@ -51,9 +51,9 @@ async def inbox_api(agent_stack: Stack, oauth: OAuthPeer) -> AsyncIterator[Any]:
 
 
 async def connect(
-    api: Any, stack: Stack, oauth: OAuthPeer, tenant: str, user: str, g: Grant
+    api: Any, stack: Stack, oauth: OAuthPeer, tenant: str, user: str, g: Grant, provider: str = "gmail"
 ) -> dict[str, Any]:
-    """Allowlist the local Dovecot and OAuth peer for ``tenant``; POST a ``gmail`` connection."""
+    """Allowlist the local Dovecot and OAuth peer for ``tenant``; POST a ``provider`` connection."""
     await allow_site(api, tenant, f"http://127.0.0.1:{stack.c.imap_port}")
     await allow_site(api, tenant, oauth.origin)
     body = {
@@ -62,7 +62,7 @@ async def connect(
         "tls": "none",
         "username": user,
         "auth_kind": "xoauth2",
-        "provider": "gmail",
+        "provider": provider,
         "client_id": g.client_id,
         "client_secret": g.client_secret,
         "refresh_token": g.refresh_token,
@@ -153,7 +153,8 @@ async def test_an_expired_refresh_token_is_token_expired(
     t = tenant_id()
     user, _ = mailbox(agent_stack, t)
     g = oauth.grant(user)
-    conn = await connect(inbox_api, agent_stack, oauth, t, user, g)
+    conn = await connect(inbox_api, agent_stack, oauth, t, user, g, provider="microsoft365")
+    assert conn["token_url"] == oauth.token_url  # the stack's Microsoft 365 URL
     oauth.expire_refresh(g.refresh_token)
     result = await sync(t, conn["id"])
     assert (result.status, result.fetched) == ("token_expired", 0)
