@@ -14,10 +14,10 @@ import json
 import os
 from pathlib import Path
 
+from core.inbox_settings import OAUTH_PROVIDERS
 from devstack.config import StackConfig
 
 MECHANISMS = "xoauth2 oauthbearer"
-PROVIDERS = ("gmail", "microsoft365")
 
 
 def conf_file(c: StackConfig, home: Path) -> Path:
@@ -52,4 +52,4 @@ def env(c: StackConfig) -> dict[str, str]:
     if "OMNIOPS_INBOX__OAUTH_TOKEN_URLS" in os.environ:
         return {}
     url = f"http://127.0.0.1:{c.oauth_port}/token"
-    return {"OMNIOPS_INBOX__OAUTH_TOKEN_URLS": json.dumps(dict.fromkeys(PROVIDERS, url))}
+    return {"OMNIOPS_INBOX__OAUTH_TOKEN_URLS": json.dumps(dict.fromkeys(OAUTH_PROVIDERS, url))}
