@@ -11,7 +11,11 @@ backups) no longer decrypts. Documents and raw inbound mail keep the tenant keyr
 
 :class:`OperationKeyrings` is the object store's resolver (core/objectstore.py ``scoped``):
 ``for_seal`` creates the operation's keyring, ``for_open`` only reads it (a shredded keyring is
-never re-created by a read). Reads are cached ``ttl_s`` seconds per process.
+never re-created by a read). Reads for opening are cached ``ttl_s`` seconds per process. A keyring
+this process sealed with keeps sealing without a Vault round trip until ``hold_s`` (1 h) of disuse:
+an operation's keyring never changes once made, so a step's screenshot or checkpoint needs no live
+Vault (a Vault outage mid-operation no longer stalls the step; issue 17 Build 7), and a blob sealed
+after a shredding is as unreadable as the rest.
 """
 
 from __future__ import annotations
@@ -46,10 +50,15 @@ def operation_of(object_key: str) -> tuple[str, str] | None:
 
 class OperationKeyrings:
     def __init__(
-        self, store: KeyStore, ttl_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        store: KeyStore,
+        ttl_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        hold_s: float = 3600.0,
     ) -> None:
-        self._store, self._ttl, self._clock = store, ttl_s, clock
+        self._store, self._ttl, self._clock, self._hold = store, ttl_s, clock, hold_s
         self._cache: dict[str, tuple[float, Keyring]] = {}
+        self._sealing: dict[str, tuple[float, Keyring]] = {}
 
     def _cached(self, path: str) -> Keyring | None:
         hit = self._cache.get(path)
@@ -60,9 +69,11 @@ class OperationKeyrings:
         scope = operation_of(object_key)
         if scope is None:
             return None
-        path = operation_keyring_path(*scope)
-        ring = self._cached(path) or ensure_keyring_at(self._store, path)
-        self._cache[path] = (self._clock(), ring)
+        path, now = operation_keyring_path(*scope), self._clock()
+        self._sealing = {p: h for p, h in self._sealing.items() if now - h[0] < self._hold}
+        held = self._sealing.get(path)
+        ring = held[1] if held is not None else ensure_keyring_at(self._store, path)
+        self._sealing[path] = self._cache[path] = (now, ring)
         return ring
 
     def for_open(self, object_key: str, kid: str) -> Keyring | None:
@@ -77,6 +88,7 @@ class OperationKeyrings:
             ring = read_keyring(self._store, path)
             if ring is None:
                 self._cache.pop(path, None)
+                self._sealing.pop(path, None)
                 return None
             self._cache[path] = (self._clock(), ring)
         return ring if kid in ring.keys else None

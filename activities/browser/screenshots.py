@@ -11,6 +11,8 @@ network detail).
 
 from __future__ import annotations
 
+import asyncio
+
 from playwright.async_api import Locator
 from temporalio import activity
 
@@ -44,7 +46,7 @@ async def shoot(store: ObjectStore, s: Session, key: str) -> str:
         style=BLACKOUT if s.page.url.startswith(ERROR_PAGE) else None,  # it names the network error
         timeout=10_000,
     )
-    return store.put(key, shot)
+    return await asyncio.to_thread(store.put, key, shot)  # the keyring may come from Vault: off the loop
 
 
 async def step_screenshot(store: ObjectStore, s: Session, inp: StepInput, failed: bool = False) -> str:

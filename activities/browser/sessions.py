@@ -106,7 +106,7 @@ class BrowserSessions:
         browser = await self._pool.browser(resolver_rules(pins) if pins else "", inp.operation_id)
         context = None
         try:
-            state, url = self._checkpoint(inp)
+            state, url = await self._checkpoint(inp)
             context = await browser.new_context(
                 storage_state=state,  # type: ignore[arg-type]
                 viewport={"width": 1280, "height": 900},
@@ -138,12 +138,12 @@ class BrowserSessions:
         )
         return SessionHandle(task_queue=self.task_queue, worker_id=self.worker_id)
 
-    def _checkpoint(self, inp: OpenSessionInput) -> tuple[dict[str, Any] | None, str | None]:
+    async def _checkpoint(self, inp: OpenSessionInput) -> tuple[dict[str, Any] | None, str | None]:
         """The checkpoint's storage state and page URL (none without a checkpoint key)."""
         if not inp.checkpoint_key:
             return None, None
         try:
-            saved = json.loads(self._store.get(inp.checkpoint_key))
+            saved = json.loads(await asyncio.to_thread(self._store.get, inp.checkpoint_key))
         except ObjectNotFound as e:
             raise ApplicationError(
                 "checkpoint not found", type=Failure.CHECKPOINT_MISSING, non_retryable=True
@@ -180,7 +180,8 @@ class BrowserSessions:
             checkpoint = None
             if inp.step.checkpoint:
                 state = await s.context.storage_state()
-                checkpoint = self._store.put(
+                checkpoint = await asyncio.to_thread(  # off the loop: heartbeats go on
+                    self._store.put,
                     checkpoint_key(inp.tenant_id, inp.operation_id),
                     json.dumps({"storage_state": state, "url": s.page.url}).encode(),
                 )

@@ -51,3 +51,29 @@ def test_periods_default_to_90_days_and_cutoffs_follow_now() -> None:
     assert cutoffs(now, days)["screenshots"] == now - timedelta(days=30)
     assert normal_email("  Dana@Example.COM ") == "dana@example.com"
     assert subject_hash("Dana@example.com") == subject_hash("dana@example.com ")
+
+
+class _Down(MemoryKeyStore):
+    """A key store whose Vault went away: every call raises."""
+
+    down = False
+
+    def read(self, path: str) -> dict[str, object] | None:  # type: ignore[override]
+        if self.down:
+            raise ConnectionError("vault down")
+        return super().read(path)
+
+
+def test_a_keyring_this_process_sealed_with_keeps_sealing_through_a_vault_outage(tmp_path: Path) -> None:
+    keys, now = _Down(), [0.0]
+    rings = OperationKeyrings(keys, ttl_s=2, clock=lambda: now[0], hold_s=3600)
+    store = ObjectStore(tmp_path, Keyring.from_b64("old", {"old": Keyring.new_key_b64()}), rings)
+    store.put(f"acme/{OP}/step-01-a1-t1.jpg", b"one")
+    reads = keys.reads[operation_keyring_path("acme", OP)]
+    keys.down, now[0] = True, 60.0  # past the read cache: a re-read would fail
+    store.put(f"acme/{OP}/step-02-a1-t1.jpg", b"two")  # no Vault round trip
+    assert keys.reads[operation_keyring_path("acme", OP)] == reads
+    keys.down, now[0] = False, 60.0 + 3601  # an hour unused: dropped, the next seal reads again
+    store.put(f"acme/{OP}/step-03-a1-t1.jpg", b"three")
+    assert keys.reads[operation_keyring_path("acme", OP)] > reads
+    assert store.get(f"acme/{OP}/step-02-a1-t1.jpg") == b"two"

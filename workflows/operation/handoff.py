@@ -16,7 +16,7 @@ from temporalio.exceptions import ActivityError, is_cancelled_exception
 with workflow.unsafe.imports_passed_through():
     from workflows.operation import activities as acts
     from workflows.operation import trust_activities as trust
-    from workflows.operation.browser_messages import StepResult
+    from workflows.operation.browser_messages import SitePin, StepResult
     from workflows.operation.definition import OperationDefinition, StepDefinition
     from workflows.operation.errors import StepAbort, failure_text
     from workflows.operation.messages import (
@@ -73,10 +73,26 @@ async def hand_off(
     return step.store_as, res.credential_path, fp or res.credential_fingerprint or ""
 
 
-async def test_connection(inp: ConnectionTestInput) -> ConnectionTestResult:
-    """The connection test; under the patch a test that cannot run (the site unreachable after
-    its retries, the target refused) is a failed test with the activity's tenant-safe message.
-    Before it (old histories) such a failure failed the workflow itself."""
+async def test_connection(
+    op: OperationInput, definition: OperationDefinition, tested: str, pins: list[SitePin]
+) -> ConnectionTestResult:
+    """The definition's connection test of credential type ``tested`` through the session's vetted
+    ``pins``; under the patch a test that cannot run (the site unreachable after its retries, the
+    target refused) is a failed test with the activity's tenant-safe message. Before it (old
+    histories) such a failure failed the workflow itself."""
+    inp = ConnectionTestInput(
+        tenant_id=op.tenant_id,
+        service=op.service,
+        credential_type=tested,
+        admin_credential=definition.credential,
+        site_url=op.inputs["site_url"],
+        test=definition.connection_test,
+        pins=pins,
+        operation=op.operation,
+        definition_version=definition.version,
+        inputs=op.inputs,
+        operation_id=op.operation_id,
+    )
     if not workflow.patched(SESSION_PREPARED):
         return await acts.test_connection(inp)
     try:

@@ -44,7 +44,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.operation.handoff import Credential, hand_off, test_connection
     from workflows.operation.messages import (
         ConfirmationDecision,
-        ConnectionTestInput,
         ConsentGrant,
         ConsentLookupInput,
         ConsentRevoke,
@@ -234,21 +233,7 @@ class AutonomousOperationWorkflow:
             if tested is None:
                 return await self._finish(S.FAILED, "no credential was extracted to test")
             self._progress.intent = "Test the connection with the new credential"
-            test = await test_connection(
-                ConnectionTestInput(
-                    tenant_id=inp.tenant_id,
-                    service=inp.service,
-                    credential_type=tested,
-                    admin_credential=definition.credential,
-                    site_url=inp.inputs["site_url"],
-                    test=definition.connection_test,
-                    pins=self._session.pins,
-                    operation=inp.operation,
-                    definition_version=definition.version,
-                    inputs=inp.inputs,
-                    operation_id=inp.operation_id,
-                )
-            )
+            test = await test_connection(inp, definition, tested, self._session.pins)
             passed = test.passed
             if not passed:
                 return await self._finish(
