@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+OAUTH_PROVIDERS = ("gmail", "microsoft365")
 
 
 class InboxSettings(BaseModel):
@@ -30,3 +32,12 @@ class InboxSettings(BaseModel):
     auth_failures_alert: int = 3
     """Consecutive syncs refused at login (auth_failed, token_expired, revoked) that raise the
     ``mailbox_auth_failures`` alert (seed 004 P0.7.3, issue 13 Build 10)."""
+    oauth_token_urls: dict[str, str] = Field(
+        default_factory=lambda: {
+            "gmail": "https://oauth2.googleapis.com/token",
+            "microsoft365": "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        }
+    )
+    """Each XOAUTH2 provider's OAuth 2.0 token endpoint (RFC 6749 section 6 refresh grant), by
+    provider name (``OAUTH_PROVIDERS``); a connection made with ``provider`` uses this URL. The
+    local stack and the tests point both at the local OAuth peer (devstack/dovecot_oauth2.py)."""

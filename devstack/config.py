@@ -35,6 +35,9 @@ class StackConfig:
     smtp_port: int = 2525
     redis_port: int = 6379
     imap_port: int = 1143
+    oauth_port: int = 8418
+    """The local OAuth 2.0 provider (tests/peers/oauth2.py) Dovecot's oauth2 passdb introspects
+    XOAUTH2 tokens at, and the stack's Gmail / Microsoft 365 token URLs point to."""
     temporal_cluster: bool = os.environ.get("OMNIOPS_TEMPORAL_CLUSTER") == "1"
     """Run the Temporal server itself on the stack's Postgres (devstack/temporal_cluster.py,
     ``make up CLUSTER=1``) instead of the CLI's dev server (the default)."""

@@ -1,7 +1,8 @@
 """A private Dovecot IMAP server for the local stack and the tests (issue 13, "Real parts").
 
 Everything lives under ``{data_dir}/dovecot``: ``dovecot.conf``, ``passwd`` (a passwd-file
-userdb/passdb, one line per mailbox), ``mail/{user}/Maildir`` and the runtime dirs. It listens
+userdb/passdb, one line per mailbox; XOAUTH2 logins go to the oauth2 passdb of
+devstack/dovecot_oauth2.py), ``mail/{user}/Maildir`` and the runtime dirs. It listens
 on 127.0.0.1:``imap_port`` with plaintext IMAP only (no TLS on loopback) and runs unprivileged:
 as the current user, or as Debian's ``dovecot`` system user when we are root (like Postgres runs
 as ``postgres``). Passwords are stored salted (``{SSHA256}``), never in clear.
@@ -23,6 +24,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from devstack import dovecot_oauth2
 from devstack.config import StackConfig, StackError, find_binary, port_open, wait_port
 
 _USER = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -56,7 +58,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login {dovecot_oauth2.MECHANISMS}
 auth_failure_delay = 0
 default_login_user = {name}
 default_internal_user = {name}
@@ -81,6 +83,7 @@ service imap-login {{
 }}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = username_format=%u {d}/passwd
 }}
 userdb {{
@@ -88,7 +91,7 @@ userdb {{
   args = username_format=%u {d}/passwd
   default_fields = uid={uid} gid={gid} home={d}/mail/%u
 }}
-"""
+{dovecot_oauth2.passdb(d / "dovecot-oauth2.conf.ext")}"""
 
 
 def _chown(path: Path) -> None:
@@ -105,6 +108,7 @@ def _prepare(c: StackConfig) -> Path:
     (d / "passwd").touch()
     os.chmod(d / "passwd", 0o600)
     _chown(d / "passwd")
+    _chown(dovecot_oauth2.conf_file(c, d))
     conf = d / "dovecot.conf"
     conf.write_text(_config(c))
     _chown(conf)

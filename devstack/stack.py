@@ -21,7 +21,7 @@ from pathlib import Path
 from api import jwt_keys
 from api.auth import mint_platform_token
 from core.settings import BrowserSettings, get_settings
-from devstack import dovecot, services, temporal_cluster
+from devstack import dovecot, dovecot_oauth2, services, temporal_cluster
 from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
 from devstack.sites import start_site
@@ -97,6 +97,7 @@ class Stack:
             "OMNIOPS_RESILIENCE__IMAP_HOST": "127.0.0.1",
             "OMNIOPS_RESILIENCE__IMAP_PORT": str(c.imap_port),
             "OMNIOPS_LIMITS__STORAGE_URL": f"async+redis://127.0.0.1:{c.redis_port}/0",
+            **dovecot_oauth2.env(c),  # Gmail / Microsoft 365 token URLs: the local OAuth peer
         }
         # local default: email goes to the local SMTP server, only for the demo domain (internal_only)
         if "OMNIOPS_EMAIL__MODE" not in os.environ:

@@ -34,6 +34,8 @@ PORT_OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
 (each with its own ``OMNIOPS_TEST_DATA``) can run side by side; use multiples of 10 below 100."""
 PEER_PORT = 18900 + PORT_OFFSET
 OTLP_PORT = 18318 + PORT_OFFSET
+OAUTH_PORT = 18418 + PORT_OFFSET
+"""The in-test OAuth 2.0 provider (tests/peers/oauth2.py): token endpoint and Dovecot's introspection."""
 """The in-test OTLP/HTTP trace receiver (tests/peers/otlp.py) every stack process exports to."""
 DATA = Path(os.environ.get("OMNIOPS_TEST_DATA", "/var/tmp/omniops-test"))  # noqa: S108 - owner-checked
 TEST_CONFIG = StackConfig(
@@ -47,6 +49,7 @@ TEST_CONFIG = StackConfig(
     smtp_port=12525 + PORT_OFFSET,
     redis_port=16379 + PORT_OFFSET,
     imap_port=11143 + PORT_OFFSET,
+    oauth_port=OAUTH_PORT,
     # OMNIOPS_TEST_CLUSTER=1 (make test-cluster): the Temporal server itself on the stack's Postgres
     temporal_cluster=os.environ.get("OMNIOPS_TEST_CLUSTER") == "1",
     extra_env={

@@ -17,10 +17,11 @@ HOST = rf"^{_LABEL}(\.{_LABEL})*$"
 
 class ConnectionRequest(Body):
     """``auth_kind`` ``password``: ``password`` (an app password). ``xoauth2`` (Gmail,
-    Microsoft 365): ``client_id``, ``client_secret``, ``refresh_token`` and ``token_url``
-    (e.g. ``https://oauth2.googleapis.com/token``); the sync exchanges the refresh token for an
-    access token and logs in with SASL XOAUTH2. A missing field for the chosen kind is a 400
-    naming it."""
+    Microsoft 365): ``client_id``, ``client_secret``, ``refresh_token`` and either ``provider``
+    (``gmail`` or ``microsoft365``: the token URL is the operator's ``inbox.oauth_token_urls``
+    entry) or an explicit ``token_url`` (e.g. ``https://oauth2.googleapis.com/token``); the sync
+    exchanges the refresh token for an access token and logs in with SASL XOAUTH2. A missing field
+    for the chosen kind is a 400 naming it."""
 
     host: str = Field(pattern=HOST, max_length=253)
     port: int = Field(default=993, ge=1, le=65535)
@@ -34,19 +35,21 @@ class ConnectionRequest(Body):
     client_secret: SecretStr | None = Field(default=None, min_length=1, max_length=4096)
     refresh_token: SecretStr | None = Field(default=None, min_length=1, max_length=8192)
     token_url: str | None = Field(default=None, min_length=1, max_length=500)
+    provider: Literal["gmail", "microsoft365"] | None = None
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> ConnectionRequest:
         need = (
-            ("password",)
-            if self.auth_kind == "password"
-            else ("client_id", "client_secret", "refresh_token", "token_url")
+            ("password",) if self.auth_kind == "password" else ("client_id", "client_secret", "refresh_token")
         )
         for name in need:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} is required when auth_kind is {self.auth_kind}")
-        if self.auth_kind == "password" and self.token_url is not None:
-            raise ValueError("token_url is only for auth_kind xoauth2")
+        oauth = ("token_url", "provider")
+        if self.auth_kind == "password" and any(getattr(self, n) is not None for n in oauth):
+            raise ValueError("token_url and provider are only for auth_kind xoauth2")
+        if self.auth_kind == "xoauth2" and (self.token_url is None) == (self.provider is None):
+            raise ValueError("token_url or provider (one of them) is required when auth_kind is xoauth2")
         return self
 
     def secret(self) -> dict[str, str]:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from api.auth import Principal
-from api.errors import NotFoundException
+from api.errors import NotFoundException, ValidationException
 from api.schemas.inbox import ConnectionRequest, ConnectionView, SyncStarted
 from api.services import inbox_schedule
 from api.services.targets import TargetGate
@@ -74,7 +74,13 @@ class InboxService:
             return row
 
     async def connect(self, p: Principal, data: ConnectionRequest) -> ConnectionView:
-        """Vet (422), store the row and the secret, create the schedule; metadata only back."""
+        """Vet (422), store the row and the secret, create the schedule; metadata only back. A
+        ``provider`` connection gets the operator's token URL for it (400 when none is set)."""
+        if data.provider is not None:
+            url = self.settings.inbox.oauth_token_urls.get(data.provider)
+            if not url:
+                raise ValidationException(f"provider: no token URL is configured for {data.provider}")
+            data = data.model_copy(update={"token_url": url})
         await self.gate.vet(p.tenant_id, mailbox_url(data.host, data.port, data.tls), "connect mailbox")
         if data.token_url:
             await self.gate.vet(p.tenant_id, data.token_url, "connect mailbox")
