@@ -12,6 +12,7 @@ schedule-to-start).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -146,10 +147,11 @@ async def temporal_client(stack: Stack) -> Client:
     return await connect(encrypted=False)
 
 
-@pytest.fixture(scope="session")
-async def time_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (Java, provisioned from Maven Central): days pass
-    instantly while a workflow waits on timers and nothing else is running."""
+@contextlib.asynccontextmanager
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh Temporal time-skipping test server (Java, provisioned from Maven Central), with our
+    search attributes: days pass instantly while a workflow waits on timers and nothing else is
+    running."""
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.contrib.pydantic import pydantic_data_converter
@@ -171,5 +173,23 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
             search_attributes={k.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for k in ALL},
         )
     )
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The session's shared :func:`time_skipping_env`."""
+    async with time_skipping_env() as env:
+        yield env
+
+
+@pytest.fixture
+async def own_time_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A :func:`time_skipping_env` of the test's own, for a test whose history leaves the Java test
+    server unable to skip time afterwards (seen with the alert sweep's delivery: every later
+    ``sleep`` on the shared server timed out)."""
+    async with time_skipping_env() as env:
+        yield env

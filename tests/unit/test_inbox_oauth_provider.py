@@ -37,7 +37,10 @@ def test_an_xoauth2_connection_names_a_provider_or_a_token_url() -> None:
         ConnectionRequest(**BASE, password="pw", provider="gmail")
 
 
-def test_the_stack_dovecot_has_both_passdbs_and_the_stack_token_urls_are_local(tmp_path: Path) -> None:
+def test_the_stack_dovecot_has_both_passdbs_and_the_stack_token_urls_are_local(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMNIOPS_INBOX__OAUTH_TOKEN_URLS", raising=False)  # the suite's stack sets it
     c = StackConfig(data_dir=tmp_path, imap_port=11999, oauth_port=18999)
     conf = dovecot._prepare(c).read_text()
     assert "auth_mechanisms = plain login xoauth2 oauthbearer" in conf
