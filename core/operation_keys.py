@@ -57,12 +57,11 @@ class OperationKeyrings:
         hold_s: float = 3600.0,
     ) -> None:
         self._store, self._ttl, self._clock, self._hold = store, ttl_s, clock, hold_s
-        self._cache: dict[str, tuple[float, Keyring]] = {}
-        self._sealing: dict[str, tuple[float, Keyring]] = {}
+        self._cache: dict[str, tuple[float, Keyring]] = {}  # path -> (last sealed or read, ring)
 
-    def _cached(self, path: str) -> Keyring | None:
+    def _cached(self, path: str, max_age_s: float) -> Keyring | None:
         hit = self._cache.get(path)
-        return hit[1] if hit is not None and self._clock() - hit[0] < self._ttl else None
+        return hit[1] if hit is not None and self._clock() - hit[0] < max_age_s else None
 
     def for_seal(self, object_key: str) -> Keyring | None:
         """The keyring that seals ``object_key`` (created if absent); None: not an operation's blob."""
@@ -70,10 +69,11 @@ class OperationKeyrings:
         if scope is None:
             return None
         path, now = operation_keyring_path(*scope), self._clock()
-        self._sealing = {p: h for p, h in self._sealing.items() if now - h[0] < self._hold}
-        held = self._sealing.get(path)
-        ring = held[1] if held is not None else ensure_keyring_at(self._store, path)
-        self._sealing[path] = self._cache[path] = (now, ring)
+        ring = self._cached(path, self._hold)
+        if ring is None:  # a Vault round trip anyway: drop what went unused for hold_s
+            self._cache = {p: h for p, h in self._cache.items() if now - h[0] < self._hold}
+            ring = ensure_keyring_at(self._store, path)
+        self._cache[path] = (now, ring)
         return ring
 
     def for_open(self, object_key: str, kid: str) -> Keyring | None:
@@ -83,12 +83,11 @@ class OperationKeyrings:
         if scope is None:
             return None
         path = operation_keyring_path(*scope)
-        ring = self._cached(path)
+        ring = self._cached(path, self._ttl)
         if ring is None or kid not in ring.keys:
             ring = read_keyring(self._store, path)
             if ring is None:
                 self._cache.pop(path, None)
-                self._sealing.pop(path, None)
                 return None
             self._cache[path] = (self._clock(), ring)
         return ring if kid in ring.keys else None
