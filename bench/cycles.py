@@ -39,9 +39,9 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -49,9 +49,14 @@ from temporalio.worker import Worker
 from bench.bare_workflows import BareFanoutWorkflow, EmptyWorkflow
 from bench.cpu import print_usage, snapshot, stack_pids
 from bench.cycle_profile import print_timeline, schedule_to_start
+from bench.cycle_quiet import disable_earlier_tenants, platform_schedules_paused
+from bench.cycle_seed import seed
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from workers.sandbox import workflow_runner
+
+if TYPE_CHECKING:
+    from workflows.cycle.messages import FanoutResult
 
 POLL_EXPIRY_S = 75.0
 """How long the server may still hand tasks to a stopped worker's long polls (60 s polls, plus
@@ -88,108 +93,6 @@ def compile_bytecode() -> None:
     compileall.compile_dir(Path(sys.prefix), quiet=2)  # the virtualenv's packages (errors: 3.12-only files)
 
 
-def seed(prefix: str, n: int) -> None:
-    from sqlalchemy import insert
-
-    from schema.agent import AgentRun  # noqa: F401  (tables registered)
-    from schema.business import Client as Account
-    from schema.business import Contact, InboundMessage, Order, Product
-    from schema.db import owner_engine
-    from schema.tables import Tenant
-
-    old = datetime.now(UTC) - timedelta(days=40)
-    now = datetime.now(UTC)
-    ids = [f"{prefix}-{i:05d}" for i in range(n)]
-    with owner_engine().begin() as c:
-        c.execute(
-            insert(Tenant), [{"id": t, "name": t, "agent_enabled": True, "created_at": now} for t in ids]
-        )
-        c.execute(
-            insert(Account),
-            [
-                {
-                    "id": f"{t}-a",
-                    "tenant_id": t,
-                    "name": "Acme",
-                    "active": True,
-                    "credit_limit": Decimal(5000),
-                    "created_at": now,
-                }
-                for t in ids
-            ],
-        )
-        c.execute(
-            insert(Product),
-            [
-                {
-                    "id": f"{t}-p",
-                    "tenant_id": t,
-                    "code": "APPR",
-                    "name": "Appraisal",
-                    "fee": Decimal(450),
-                    "tech_fee": Decimal(25),
-                }
-                for t in ids
-            ],
-        )
-        c.execute(
-            insert(Contact),
-            [
-                {
-                    "id": f"{t}-c{k}",
-                    "tenant_id": t,
-                    "client_id": f"{t}-a",
-                    "name": "Pat",
-                    "email": f"pat{k}@{t}.example.test",
-                    "created_at": old if k == 0 else now,
-                }
-                for t in ids
-                for k in (0, 1)
-            ],
-        )
-        c.execute(
-            insert(Order),
-            [
-                {
-                    "id": f"{t}-o",
-                    "tenant_id": t,
-                    "client_id": f"{t}-a",
-                    "product_code": "APPR",
-                    "fee_amount": Decimal(450),
-                    "tech_fee": Decimal(25),
-                    "total_amount": Decimal(475),
-                    "billing_method": "bill",
-                    "payment_status": "unpaid",
-                    "status": "new",
-                    "processing_status": "new",
-                    "property_address": "1 Main St",
-                    "borrower_name": "Sam",
-                    "borrower_email": "sam@example.test",
-                    "property_contact_name": "Kim",
-                    "property_contact_phone": "555",
-                    "created_at": now,
-                }
-                for t in ids
-            ],
-        )
-        c.execute(
-            insert(InboundMessage),
-            [
-                {
-                    "id": f"{t}-m",
-                    "tenant_id": t,
-                    "message_id": f"<{t}@bench>",
-                    "from_email": f"pat1@{t}.example.test",
-                    "subject": "Re: order",
-                    "body": "Thanks, received.",
-                    "kind": "reply",
-                    "received_at": now,
-                }
-                for t in ids
-            ],
-        )
-
-
 async def longest_history(client: Client, query: str) -> tuple[int, str]:
     best, which = 0, ""
     async for wf in client.list_workflows(query):
@@ -199,28 +102,69 @@ async def longest_history(client: Client, query: str) -> tuple[int, str]:
     return best, which
 
 
+async def phases(
+    client: Client, bare_client: Client, stack: Stack, run: str, tenants: int, batch: int
+) -> tuple[float, int, float, FanoutResult, str, dict[str, tuple[dict[str, float], dict[str, float]]]]:
+    """The bare fan-out, then the cycles, on the same server: (bare s, children, cycles s, the
+    fan-out's result, its hour, CPU seconds per process and phase)."""
+    from core.settings import get_settings
+    from workers.sizing import workflow_worker_options
+    from workflows import ids
+    from workflows.cycle.hours import hour_key
+    from workflows.cycle.messages import FanoutInput
+    from workflows.cycle.workflow import CycleFanoutWorkflow
+
+    sizing = get_settings().workers
+    queue = f"bench-bare-{run}"
+    pids = stack_pids(stack.c.data_dir)
+    cpu0 = snapshot(pids)
+    with ThreadPoolExecutor(sizing.agent_threads) as pool:
+        async with Worker(  # a process of its own, sized like the agent worker (workers/sizing.py)
+            bare_client,
+            task_queue=queue,
+            workflows=[EmptyWorkflow, BareFanoutWorkflow],
+            activity_executor=pool,
+            workflow_runner=workflow_runner("bench.bare_workflows"),  # passed through like workflows/
+            **workflow_worker_options(sizing),
+        ):
+            t = time.perf_counter()
+            done = await bare_client.execute_workflow(
+                BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
+            )
+            bare = time.perf_counter() - t
+    print(f"bare phase done: {bare:.1f}s; cycles start", flush=True)
+    cpu1 = snapshot(pids)
+    hour = hour_key(datetime.now(UTC))
+    t = time.perf_counter()
+    result: FanoutResult = await client.execute_workflow(
+        CycleFanoutWorkflow.run,
+        FanoutInput(hour=hour, prefix=f"bench-{run}", batch=batch, continue_after=500),
+        id=ids.cycle_fanout_workflow_id(hour),
+        task_queue="agent",
+    )
+    cycles = time.perf_counter() - t
+    cpu2 = snapshot(pids)
+    return bare, done, cycles, result, hour, {"bare": (cpu0, cpu1), "cycles": (cpu1, cpu2)}
+
+
 async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int, down: bool) -> None:
     stack = Stack(bench_config(cluster, offset))
     stack.infra_up()
     stack.mail()
     compile_bytecode()
+    os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
+    from core.settings import get_settings
+
+    get_settings.cache_clear()  # read again with the stack's environment
+    print(f"disabled {disable_earlier_tenants()} earlier runs' tenants", flush=True)
     stopped = [n for n in ("worker-agent", "worker-messaging") if stack.running(n)]
     for name in stopped:  # this checkout's code and OMNIOPS_WORKERS__*
         stack.stop(name)
     stopped_at = time.monotonic()
     stack.worker("worker-agent", "agent", timeout=300)  # a busy 2-core machine starts workers slowly
     stack.worker("worker-messaging", "messaging", timeout=300)
-    os.environ.update({**stack.env(), **stack.owner_env()})  # the seed runs as the owner
-    from core.settings import get_settings
-
-    get_settings.cache_clear()  # read again with the stack's environment
-    sizing = get_settings().workers
     from core.temporal import connect
-    from workers.sizing import workflow_worker_options
     from workflows import ids
-    from workflows.cycle.hours import hour_key
-    from workflows.cycle.messages import FanoutInput, FanoutResult
-    from workflows.cycle.workflow import CycleFanoutWorkflow
 
     client = await connect(scoping=ids)
     bare_client = await connect(encrypted=False)  # the baseline's ids are no tenant's: no codec
@@ -233,36 +177,10 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     if stopped and (wait := POLL_EXPIRY_S - (time.monotonic() - stopped_at)) > 0:
         print(f"waiting {wait:.0f}s for the stopped workers' long polls to expire", flush=True)
         await asyncio.sleep(wait)
-    queue = f"bench-bare-{run}"
-    pids = stack_pids(stack.c.data_dir)
-    cpu0 = snapshot(pids)
-    with ThreadPoolExecutor(sizing.agent_threads) as pool:
-        async with Worker(  # a process of its own, sized like the agent worker (workers/sizing.py)
-            bare_client,
-            task_queue=queue,
-            workflows=[EmptyWorkflow, BareFanoutWorkflow],
-            activity_executor=pool,
-            workflow_runner=workflow_runner(),
-            **workflow_worker_options(sizing),
-        ):
-            t = time.perf_counter()
-            done = await bare_client.execute_workflow(
-                BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
-            )
-            bare = time.perf_counter() - t
+    async with platform_schedules_paused(client) as paused:
+        print(f"paused {', '.join(paused) or 'no'} platform schedules while measuring", flush=True)
+        bare, done, cycles, result, hour, cpu = await phases(client, bare_client, stack, run, tenants, batch)
     print(f"bare fan-out of {done} empty workflows: {bare:.1f}s", flush=True)
-    cpu1 = snapshot(pids)
-
-    hour = hour_key(datetime.now(UTC))
-    t = time.perf_counter()
-    result: FanoutResult = await client.execute_workflow(
-        CycleFanoutWorkflow.run,
-        FanoutInput(hour=hour, prefix=prefix, batch=batch, continue_after=500),
-        id=ids.cycle_fanout_workflow_id(hour),
-        task_queue="agent",
-    )
-    cycles = time.perf_counter() - t
-    cpu2 = snapshot(pids)
     print(
         f"cycles for {result.started} tenants: {cycles:.1f}s "
         f"(already running {result.already_running}, failed {result.failed})"
@@ -279,7 +197,7 @@ async def main(tenants: int, batch: int, cluster: bool, offset: int, sample: int
     )
     server = "Temporal server on Postgres" if cluster else "dev server (SQLite, WAL)"
     print(f"server:                   {server}")
-    print_usage({"bare": (cpu0, cpu1), "cycles": (cpu1, cpu2)})
+    print_usage(cpu)
     await schedule_to_start(client, prefix, result.started, sample)
     await print_timeline(client, f"cycle-{prefix}-00000-{hour}")
     if down:

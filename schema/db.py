@@ -58,9 +58,21 @@ _SET_SCOPE = text(
 )
 
 
+POOL_RECYCLE_S = 1800
+"""A pooled connection older than this (seconds) is replaced at its next checkout."""
+
+
 @lru_cache(maxsize=4)
 def engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    """The engine of ``url``: a pool of 10 (+10 overflow) connections, no pre-ping.
+
+    A pre-ping was one more round trip (``SELECT 1``) per checkout, i.e. per unit of work: a fifth
+    of a cycle's statements (issue 17, profiled under bench/cycles.py). Without it a connection
+    Postgres dropped fails at its first statement; SQLAlchemy then invalidates the whole pool (a
+    disconnect error), the failure is a transient ``DatabaseUnavailable`` (core/outages.py) and
+    the activity's next attempt connects afresh. ``pool_recycle`` replaces connections older than
+    :data:`POOL_RECYCLE_S`, before a server or proxy idle timeout closes them."""
+    return create_engine(url, pool_pre_ping=False, pool_recycle=POOL_RECYCLE_S, pool_size=10, max_overflow=10)
 
 
 def get_engine() -> Engine:
