@@ -49,6 +49,7 @@ class CycleActivities:
             self.broadcast.record_broadcast,
             self.reactor.react,
             self.reflector.reflect,
+            self.reflector.react_and_reflect,
             self.alerts.alert_notices,
             self.alerts.mark_alerts_notified,
             self.run.list_enabled_tenants,

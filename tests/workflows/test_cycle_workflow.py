@@ -18,6 +18,7 @@ from tests.histories import record
 from workers.sandbox import workflow_runner
 from workflows.alerts import AlertNotice, AlertsDelivered
 from workflows.cycle.actions import ActionKind, ProposedAction
+from workflows.cycle.close import CloseResult
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import (
     ActionOutcome,
@@ -76,6 +77,7 @@ class Fake:
     notified: list[str] = field(default_factory=list)
     reflect_reads_alerts: bool = False  # reflect returns the alerts (issue 17), else None (older worker)
     notice_reads: int = 0
+    fail_close: bool = False  # react_and_reflect fails (the run is then closed by reflect alone)
 
     def activities(self) -> list:  # type: ignore[type-arg]
         @activity.defn(name="start_run")
@@ -149,6 +151,17 @@ class Fake:
             self.reflected.append(inp)
             return [a for a in self.alerts if a.scope == inp.tenant_id] if self.reflect_reads_alerts else None
 
+        @activity.defn(name="react_and_reflect")
+        async def react_and_reflect(inp: ReflectInput) -> CloseResult:
+            self.calls.append("react_and_reflect")
+            if self.fail_close:
+                why = "database rejected the write"
+                raise ApplicationError(why, type="DatabaseError", non_retryable=True)
+            summary = ReactSummary(replies=1)
+            self.reflected.append(inp.model_copy(update={"react": summary}))
+            notices = [a for a in self.alerts if a.scope == inp.tenant_id]
+            return CloseResult(react=summary, notices=tuple(notices))
+
         @activity.defn(name="alert_notices")
         async def alert_notices(t: TenantRef) -> list[AlertNotice]:
             self.notice_reads += 1
@@ -178,6 +191,7 @@ class Fake:
             record_broadcast,
             react,
             reflect,
+            react_and_reflect,
             alert_notices,
             mark_alerts_notified,
             list_enabled_tenants,
@@ -227,7 +241,7 @@ async def test_a_cycle_runs_plan_act_react_reflect_in_order(temporal_client: Cli
         "email:k-c1:sent",
         "guard:k-camp1",
         "broadcast:3:2",
-        "react",
+        "react_and_reflect",
     ]
     assert fake.sent[0].idempotency_key == "k-c1"  # the batch's three go out in parallel
     assert sorted(s.idempotency_key for s in fake.sent[1:]) == ["b0", "b1", "b2"]
@@ -255,7 +269,7 @@ async def test_a_rules_plan_that_came_with_the_context_needs_no_plan_actions_cal
         "perform:k-o1",
         "guard:k-c1",
         "email:k-c1:sent",
-        "react",
+        "react_and_reflect",
     ]
 
 
@@ -283,7 +297,7 @@ async def test_a_halt_verdict_stops_the_remaining_actions(temporal_client: Clien
         "perform:k-o0",
         "guard:k-o1",
     ]
-    assert fake.reflected[0].status == "halted" and "react" in fake.calls
+    assert fake.reflected[0].status == "halted" and "react_and_reflect" in fake.calls
 
 
 async def test_a_switched_off_tenant_is_recorded_as_skipped(temporal_client: Client, fake: Fake) -> None:
@@ -477,3 +491,24 @@ async def test_alerts_read_by_reflect_are_delivered_without_an_alert_notices_ste
     fake.alerts = []
     again = await run_cycle(temporal_client, fake, "reflect_reads_no_alert", tenant="t2")
     assert again.status == "completed" and fake.notice_reads == 0 and fake.notified == ["a2"]
+
+
+async def test_react_and_reflect_close_a_run_in_one_step_and_a_failed_one_falls_back_to_reflect(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Issue 17 (patch cycle-react-reflect-merged): React and Reflect are one local activity, one
+    transaction; Reflect gets React's summary. When that step fails, the run is recorded failed
+    by ``reflect`` alone and the workflow fails, as when ``react`` failed before the merge."""
+    fake.plan_in_context = True
+    fake.actions = [act(ActionKind.PROCESS_ORDER, "o1")]
+    result = await run_cycle(temporal_client, fake, "merged")
+    assert (result.status, result.executed) == ("completed", 1)
+    assert fake.calls == ["start_run", "gather_context", "guard:k-o1", "perform:k-o1", "react_and_reflect"]
+    [r] = fake.reflected
+    assert (r.status, r.executed, r.react) == ("completed", 1, ReactSummary(replies=1))
+    fake.fail_close, fake.calls, fake.reflected = True, [], []
+    with pytest.raises(WorkflowFailureError) as err:
+        await run_cycle(temporal_client, fake, "merged_step_fails", tenant="t2")
+    assert "cycle failed" in str(err.value.cause) and fake.calls[-1] == "react_and_reflect"
+    [r] = fake.reflected
+    assert r.status == "failed" and "database rejected the write" in (r.error or "") and r.react is None

@@ -19,6 +19,7 @@ from temporalio import workflow
 from workflows import retry
 from workflows.alerts import AlertNotice, AlertsDelivered
 from workflows.common import db
+from workflows.cycle.close import CloseResult
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import (
     ActionOutcome,
@@ -95,6 +96,11 @@ async def reflect(inp: ReflectInput) -> list[AlertNotice] | None:
     decoded_as: Any = list[AlertNotice] | None
     notices: list[AlertNotice] | None = await db("reflect", inp, decoded_as, timeout_s=STEP_S)
     return notices
+
+
+async def react_and_reflect(inp: ReflectInput) -> CloseResult:
+    """React, then Reflect with its summary, in one step (workflows/cycle/close.py)."""
+    return await db("react_and_reflect", inp, CloseResult, timeout_s=STEP_S)
 
 
 async def alert_notices(t: TenantRef) -> list[AlertNotice]:

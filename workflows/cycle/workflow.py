@@ -25,9 +25,11 @@ from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlrea
 
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
+    from workflows.alerts import AlertNotice
     from workflows.common import email, scheduled_time
     from workflows.cycle import activities as act
     from workflows.cycle.actions import EMAIL_KINDS, ActionKind, ProposedAction
+    from workflows.cycle.close import CloseResult, closing, merged
     from workflows.cycle.deliver import deliver_alerts
     from workflows.cycle.handoff import hand_off
     from workflows.cycle.hours import hour_key
@@ -46,7 +48,6 @@ with workflow.unsafe.imports_passed_through():
         PlanResult,
         ReactInput,
         ReactSummary,
-        ReflectInput,
         StartRunInput,
         TenantPage,
         TenantRef,
@@ -101,6 +102,8 @@ class TenantCycleWorkflow:
         status: CycleStatus = "completed"
         error: str | None = None
         handed_off = 0
+        closed: CloseResult | None = None
+        notices: list[AlertNotice] | None = None
         if begun.skipped_reason:  # another run of the tenant holds the running-cycle lock
             status, halted = "skipped", begun.skipped_reason
         elif not switches.enabled:
@@ -134,30 +137,22 @@ class TenantCycleWorkflow:
                     await self._perform(inp, run_id, action)
                     self._set(executed=self._st.executed + 1)
                 self._set(phase="react", current_action=None)
-                react = await act.react(ReactInput(run_id=run_id, tenant_id=t))
+                if merged():  # React and Reflect in one step (workflows/cycle/close.py)
+                    self._set(phase="reflect", status=status)
+                    closed = await act.react_and_reflect(
+                        closing(self._st, inp, planner, None, halted, started)
+                    )
+                    react, notices = closed.react, list(closed.notices)
+                else:
+                    react = await act.react(ReactInput(run_id=run_id, tenant_id=t))
             except ActivityError as e:  # a regular activity's final failure
                 status, error = "failed", f"{e.message}: {e.cause}" if e.cause else e.message
             except ApplicationError as e:  # a local activity's final failure arrives unwrapped
                 status, error = "failed", f"{e.type}: {e.message}" if e.type else e.message
-        self._set(phase="reflect", status=status)
+        if closed is None:  # skipped, failed, or closed the two-step way
+            self._set(phase="reflect", status=status)
+            notices = await act.reflect(closing(self._st, inp, planner, error, halted, started, react))
         st = self._st
-        notices = await act.reflect(
-            ReflectInput(
-                run_id=run_id,
-                tenant_id=t,
-                hour=inp.hour,
-                status=status,
-                planner=planner,
-                planned=st.planned,
-                executed=st.executed,
-                blocked=st.blocked,
-                deferred=st.deferred,
-                react=react,
-                error=error,
-                halted_reason=halted,
-                started_at=started,
-            ),
-        )
         if workflow.patched(ALERTS_PATCH):
             await deliver_alerts(inp, notices)
         self._set(phase="done")

@@ -1,0 +1,64 @@
+"""The end of a cycle: React and Reflect as ONE local activity (issue 17, hourly cycles at scale).
+
+Before :data:`CLOSE_PATCH` the cycle ran ``react`` then ``reflect``: two local activities, two
+workflow activations and two units of work. Under the patch a run that reached React calls
+``react_and_reflect`` (one transaction: React's summary goes straight into the reflection); a
+run that failed earlier, was skipped, or whose merged step failed is closed by ``reflect`` alone,
+as before. Old histories replay the two-step path.
+
+Deterministic: call only from workflow code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import workflow
+
+from workflows.models import Frozen
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.alerts import AlertNotice
+    from workflows.cycle.messages import CycleInput, CycleState, ReactSummary, ReflectInput
+
+CLOSE_PATCH = "cycle-react-reflect-merged"
+
+
+class CloseResult(Frozen):
+    """``react_and_reflect``'s result: React's summary and the tenant's undelivered alerts (what
+    ``reflect`` returns, read in the same transaction)."""
+
+    react: ReactSummary
+    notices: tuple[AlertNotice, ...] = ()
+
+
+def merged() -> bool:
+    """Whether this run closes with ``react_and_reflect`` (:data:`CLOSE_PATCH`)."""
+    return workflow.patched(CLOSE_PATCH)
+
+
+def closing(
+    st: CycleState,
+    inp: CycleInput,
+    planner: str | None,
+    error: str | None,
+    halted: str | None,
+    started: datetime,
+    react: ReactSummary | None = None,
+) -> ReflectInput:
+    """What Reflect records of the run in state ``st`` (its counts and status)."""
+    return ReflectInput(
+        run_id=st.run_id,
+        tenant_id=inp.tenant_id,
+        hour=inp.hour,
+        status=st.status,
+        planner=planner,
+        planned=st.planned,
+        executed=st.executed,
+        blocked=st.blocked,
+        deferred=st.deferred,
+        react=react,
+        error=error,
+        halted_reason=halted,
+        started_at=started,
+    )
