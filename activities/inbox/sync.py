@@ -12,8 +12,10 @@
    ``max_batches`` of them in this one IMAP session (a session's first FETCH makes the server
    open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). For each
    batch fetch sizes and Message-IDs, then the bodies of those within ``inbox.max_message_bytes``
-   in FETCHes of at most ``inbox.fetch_bytes`` (heartbeat after each). Oversized and malformed
-   messages become ``failed`` rows with a reason.
+   in FETCHes of at most ``inbox.fetch_bytes`` (one heartbeat per batch). Oversized messages
+   become ``failed`` rows with a reason; the rest ``received`` rows. This is the CAPTURE stage
+   only: no MIME parse (the Message-ID comes from the size FETCH); ``route_messages`` parses,
+   understands and routes the ``received`` rows later (malformed ones become ``failed`` there).
 4. Seal each raw message in the object store under its content hash (a retry rewrites the same
    object), then in ONE transaction per batch insert the rows (an existing (tenant, Message-ID)
    is skipped) and advance the checkpoint to the batch's last UID. A crash before the commit leaves
@@ -35,7 +37,7 @@ from temporalio.exceptions import ApplicationError
 from activities.credential_reads import CredentialReader
 from activities.inbox import oauth, sync_status
 from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, Meta, provider_limit
-from activities.inbox.rows import message_row, oversized_row, sha256
+from activities.inbox.rows import captured_row, oversized_row, sha256
 from activities.operations import permanent_db_errors
 from core.failures import Failure
 from core.faults import failpoint
@@ -181,7 +183,6 @@ class MailboxSyncActivities:
         out.fetched += len(rows)
         out.inserted += len(inserted)
         out.failed += sum(1 for r in inserted if r["status"] == "failed")
-        out.attachments += sum(1 for r in inserted if r["attachments_pending"])
         out.last_uid = last
         activity.heartbeat(last)
 
@@ -207,14 +208,12 @@ class MailboxSyncActivities:
         by_uid = {x.uid: x for x in fits}
         for group in _groups(fits, cfg.fetch_bytes):
             raws = m.bodies(group)
-            keys = self._blobs.put_all(inp.tenant_id, {sha256(raw): raw for raw in raws.values()})
-            for uid in group:
-                if uid in raws:
-                    key = keys[sha256(raws[uid])]
-                    row, _ = message_row(
-                        inp.tenant_id, inp.connection_id, uid, raws[uid], key, by_uid[uid].header
-                    )
-                    rows.append(row)
+            hashes = {uid: sha256(raw) for uid, raw in raws.items()}
+            keys = self._blobs.put_all(inp.tenant_id, {hashes[uid]: raw for uid, raw in raws.items()})
+            t, c = inp.tenant_id, inp.connection_id
+            for uid, raw in raws.items():
+                h = hashes[uid]
+                rows.append(captured_row(t, c, uid, raw, h, keys[h], by_uid[uid].header))
             activity.heartbeat(group[-1])
         return sorted(rows, key=lambda r: int(r["uid"]))
 
