@@ -38,16 +38,17 @@ from pathlib import Path
 
 import httpx
 from imapclient import IMAPClient
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from api.auth import mint_platform_token, mint_token
 from core import queues
 from core.settings import Settings, get_settings
 from core.temporal import connect
-from devstack import dovecot
+from devstack import dovecot, services
 from devstack.config import StackConfig
 from devstack.stack import Stack
-from schema.db import owner_transaction
+from schema.db import engine_for
 from schema.inbox import MailboxConnection
 from workflows import ids
 from workflows.inbox.messages import MailboxSyncInput, MailboxSyncResult
@@ -107,13 +108,16 @@ def bench_config(offset: int) -> StackConfig:
     )
 
 
-def checkpoint(connection_id: str) -> int:
-    with owner_transaction() as s:
+def checkpoint(db: Engine, connection_id: str) -> int:
+    """The connection's committed checkpoint (``last_uid``), read as the table owner."""
+    with db.connect() as c:
         q = select(MailboxConnection.last_uid).where(MailboxConnection.id == connection_id)
-        return int(s.exec(q).one())
+        return int(c.execute(q).scalar_one())
 
 
-async def our_sync(tenant: str, cid: str, last_uid: int = 0) -> tuple[float, float, MailboxSyncResult]:
+async def our_sync(
+    tenant: str, cid: str, db: Engine | None = None, last_uid: int = 0
+) -> tuple[float, float, MailboxSyncResult]:
     """(seconds to the checkpoint at ``last_uid`` (0: not watched), seconds to the result, result)."""
     client = await connect(scoping=ids)
     started = time.perf_counter()
@@ -123,7 +127,7 @@ async def our_sync(tenant: str, cid: str, last_uid: int = 0) -> tuple[float, flo
         id=ids.mailsync_workflow_id(tenant, cid),
         task_queue=queues.AGENT,
     )
-    while last_uid and await asyncio.to_thread(checkpoint, cid) < last_uid:  # noqa: ASYNC110 - a poll
+    while db is not None and await asyncio.to_thread(checkpoint, db, cid) < last_uid:  # noqa: ASYNC110 - a poll
         await asyncio.sleep(0.02)
     captured = time.perf_counter() - started
     result: MailboxSyncResult = await handle.result()
@@ -133,6 +137,8 @@ async def our_sync(tenant: str, cid: str, last_uid: int = 0) -> tuple[float, flo
 def main(messages: int, no_mail_runs: int, offset: int) -> None:
     stack = Stack(bench_config(offset))
     stack.up()
+    stack.stop("worker-agent")  # a reused stack's worker may run older code: this checkout's
+    stack.worker("worker-agent", "agent")
     os.environ.update(stack.env())
     get_settings.cache_clear()  # the stack read settings before its environment was set here
     settings = Settings.model_validate(
@@ -165,8 +171,9 @@ def main(messages: int, no_mail_runs: int, offset: int) -> None:
         conn = http.post("/api/inbox/connections", headers=h, json=body)
         conn.raise_for_status()
     cid = conn.json()["id"]
-    capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, last_uid=messages))
-    assert result.inserted == messages and checkpoint(cid) == messages, result
+    db = engine_for(stack.db_url(services.PG_OWNER))
+    capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, db, last_uid=messages))
+    assert result.inserted == messages and checkpoint(db, cid) == messages, result
     empties = [asyncio.run(our_sync(tenant, cid)) for _ in range(no_mail_runs)]
     assert all(r.fetched == 0 and r.batches == 1 for _, _, r in empties)
     empty_s = statistics.median(t for _, t, _ in empties)

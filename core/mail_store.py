@@ -31,7 +31,9 @@ class MailBlobs:
         """Seal and write each ``{sha256: raw}`` (one keyring read for the batch; idempotent:
         same bytes, same key); ``{sha256: key}``."""
         store = self._store(tenant_id)
-        return {h: store.put(raw_key(tenant_id, h), raw) for h, raw in raws.items()}
+        return dict(
+            zip(raws, store.put_many({raw_key(tenant_id, h): raw for h, raw in raws.items()}), strict=True)
+        )
 
     def get_all(self, tenant_id: str, keys: list[str]) -> dict[str, bytes]:
         """``{key: raw bytes}`` of each of ``keys`` found (one keyring read; a missing object is

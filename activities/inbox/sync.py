@@ -174,7 +174,7 @@ class MailboxSyncActivities:
         last = int(rows[-1]["uid"]) if rows else out.last_uid
         failpoint("mailsync.before_commit")
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            new = set(inbound.insert_new(s, rows))
+            new = set(inbound.insert_captured(s, inp.tenant_id, inp.connection_id, rows))
             mailboxes.advance(s, inp.tenant_id, inp.connection_id, uidvalidity, last)
             mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
             s.commit()
