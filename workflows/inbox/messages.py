@@ -22,7 +22,8 @@ class MailboxSyncInput(BaseModel):
     """Earlier runs of this sync (continue-as-new count)."""
     understanders: int = 1
     """Understanding loops run beside the capture (rows are claimed, so more never collide on a
-    row; their effects may, e.g. two pages discovering the same contact: keep 1 per workflow)."""
+    row; their effects may, e.g. two pages discovering the same contact: keep 1 per workflow).
+    0: capture only; the rows wait, ``received``, for a later sync's understanding."""
 
 
 class SyncBatchInput(BaseModel):
