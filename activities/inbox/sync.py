@@ -154,7 +154,8 @@ class MailboxSyncActivities:
                 activity.heartbeat(after)
                 out = _Tally(last_uid=after, rescanned=rescan)
                 for i in range(0, min(len(pending), inp.batch_size * inp.max_batches), inp.batch_size):
-                    self._commit(inp, uidvalidity, self._fetch(m, inp, pending[i : i + inp.batch_size]), out)
+                    rows = self._fetch(m, inp, pending[i : i + inp.batch_size])
+                    self._commit(inp, uidvalidity, rows, out, first=i == 0)
         except _Status as e:
             return self._record(inp, e.status, str(e))
         except MailboxAuthError as e:
@@ -166,17 +167,21 @@ class MailboxSyncActivities:
                 raise
             return self._limited(inp, limit)
         if not pending:  # nothing new: still record that the mailbox answered
-            self._commit(inp, uidvalidity, [], out)
+            self._commit(inp, uidvalidity, [], out, first=True)
         return SyncBatchResult(status="connected", more=len(pending) > out.fetched, **out.__dict__)
 
-    def _commit(self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: _Tally) -> None:
-        """One batch: its rows and the checkpoint in one transaction (the module docstring, 4)."""
+    def _commit(
+        self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: _Tally, first: bool
+    ) -> None:
+        """One batch: its rows and the checkpoint in one transaction (the module docstring, 4);
+        the ``first`` of the session also resolves the mailbox's open alerts (it answered)."""
         last = int(rows[-1]["uid"]) if rows else out.last_uid
         failpoint("mailsync.before_commit")
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             new = set(inbound.insert_captured(s, inp.tenant_id, inp.connection_id, rows))
             mailboxes.advance(s, inp.tenant_id, inp.connection_id, uidvalidity, last)
-            mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
+            if first:
+                mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
             s.commit()
         failpoint("mailsync.after_commit")
         inserted = [r for r in rows if r["id"] in new]
