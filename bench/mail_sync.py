@@ -12,6 +12,9 @@ store, nothing durable):
 - **end to end**: from the same start to the workflow's result: every message also parsed
   (``email``, policy=default), classified (rules; no LLM configured here), threaded, routed and
   marked routed. This is the understanding stage's rate once it is the slower one.
+- **capture alone** on a second mailbox of the same size: ``understanders=0`` (understanding left
+  to other workers, so it takes no CPU or GIL from the capture's process), then the next sync
+  draining those rows (the understanding stage's own rate).
 - **no new mail**: one more sync of the same mailbox (seconds, median), from which the note works
   out the schedule lag at 1,000 connections.
 
