@@ -12,10 +12,11 @@
    ``max_batches`` of them in this one IMAP session (a session's first FETCH makes the server
    open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). For each
    batch fetch sizes and Message-IDs, then the bodies of those within ``inbox.max_message_bytes``
-   in FETCHes of at most ``inbox.fetch_bytes`` (one heartbeat per batch). Oversized messages
-   become ``failed`` rows with a reason; the rest ``received`` rows. This is the CAPTURE stage
-   only: no MIME parse (the Message-ID comes from the size FETCH); ``route_messages`` parses,
-   understands and routes the ``received`` rows later (malformed ones become ``failed`` there).
+   in FETCHes of at most ``inbox.fetch_bytes`` (a heartbeat between FETCHes and per commit).
+   Oversized messages become ``failed`` rows with a reason; the rest ``received`` rows. This is
+   the CAPTURE stage only: no MIME parse (the Message-ID comes from the size FETCH);
+   ``route_messages`` parses, understands and routes the ``received`` rows later (malformed ones
+   become ``failed`` there).
 4. Seal each raw message in the object store under its content hash (a retry rewrites the same
    object), then in ONE transaction per batch insert the rows (an existing (tenant, Message-ID)
    is skipped) and advance the checkpoint to the batch's last UID. A crash before the commit leaves
@@ -211,7 +212,9 @@ class MailboxSyncActivities:
                     )
                 )
         by_uid = {x.uid: x for x in fits}
-        for group in _groups(fits, cfg.fetch_bytes):
+        for n, group in enumerate(_groups(fits, cfg.fetch_bytes)):
+            if n:  # between FETCH groups (after the last, the batch's commit heartbeats)
+                activity.heartbeat(group[0])
             raws = m.bodies(group)
             hashes = {uid: sha256(raw) for uid, raw in raws.items()}
             keys = self._blobs.put_all(inp.tenant_id, {hashes[uid]: raw for uid, raw in raws.items()})
@@ -219,7 +222,6 @@ class MailboxSyncActivities:
             for uid, raw in raws.items():
                 h = hashes[uid]
                 rows.append(captured_row(t, c, uid, raw, h, keys[h], by_uid[uid].header))
-            activity.heartbeat(group[-1])
         return sorted(rows, key=lambda r: int(r["uid"]))
 
     def all(self) -> list[object]:
