@@ -153,13 +153,15 @@ def main(messages: int, no_mail_runs: int, offset: int) -> None:
     assert fetched == messages, fetched
     db = engine_for(stack.db_url(services.PG_OWNER))
     capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, db, last_uid=messages))
-    assert result.inserted == messages and checkpoint(db, cid) == messages, result
+    assert checkpoint(db, cid) == messages, result
     empties = [asyncio.run(our_sync(tenant, cid)) for _ in range(no_mail_runs)]
     assert all(r.fetched == 0 and r.batches == 1 for _, _, r in empties)
     empty_s = statistics.median(t for _, t, _ in empties)
     alone_s, _, alone = asyncio.run(our_sync(tenant2, cid2, db, last_uid=messages, understanders=0))
     _, drain_s, drained = asyncio.run(our_sync(tenant2, cid2))  # the next sync understands them all
-    assert alone.inserted == messages and drained.fetched == 0, (alone, drained)
+    # the checkpoint, not ``inserted``: a retried capture attempt (a heartbeat timeout under load)
+    # whose first attempt still committed a batch counts those rows in neither result
+    assert checkpoint(db, cid2) == messages and drained.fetched == 0, (alone, drained)
     c, o, b = messages / capture_s, messages / ours_s, messages / bare_s
     a, d = messages / alone_s, messages / drain_s
     print(f"mailbox: {messages} messages, {size / 1e6:.1f} MB; sync batches of {BATCH}")
