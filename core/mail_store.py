@@ -31,7 +31,22 @@ class MailBlobs:
         """Seal and write each ``{sha256: raw}`` (one keyring read for the batch; idempotent:
         same bytes, same key); ``{sha256: key}``."""
         store = self._store(tenant_id)
-        return {h: store.put(raw_key(tenant_id, h), raw) for h, raw in raws.items()}
+        return dict(
+            zip(raws, store.put_many({raw_key(tenant_id, h): raw for h, raw in raws.items()}), strict=True)
+        )
+
+    def get_all(self, tenant_id: str, keys: list[str]) -> dict[str, bytes]:
+        """``{key: raw bytes}`` of each of ``keys`` found (one keyring read; a missing object is
+        left out). Raises ValueError for a key outside the tenant's mail."""
+        if any(not k.startswith(f"{tenant_id}/mail/") for k in keys):
+            raise ValueError("blob key outside the tenant's mail")
+        store, out = self._store(tenant_id), {}
+        for k in keys:
+            try:
+                out[k] = store.get(k)
+            except ObjectNotFound:
+                continue
+        return out
 
     def get(self, tenant_id: str, key: str) -> bytes:
         """The raw bytes. Raises ObjectNotFound, ValueError for a key outside the tenant's mail."""

@@ -80,7 +80,8 @@ class InboundMessage(SQLModel, table=True):
     raw_blob_key: str | None = Field(default=None, max_length=300)
     content_hash: str | None = Field(default=None, max_length=64)
     status: str = Field(default="ingested", max_length=20)
-    """ingested | failed (``status_reason`` says why: malformed MIME, over the size limit)."""
+    """received (captured, not yet parsed) | ingested | failed (``status_reason`` says why:
+    malformed MIME, over the size limit)."""
     status_reason: str | None = Field(default=None, max_length=300)
     in_reply_to: str | None = Field(default=None, max_length=300)
     reference_ids: list[str] | None = Field(default=None, sa_column=Column(JSONB))

@@ -132,6 +132,16 @@ LEGACY: dict[str, str] = {
     "deal-activity_clears_stalled": (
         "test_followups_workflow.py::test_activity_clears_stalled_and_restarts_the_clock"
     ),
+    # MailboxSync before patch capture-then-understand (the coupled shape; tests renamed with it)
+    "mailsync-a_refused_login_ends_the_run_with_its_status": (
+        "test_mailsync_workflow.py::test_a_refused_login_ends_capture_and_understanding_with_its_status"
+    ),
+    "mailsync-batches_until_no_new_mail_hand_off_attachments_and_continue_as_new": (
+        "test_mailsync_workflow.py::test_capture_until_no_new_mail_while_understanding_drains_and_continue_as_new"
+    ),
+    "mailsync-each_batch_routes_its_new_messages_until_none_are_left": (
+        "test_mailsync_workflow.py::test_understanding_drains_every_captured_page_and_counts_malformed_as_failed"
+    ),
 }
 """Histories whose name does not give their test -> ``{file in tests/workflows}::{test function}``:
 those recorded before the convention (the operation histories already follow it), and any whose

@@ -1,6 +1,6 @@
 """``route_messages`` (issue 13 Builds 3 and 5; seed 004 P0.2, P0.7.2): each new message of a
 mailbox is understood (:class:`activities.inbox.understand.MailUnderstanding`, from the parsed
-mail the sync stored on the row: :func:`activities.inbox.rows.parsed_of`, no second MIME parse)
+mail: :func:`activities.inbox.parse_page.parse_page`, the one MIME parse of a captured row)
 and its effects applied, then marked routed (``routed_at``). Per page of ``limit`` messages: one
 query threads them all, one transaction applies them all; one activity routes up to
 :data:`PAGES` pages:
@@ -21,25 +21,27 @@ query threads them all, one transaction applies them all; one activity routes up
   commit (both keep the first delivery, so a retry is safe).
 
 Failed rows (malformed, oversized) are marked routed as ``other`` so they never block React.
-A row ingested before migration 0023 (no ``parsed``) has its raw message parsed here, once.
+Pages are claimed (``FOR UPDATE SKIP LOCKED``, one transaction per page), so understanders can
+run in parallel (issue 13 Build 2's capture/understanding split).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.inbox.contacts import REPLY_CLASSES
-from activities.inbox.mime import MalformedMail, ParsedMail, parse
+from activities.inbox.parse_page import parse_page
 from activities.inbox.route_effects import Routed, Work, apply
-from activities.inbox.rows import parsed_of
 from activities.inbox.understand import MailUnderstanding
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
@@ -97,15 +99,29 @@ class RouteActivities:
                 feedback_answers=out.feedback_answers + page.feedback_answers,
                 quote_replies=out.quote_replies + page.quote_replies,
                 more=page.more,
+                failed=out.failed + page.failed,
+                attachments=out.attachments + page.attachments,
             )
             if not page.more:
                 break
         return out
 
     async def _page(self, inp: RouteInput) -> RouteResult:
-        rows = await asyncio.to_thread(self._unrouted, inp)
-        parsed = await asyncio.to_thread(self._parsed, rows)
-        threads = await asyncio.to_thread(self._threads, inp.tenant_id, rows)
+        """One page in ONE transaction: its rows claimed (``FOR UPDATE SKIP LOCKED``: a parallel
+        understander takes other rows), understood, their effects applied, marked routed."""
+        unit = ExitStack()
+        s = await asyncio.to_thread(unit.enter_context, tenant_transaction(self._engine, inp.tenant_id))
+        try:
+            return await self._claimed_page(s, inp)
+        finally:
+            await asyncio.to_thread(unit.close)
+
+    async def _claimed_page(self, s: Session, inp: RouteInput) -> RouteResult:
+        claim = inbound_routing.claim_unrouted
+        rows = await asyncio.to_thread(claim, s, inp.tenant_id, inp.connection_id, inp.limit)
+        received = {r.id for r in rows if r.status == "received"}
+        parsed = await asyncio.to_thread(parse_page, self._blobs, inp.tenant_id, rows)
+        threads = await asyncio.to_thread(self._threads, s, inp.tenant_id, rows)
         kinds: Counter[str] = Counter()
         answers = quote_replies = 0
         work: list[Work] = []
@@ -126,7 +142,7 @@ class RouteActivities:
                 reply = QuoteReply(inbound_message_id=row.id, kind=understood.classification.kind)
                 quote_replies += await self._signal(quote_workflow_id(t, quote), "replied", reply)
             work.append(Work(row, msg, understood, thread))
-        done = await asyncio.to_thread(self._apply_page, inp.tenant_id, work)
+        done = await asyncio.to_thread(self._apply_page, s, inp.tenant_id, work)
         kinds.update(d.kind for d in done)
         if rows:
             activity.heartbeat(rows[-1].id)
@@ -137,40 +153,26 @@ class RouteActivities:
             feedback_answers=answers,
             quote_replies=quote_replies,
             more=len(rows) == inp.limit,
+            failed=sum(1 for r in rows if r.id in received and r.status == "failed"),
+            attachments=sum(1 for r in rows if r.attachments_pending),
         )
 
     # --- reads -------------------------------------------------------------------------------
 
-    def _unrouted(self, inp: RouteInput) -> list[InboundMessage]:
-        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            return inbound_routing.unrouted(s, inp.tenant_id, inp.connection_id, inp.limit)
-
-    def _parsed(self, rows: list[InboundMessage]) -> dict[str, ParsedMail]:
-        """Each ingested row's parsed mail: rebuilt from the row, or (a row from before migration
-        0023) its raw message parsed once."""
-        out: dict[str, ParsedMail] = {}
-        for row in rows:
-            p = parsed_of(row)
-            if p is None and row.status == "ingested" and row.raw_blob_key:
-                try:
-                    p = parse(self._blobs.get(row.tenant_id, row.raw_blob_key))
-                except MalformedMail:
-                    p = None
-            if p is not None:
-                out[row.id] = p
-        return out
-
-    def _threads(self, tenant_id: str, rows: list[InboundMessage]) -> dict[str, Thread]:
+    @staticmethod
+    def _threads(s: Session, tenant_id: str, rows: list[InboundMessage]) -> dict[str, Thread]:
         referenced = {r.id: referenced_ids(r.in_reply_to, r.reference_ids) for r in rows}
-        with permanent_db_errors(), tenant_transaction(self._engine, tenant_id) as s:
+        with permanent_db_errors():
             keys = inbound_routing.thread_keys(s, tenant_id, referenced)
         return {row_id: thread_of(tenant_id, key) for row_id, key in keys.items()}
 
     # --- effects, one transaction per page ---------------------------------------------------
 
-    def _apply_page(self, tenant_id: str, work: list[Work]) -> list[Routed]:
+    @staticmethod
+    def _apply_page(s: Session, tenant_id: str, work: list[Work]) -> list[Routed]:
         now = datetime.now(UTC)
-        with permanent_db_errors(), tenant_transaction(self._engine, tenant_id) as s:
+        with permanent_db_errors():
+            s.flush()  # the understood columns (rows.fill_understood), before the marks
             known = engagement.contacts_by_email(s, tenant_id, {w.row.from_email for w in work})
             applied = [apply(s, w.row, w.msg, w.understood, w.thread, now, known) for w in work]
             inbound_routing.mark_routed(s, [mark for _, mark in applied], now)

@@ -1,13 +1,14 @@
 """From fetched bytes to ``inbound_messages`` column values (issue 13 Build 2): pure, no I/O.
 
-Dedupe key: the Message-ID (parsed, else read from the fetched ``Message-ID:`` header), else
+Dedupe key: the Message-ID read from the fetched ``Message-ID:`` header (capture parses no MIME), else
 ``<sha256-{content hash}@omniops.invalid>`` where the hash is the sha256 of the raw bytes (of the
 header block and size for an oversized message, whose body is never fetched). The row id is
 ``stable_id(tenant, message_id)``, so attachments handed on before a crash keep their source ref.
 
-The row carries the whole :class:`ParsedMail` of the one parse: its columns, and in ``parsed`` what
-has no column (sender name, recipient addr-specs, bounce facts); :func:`parsed_of` rebuilds it for
-routing, so a message is parsed once.
+Two stages (issue 13 Build 2): :func:`captured_row` is what the sync inserts (``received``: ids,
+hash, raw key, checkpointed); :func:`fill_understood` is the one parse, later, filling the columns and
+in ``parsed`` what has no column (sender name, recipient addr-specs, bounce facts).
+:func:`parsed_of` rebuilds the parsed mail of a row understood earlier (no second parse).
 """
 
 from __future__ import annotations
@@ -87,39 +88,43 @@ def oversized_row(
     return row
 
 
-def message_row(
-    tenant_id: str, connection_id: str, uid: int, raw: bytes, blob_key: str, mid_header: bytes
-) -> tuple[dict[str, Any], ParsedMail | None]:
-    """The row of a fetched message (``ingested``, or ``failed`` with the parser's reason) and
-    the parsed mail (None when malformed)."""
-    h = sha256(raw)
+def captured_row(
+    tenant_id: str, connection_id: str, uid: int, raw: bytes, content_hash: str, key: str, mid_header: bytes
+) -> dict[str, Any]:
+    """The capture stage's row of a fetched message: status ``received``, its Message-ID from the
+    fetched ``Message-ID:`` header (no MIME parse), the sealed raw message's key. The
+    understanding stage (:func:`fill_understood`) fills the rest."""
+    row = _base(tenant_id, connection_id, uid, len(raw), content_hash, header_message_id(mid_header))
+    row.update(raw_blob_key=key, status="received")
+    return row
+
+
+def fill_understood(row: InboundMessage, raw: bytes) -> ParsedMail | None:
+    """Parse ``raw`` (the one MIME parse) and fill ``row``'s columns from it (status ``ingested``,
+    attachments pending for the documents hand-off); a malformed message sets ``row`` ``failed``
+    with the parser's reason and gives None. The Message-ID (the dedupe key) is the capture's."""
     try:
         p = parse(raw)
     except MalformedMail as e:
-        row = _base(tenant_id, connection_id, uid, len(raw), h, header_message_id(mid_header))
-        row.update(raw_blob_key=blob_key, status="failed", status_reason=str(e)[:300])
-        return row, None
-    mid = clean(p.message_id) if p.message_id else header_message_id(mid_header)
-    row = _base(tenant_id, connection_id, uid, len(raw), h, mid)
-    row.update(
-        raw_blob_key=blob_key,
-        from_email=clean(p.from_email)[:320],
-        subject=clean(p.subject)[:500],
-        body=clean(p.text[:MAX_BODY_CHARS]),
-        in_reply_to=clean(p.in_reply_to) if p.in_reply_to else None,
-        reference_ids=[clean(r) for r in p.references],
-        to_emails=[clean(a)[:320] for a in [*p.to, *p.cc]],
-        headers={clean(k): clean(v) for k, v in p.headers.items()},
-        attachments_count=len(p.attachments),
-        attachments_pending=bool(p.attachments),
-        sent_at=_utc(p.date),
-        parsed={
-            "from_name": clean(p.from_name)[:320],
-            "recipients": [clean(a)[:320] for a in p.recipients[:50]],
-            "bounce": p.bounce.model_dump(mode="json") if p.bounce else None,
-        },
-    )
-    return row, p
+        row.status, row.status_reason = "failed", str(e)[:300]
+        return None
+    row.status = "ingested"
+    row.from_email = clean(p.from_email)[:320]
+    row.subject = clean(p.subject)[:500]
+    row.body = clean(p.text[:MAX_BODY_CHARS])
+    row.in_reply_to = clean(p.in_reply_to)[:300] if p.in_reply_to else None
+    row.reference_ids = [clean(r) for r in p.references]
+    row.to_emails = [clean(a)[:320] for a in [*p.to, *p.cc]]
+    row.headers = {clean(k): clean(v) for k, v in p.headers.items()}
+    row.attachments_count = len(p.attachments)
+    row.attachments_pending = bool(p.attachments)
+    row.sent_at = _utc(p.date)
+    row.parsed = {
+        "from_name": clean(p.from_name)[:320],
+        "recipients": [clean(a)[:320] for a in p.recipients[:50]],
+        "bounce": p.bounce.model_dump(mode="json") if p.bounce else None,
+    }
+    return p
 
 
 def parsed_of(row: InboundMessage) -> ParsedMail | None:

@@ -12,8 +12,11 @@
    ``max_batches`` of them in this one IMAP session (a session's first FETCH makes the server
    open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). For each
    batch fetch sizes and Message-IDs, then the bodies of those within ``inbox.max_message_bytes``
-   in FETCHes of at most ``inbox.fetch_bytes`` (heartbeat after each). Oversized and malformed
-   messages become ``failed`` rows with a reason.
+   in FETCHes of at most ``inbox.fetch_bytes`` (a heartbeat between FETCHes and per commit).
+   Oversized messages become ``failed`` rows with a reason; the rest ``received`` rows. This is
+   the CAPTURE stage only: no MIME parse (the Message-ID comes from the size FETCH);
+   ``route_messages`` parses, understands and routes the ``received`` rows later (malformed ones
+   become ``failed`` there).
 4. Seal each raw message in the object store under its content hash (a retry rewrites the same
    object), then in ONE transaction per batch insert the rows (an existing (tenant, Message-ID)
    is skipped) and advance the checkpoint to the batch's last UID. A crash before the commit leaves
@@ -35,7 +38,7 @@ from temporalio.exceptions import ApplicationError
 from activities.credential_reads import CredentialReader
 from activities.inbox import oauth, sync_status
 from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, Meta, provider_limit
-from activities.inbox.rows import message_row, oversized_row, sha256
+from activities.inbox.rows import captured_row, oversized_row, sha256
 from activities.operations import permanent_db_errors
 from core.failures import Failure
 from core.faults import failpoint
@@ -152,7 +155,8 @@ class MailboxSyncActivities:
                 activity.heartbeat(after)
                 out = _Tally(last_uid=after, rescanned=rescan)
                 for i in range(0, min(len(pending), inp.batch_size * inp.max_batches), inp.batch_size):
-                    self._commit(inp, uidvalidity, self._fetch(m, inp, pending[i : i + inp.batch_size]), out)
+                    rows = self._fetch(m, inp, pending[i : i + inp.batch_size])
+                    self._commit(inp, uidvalidity, rows, out, first=i == 0)
         except _Status as e:
             return self._record(inp, e.status, str(e))
         except MailboxAuthError as e:
@@ -164,24 +168,27 @@ class MailboxSyncActivities:
                 raise
             return self._limited(inp, limit)
         if not pending:  # nothing new: still record that the mailbox answered
-            self._commit(inp, uidvalidity, [], out)
+            self._commit(inp, uidvalidity, [], out, first=True)
         return SyncBatchResult(status="connected", more=len(pending) > out.fetched, **out.__dict__)
 
-    def _commit(self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: _Tally) -> None:
-        """One batch: its rows and the checkpoint in one transaction (the module docstring, 4)."""
+    def _commit(
+        self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: _Tally, first: bool
+    ) -> None:
+        """One batch: its rows and the checkpoint in one transaction (the module docstring, 4);
+        the ``first`` of the session also resolves the mailbox's open alerts (it answered)."""
         last = int(rows[-1]["uid"]) if rows else out.last_uid
         failpoint("mailsync.before_commit")
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            new = set(inbound.insert_new(s, rows))
+            new = set(inbound.insert_captured(s, inp.tenant_id, inp.connection_id, rows))
             mailboxes.advance(s, inp.tenant_id, inp.connection_id, uidvalidity, last)
-            mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
+            if first:
+                mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
             s.commit()
         failpoint("mailsync.after_commit")
         inserted = [r for r in rows if r["id"] in new]
         out.fetched += len(rows)
         out.inserted += len(inserted)
         out.failed += sum(1 for r in inserted if r["status"] == "failed")
-        out.attachments += sum(1 for r in inserted if r["attachments_pending"])
         out.last_uid = last
         activity.heartbeat(last)
 
@@ -205,17 +212,16 @@ class MailboxSyncActivities:
                     )
                 )
         by_uid = {x.uid: x for x in fits}
-        for group in _groups(fits, cfg.fetch_bytes):
+        for n, group in enumerate(_groups(fits, cfg.fetch_bytes)):
+            if n:  # between FETCH groups (after the last, the batch's commit heartbeats)
+                activity.heartbeat(group[0])
             raws = m.bodies(group)
-            keys = self._blobs.put_all(inp.tenant_id, {sha256(raw): raw for raw in raws.values()})
-            for uid in group:
-                if uid in raws:
-                    key = keys[sha256(raws[uid])]
-                    row, _ = message_row(
-                        inp.tenant_id, inp.connection_id, uid, raws[uid], key, by_uid[uid].header
-                    )
-                    rows.append(row)
-            activity.heartbeat(group[-1])
+            hashes = {uid: sha256(raw) for uid, raw in raws.items()}
+            keys = self._blobs.put_all(inp.tenant_id, {hashes[uid]: raw for uid, raw in raws.items()})
+            t, c = inp.tenant_id, inp.connection_id
+            for uid, raw in raws.items():
+                h = hashes[uid]
+                rows.append(captured_row(t, c, uid, raw, h, keys[h], by_uid[uid].header))
         return sorted(rows, key=lambda r: int(r["uid"]))
 
     def all(self) -> list[object]:

@@ -7,24 +7,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
 from schema.business import InboundMessage
 
+_CAPTURED = text(
+    """INSERT INTO inbound_messages (id, tenant_id, message_id, from_email, subject, body, kind,
+        connection_id, uid, raw_blob_key, content_hash, status, status_reason, size_bytes,
+        attachments_count, attachments_pending)
+    SELECT u.id, :tenant, u.mid, '', '', '', 'other', :conn, u.uid, u.key, u.hash, u.status,
+        u.reason, u.size, 0, false
+    FROM unnest(CAST(:ids AS text[]), CAST(:mids AS text[]), CAST(:uids AS bigint[]),
+        CAST(:keys AS text[]), CAST(:hashes AS text[]), CAST(:statuses AS text[]),
+        CAST(:reasons AS text[]), CAST(:sizes AS integer[]))
+        AS u(id, mid, uid, key, hash, status, reason, size)
+    ON CONFLICT DO NOTHING RETURNING id"""
+).bindparams(*(bindparam(n) for n in ("tenant", "conn")))
+_CAPTURED_COLUMNS = {
+    "ids": "id", "mids": "message_id", "uids": "uid", "keys": "raw_blob_key", "hashes": "content_hash",
+    "statuses": "status", "reasons": "status_reason", "sizes": "size_bytes",
+}  # fmt: skip
 
-def insert_new(s: Session, rows: list[dict[str, Any]]) -> list[str]:
-    """Insert ``rows`` (``InboundMessage`` column values), skipping any whose (tenant,
-    message_id) exists; the ids of the rows inserted."""
+
+def insert_captured(s: Session, tenant_id: str, connection_id: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The capture stage's insert (issue 13 Build 2): ``rows`` (``activities.inbox.rows``
+    ``captured_row``/``oversized_row`` values) of one mailbox in ONE statement (a column array
+    each: a short statement whatever the page size), skipping any whose (tenant, message_id)
+    exists; ``received_at`` is the server's now(), the parsed columns stay empty until the
+    understanding stage fills them. The ids of the rows inserted."""
     if not rows:
         return []
-    # executemany (SQLAlchemy's insertmanyvalues): ONE multi-row INSERT ... ON CONFLICT DO NOTHING
-    # per page, compiled once and cached. ``render_nulls``: the ORM otherwise leaves a None value
-    # out of a row's parameters, so rows with different None columns (a message without Date,
-    # In-Reply-To...) became separate statements: 50 round trips for 100 mixed rows.
-    stmt = insert(InboundMessage).on_conflict_do_nothing().returning(col(InboundMessage.id))
-    return list(s.execute(stmt, rows, execution_options={"render_nulls": True}).scalars())
+    params: dict[str, Any] = {k: [r[c] for r in rows] for k, c in _CAPTURED_COLUMNS.items()}
+    params.update(tenant=tenant_id, conn=connection_id)
+    return list(s.execute(_CAPTURED, params).scalars())
 
 
 def pending_attachments(s: Session, tenant_id: str, connection_id: str, limit: int) -> list[InboundMessage]:

@@ -1,6 +1,8 @@
 """Routing ingested messages (issue 13 Builds 3 and 5), session-style; the caller commits.
 
-- :func:`unrouted`: a mailbox's messages not yet routed, in UID order;
+- :func:`claim_unrouted`: a page of a mailbox's messages not yet routed, in UID order, locked
+  ``FOR UPDATE SKIP LOCKED`` until the caller's transaction ends (a parallel understander, or a
+  retried activity's leftover attempt, takes the next rows instead; none is routed twice);
 - :func:`thread_keys`: for a page of messages, in one query, the idempotency key of our own
   outbound email each reply names (its ``In-Reply-To``/``References`` against
   ``email_outbox.message_id``, most specific first);
@@ -20,7 +22,7 @@ from schema.agent import OutboxEmail
 from schema.business import InboundMessage
 
 
-def unrouted(s: Session, tenant_id: str, connection_id: str, limit: int) -> list[InboundMessage]:
+def claim_unrouted(s: Session, tenant_id: str, connection_id: str, limit: int) -> list[InboundMessage]:
     q = (
         select(InboundMessage)
         .where(
@@ -30,6 +32,7 @@ def unrouted(s: Session, tenant_id: str, connection_id: str, limit: int) -> list
         )
         .order_by(col(InboundMessage.uid))
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return list(s.execute(q).scalars())
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from activities.inbox.mime import MalformedMail, html_to_text, parse
-from activities.inbox.rows import message_row, oversized_row, sha256
+from activities.inbox.rows import captured_row, fill_understood, oversized_row, parsed_of, sha256
+from schema.inbox import InboundMessage
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 
@@ -73,31 +74,37 @@ def test_html_only_mail_is_stripped_to_text() -> None:
     assert html_to_text(html) == "Hello there\nBye"
 
 
-def test_rows_dedupe_on_message_id_else_on_the_content_hash() -> None:
+def _captured(tenant: str, uid: int, raw: bytes, mid_header: bytes) -> dict[str, object]:
+    return captured_row(tenant, "c1", uid, raw, sha256(raw), f"{tenant}/mail/{sha256(raw)}", mid_header)
+
+
+def test_captured_rows_dedupe_on_the_fetched_message_id_else_on_the_content_hash() -> None:
     raw = eml("gmail_reply.eml")
-    row, parsed = message_row("acme", "c1", 7, raw, "acme/mail/x", b"")
-    assert parsed is not None and row["message_id"] == parsed.message_id and row["status"] == "ingested"
-    again, _ = message_row("acme", "c1", 99, raw, "acme/mail/x", b"")
-    assert again["id"] == row["id"]  # the same message under another UID: the same row
-    other_tenant, _ = message_row("globex", "c2", 7, raw, "globex/mail/x", b"")
-    assert other_tenant["id"] != row["id"]
+    parsed = parse(raw)
+    header = f"Message-ID: {parsed.message_id}\r\n".encode()
+    row = _captured("acme", 7, raw, header)
+    assert row["message_id"] == parsed.message_id and row["status"] == "received"
+    assert row["from_email"] == "" and row["raw_blob_key"] == f"acme/mail/{sha256(raw)}"
+    assert _captured("acme", 99, raw, header)["id"] == row["id"]  # another UID: the same row
+    assert _captured("globex", 7, raw, header)["id"] != row["id"]
     no_id = b"From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n"
-    r, _ = message_row("acme", "c1", 8, no_id, "acme/mail/y", b"")
-    assert r["message_id"] == f"<sha256-{sha256(no_id)}@omniops.invalid>"
-    broken, p = message_row(
-        "acme",
-        "c1",
-        9,
-        eml("broken_multipart.eml"),
-        "k",
-        b"Message-ID: <broken-structure-1@broken.example>\r\n",
+    assert _captured("acme", 8, no_id, b"")["message_id"] == f"<sha256-{sha256(no_id)}@omniops.invalid>"
+
+
+def test_understanding_fills_a_captured_row_or_fails_a_malformed_one_with_the_reason() -> None:
+    raw = eml("gmail_reply.eml")
+    row = InboundMessage(**_captured("acme", 7, raw, b"Message-ID: <x@y.example>\r\n"))
+    p = fill_understood(row, raw)
+    assert p is not None and row.status == "ingested" and row.from_email == p.from_email
+    assert row.subject == p.subject and row.parsed and parsed_of(row) is not None
+    assert row.message_id == "<x@y.example>"  # the dedupe key stays the capture's
+    broken_raw = eml("broken_multipart.eml")
+    broken = InboundMessage(
+        **_captured("acme", 9, broken_raw, b"Message-ID: <broken-structure-1@broken.example>\r\n")
     )
-    assert (
-        p is None
-        and broken["status"] == "failed"
-        and broken["message_id"] == "<broken-structure-1@broken.example>"
-    )
-    assert broken["kind"] == "other" and broken["status_reason"].startswith("broken MIME structure")
+    assert fill_understood(broken, broken_raw) is None
+    assert broken.status == "failed" and broken.message_id == "<broken-structure-1@broken.example>"
+    assert broken.kind == "other" and str(broken.status_reason).startswith("broken MIME structure")
 
 
 def test_an_oversized_message_is_failed_with_its_size_in_the_reason() -> None:

@@ -1,11 +1,16 @@
 """``MailboxSync`` on the real dev server with stand-in activities under the real names (issue 13
-Build 2): batches follow each other until no new mail is left, attachments are handed on after the
-batch that stored them, the run continues as new every ``batches_per_run`` batches, and a refused
-login ends the run with its status. Real IMAP, Postgres and Vault: tests/integration/test_mailsync.py."""
+Build 2): capture batches follow each other until no new mail is left while understanding drains
+the captured rows beside them, attachments are handed on after the understanding that found them,
+the run continues as new every ``batches_per_run`` capture activities, and a refused login ends
+the run with its status. Real IMAP, Postgres and Vault: tests/integration/test_mailsync.py.
+(The histories of the coupled shape before patch ``capture-then-understand``, recorded by earlier
+tests of this module, still replay: tests/replay.)"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
@@ -18,6 +23,7 @@ from workflows.inbox.messages import (
     AttachmentsInput,
     AttachmentsResult,
     MailboxSyncInput,
+    MailboxSyncResult,
     RouteInput,
     RouteResult,
     SyncBatchInput,
@@ -37,119 +43,93 @@ async def _runs(client: Client, handle: WorkflowHandle) -> int:
         runs, run_id = runs + 1, nxt
 
 
-async def test_batches_until_no_new_mail_hand_off_attachments_and_continue_as_new(
+class _Mailbox:
+    """Stand-ins: ``sync_mailbox_batch`` captures ``batch_size`` of ``total`` messages a call,
+    ``route_messages`` routes up to ``limit`` of those captured and not yet routed."""
+
+    def __init__(
+        self, total: int, attachments_at: int = -1, malformed: int = 0, refuse: bool = False
+    ) -> None:
+        self.refuse = refuse
+        self.total, self.captured, self.routed = total, 0, 0
+        self.attachments_at, self.malformed = attachments_at, malformed
+        self.handed: list[str] = []
+        self.routes = 0
+
+    def activities(self) -> list[Callable[..., Any]]:
+        @activity.defn(name="sync_mailbox_batch")
+        async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
+            if self.refuse:
+                return SyncBatchResult(status="auth_failed")
+            start = self.captured
+            self.captured = min(start + inp.batch_size, self.total)
+            n = self.captured - start
+            return SyncBatchResult(
+                status="connected", fetched=n, inserted=n, failed=1 if start == 0 else 0,
+                last_uid=self.captured, more=self.captured < self.total,
+            )  # fmt: skip
+
+        @activity.defn(name="route_messages")
+        async def route_messages(inp: RouteInput) -> RouteResult:
+            self.routes += 1
+            start = self.routed
+            self.routed = min(start + inp.limit, self.captured)
+            n = self.routed - start
+            found = start <= self.attachments_at < self.routed
+            failed = self.malformed if start == 0 and n else 0
+            return RouteResult(routed=n, more=n == inp.limit, attachments=int(found), failed=failed)
+
+        @activity.defn(name="hand_off_mail_attachments")
+        async def hand_off(inp: AttachmentsInput) -> AttachmentsResult:
+            self.handed.append(inp.connection_id)
+            return AttachmentsResult(messages=1, documents=2)
+
+        return [sync_mailbox_batch, route_messages, hand_off]
+
+
+async def _run(client: Client, box: _Mailbox, inp: MailboxSyncInput) -> tuple[WorkflowHandle[Any, Any], Any]:
+    queue = f"mailsync-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        client, task_queue=queue, workflows=WORKFLOWS, activities=box.activities(),
+        workflow_runner=workflow_runner(),
+    ):  # fmt: skip
+        handle = await client.start_workflow(
+            MailboxSyncWorkflow.run, inp, id=mailsync_workflow_id("acme", inp.connection_id), task_queue=queue
+        )
+        result: MailboxSyncResult = await handle.result()
+        await record(handle)
+    return handle, result
+
+
+async def test_capture_until_no_new_mail_while_understanding_drains_and_continue_as_new(
     temporal_client: Client,
 ) -> None:
-    total, last = 23, [0]
-    handed: list[str] = []
-
-    @activity.defn(name="sync_mailbox_batch")
-    async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
-        start = last[0]
-        last[0] = min(start + inp.batch_size, total)
-        n = last[0] - start
-        return SyncBatchResult(
-            status="connected", fetched=n, inserted=n, failed=1 if start == 0 else 0,
-            last_uid=last[0], more=last[0] < total, attachments=1 if start == 5 else 0,
-        )  # fmt: skip
-
-    @activity.defn(name="hand_off_mail_attachments")
-    async def hand_off(inp: AttachmentsInput) -> AttachmentsResult:
-        handed.append(inp.connection_id)
-        return AttachmentsResult(messages=1, documents=2)
-
-    @activity.defn(name="route_messages")
-    async def route_messages(inp: RouteInput) -> RouteResult:
-        return RouteResult()
-
-    queue, conn = f"mailsync-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    async with Worker(
-        temporal_client,
-        task_queue=queue,
-        workflows=WORKFLOWS,
-        activities=[sync_mailbox_batch, hand_off, route_messages],
-        workflow_runner=workflow_runner(),
-    ):
-        handle: WorkflowHandle = await temporal_client.start_workflow(
-            MailboxSyncWorkflow.run,
-            MailboxSyncInput(tenant_id="acme", connection_id=conn, batch_size=5, batches_per_run=2),
-            id=mailsync_workflow_id("acme", conn),
-            task_queue=queue,
-        )
-        result = await handle.result()
-        await record(handle)
-    assert handed == [conn]  # once, after the batch that stored a message with attachments
+    box, conn = _Mailbox(23, attachments_at=7), uuid.uuid4().hex
+    inp = MailboxSyncInput(tenant_id="acme", connection_id=conn, batch_size=5, batches_per_run=2)
+    handle, result = await _run(temporal_client, box, inp)
+    assert box.routed == box.captured == 23  # every captured message understood before the end
+    assert box.handed == [conn]  # once, after the understanding that found the attachments
     # the last run (after 2 continue-as-new) reports its own batch only
     assert result.status == "connected" and result.batches == 1 and result.fetched == 3
     assert await _runs(temporal_client, handle) == 3
 
 
-async def test_a_refused_login_ends_the_run_with_its_status(temporal_client: Client) -> None:
-    @activity.defn(name="sync_mailbox_batch")
-    async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
-        return SyncBatchResult(status="auth_failed")
-
-    @activity.defn(name="hand_off_mail_attachments")
-    async def hand_off(inp: AttachmentsInput) -> AttachmentsResult:
-        raise AssertionError("no attachments after a refused login")
-
-    queue, conn = f"mailsync-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    async with Worker(
-        temporal_client,
-        task_queue=queue,
-        workflows=WORKFLOWS,
-        activities=[sync_mailbox_batch, hand_off],
-        workflow_runner=workflow_runner(),
-    ):
-        handle: WorkflowHandle = await temporal_client.start_workflow(
-            MailboxSyncWorkflow.run,
-            MailboxSyncInput(tenant_id="acme", connection_id=conn),
-            id=mailsync_workflow_id("acme", conn),
-            task_queue=queue,
-        )
-        result = await handle.result()
-        await record(handle)
+async def test_a_refused_login_ends_capture_and_understanding_with_its_status(
+    temporal_client: Client,
+) -> None:
+    box, conn = _Mailbox(0, refuse=True), uuid.uuid4().hex
+    _, result = await _run(temporal_client, box, MailboxSyncInput(tenant_id="acme", connection_id=conn))
     assert result.status == "auth_failed" and result.batches == 1 and result.inserted == 0
+    assert box.handed == [] and box.routes <= 2
 
 
-async def test_each_batch_routes_its_new_messages_until_none_are_left(temporal_client: Client) -> None:
-    """Issue 13 Builds 3, 5: after each stored batch, ``route_messages`` runs until a call routes
-    less than a full batch; then the attachments go."""
-    order: list[str] = []
-    pending = [250]  # three route calls: 100, 100, 50
-
-    @activity.defn(name="sync_mailbox_batch")
-    async def sync_mailbox_batch(inp: SyncBatchInput) -> SyncBatchResult:
-        order.append("sync")
-        return SyncBatchResult(status="connected", fetched=250, inserted=250, last_uid=250, attachments=1)
-
-    @activity.defn(name="route_messages")
-    async def route_messages(inp: RouteInput) -> RouteResult:
-        n = min(inp.limit, pending[0])
-        pending[0] -= n
-        order.append(f"route:{n}")
-        return RouteResult(routed=n, kinds={"reply": n}, more=n == inp.limit)
-
-    @activity.defn(name="hand_off_mail_attachments")
-    async def hand_off(inp: AttachmentsInput) -> AttachmentsResult:
-        order.append("attachments")
-        return AttachmentsResult(messages=1, documents=1)
-
-    queue, conn = f"mailsync-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    async with Worker(
-        temporal_client,
-        task_queue=queue,
-        workflows=WORKFLOWS,
-        activities=[sync_mailbox_batch, route_messages, hand_off],
-        workflow_runner=workflow_runner(),
-    ):
-        handle: WorkflowHandle = await temporal_client.start_workflow(
-            MailboxSyncWorkflow.run,
-            MailboxSyncInput(tenant_id="acme", connection_id=conn),
-            id=mailsync_workflow_id("acme", conn),
-            task_queue=queue,
-        )
-        result = await handle.result()
-        await record(handle)
-    assert order == ["sync", "route:100", "route:100", "route:50", "attachments"]
-    assert (result.status, result.inserted, result.documents) == ("connected", 250, 1)
+async def test_understanding_drains_every_captured_page_and_counts_malformed_as_failed(
+    temporal_client: Client,
+) -> None:
+    """250 messages in one capture activity: understanding routes them in pages of 100 beside
+    it, until none is left after the capture ended; its malformed ones add to ``failed``."""
+    box, conn = _Mailbox(250, attachments_at=120, malformed=2), uuid.uuid4().hex
+    inp = MailboxSyncInput(tenant_id="acme", connection_id=conn, batch_size=250)
+    _, result = await _run(temporal_client, box, inp)
+    assert box.routed == 250 and box.handed == [conn]
+    assert (result.status, result.inserted, result.failed, result.documents) == ("connected", 250, 3, 2)

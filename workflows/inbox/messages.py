@@ -20,6 +20,10 @@ class MailboxSyncInput(BaseModel):
     """Batches one activity commits in one IMAP session."""
     runs: int = 0
     """Earlier runs of this sync (continue-as-new count)."""
+    understanders: int = 1
+    """Understanding loops run beside the capture (rows are claimed, so more never collide on a
+    row; their effects may, e.g. two pages discovering the same contact: keep 1 per workflow).
+    0: capture only; the rows wait, ``received``, for a later sync's understanding."""
 
 
 class SyncBatchInput(BaseModel):
@@ -103,3 +107,7 @@ class RouteResult(BaseModel):
     quote_replies: int = 0
     """Replies to our quote emails signalled to the quote's workflow (``replied``)."""
     more: bool = False
+    failed: int = 0
+    """Captured messages this understanding found malformed (stored ``failed`` with the reason)."""
+    attachments: int = 0
+    """Routed messages with attachments still to hand to the documents library."""
