@@ -6,8 +6,8 @@ route in the same run (issue 17, goals "API reads" and "Start-operation").
 
 Starts (or reuses) the local dev stack (``--test-stack``: the stack of
 ``OMNIOPS_TEST_DATA``/``OMNIOPS_TEST_PORT_OFFSET``; its API ports are 8111/8112 + offset), then
-two servers, each ``python -m api`` with ``--workers`` uvicorn processes (default
-``OMNIOPS_API__WORKERS``): the API as in production (application role, row-level security, rate
+two servers, each ``python -m api`` with ``--workers`` uvicorn processes (default: the
+setting's default, one per CPU): the API as in production (application role, row-level security, rate
 limiter counting in Redis with limits out of reach; bench.api_latency's set-up) and
 :mod:`bench.hello_app`. Set-up per tenant: ``--finished`` operations started and cancelled (a
 stored final record each) and ``--running`` ones waiting for consent. The load comes from vegeta
@@ -37,6 +37,7 @@ import httpx
 from bench.api_latency import HIGH, Tokens, set_up_tenants, settle, terminate
 from bench.api_reads_setup import finished_ops, running_ops
 from bench.loadgen import Result, Target, attack
+from core.api_settings import ApiServerSettings
 from devstack.config import ROOT, StackConfig, wait_port
 from devstack.demo import OPERATION, SERVICE
 from devstack.stack import Stack
@@ -85,7 +86,7 @@ async def run(a: argparse.Namespace) -> None:
     from workflows import ids
 
     get_settings.cache_clear()
-    workers = a.workers or get_settings().api.workers
+    workers = a.workers or ApiServerSettings().workers  # the default (the test stack sets 1)
     tokens = Tokens(stack)
     procs = [
         serve(stack, "api.app:create_app", API_PORT, workers),

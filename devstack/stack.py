@@ -270,7 +270,8 @@ class Stack:
             return
         argv = [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)]
         self.spawn(name, argv, env=env)
-        wait_port(port, name, log=self.c.log_dir / f"{name}.log")
+        # the port opens once a worker has run the app's startup (Temporal client, services)
+        wait_port(port, name, timeout=120, log=self.c.log_dir / f"{name}.log")
 
     def infra_up(self) -> None:
         """Postgres, Temporal, Vault, Redis, schema and keyring (no Python services)."""
