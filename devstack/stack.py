@@ -263,14 +263,14 @@ class Stack:
         dovecot.add_mailbox(self.c, user, password)
 
     def api(self, name: str = "api", port: int | None = None, env: dict[str, str] | None = None) -> None:
-        """The API (``python -m api``: uvicorn, ``OMNIOPS_API__WORKERS`` processes) on ``port``
-        (default ``api_port``); tests start more under other names, ports and settings (``env``)."""
+        """The API (``python -m api``: uvicorn, ``OMNIOPS_API__WORKERS`` processes; the port opens
+        once one has run the app's startup) on ``port`` (default ``api_port``); tests start more
+        under other names, ports and settings (``env``)."""
         port = port or self.c.api_port
         if port_open(port):
             return
         argv = [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)]
         self.spawn(name, argv, env=env)
-        # the port opens once a worker has run the app's startup (Temporal client, services)
         wait_port(port, name, timeout=120, log=self.c.log_dir / f"{name}.log")
 
     def infra_up(self) -> None:
