@@ -16,8 +16,12 @@ and keeps the old ones, so tokens signed before a rotation stay valid until they
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import re
+import threading
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -109,3 +113,51 @@ def jwk_client(url: str, *, lifespan: float, cooldown: float) -> jwt.PyJWKClient
     if url.startswith("file://"):
         return FileJWKClient(Path(url.removeprefix("file://")), lifespan=lifespan, cooldown_duration=cooldown)
     return jwt.PyJWKClient(url, lifespan=lifespan, cooldown_duration=cooldown, timeout=5)
+
+
+_SEGMENT = re.compile(rb"^[A-Za-z0-9_-]+$")
+
+
+def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``(header, claims)`` of a compact JWS, NOT verified (only to pick the issuer's key; the
+    verification decodes again), or None when it is not three base64url JSON objects."""
+    parts = token.encode().split(b".")
+    if len(parts) != 3:
+        return None
+    try:
+        out = []
+        for seg in parts[:2]:
+            if not _SEGMENT.match(seg):
+                return None
+            value = json.loads(base64.urlsafe_b64decode(seg + b"=" * (-len(seg) % 4)))
+            if not isinstance(value, dict):
+                return None
+            out.append(value)
+    except (ValueError, binascii.Error):
+        return None
+    return out[0], out[1]
+
+
+class KeyCache:
+    """Verification keys already resolved, by ``(issuer, kid)``, each for ``ttl_s`` seconds (the
+    JWKS lifespan: a key dropped from its set stops verifying as soon as the set would be
+    refetched). The JWK client parses its whole set into key objects on every lookup; this keeps
+    the parsed key, never a verification result (each token's signature and claims are checked
+    on every request). At most ``max_keys`` entries (the oldest goes first)."""
+
+    def __init__(self, ttl_s: float, max_keys: int = 64) -> None:
+        self.ttl_s, self.max_keys = ttl_s, max_keys
+        self._keys: dict[tuple[str, str], tuple[jwt.PyJWK, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, issuer: str, kid: str) -> jwt.PyJWK | None:
+        hit = self._keys.get((issuer, kid))
+        if hit is None or time.monotonic() - hit[1] > self.ttl_s:
+            return None
+        return hit[0]
+
+    def put(self, issuer: str, kid: str, key: jwt.PyJWK) -> None:
+        with self._lock:
+            if len(self._keys) >= self.max_keys:
+                self._keys.pop(next(iter(self._keys)))
+            self._keys[(issuer, kid)] = (key, time.monotonic())

@@ -6,12 +6,13 @@ plugin (one server span per request, the parent of the Temporal client's ``Start
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from litestar import Response, get
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 from core.observability_settings import ObservabilitySettings
 
@@ -24,8 +25,13 @@ UNTRACED = [METRICS_PATH, "/healthz"]
 def metrics() -> Response[bytes]:
     """Prometheus text format of this process's registry: ``omniops_api_requests_total``,
     ``omniops_api_request_duration_seconds`` and ``omniops_api_requests_in_progress`` labelled by
-    method, route template (``group_path``: never an id) and status code."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    method, route template (``group_path``: never an id) and status code. With several worker
+    processes (``python -m api``, ``PROMETHEUS_MULTIPROC_DIR``) the sum over all of them."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 _prometheus: PrometheusConfig | None = None

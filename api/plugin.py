@@ -1,6 +1,7 @@
 """The one place the API is wired: what the lifespan builds and how handlers receive it.
 
-Startup order (in the lifespan): Temporal client (its codec reads keyrings from Vault on use)
+Startup order (in the lifespan): the thread pool of ``asyncio.to_thread`` (``api.threads``) ->
+Temporal client (its codec reads keyrings from Vault on use)
 -> services. Every service is stored on ``app.state`` under its dependency name and injected into
 handlers by that name with ``Provide`` (``ops: NamedDependency[OperationService]``). To add a
 service: build it in :func:`build_services` under a new name; nothing else changes.
@@ -8,7 +9,9 @@ service: build it in :func:`build_services` under a new name; nothing else chang
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -169,6 +172,8 @@ class ServicesPlugin(InitPluginProtocol):
 
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        threads = ThreadPoolExecutor(self.settings.api.threads, thread_name_prefix="api-blocking")
+        asyncio.get_running_loop().set_default_executor(threads)  # asyncio.to_thread's pool
         client = await connect(self.settings, scoping=ids)
         for name, service in build_services(client, self.settings).items():
             setattr(app.state, name, service)

@@ -1,20 +1,23 @@
 """Benchmark: API reads and starts under 50 concurrent clients against a hello-world Litestar
 route in the same run (issue 17, goals "API reads" and "Start-operation").
 
-    uv run python -m bench.api_reads [--clients 50] [--seconds 10] [--rounds 2] [--tenants 10]
-                                     [--finished 200] [--test-stack]
+    uv run python -m bench.api_reads [--clients 50] [--seconds 8] [--rounds 2] [--tenants 10]
+        [--finished 100] [--running 50] [--workers N] [--start-rate 0] [--test-stack]
 
-Starts (or reuses) the local dev stack (``--test-stack``: the test stack of
-``OMNIOPS_TEST_DATA``/``OMNIOPS_TEST_PORT_OFFSET``), then two uvicorn processes on this host: the
-API as in production (application role, row-level security, rate limiter counting in Redis with
-limits out of reach; bench.api_latency's set-up) and :mod:`bench.hello_app`. Set-up: ``--finished``
-operations are started as each tenant's ``system`` principal and cancelled, so each has a stored
-final record. Then, per round and in alternating order, the clients call one route as fast as
-they can for ``--seconds``: ``GET /hello``; ``GET /api/autonomous/status/{id}`` of a finished
-operation of their tenant; ``GET /api/autonomous/history?limit=50``. Last, each client starts
-operations (``POST /api/autonomous/initiate``) for ``--seconds``. Prints per route the throughput
-(req/s), p50 and p99, and the goals: status >= 0.3x hello's throughput, p99 <= 100 ms; history
-p99 <= 250 ms; start-operation p99 <= 50 ms.
+Starts (or reuses) the local dev stack (``--test-stack``: the stack of
+``OMNIOPS_TEST_DATA``/``OMNIOPS_TEST_PORT_OFFSET``; its API ports are 8111/8112 + offset), then
+two servers, each ``python -m api`` with ``--workers`` uvicorn processes (default: the
+setting's default, one per CPU): the API as in production (application role, row-level security, rate
+limiter counting in Redis with limits out of reach; bench.api_latency's set-up) and
+:mod:`bench.hello_app`. Set-up per tenant: ``--finished`` operations started and cancelled (a
+stored final record each) and ``--running`` ones waiting for consent. The load comes from vegeta
+(bench/loadgen.py, native, closed loop: ``--clients`` connections each sending its next request
+when the last one answered), so it does not take the server's CPU the way a Python client does.
+Per round, in alternating order, for ``--seconds`` each: ``GET /hello``; ``GET
+/api/autonomous/status/{id}`` of a finished and of a running operation of the caller's tenant
+(each target its tenant's admin token); ``GET /api/autonomous/history?limit=50``. Last,
+``POST /api/autonomous/initiate`` as each tenant's system principal (closed loop, then at
+``--start-rate`` req/s when given). Prints req/s, p50, p99 and the ratio to hello per route.
 """
 
 from __future__ import annotations
@@ -22,17 +25,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import os
-import random
+import shutil
 import subprocess
 import sys
-import time
 from collections import defaultdict
-from typing import Any
 
 import httpx
 
-from bench.api_latency import HIGH, Tokens, p, set_up_tenants, terminate
+from bench.api_latency import HIGH, Tokens, set_up_tenants, settle, terminate
+from bench.api_reads_setup import finished_ops, running_ops
+from bench.loadgen import Result, Target, attack
+from core.api_settings import ApiServerSettings
 from devstack.config import ROOT, StackConfig, wait_port
 from devstack.demo import OPERATION, SERVICE
 from devstack.stack import Stack
@@ -40,58 +45,26 @@ from workflows.ids import operation_workflow_id
 
 OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
 API_PORT, HELLO_PORT = 8111 + OFFSET, 8112 + OFFSET
-Sample = tuple[int, list[float]]
+READS = ("hello", "status_finished", "status_running", "history")
 
 
-def serve(stack: Stack, app: str, port: int) -> subprocess.Popen[bytes]:
+def serve(stack: Stack, app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``python -m api --app app --workers workers`` on ``port`` (its own process group)."""
     env = {**os.environ, **stack.env(), "OMNIOPS_LOG_LEVEL": "WARNING"}
     env.update(OMNIOPS_OPERATIONS__MAX_CONCURRENT_PER_TENANT="1000000", OMNIOPS_LIMITS__ENABLED="true")
     env.update(OMNIOPS_LIMITS__PER_IP=HIGH, OMNIOPS_LIMITS__PER_TENANT=HIGH)
-    argv = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--timeout-keep-alive", "600"]  # idle pooled connections between routes stay open
+    env["OMNIOPS_OBSERVABILITY__OTLP_ENDPOINT"] = ""  # the test stack's in-test receiver is not running
+    argv = [sys.executable, "-m", "api", "--app", app, "--port", str(port), "--workers", str(workers)]
     log_path = stack.c.log_dir / f"bench-reads-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
-    proc = subprocess.Popen([*argv, "--log-level", "warning"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     wait_port(port, f"bench {app}", timeout=300, log=log_path)
     return proc
 
 
-async def hammer(http: httpx.AsyncClient, call: Any, seconds: float) -> Sample:
-    """Call ``call(http)`` back to back for ``seconds``: (requests, latencies in s)."""
-    took: list[float] = []
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        t = time.perf_counter()
-        r = await call(http)
-        took.append(time.perf_counter() - t)
-        if r.status_code >= 400:
-            raise RuntimeError(f"{r.request.url.path} gave {r.status_code}: {r.text[:300]}")
-    return len(took), took
-
-
-async def finished_ops(http: httpx.AsyncClient, tokens: Tokens, tenant: str, site: str, n: int) -> list[str]:
-    """``n`` operations of ``tenant`` started by its system principal, then cancelled."""
-    body = {"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": site}}
-    ops = []
-    for _ in range(n):
-        r = await http.post("/api/autonomous/initiate", headers=tokens.tenant(tenant, "system"), json=body)
-        assert r.status_code == 202, r.text
-        ops.append(r.json()["operation_id"])
-    for op in ops:
-        for _ in range(600):
-            r = await http.post(f"/api/autonomous/{op}/cancel", headers=tokens.tenant(tenant, "admin"))
-            if r.status_code in (200, 409):
-                break
-            await asyncio.sleep(0.1)
-    admin = tokens.tenant(tenant, "admin")
-    for op in ops:  # the workflow wrote its final record
-        for _ in range(600):
-            if (await http.get(f"/api/autonomous/status/{op}", headers=admin)).json()[
-                "status"
-            ] == "cancelled":
-                break
-            await asyncio.sleep(0.1)
-    return ops
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, 15)
+    proc.wait(timeout=30)
 
 
 async def run(a: argparse.Namespace) -> None:
@@ -100,6 +73,9 @@ async def run(a: argparse.Namespace) -> None:
         from tests.stack_fixtures import TEST_CONFIG
 
         cfg = TEST_CONFIG
+        defs = cfg.data_dir / "definitions"  # the test stack reads a copy (tests/stack_fixtures.py)
+        if not defs.exists():
+            shutil.copytree(ROOT / "definitions", defs)
     stack = Stack(cfg)
     stack.infra_up()
     wp = stack.wordpress()
@@ -110,89 +86,106 @@ async def run(a: argparse.Namespace) -> None:
     from workflows import ids
 
     get_settings.cache_clear()
+    workers = a.workers or ApiServerSettings().workers  # the default (the test stack sets 1)
     tokens = Tokens(stack)
     procs = [
-        serve(stack, "api.app:create_app", API_PORT),
-        serve(stack, "bench.hello_app:create_app", HELLO_PORT),
+        serve(stack, "api.app:create_app", API_PORT, workers),
+        serve(stack, "bench.hello_app:create_app", HELLO_PORT, workers),
     ]
     stack.c = dataclasses.replace(stack.c, api_port=API_PORT)  # set_up_tenants calls this API
     tenants = set_up_tenants(stack, tokens, wp, a.tenants)
     client = await connect(scoping=ids)
-    limits = httpx.Limits(max_connections=a.clients, max_keepalive_connections=a.clients)
-    api = httpx.AsyncClient(base_url=f"http://127.0.0.1:{API_PORT}", timeout=60, limits=limits)
-    hello = httpx.AsyncClient(base_url=f"http://127.0.0.1:{HELLO_PORT}", timeout=60, limits=limits)
+    base = f"http://127.0.0.1:{API_PORT}"
+    api = httpx.AsyncClient(base_url=base, timeout=60)
+    admin = {t: {"Authorization": tokens.tenant(t, "admin")["Authorization"]} for t in tenants}
+    system = {t: tokens.tenant(t, "system") for t in tenants}
     started: list[str] = []
+    results: dict[str, list[Result]] = defaultdict(list)
     try:
         per = max(1, a.finished // len(tenants))
         done = await asyncio.gather(*(finished_ops(api, tokens, t, wp["url"], per) for t in tenants))
-        ops = dict(zip(tenants, done, strict=True))
-        admin = {t: tokens.tenant(t, "admin") for t in tenants}
-        system = {t: tokens.tenant(t, "system") for t in tenants}
-        mine = [tenants[i % len(tenants)] for i in range(a.clients)]
-        body = {"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": wp["url"]}}
-        calls = {
-            "hello": lambda i: lambda h: hello.get("/hello"),
-            "status": lambda i: (
-                lambda h: api.get(
-                    f"/api/autonomous/status/{random.choice(ops[mine[i]])}", headers=admin[mine[i]]
-                )
-            ),
-            "history": lambda i: (
-                lambda h: api.get("/api/autonomous/history?limit=50", headers=admin[mine[i]])
-            ),
-            "start": lambda i: lambda h: start(i),
+        live = await asyncio.gather(*(running_ops(api, system[t], wp["url"], a.running) for t in tenants))
+        started += [operation_workflow_id(t, op) for t, ops in zip(tenants, live, strict=True) for op in ops]
+        await settle(client, started)  # the worker ran them to awaiting_consent
+        status = "/api/autonomous/status/"
+        targets = {
+            "hello": [Target("GET", f"http://127.0.0.1:{HELLO_PORT}/hello")],
+            "status_finished": [
+                Target("GET", base + status + op, admin[t])
+                for t, ops in zip(tenants, done, strict=True)
+                for op in ops
+            ],
+            "status_running": [
+                Target("GET", base + status + op, admin[t])
+                for t, ops in zip(tenants, live, strict=True)
+                for op in ops
+            ],
+            "history": [Target("GET", base + "/api/autonomous/history?limit=50", admin[t]) for t in tenants],
         }
-
-        async def start(i: int) -> httpx.Response:
-            r = await api.post("/api/autonomous/initiate", headers=system[mine[i]], json=body)
-            if r.status_code == 202:
-                started.append(operation_workflow_id(mine[i], r.json()["operation_id"]))
-            return r
-
-        results: dict[str, list[Sample]] = defaultdict(list)
-        order = ["hello", "status", "history"]
         for rnd in range(a.rounds + 1):  # round 0 warms up, not counted
-            for route in order if rnd % 2 else order[::-1]:
-                got = await asyncio.gather(
-                    *(hammer(api, calls[route](i), a.seconds) for i in range(a.clients))
-                )
+            for route in READS if rnd % 2 else READS[::-1]:
+                got = await asyncio.to_thread(attack, targets[route], a.clients, a.seconds if rnd else 2)
                 if rnd:
-                    results[route] += got
-        got = await asyncio.gather(*(hammer(api, calls["start"](i), a.seconds) for i in range(a.clients)))
-        results["start"] += got
+                    results[route].append(got)
+                    print(got.line(f"r{rnd} {route}"), flush=True)
+        body = json.dumps({"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": wp["url"]}})
+        starts = [
+            Target(
+                "POST",
+                base + "/api/autonomous/initiate",
+                {**system[t], "Content-Type": "application/json"},
+                body.encode(),
+            )
+            for t in tenants
+        ]
+        runs = [("start", 0)] + ([("start_fixed", a.start_rate)] if a.start_rate else [])
+        for name, rate in runs:
+            got = await asyncio.to_thread(attack, starts, a.clients, a.seconds, rate, True)
+            results[name].append(got)
+            print(got.line(name), flush=True)
+            started += [w for w in map(_workflow_id, got.bodies) if w]
     finally:
         await api.aclose()
-        await hello.aclose()
         for proc in procs:
-            proc.terminate()
+            stop(proc)
         await terminate(client, started)  # the started operations wait for consent: end them
-    report(results, a)
+    report(results, a, workers)
 
 
-def report(results: dict[str, list[Sample]], a: argparse.Namespace) -> None:
+def _workflow_id(raw: bytes) -> str | None:
+    try:
+        return str(json.loads(raw)["workflow_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def report(results: dict[str, list[Result]], a: argparse.Namespace, workers: int) -> None:
     print(
-        f"\n{a.clients} clients, {a.rounds} rounds x {a.seconds:.0f} s per read route, "
-        f"{a.seconds:.0f} s of starts"
+        f"\n{a.clients} clients (vegeta, closed loop), {workers} uvicorn workers per server, "
+        f"{a.rounds} rounds x {a.seconds:.0f} s per read route, {a.seconds:.0f} s of starts"
     )
     rate = {}
-    for route, samples in results.items():
-        n = sum(k for k, _ in samples)
-        lat = [x for _, xs in samples for x in xs]
-        secs = a.seconds * (a.rounds if route != "start" else 1)
-        rate[route] = n / secs
+    for route, rs in results.items():
+        n = sum(r.requests for r in rs)
+        rate[route] = n / sum(r.seconds for r in rs)
+        p50, p99 = max(r.p50_ms for r in rs), max(r.p99_ms for r in rs)
+        ratio = rate[route] / rate["hello"] if rate.get("hello") else 0.0
         print(
-            f"{route:8s} {rate[route]:8.1f} req/s  p50 {p(lat, 50):7.1f} ms  "
-            f"p99 {p(lat, 99):7.1f} ms  (n={n})"
+            f"{route:16s} {rate[route]:8.1f} req/s ({ratio:4.2f}x hello)  p50 {p50:7.1f} ms  "
+            f"p99 {p99:7.1f} ms  (n={n}; p50/p99: the worst round)"
         )
-    print(f"status/hello throughput {rate['status'] / rate['hello']:.2f}x (goal >= 0.3x)")
+    print("goals: status >= 0.3x hello, p99 <= 100 ms; history p99 <= 250 ms; start p99 <= 50 ms")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--tenants", type=int, default=10)
-    ap.add_argument("--finished", type=int, default=200)
+    ap.add_argument("--finished", type=int, default=100)
+    ap.add_argument("--running", type=int, default=5, help="operations waiting for consent per tenant")
+    ap.add_argument("--workers", type=int, default=0, help="uvicorn processes per server (0: the setting)")
+    ap.add_argument("--start-rate", type=int, default=0, help="also start at this fixed rate (req/s)")
     ap.add_argument("--test-stack", action="store_true")
     asyncio.run(run(ap.parse_args()))

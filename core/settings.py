@@ -15,6 +15,7 @@ import ada_url
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.api_settings import ApiServerSettings
 from core.audit_settings import AuditSettings
 from core.document_settings import DocumentSettings
 from core.followup_settings import FollowUpSettings
@@ -212,6 +213,8 @@ class Settings(BaseSettings):
     plans: PlanSettings = Field(default_factory=PlanSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     """Worker slots, pollers and sticky cache (``OMNIOPS_WORKERS__*``, issue 17)."""
+    api: ApiServerSettings = Field(default_factory=ApiServerSettings)
+    """How ``python -m api`` serves the API: worker processes, address (``OMNIOPS_API__*``)."""
     api_cors_origins: tuple[str, ...] = ("http://localhost:8233",)
     """Origins allowed to call the codec endpoint (the Temporal Web UI)."""
     api_public_url: str = "http://localhost:8000"

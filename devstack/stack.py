@@ -263,16 +263,15 @@ class Stack:
         dovecot.add_mailbox(self.c, user, password)
 
     def api(self, name: str = "api", port: int | None = None, env: dict[str, str] | None = None) -> None:
-        """The API (uvicorn, ``api.app:create_app``) on ``port`` (default ``api_port``); tests
-        start more under other names, ports and settings (``env``)."""
+        """The API (``python -m api``: uvicorn, ``OMNIOPS_API__WORKERS`` processes; the port opens
+        once one has run the app's startup) on ``port`` (default ``api_port``); tests start more
+        under other names, ports and settings (``env``)."""
         port = port or self.c.api_port
         if port_open(port):
             return
-        # --no-proxy-headers: X-Forwarded-For is read by the app, from limits.trusted_proxies only
-        app = ["uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1", "--no-proxy-headers"]
-        argv = [sys.executable, "-m", *app, "--port", str(port), "--log-level", "warning"]
+        argv = [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port)]
         self.spawn(name, argv, env=env)
-        wait_port(port, name, log=self.c.log_dir / f"{name}.log")
+        wait_port(port, name, timeout=120, log=self.c.log_dir / f"{name}.log")
 
     def infra_up(self) -> None:
         """Postgres, Temporal, Vault, Redis, schema and keyring (no Python services)."""

@@ -87,6 +87,9 @@ TEST_CONFIG = StackConfig(
         # traces of every process go over OTLP/HTTP to the in-test receiver (issue 17 Build 4)
         "OMNIOPS_OBSERVABILITY__OTLP_ENDPOINT": f"http://127.0.0.1:{OTLP_PORT}/v1/traces",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
+        # one uvicorn process per test API (python -m api): tests start several APIs on 2 shared
+        # cores; bench/api_reads.py measures the default (one per CPU)
+        "OMNIOPS_API__WORKERS": "1",
     },
 )
 TEST_SERVER = (

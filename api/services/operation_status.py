@@ -21,7 +21,7 @@ from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
 from core import search_attributes as sa
 from schema.db import tenant_transaction
-from schema.repositories import audit as audit_repo
+from schema.repositories import operation_reads
 from schema.repositories import operations as operations_repo
 from schema.tables import AutonomousOperation
 from workflows.ids import operation_workflow_id
@@ -126,11 +126,8 @@ class OperationStatusService:
         self, tenant_id: str, op_id: str
     ) -> tuple[AutonomousOperation | None, tuple[str, str] | None]:
         """The stored row and, once it has ended, its last screenshot (key, intent)."""
-        oid = uuid.UUID(op_id)
         with tenant_transaction(self.engine, tenant_id) as s:
-            row = operations_repo.get_operation(s, tenant_id, oid)
-            shot = audit_repo.latest_screenshot(s, tenant_id, oid) if row and row.status in TERMINAL else None
-            return row, shot
+            return operation_reads.operation_with_screenshot(s, tenant_id, uuid.UUID(op_id))
 
     async def status(self, p: Principal, raw_id: str) -> OperationView:
         """A finished operation's status is its stored record (issue 17: no workflow query

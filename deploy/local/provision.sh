@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent provisioning of every local part OmniOps needs (DESIGN.md "Moving parts").
 #
-# Usage: deploy/local/provision.sh [all|tools|debian|temporal|cluster|vault|testserver|python|deploy]
+# Usage: deploy/local/provision.sh [all|tools|debian|temporal|cluster|vault|testserver|python|deploy|loadgen]
 #
 # Built tools are cached outside the repo in $OMNIOPS_CACHE (default ~/.cache/omniops/bin).
 # A binary already on PATH always wins (that is what a user with internet access has).
@@ -19,6 +19,7 @@ HELM_VERSION="${HELM_VERSION:-v3.16.3}"           # helm.sh/helm/v3
 KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.6.7}"
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.54.1}"  # module version of Prometheus 2.54.1
 TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-v1.29.1}"  # go.temporal.io/server: the server inside CLI v1.5.1
+VEGETA_VERSION="${VEGETA_VERSION:-v12.13.0}"      # github.com/tsenart/vegeta/v12: the API benches' load generator
 DEBIAN_PACKAGES=(chromium wordpress mariadb-server apache2 libapache2-mod-php php-mysql postgresql redis-server curl
                  dovecot-imapd default-jre-headless maven)
 # the admin apps shipped as data besides WordPress (issue 15): Redmine (SQLite, Passenger) and Zabbix's
@@ -194,6 +195,10 @@ ensure_deploy_tools() {
   ensure_promtool
 }
 
+ensure_loadgen() {  # bench/loadgen.py: a native HTTP load generator, so the load does not take the API's CPU
+  go_tool vegeta "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
+}
+
 case "${1:-all}" in
   temporal) ensure_temporal ;;
   cluster) ensure_temporal; ensure_temporal_server ;;
@@ -202,8 +207,9 @@ case "${1:-all}" in
   python) ensure_python ;;
   testserver) ensure_test_server ;;
   deploy) ensure_deploy_tools ;;
+  loadgen) ensure_loadgen ;;
   tools) ensure_temporal; ensure_temporal_server; ensure_vault; ensure_test_server; ensure_deploy_tools ;;
   all) ensure_debian; ensure_browser_user; ensure_python; ensure_temporal; ensure_temporal_server; ensure_vault
        ensure_test_server; ensure_deploy_tools ;;
-  *) die "usage: $0 [all|tools|debian|temporal|cluster|vault|testserver|python|deploy]" ;;
+  *) die "usage: $0 [all|tools|debian|temporal|cluster|vault|testserver|python|deploy|loadgen]" ;;
 esac

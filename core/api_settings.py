@@ -1,0 +1,34 @@
+"""How the API is served (issue 17, API reads under 50 concurrent clients): ``OMNIOPS_API__*``.
+
+``python -m api`` (api/__main__.py) reads this section; the local stack, the benches, the
+Dockerfile and the Helm chart all start the API through it, so they serve it the same way.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, Field
+
+
+def _cpus() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+class ApiServerSettings(BaseModel):
+    workers: int = Field(default_factory=_cpus, ge=1, le=64)
+    """uvicorn worker processes sharing one listening socket; default one per CPU this process
+    may run on. One Python process serves at most about one core (the GIL), so one process
+    cannot use a second core however many requests wait (bench/api_reads.py)."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    keep_alive_s: int = Field(default=30, ge=1)
+    """Seconds an idle client connection is kept open (uvicorn ``timeout_keep_alive``)."""
+    threads: int = Field(default=10, ge=1, le=64)
+    """Threads per worker process for blocking work (``asyncio.to_thread``: every database unit
+    of work). Python's default is CPUs + 4 (6 on 2 cores): with database round trips of a few
+    ms under load, 50 concurrent requests queued for those threads while the CPU idled. Keep it
+    at most the engine pool's 10 kept connections (schema/db.py ``pool_size``): threads beyond
+    them use overflow connections, which are opened and closed for each unit of work."""
+    backlog: int = Field(default=2048, ge=64)
+    """Pending connections the listening socket queues while the workers are busy."""
