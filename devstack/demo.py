@@ -153,8 +153,9 @@ def demo_cycle(stack: Stack, timeout_s: float = 180) -> int:
     api = DemoClient(stack)
     out("")
     out(f"feeding tenant '{DEMO_TENANT}' through the API (CSV imports, records):")
-    seed_demo(api.call, api.admin, engine_for(stack.env()["OMNIOPS_DATABASE__URL"]), DEMO_TENANT, out)
-    demo_mailbox(stack, api.call, api.admin, api.operator, DEMO_TENANT, out)
+    engine = engine_for(stack.env()["OMNIOPS_DATABASE__URL"])
+    seed_demo(api.call, api.admin, engine, DEMO_TENANT, out)
+    demo_mailbox(stack, api.call, api.admin, api.operator, DEMO_TENANT, out, engine)
     state = api.call("POST", "/api/admin/agent", api.admin, json={"agent_enabled": True, "reason": "demo"})
     sched = state["tenant"]["schedule"]
     out("")
