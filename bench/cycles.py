@@ -51,6 +51,7 @@ from bench.cpu import print_usage, snapshot, stack_pids
 from bench.cycle_profile import print_timeline, schedule_to_start
 from bench.cycle_quiet import disable_earlier_tenants, platform_schedules_paused
 from bench.cycle_seed import seed
+from bench.stacks import bench_stack
 from devstack.config import StackConfig
 from devstack.stack import Stack
 from workers.sandbox import workflow_runner
@@ -67,19 +68,7 @@ minute of the restart, so the bench waits this out after restarting the workers.
 
 def bench_config(cluster: bool, offset: int) -> StackConfig:
     """A stack of its own, beside ``make run``'s and the test stacks."""
-    name = "omniops-bench-cycles" + ("-cluster" if cluster else "")
-    return StackConfig(
-        data_dir=Path("/var/tmp") / name,
-        temporal_port=29233 + offset,  # + the next 8 (cluster mode), all <= 32767 (membership ports)
-        ui_port=38233 + offset,
-        vault_port=38200 + offset,
-        pg_port=45432 + offset,
-        api_port=38000 + offset,
-        smtp_port=32525 + offset,
-        redis_port=36379 + offset,
-        imap_port=31143 + offset,
-        temporal_cluster=cluster,
-    )
+    return bench_stack("omniops-bench-cycles" + ("-cluster" if cluster else ""), offset, cluster=cluster)
 
 
 def compile_bytecode() -> None:

@@ -45,6 +45,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from api.auth import mint_platform_token, mint_token
+from bench.stacks import bench_stack
 from core import queues
 from core.settings import Settings, get_settings
 from core.temporal import connect
@@ -95,20 +96,8 @@ def bare_fetch(port: int, user: str, password: str) -> tuple[float, int]:
 
 
 def bench_config(offset: int) -> StackConfig:
-    """A stack of its own (like bench/cycles.py's), beside ``make run``'s and the test stacks."""
-    return StackConfig(
-        data_dir=Path("/var/tmp") / "omniops-bench-mail",  # noqa: S108 - the stacks' usual place
-        temporal_port=29233 + offset,
-        ui_port=38233 + offset,
-        vault_port=38200 + offset,
-        pg_port=45432 + offset,
-        api_port=38000 + offset,
-        smtp_port=32525 + offset,
-        redis_port=36379 + offset,
-        imap_port=31143 + offset,
-        oauth_port=38418 + offset,
-        wp_port=38089 + offset,
-    )
+    """A stack of its own (bench/stacks.py), beside ``make run``'s and the test stacks."""
+    return bench_stack("omniops-bench-mail", offset)
 
 
 def checkpoint(db: Engine, connection_id: str) -> int:
