@@ -18,6 +18,12 @@ def raw_key(tenant_id: str, sha256: str) -> str:
     return f"{tenant_id}/mail/{sha256}"
 
 
+def _own(tenant_id: str, key: str) -> None:
+    """Raises ValueError unless ``key`` is one of the tenant's mail blobs."""
+    if not key.startswith(f"{tenant_id}/mail/"):
+        raise ValueError("blob key outside the tenant's mail")
+
+
 class MailBlobs:
     """put/get a raw message with its tenant's keyring (read from Vault per call)."""
 
@@ -38,8 +44,8 @@ class MailBlobs:
     def get_all(self, tenant_id: str, keys: list[str]) -> dict[str, bytes]:
         """``{key: raw bytes}`` of each of ``keys`` found (one keyring read; a missing object is
         left out). Raises ValueError for a key outside the tenant's mail."""
-        if any(not k.startswith(f"{tenant_id}/mail/") for k in keys):
-            raise ValueError("blob key outside the tenant's mail")
+        for k in keys:
+            _own(tenant_id, k)
         store, out = self._store(tenant_id), {}
         for k in keys:
             try:
@@ -50,6 +56,5 @@ class MailBlobs:
 
     def get(self, tenant_id: str, key: str) -> bytes:
         """The raw bytes. Raises ObjectNotFound, ValueError for a key outside the tenant's mail."""
-        if not key.startswith(f"{tenant_id}/mail/"):
-            raise ValueError("blob key outside the tenant's mail")
+        _own(tenant_id, key)
         return self._store(tenant_id).get(key)

@@ -43,15 +43,20 @@ class ObjectStore:
             raise ValueError(f"invalid object key {key!r}")
         return self._root / f"{key}.enc"
 
-    def put(self, key: str, data: bytes) -> str:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def _write(self, path: Path, key: str, data: bytes) -> None:
+        """Seal ``data`` (the operation's keyring for an operation's key, else the store's) and
+        write it to ``path`` (its folder exists) through a temporary file, owner-only."""
         ring = (self._scoped.for_seal(key) if self._scoped else None) or self._keyring
         kid, blob = ring.seal(data, aad=key.encode())
         tmp = path.with_suffix(".tmp")
         with open(tmp, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as fh:
             fh.write(kid.encode() + b"\n" + blob)
         tmp.replace(path)
+
+    def put(self, key: str, data: bytes) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._write(path, key, data)
         return key
 
     def put_many(self, items: dict[str, bytes]) -> list[str]:
@@ -62,15 +67,7 @@ class ObjectStore:
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 made.add(path.parent)
-            ring = (self._scoped.for_seal(key) if self._scoped else None) or self._keyring
-            kid, blob = ring.seal(data, aad=key.encode())
-            tmp = f"{path}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, kid.encode() + b"\n" + blob)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
+            self._write(path, key, data)
         return list(items)
 
     def get(self, key: str) -> bytes:

@@ -58,7 +58,6 @@ class _Tally:
     fetched: int = 0
     inserted: int = 0
     failed: int = 0
-    attachments: int = 0
     last_uid: int = 0
     rescanned: bool = False
 

@@ -53,7 +53,9 @@ class SyncBatchResult(BaseModel):
     rescanned: bool = False
     """The folder's UIDVALIDITY changed: the checkpoint restarted from UID 0 (deduped by Message-ID)."""
     attachments: int = 0
-    """Messages of this batch with attachments to hand to the documents library."""
+    """Messages of this batch with attachments to hand to the documents library (histories from
+    before the capture/understanding split; a capture now parses nothing and reports 0, and
+    ``RouteResult.attachments`` counts them)."""
 
 
 class AttachmentsInput(BaseModel):

@@ -103,14 +103,16 @@ class MailboxSyncWorkflow:
         for _ in range(inp.batches_per_run):
             b = await act.sync_mailbox_batch(self._batch(inp))
             out = _add(out, b)
+            attachments = b.attachments  # a capture since the split reports 0: routing counts them
             if b.status == "connected" and workflow.patched("route-inbound"):  # older: no routing
                 more = True
                 while more:
                     routed = await act.route_messages(
                         RouteInput(tenant_id=inp.tenant_id, connection_id=inp.connection_id)
                     )
+                    attachments += routed.attachments  # 0 in histories from before the split
                     more = routed.more and routed.routed > 0
-            if b.attachments:
+            if attachments:
                 handed = await act.hand_off_attachments(
                     AttachmentsInput(tenant_id=inp.tenant_id, connection_id=inp.connection_id)
                 )
