@@ -44,25 +44,35 @@ def count_rows(s: Session, model: Any, tenant_id: str | None, *where: Any) -> in
     return int(s.execute(stmt).scalar_one())
 
 
+def _count(model: Any, tenant_id: str | None, *where: Any) -> Any:
+    """:func:`count_rows`'s query as a scalar subquery (several counts in one statement)."""
+    stmt = _scoped(select(func.count()).select_from(model).where(*where), model.tenant_id, tenant_id)
+    return stmt.scalar_subquery()
+
+
 def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]:
-    """The figures Reflect compares hour to hour (``metrics_moved``)."""
-    total = count_rows(s, EngagementClock, tenant_id)
-    overdue = count_rows(s, EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue")
+    """The figures Reflect compares hour to hour (``metrics_moved``): five counts, one statement."""
+    total, overdue, exceptions, deals, due = s.execute(
+        select(
+            _count(EngagementClock, tenant_id),
+            _count(EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue"),
+            _count(OrderException, tenant_id, col(OrderException.resolved_at).is_(None)),
+            _count(Deal, tenant_id, Deal.status == "open"),
+            _count(
+                ComplianceCheck,
+                tenant_id,
+                col(ComplianceCheck.status).in_(("pending", "overdue")),
+                ComplianceCheck.due_at <= now + timedelta(days=14),
+            ),
+        )
+    ).one()
     return {
         "engagement_total": total,
         "engagement_overdue": overdue,
         "engagement_compliance_rate": round(compliance_rate(total - overdue, total), 1),
-        "open_order_exceptions": count_rows(
-            s, OrderException, tenant_id, col(OrderException.resolved_at).is_(None)
-        ),
-        "open_deals": count_rows(s, Deal, tenant_id, Deal.status == "open"),
-        "compliance_due": count_rows(
-            s,
-            ComplianceCheck,
-            tenant_id,
-            col(ComplianceCheck.status).in_(("pending", "overdue")),
-            ComplianceCheck.due_at <= now + timedelta(days=14),
-        ),
+        "open_order_exceptions": exceptions,
+        "open_deals": deals,
+        "compliance_due": due,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
@@ -14,27 +15,31 @@ from schema.repositories import actions, engagement, signals
 from workflows.cycle.messages import ActionOutcome, EmailOutcomeInput, PerformInput
 
 
+def perform_in(s: Session, inp: PerformInput) -> ActionOutcome:
+    """``perform_action``'s work in the caller's unit of work, committed before it returns
+    (``perform_action``, ``guard_and_perform``)."""
+    a = inp.action
+    runner = RUNNERS.get(a.kind)
+    if runner is None:
+        out = ActionOutcome(outcome="unsupported", detail={"reason": f"{a.kind.value} runs in the workflow"})
+    else:
+        out = runner(s, inp)
+    actions.record(s, inp.run_id, inp.tenant_id, a, None, out.outcome, {**out.detail})
+    if runner is not None:
+        signals.mark_acted(s, inp.tenant_id, a.signal_ids)
+    actions.deferred_done(s, inp.tenant_id, a)
+    s.commit()
+    return out
+
+
 class ActActivities(CycleBase):
     @activity.defn(name="perform_action")
     def perform_action(self, inp: PerformInput) -> ActionOutcome:
         """Perform an allowed non-email action with its runner (:data:`RUNNERS`): process_order,
         create_task, research, contact_discovery, sandbox_job. Idempotent on the action key. A
         kind without a runner (an email kind sent here by mistake) is ``unsupported``."""
-        a = inp.action
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            runner = RUNNERS.get(a.kind)
-            if runner is None:
-                out = ActionOutcome(
-                    outcome="unsupported", detail={"reason": f"{a.kind.value} runs in the workflow"}
-                )
-            else:
-                out = runner(s, inp)
-            actions.record(s, inp.run_id, inp.tenant_id, a, None, out.outcome, {**out.detail})
-            if runner is not None:
-                signals.mark_acted(s, inp.tenant_id, a.signal_ids)
-            actions.deferred_done(s, inp.tenant_id, a)
-            s.commit()
-            return out
+            return perform_in(s, inp)
 
     @activity.defn(name="record_email_outcome")
     def record_email_outcome(self, inp: EmailOutcomeInput) -> None:

@@ -18,11 +18,21 @@ class CycleBase:
         self._s = settings
         self._engine = engine
 
+    @staticmethod
+    def _facts_of(s: Session, tenant_id: str) -> run_record.TenantSwitch:
+        """``run_record.switch_facts``, read once per unit of work (``s.info``): the switches,
+        caps and domains of one activity come from one statement."""
+        key = ("cycle.switch_facts", tenant_id)
+        if key not in s.info:
+            s.info[key] = run_record.switch_facts(s, tenant_id)
+        facts: run_record.TenantSwitch = s.info[key]
+        return facts
+
     def _switches(self, s: Session, tenant_id: str) -> Switches:
         """The global switch (environment first, then ``system_config`` key ``agent``), then the
         tenant's ``agent_enabled`` (seed 004 P0.6); the reason names the switch that is off."""
         agent = self._s.agent
-        f = run_record.switch_facts(s, tenant_id)
+        f = self._facts_of(s, tenant_id)
         if agent.kill_switch:
             why = agent.kill_switch_reason or "no reason given"
             return Switches(
@@ -44,7 +54,7 @@ class CycleBase:
     def _caps(self, s: Session, tenant_id: str) -> dict[str, int]:
         """Hourly caps by rate kind (email, research, sandbox): the tenant's overrides in
         ``tenants.agent_settings``, else ``agent.max_*_per_hour``."""
-        o = run_record.switch_facts(s, tenant_id).overrides
+        o = self._facts_of(s, tenant_id).overrides
         a = self._s.agent
         return {
             "email": int(o.get("max_emails_per_hour", a.max_emails_per_hour)),
@@ -55,5 +65,5 @@ class CycleBase:
     def _domains(self, s: Session, tenant_id: str) -> tuple[str, ...]:
         """The tenant's own domains, ``tenants.agent_settings["domains"]`` (a JSON list of host
         names; none set: no links allowed in its emails, workflows/cycle/links.py)."""
-        listed = run_record.switch_facts(s, tenant_id).overrides.get("domains") or ()
+        listed = self._facts_of(s, tenant_id).overrides.get("domains") or ()
         return tuple(str(d) for d in listed) if isinstance(listed, list | tuple) else ()

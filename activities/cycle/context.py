@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
@@ -45,63 +46,69 @@ class ContextActivities(CycleBase):
         planner. When the rule-based planner is the one that runs, its plan instead of passages
         (``rules_plan``, issue 17 Build 6).
         """
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
+            return self._context_in(s, inp)
+
+    def _context_in(self, s: Session, inp: StartRunInput) -> CycleContext:
+        """``gather_context``'s work in the caller's unit of work (``gather_context``,
+        ``begin_cycle``): commits the claimed quotes and deals (and whatever the caller wrote
+        before), then reads."""
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
-        with permanent_db_errors(), tenant_transaction(self._engine, t) as s:
-            engagement.refresh_clocks(s, t, now)
-            campaign_audience.materialize_due(s, t, now)
-            quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
-            url = self._s.api_public_url
-            links = {
-                c.quote.id: quote_view_url(url, quotes_repo.ensure_view_token(s, c.quote.id)) for c in quotes
-            }
-            deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
-            stage_days = deals_repo.stage_days(s, t) if deals else {}
-            s.commit()
-            n = cycle_counts.plan_counts(s, t)  # six counters, one round trip
-            context = CycleContext(
-                tenant_id=t,
-                hour=inp.hour,
-                goals=cycle_facts.goal_pace(s, t, now),
-                new_orders=ctx.new_orders(s, t, limit),
-                open_order_exceptions=n.open_order_exceptions,
-                engagement_total=n.engagement_total,
-                engagement_overdue=n.engagement_overdue,
-                touch_candidates=ctx.touch_candidates(s, t, limit),
-                open_deals=n.open_deals,
-                pipeline_value=n.pipeline_value,
-                pipeline_thin=n.open_deals < self._s.agent.pipeline_thin_below,
-                compliance_due=ctx.compliance_due(s, t, now, limit),
-                client_requests=ctx.client_requests(s, t, now, limit),
-                inbox_unprocessed=n.inbox_unprocessed,
-                broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
-                accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
-                deferred=ctx.deferred_actions(s, t, inp.hour, limit),
-                tenant_domains=self._domains(s, t),
-                signals=signals.for_planner(s, t, limit),
-                quote_follow_ups=tuple(
-                    quote_input(
-                        t, c.quote.id, c.to_email or "", c.quote.amount, f, links[c.quote.id], c.quote.title
-                    )
-                    for c in quotes
-                ),
-                deal_follow_ups=tuple(
-                    deal_input(
-                        t,
-                        c.deal.id,
-                        stage=c.deal.stage,
-                        title=c.deal.title,
-                        to_email=c.to_email,
-                        last_activity_at=c.deal.last_activity_at or c.deal.created_at or now,
-                        stage_entered_at=c.deal.stage_entered_at or c.deal.created_at or now,
-                        follow_up_count=c.deal.follow_up_count,
-                        stage_days=stage_days,
-                        settings=f,
-                    )
-                    for c in deals
-                ),
-            )
-            if not rules_only(self._s):  # passages are for the AI planner's prompt only
-                return context.model_copy(update={"passages": planner_passages(s, t, context)})
+        engagement.refresh_clocks(s, t, now)
+        campaign_audience.materialize_due(s, t, now)
+        quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
+        url = self._s.api_public_url
+        links = {
+            c.quote.id: quote_view_url(url, quotes_repo.ensure_view_token(s, c.quote.id)) for c in quotes
+        }
+        deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
+        stage_days = deals_repo.stage_days(s, t) if deals else {}
+        s.commit()
+        n = cycle_counts.plan_counts(s, t)  # six counters, one round trip
+        context = CycleContext(
+            tenant_id=t,
+            hour=inp.hour,
+            goals=cycle_facts.goal_pace(s, t, now),
+            new_orders=ctx.new_orders(s, t, limit),
+            open_order_exceptions=n.open_order_exceptions,
+            engagement_total=n.engagement_total,
+            engagement_overdue=n.engagement_overdue,
+            touch_candidates=ctx.touch_candidates(s, t, limit),
+            open_deals=n.open_deals,
+            pipeline_value=n.pipeline_value,
+            pipeline_thin=n.open_deals < self._s.agent.pipeline_thin_below,
+            compliance_due=ctx.compliance_due(s, t, now, limit),
+            client_requests=ctx.client_requests(s, t, now, limit),
+            inbox_unprocessed=n.inbox_unprocessed,
+            broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
+            accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
+            deferred=ctx.deferred_actions(s, t, inp.hour, limit),
+            tenant_domains=self._domains(s, t),
+            signals=signals.for_planner(s, t, limit),
+            quote_follow_ups=tuple(
+                quote_input(
+                    t, c.quote.id, c.to_email or "", c.quote.amount, f, links[c.quote.id], c.quote.title
+                )
+                for c in quotes
+            ),
+            deal_follow_ups=tuple(
+                deal_input(
+                    t,
+                    c.deal.id,
+                    stage=c.deal.stage,
+                    title=c.deal.title,
+                    to_email=c.to_email,
+                    last_activity_at=c.deal.last_activity_at or c.deal.created_at or now,
+                    stage_entered_at=c.deal.stage_entered_at or c.deal.created_at or now,
+                    follow_up_count=c.deal.follow_up_count,
+                    stage_days=stage_days,
+                    settings=f,
+                )
+                for c in deals
+            ),
+        )
+        if not rules_only(self._s):  # passages are for the AI planner's prompt only
+            return context.model_copy(update={"passages": planner_passages(s, t, context)})
         plan = rules_plan(self._s, context, rules_note(self._s))
         return context.model_copy(update={"rules_plan": plan.actions, "rules_note": plan.note})

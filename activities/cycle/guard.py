@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from activities.cycle.act import perform_in
 from activities.cycle.base import CycleBase
+from activities.cycle.runners import RUNNERS
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from schema.db import tenant_transaction
@@ -15,7 +18,7 @@ from schema.repositories import actions, broadcasts, cycle_facts, guard, suppres
 from workflows.cycle import policy
 from workflows.cycle.actions import EMAIL_KINDS, ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
-from workflows.cycle.messages import GuardInput, GuardResult
+from workflows.cycle.messages import GuardInput, GuardResult, PerformInput
 from workflows.cycle.send_window import next_window_hour
 
 log = get_logger("activities.cycle")
@@ -77,6 +80,32 @@ class GuardActivities(CycleBase):
             guard.defer(s, t, a, to, now)
         return result
 
+    def _guard_in(self, s: Session, inp: GuardInput) -> tuple[GuardResult, bool]:
+        """``guard_action``'s work in the caller's unit of work, committed before it returns (the
+        verdict is on record before any side effect of the action); and whether the action's
+        outcome is on record too (a retry after it was performed)."""
+        a, now = inp.action, datetime.now(UTC)
+        done = actions.recorded(s, inp.run_id, a.key)
+        if done is not None:
+            detail = done.detail or {}
+            verdict = GuardResult(
+                verdict=done.verdict, rule=detail.get("rule"), reason=detail.get("reason", "")
+            )  # type: ignore[arg-type]
+            return verdict, done.outcome is not None
+        result = self._judge(s, inp, now)
+        detail = {"rule": result.rule, "reason": result.reason}
+        actions.record(s, inp.run_id, inp.tenant_id, a, result.verdict, None, detail)
+        s.commit()
+        if result.verdict != "allow":
+            log.info(
+                "action not allowed",
+                tenant_id=inp.tenant_id,
+                kind=a.kind.value,
+                verdict=result.verdict,
+                rule=result.rule,
+            )
+        return result, False
+
     @activity.defn(name="guard_action")
     def guard_action(self, inp: GuardInput) -> GuardResult:
         """Kill switches, then the policy engine, then the rate-limit reservation, for one action.
@@ -86,24 +115,26 @@ class GuardActivities(CycleBase):
         plus ``agent_deferred_actions`` for the next hour, or for a broadcast outside its campaign's
         send window the window's next opening hour (seed 004 P0.3, P0.6, P1.2).
         """
-        a, now = inp.action, datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            done = actions.recorded(s, inp.run_id, a.key)
-            if done is not None:
-                detail = done.detail or {}
-                return GuardResult(
-                    verdict=done.verdict, rule=detail.get("rule"), reason=detail.get("reason", "")
-                )  # type: ignore[arg-type]
-            result = self._judge(s, inp, now)
-            detail = {"rule": result.rule, "reason": result.reason}
-            actions.record(s, inp.run_id, inp.tenant_id, a, result.verdict, None, detail)
-            s.commit()
-        if result.verdict != "allow":
-            log.info(
-                "action not allowed",
-                tenant_id=inp.tenant_id,
-                kind=a.kind.value,
-                verdict=result.verdict,
-                rule=result.rule,
+            return self._guard_in(s, inp)[0]
+
+    @activity.defn(name="guard_and_perform")
+    def guard_and_perform(self, inp: GuardInput) -> GuardResult:
+        """``guard_action``, then, when it allows, ``perform_action``: one local activity for an
+        action the agent worker runs itself (a kind with a runner, :data:`RUNNERS`; issue 17).
+
+        Two transactions on one connection: the verdict (and any violation, deferral or rate
+        reservation) is committed first, exactly as ``guard_action`` writes it; then the runner
+        acts and its outcome is committed, as ``perform_action`` writes it. A retry returns the
+        recorded verdict and performs only if no outcome was recorded yet. A kind without a
+        runner is refused before the guard (non-retryable): the workflow sends emails itself."""
+        if inp.action.kind not in RUNNERS:
+            raise ApplicationError(
+                f"{inp.action.kind.value} runs in the workflow", type="Unsupported", non_retryable=True
             )
+        with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
+            result, performed = self._guard_in(s, inp)
+            if result.verdict == "allow" and not performed:
+                t, a = inp.tenant_id, inp.action
+                perform_in(s, PerformInput(run_id=inp.run_id, tenant_id=t, hour=inp.hour, action=a))
         return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle.base import CycleBase
@@ -30,41 +31,40 @@ class RunActivities(CycleBase):
         Returns the cycle number and the switches.
         """
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            existing = run_record.get_run(s, inp.run_id)
-            if existing is not None:
-                err = existing.error or ""
-                skipped = err if existing.status == "skipped" and err.startswith(LOCKED) else None
-                return RunStart(
-                    cycle_number=existing.cycle_number,
-                    switches=self._switches(s, inp.tenant_id),
-                    skipped_reason=skipped,
-                )
-            now = datetime.now(UTC)
-            for _ in range(3):  # the holder may finish (or be taken over) between the two statements
-                n = run_record.claim_run(s, inp.run_id, inp.tenant_id, inp.hour, inp.trigger, now)
-                if n is not None:
-                    s.commit()
-                    return RunStart(cycle_number=n, switches=self._switches(s, inp.tenant_id))
-                holder = run_record.running_holder(s, inp.tenant_id)
-                if holder is None:
-                    continue
-                stale = now - timedelta(seconds=self._s.agent.run_stale_after_s)
-                if holder.started_at < stale:
-                    since = f"{holder.started_at:%Y-%m-%d %H:%M} UTC"
-                    why = f"abandoned: running since {since}; taken over by {inp.run_id}"
-                    run_record.abandon(s, holder.id, now, why)
-                    log.warning("stale cycle taken over", tenant_id=inp.tenant_id, holder=holder.id)
-                    continue
-                since = f"{holder.started_at:%Y-%m-%d %H:%M:%S} UTC"
-                reason = f"{LOCKED} cycle {holder.id} is still running (started {since})"
-                n = run_record.record_skipped(
-                    s, inp.run_id, inp.tenant_id, inp.hour, inp.trigger, now, reason
-                )
-                s.commit()
-                return RunStart(
-                    cycle_number=n, switches=self._switches(s, inp.tenant_id), skipped_reason=reason
-                )
-            raise RuntimeError(f"could not claim the run lock of tenant {inp.tenant_id!r}")  # retried
+            return self._start_in(s, inp)
+
+    def _start_in(self, s: Session, inp: StartRunInput) -> RunStart:
+        """``start_run``'s work in the caller's unit of work (``start_run``, ``begin_cycle``),
+        switches read in the same transaction; the caller commits the claim (or the skip)."""
+        existing = run_record.get_run(s, inp.run_id)
+        if existing is not None:
+            err = existing.error or ""
+            skipped = err if existing.status == "skipped" and err.startswith(LOCKED) else None
+            return RunStart(
+                cycle_number=existing.cycle_number,
+                switches=self._switches(s, inp.tenant_id),
+                skipped_reason=skipped,
+            )
+        now = datetime.now(UTC)
+        for _ in range(3):  # the holder may finish (or be taken over) between the two statements
+            n = run_record.claim_run(s, inp.run_id, inp.tenant_id, inp.hour, inp.trigger, now)
+            if n is not None:
+                return RunStart(cycle_number=n, switches=self._switches(s, inp.tenant_id))
+            holder = run_record.running_holder(s, inp.tenant_id)
+            if holder is None:
+                continue
+            stale = now - timedelta(seconds=self._s.agent.run_stale_after_s)
+            if holder.started_at < stale:
+                since = f"{holder.started_at:%Y-%m-%d %H:%M} UTC"
+                why = f"abandoned: running since {since}; taken over by {inp.run_id}"
+                run_record.abandon(s, holder.id, now, why)
+                log.warning("stale cycle taken over", tenant_id=inp.tenant_id, holder=holder.id)
+                continue
+            since = f"{holder.started_at:%Y-%m-%d %H:%M:%S} UTC"
+            reason = f"{LOCKED} cycle {holder.id} is still running (started {since})"
+            n = run_record.record_skipped(s, inp.run_id, inp.tenant_id, inp.hour, inp.trigger, now, reason)
+            return RunStart(cycle_number=n, switches=self._switches(s, inp.tenant_id), skipped_reason=reason)
+        raise RuntimeError(f"could not claim the run lock of tenant {inp.tenant_id!r}")  # retried
 
     @activity.defn(name="list_enabled_tenants")
     def list_enabled_tenants(self, inp: TenantPage) -> list[str]:

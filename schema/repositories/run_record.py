@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -36,13 +36,26 @@ class TenantSwitch:
     db_reason: str | None
 
 
+_SWITCH_FACTS = select(
+    col(Tenant.agent_enabled),
+    col(Tenant.agent_settings),
+    select(col(SystemConfig.value)).where(col(SystemConfig.key) == "agent").scalar_subquery(),
+).where(col(Tenant.id) == bindparam("tenant_id"))
+"""Built once: the tenant's switch and overrides with the global ``agent`` config, one round trip."""
+
+
 def switch_facts(s: Session, tenant_id: str) -> TenantSwitch:
-    tenant = s.get(Tenant, tenant_id)
-    cfg = s.get(SystemConfig, "agent")
-    value = cfg.value if cfg is not None else {}
+    """The tenant's switch facts in one statement (a tenant that is not there is disabled)."""
+    row = s.execute(_SWITCH_FACTS, {"tenant_id": tenant_id}).first()
+    if row is None:
+        cfg = s.get(SystemConfig, "agent")
+        value: dict[str, Any] = (cfg.value if cfg is not None else None) or {}
+        return TenantSwitch(False, {}, value.get("global_enabled") is not False, value.get("reason"))
+    enabled, overrides, value = row
+    value = value or {}
     return TenantSwitch(
-        tenant_enabled=bool(tenant and tenant.agent_enabled),
-        overrides=(tenant.agent_settings if tenant else None) or {},
+        tenant_enabled=bool(enabled),
+        overrides=overrides or {},
         db_enabled=value.get("global_enabled") is not False,
         db_reason=value.get("reason"),
     )
@@ -60,7 +73,7 @@ def running_holder(s: Session, tenant_id: str) -> AgentRun | None:
 
 
 def _new_run(
-    run_id: str, tenant_id: str, hour: str, trigger: str, n: int, now: datetime, **state: str
+    run_id: str, tenant_id: str, hour: str, trigger: str, n: int | Any, now: datetime, **state: str
 ) -> Any:
     """An ``INSERT ... ON CONFLICT DO NOTHING`` of run number ``n`` with its ``state`` columns."""
     return (
@@ -80,11 +93,13 @@ def _new_run(
 
 def claim_run(s: Session, run_id: str, tenant_id: str, hour: str, trigger: str, now: datetime) -> int | None:
     """Insert the run as ``running`` unless another run of the tenant is running. Returns its
-    cycle number (runs so far + 1), or None when the lock is held (nothing inserted)."""
-    n = metrics.count_rows(s, AgentRun, tenant_id) + 1
-    stmt = _new_run(run_id, tenant_id, hour, trigger, n, now, status=RUNNING, phase="plan")
-    inserted = s.execute(stmt.returning(AgentRun.__table__.c.id)).first()  # type: ignore[attr-defined]
-    return n if inserted is not None else None
+    cycle number (runs so far + 1, counted in the same statement), or None when the lock is held
+    (nothing inserted)."""
+    runs = AgentRun.__table__.c  # type: ignore[attr-defined]
+    n = select(func.count() + 1).select_from(AgentRun).where(col(AgentRun.tenant_id) == tenant_id)
+    stmt = _new_run(run_id, tenant_id, hour, trigger, n.scalar_subquery(), now, status=RUNNING, phase="plan")
+    inserted = s.execute(stmt.returning(runs.cycle_number)).first()
+    return int(inserted[0]) if inserted is not None else None
 
 
 def record_skipped(

@@ -3,13 +3,14 @@ activity names). The DB, SMTP and policy paths run for real in tests/integration
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 from temporalio import activity
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowFailureError, WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
@@ -42,6 +43,7 @@ from workflows.cycle.messages import (
     TenantPage,
     TenantRef,
 )
+from workflows.cycle.start import CycleStart
 from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.models import QuoteEvent, QuoteInput
@@ -102,6 +104,14 @@ class Fake:
                 return ctx.model_copy(update={"rules_plan": tuple(self.actions), "rules_note": "no key"})
             return ctx
 
+        @activity.defn(name="begin_cycle")
+        async def begin_cycle(inp: StartRunInput) -> CycleStart:
+            """start_run then gather_context in one step (the calls are logged as both)."""
+            run = await start_run(inp)
+            if run.skipped_reason or not run.switches.enabled:
+                return CycleStart(run=run)
+            return CycleStart.of(run, await gather_context(inp))
+
         @activity.defn(name="plan_actions")
         async def plan_actions(_: CycleContext) -> PlanResult:
             self.plan_calls += 1
@@ -111,6 +121,13 @@ class Fake:
         async def guard_action(inp: GuardInput) -> GuardResult:
             self.calls.append(f"guard:{inp.action.key}")
             return GuardResult(verdict=self.verdicts.get(inp.action.key, "allow"), reason="test")  # type: ignore[arg-type]
+
+        @activity.defn(name="guard_and_perform")
+        async def guard_and_perform(inp: GuardInput) -> GuardResult:
+            verdict = await guard_action(inp)
+            if verdict.verdict == "allow":
+                await perform_action(PerformInput(**inp.model_dump()))
+            return verdict
 
         @activity.defn(name="perform_action")
         async def perform_action(inp: PerformInput) -> ActionOutcome:
@@ -182,8 +199,10 @@ class Fake:
         return [
             start_run,
             gather_context,
+            begin_cycle,
             plan_actions,
             guard_action,
+            guard_and_perform,
             perform_action,
             send_email,
             record_email_outcome,
@@ -512,3 +531,58 @@ async def test_react_and_reflect_close_a_run_in_one_step_and_a_failed_one_falls_
     assert "cycle failed" in str(err.value.cause) and fake.calls[-1] == "react_and_reflect"
     [r] = fake.reflected
     assert r.status == "failed" and "database rejected the write" in (r.error or "") and r.react is None
+
+
+def local_steps(history: WorkflowHistory) -> list[str]:
+    """The activity type of each local activity marker, in order."""
+    steps = []
+    for e in history.events:
+        if e.HasField("marker_recorded_event_attributes"):
+            data = e.marker_recorded_event_attributes.details.get("data")
+            if data is not None and data.payloads:
+                steps.append(json.loads(data.payloads[0].data).get("activity_type", ""))
+    return [s for s in steps if s]
+
+
+async def test_the_run_start_and_the_context_are_one_step_and_agent_actions_are_guarded_and_performed_in_one(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Issue 17 (patches cycle-begin-merged, cycle-guard-perform-merged): ``begin_cycle`` claims
+    the run and reads the context in one local activity; an order is guarded and validated by
+    one ``guard_and_perform``; an email still passes ``guard_action`` alone, then the outbox. A
+    failed ``begin_cycle`` falls back to ``start_run`` and the run is reflected as failed."""
+    fake.plan_in_context = True
+    fake.actions = [
+        act(ActionKind.PROCESS_ORDER, "o1"),
+        act(ActionKind.SEND_EMAIL, "c1", to_email="c1@example.test", subject="Hi", body="Hello"),
+        act(ActionKind.CREATE_TASK, "x"),
+    ]
+    fake.verdicts = {"k-x": "block"}
+    result = await run_cycle(temporal_client, fake, "merged_steps")
+    assert (result.status, result.executed, result.blocked) == ("completed", 2, 1)
+    assert fake.calls == [
+        "start_run",
+        "gather_context",
+        "guard:k-o1",
+        "perform:k-o1",
+        "guard:k-c1",
+        "email:k-c1:sent",
+        "guard:k-x",
+        "react_and_reflect",
+    ]
+    history = await temporal_client.get_workflow_handle(result.run_id).fetch_history()
+    assert local_steps(history) == [
+        "begin_cycle",
+        "guard_and_perform",
+        "guard_action",
+        "record_email_outcome",
+        "guard_and_perform",
+        "react_and_reflect",
+    ]
+    fake.fail_gather, fake.calls, fake.reflected = True, [], []
+    with pytest.raises(WorkflowFailureError) as err:
+        await run_cycle(temporal_client, fake, "begin_fails", tenant="t2")
+    assert "cycle failed" in str(err.value.cause)
+    assert fake.calls == ["start_run", "gather_context", "start_run"]
+    [r] = fake.reflected
+    assert r.status == "failed" and "database rejected the read" in (r.error or "")

@@ -37,6 +37,9 @@ class ActionKind(StrEnum):
 
 
 EMAIL_KINDS = frozenset({ActionKind.SEND_EMAIL, ActionKind.FOLLOW_UP})
+AGENT_KINDS = frozenset(ActionKind) - EMAIL_KINDS - {ActionKind.SEND_BROADCAST_BATCH}
+"""Kinds the agent worker performs in a DB step (a runner, activities/cycle/runners.py); the
+workflow itself performs the others (emails and broadcast batches through the outbox)."""
 
 RateKind = Literal["email", "research", "sandbox"]
 

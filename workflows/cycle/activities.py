@@ -38,6 +38,7 @@ from workflows.cycle.messages import (
     TenantPage,
     TenantRef,
 )
+from workflows.cycle.start import CycleStart
 
 STEP_S = 60
 """start-to-close of each local DB step of a cycle, in seconds."""
@@ -54,6 +55,11 @@ async def gather_context(inp: StartRunInput) -> CycleContext:
     return await db("gather_context", inp, CycleContext, timeout_s=STEP_S)
 
 
+async def begin_cycle(inp: StartRunInput) -> CycleStart:
+    """``start_run`` and ``gather_context`` as one step (workflows/cycle/begin.py)."""
+    return await db("begin_cycle", inp, CycleStart, timeout_s=STEP_S)
+
+
 async def plan_actions(ctx: CycleContext) -> PlanResult:
     result: PlanResult = await workflow.execute_activity(
         "plan_actions",
@@ -68,6 +74,11 @@ async def plan_actions(ctx: CycleContext) -> PlanResult:
 
 async def guard_action(inp: GuardInput) -> GuardResult:
     return await db("guard_action", inp, GuardResult, timeout_s=STEP_S)
+
+
+async def guard_and_perform(inp: GuardInput) -> GuardResult:
+    """``guard_action`` then, if allowed, ``perform_action``, as one step (a kind with a runner)."""
+    return await db("guard_and_perform", inp, GuardResult, timeout_s=STEP_S)
 
 
 async def perform_action(inp: PerformInput) -> ActionOutcome:

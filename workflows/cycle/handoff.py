@@ -15,21 +15,21 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.cycle.context import CycleContext
     from workflows.followups.deal import DealWorkflow
+    from workflows.followups.models import DealInput, QuoteInput
     from workflows.followups.quote import QuoteWorkflow
     from workflows.ids import deal_workflow_id, quote_workflow_id
 
 
-async def hand_off(ctx: CycleContext, messaging_queue: str) -> int:
-    """Start ``Quote`` for each of ``ctx.quote_follow_ups`` (ids never reused, like the API's
-    ``sendQuote``) and ``Deal`` for each of ``ctx.deal_follow_ups`` (reused only after a failed
+async def hand_off(quotes: tuple[QuoteInput, ...], deals: tuple[DealInput, ...], messaging_queue: str) -> int:
+    """Start ``Quote`` for each of ``quotes`` (the context's ``quote_follow_ups``; ids never reused,
+    like the API's ``sendQuote``) and ``Deal`` for each of ``deals`` (reused only after a failed
     run, like ``trackDeal``), on this task queue, emailing through ``messaging_queue``. Returns
     how many it started; an id already taken counts as owned, not as an error."""
     started = 0
     queue = workflow.info().task_queue
     abandon = workflow.ParentClosePolicy.ABANDON
-    for q in ctx.quote_follow_ups:
+    for q in quotes:
         try:
             await workflow.start_child_workflow(
                 QuoteWorkflow.run,
@@ -42,7 +42,7 @@ async def hand_off(ctx: CycleContext, messaging_queue: str) -> int:
             started += 1
         except WorkflowAlreadyStartedError:
             workflow.logger.info("quote already has its follow-up workflow", extra={"quote_id": q.quote_id})
-    for d in ctx.deal_follow_ups:
+    for d in deals:
         try:
             await workflow.start_child_workflow(
                 DealWorkflow.run,

@@ -26,40 +26,30 @@ from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlrea
 with workflow.unsafe.imports_passed_through():
     from core import search_attributes as sa
     from workflows.alerts import AlertNotice
-    from workflows.common import email, scheduled_time
+    from workflows.common import scheduled_time
     from workflows.cycle import activities as act
-    from workflows.cycle.actions import EMAIL_KINDS, ActionKind, ProposedAction
+    from workflows.cycle.begin import open_run, plan_phase
     from workflows.cycle.close import CloseResult, closing, merged
     from workflows.cycle.deliver import deliver_alerts
-    from workflows.cycle.handoff import hand_off
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import (
-        BroadcastRecordInput,
-        BroadcastResult,
         CycleInput,
         CycleResult,
         CycleState,
         CycleStatus,
-        EmailOutcomeInput,
         FanoutInput,
         FanoutResult,
-        GuardInput,
-        PerformInput,
-        PlanResult,
         ReactInput,
         ReactSummary,
         StartRunInput,
         TenantPage,
         TenantRef,
     )
-    from workflows.email import SendEmailResult
+    from workflows.cycle.perform import guard, perform
     from workflows.ids import cycle_workflow_id
 
 ALERTS_PATCH = "cycle-delivers-alerts"
 """After Reflect, the tenant's new alerts go to :func:`workflows.alerts.deliver_alert` (issue 17)."""
-FOLLOW_UPS_PATCH = "cycle-starts-follow-up-workflows"
-"""Starting ``Quote``/``Deal`` workflows for unowned quotes and deals (issue 9, part 7)."""
-PLAN_IN_CONTEXT_PATCH = "cycle-rules-plan-in-context"  # the rules plan comes with the context (issue 17)
 
 
 @workflow.defn(name="TenantCycle")
@@ -94,7 +84,8 @@ class TenantCycleWorkflow:
         )
         t = inp.tenant_id
         start = StartRunInput(run_id=run_id, tenant_id=t, hour=inp.hour, trigger=inp.trigger)
-        begun = await act.start_run(start)
+        opened = await open_run(start)  # workflows/cycle/begin.py
+        begun = opened.run
         switches = begun.switches
         planner: str | None = None
         halted: str | None = None
@@ -111,20 +102,12 @@ class TenantCycleWorkflow:
         else:
             try:
                 self._set(phase="plan")
-                ctx = await act.gather_context(start)
-                if (ctx.quote_follow_ups or ctx.deal_follow_ups) and workflow.patched(FOLLOW_UPS_PATCH):
-                    handed_off = await hand_off(ctx, inp.messaging_queue)
-                if ctx.rules_plan is not None and workflow.patched(PLAN_IN_CONTEXT_PATCH):
-                    plan = PlanResult(planner="rules", actions=ctx.rules_plan, note=ctx.rules_note)
-                else:
-                    plan = await act.plan_actions(ctx)
+                plan, handed_off = await plan_phase(opened, start, inp)
                 planner = plan.planner
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:
                     self._set(current_action=action.key)
-                    g = await act.guard_action(
-                        GuardInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=action)
-                    )
+                    g, done = await guard(inp, run_id, action)  # done: performed in the same step
                     if g.verdict == "halt":
                         halted, status = g.reason, "halted"
                         break
@@ -134,7 +117,8 @@ class TenantCycleWorkflow:
                     if g.verdict == "defer":
                         self._set(deferred=self._st.deferred + 1)
                         continue
-                    await self._perform(inp, run_id, action)
+                    if not done:
+                        await perform(inp, run_id, action)
                     self._set(executed=self._st.executed + 1)
                 self._set(phase="react", current_action=None)
                 if merged():  # React and Reflect in one step (workflows/cycle/close.py)
@@ -170,44 +154,6 @@ class TenantCycleWorkflow:
             reason=halted,
             follow_ups_started=handed_off,
         )
-
-    async def _send(
-        self, inp: CycleInput, run_id: str, key: str, to: str, subject: str, body: str
-    ) -> SendEmailResult:
-        q, t = inp.messaging_queue, inp.tenant_id
-        return await email(q, t, key, to, subject, body, timeout_s=inp.action_timeout_s, run_id=run_id)
-
-    async def _perform(self, inp: CycleInput, run_id: str, a: ProposedAction) -> None:
-        t = inp.tenant_id
-        if a.kind in EMAIL_KINDS:
-            sent = await self._send(inp, run_id, a.key, a.to_email or "", a.subject or "", a.body or "")
-            await act.record_email_outcome(
-                EmailOutcomeInput(
-                    run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail
-                )
-            )
-        elif a.kind == ActionKind.SEND_BROADCAST_BATCH:
-            p = PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a)
-            batch = await act.prepare_broadcast(p)
-            outcomes = await asyncio.gather(
-                *(self._send(inp, run_id, s.key, s.to_email, *batch.message_for(s)) for s in batch.sends)
-            )
-            results = tuple(
-                BroadcastResult(contact_id=s.contact_id, key=s.key, status=r.status)
-                for s, r in zip(batch.sends, outcomes, strict=True)
-            )
-            await act.record_broadcast(
-                BroadcastRecordInput(
-                    run_id=run_id,
-                    tenant_id=t,
-                    action=a,
-                    campaign_id=batch.campaign_id,
-                    results=results,
-                    deferred=batch.deferred,
-                )
-            )
-        else:
-            await act.perform_action(PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a))
 
 
 async def _start_cycle(
