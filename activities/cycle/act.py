@@ -32,6 +32,18 @@ def perform_in(s: Session, inp: PerformInput) -> ActionOutcome:
     return out
 
 
+def record_email_in(s: Session, inp: EmailOutcomeInput, now: datetime) -> None:
+    """``record_email_outcome``'s writes in the caller's transaction (also the next step's, when
+    the workflow carries the outcome: ``GuardInput.pending_email``, ``ReflectInput.pending_email``)."""
+    a = inp.action
+    if inp.status == "sent" and a.target_type == "contact":
+        engagement.touch(s, inp.tenant_id, a.target_id, now, "email", "agent")
+    if inp.status == "sent":  # the signals this email answers are acted on (issue 13 Build 8)
+        signals.mark_acted(s, inp.tenant_id, a.signal_ids, now)
+    actions.record(s, inp.run_id, inp.tenant_id, a, None, inp.status, {"detail": inp.detail})
+    actions.deferred_done(s, inp.tenant_id, a)
+
+
 class ActActivities(CycleBase):
     @activity.defn(name="perform_action")
     def perform_action(self, inp: PerformInput) -> ActionOutcome:
@@ -46,12 +58,5 @@ class ActActivities(CycleBase):
         """After ``send_email``: a sent email to a contact touches its engagement clock (seed 004
         P0.4) and marks the signals it answers acted (issue 13 Build 8); the run action gets its
         outcome. Quote and deal follow-ups are not the cycle's (their workflows own them)."""
-        a, now = inp.action, datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            if inp.status == "sent" and a.target_type == "contact":
-                engagement.touch(s, inp.tenant_id, a.target_id, now, "email", "agent")
-            if inp.status == "sent":  # the signals this email answers are acted on (issue 13 Build 8)
-                signals.mark_acted(s, inp.tenant_id, a.signal_ids, now)
-            actions.record(s, inp.run_id, inp.tenant_id, a, None, inp.status, {"detail": inp.detail})
-            actions.deferred_done(s, inp.tenant_id, a)
-            s.commit()
+            record_email_in(s, inp, datetime.now(UTC))

@@ -14,6 +14,9 @@ from workflows.cycle.messages import Switches
 class CycleBase:
     """Built once per worker with its dependencies; subclasses add ``@activity.defn`` methods."""
 
+    FACTS_KEY = "cycle.switch_facts"
+    """``Session.info`` key (with the tenant id) of the unit of work's switch facts."""
+
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self._s = settings
         self._engine = engine
@@ -22,7 +25,7 @@ class CycleBase:
     def _facts_of(s: Session, tenant_id: str) -> run_record.TenantSwitch:
         """``run_record.switch_facts``, read once per unit of work (``s.info``): the switches,
         caps and domains of one activity come from one statement."""
-        key = ("cycle.switch_facts", tenant_id)
+        key = (CycleBase.FACTS_KEY, tenant_id)
         if key not in s.info:
             s.info[key] = run_record.switch_facts(s, tenant_id)
         facts: run_record.TenantSwitch = s.info[key]

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.cycle.act import perform_in
+from activities.cycle.act import perform_in, record_email_in
 from activities.cycle.base import CycleBase
 from activities.cycle.runners import RUNNERS
 from activities.operations import permanent_db_errors
 from core.logging import get_logger
 from schema.db import tenant_transaction
-from schema.repositories import actions, broadcasts, cycle_facts, guard, suppression
+from schema.repositories import actions, broadcasts, cycle_facts, guard, guard_prefetch, suppression
+from schema.repositories.guard_prefetch import GuardPrefetch, Recorded
 from workflows.cycle import policy
 from workflows.cycle.actions import EMAIL_KINDS, ActionKind, PolicyFacts
 from workflows.cycle.hours import next_hour
@@ -25,8 +26,9 @@ log = get_logger("activities.cycle")
 
 
 class GuardActivities(CycleBase):
-    def _facts(self, s: Session, inp: GuardInput, now: datetime) -> PolicyFacts:
-        """The facts the rules for this action's kind read (only those are queried)."""
+    def _facts(self, s: Session, inp: GuardInput, now: datetime, pre: GuardPrefetch | None) -> PolicyFacts:
+        """The facts the rules for this action's kind read (only those are queried; the common
+        ones come from ``pre``, when there)."""
         a, t = inp.action, inp.tenant_id
         violations, behind, thin = 0, False, False
         if a.kind == ActionKind.RESEARCH:
@@ -44,8 +46,12 @@ class GuardActivities(CycleBase):
             else None,
             compliance_due=a.target_type == "compliance_check"
             and cycle_facts.compliance_check_due(s, t, a.target_id, now),
-            suppression=suppression.reason(s, t, a.to_email) if a.to_email else None,
-            rate_used=guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0,
+            suppression=pre.suppression
+            if pre is not None
+            else (suppression.reason(s, t, a.to_email) if a.to_email else None),
+            rate_used=pre.quota_used
+            if pre is not None
+            else (guard.quota_used(s, t, kind, inp.hour) if kind is not None else 0),
             rate_cap=cap,
             tenant_domains=self._domains(s, t) if a.kind in EMAIL_KINDS else (),
             send_window=broadcasts.send_window(s, t, a.target_id)
@@ -54,12 +60,12 @@ class GuardActivities(CycleBase):
             hour=inp.hour,
         )
 
-    def _judge(self, s: Session, inp: GuardInput, now: datetime) -> GuardResult:
+    def _judge(self, s: Session, inp: GuardInput, now: datetime, pre: GuardPrefetch | None) -> GuardResult:
         sw = self._switches(s, inp.tenant_id)
         if not sw.enabled:
             return GuardResult(verdict="halt", rule="kill_switch", reason=sw.reason or "")
         a, t = inp.action, inp.tenant_id
-        facts = self._facts(s, inp, now)
+        facts = self._facts(s, inp, now, pre)
         d = policy.evaluate(a, facts)
         result = GuardResult(verdict=d.verdict, rule=d.rule, reason=d.reason)
         kind = policy.rate_kind(a.kind)
@@ -84,15 +90,23 @@ class GuardActivities(CycleBase):
         """``guard_action``'s work in the caller's unit of work, committed before it returns (the
         verdict is on record before any side effect of the action); and whether the action's
         outcome is on record too (a retry after it was performed)."""
-        a, now = inp.action, datetime.now(UTC)
-        done = actions.recorded(s, inp.run_id, a.key)
+        a, now, t = inp.action, datetime.now(UTC), inp.tenant_id
+        if inp.pending_email is not None:  # the previous email's outcome, before this verdict
+            record_email_in(s, inp.pending_email, now)
+        pre = guard_prefetch.prefetch(s, inp.run_id, a.key, t, a.to_email, policy.rate_kind(a.kind), inp.hour)
+        if pre is not None:  # the switches, caps and domains of this unit of work come from it
+            s.info[self.FACTS_KEY, t] = pre.switch
+            done = pre.recorded
+        else:
+            row = actions.recorded(s, inp.run_id, a.key)
+            done = None if row is None else Recorded(row.verdict, row.detail or {}, row.outcome)
         if done is not None:
-            detail = done.detail or {}
+            detail = done.detail
             verdict = GuardResult(
                 verdict=done.verdict, rule=detail.get("rule"), reason=detail.get("reason", "")
             )  # type: ignore[arg-type]
             return verdict, done.outcome is not None
-        result = self._judge(s, inp, now)
+        result = self._judge(s, inp, now, pre)
         detail = {"rule": result.rule, "reason": result.reason}
         actions.record(s, inp.run_id, inp.tenant_id, a, result.verdict, None, detail)
         s.commit()

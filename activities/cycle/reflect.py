@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from activities.cycle import series
+from activities.cycle.act import record_email_in
 from activities.cycle.base import CycleBase
 from activities.cycle.react import react_in
 from activities.operations import permanent_db_errors
@@ -69,6 +70,8 @@ class ReflectActivities(CycleBase):
         (``alerts.undelivered``, read in the same transaction), so the cycle delivers them without
         an ``alert_notices`` step."""
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
+            if inp.pending_email is not None:  # the last email's outcome, first
+                record_email_in(s, inp.pending_email, datetime.now(UTC))
             notices = reflect_in(s, inp, datetime.now(UTC))
             s.commit()
         series.record_cycle(inp)  # the seed's counters (issue 17); gauges: the alert sweep
@@ -83,6 +86,8 @@ class ReflectActivities(CycleBase):
         with plain ``reflect``, as before the merge."""
         now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
+            if inp.pending_email is not None:  # the last email's outcome, first
+                record_email_in(s, inp.pending_email, now)
             summary = react_in(s, ReactInput(run_id=inp.run_id, tenant_id=inp.tenant_id), now)
             done = inp.model_copy(update={"react": summary})
             notices = reflect_in(s, done, now)

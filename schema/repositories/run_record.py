@@ -44,21 +44,27 @@ _SWITCH_FACTS = select(
 """Built once: the tenant's switch and overrides with the global ``agent`` config, one round trip."""
 
 
-def switch_facts(s: Session, tenant_id: str) -> TenantSwitch:
-    """The tenant's switch facts in one statement (a tenant that is not there is disabled)."""
-    row = s.execute(_SWITCH_FACTS, {"tenant_id": tenant_id}).first()
-    if row is None:
-        cfg = s.get(SystemConfig, "agent")
-        value: dict[str, Any] = (cfg.value if cfg is not None else None) or {}
-        return TenantSwitch(False, {}, value.get("global_enabled") is not False, value.get("reason"))
-    enabled, overrides, value = row
-    value = value or {}
+def switch_of(
+    enabled: bool | None, overrides: dict[str, Any] | None, agent: dict[str, Any] | None
+) -> TenantSwitch:
+    """The facts from the tenant's ``agent_enabled`` and ``agent_settings`` and the ``agent``
+    config's value (None: not there)."""
+    value = agent or {}
     return TenantSwitch(
         tenant_enabled=bool(enabled),
         overrides=overrides or {},
         db_enabled=value.get("global_enabled") is not False,
         db_reason=value.get("reason"),
     )
+
+
+def switch_facts(s: Session, tenant_id: str) -> TenantSwitch:
+    """The tenant's switch facts in one statement (a tenant that is not there is disabled)."""
+    row = s.execute(_SWITCH_FACTS, {"tenant_id": tenant_id}).first()
+    if row is None:
+        cfg = s.get(SystemConfig, "agent")
+        return switch_of(False, None, cfg.value if cfg is not None else None)
+    return switch_of(*row)
 
 
 def get_run(s: Session, run_id: str) -> AgentRun | None:

@@ -119,6 +119,8 @@ class Fake:
 
         @activity.defn(name="guard_action")
         async def guard_action(inp: GuardInput) -> GuardResult:
+            if inp.pending_email is not None:  # the previous email's outcome, recorded first
+                await record_email_outcome(inp.pending_email)
             self.calls.append(f"guard:{inp.action.key}")
             return GuardResult(verdict=self.verdicts.get(inp.action.key, "allow"), reason="test")  # type: ignore[arg-type]
 
@@ -126,7 +128,7 @@ class Fake:
         async def guard_and_perform(inp: GuardInput) -> GuardResult:
             verdict = await guard_action(inp)
             if verdict.verdict == "allow":
-                await perform_action(PerformInput(**inp.model_dump()))
+                await perform_action(PerformInput(**inp.model_dump(exclude={"pending_email"})))
             return verdict
 
         @activity.defn(name="perform_action")
@@ -165,11 +167,15 @@ class Fake:
 
         @activity.defn(name="reflect")
         async def reflect(inp: ReflectInput) -> list[AlertNotice] | None:
+            if inp.pending_email is not None:
+                await record_email_outcome(inp.pending_email)
             self.reflected.append(inp)
             return [a for a in self.alerts if a.scope == inp.tenant_id] if self.reflect_reads_alerts else None
 
         @activity.defn(name="react_and_reflect")
         async def react_and_reflect(inp: ReflectInput) -> CloseResult:
+            if inp.pending_email is not None:
+                await record_email_outcome(inp.pending_email)
             self.calls.append("react_and_reflect")
             if self.fail_close:
                 why = "database rejected the write"
@@ -547,10 +553,12 @@ def local_steps(history: WorkflowHistory) -> list[str]:
 async def test_the_run_start_and_the_context_are_one_step_and_agent_actions_are_guarded_and_performed_in_one(
     temporal_client: Client, fake: Fake
 ) -> None:
-    """Issue 17 (patches cycle-begin-merged, cycle-guard-perform-merged): ``begin_cycle`` claims
-    the run and reads the context in one local activity; an order is guarded and validated by
-    one ``guard_and_perform``; an email still passes ``guard_action`` alone, then the outbox. A
-    failed ``begin_cycle`` falls back to ``start_run`` and the run is reflected as failed."""
+    """Issue 17 (patches cycle-begin-merged, cycle-guard-perform-merged,
+    cycle-email-outcome-carried): ``begin_cycle`` claims the run and reads the context in one
+    local activity; an order is guarded and validated by one ``guard_and_perform``; an email still
+    passes ``guard_action`` alone, then the outbox, and its outcome is recorded by the next step,
+    before that step's own work. A failed ``begin_cycle`` falls back to ``start_run`` and the run
+    is reflected as failed. (Histories ``--merged_steps``/``--begin_fails``: before the carry.)"""
     fake.plan_in_context = True
     fake.actions = [
         act(ActionKind.PROCESS_ORDER, "o1"),
@@ -558,7 +566,7 @@ async def test_the_run_start_and_the_context_are_one_step_and_agent_actions_are_
         act(ActionKind.CREATE_TASK, "x"),
     ]
     fake.verdicts = {"k-x": "block"}
-    result = await run_cycle(temporal_client, fake, "merged_steps")
+    result = await run_cycle(temporal_client, fake, "carried")
     assert (result.status, result.executed, result.blocked) == ("completed", 2, 1)
     assert fake.calls == [
         "start_run",
@@ -571,11 +579,10 @@ async def test_the_run_start_and_the_context_are_one_step_and_agent_actions_are_
         "react_and_reflect",
     ]
     history = await temporal_client.get_workflow_handle(result.run_id).fetch_history()
-    assert local_steps(history) == [
+    assert local_steps(history) == [  # the email's outcome is recorded by the next guard's step
         "begin_cycle",
         "guard_and_perform",
         "guard_action",
-        "record_email_outcome",
         "guard_and_perform",
         "react_and_reflect",
     ]
@@ -586,3 +593,21 @@ async def test_the_run_start_and_the_context_are_one_step_and_agent_actions_are_
     assert fake.calls == ["start_run", "gather_context", "start_run"]
     [r] = fake.reflected
     assert r.status == "failed" and "database rejected the read" in (r.error or "")
+
+
+async def test_the_last_emails_outcome_is_recorded_by_the_closing_step(
+    temporal_client: Client, fake: Fake
+) -> None:
+    """Under cycle-email-outcome-carried an email that is the last action has its outcome recorded
+    by ``react_and_reflect`` first; when that step fails, by the fallback ``reflect``."""
+    fake.plan_in_context = True
+    fake.actions = [act(ActionKind.SEND_EMAIL, "c1", to_email="c1@example.test", subject="Hi", body="Hello")]
+    result = await run_cycle(temporal_client, fake, "last_email")
+    assert (result.status, result.executed) == ("completed", 1)
+    assert fake.calls[-3:] == ["guard:k-c1", "email:k-c1:sent", "react_and_reflect"]
+    fake.fail_close, fake.calls, fake.reflected = True, [], []
+    with pytest.raises(WorkflowFailureError):
+        await run_cycle(temporal_client, fake, "last_email_close_fails", tenant="t2")
+    assert fake.calls[-3:] == ["email:k-c1:sent", "react_and_reflect", "email:k-c1:sent"]
+    [r] = fake.reflected
+    assert r.status == "failed" and r.pending_email is not None and r.pending_email.status == "sent"

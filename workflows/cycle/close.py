@@ -19,7 +19,7 @@ from workflows.models import Frozen
 
 with workflow.unsafe.imports_passed_through():
     from workflows.alerts import AlertNotice
-    from workflows.cycle.messages import CycleInput, CycleState, ReactSummary, ReflectInput
+    from workflows.cycle.messages import CycleInput, CycleState, EmailOutcomeInput, ReactSummary, ReflectInput
 
 CLOSE_PATCH = "cycle-react-reflect-merged"
 
@@ -45,8 +45,10 @@ def closing(
     halted: str | None,
     started: datetime,
     react: ReactSummary | None = None,
+    pending_email: EmailOutcomeInput | None = None,
 ) -> ReflectInput:
-    """What Reflect records of the run in state ``st`` (its counts and status)."""
+    """What Reflect records of the run in state ``st`` (its counts and status), after the last
+    email's carried outcome ``pending_email``."""
     return ReflectInput(
         run_id=st.run_id,
         tenant_id=inp.tenant_id,
@@ -61,4 +63,5 @@ def closing(
         error=error,
         halted_reason=halted,
         started_at=started,
+        pending_email=pending_email,
     )

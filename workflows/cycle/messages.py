@@ -90,11 +90,22 @@ class PlanResult(Frozen):
     """Why the rule planner ran instead of the AI (no key, AI failure), if so."""
 
 
+class EmailOutcomeInput(Frozen):
+    run_id: str
+    tenant_id: str
+    action: ProposedAction
+    status: str
+    detail: str | None = None
+
+
 class GuardInput(Frozen):
     run_id: str
     tenant_id: str
     hour: str
     action: ProposedAction
+    pending_email: EmailOutcomeInput | None = None
+    """The previous action's email outcome, recorded first in the same transaction (patch
+    ``cycle-email-outcome-carried``: no ``record_email_outcome`` step of its own)."""
 
 
 class GuardResult(Frozen):
@@ -115,14 +126,6 @@ class PerformInput(Frozen):
     tenant_id: str
     hour: str
     action: ProposedAction
-
-
-class EmailOutcomeInput(Frozen):
-    run_id: str
-    tenant_id: str
-    action: ProposedAction
-    status: str
-    detail: str | None = None
 
 
 class BroadcastSend(Frozen):
@@ -194,6 +197,8 @@ class ReflectInput(Frozen):
     error: str | None = None
     halted_reason: str | None = None
     started_at: datetime
+    pending_email: EmailOutcomeInput | None = None
+    """The last action's email outcome, recorded first (as :attr:`GuardInput.pending_email`)."""
 
 
 class FanoutInput(Frozen):

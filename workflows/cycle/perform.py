@@ -4,8 +4,10 @@ Under :data:`GUARD_PATCH` an action the agent worker performs in a DB step (:dat
 orders, tasks, research, contact discovery, sandbox jobs) is guarded and performed by ONE local
 activity, ``guard_and_perform`` (issue 17): the verdict is committed first, then the runner acts.
 Emails and broadcast batches still pass ``guard_action`` alone, then go through the outbox
-(``send_email`` on the messaging queue) and have their outcome recorded. Old histories replay
-``guard_action`` + ``perform_action``.
+(``send_email`` on the messaging queue) and have their outcome recorded: under
+:data:`CARRY_PATCH` by the cycle's next DB step (the next guard, or the closing step), in its
+transaction and before its own work, instead of a ``record_email_outcome`` step of its own. Old
+histories replay ``guard_action`` + ``perform_action`` and ``record_email_outcome``.
 
 Deterministic: call only from workflow code.
 """
@@ -32,12 +34,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.email import SendEmailResult
 
 GUARD_PATCH = "cycle-guard-perform-merged"
+CARRY_PATCH = "cycle-email-outcome-carried"
 
 
-async def guard(inp: CycleInput, run_id: str, a: ProposedAction) -> tuple[GuardResult, bool]:
+async def guard(
+    inp: CycleInput, run_id: str, a: ProposedAction, pending: EmailOutcomeInput | None = None
+) -> tuple[GuardResult, bool]:
     """The guard's verdict on ``a``, and whether ``a`` was performed in the same step (allowed,
-    an :data:`AGENT_KINDS` kind, under :data:`GUARD_PATCH`)."""
-    g = GuardInput(run_id=run_id, tenant_id=inp.tenant_id, hour=inp.hour, action=a)
+    an :data:`AGENT_KINDS` kind, under :data:`GUARD_PATCH`). ``pending``: the previous email's
+    outcome, recorded by the guard's step first."""
+    g = GuardInput(run_id=run_id, tenant_id=inp.tenant_id, hour=inp.hour, action=a, pending_email=pending)
     if a.kind in AGENT_KINDS and workflow.patched(GUARD_PATCH):
         verdict = await act.guard_and_perform(g)
         return verdict, verdict.verdict == "allow"
@@ -49,15 +55,17 @@ async def _send(inp: CycleInput, run_id: str, key: str, to: str, subject: str, b
     return await email(q, t, key, to, subject, body, timeout_s=inp.action_timeout_s, run_id=run_id)
 
 
-async def perform(inp: CycleInput, run_id: str, a: ProposedAction) -> None:
-    """Perform the allowed action ``a``: an email (sent, then its outcome recorded), a broadcast
-    batch (prepared, sent, recorded) or, in the old shape, ``perform_action``."""
+async def perform(inp: CycleInput, run_id: str, a: ProposedAction) -> EmailOutcomeInput | None:
+    """Perform the allowed action ``a``: an email (sent, then its outcome recorded; under
+    :data:`CARRY_PATCH` returned instead, for the next DB step to record), a broadcast batch
+    (prepared, sent, recorded) or, in the old shape, ``perform_action``."""
     t = inp.tenant_id
     if a.kind in EMAIL_KINDS:
         sent = await _send(inp, run_id, a.key, a.to_email or "", a.subject or "", a.body or "")
-        await act.record_email_outcome(
-            EmailOutcomeInput(run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail)
-        )
+        out = EmailOutcomeInput(run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail)
+        if workflow.patched(CARRY_PATCH):
+            return out
+        await act.record_email_outcome(out)
     elif a.kind == ActionKind.SEND_BROADCAST_BATCH:
         p = PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a)
         batch = await act.prepare_broadcast(p)
@@ -80,3 +88,4 @@ async def perform(inp: CycleInput, run_id: str, a: ProposedAction) -> None:
         )
     else:
         await act.perform_action(PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a))
+    return None

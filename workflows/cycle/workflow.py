@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         CycleResult,
         CycleState,
         CycleStatus,
+        EmailOutcomeInput,
         FanoutInput,
         FanoutResult,
         ReactInput,
@@ -95,6 +96,7 @@ class TenantCycleWorkflow:
         handed_off = 0
         closed: CloseResult | None = None
         notices: list[AlertNotice] | None = None
+        pending: EmailOutcomeInput | None = None  # an email's outcome for the next DB step
         if begun.skipped_reason:  # another run of the tenant holds the running-cycle lock
             status, halted = "skipped", begun.skipped_reason
         elif not switches.enabled:
@@ -107,7 +109,8 @@ class TenantCycleWorkflow:
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:
                     self._set(current_action=action.key)
-                    g, done = await guard(inp, run_id, action)  # done: performed in the same step
+                    g, done = await guard(inp, run_id, action, pending)  # done: performed there too
+                    pending = None
                     if g.verdict == "halt":
                         halted, status = g.reason, "halted"
                         break
@@ -118,13 +121,13 @@ class TenantCycleWorkflow:
                         self._set(deferred=self._st.deferred + 1)
                         continue
                     if not done:
-                        await perform(inp, run_id, action)
+                        pending = await perform(inp, run_id, action)
                     self._set(executed=self._st.executed + 1)
                 self._set(phase="react", current_action=None)
                 if merged():  # React and Reflect in one step (workflows/cycle/close.py)
                     self._set(phase="reflect", status=status)
                     closed = await act.react_and_reflect(
-                        closing(self._st, inp, planner, None, halted, started)
+                        closing(self._st, inp, planner, None, halted, started, pending_email=pending)
                     )
                     react, notices = closed.react, list(closed.notices)
                 else:
@@ -135,7 +138,8 @@ class TenantCycleWorkflow:
                 status, error = "failed", f"{e.type}: {e.message}" if e.type else e.message
         if closed is None:  # skipped, failed, or closed the two-step way
             self._set(phase="reflect", status=status)
-            notices = await act.reflect(closing(self._st, inp, planner, error, halted, started, react))
+            close = closing(self._st, inp, planner, error, halted, started, react, pending_email=pending)
+            notices = await act.reflect(close)
         st = self._st
         if workflow.patched(ALERTS_PATCH):
             await deliver_alerts(inp, notices)
