@@ -36,7 +36,7 @@ from core.vault import VaultStore
 from schema.db import tenant_transaction
 from schema.repositories import audit_lifecycle, operator_audit
 from schema.repositories.subject_business import anonymize_subject
-from schema.repositories.subject_data import Holdings, delete_holdings, holdings
+from schema.repositories.subject_data import DELETED, Holdings, delete_holdings, holdings
 from workflows.audit_lifecycle import ErasureInput, ErasureResult
 
 
@@ -96,6 +96,7 @@ class AuditErasureActivities:
             )
             rows = sum(len(ids) for ids in h.chained_ids.values())
             inbound = [str(r["id"]) for r in h.rows.get("inbound_messages", [])]
+            removed = {*h.chained_ids, *DELETED}  # the rest of h.rows is anonymized, not deleted
             anonymized = anonymize_subject(s, subject, inbound) if subject else {}
             rows += delete_holdings(s, t, h, None if whole else subject)
             hashed = subject_hash(subject) if subject else None
@@ -107,7 +108,7 @@ class AuditErasureActivities:
                 "links_emptied": emptied,
                 "keyrings_shredded": keyrings,
                 "blobs_deleted": blobs,
-                "tables": {tb: len(ids) for tb, ids in h.rows.items() if ids},
+                "tables": {tb: len(ids) for tb, ids in h.rows.items() if ids and tb in removed},
                 "anonymized": anonymized,
             }
             audit_lifecycle.finish_erasure(s, eid, hashed, certificate)

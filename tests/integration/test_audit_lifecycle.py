@@ -335,7 +335,13 @@ def test_a_subject_erasure_anonymizes_its_business_rows_and_keeps_its_suppressio
     a, b = two
     for tenant, email in ((a.tenant, DANA), (a.tenant, ERIN), (b.tenant, DANA)):
         write_business(tenant, email)
+    files = export(a.tenant, DANA)  # right of access: the subject's business rows, and only its
+    for table in ("contacts", "contact_field_sources", "opportunity_signals", "feedback_requests", "orders"):
+        rows = files[f"rows/{table}.jsonl"]
+        assert rows.count(b"\n") == 1 and ERIN.encode() not in rows, table
+    assert DANA.encode() in files["rows/contacts.jsonl"]
     cert = erase(a.tenant, DANA)
+    assert "contacts" not in cert["tables"]  # type: ignore[operator]  # anonymized, not deleted
     assert cert["anonymized"] == {
         "contacts": 1,
         "contact_field_sources": 1,
