@@ -34,7 +34,8 @@ def _email(tally: Any, t: str, run_id: str, a: ProposedAction) -> SendEmailResul
 
 def drive(cycle: Any, tally: Any, tenant: str, old: bool) -> None:
     """One cycle of ``tenant`` in this hour: the steps ``TenantCycleWorkflow`` runs (``old``: the
-    shape before ``cycle-begin-merged`` and ``cycle-guard-perform-merged``)."""
+    shape before ``cycle-begin-merged``, ``cycle-guard-perform-merged`` and
+    ``cycle-email-outcome-carried``)."""
     now = datetime.now(UTC)
     hour = now.strftime("%Y%m%d%H")
     run_id = f"cycle-{tenant}-{hour}"
@@ -48,8 +49,10 @@ def drive(cycle: Any, tally: Any, tenant: str, old: bool) -> None:
         begun = tally.step("begin_cycle", start, cycle.begin.begin_cycle)
         plan = begun.plan
     planned = len(plan)
+    pending: EmailOutcomeInput | None = None  # carried to the next step (cycle-email-outcome-carried)
     for a in plan:
-        g = GuardInput(run_id=run_id, tenant_id=tenant, hour=hour, action=a)
+        g = GuardInput(run_id=run_id, tenant_id=tenant, hour=hour, action=a, pending_email=pending)
+        pending = None
         merged = not old and a.kind in AGENT_KINDS
         if merged:
             verdict = tally.step(f"guard_and_perform {a.kind.value}", g, cycle.guard.guard_and_perform)
@@ -67,7 +70,10 @@ def drive(cycle: Any, tally: Any, tenant: str, old: bool) -> None:
         if a.kind in EMAIL_KINDS:
             sent = _email(tally, tenant, run_id, a)
             out = EmailOutcomeInput(run_id=run_id, tenant_id=tenant, action=a, status=sent.status)
-            tally.step("record_email_outcome", out, cycle.act.record_email_outcome)
+            if old:
+                tally.step("record_email_outcome", out, cycle.act.record_email_outcome)
+            else:
+                pending = out
         else:
             p = PerformInput(run_id=run_id, tenant_id=tenant, hour=hour, action=a)
             tally.step(f"perform_action {a.kind.value}", p, cycle.act.perform_action)
@@ -82,5 +88,6 @@ def drive(cycle: Any, tally: Any, tenant: str, old: bool) -> None:
         blocked=blocked,
         deferred=deferred,
         started_at=now,
+        pending_email=pending,
     )
     tally.step("react_and_reflect", closing, cycle.reflector.react_and_reflect)
