@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -88,7 +88,7 @@ def from_record(
     )
 
 
-def history_item(row: AutonomousOperation) -> HistoryItem:
+def history_item(row: operation_reads.HistoryRow) -> HistoryItem:
     """One history entry from the stored row (``execution_status``: running until it ended)."""
     ended = row.status in TERMINAL
     return HistoryItem(
@@ -167,9 +167,9 @@ class OperationStatusService:
         ``before`` (an operation id of the previous page's last item), the page after it."""
         mark = uuid.UUID(parse_op_id(before)) if before else None
 
-        def read() -> list[AutonomousOperation]:
+        def read() -> Sequence[operation_reads.HistoryRow]:
             with tenant_transaction(self.engine, p.tenant_id) as s:
-                return operations_repo.list_operations(s, p.tenant_id, limit, mark)
+                return operation_reads.history_page(s, p.tenant_id, limit, mark)
 
         return [history_item(r) for r in await asyncio.to_thread(read)]
 

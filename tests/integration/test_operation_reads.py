@@ -1,6 +1,8 @@
-"""The finished-status cache (api/status_cache.py, issue 17) against the test stack's Postgres: a
-finished operation's repeat read needs no database, only its own tenant gets it, a running or
-unknown operation is never kept, and a deleted row (an erasure) shows after the TTL."""
+"""The API's hot operation reads (issue 17) against the test stack's Postgres. The finished-status
+cache (api/status_cache.py): a finished operation's repeat read needs no database, only its own
+tenant gets it, a running or unknown operation is never kept, and a deleted row (an erasure)
+shows after the TTL. The history page (Core rows, keyset paging): newest first, paged by the
+previous page's last id, only the tenant's own rows."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,10 +46,11 @@ async def app(**api: Any) -> AsyncIterator[Any]:
         yield client
 
 
-def stored(tenant: str, status: str) -> str:
+def stored(tenant: str, status: str, **extra: Any) -> str:
     """A stored operation row of ``tenant`` with ``status`` (no workflow behind it)."""
     op_id = uuid.uuid4()
     values = {
+        **extra,
         "id": op_id,
         "tenant_id": tenant,
         "service": "wordpress",
@@ -110,3 +114,35 @@ async def test_an_unended_or_unknown_operation_is_not_kept(tenant: str) -> None:
             )
         done = await api.get(STATUS + op, headers=headers(tenant))
         assert done.status_code == 200 and done.json()["status"] == "completed", done.text
+
+
+async def test_history_pages_newest_first_and_only_the_tenants_own(tenant: str) -> None:
+    t0 = datetime.now(UTC)
+    ops = [stored(tenant, "completed", created_at=t0 + timedelta(seconds=i)) for i in range(5)]
+    other = stored(f"{tenant}-b", "completed", created_at=t0 + timedelta(seconds=9))
+    newest_first = ops[::-1]
+    async with app() as api:
+
+        async def page(query: str) -> list[dict[str, Any]]:
+            r = await api.get(f"/api/autonomous/history?{query}", headers=headers(tenant, roles=("viewer",)))
+            assert r.status_code == 200, r.text
+            return list(r.json())
+
+        first = await page("limit=2")
+        assert [i["operation_id"] for i in first] == newest_first[:2]
+        assert first[0]["status"] == "completed" and first[0]["execution_status"] == "completed"
+        assert set(first[0]) == {
+            "operation_id",
+            "workflow_id",
+            "service",
+            "operation",
+            "status",
+            "execution_status",
+            "started_at",
+            "closed_at",
+        }
+        second = await page(f"limit=2&before={first[-1]['operation_id']}")
+        assert [i["operation_id"] for i in second] == newest_first[2:4]
+        assert [i["operation_id"] for i in await page("limit=50")] == newest_first
+        assert await page(f"before={uuid.uuid4()}") == []  # an unknown mark
+        assert await page(f"before={other}") == []  # another tenant's row is no mark
