@@ -25,7 +25,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPluginProtocol
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api.ratelimit import IpRateLimit, RateLimiter, redis_client, tenant_rate_limit
+from api.ratelimit import IpRateLimit, RateLimiter, rate_limit, redis_client
 from api.streams import StreamSlots
 from core.settings import LimitSettings
 
@@ -62,7 +62,7 @@ class AbuseLimitsPlugin(InitPluginProtocol):
         }
         if self.s.enabled:
             app_config.middleware.insert(0, IpRateLimit())
-            app_config.guards = [*app_config.guards, tenant_rate_limit]
+            app_config.guards = [*app_config.guards, rate_limit]
         proxy_headers: Any = ProxyHeadersMiddleware  # a plain ASGI middleware (uvicorn's own types)
         proxies = DefineMiddleware(proxy_headers, trusted_hosts=list(self.s.trusted_proxies))
         app_config.middleware.insert(0, proxies)

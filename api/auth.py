@@ -62,8 +62,9 @@ class Principal:
 class TokenVerifier:
     """Verifies bearer tokens against each issuer's JWKS (``PyJWKClient``: cached, refetched
     once on an unknown ``kid``; each resolved key is kept for ``auth.jwks_cache_s`` in a
-    :class:`~api.jwt_keys.KeyCache`, every token is still verified in full). :meth:`verify`
-    raises ``NotAuthorizedException`` (401)."""
+    :class:`~api.jwt_keys.KeyCache`). A token verified in full for the API's own audience is
+    then known by its hash until it expires (``verified``, ``api.token_cache_size``).
+    :meth:`verify` raises ``NotAuthorizedException`` (401)."""
 
     def __init__(self, settings: Settings) -> None:
         a = settings.auth
@@ -78,6 +79,7 @@ class TokenVerifier:
         }
         self._platform = {a.issuer: False, a.platform_issuer: True}
         self._keys = jwt_keys.KeyCache(a.jwks_cache_s)
+        self.verified = jwt_keys.VerifiedTokens[Principal](settings.api.token_cache_size)
 
     def _client(self, url: str) -> jwt.PyJWKClient:
         return jwk_client(url, lifespan=self._a.jwks_cache_s, cooldown=self._a.jwks_refresh_cooldown_s)
@@ -132,7 +134,10 @@ class TokenVerifier:
         longest = max_lifetime_s if max_lifetime_s is not None else self._a.max_token_lifetime_s
         if claims["exp"] - claims["iat"] > longest:
             raise NotAuthorizedException(f"token lifetime exceeds {longest} s")
-        return principal_from_claims(claims, platform)
+        principal = principal_from_claims(claims, platform)
+        if audience is None and max_lifetime_s is None:  # the bearer check's own terms only
+            self.verified.put(token, principal, min(claims["exp"], time.time() + self._a.jwks_cache_s))
+        return principal
 
 
 def principal_from_claims(claims: dict[str, Any], platform: bool) -> Principal:
@@ -164,7 +169,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("a bearer token is required")
         token = token.strip()
-        if self.verifier.key_cached(token):  # about 0.5 ms of CPU: a thread hop would cost more
+        if (known := self.verifier.verified.get(token)) is not None:  # verified in full before
+            principal = known
+        elif self.verifier.key_cached(token):  # about 0.5 ms of CPU: a thread hop would cost more
             principal = self.verifier.verify(token)
         else:  # the issuer's key set is fetched (HTTP or file)
             principal = await anyio.to_thread.run_sync(self.verifier.verify, token)

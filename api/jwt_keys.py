@@ -16,12 +16,14 @@ and keeps the old ones, so tokens signed before a rotation stay valid until they
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -127,8 +129,8 @@ class KeyCache:
     """Verification keys already resolved, by ``(issuer, kid)``, each for ``ttl_s`` seconds (the
     JWKS lifespan: a key dropped from its set stops verifying as soon as the set would be
     refetched). The JWK client parses its whole set into key objects on every lookup; this keeps
-    the parsed key, never a verification result (each token's signature and claims are checked
-    on every request). At most ``max_keys`` entries (the oldest goes first)."""
+    the parsed key (a token's verification result is :class:`VerifiedTokens`' concern). At most
+    ``max_keys`` entries (the oldest goes first)."""
 
     def __init__(self, ttl_s: float, max_keys: int = 64) -> None:
         self.ttl_s, self.max_keys = ttl_s, max_keys
@@ -146,3 +148,46 @@ class KeyCache:
             if len(self._keys) >= self.max_keys:
                 self._keys.pop(next(iter(self._keys)))
             self._keys[(issuer, kid)] = (key, time.monotonic())
+
+
+P = TypeVar("P")
+
+
+class VerifiedTokens(Generic[P]):
+    """Principals of tokens already verified in full, by the SHA-256 of the token (the token
+    itself is not kept), each until ``until`` (epoch seconds: the caller passes the token's
+    ``exp``, capped at the JWKS lifespan so a key dropped from its set stops a cached token as
+    soon as it stops a new one). A token with any other byte hashes elsewhere and is verified
+    in full. At most ``size`` entries (the least recently used goes first); 0 keeps nothing.
+    Thread-safe: a token whose key had to be fetched is verified (and put) in a thread."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, tuple[float, P]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, token: str) -> P | None:
+        if not self.size:
+            return None
+        key = self._key(token)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            if time.time() >= hit[0]:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def put(self, token: str, principal: P, until: float) -> None:
+        if not self.size or until <= time.time():
+            return
+        with self._lock:
+            self._items[self._key(token)] = (until, principal)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)

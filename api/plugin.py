@@ -57,6 +57,7 @@ from api.services.site_allowlist import SiteAllowlistService
 from api.services.unsubscribe import UnsubscribeService
 from api.services.webhook_endpoints import WebhookEndpointService
 from api.services.work import WorkService
+from api.status_cache import StatusCache
 from core.settings import Settings
 from core.temporal import codec_of, connect
 from core.vault import VaultStore
@@ -111,7 +112,8 @@ def build_services(client: Client, settings: Settings) -> dict[str, object]:
     engine = engine_for(settings.database.url)
     registry = DefinitionRegistry(settings.definitions_dir)
     vault = VaultStore(settings)
-    op_status = OperationStatusService(client, engine)
+    kept = StatusCache(settings.api.status_cache_size, settings.api.status_cache_ttl_s)
+    op_status = OperationStatusService(client, engine, kept)
     signals = OperationSignals(client, engine, op_status)
     consents = ConsentService(engine, settings, registry, op_status, signals)
     ops = OperationService(client, engine, settings, registry, consents, op_status)

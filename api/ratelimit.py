@@ -5,16 +5,27 @@ on one budget (issue 11, Build 7).
   ``limits.trusted_proxies`` (uvicorn's ``ProxyHeadersMiddleware``, applied here and nowhere else:
   uvicorn itself runs with ``--no-proxy-headers``). From any other peer the header is ignored, so
   a spoofed header never buys a fresh budget.
-- **Per IP** (``limits.per_ip``): a middleware ahead of authentication, so every request to a
-  route counts, 401s included.
-- **Per tenant** (``limits.per_tenant``): a guard, after authentication, keyed by the principal's
+- **Per IP** (``limits.per_ip``): every request to a route counts, 401s included.
+- **Per tenant** (``limits.per_tenant``): after authentication, keyed by the principal's
   ``tenant_id``; a platform operator (no tenant) is counted by its ``sub``.
-- **Strategy.** ``limits``' moving window over Redis: each hit is one atomic Lua script (trim,
-  count, push), so concurrent requests on any number of replicas never overspend a window.
-  Litestar's own ``RateLimitMiddleware`` reads its store then writes it, which races across
-  replicas. The window's timestamps come from each replica's clock (keep them NTP-synced).
+- **One round trip per request.** Both windows are counted by one Lua script (registered with
+  redis-py's ``register_script``: ``EVALSHA``, loaded again if Redis lost it). The per-IP count
+  is taken, with the per-tenant one, by the app guard :func:`rate_limit`, before any handler
+  code; :class:`IpRateLimit` (a middleware ahead of authentication) only marks the request and
+  counts its IP itself when no guard did: a 401 (counted, and a 429 instead when the IP is
+  over its limit, as before), or a request the authz matrix refused (403: counted after it).
+  The cost of this order: a bearer token is verified before its IP is counted (about 0.5 ms of
+  CPU for a well-formed token; malformed ones are refused without verifying).
+- **Strategy.** A moving window per key, as the ``limits`` library's: a Redis list of the last
+  ``limit`` hit times; a hit is refused when the oldest of them is still inside the window,
+  else pushed (trim, expire). The script checks and counts the windows in order (IP, then
+  tenant) atomically, so concurrent requests on any number of replicas never overspend a window;
+  a request refused by the tenant window has still counted against its IP, as before. The hit
+  times come from each replica's clock (keep them NTP-synced). Litestar's own
+  ``RateLimitMiddleware`` reads its store then writes it, which races across replicas. The keys
+  of one request live on one Redis (not a Redis Cluster: they would cross slots).
 - **Over the limit:** 429 problem details with ``Retry-After``, whole seconds (at least 1) until
-  the oldest request in the window leaves it.
+  the oldest request in the window leaves it (the script returns that time: no second call).
 - **Redis down or slower than** ``limits.storage_timeout_s``: **fail open**. The request goes on
   and an error is logged (at most every 30 s per process). These limits damp abuse; they do not
   guard access: authentication, authorization, row-level security, the per-tenant operation cap
@@ -30,8 +41,6 @@ import time
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
@@ -47,6 +56,30 @@ from core.settings import LimitSettings
 log = get_logger("api.ratelimit")
 LOG_EVERY_S = 30.0
 """Fail-open errors are logged at most this often per process (an outage must not flood the logs)."""
+PENDING = "omniops.ratelimit.ip"
+"""Scope key: the client IP :class:`IpRateLimit` saw, until a count has included it."""
+PREFIX = "omniops:rl"
+
+HIT = """
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local limit, expiry = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local oldest = redis.call('LINDEX', key, limit - 1)
+  if oldest and tonumber(oldest) > now - expiry then
+    return {i, oldest}
+  end
+  redis.call('LPUSH', key, ARGV[1])
+  redis.call('LTRIM', key, 0, limit - 1)
+  redis.call('EXPIRE', key, expiry)
+end
+return {0, ''}
+"""
+"""KEYS: the windows in order; ARGV: now (epoch seconds), then limit and expiry (s) per key.
+Returns ``{0, ''}`` when every window counted the hit, else ``{i, oldest}``: window ``i``
+(1-based) is full, its oldest hit at ``oldest``; the windows before ``i`` counted it."""
+
+Window = tuple[RateLimitItem, str, str]
+"""(limit, kind, key): e.g. ``(per_ip, "ip", "203.0.113.1")``."""
 
 
 def redis_client(s: LimitSettings) -> Redis:
@@ -61,30 +94,34 @@ class RateLimiter:
     """Moving-window counters in Redis for ``limits.per_ip`` and ``limits.per_tenant``."""
 
     def __init__(self, s: LimitSettings, client: Redis) -> None:
-        pool: Any = client.connection_pool  # limits types its options as scalars; redis-py takes a pool
-        self._window = MovingWindowRateLimiter(
-            RedisStorage(s.storage_url, implementation="redispy", connection_pool=pool)
-        )
+        self._script = client.register_script(HIT)
         self._timeout = s.storage_timeout_s * 2
         self.per_ip: RateLimitItem = parse(s.per_ip)
         self.per_tenant: RateLimitItem = parse(s.per_tenant)
         self._logged = 0.0
 
-    async def hit(self, item: RateLimitItem, kind: str, key: str) -> None:
-        """Count one request for ``(kind, key)``.
+    async def hit(self, *windows: Window) -> None:
+        """Count one request in each window, in order, in one round trip.
 
         Raises:
-            TooManyRequestsException: the window is full (``Retry-After`` in seconds).
+            TooManyRequestsException: a window is full (``Retry-After`` in seconds).
         """
+        if not windows:
+            return
+        keys = [f"{PREFIX}:{kind}:{key}:{item.amount}/{item.get_expiry()}" for item, kind, key in windows]
+        args: list[float | int] = [time.time()]
+        for item, _, _ in windows:
+            args += [item.amount, item.get_expiry()]
         try:
             async with asyncio.timeout(self._timeout):
-                if await self._window.hit(item, kind, key):
-                    return
-                stats = await self._window.get_window_stats(item, kind, key)
+                full, oldest = await self._script(keys=keys, args=args)
         except Exception as e:  # noqa: BLE001 - any storage failure fails open (module docstring)
             self.storage_failed(e)
             return
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        if not full:
+            return
+        item, kind, _ = windows[int(full) - 1]
+        retry_after = max(1, math.ceil(float(oldest) + item.get_expiry() - time.time()))
         raise TooManyRequestsException(
             detail=f"rate limit of {item} per {kind} exceeded",
             headers={"Retry-After": str(retry_after)},
@@ -104,15 +141,36 @@ def limiter_of(scope: Scope) -> RateLimiter | None:
     return getattr(scope["litestar_app"].state, "rate_limiter", None)
 
 
+def _take_pending(scope: Any) -> str | None:
+    ip: str | None = scope.pop(PENDING, None)
+    return ip
+
+
 class IpRateLimit(ASGIMiddleware):
-    """Per client IP, before authentication (module docstring)."""
+    """Marks the client IP for :func:`rate_limit`, and counts it when no guard did (module
+    docstring): after a refusal before the guards (401: 429 instead when over the limit) or
+    after a response the guards ended (403)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         limiter = limiter_of(scope)
-        if limiter is not None:
-            client = scope.get("client")
-            await limiter.hit(limiter.per_ip, "ip", client[0] if client else "unknown")
-        await next_app(scope, receive, send)
+        if limiter is None:
+            await next_app(scope, receive, send)
+            return
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        raw: Any = scope
+        raw[PENDING] = ip
+        try:
+            await next_app(scope, receive, send)
+        except Exception:
+            if _take_pending(raw) is not None:
+                await limiter.hit((limiter.per_ip, "ip", ip))
+            raise
+        if _take_pending(raw) is not None:
+            try:
+                await limiter.hit((limiter.per_ip, "ip", ip))
+            except TooManyRequestsException:
+                pass  # the response has gone: counted, and the next request is refused
 
 
 def tenant_key(user: Any) -> str | None:
@@ -124,9 +182,15 @@ def tenant_key(user: Any) -> str | None:
     return f"tenant:{user.tenant_id}"
 
 
-async def tenant_rate_limit(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: per tenant, after authentication; routes without a principal are not counted here."""
+async def rate_limit(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the request's IP marked by :class:`IpRateLimit` and, with a principal, its tenant,
+    counted in one round trip; a route without a principal counts the IP alone."""
     limiter = limiter_of(connection.scope)
-    key = tenant_key(connection.scope.get("user"))
-    if limiter is not None and key is not None:
-        await limiter.hit(limiter.per_tenant, "tenant", key)
+    if limiter is None:
+        return
+    windows: list[Window] = []
+    if (ip := _take_pending(connection.scope)) is not None:
+        windows.append((limiter.per_ip, "ip", ip))
+    if (key := tenant_key(connection.scope.get("user"))) is not None:
+        windows.append((limiter.per_tenant, "tenant", key))
+    await limiter.hit(*windows)

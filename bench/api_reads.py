@@ -17,7 +17,10 @@ Per round, in alternating order, for ``--seconds`` each: ``GET /hello``; ``GET
 /api/autonomous/status/{id}`` of a finished and of a running operation of the caller's tenant
 (each target its tenant's admin token); ``GET /api/autonomous/history?limit=50``. Last,
 ``POST /api/autonomous/initiate`` as each tenant's system principal (closed loop, then at
-``--start-rate`` req/s when given). Prints req/s, p50, p99 and the ratio to hello per route.
+``--start-rate`` req/s when given), after the Temporal-only baseline (bench/api_start_baseline.py:
+bare ``start_workflow`` calls, ``--clients`` concurrent, same server). Prints req/s, p50, p99
+and the ratio to hello per read route, to the bare baseline for starts. The API records
+:data:`SAMPLE_RATIO` of traces, the production setting.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import httpx
 
 from bench.api_latency import HIGH, Tokens, set_up_tenants, settle, terminate
 from bench.api_reads_setup import finished_ops, running_ops
+from bench.api_start_baseline import bare_starts
 from bench.loadgen import Result, Target, attack
 from core.api_settings import ApiServerSettings
 from devstack.config import ROOT, StackConfig, wait_port
@@ -46,6 +50,8 @@ from workflows.ids import operation_workflow_id
 OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
 API_PORT, HELLO_PORT = 8111 + OFFSET, 8112 + OFFSET
 READS = ("hello", "status_finished", "status_running", "history")
+SAMPLE_RATIO = 0.05
+"""Share of traces the benched API records: the production value of deploy/helm and compose."""
 
 
 def serve(stack: Stack, app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -54,6 +60,7 @@ def serve(stack: Stack, app: str, port: int, workers: int) -> subprocess.Popen[b
     env.update(OMNIOPS_OPERATIONS__MAX_CONCURRENT_PER_TENANT="1000000", OMNIOPS_LIMITS__ENABLED="true")
     env.update(OMNIOPS_LIMITS__PER_IP=HIGH, OMNIOPS_LIMITS__PER_TENANT=HIGH)
     env["OMNIOPS_OBSERVABILITY__OTLP_ENDPOINT"] = ""  # the test stack's in-test receiver is not running
+    env["OMNIOPS_OBSERVABILITY__TRACE_SAMPLE_RATIO"] = str(SAMPLE_RATIO)  # production's (deploy/)
     argv = [sys.executable, "-m", "api", "--app", app, "--port", str(port), "--workers", str(workers)]
     log_path = stack.c.log_dir / f"bench-reads-{port}.log"
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
@@ -138,6 +145,9 @@ async def run(a: argparse.Namespace) -> None:
             )
             for t in tenants
         ]
+        bare = await bare_starts(a.clients, a.seconds)  # the same server, alone (its own module)
+        results["temporal_start"].append(bare)
+        print(bare.line("temporal_start"), flush=True)
         runs = [("start", 0)] + ([("start_fixed", a.start_rate)] if a.start_rate else [])
         for name, rate in runs:
             got = await asyncio.to_thread(attack, starts, a.clients, a.seconds, rate, True)
@@ -169,9 +179,10 @@ def report(results: dict[str, list[Result]], a: argparse.Namespace, workers: int
         n = sum(r.requests for r in rs)
         rate[route] = n / sum(r.seconds for r in rs)
         p50, p99 = max(r.p50_ms for r in rs), max(r.p99_ms for r in rs)
-        ratio = rate[route] / rate["hello"] if rate.get("hello") else 0.0
+        base = "temporal_start" if route.startswith("start") else "hello"
+        ratio = rate[route] / rate[base] if rate.get(base) else 0.0
         print(
-            f"{route:16s} {rate[route]:8.1f} req/s ({ratio:4.2f}x hello)  p50 {p50:7.1f} ms  "
+            f"{route:16s} {rate[route]:8.1f} req/s ({ratio:4.2f}x {base})  p50 {p50:7.1f} ms  "
             f"p99 {p99:7.1f} ms  (n={n}; p50/p99: the worst round)"
         )
     print("goals: status >= 0.3x hello, p99 <= 100 ms; history p99 <= 250 ms; start p99 <= 50 ms")

@@ -32,3 +32,14 @@ class ApiServerSettings(BaseModel):
     them use overflow connections, which are opened and closed for each unit of work."""
     backlog: int = Field(default=2048, ge=64)
     """Pending connections the listening socket queues while the workers are busy."""
+    status_cache_size: int = Field(default=10_000, ge=0)
+    """Finished operations' status views each worker process keeps (api/status_cache.py); 0
+    turns the cache off. About 1-2 KB each (a view with its result document)."""
+    status_cache_ttl_s: float = Field(default=30.0, ge=0)
+    """Seconds a cached finished status is served without reading Postgres again. It bounds how
+    long a change to a finished record stays unseen: an erasure (it deletes the row) or retention
+    (it deletes the audit row that named the last screenshot) shows after at most this long."""
+    token_cache_size: int = Field(default=10_000, ge=0)
+    """Bearer tokens whose verified principal each worker process keeps (api/jwt_keys.py
+    ``VerifiedTokens``) until the token's ``exp`` (at most ``auth.jwks_cache_s``), so a client's
+    repeat requests skip the signature check (about 0.5 ms of CPU each); 0 turns it off."""

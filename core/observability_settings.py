@@ -25,3 +25,10 @@ class ObservabilitySettings(BaseModel):
     """Timeout of one OTLP export request, in seconds."""
     trace_sync: bool = False
     """Export each span as it ends (SimpleSpanProcessor) instead of in batches: tests only."""
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
+    """Share of new traces recorded, by trace id (OpenTelemetry ``ParentBased(TraceIdRatioBased(r))``:
+    a request that arrives with a sampled parent is always recorded, one with an unsampled parent
+    never). 1.0 (every request) for the local stack and the tests, so one trace shows a request and
+    the workflow it starts; an unsampled request still gets a (non-recording) span and propagates
+    the trace id, but no attributes, events or export. Production: 0.05 (deploy/helm values);
+    the benches run with 0.05 too (bench/api_reads.py)."""

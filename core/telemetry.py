@@ -20,6 +20,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from core.observability_settings import ObservabilitySettings
@@ -38,15 +39,24 @@ def span_processors(o: ObservabilitySettings) -> list[SpanProcessor]:
     return out
 
 
+def tracer_provider(service_name: str, o: ObservabilitySettings) -> TracerProvider:
+    """A provider recording ``o.trace_sample_ratio`` of new traces (a sampled parent's always)
+    and exporting them to :func:`span_processors`."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}),
+        sampler=ParentBased(TraceIdRatioBased(o.trace_sample_ratio)),
+    )
+    for p in span_processors(o):
+        provider.add_span_processor(p)
+    return provider
+
+
 def configure_telemetry(service_name: str, o: ObservabilitySettings | None = None) -> None:
-    """Install the process's tracer provider once (later calls do nothing)."""
+    """Install the process's tracer provider (:func:`tracer_provider`) once (later calls do nothing)."""
     global _configured
     if _configured:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    for p in span_processors(o or ObservabilitySettings()):
-        provider.add_span_processor(p)
-    trace.set_tracer_provider(provider)
+    trace.set_tracer_provider(tracer_provider(service_name, o or ObservabilitySettings()))
     _configured = True
 
 

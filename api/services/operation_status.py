@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Principal
 from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
+from api.status_cache import StatusCache
 from core import search_attributes as sa
 from schema.db import tenant_transaction
 from schema.repositories import operation_reads
@@ -87,7 +88,7 @@ def from_record(
     )
 
 
-def history_item(row: AutonomousOperation) -> HistoryItem:
+def history_item(row: operation_reads.HistoryRow) -> HistoryItem:
     """One history entry from the stored row (``execution_status``: running until it ended)."""
     ended = row.status in TERMINAL
     return HistoryItem(
@@ -103,8 +104,9 @@ def history_item(row: AutonomousOperation) -> HistoryItem:
 
 
 class OperationStatusService:
-    def __init__(self, client: Client, engine: Engine) -> None:
+    def __init__(self, client: Client, engine: Engine, cache: StatusCache | None = None) -> None:
         self.client, self.engine = client, engine
+        self.cache = cache if cache is not None else StatusCache(0, 0)  # an empty one is falsy
 
     def _row(self, tenant_id: str, op_id: str) -> AutonomousOperation | None:
         with tenant_transaction(self.engine, tenant_id) as s:
@@ -133,11 +135,17 @@ class OperationStatusService:
         """A finished operation's status is its stored record (issue 17: no workflow query
         replaying its history); a running one's is the workflow's live ``status`` query, bounded
         by ``QUERY_TIMEOUT``; when no worker answers in time, the last state the workflow wrote to
-        Postgres, marked ``stale``. 404 when unknown."""
-        op_id, handle = self.handle(p, raw_id)
+        Postgres, marked ``stale``. 404 when unknown. A finished one's view is kept in
+        ``self.cache`` (api/status_cache.py) for the caller's tenant."""
+        op_id = parse_op_id(raw_id)
+        if (kept := self.cache.get(p.tenant_id, op_id)) is not None:
+            return kept
+        handle = self.client.get_workflow_handle(operation_workflow_id(p.tenant_id, op_id))
         row, shot = await asyncio.to_thread(self._record, p.tenant_id, op_id)
         if row is not None and row.status in TERMINAL:
-            return from_record(handle.id, row, shot)
+            done = from_record(handle.id, row, shot)
+            self.cache.put(p.tenant_id, op_id, done)
+            return done
         try:
             prog = await handle.query(AutonomousOperationWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
         except RPCError as e:
@@ -159,9 +167,9 @@ class OperationStatusService:
         ``before`` (an operation id of the previous page's last item), the page after it."""
         mark = uuid.UUID(parse_op_id(before)) if before else None
 
-        def read() -> list[AutonomousOperation]:
+        def read() -> Sequence[operation_reads.HistoryRow]:
             with tenant_transaction(self.engine, p.tenant_id) as s:
-                return operations_repo.list_operations(s, p.tenant_id, limit, mark)
+                return operation_reads.history_page(s, p.tenant_id, limit, mark)
 
         return [history_item(r) for r in await asyncio.to_thread(read)]
 

@@ -6,11 +6,16 @@ consent flow: an active consent record, or ``consent: true`` from a role that ma
 system principal whose operation then waits in awaiting_consent; anything else is a 403); the
 target (issue 10: ``site_url`` must be the origin the tenant registered the definition's
 credential for, and pass vetting again; 422); then the tenant's cap of unended operations (429).
+The consent and target checks only read, so they run at once (:func:`in_order`), and the first
+failure in that order is the answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable
+from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -54,6 +59,15 @@ def operation_id_for(tenant_id: str, idempotency_key: str | None) -> str:
     if idempotency_key:
         return str(uuid.uuid5(ID_NAMESPACE, f"{tenant_id}/{idempotency_key}"))
     return str(uuid.uuid4())
+
+
+async def in_order(*checks: Awaitable[Any]) -> list[Any]:
+    """Read-only ``checks`` run at once (their Postgres/DNS waits overlap, issue 17): the results,
+    or the first failure in argument order (the answer the sequential order gave)."""
+    done = await asyncio.gather(*checks, return_exceptions=True)
+    if failed := next((r for r in done if isinstance(r, BaseException)), None):
+        raise failed
+    return list(done)
 
 
 class OperationService:
@@ -100,8 +114,10 @@ class OperationService:
         credential for, and it passes vetting now (allowlist, DNS, addresses, ports)."""
         url = body.inputs["site_url"]
         origin = self.gate.origin(p.tenant_id, url, "initiate")
-        await self.gate.require_registered(p.tenant_id, body.service, credential_type, origin)
-        await self.gate.vet(p.tenant_id, url, "initiate")
+        await in_order(
+            self.gate.require_registered(p.tenant_id, body.service, credential_type, origin),
+            self.gate.vet(p.tenant_id, url, "initiate"),
+        )
 
     async def initiate(
         self, p: Principal, body: InitiateRequest, ip: str | None, ua: str | None
@@ -117,8 +133,8 @@ class OperationService:
                 f"missing inputs for {body.service}/{body.operation}: {', '.join(missing)}"
             )
         self.limits.check_inputs(body.inputs)
-        active = await self._authorize(p, body)
-        await self._check_target(p, body, definition.credential)
+        target = self._check_target(p, body, definition.credential)
+        active, _ = await in_order(self._authorize(p, body), target)
         op_id = operation_id_for(p.tenant_id, body.idempotency_key)
         wf_id = operation_workflow_id(p.tenant_id, op_id)
         granting = active is not None or body.consent

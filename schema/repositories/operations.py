@@ -15,7 +15,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from schema.repositories.operation_reads import history_columns
 from schema.repositories.tenants import ensure_tenant, get_owned
 from schema.tables import AutonomousOperation, utcnow
 
@@ -107,24 +106,3 @@ def mark_ended(s: Session, tenant_id: str, op_id: uuid.UUID, status: str) -> boo
         .returning(col(AutonomousOperation.id))
     )
     return s.execute(stmt).first() is not None
-
-
-def list_operations(
-    s: Session, tenant_id: str, limit: int, before: uuid.UUID | None = None
-) -> list[AutonomousOperation]:
-    """The tenant's operations, newest first (``created_at``, then id), at most ``limit``; with
-    ``before``, those after that operation in this order (keyset paging; index
-    ``ix_autonomous_operations_tenant_created``, migration 0018). An unknown ``before`` is empty.
-    Only the history's columns are loaded (``operation_reads.HISTORY_COLUMNS``; others raise)."""
-    q = select(AutonomousOperation).where(AutonomousOperation.tenant_id == tenant_id)
-    q = q.options(history_columns())
-    if before is not None:
-        mark = get_owned(s, AutonomousOperation, tenant_id, before)
-        if mark is None:
-            return []
-        q = q.where(
-            func.row(col(AutonomousOperation.created_at), col(AutonomousOperation.id))
-            < func.row(mark.created_at, mark.id)
-        )
-    order = (col(AutonomousOperation.created_at).desc(), col(AutonomousOperation.id).desc())
-    return list(s.scalars(q.order_by(*order).limit(limit)))

@@ -15,10 +15,14 @@ import pytest
 
 from tests.integration.helpers import headers
 from tests.integration.limit_helpers import flush_redis, replica
+from tests.stack_fixtures import PORT_OFFSET
 
 pytestmark = pytest.mark.stack
 
 ROUTE = "/api/autonomous/services"  # authenticated, cheap (the definitions registry)
+PLAIN, PROXIED = 18005 + PORT_OFFSET, 18006 + PORT_OFFSET
+"""Ports of the two uvicorn-served replicas: beside the stack's API (18000 + offset; offsets are
+multiples of 10), so stacks of other offsets never clash with them."""
 
 
 @pytest.fixture(autouse=True)
@@ -75,8 +79,8 @@ async def test_through_uvicorn_forwarded_for_counts_only_from_a_trusted_peer(inf
     which uvicorn would trust by default."""
     limits = {"OMNIOPS_LIMITS__PER_IP": "5/minute"}
     trusted = {**limits, "OMNIOPS_LIMITS__TRUSTED_PROXIES": '["127.0.0.1"]'}
-    infra.api("api-limits", 18010, env=limits)
-    infra.api("api-limits-proxied", 18011, env=trusted)
+    infra.api("api-limits", PLAIN, env=limits)
+    infra.api("api-limits-proxied", PROXIED, env=trusted)
     try:
         async with httpx.AsyncClient(timeout=10) as http:
 
@@ -87,13 +91,12 @@ async def test_through_uvicorn_forwarded_for_counts_only_from_a_trusted_peer(inf
                     out.append((await http.get(f"http://127.0.0.1:{port}/healthz", headers=h)).status_code)
                 return out
 
-            assert await codes(18010, 5, spoof=False) == [200] * 5
-            assert await codes(18010, 10, spoof=True) == [429] * 10  # a new address each time: ignored
-            assert await codes(18011, 20, spoof=True) == [200] * 20  # behind a trusted proxy: 20 clients
+            assert await codes(PLAIN, 5, spoof=False) == [200] * 5
+            assert await codes(PLAIN, 10, spoof=True) == [429] * 10  # a new address each time: ignored
+            assert await codes(PROXIED, 20, spoof=True) == [200] * 20  # behind a trusted proxy: 20 clients
             one = {"X-Forwarded-For": "203.0.113.1"}  # 1 request so far: 4 left, then 429
-            again = [
-                (await http.get("http://127.0.0.1:18011/healthz", headers=one)).status_code for _ in range(5)
-            ]
+            health = f"http://127.0.0.1:{PROXIED}/healthz"
+            again = [(await http.get(health, headers=one)).status_code for _ in range(5)]
             assert again == [200] * 4 + [429]
 
             async def chunks() -> Any:  # no Content-Length: counted as it arrives (default 1 MiB)
@@ -102,7 +105,7 @@ async def test_through_uvicorn_forwarded_for_counts_only_from_a_trusted_peer(inf
 
             h = {**headers("t-chunked"), "X-Forwarded-For": "203.0.113.99"}
             streamed = await http.post(
-                "http://127.0.0.1:18011/api/autonomous/initiate", headers=h, content=chunks()
+                f"http://127.0.0.1:{PROXIED}/api/autonomous/initiate", headers=h, content=chunks()
             )
             assert streamed.status_code == 413, streamed.text
             assert streamed.headers["content-type"].startswith("application/problem+json")

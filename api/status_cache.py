@@ -1,0 +1,58 @@
+"""Finished operations' status views, per worker process (issue 17, API reads: a repeat read of
+a finished operation's status needs no database round trip).
+
+- **Key:** ``(tenant, operation id)``, the tenant from the VERIFIED token (``Principal``). The
+  route's guards (authz matrix, rate limits) run before the handler reads it, so authorization
+  still comes before lookup; a cached view is only ever handed to its own tenant.
+- **Filled** only with a view read from Postgres for a terminal status (completed, failed,
+  cancelled): never with a running operation's live state, a stale fallback or a 404.
+- **Why it may be cached:** a finished record does not change; nothing updates a terminal row
+  (``mark_ended`` only touches unended ones). Two things can still remove data a view shows: an
+  erasure (schema/repositories/subject_data.py deletes the row) and retention or tombstoning of
+  audit rows (the last screenshot's row). The cache cannot hear about either in another process
+  or replica, so each entry lives at most ``api.status_cache_ttl_s`` (default 30 s): that is how
+  long such a change can stay unseen by a status read.
+- **Bounded:** at most ``api.status_cache_size`` entries; the least recently used goes first.
+  One event loop per process reads and writes it, with no await in between: no lock needed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from api.schemas.operations import OperationView
+
+Key = tuple[str, str]
+
+
+class StatusCache:
+    """A TTL + LRU map ``(tenant, op_id) -> OperationView``; ``size=0`` keeps nothing."""
+
+    def __init__(self, size: int, ttl_s: float) -> None:
+        self.size, self.ttl_s = size, ttl_s
+        self._items: OrderedDict[Key, tuple[float, OperationView]] = OrderedDict()
+
+    def get(self, tenant_id: str, op_id: str) -> OperationView | None:
+        """The cached view, or None when absent or older than ``ttl_s``."""
+        found = self._items.get((tenant_id, op_id))
+        if found is None:
+            return None
+        expires, view = found
+        if time.monotonic() >= expires:
+            del self._items[(tenant_id, op_id)]
+            return None
+        self._items.move_to_end((tenant_id, op_id))
+        return view
+
+    def put(self, tenant_id: str, op_id: str, view: OperationView) -> None:
+        """Keep ``view`` (a finished operation's, read from Postgres) for ``ttl_s`` seconds."""
+        if self.size <= 0 or self.ttl_s <= 0:
+            return
+        self._items[(tenant_id, op_id)] = (time.monotonic() + self.ttl_s, view)
+        self._items.move_to_end((tenant_id, op_id))
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
