@@ -25,6 +25,8 @@ _LIMIT = re.compile(
 )
 TLS_MODES = ("ssl", "starttls", "none")
 MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+SIZE_FETCH = 2000
+"""UIDs per size FETCH at most (about 8 bytes each on the command line)."""
 
 
 class MailboxAuthError(Exception):
@@ -96,11 +98,15 @@ class MailboxSession:
         found = self._c.search(["UID", f"{last_uid + 1}:*"])
         return sorted(u for u in found if u > last_uid)
 
-    def sizes(self, first: int, last: int) -> dict[int, int]:
-        """``{uid: RFC822.SIZE}`` of every message with a UID in ``first:last`` (one round trip of a
-        few bytes a message: the sync sizes a whole session's range before it fetches a body)."""
-        got = self._c.fetch(f"{first}:{last}", ["RFC822.SIZE"])
-        return {uid: int(item[b"RFC822.SIZE"]) for uid, item in got.items() if b"RFC822.SIZE" in item}
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        """``{uid: RFC822.SIZE}`` of ``uids`` (a few bytes a message: the sync sizes a whole
+        session's range before it fetches a body), in FETCHes of at most ``SIZE_FETCH`` UIDs (an
+        IMAP command line stays well under servers' 64 KiB limit)."""
+        out: dict[int, int] = {}
+        for i in range(0, len(uids), SIZE_FETCH):
+            got = self._c.fetch(uids[i : i + SIZE_FETCH], ["RFC822.SIZE"])
+            out.update({u: int(item[b"RFC822.SIZE"]) for u, item in got.items() if b"RFC822.SIZE" in item})
+        return out
 
     def heads(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
         """``{uid: (header block, Message-ID header lines)}`` (for oversized messages: their

@@ -5,8 +5,8 @@ to it.
 ``Prefetch(session, uids, batch_size, max_message_bytes, fetch_bytes)`` is a context manager and
 an iterator of :class:`Chunk`, in UID order:
 
-1. one ``UID FETCH first:last (RFC822.SIZE)`` sizes every UID of the session's range (a few bytes
-   a message);
+1. one ``UID FETCH (RFC822.SIZE)`` sizes every UID of the session's range (a few bytes a
+   message; ``imap.SIZE_FETCH`` UIDs a FETCH at most);
 2. per batch of ``batch_size`` UIDs: one FETCH of the header block and Message-ID lines of the
    messages over ``max_message_bytes`` (their bodies are never fetched), then the bodies (with the
    Message-ID lines, in the same FETCH) of the rest, in FETCHes of at most ``fetch_bytes``
@@ -115,7 +115,7 @@ class Prefetch:
         if not self._uids:
             self._put(None)
             return
-        sizes = self._m.sizes(self._uids[0], self._uids[-1])
+        sizes = self._m.sizes(self._uids)
         for i in range(0, len(self._uids), self._batch):
             batch = self._uids[i : i + self._batch]
             big = [u for u in batch if sizes.get(u, 0) > self._max]

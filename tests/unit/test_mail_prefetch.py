@@ -20,9 +20,9 @@ class _Session:
         self.calls: list[tuple[str, Any]] = []
         self.threads: set[str] = set()
 
-    def sizes(self, first: int, last: int) -> dict[int, int]:
-        self.calls.append(("sizes", (first, last)))
-        return {u: s for u, s in self._sizes.items() if first <= u <= last}
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        self.calls.append(("sizes", uids))
+        return {u: s for u, s in self._sizes.items() if u in uids}
 
     def heads(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
         self.calls.append(("heads", uids))
@@ -51,7 +51,7 @@ def test_chunks_come_in_uid_order_with_each_batch_end_marked() -> None:
     chunks = _read(s, list(range(1, 8)), batch=3)
     assert [sorted(c.bodies) for c in chunks] == [[1, 2, 3], [4, 5, 6], [7]]
     assert [c.ends_batch for c in chunks] == [True, True, True]
-    assert s.calls[0] == ("sizes", (1, 7))  # one size FETCH for the session's whole range
+    assert s.calls[0] == ("sizes", list(range(1, 8)))  # one size FETCH for the session's whole range
     assert s.threads == {"imap-prefetch"}  # the bodies are read on the reader's own thread
     assert chunks[0].bodies[1] == (b"x" * 10, b"Message-ID: <1@x>")  # body and id in one FETCH
 
