@@ -11,9 +11,11 @@ Order, so that a retry after any failure finishes the job (every step is idempot
    inbound mail is sealed with the tenant keyring, so for a subject its files are deleted only);
 3. in one tenant transaction: tombstone the audit rows (``omniops_audit_tombstone``: rows
    deleted, chain entries emptied, links kept), delete operations, outgoing and inbound mail and
-   export archives' rows, and write the certificate: ``operator_audit`` action ``audit.erasure``
-   (itself a link of the chain) and ``audit_erasures.certificate``; the subject's email is
-   replaced by its sha256.
+   export archives' rows, anonymize the subject's business rows (contacts, enrichment sources,
+   opportunity signals, feedback requests, order borrowers:
+   schema/repositories/subject_business.py), and write the certificate: ``operator_audit``
+   action ``audit.erasure`` (itself a link of the chain) and ``audit_erasures.certificate``; the
+   subject's email is replaced by its sha256.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from core.settings import Settings
 from core.vault import VaultStore
 from schema.db import tenant_transaction
 from schema.repositories import audit_lifecycle, operator_audit
-from schema.repositories.subject_data import Holdings, delete_holdings, holdings
+from schema.repositories.subject_business import anonymize_subject
+from schema.repositories.subject_data import DELETED, Holdings, delete_holdings, holdings
 from workflows.audit_lifecycle import ErasureInput, ErasureResult
 
 
@@ -92,6 +95,9 @@ class AuditErasureActivities:
                 audit_lifecycle.tombstone(s, tb, ids, f"erasure:{eid}") for tb, ids in h.chained_ids.items()
             )
             rows = sum(len(ids) for ids in h.chained_ids.values())
+            inbound = [str(r["id"]) for r in h.rows.get("inbound_messages", [])]
+            removed = {*h.chained_ids, *DELETED}  # the rest of h.rows is anonymized, not deleted
+            anonymized = anonymize_subject(s, subject, inbound) if subject else {}
             rows += delete_holdings(s, t, h, None if whole else subject)
             hashed = subject_hash(subject) if subject else None
             certificate = {
@@ -102,7 +108,8 @@ class AuditErasureActivities:
                 "links_emptied": emptied,
                 "keyrings_shredded": keyrings,
                 "blobs_deleted": blobs,
-                "tables": {tb: len(ids) for tb, ids in h.rows.items() if ids},
+                "tables": {tb: len(ids) for tb, ids in h.rows.items() if ids and tb in removed},
+                "anonymized": anonymized,
             }
             audit_lifecycle.finish_erasure(s, eid, hashed, certificate)
             operator_audit.record(

@@ -34,6 +34,7 @@ from temporalio.exceptions import ApplicationError
 from activities.credential_reads import CredentialReader
 from core.failures import Failure
 from core.keys import fingerprint_key
+from core.outage_retry import through_outage
 from core.targets import TargetRefused, parse_origin
 from core.templates import Context, TemplateError, render
 from core.vault import VaultStore, WrapSpent, credential_path, fingerprint, legacy_fingerprint, unwrap
@@ -47,6 +48,7 @@ from workflows.operation.messages import (
     RecordCredentialInput,
     SyncOperationInput,
 )
+from workflows.operation.trust_activities import WRITE_AFTER_UNWRAP_S
 
 
 @contextmanager
@@ -172,7 +174,13 @@ class OperationActivities:
             raise ApplicationError(
                 "the wrapped credential is empty", type=Failure.CREDENTIAL_MISSING, non_retryable=True
             )
-        self._vault.write(path, stored_fields(inp, admin or {}, value) | {"delivery": delivery})
+        fields = stored_fields(inp, admin or {}, value) | {"delivery": delivery}
+        # the wrap is spent: this write is the value's only way into Vault, so it waits out an outage
+        through_outage(
+            lambda: self._vault.write(path, fields),  # type: ignore[union-attr]  # checked above
+            budget_s=WRITE_AFTER_UNWRAP_S,
+            on_wait=activity.heartbeat,
+        )
         return fingerprint(fingerprint_key(self._vault, inp.tenant_id), value)
 
     def _read(self, inp: RecordCredentialInput, path: str) -> dict[str, Any] | None:

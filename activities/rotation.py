@@ -9,7 +9,9 @@ latest, so the old credential is what every reader gets again.
 
 ``begin_rotation`` takes the integration (``rotation_run`` = the workflow id); a holder whose
 workflow ended without ``finish_rotation`` (terminated, timed out) is asked about in Temporal
-and taken over, audited as ``takeover``.
+and taken over, audited as ``takeover``. A credential an earlier run left pending revocation is
+handed to the new run (``RotationStart.pending_revoke``), which revokes it first and settles it
+with ``settle_pending_revoke`` (its old Vault version destroyed, audited ``revoke_pending``).
 
 Failpoint ``integration.after_switch`` (tests): the worker dies right after the switch commits,
 before the revoke; the rotation resumes from there.
@@ -38,6 +40,7 @@ from workflows.integrations.messages import (
     RestoreInput,
     RotationStart,
     RotationStepInput,
+    SettlePendingInput,
     SwitchInput,
     SwitchResult,
 )
@@ -106,7 +109,9 @@ class RotationActivities:
                 {"old_version": version},
             )  # fmt: skip
             return RotationStart(
-                old_version=row.current_version or version, old_name=row.credential_name
+                old_version=row.current_version or version,
+                old_name=row.credential_name,
+                pending_revoke=row.pending_revoke,
             ), None
 
     @activity.defn(name="audit_rotation_step")
@@ -137,6 +142,27 @@ class RotationActivities:
             )  # fmt: skip
         failpoint("integration.after_switch")
         return SwitchResult(new_version=latest)
+
+    @activity.defn(name="settle_pending_revoke")
+    def settle_pending_revoke(self, inp: SettlePendingInput) -> None:
+        """Audit the revoke of an earlier run's pending credential; once revoked, destroy the Vault
+        version it was (``previous_version``, unless current) and clear both fields. Idempotent."""
+        ref = inp.ref
+        with tenant_transaction(self._engine, ref.tenant_id) as s:
+            row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type)
+            old, current = (row.previous_version, row.current_version) if row else (None, None)
+            mine = row is not None and row.pending_revoke == inp.name
+        if inp.revoked and mine and old and old != current:
+            self._vault.destroy_versions(self._path(ref), [old])
+        with permanent_db_errors(), tenant_transaction(self._engine, ref.tenant_id) as s:
+            row = integrations.get_status(s, ref.tenant_id, ref.service, ref.credential_type, lock=True)
+            if inp.revoked and row is not None and row.pending_revoke == inp.name:
+                integrations.set_fields(s, row, pending_revoke=None, previous_version=None)
+            integrations.audit(
+                s, ref.tenant_id, ref.service, ref.credential_type, inp.run, "revoke_pending", inp.revoked,
+                f"{inp.name}, left by an earlier rotation: " + ("revoked" if inp.revoked else "NOT revoked"),
+                {"destroyed_version": old if inp.revoked and mine and old != current else None},
+            )  # fmt: skip
 
     @activity.defn(name="restore_credential")
     def restore_credential(self, inp: RestoreInput) -> None:

@@ -33,6 +33,7 @@ from functools import lru_cache
 
 import structlog
 from sqlalchemy import Connection, Engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
@@ -70,7 +71,8 @@ def engine_for(url: str) -> Engine:
     of a cycle's statements (issue 17, profiled under bench/cycles.py). Without it a connection
     Postgres dropped fails at its first statement; SQLAlchemy then invalidates the whole pool (a
     disconnect error), the failure is a transient ``DatabaseUnavailable`` (core/outages.py) and
-    the activity's next attempt connects afresh. ``pool_recycle`` replaces connections older than
+    the activity's next attempt connects afresh; a dropped connection met at a unit's first
+    statement is retried once at once (:func:`_begun`). ``pool_recycle`` replaces connections older than
     :data:`POOL_RECYCLE_S`, before a server or proxy idle timeout closes them."""
     return create_engine(url, pool_pre_ping=False, pool_recycle=POOL_RECYCLE_S, pool_size=10, max_overflow=10)
 
@@ -103,9 +105,29 @@ def _apply_scope(session: OrmSession, _tx: SessionTransaction, conn: Connection)
 
 @contextmanager
 def _unit(engine: Engine, scope: tuple[str, str] | None) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None) as s:
+    with _begun(engine, scope) as s:
         yield s
         s.commit()
+
+
+def _begun(engine: Engine, scope: tuple[str, str] | None) -> Session:
+    """A session whose transaction has begun (its scope set: the statement every unit runs first).
+
+    Without a pre-ping, a pooled connection Postgres dropped (a restart, a failover) fails at its
+    first statement. That is here, before any of the unit's work, so one retry on a fresh
+    connection (SQLAlchemy invalidated the pool on the disconnect) is safe: the API's first request
+    after a Postgres restart no longer fails, and an activity no longer spends an attempt on it.
+    Any other error, or a second disconnect (Postgres is down), is raised."""
+    for attempt in (1, 2):
+        s = Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None)
+        try:
+            s.connection()
+            return s
+        except DBAPIError as e:
+            s.close()
+            if attempt == 2 or not e.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def tenant_transaction(engine: Engine, tenant_id: str) -> AbstractContextManager[Session]:

@@ -168,6 +168,7 @@ def integration_activities(client: Client, settings: Settings, vault: VaultStore
         rotation.begin_rotation,
         rotation.audit_rotation_step,
         rotation.switch_credential,
+        rotation.settle_pending_revoke,
         rotation.restore_credential,
         rotation.finish_rotation,
     ]

@@ -3,8 +3,10 @@ and an erasure removes, session-style (a tenant transaction: RLS limits every re
 
 A data subject is a contact email (core/retention.py ``normal_email``): the operations and
 consents its user id is, the outgoing mail to it, the inbound mail from it, the audit rows of
-those operations and consents, and the chain links of those audit rows. Without a subject: every
-row of those kinds, plus operator actions, policy blocks and credential metadata.
+those operations and consents, the chain links of those audit rows, and the business rows that
+name it (:func:`business_rows`: exported; an erasure anonymizes them, subject_business.py).
+Without a subject: every row of those kinds, plus operator actions, policy blocks and credential
+metadata.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import func, or_, text
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
 from schema.agent import OutboxEmail, PolicyViolation
+from schema.business import Contact, Order
 from schema.credential_access import CredentialAccess
+from schema.enrichment import ContactFieldSource
+from schema.followups import FeedbackRequest
 from schema.inbox import InboundMessage
 from schema.repositories.audit_chain import links
+from schema.signals import OpportunitySignal
 from schema.tables import (
     AutonomousConsent,
     AutonomousCredential,
@@ -81,6 +87,8 @@ def holdings(s: Session, tenant_id: str, subject: str | None) -> Holdings:
     inbound = list(s.scalars(_by(InboundMessage, InboundMessage.from_email, subject)))
     h.add("inbound_messages", inbound)
     h.raw_mail_keys = sorted({m.raw_blob_key for m in inbound if m.raw_blob_key})
+    if subject is not None:  # the business rows naming the subject (subject_business.py anonymizes them)
+        business_rows(s, h, subject, [str(m.id) for m in inbound])
     if subject is None:
         h.add("agent_policy_violations", list(s.scalars(select(PolicyViolation))), chained=True)
         h.add("autonomous_credentials", list(s.scalars(select(AutonomousCredential))), chained=True)
@@ -88,6 +96,22 @@ def holdings(s: Session, tenant_id: str, subject: str | None) -> Holdings:
         h.add("operator_audit", list(actions), chained=True)
         h.add("credential_access_log", list(s.scalars(select(CredentialAccess))), chained=True)
     return h
+
+
+def business_rows(s: Session, h: Holdings, subject: str, inbound_ids: list[str]) -> None:
+    """Add the subject's contacts, their enrichment sources and opportunity signals (and those read
+    from its mail), its feedback requests and the orders it is the borrower of (right of access)."""
+    contacts = list(s.scalars(_by(Contact, Contact.email, subject)))
+    h.add("contacts", contacts)
+    ids = [c.id for c in contacts]
+    for name, model in (
+        ("contact_field_sources", ContactFieldSource),
+        ("opportunity_signals", OpportunitySignal),
+    ):
+        mine = or_(col(model.contact_id).in_(ids), col(model.inbound_message_id).in_(inbound_ids))
+        h.add(name, list(s.scalars(select(model).where(mine))))
+    h.add("feedback_requests", list(s.scalars(_by(FeedbackRequest, FeedbackRequest.contact_email, subject))))
+    h.add("orders", list(s.scalars(_by(Order, Order.borrower_email, subject))))
 
 
 def chain_rows(s: Session, tenant_id: str, h: Holdings, whole: bool) -> list[dict[str, Any]]:

@@ -1,13 +1,16 @@
 """A tenant's audit trail and data for the export, erasure and retention tests (issue 16):
 two data subjects, each with an operation (a stored screenshot and checkpoint, a step audit row,
 a confirmation), a consent, an outgoing and an inbound email (raw blob), written as the
-application role writes them."""
+application role writes them; and (``write_business``) a subject's personal data in business rows."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import select
 
 from core.keys import load_keyring_sync
 from core.mail_store import MailBlobs
@@ -15,9 +18,13 @@ from core.objectstore import ObjectStore
 from core.operation_keys import OperationKeyrings
 from core.settings import get_settings
 from core.vault import VaultStore
-from schema.agent import OutboxEmail
+from schema.agent import EmailSuppression, OutboxEmail
+from schema.business import Contact, Order
 from schema.db import get_engine, tenant_transaction
+from schema.enrichment import ContactFieldSource
+from schema.followups import FeedbackRequest
 from schema.inbox import InboundMessage
+from schema.signals import OpportunitySignal
 from schema.tables import (
     AutonomousConsent,
     AutonomousOperation,
@@ -118,3 +125,51 @@ def write_trail(tenant: str, *emails: str) -> Trail:
     for e in emails:
         trail.subjects[e] = write_subject(tenant, e)
     return trail
+
+
+def write_business(tenant: str, email: str) -> None:
+    """``email``'s personal data in business rows: a contact (with an enrichment source and an
+    opportunity signal from its inbound mail), an order it is the borrower of, a feedback request
+    it answered, and a suppression of the address."""
+    with tenant_transaction(get_engine(), tenant) as s:
+        inbound = s.scalars(select(InboundMessage).where(InboundMessage.from_email == email)).one()
+        contact = Contact(tenant_id=tenant, name=f"Name of {email}", email=email, phone="+1 555 0100")
+        contact.title, contact.linkedin_url = "CFO", f"https://www.linkedin.com/in/{email.split('@')[0]}"
+        order = Order(tenant_id=tenant, borrower_name="B", borrower_email=email, borrower_phone="+1 555 0101")
+        s.add_all([contact, order])
+        s.flush()
+        now = datetime.now(UTC)
+        s.add_all(
+            [
+                ContactFieldSource(
+                    tenant_id=tenant,
+                    contact_id=contact.id,
+                    field="phone",
+                    value="+1 555 0100",
+                    outcome="set",
+                    source="signature",
+                    message_id=inbound.message_id,
+                    inbound_message_id=inbound.id,
+                ),
+                OpportunitySignal(
+                    tenant_id=tenant,
+                    inbound_message_id=inbound.id,
+                    contact_id=contact.id,
+                    kind="upsell",
+                    strength=0.6,
+                    evidence=f"{email} wants more seats",
+                ),
+                FeedbackRequest(
+                    tenant_id=tenant,
+                    order_id=order.id,
+                    contact_email=email,
+                    status="responded",
+                    delivered_at=now,
+                    scheduled_for=now,
+                    response=f"great, {email}",
+                    sentiment="positive",
+                ),
+                EmailSuppression(tenant_id=tenant, email=email, reason="opt_out"),
+            ]
+        )
+        s.commit()

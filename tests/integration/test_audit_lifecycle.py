@@ -39,7 +39,7 @@ from schema.audit_verify import verify
 from schema.db import get_engine, tenant_transaction
 from schema.repositories import audit_lifecycle, retention
 from schema.repositories import tenants as tenants_repo
-from tests.integration.lifecycle_helpers import JPEG, Trail, shots, write_trail
+from tests.integration.lifecycle_helpers import JPEG, Trail, shots, write_business, write_trail
 from workflows import ids
 from workflows.audit_lifecycle import ErasureInput, ExportInput, TenantRetention
 
@@ -324,3 +324,48 @@ def test_the_vault_policies_let_the_browser_seal_and_only_the_services_shred(inf
     svc.delete(path)
     svc.delete(keyring_path(tenant))
     assert svc.read(path) is None and svc.read(keyring_path(tenant)) is None
+
+
+def test_a_subject_erasure_anonymizes_its_business_rows_and_keeps_its_suppression(
+    two: tuple[Trail, Trail],
+) -> None:
+    """Contacts, enrichment sources, signals, feedback answers and order borrowers of the subject
+    lose its personal data; the other subject's and the other tenant's stay; the suppression
+    stays so the address is never mailed again (schema/repositories/subject_business.py)."""
+    a, b = two
+    for tenant, email in ((a.tenant, DANA), (a.tenant, ERIN), (b.tenant, DANA)):
+        write_business(tenant, email)
+    files = export(a.tenant, DANA)  # right of access: the subject's business rows, and only its
+    for table in ("contacts", "contact_field_sources", "opportunity_signals", "feedback_requests", "orders"):
+        rows = files[f"rows/{table}.jsonl"]
+        assert rows.count(b"\n") == 1 and ERIN.encode() not in rows, table
+    assert DANA.encode() in files["rows/contacts.jsonl"]
+    cert = erase(a.tenant, DANA)
+    assert "contacts" not in cert["tables"]  # type: ignore[operator]  # anonymized, not deleted
+    assert cert["anonymized"] == {
+        "contacts": 1,
+        "contact_field_sources": 1,
+        "opportunity_signals": 1,
+        "feedback_requests": 1,
+        "orders": 1,
+    }
+    for tenant, email, left in ((a.tenant, DANA, 0), (a.tenant, ERIN, 1), (b.tenant, DANA, 1)):
+        for sql in (
+            f"SELECT count(*) FROM contacts WHERE tenant_id = :t AND email = '{email}'",
+            f"SELECT count(*) FROM contacts WHERE tenant_id = :t AND name = 'Name of {email}'",
+            f"SELECT count(*) FROM feedback_requests WHERE tenant_id = :t AND response LIKE '%{email}%'",
+            f"SELECT count(*) FROM orders WHERE tenant_id = :t AND borrower_email = '{email}'",
+            f"SELECT count(*) FROM opportunity_signals WHERE tenant_id = :t AND evidence LIKE '{email}%'",
+        ):
+            assert count(tenant, sql) == left, (tenant, email, sql)
+        assert (
+            count(
+                tenant, f"SELECT count(*) FROM email_suppressions WHERE tenant_id = :t AND email = '{email}'"
+            )
+            == 1
+        )
+    assert (
+        count(a.tenant, "SELECT count(*) FROM contacts WHERE tenant_id = :t AND archived_at IS NOT NULL") == 1
+    )
+    assert count(a.tenant, "SELECT count(*) FROM contact_field_sources WHERE tenant_id = :t") == 1
+    assert erase(a.tenant, DANA)["anonymized"] == {}  # a second request finds nothing left

@@ -15,12 +15,17 @@ from temporalio.testing import ActivityEnvironment
 from activities.rotation import RotationActivities
 from core.settings import get_settings
 from core.temporal import connect
-from core.vault import VaultStore
+from core.vault import VaultStore, credential_path
 from devstack.stack import Stack
 from schema.db import get_engine, tenant_transaction
 from schema.repositories import integrations
 from workflows import ids
-from workflows.integrations.messages import BeginRotationInput, IntegrationRef, RotationStart
+from workflows.integrations.messages import (
+    BeginRotationInput,
+    IntegrationRef,
+    RotationStart,
+    SettlePendingInput,
+)
 
 pytestmark = pytest.mark.stack
 SERVICE, CTYPE = "wordpress", "application_password"
@@ -98,3 +103,50 @@ async def test_a_terminated_rotation_leaves_the_integration_to_the_next_one(infr
         s.commit()
     assert (await begin(acts, ref, third)).busy is False and holder(ref) == third
     assert (await begin(acts, ref, third)).busy is False  # a retry of the holder's own begin
+
+
+async def test_a_credential_left_pending_revocation_is_handed_over_then_settled(infra: Stack) -> None:
+    """A run that switched and ended before its revoke leaves ``pending_revoke`` and its old Vault
+    version: the next run's begin reports the name; settling a failed revoke keeps both, a
+    revoked one destroys the version and clears them, each audited ``revoke_pending``."""
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    ref = integration(tenant)
+    vault = VaultStore(get_settings())
+    path = credential_path(tenant, SERVICE, CTYPE)
+    versions = [vault.write(path, {"password": f"pw-{i}"}) for i in (1, 2)]
+    with tenant_transaction(get_engine(), tenant) as s:
+        row = integrations.get_status(s, tenant, SERVICE, CTYPE, lock=True)
+        assert row is not None
+        integrations.set_fields(
+            s, row, pending_revoke="omniops-older", previous_version=versions[0], current_version=versions[1]
+        )
+        s.commit()
+    acts = RotationActivities(get_engine(), vault, None)
+    run = f"{ids.rotation_workflow_id(tenant, ref.integration_id)}-2026-12-07T04:00:00Z"
+    start = await begin(acts, ref, run)
+    assert start.pending_revoke == "omniops-older" and start.old_version == versions[1]
+
+    env = ActivityEnvironment()
+    env.run(
+        acts.settle_pending_revoke, SettlePendingInput(ref=ref, run=run, name="omniops-older", revoked=False)
+    )
+    with tenant_transaction(get_engine(), tenant) as s:
+        row = integrations.get_status(s, tenant, SERVICE, CTYPE)
+        assert row is not None and (row.pending_revoke, row.previous_version) == (
+            "omniops-older",
+            versions[0],
+        )
+    assert vault.read_version(path, versions[0]) == {"password": "pw-1"}
+
+    later = run.replace("2026-12-07", "2026-12-08")  # the next rotation, whose revoke succeeds
+    for _ in range(2):  # a retried settle changes nothing more
+        env.run(
+            acts.settle_pending_revoke,
+            SettlePendingInput(ref=ref, run=later, name="omniops-older", revoked=True),
+        )
+    with tenant_transaction(get_engine(), tenant) as s:
+        row = integrations.get_status(s, tenant, SERVICE, CTYPE)
+        assert row is not None and (row.pending_revoke, row.previous_version) == (None, None)
+        steps = [(e.run, e.success) for e in integrations.events(s, tenant) if e.step == "revoke_pending"]
+    assert vault.read_version(path, versions[0]) is None and vault.read_version(path, versions[1]) is not None
+    assert sorted(steps) == [(run, False), (later, True)]

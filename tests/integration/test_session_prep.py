@@ -8,7 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
 from activities.operations import OperationActivities
 from activities.trust import TrustActivities
@@ -119,6 +121,52 @@ def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, t
     with pytest.raises(ApplicationError) as e:
         ops.record_credential(inp.model_copy(update={"credential_wrap": other}))
     assert e.value.type == Failure.CREDENTIAL_WRAP_SPENT and e.value.non_retryable
+
+
+class DropsTwice(VaultStore):
+    """Real Vault whose first two writes to ``path`` fail as a refused connection would: an outage
+    that starts right after the single-use unwrap (core/outage_retry.py)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(get_settings())
+        self.path, self.dropped = path, 0
+
+    def write(self, path: str, data: dict[str, Any], cas: int | None = None) -> int:
+        if path == self.path and self.dropped < 2:
+            self.dropped += 1
+            raise requests.ConnectionError("Connection refused")
+        return super().write(path, data, cas)
+
+
+def test_record_credential_waits_out_a_vault_outage_between_the_unwrap_and_the_write(
+    parts: Any, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wrap is spent once unwrapped, so the write is the value's only way into Vault: it is
+    retried in the attempt (no real waits here), not left to an activity retry that would find the
+    wrap spent and the value gone."""
+    _, _, vault = parts
+    path = credential_path(tenant, "wordpress", "application_password")
+    flaky = DropsTwice(path)
+    monkeypatch.setattr("core.outage_retry.time.sleep", lambda s: None)
+    ops = OperationActivities(engine_for(get_settings().database.url), flaky, get_settings().vault.addr)
+    inp = RecordCredentialInput(
+        tenant_id=tenant,
+        service="wordpress",
+        credential_type="application_password",
+        vault_path="secret/omniops/x",
+        fingerprint="",
+        site_url=SITE + "/",
+        credential_wrap=vault.wrap({"value": "kept-through-outage"}, 60),
+        admin_credential="admin",
+    )
+    beats: list[Any] = []
+    env = ActivityEnvironment()
+    env.on_heartbeat = lambda *d: beats.append(d)
+    fp = env.run(ops.record_credential, inp)
+    assert fp == fingerprint(fingerprint_key(vault, tenant), "kept-through-outage")
+    assert flaky.dropped == 2 and len(beats) == 2
+    stored = vault.read(path)
+    assert stored is not None and stored["password"] == "kept-through-outage"
 
 
 def test_record_credential_of_a_workflow_started_before_keyed_fingerprints(parts: Any, tenant: str) -> None:

@@ -32,6 +32,7 @@ from workflows.integrations.messages import (
     RotationStart,
     RotationStepInput,
     RotationTuning,
+    SettlePendingInput,
     SwitchInput,
     SwitchResult,
     VettedIntegration,
@@ -91,6 +92,8 @@ class Fake:
     events: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)
+    pending: str | None = None
+    """The credential an earlier rotation left pending revocation (begin_rotation reports it)."""
 
     def activities(self) -> list[Any]:
         @activity.defn(name="load_definition")
@@ -124,7 +127,11 @@ class Fake:
         @activity.defn(name="begin_rotation")
         async def begin_rotation(inp: BeginRotationInput) -> RotationStart:
             self.calls.append("begin")
-            return RotationStart(old_version=3, old_name="omniops-old")
+            return RotationStart(old_version=3, old_name="omniops-old", pending_revoke=self.pending)
+
+        @activity.defn(name="settle_pending_revoke")
+        async def settle_pending_revoke(inp: SettlePendingInput) -> None:
+            self.calls.append(f"settle:{inp.name}:{inp.revoked}")
 
         @activity.defn(name="audit_rotation_step")
         async def audit_rotation_step(inp: RotationStepInput) -> None:
@@ -163,6 +170,7 @@ class Fake:
         return [
             load_definition, vet_integration, test_connection, integration_consent, record_check,
             begin_rotation, audit_rotation_step, switch_credential, restore_credential, finish_rotation,
+            settle_pending_revoke,
             plan_notification, deliver_webhook, send_email,
         ]  # fmt: skip
 
@@ -304,3 +312,44 @@ async def test_a_failed_revoke_is_retried_until_the_old_credential_is_gone(
     assert result.status == "rotated" and result.old_revoked and result.new_version == 4
     assert [a for a in fake.audits if a[0].startswith("revoke")] == [("revoke_1", False), ("revoke_2", True)]
     assert fake.calls[-1] == "switch:omniops-old:True" and fake.finished == ["healthy"]
+
+
+async def test_a_credential_an_earlier_rotation_left_live_is_revoked_first(
+    temporal_client: Client, tenant: str
+) -> None:
+    """A terminated run switched to ``omniops-old`` and never revoked ``omniops-older``: this run
+    revokes it before it makes a new one (patch ``rotation-revokes-earlier-pending``)."""
+    SCRIPTS[tenant] = ["completed", "completed", "completed"]  # revoke older, regenerate, revoke old
+    fake, r = Fake(tenant, pending="omniops-older"), ref(tenant)
+    inp = RotationInput(ref=r, rotation=RotationTuning(revoke_attempts=1, revoke_retry_s=1))
+    result = await run(
+        temporal_client,
+        fake,
+        CredentialRotationWorkflow.run,
+        inp,
+        ids.rotation_workflow_id(tenant, r.integration_id),
+    )
+    assert result.status == "rotated" and result.old_revoked
+    assert fake.calls[:3] == ["begin", "settle:omniops-older:True", "test:True"]
+    assert fake.finished == ["healthy"] and not SCRIPTS[tenant]
+
+
+async def test_a_rotation_stops_while_an_earlier_credential_cannot_be_revoked(
+    temporal_client: Client, tenant: str
+) -> None:
+    """No new credential while an old one is live: the run ends ``revoke_failed`` and the
+    pending name stays for the next run."""
+    SCRIPTS[tenant] = ["failed", "failed"]  # both revoke attempts of the older credential fail
+    fake, r = Fake(tenant, pending="omniops-older"), ref(tenant)
+    inp = RotationInput(ref=r, rotation=RotationTuning(revoke_attempts=2, revoke_retry_s=1))
+    result = await run(
+        temporal_client,
+        fake,
+        CredentialRotationWorkflow.run,
+        inp,
+        ids.rotation_workflow_id(tenant, r.integration_id),
+        events=1,
+    )
+    assert (result.status, result.detail) == ("failed", "revoke_failed")
+    assert fake.calls == ["begin", "settle:omniops-older:False"]  # no test, no regenerate
+    assert fake.finished == ["revoke_failed"] and "integration.rotation_failed" in fake.events

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         RestoreInput,
         RotationStart,
         RotationStepInput,
+        SettlePendingInput,
         SwitchInput,
         SwitchResult,
         VettedIntegration,
@@ -64,6 +65,10 @@ async def begin_rotation(inp: BeginRotationInput) -> RotationStart:
 
 async def audit_rotation_step(inp: RotationStepInput) -> None:
     await _call("audit_rotation_step", inp)
+
+
+async def settle_pending_revoke(inp: SettlePendingInput) -> None:
+    await _call("settle_pending_revoke", inp)
 
 
 async def switch_credential(inp: SwitchInput) -> SwitchResult:

@@ -106,6 +106,19 @@ class RotationStart(Frozen):
     busy: bool = False
     old_version: int = 0
     old_name: str | None = None
+    pending_revoke: str | None = None
+    """The site name of a credential an earlier run switched away from and left unrevoked (it
+    ended before its revoke: terminated, timed out, or ``revoke_failed``): revoked before this run
+    makes another."""
+
+
+class SettlePendingInput(Frozen):
+    """The outcome of revoking an earlier run's ``pending_revoke`` credential ``name``."""
+
+    ref: IntegrationRef
+    run: str
+    name: str
+    revoked: bool
 
 
 class RotationStepInput(Frozen):

@@ -18,6 +18,11 @@ Steps, each audited in ``integration_events`` (run = this workflow id):
 5. ``finish``: the old Vault version is destroyed, status ``healthy``; notify
    ``integration.rotation_completed``.
 
+Before 1 (patch ``rotation-revokes-earlier-pending``): a credential an earlier run switched away
+from and left live (it was terminated or timed out before its revoke, or ended ``revoke_failed``)
+is revoked first (``revoke_pending``); if that fails the run ends ``revoke_failed`` without
+making another credential, so at most one stale credential is ever live and it is retried.
+
 A failure at 1 or 2 restores the old version as the latest (a new KV v2 version with its data)
 and revokes the new credential if the site made one: the old credential still works and two are
 never left active. A crash anywhere resumes from the last completed step (workflow durability;
@@ -40,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         RotationInput,
         RotationResult,
         RotationStepInput,
+        SettlePendingInput,
         SwitchInput,
     )
     from workflows.integrations.steps import run_operation, send, test_credential
@@ -81,6 +87,10 @@ class CredentialRotationWorkflow:
                 f"{self.key}:consent",
             )
             return RotationResult(status="needs_consent", detail=consent.detail)
+        if start.pending_revoke and workflow.patched("rotation-revokes-earlier-pending"):
+            left = await self._revoke_pending(inp, run, start.pending_revoke)
+            if left is not None:
+                return left
         self.step = "test_old"
         old_works, old_detail = await test_credential(ref)
         await self._audit(ref, run, "test_old", old_works, old_detail)
@@ -147,6 +157,20 @@ class CredentialRotationWorkflow:
             if attempt < inp.rotation.revoke_attempts:
                 await workflow.sleep(timedelta(seconds=inp.rotation.revoke_retry_s))
         return False
+
+    async def _revoke_pending(self, inp: RotationInput, run: str, name: str) -> RotationResult | None:
+        """Revoke the credential an earlier run switched away from and left live; None when it is
+        gone, else the ``revoke_failed`` result: no new credential while an old one is live."""
+        self.step = "revoke_pending"
+        revoked = await self._revoke(inp, run, name)
+        await acts.settle_pending_revoke(SettlePendingInput(ref=inp.ref, run=run, name=name, revoked=revoked))
+        if revoked:
+            return None
+        detail = f"the credential {name} an earlier rotation left is not revoked"
+        await self._finish(inp.ref, run, False, "revoke_failed", detail)
+        subject = "Credential rotation stopped: an old credential is not revoked"
+        await send(inp.ref, "integration.rotation_failed", subject, f"{self.key}:pending", detail=detail)
+        return RotationResult(status="failed", detail="revoke_failed")
 
     async def _abandon(
         self, inp: RotationInput, run: str, old_version: int, new_name: str, made: str | None, detail: str

@@ -27,6 +27,14 @@ with workflow.unsafe.imports_passed_through():
 TRUST_TIMEOUT = timedelta(seconds=30)
 """DB and Vault work (and one DNS resolution per pinned host): 30 s start-to-close."""
 
+WRITE_AFTER_UNWRAP_S = 120.0
+"""Seconds ``record_credential`` waits out a Vault or Postgres outage after the single-use unwrap
+(core/outage_retry.py): the value exists nowhere else then."""
+
+RECORD_CREDENTIAL_TIMEOUT = timedelta(seconds=WRITE_AFTER_UNWRAP_S + 60)
+"""``record_credential``'s start-to-close: the outage wait after the unwrap plus the unwrap, the
+admin read and the metadata write."""
+
 
 async def prepare_session(inp: PrepareSessionInput) -> PreparedSession:
     """Re-vet the target and wrap the admin credential for one session; raises (non-retryable)
@@ -76,7 +84,7 @@ async def record_credential(inp: RecordCredentialInput) -> str | None:
         "record_credential",
         inp,
         task_queue=workflow.info().task_queue,
-        start_to_close_timeout=TRUST_TIMEOUT,
+        start_to_close_timeout=RECORD_CREDENTIAL_TIMEOUT,
         retry_policy=retry.TRUST,
     )
     return fp if isinstance(fp, str) and fp else None
