@@ -1,31 +1,42 @@
 """Mailbox sync throughput (issue 13, Measure) over a 10,000-message mailbox on the stack's Dovecot,
-each figure a ratio to a bare fetch of the same mailbox with the same IMAP library in the same run
-(``imapclient``: ``UID SEARCH``, then ``UID FETCH BODY.PEEK[]`` in batches of 100; no parse, no
-store, nothing durable):
+each figure a ratio to a bare fetch of the same mailbox with the same IMAP library in the same run.
+
+The bare fetch (``imapclient``; no parse, no store, nothing durable): ``UID SEARCH``, then
+``UID FETCH BODY.PEEK[]`` in chunks of as many UIDs as the sync's batch: the same number of body
+round trips as the sync (each of the sync's batches is one body FETCH here: under
+``inbox.fetch_bytes``), so the ratio prices what the sync adds (sealing, the durable deduped
+insert, the checkpoint, the workflow), not a different FETCH shape; a bigger batch makes the bare
+fetch faster too, and each sync is compared with the bare fetch of its own batch size. (One
+``FETCH 1:*`` is not a baseline: imapclient only takes explicit UIDs, and 10,000 of them would
+overrun a server's 64 KiB command line.) The bare fetches run before the syncs, on the first
+mailbox, already indexed by the server (below), as the syncs' mailboxes are.
 
 - **capture** (the goal's "sync throughput", >= 0.5x): from starting ``MailboxSync`` to the
   checkpoint (``mailbox_connections.last_uid``, committed with the rows) at the mailbox's last UID,
-  polled every 20 ms. Covers UID search, the size/Message-ID FETCH, body FETCH, sha256, sealing
-  each raw message into the object store, one deduped ``INSERT`` of ``received`` rows per
-  100-message batch with the checkpoint. It runs WHILE the understanding stage (below) shares the
-  same worker process and the machine's cores, as it does in production.
+  polled every 20 ms. Covers UID search, the size FETCH, the body FETCHes (read ahead on a thread
+  while the previous batch is stored), sha256, sealing each raw message into the object store,
+  one deduped ``INSERT`` of ``received`` rows per ``--batch``-message batch with the checkpoint. It
+  runs WHILE the understanding stage (below) runs on the inbox worker (its own process, on the
+  same machine's cores), as in production;
 - **end to end**: from the same start to the workflow's result: every message also parsed
   (``email``, policy=default), classified (rules; no LLM configured here), threaded, routed and
-  marked routed. This is the understanding stage's rate once it is the slower one.
-- **capture alone** on a second mailbox of the same size: ``understanders=0`` (understanding left
-  to other workers, so it takes no CPU or GIL from the capture's process), then the next sync
-  draining those rows (the understanding stage's own rate).
+  marked routed. This is the understanding stage's rate once it is the slower one;
+- **capture alone** on a second mailbox of the same size: ``understanders=0`` (no understanding
+  anywhere meanwhile), then the next sync draining those rows (the understanding stage's own rate);
+- **batch sizes** (``--sweep 200,1000``): capture alone on one more mailbox per size;
 - **no new mail**: one more sync of the same mailbox (seconds, median), from which the note works
   out the schedule lag at 1,000 connections.
 
-    uv run python -m bench.mail_sync [--messages 10000] [--no-mail-runs 5] [--port-offset 20]
+    uv run python -m bench.mail_sync [--messages 10000] [--batch 500] [--sweep 200,1000]
+        [--no-mail-runs 5] [--port-offset 20]
 
 Runs on a stack of its own (``/var/tmp/omniops-bench-mail``, ports shifted by ``--port-offset``),
-beside ``make run``'s and the test stacks. The mailbox (the realistic fixtures of
-tests/fixtures/mail/ without attachments, each with its own Message-ID) is written as Maildir
-files (what a local delivery agent does) and indexed by one untimed read-write SELECT (which moves
-them from new/ to cur/, as any mail client's visit does) and SEARCH before either timed read.
-Benches on this shared machine are noisy: compare the ratios, not the absolute rates.
+beside ``make run``'s and the test stacks; the agent and inbox workers are restarted on this
+checkout's code. The mailbox (the realistic fixtures of tests/fixtures/mail/ without attachments,
+each with its own Message-ID) is written as Maildir files (what a local delivery agent does) and
+indexed by one untimed read-write SELECT (which moves them from new/ to cur/, as any mail client's
+visit does) and SEARCH before any timed read. Benches on this shared machine are noisy: compare
+the ratios, not the absolute rates.
 """
 
 from __future__ import annotations
@@ -59,7 +70,6 @@ from workflows.inbox.messages import MailboxSyncInput, MailboxSyncResult
 from workflows.inbox.workflow import MailboxSyncWorkflow
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "mail"
-BATCH = 100
 SKIP = {"broken_multipart.eml", "invoice_pdf.eml"}
 """Not in the mailbox: a failed row is not throughput, and attachments start document extraction
 (the documents library's own work, measured by bench/extraction.py), which would share the CPU."""
@@ -83,15 +93,16 @@ def fill(stack: Stack, user: str, n: int) -> int:
     return total
 
 
-def bare_fetch(port: int, user: str, password: str) -> tuple[float, int]:
+def bare_fetch(port: int, user: str, password: str, chunk: int) -> tuple[float, int]:
+    """(seconds, messages) of reading every body in FETCHes of ``chunk`` UIDs."""
     started = time.perf_counter()
     got = 0
     with IMAPClient("127.0.0.1", port=port, ssl=False, timeout=120) as c:
         c.login(user, password)
         c.select_folder("INBOX", readonly=True)
         uids = c.search(["UID", "1:*"])
-        for i in range(0, len(uids), BATCH):
-            got += len(c.fetch(uids[i : i + BATCH], ["BODY.PEEK[]"]))
+        for i in range(0, len(uids), chunk):
+            got += len(c.fetch(uids[i : i + chunk], ["BODY.PEEK[]"]))
     return time.perf_counter() - started, got
 
 
@@ -108,14 +119,14 @@ def checkpoint(db: Engine, connection_id: str) -> int:
 
 
 async def our_sync(
-    tenant: str, cid: str, db: Engine | None = None, last_uid: int = 0, understanders: int = 1
+    tenant: str, cid: str, batch: int, db: Engine | None = None, last_uid: int = 0, understanders: int = 1
 ) -> tuple[float, float, MailboxSyncResult]:
     """(seconds to the checkpoint at ``last_uid`` (0: not watched), seconds to the result, result)."""
     client = await connect(scoping=ids)
     started = time.perf_counter()
     handle = await client.start_workflow(
         MailboxSyncWorkflow.run,
-        MailboxSyncInput(tenant_id=tenant, connection_id=cid, batch_size=BATCH, understanders=understanders),
+        MailboxSyncInput(tenant_id=tenant, connection_id=cid, batch_size=batch, understanders=understanders),
         id=ids.mailsync_workflow_id(tenant, cid),
         task_queue=queues.AGENT,
     )
@@ -126,41 +137,53 @@ async def our_sync(
     return captured, time.perf_counter() - started, result
 
 
-def main(messages: int, no_mail_runs: int, offset: int) -> None:
+def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int) -> None:
     stack = Stack(bench_config(offset))
     stack.up()
-    stack.stop("worker-agent")  # a reused stack's worker may run older code: this checkout's
-    stack.worker("worker-agent", "agent")
+    for name, queue in (("worker-agent", "agent"), ("worker-inbox", "inbox")):
+        stack.stop(name)  # a reused stack's worker may run older code: this checkout's
+        stack.worker(name, queue)
     os.environ.update(stack.env())
     get_settings.cache_clear()  # the stack read settings before its environment was set here
     settings = Settings.model_validate(
         {"auth": {"local_keys_dir": stack.env()["OMNIOPS_AUTH__LOCAL_KEYS_DIR"]}}
     )
-    boxes = [mailbox(stack, settings, messages) for _ in range(2)]
-    (tenant, cid, user, password, size), (tenant2, cid2, *_) = boxes
-    bare_s, fetched = bare_fetch(stack.c.imap_port, user, password)
-    assert fetched == messages, fetched
+    boxes = [mailbox(stack, settings, messages) for _ in range(2 + len(sweep))]
+    (tenant, cid, user, password, size), (tenant2, cid2, *_) = boxes[:2]
+    bare = {n: bare_fetch(stack.c.imap_port, user, password, n) for n in (batch, *sweep)}
+    assert all(got == messages for _, got in bare.values()), bare
     db = engine_for(stack.db_url(services.PG_OWNER))
-    capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, db, last_uid=messages))
+    capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, batch, db, last_uid=messages))
     assert checkpoint(db, cid) == messages, result
-    empties = [asyncio.run(our_sync(tenant, cid)) for _ in range(no_mail_runs)]
+    empties = [asyncio.run(our_sync(tenant, cid, batch)) for _ in range(no_mail_runs)]
     assert all(r.fetched == 0 and r.batches == 1 for _, _, r in empties)
     empty_s = statistics.median(t for _, t, _ in empties)
-    alone_s, _, alone = asyncio.run(our_sync(tenant2, cid2, db, last_uid=messages, understanders=0))
-    _, drain_s, drained = asyncio.run(our_sync(tenant2, cid2))  # the next sync understands them all
+    alone_s, _, alone = asyncio.run(our_sync(tenant2, cid2, batch, db, last_uid=messages, understanders=0))
+    _, drain_s, drained = asyncio.run(our_sync(tenant2, cid2, batch))  # the next sync understands them all
     # the checkpoint, not ``inserted``: a retried capture attempt (a heartbeat timeout under load)
     # whose first attempt still committed a batch counts those rows in neither result
     assert checkpoint(db, cid2) == messages and drained.fetched == 0, (alone, drained)
-    c, o, b = messages / capture_s, messages / ours_s, messages / bare_s
-    a, d = messages / alone_s, messages / drain_s
-    print(f"mailbox: {messages} messages, {size / 1e6:.1f} MB; sync batches of {BATCH}")
-    print(f"bare imapclient UID FETCH: {b:,.0f} msgs/s ({bare_s:.1f} s)")
-    print("MailboxSync, understanding beside the capture in the same worker process (the default):")
-    print(f"  capture (to checkpoint):   {c:,.0f} msgs/s ({capture_s:.1f} s) = {c / b:.3f}x bare (goal 0.5x)")
-    print(f"  end to end (all routed):   {o:,.0f} msgs/s ({ours_s:.1f} s) = {o / b:.3f}x bare")
-    print("MailboxSync capture only (understanders=0: understanding left to other workers), 2nd mailbox:")
-    print(f"  capture (to checkpoint):   {a:,.0f} msgs/s ({alone_s:.1f} s) = {a / b:.3f}x bare (goal 0.5x)")
-    print(f"  then understanding alone:  {d:,.0f} msgs/s ({drain_s:.1f} s, the next sync draining them)")
+    swept = {}
+    for n, (t, c, *_) in zip(sweep, boxes[2:], strict=True):
+        swept[n], _, r = asyncio.run(our_sync(t, c, n, db, last_uid=messages, understanders=0))
+        assert checkpoint(db, c) == messages, r
+    print(f"mailbox: {messages} messages, {size / 1e6:.1f} MB; sync batches of {batch}")
+    for n, (secs, _) in bare.items():
+        print(f"bare imapclient UID FETCH in chunks of {n}: {messages / secs:,.0f} msgs/s ({secs:.1f} s)")
+
+    def line(label: str, secs: float, goal: bool = True, n: int = batch) -> None:
+        r, b = messages / secs, messages / bare[n][0]
+        tail = " (goal 0.5x)" if goal else ""
+        print(f"  {label:<26} {r:,.0f} msgs/s ({secs:.1f} s) = {r / b:.3f}x bare (chunks of {n}){tail}")
+
+    print("MailboxSync, understanding on the inbox worker beside the capture (the default):")
+    line("capture (to checkpoint):", capture_s)
+    line("end to end (all routed):", ours_s, goal=False)
+    print("MailboxSync capture only (understanders=0), 2nd mailbox:")
+    line("capture (to checkpoint):", alone_s)
+    print(f"  then understanding alone:  {messages / drain_s:,.0f} msgs/s ({drain_s:.1f} s, the next sync)")
+    for n, secs in swept.items():
+        line(f"capture alone, batch {n}:", secs, n=n)
     print(f"no-new-mail sync: {empty_s:.3f} s, median of {no_mail_runs} (1 capture + 2 route activities)")
     print(f"1,000 connections: {1000 * empty_s:.0f} s of sync time per 300 s window, run one at a time")
 
@@ -198,7 +221,10 @@ def mailbox(stack: Stack, settings: Settings, messages: int) -> tuple[str, str, 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--messages", type=int, default=10_000)
+    ap.add_argument("--batch", type=int, default=500, help="the sync's batch_size (and the bare chunk)")
+    ap.add_argument("--sweep", default="", help="more batch sizes, capture alone each: e.g. 200,1000")
     ap.add_argument("--no-mail-runs", type=int, default=5)
     ap.add_argument("--port-offset", type=int, default=20, help="the bench stack's port shift")
     a = ap.parse_args()
-    main(a.messages, a.no_mail_runs, a.port_offset)
+    sizes = [int(x) for x in a.sweep.split(",") if x]
+    main(a.messages, a.batch, sizes, a.no_mail_runs, a.port_offset)

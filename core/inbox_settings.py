@@ -14,8 +14,9 @@ class InboxSettings(BaseModel):
     """Each connection's schedule interval, seconds (5 minutes, seed 004 P0.2)."""
     sync_jitter_s: int = 60
     """Each run starts up to this many seconds after its interval (spreads 1,000 connections)."""
-    batch_size: int = 100
-    """Messages fetched, stored and committed per activity (one transaction per batch)."""
+    batch_size: int = 500
+    """Messages fetched, stored and committed per batch (one transaction each; was 100: a bigger
+    batch spreads a commit's round trips over more messages, bench/mail_sync.py --sweep)."""
     batches_per_activity: int = 10
     """Batches one activity commits in one IMAP session (login, SELECT and the server's index
     opening are paid once per session, not per batch)."""
@@ -25,6 +26,9 @@ class InboxSettings(BaseModel):
     """A larger message (RFC822.SIZE, bytes) is recorded ``failed`` without its body (25 MiB)."""
     fetch_bytes: int = 32 * 1024 * 1024
     """Bytes of message bodies asked for in one IMAP FETCH at most (memory bound per round trip)."""
+    understand_threads: int = Field(default=4, ge=1)
+    """Understanding activities at once per inbox worker process (``python -m workers.run inbox``;
+    its pool's threads): each holds one pooled DB connection while it routes a page."""
     timeout_s: float = 60.0
     """IMAP socket and OAuth token request timeout, seconds."""
     max_attachments: int = 20

@@ -26,12 +26,8 @@ from devstack.config import ROOT, StackConfig, StackError, port_open, wait_port
 from devstack.processes import Processes
 from devstack.sites import start_site
 
-WORKERS = (
-    ("worker-agent", "agent"),
-    ("worker-operations", "operations"),
-    ("worker-messaging", "messaging"),
-    ("worker-documents", "documents"),
-)
+WORKERS = tuple((f"worker-{q}", q) for q in ("agent", "operations", "messaging", "documents", "inbox"))
+"""(process name, queue) of each worker; ``inbox``: MailboxSync's understanding (issue 13)."""
 
 BROWSER_WORKER_LACKS = (
     "OMNIOPS_AUTH__LOCAL_KEYS_DIR",

@@ -1,10 +1,11 @@
 """Worker entry point: ``python -m workers.run QUEUE [QUEUE ...]`` (agent, operations, messaging,
-documents).
+documents, inbox).
 
 - ``agent``: the workflows plus DB, Vault, definition, cycle and planner activities, and the
   trust activities that vet a session's target and check signals against records (thread pool).
 - ``documents``: document extraction (issue 14): the ``DocumentExtraction`` workflow and its
   activities on its own thread pool (``documents.worker_threads``), and ``ingest_document``.
+- ``inbox``: mail understanding (issue 13; workers/inbox.py), apart from the capture.
 - ``messaging``: the email outbox (``send_email`` over SMTP).
 - ``operations``: the browser worker; serves ``open_session`` on the shared queue and the
   session's steps on this process's own queue (browser session affinity). It needs no database
@@ -69,6 +70,7 @@ from core.temporal import connect
 from core.vault import VaultStore
 from schema.db import engine_for
 from schema.repositories.definitions import DefinitionRegistry
+from workers.inbox import inbox_workers
 from workers.platform_schedules import ensure_platform_schedules
 from workers.sandbox import workflow_runner
 from workers.sizing import messaging_worker_options, workflow_worker_options
@@ -243,6 +245,8 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         workers += messaging_workers(client, settings, messaging_queue)
     if "documents" in queue_names:
         workers += documents_workers(client, settings)
+    if "inbox" in queue_names:
+        workers += inbox_workers(client, settings)
     if "operations" in queue_names:
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         holds = settings.auth.local_keys_dir is not None or "OMNIOPS_DATABASE__URL" in os.environ
@@ -257,7 +261,7 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
         workers += operations_workers(client, settings, sessions)
     if not workers:
         raise SystemExit(
-            f"no known queue in {queue_names}; use agent, operations, messaging and/or documents"
+            f"no known queue in {queue_names}; use agent, operations, messaging, documents and/or inbox"
         )
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -277,7 +281,7 @@ async def main(queue_names: list[str], messaging_queue: str = queues.MESSAGING) 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("queues", nargs="+", choices=["agent", "operations", "messaging", "documents"])
+    p.add_argument("queues", nargs="+", choices=["agent", "operations", "messaging", "documents", "inbox"])
     p.add_argument("--messaging-queue", default=queues.MESSAGING, help="task queue name for 'messaging'")
     args = p.parse_args()
     asyncio.run(main(args.queues, args.messaging_queue))

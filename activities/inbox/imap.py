@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 import ssl
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
@@ -27,6 +25,8 @@ _LIMIT = re.compile(
 )
 TLS_MODES = ("ssl", "starttls", "none")
 MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+SIZE_FETCH = 2000
+"""UIDs per size FETCH at most (about 8 bytes each on the command line)."""
 
 
 class MailboxAuthError(Exception):
@@ -46,16 +46,6 @@ def provider_limit(error: BaseException) -> str | None:
     """The server's quota / rate-limit answer in ``error`` (at most 200 chars), else None."""
     text = str(error)
     return " ".join(text.split())[:200] if _LIMIT.search(text) else None
-
-
-@dataclass(frozen=True)
-class Meta:
-    """What a UID FETCH of ``RFC822.SIZE`` and the Message-ID header tells about one message."""
-
-    uid: int
-    size: int
-    header: bytes
-    """The raw ``Message-ID:`` header lines (may be empty)."""
 
 
 class MailboxSession:
@@ -108,24 +98,36 @@ class MailboxSession:
         found = self._c.search(["UID", f"{last_uid + 1}:*"])
         return sorted(u for u in found if u > last_uid)
 
-    def meta(self, uids: list[int]) -> Iterator[Meta]:
-        """Size and Message-ID header of each of ``uids`` (one round trip)."""
-        if not uids:
-            return
-        got = self._c.fetch(uids, ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-        for uid in uids:
-            item = got.get(uid)
-            if item is not None:
-                yield Meta(uid, int(item[b"RFC822.SIZE"]), bytes(item.get(MESSAGE_ID_FIELD) or b""))
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        """``{uid: RFC822.SIZE}`` of ``uids`` (a few bytes a message: the sync sizes a whole
+        session's range before it fetches a body), in FETCHes of at most ``SIZE_FETCH`` UIDs (an
+        IMAP command line stays well under servers' 64 KiB limit)."""
+        out: dict[int, int] = {}
+        for i in range(0, len(uids), SIZE_FETCH):
+            got = self._c.fetch(uids[i : i + SIZE_FETCH], ["RFC822.SIZE"])
+            out.update({u: int(item[b"RFC822.SIZE"]) for u, item in got.items() if b"RFC822.SIZE" in item})
+        return out
 
-    def header(self, uid: int) -> bytes:
-        """The header block of one message (for an oversized one: its content hash)."""
-        got = self._c.fetch([uid], ["BODY.PEEK[HEADER]"])
-        return bytes(got.get(uid, {}).get(b"BODY[HEADER]") or b"")
-
-    def bodies(self, uids: list[int]) -> dict[int, bytes]:
-        """The whole RFC 5322 bytes of each of ``uids`` (``BODY.PEEK[]``: the \\Seen flag stays)."""
+    def heads(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
+        """``{uid: (header block, Message-ID header lines)}`` (for oversized messages: their
+        content hash and dedupe key without the body; one round trip)."""
         if not uids:
             return {}
-        got = self._c.fetch(uids, ["BODY.PEEK[]"])
-        return {uid: bytes(item[b"BODY[]"]) for uid, item in got.items() if b"BODY[]" in item}
+        got = self._c.fetch(uids, ["BODY.PEEK[HEADER]", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        return {
+            uid: (bytes(item.get(b"BODY[HEADER]") or b""), bytes(item.get(MESSAGE_ID_FIELD) or b""))
+            for uid, item in got.items()
+        }
+
+    def bodies(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
+        """``{uid: (whole RFC 5322 bytes, Message-ID header lines)}`` in ONE round trip
+        (``BODY.PEEK[]``: the \\Seen flag stays; the Message-ID lines are the server's, so the
+        capture parses no MIME)."""
+        if not uids:
+            return {}
+        got = self._c.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]", "BODY.PEEK[]"])
+        return {
+            uid: (bytes(item[b"BODY[]"]), bytes(item.get(MESSAGE_ID_FIELD) or b""))
+            for uid, item in got.items()
+            if b"BODY[]" in item
+        }

@@ -10,13 +10,16 @@
    every message is fetched again and deduped by Message-ID (``rescanned``).
 3. Work through the UIDs after the checkpoint in batches of ``batch_size``, at most
    ``max_batches`` of them in this one IMAP session (a session's first FETCH makes the server
-   open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). For each
-   batch fetch sizes and Message-IDs, then the bodies of those within ``inbox.max_message_bytes``
-   in FETCHes of at most ``inbox.fetch_bytes`` (a heartbeat between FETCHes and per commit).
-   Oversized messages become ``failed`` rows with a reason; the rest ``received`` rows. This is
-   the CAPTURE stage only: no MIME parse (the Message-ID comes from the size FETCH);
-   ``route_messages`` parses, understands and routes the ``received`` rows later (malformed ones
-   become ``failed`` there).
+   open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). A
+   reader thread (``activities.inbox.prefetch``) fetches ahead while this thread seals and
+   commits, so the IMAP wait overlaps the storage: one ``RFC822.SIZE`` FETCH for the session's
+   whole range, then per batch the bodies of those within ``inbox.max_message_bytes`` with their
+   ``Message-ID`` lines in the same FETCH (at most ``inbox.fetch_bytes`` a FETCH, a bounded
+   queue: memory stays a few FETCHes whatever the batch size). Oversized messages become
+   ``failed`` rows with a reason (only their header is fetched); the rest ``received`` rows.
+   This is the CAPTURE stage only: no MIME parse; ``route_messages`` parses, understands and
+   routes the ``received`` rows later (malformed ones become ``failed`` there). Heartbeats go
+   on a timer (at most every ``HEARTBEAT_EVERY_S``), also while waiting for the reader.
 4. Seal each raw message in the object store under its content hash (a retry rewrites the same
    object), then in ONE transaction per batch insert the rows (an existing (tenant, Message-ID)
    is skipped) and advance the checkpoint to the batch's last UID. A crash before the commit leaves
@@ -26,7 +29,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +40,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.credential_reads import CredentialReader
 from activities.inbox import oauth, sync_status
-from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, Meta, provider_limit
+from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, provider_limit
+from activities.inbox.prefetch import Chunk, Prefetch
 from activities.inbox.rows import captured_row, oversized_row, sha256
 from activities.operations import permanent_db_errors
 from core.failures import Failure
@@ -68,18 +72,23 @@ class _Status(Exception):
         self.status = status
 
 
-def _groups(metas: list[Meta], budget: int) -> Iterator[list[int]]:
-    """UIDs in FETCH groups whose declared sizes add up to at most ``budget`` bytes."""
-    group: list[int] = []
-    used = 0
-    for m in metas:
-        if group and used + m.size > budget:
-            yield group
-            group, used = [], 0
-        group.append(m.uid)
-        used += m.size
-    if group:
-        yield group
+HEARTBEAT_EVERY_S = 5.0
+"""Seconds between the capture's heartbeats at most (``workflows.inbox.activities.HEARTBEAT_S``
+is 30: a killed worker is still noticed within it)."""
+
+
+class _Beat:
+    """Heartbeats on a timer, not per batch: at most one every ``every_s`` seconds (a sync
+    activity's heartbeat waits for the worker's event loop; the workflow's timeout is 30 s)."""
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s, self._last, self.detail = every_s, 0.0, 0
+
+    def __call__(self, detail: int | None = None, force: bool = False) -> None:
+        self.detail = self.detail if detail is None else detail
+        if force or time.monotonic() - self._last >= self.every_s:
+            activity.heartbeat(self.detail)
+            self._last = time.monotonic()
 
 
 class MailboxSyncActivities:
@@ -150,12 +159,20 @@ class MailboxSyncActivities:
                 uidvalidity = self._select(m, conn.folder)
                 rescan = conn.uidvalidity is not None and conn.uidvalidity != uidvalidity
                 after = 0 if rescan else conn.last_uid
-                pending = m.uids_after(after)
-                activity.heartbeat(after)
+                found = m.uids_after(after)
+                pending = found[: inp.batch_size * inp.max_batches]
+                beat = _Beat(HEARTBEAT_EVERY_S)
+                beat(after, force=True)
                 out = _Tally(last_uid=after, rescanned=rescan)
-                for i in range(0, min(len(pending), inp.batch_size * inp.max_batches), inp.batch_size):
-                    rows = self._fetch(m, inp, pending[i : i + inp.batch_size])
-                    self._commit(inp, uidvalidity, rows, out, first=i == 0)
+                rows: list[dict[str, Any]] = []
+                with Prefetch(m, pending, inp.batch_size, cfg.max_message_bytes, cfg.fetch_bytes) as p:
+                    for chunk in p.chunks(beat, HEARTBEAT_EVERY_S):
+                        rows += self._store(inp, chunk)
+                        if chunk.ends_batch:
+                            rows.sort(key=lambda r: int(r["uid"]))
+                            self._commit(inp, uidvalidity, rows, out, first=out.last_uid == after)
+                            rows = []
+                            beat(out.last_uid)
         except _Status as e:
             return self._record(inp, e.status, str(e))
         except MailboxAuthError as e:
@@ -168,7 +185,7 @@ class MailboxSyncActivities:
             return self._limited(inp, limit)
         if not pending:  # nothing new: still record that the mailbox answered
             self._commit(inp, uidvalidity, [], out, first=True)
-        return SyncBatchResult(status="connected", more=len(pending) > out.fetched, **out.__dict__)
+        return SyncBatchResult(status="connected", more=len(found) > len(pending), **out.__dict__)
 
     def _commit(
         self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: _Tally, first: bool
@@ -189,39 +206,18 @@ class MailboxSyncActivities:
         out.inserted += len(inserted)
         out.failed += sum(1 for r in inserted if r["status"] == "failed")
         out.last_uid = last
-        activity.heartbeat(last)
 
-    def _fetch(self, m: MailboxSession, inp: SyncBatchInput, uids: list[int]) -> list[dict[str, Any]]:
-        cfg = self._settings.inbox
-        metas = list(m.meta(uids))
-        rows: list[dict[str, Any]] = []
-        fits = [x for x in metas if x.size <= cfg.max_message_bytes]
-        for x in metas:
-            if x.size > cfg.max_message_bytes:
-                header = m.header(x.uid)
-                rows.append(
-                    oversized_row(
-                        inp.tenant_id,
-                        inp.connection_id,
-                        x.uid,
-                        x.size,
-                        cfg.max_message_bytes,
-                        header,
-                        x.header,
-                    )
-                )
-        by_uid = {x.uid: x for x in fits}
-        for n, group in enumerate(_groups(fits, cfg.fetch_bytes)):
-            if n:  # between FETCH groups (after the last, the batch's commit heartbeats)
-                activity.heartbeat(group[0])
-            raws = m.bodies(group)
-            hashes = {uid: sha256(raw) for uid, raw in raws.items()}
-            keys = self._blobs.put_all(inp.tenant_id, {hashes[uid]: raw for uid, raw in raws.items()})
-            t, c = inp.tenant_id, inp.connection_id
-            for uid, raw in raws.items():
-                h = hashes[uid]
-                rows.append(captured_row(t, c, uid, raw, h, keys[h], by_uid[uid].header))
-        return sorted(rows, key=lambda r: int(r["uid"]))
+    def _store(self, inp: SyncBatchInput, chunk: Chunk) -> list[dict[str, Any]]:
+        """Seal each fetched message (one keyring read per chunk) and make its row; the rows of
+        the chunk's oversized messages (no body: nothing sealed)."""
+        t, c, limit = inp.tenant_id, inp.connection_id, self._settings.inbox.max_message_bytes
+        big = chunk.oversized.items()
+        rows = [oversized_row(t, c, uid, size, limit, head, mid) for uid, (size, head, mid) in big]
+        hashes = {uid: sha256(raw) for uid, (raw, _) in chunk.bodies.items()}
+        keys = self._blobs.put_all(t, {hashes[uid]: raw for uid, (raw, _) in chunk.bodies.items()})
+        for uid, (raw, mid) in chunk.bodies.items():
+            rows.append(captured_row(t, c, uid, raw, hashes[uid], keys[hashes[uid]], mid))
+        return rows
 
     def all(self) -> list[object]:
         return [self.sync_mailbox_batch]

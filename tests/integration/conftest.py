@@ -77,6 +77,7 @@ def agent_stack(infra: Stack, messages_peer: MessagesPeer, otlp: OtlpReceiver) -
     infra.worker("worker-agent", "agent")
     infra.worker("worker-messaging", "messaging")
     infra.worker("worker-documents", "documents")
+    infra.worker("worker-inbox", "inbox")  # MailboxSync's understanding stage (issue 13)
     return infra
 
 

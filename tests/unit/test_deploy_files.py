@@ -85,8 +85,9 @@ def helm_manifests() -> tuple[str, list[dict[str, Any]]]:
     return r.stdout, [d for d in yaml.safe_load_all(r.stdout) if d]
 
 
-def test_the_code_uses_the_four_queues() -> None:
-    assert used_queues() == {queues.AGENT, queues.OPERATIONS, queues.MESSAGING, queues.DOCUMENTS}
+def test_the_code_uses_the_five_queues() -> None:
+    found = used_queues()
+    assert found == {queues.AGENT, queues.OPERATIONS, queues.MESSAGING, queues.DOCUMENTS, queues.INBOX}
 
 
 def test_compose_config_is_valid_and_every_queue_has_a_worker() -> None:

@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
+from core import queues
 from tests.histories import record
 from workers.sandbox import workflow_runner
 from workflows.ids import mailsync_workflow_id
@@ -88,10 +89,17 @@ class _Mailbox:
 
 
 async def _run(client: Client, box: _Mailbox, inp: MailboxSyncInput) -> tuple[WorkflowHandle[Any, Any], Any]:
+    """The capture stand-in on the workflow's queue, the understanding ones ONLY on the inbox
+    worker's queue (patch ``understand-on-inbox-queue``: a route scheduled on the workflow's queue
+    would never run and the test would time out)."""
     queue = f"mailsync-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        client, task_queue=queue, workflows=WORKFLOWS, activities=box.activities(),
-        workflow_runner=workflow_runner(),
+    capture, *understanding = box.activities()
+    async with (
+        Worker(
+            client, task_queue=queue, workflows=WORKFLOWS, activities=[capture],
+            workflow_runner=workflow_runner(),
+        ),
+        Worker(client, task_queue=queues.INBOX, activities=understanding),
     ):  # fmt: skip
         handle = await client.start_workflow(
             MailboxSyncWorkflow.run, inp, id=mailsync_workflow_id("acme", inp.connection_id), task_queue=queue

@@ -13,7 +13,7 @@ class MailboxSyncInput(BaseModel):
 
     tenant_id: str
     connection_id: str
-    batch_size: int = 100
+    batch_size: int = 500
     batches_per_run: int = 20
     """Activities before continue-as-new."""
     batches_per_activity: int = 10

@@ -11,7 +11,9 @@ Two stages, concurrent (patch ``capture-then-understand``):
 - **understanding**: meanwhile ``route_messages`` drains the captured rows page by page (parse,
   classification, threading, suppression, opt-outs, signals, feedback answers; Builds 3, 5) and
   hands attachments to the documents library. Its rows are claimed in the database, so more
-  understanders (``understanders``, or other workflows) never route a row twice.
+  understanders (``understanders``, or other workflows) never route a row twice. Since patch
+  ``understand-on-inbox-queue`` these activities run on the inbox worker's own queue
+  (``queues.INBOX``, workers/inbox.py), so they take no CPU or GIL from the capture's process.
 
 The run returns when both are done; it continues as new after ``batches_per_run`` capture
 activities (understanding drained first), so a 100,000-message mailbox keeps a small history.
@@ -26,6 +28,7 @@ from collections.abc import Callable
 
 from temporalio import workflow
 
+from core import queues
 from workflows.inbox import activities as act
 from workflows.inbox.messages import (
     AttachmentsInput,
@@ -43,11 +46,15 @@ class MailboxSyncWorkflow:
         self._inserted = 0
         self._capturing = True
         self._failed = self._documents = 0
+        self._queue: str | None = None
+        """The understanding activities' task queue (None: the workflow's, before the patch)."""
 
     @workflow.run
     async def run(self, inp: MailboxSyncInput) -> MailboxSyncResult:
         if not workflow.patched("capture-then-understand"):
             return await self._coupled(inp)
+        if workflow.patched("understand-on-inbox-queue"):
+            self._queue = queues.INBOX
         understanders = [asyncio.ensure_future(self._understand(inp)) for _ in range(inp.understanders)]
         out = MailboxSyncResult(status="connected")
         try:
@@ -69,11 +76,13 @@ class MailboxSyncWorkflow:
         """Drain the captured rows until the capture is over and none is left."""
         while True:
             seen, capturing = self._inserted, self._capturing
-            r = await act.route_messages(RouteInput(tenant_id=inp.tenant_id, connection_id=inp.connection_id))
+            r = await act.route_messages(
+                RouteInput(tenant_id=inp.tenant_id, connection_id=inp.connection_id), self._queue
+            )
             self._failed += r.failed
             if r.attachments:
                 handed = await act.hand_off_attachments(
-                    AttachmentsInput(tenant_id=inp.tenant_id, connection_id=inp.connection_id)
+                    AttachmentsInput(tenant_id=inp.tenant_id, connection_id=inp.connection_id), self._queue
                 )
                 self._documents += handed.documents
             if r.more and r.routed > 0:
