@@ -64,6 +64,20 @@ def prep(tenant: str, site: str = SITE, domains: list[str] | None = None) -> Pre
     )
 
 
+def taken_over(tenant: str, wrap: str) -> RecordCredentialInput:
+    """``record_credential``'s input for a new application password delivered in ``wrap``."""
+    return RecordCredentialInput(
+        tenant_id=tenant,
+        service="wordpress",
+        credential_type="application_password",
+        vault_path="secret/omniops/x",
+        fingerprint="",
+        site_url=SITE + "/",
+        credential_wrap=wrap,
+        admin_credential="admin",
+    )
+
+
 def refused(fn: Any, inp: Any) -> ApplicationError:
     with pytest.raises(ApplicationError) as e:
         fn(inp)
@@ -95,17 +109,7 @@ def test_record_credential_unwraps_once_and_is_idempotent_on_retry(parts: Any, t
     """The browser sends no fingerprint (it may not read the key); the agent computes the keyed
     one after the unwrap and returns it; a retry recognises its own delivery."""
     _, ops, vault = parts
-    wrap = vault.wrap({"value": "new-app-pass"}, 60)
-    inp = RecordCredentialInput(
-        tenant_id=tenant,
-        service="wordpress",
-        credential_type="application_password",
-        vault_path="secret/omniops/x",
-        fingerprint="",
-        site_url=SITE + "/",
-        credential_wrap=wrap,
-        admin_credential="admin",
-    )
+    inp = taken_over(tenant, vault.wrap({"value": "new-app-pass"}, 60))
     fp = ops.record_credential(inp)
     key = fingerprint_key(vault, tenant)
     assert fp == fingerprint(key, "new-app-pass") != legacy_fingerprint("new-app-pass")
@@ -149,16 +153,7 @@ def test_record_credential_waits_out_a_vault_outage_between_the_unwrap_and_the_w
     flaky = DropsTwice(path)
     monkeypatch.setattr("core.outage_retry.time.sleep", lambda s: None)
     ops = OperationActivities(engine_for(get_settings().database.url), flaky, get_settings().vault.addr)
-    inp = RecordCredentialInput(
-        tenant_id=tenant,
-        service="wordpress",
-        credential_type="application_password",
-        vault_path="secret/omniops/x",
-        fingerprint="",
-        site_url=SITE + "/",
-        credential_wrap=vault.wrap({"value": "kept-through-outage"}, 60),
-        admin_credential="admin",
-    )
+    inp = taken_over(tenant, vault.wrap({"value": "kept-through-outage"}, 60))
     beats: list[Any] = []
     env = ActivityEnvironment()
     env.on_heartbeat = lambda *d: beats.append(d)
