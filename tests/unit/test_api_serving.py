@@ -16,18 +16,7 @@ from api import __main__ as launcher
 from api import jwt_keys
 from api.auth import TokenVerifier, mint_token
 from core.api_settings import ApiServerSettings
-from core.settings import Settings
-
-
-def _settings(keys: Path, cache_s: int = 300) -> Settings:
-    jwt_keys.ensure_local_keys(keys)
-    auth = {
-        "local_keys_dir": str(keys),
-        "jwks_url": jwt_keys.jwks_url(keys, "tenant"),
-        "platform_jwks_url": jwt_keys.jwks_url(keys, "platform"),
-        "jwks_cache_s": cache_s,
-    }
-    return Settings.model_validate({"auth": auth})
+from tests.unit.local_jwt import local_jwt_settings
 
 
 def test_peek_reads_header_and_claims_and_refuses_junk() -> None:
@@ -39,7 +28,7 @@ def test_peek_reads_header_and_claims_and_refuses_junk() -> None:
 
 
 def test_a_cached_key_still_verifies_every_token(tmp_path: Path) -> None:
-    s = _settings(tmp_path / "jwt")
+    s = local_jwt_settings(tmp_path / "jwt")
     v = TokenVerifier(s)
     token = mint_token(s, "acme", "alice", ["admin"])
     assert not v.key_cached(token)
@@ -54,7 +43,7 @@ def test_a_cached_key_still_verifies_every_token(tmp_path: Path) -> None:
 
 def test_a_key_dropped_from_its_set_stops_verifying_after_the_cache_age(tmp_path: Path) -> None:
     keys = tmp_path / "jwt"
-    s = _settings(keys)
+    s = local_jwt_settings(keys)
     v = TokenVerifier(s)
     token = mint_token(s, "acme", "alice", ["admin"])
     v.verify(token)

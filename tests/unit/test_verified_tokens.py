@@ -11,22 +11,11 @@ import pytest
 
 from api import jwt_keys
 from api.auth import TokenVerifier, mint_token
-from core.settings import Settings
-
-
-def _settings(keys: Path, cache_s: int = 300) -> Settings:
-    jwt_keys.ensure_local_keys(keys)
-    auth = {
-        "local_keys_dir": str(keys),
-        "jwks_url": jwt_keys.jwks_url(keys, "tenant"),
-        "platform_jwks_url": jwt_keys.jwks_url(keys, "platform"),
-        "jwks_cache_s": cache_s,
-    }
-    return Settings.model_validate({"auth": auth})
+from tests.unit.local_jwt import local_jwt_settings
 
 
 def test_a_verified_token_is_known_by_its_hash_and_a_changed_one_is_not(tmp_path: Path) -> None:
-    s = _settings(tmp_path / "jwt")
+    s = local_jwt_settings(tmp_path / "jwt")
     v = TokenVerifier(s)
     token = mint_token(s, "acme", "alice", ["admin"])
     assert v.verified.get(token) is None
@@ -37,7 +26,7 @@ def test_a_verified_token_is_known_by_its_hash_and_a_changed_one_is_not(tmp_path
 
 
 def test_another_audience_or_lifetime_is_not_kept(tmp_path: Path) -> None:
-    s = _settings(tmp_path / "jwt")
+    s = local_jwt_settings(tmp_path / "jwt")
     v = TokenVerifier(s)
     token = mint_token(s, "acme", "alice", ["admin"])
     v.verify(token, max_lifetime_s=7200)
@@ -45,7 +34,7 @@ def test_another_audience_or_lifetime_is_not_kept(tmp_path: Path) -> None:
 
 
 def test_kept_until_exp_capped_at_the_jwks_lifespan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    s = _settings(tmp_path / "jwt", cache_s=60)
+    s = local_jwt_settings(tmp_path / "jwt", cache_s=60)
     v = TokenVerifier(s)
     token = mint_token(s, "acme", "alice", ["admin"], ttl_s=3600)
     v.verify(token)
