@@ -176,12 +176,13 @@ class OperationActivities:
             )
         fields = stored_fields(inp, admin or {}, value) | {"delivery": delivery}
         # the wrap is spent: this write is the value's only way into Vault, so it waits out an outage
+        vault = self._vault
         through_outage(
-            lambda: self._vault.write(path, fields),  # type: ignore[union-attr]  # checked above
+            lambda: vault.write(path, fields),
             budget_s=WRITE_AFTER_UNWRAP_S,
             on_wait=activity.heartbeat,
         )
-        return fingerprint(fingerprint_key(self._vault, inp.tenant_id), value)
+        return fingerprint(fingerprint_key(vault, inp.tenant_id), value)
 
     def _read(self, inp: RecordCredentialInput, path: str) -> dict[str, Any] | None:
         assert self._vault is not None
