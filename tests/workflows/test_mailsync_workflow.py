@@ -89,17 +89,21 @@ class _Mailbox:
 
 
 async def _run(client: Client, box: _Mailbox, inp: MailboxSyncInput) -> tuple[WorkflowHandle[Any, Any], Any]:
-    """The capture stand-in on the workflow's queue, the understanding ones ONLY on the inbox
-    worker's queue (patch ``understand-on-inbox-queue``: a route scheduled on the workflow's queue
-    would never run and the test would time out)."""
+    """The capture stand-in on the workflow's queue, the understanding ones ONLY on the queue the
+    input names for understanding (patch ``understand-on-inbox-queue``: a route scheduled on the
+    workflow's queue would never run and the test would time out). That queue is the test's own,
+    not ``queues.INBOX``: the integration tests' real inbox worker polls that one on this server
+    and would take the stand-ins' tasks (it did, once in CI)."""
     queue = f"mailsync-{uuid.uuid4().hex[:8]}"
+    inp = inp.model_copy(update={"understanding_queue": f"{queue}-inbox"})
+    assert inp.understanding_queue != queues.INBOX
     capture, *understanding = box.activities()
     async with (
         Worker(
             client, task_queue=queue, workflows=WORKFLOWS, activities=[capture],
             workflow_runner=workflow_runner(),
         ),
-        Worker(client, task_queue=queues.INBOX, activities=understanding),
+        Worker(client, task_queue=inp.understanding_queue, activities=understanding),
     ):  # fmt: skip
         handle = await client.start_workflow(
             MailboxSyncWorkflow.run, inp, id=mailsync_workflow_id("acme", inp.connection_id), task_queue=queue

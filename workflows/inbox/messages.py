@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from core import queues
+
 
 class MailboxSyncInput(BaseModel):
     """What the connection's schedule starts (and continue-as-new carries)."""
@@ -24,6 +26,10 @@ class MailboxSyncInput(BaseModel):
     """Understanding loops run beside the capture (rows are claimed, so more never collide on a
     row; their effects may, e.g. two pages discovering the same contact: keep 1 per workflow).
     0: capture only; the rows wait, ``received``, for a later sync's understanding."""
+    understanding_queue: str = queues.INBOX
+    """The task queue of the understanding activities (patch ``understand-on-inbox-queue``): the
+    inbox worker's. A workflow test names its own, so a running inbox worker of the same server
+    cannot take its stand-ins' tasks."""
 
 
 class SyncBatchInput(BaseModel):

@@ -28,7 +28,6 @@ from collections.abc import Callable
 
 from temporalio import workflow
 
-from core import queues
 from workflows.inbox import activities as act
 from workflows.inbox.messages import (
     AttachmentsInput,
@@ -54,7 +53,7 @@ class MailboxSyncWorkflow:
         if not workflow.patched("capture-then-understand"):
             return await self._coupled(inp)
         if workflow.patched("understand-on-inbox-queue"):
-            self._queue = queues.INBOX
+            self._queue = inp.understanding_queue
         understanders = [asyncio.ensure_future(self._understand(inp)) for _ in range(inp.understanders)]
         out = MailboxSyncResult(status="connected")
         try:
