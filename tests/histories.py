@@ -3,8 +3,8 @@
 With ``OMNIOPS_RECORD_HISTORIES=1 uv run pytest tests/workflows/...``, each ``await record(handle)``
 saves that run's history (codec-less JSON) to tests/replay/histories/. Histories are append-only
 (the manifest check in tests/replay fails on a changed or deleted one), so recording never
-overwrites: an existing name gets a ``~2``, ``~3``, ... suffix beside it. Then add the new files to
-the manifest: ``uv run python -m tests.replay.manifest add``.
+overwrites: an existing name (or one retired to ``retired/``) gets a ``~2``, ``~3``, ... suffix.
+Then add the new files to the manifest: ``uv run python -m tests.replay.manifest add``.
 
 Naming (how each history maps to its test): ``{prefix}-{test}[--{scenario}][~{n}].json`` where
 ``prefix`` comes from the workflow type (``PREFIXES``), ``test`` is the test function's name without
@@ -200,6 +200,8 @@ async def record(handle: Any, scenario: str | None = None) -> Path | None:
         stem += f"--{scenario}"
     for n in range(1, 1000):
         path = HISTORIES / (f"{stem}.json" if n == 1 else f"{stem}~{n}.json")
+        if (HISTORIES / "retired" / path.name).exists():  # a retired history keeps its name
+            continue
         try:
             with path.open("x") as f:  # "x": fails if the file exists, so nothing is overwritten
                 f.write(text)

@@ -31,7 +31,7 @@ from schema.agent import AgentRun, HourlyReflection
 from schema.db import scoped_transaction, tenant_transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
-from workflows.cycle.hours import hour_key
+from workflows.cycle.hours import CYCLE_BOUND, hour_key
 from workflows.cycle.messages import CycleInput, FanoutInput
 from workflows.cycle.workflow import CycleFanoutWorkflow, TenantCycleWorkflow
 from workflows.ids import cycle_fanout_workflow_id, cycle_workflow_id
@@ -70,6 +70,7 @@ class AgentRunService:
                 id=wid,
                 task_queue=queues.AGENT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                execution_timeout=CYCLE_BOUND,  # the cycles' bound (workflows/cycle/hours.py)
             )
         except WorkflowAlreadyStartedError:
             raise ConflictException(

@@ -1,7 +1,8 @@
 """The hourly cycle's Temporal Schedule spec (replacing seed 004's ``0 * * * *`` cron route).
 
 One schedule per tenant, ``cycle-schedule-{tenant}``: every hour at minute 0 with jitter,
-overlap policy SKIP, starting :class:`ScheduledCycleWorkflow` on the agent queue. Operators see
+overlap policy SKIP, starting :class:`ScheduledCycleWorkflow` on the agent queue, bounded by
+:data:`workflows.cycle.hours.CYCLE_BOUND`. Operators see
 and pause them in the Web UI's Schedules page; the admin service calls these functions, which
 use the generic :mod:`core.schedules`.
 """
@@ -26,6 +27,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from api.schemas.admin import CycleScheduleView
 from core import queues, schedules
 from core import search_attributes as sa
+from workflows.cycle.hours import CYCLE_BOUND
 from workflows.cycle.messages import TenantRef
 from workflows.cycle.workflow import ScheduledCycleWorkflow
 from workflows.ids import cycle_schedule_id, cycle_trigger_workflow_id
@@ -38,6 +40,7 @@ def _schedule(tenant_id: str, jitter_s: int, paused: bool, note: str) -> Schedul
             TenantRef(tenant_id=tenant_id),
             id=cycle_trigger_workflow_id(tenant_id),
             task_queue=queues.AGENT,
+            execution_timeout=CYCLE_BOUND,  # the cycles' bound (workflows/cycle/hours.py)
             typed_search_attributes=TypedSearchAttributes(
                 [SearchAttributePair(sa.TENANT_ID, tenant_id), SearchAttributePair(sa.KIND, "cycle-trigger")]
             ),

@@ -4,6 +4,10 @@ A change that breaks determinism fails here. Histories are recorded (codec-less)
 ``OMNIOPS_RECORD_HISTORIES=1 uv run pytest tests/workflows/...`` through tests/histories.py, which
 never overwrites one: histories are append-only (tests/replay/test_histories.py). Guard a changed
 path with ``workflow.patched`` while old histories may still be running, and record new ones beside.
+Histories in ``histories/retired/`` are not replayed: they are those of patches a workflow type
+dropped after every start of it was bounded by an ``execution_timeout`` (the rule in
+tests/replay/manifest.py and the README's "Replay and versioning"; the cycle:
+:data:`workflows.cycle.hours.CYCLE_BOUND`).
 
 All histories replay through ONE replayer worker (:func:`replayed`), so the registered workflows are
 validated in the strict sandbox once per run rather than once per history: the SDK's sandbox import

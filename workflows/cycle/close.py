@@ -1,10 +1,9 @@
 """The end of a cycle: React and Reflect as ONE local activity (issue 17, hourly cycles at scale).
 
-Before :data:`CLOSE_PATCH` the cycle ran ``react`` then ``reflect``: two local activities, two
-workflow activations and two units of work. Under the patch a run that reached React calls
-``react_and_reflect`` (one transaction: React's summary goes straight into the reflection); a
-run that failed earlier, was skipped, or whose merged step failed is closed by ``reflect`` alone,
-as before. Old histories replay the two-step path.
+A run that reached React calls ``react_and_reflect`` (one transaction: React's summary goes
+straight into the reflection); a run that failed earlier, was skipped, or whose merged step failed
+is closed by ``reflect`` alone. The older two-step shape (``react`` then ``reflect``, patch
+``cycle-react-reflect-merged``) is retired (tests/replay/histories/retired/).
 
 Deterministic: call only from workflow code.
 """
@@ -21,8 +20,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.alerts import AlertNotice
     from workflows.cycle.messages import CycleInput, CycleState, EmailOutcomeInput, ReactSummary, ReflectInput
 
-CLOSE_PATCH = "cycle-react-reflect-merged"
-
 
 class CloseResult(Frozen):
     """``react_and_reflect``'s result: React's summary and the tenant's undelivered alerts (what
@@ -30,11 +27,6 @@ class CloseResult(Frozen):
 
     react: ReactSummary
     notices: tuple[AlertNotice, ...] = ()
-
-
-def merged() -> bool:
-    """Whether this run closes with ``react_and_reflect`` (:data:`CLOSE_PATCH`)."""
-    return workflow.patched(CLOSE_PATCH)
 
 
 def closing(

@@ -18,18 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.cycle.messages import CycleInput, TenantRef
 
 
-NOTICES_PATCH = "cycle-reflect-reads-alerts"
-"""``reflect`` returns the alerts to deliver (issue 17): no ``alert_notices`` step."""
-
-
 async def deliver_alerts(inp: CycleInput, read: list[AlertNotice] | None = None) -> int:
     """The cycle's step: :func:`deliver_tenant_alerts` of the cycle's tenant.
 
-    ``read``: the notices ``reflect`` returned; used under :data:`NOTICES_PATCH` (no
-    ``alert_notices`` round trip, and none at all when there is no alert). Before the patch, or
-    None (a worker older than the patch ran ``reflect``), ``alert_notices`` reads them."""
-    if not workflow.patched(NOTICES_PATCH):
-        read = None
+    ``read``: the notices the closing step returned (no ``alert_notices`` round trip, and none at
+    all when there is no alert); None (a worker older than issue 17's closing step ran ``reflect``):
+    ``alert_notices`` reads them. (Patches ``cycle-delivers-alerts`` and
+    ``cycle-reflect-reads-alerts`` are retired: tests/replay/histories/retired/.)"""
     return await deliver_tenant_alerts(inp.tenant_id, inp.messaging_queue, inp.action_timeout_s, read)
 
 

@@ -19,3 +19,15 @@ def hour_start(key: str) -> datetime:
 
 def next_hour(key: str) -> str:
     return hour_key(hour_start(key) + timedelta(hours=1))
+
+
+CYCLE_BOUND = timedelta(hours=1)
+"""The ``execution_timeout`` of every start of a cycle (``TenantCycle``, and the schedule's
+``ScheduledCycle`` that waits for it): the hourly schedule, the fan-out's children and the manual
+"run now". Cycles are hourly: a run still going after an hour overlaps the next hour's cycle
+(which the tenant lock would skip), and its own worst case (a 60 s DB step's 5 attempts, a 120 s
+plan, each email's 8 attempts) is minutes per step. Temporal ends a run at the bound, so one
+bound after a deploy no run of an older code shape exists: the rule that lets the cycle retire
+its patches (README "Replay and versioning", tests/replay/test_histories.py). A run ended by the
+bound leaves its run record ``running``; the next cycle takes it over once it is older than
+``agent.run_stale_after_s`` (3 h, longer than the bound)."""

@@ -1,13 +1,14 @@
 """Act, one action at a time: the guard, then the action (seed 004 "Act", P0.3).
 
-Under :data:`GUARD_PATCH` an action the agent worker performs in a DB step (:data:`AGENT_KINDS`:
-orders, tasks, research, contact discovery, sandbox jobs) is guarded and performed by ONE local
-activity, ``guard_and_perform`` (issue 17): the verdict is committed first, then the runner acts.
-Emails and broadcast batches still pass ``guard_action`` alone, then go through the outbox
-(``send_email`` on the messaging queue) and have their outcome recorded: under
-:data:`CARRY_PATCH` by the cycle's next DB step (the next guard, or the closing step), in its
-transaction and before its own work, instead of a ``record_email_outcome`` step of its own. Old
-histories replay ``guard_action`` + ``perform_action`` and ``record_email_outcome``.
+An action the agent worker performs in a DB step (:data:`AGENT_KINDS`: orders, tasks, research,
+contact discovery, sandbox jobs) is guarded and performed by ONE local activity,
+``guard_and_perform`` (issue 17): the verdict is committed first, then the runner acts. Emails and
+broadcast batches still pass ``guard_action`` alone, then go through the outbox (``send_email`` on
+the messaging queue); an email's outcome is recorded by the cycle's next DB step (the next guard,
+or the closing step), in its transaction and before its own work. The older shapes
+(``guard_action`` + ``perform_action``, ``record_email_outcome``; patches
+``cycle-guard-perform-merged``, ``cycle-email-outcome-carried``) are retired
+(tests/replay/histories/retired/).
 
 Deterministic: call only from workflow code.
 """
@@ -33,18 +34,15 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.email import SendEmailResult
 
-GUARD_PATCH = "cycle-guard-perform-merged"
-CARRY_PATCH = "cycle-email-outcome-carried"
-
 
 async def guard(
     inp: CycleInput, run_id: str, a: ProposedAction, pending: EmailOutcomeInput | None = None
 ) -> tuple[GuardResult, bool]:
     """The guard's verdict on ``a``, and whether ``a`` was performed in the same step (allowed,
-    an :data:`AGENT_KINDS` kind, under :data:`GUARD_PATCH`). ``pending``: the previous email's
+    an :data:`AGENT_KINDS` kind). ``pending``: the previous email's
     outcome, recorded by the guard's step first."""
     g = GuardInput(run_id=run_id, tenant_id=inp.tenant_id, hour=inp.hour, action=a, pending_email=pending)
-    if a.kind in AGENT_KINDS and workflow.patched(GUARD_PATCH):
+    if a.kind in AGENT_KINDS:
         verdict = await act.guard_and_perform(g)
         return verdict, verdict.verdict == "allow"
     return await act.guard_action(g), False
@@ -56,16 +54,12 @@ async def _send(inp: CycleInput, run_id: str, key: str, to: str, subject: str, b
 
 
 async def perform(inp: CycleInput, run_id: str, a: ProposedAction) -> EmailOutcomeInput | None:
-    """Perform the allowed action ``a``: an email (sent, then its outcome recorded; under
-    :data:`CARRY_PATCH` returned instead, for the next DB step to record), a broadcast batch
-    (prepared, sent, recorded) or, in the old shape, ``perform_action``."""
+    """Perform the allowed action ``a``: an email (sent; its outcome returned for the next DB step
+    to record), a broadcast batch (prepared, sent, recorded) or any other kind ``perform_action``."""
     t = inp.tenant_id
     if a.kind in EMAIL_KINDS:
         sent = await _send(inp, run_id, a.key, a.to_email or "", a.subject or "", a.body or "")
-        out = EmailOutcomeInput(run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail)
-        if workflow.patched(CARRY_PATCH):
-            return out
-        await act.record_email_outcome(out)
+        return EmailOutcomeInput(run_id=run_id, tenant_id=t, action=a, status=sent.status, detail=sent.detail)
     elif a.kind == ActionKind.SEND_BROADCAST_BATCH:
         p = PerformInput(run_id=run_id, tenant_id=t, hour=inp.hour, action=a)
         batch = await act.prepare_broadcast(p)

@@ -29,9 +29,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.common import scheduled_time
     from workflows.cycle import activities as act
     from workflows.cycle.begin import open_run, plan_phase
-    from workflows.cycle.close import CloseResult, closing, merged
+    from workflows.cycle.close import CloseResult, closing
     from workflows.cycle.deliver import deliver_alerts
-    from workflows.cycle.hours import hour_key
+    from workflows.cycle.hours import CYCLE_BOUND, hour_key
     from workflows.cycle.messages import (
         CycleInput,
         CycleResult,
@@ -40,17 +40,12 @@ with workflow.unsafe.imports_passed_through():
         EmailOutcomeInput,
         FanoutInput,
         FanoutResult,
-        ReactInput,
-        ReactSummary,
         StartRunInput,
         TenantPage,
         TenantRef,
     )
     from workflows.cycle.perform import guard, perform
     from workflows.ids import cycle_workflow_id
-
-ALERTS_PATCH = "cycle-delivers-alerts"
-"""After Reflect, the tenant's new alerts go to :func:`workflows.alerts.deliver_alert` (issue 17)."""
 
 
 @workflow.defn(name="TenantCycle")
@@ -90,7 +85,6 @@ class TenantCycleWorkflow:
         switches = begun.switches
         planner: str | None = None
         halted: str | None = None
-        react: ReactSummary | None = None
         status: CycleStatus = "completed"
         error: str | None = None
         handed_off = 0
@@ -104,7 +98,7 @@ class TenantCycleWorkflow:
         else:
             try:
                 self._set(phase="plan")
-                plan, handed_off = await plan_phase(opened, start, inp)
+                plan, handed_off = await plan_phase(opened, inp)
                 planner = plan.planner
                 self._set(phase="act", planned=len(plan.actions))
                 for action in plan.actions:
@@ -124,25 +118,21 @@ class TenantCycleWorkflow:
                         pending = await perform(inp, run_id, action)
                     self._set(executed=self._st.executed + 1)
                 self._set(phase="react", current_action=None)
-                if merged():  # React and Reflect in one step (workflows/cycle/close.py)
-                    self._set(phase="reflect", status=status)
-                    closed = await act.react_and_reflect(
-                        closing(self._st, inp, planner, None, halted, started, pending_email=pending)
-                    )
-                    react, notices = closed.react, list(closed.notices)
-                else:
-                    react = await act.react(ReactInput(run_id=run_id, tenant_id=t))
+                self._set(phase="reflect", status=status)  # React and Reflect in one step (close.py)
+                closed = await act.react_and_reflect(
+                    closing(self._st, inp, planner, None, halted, started, pending_email=pending)
+                )
+                notices = list(closed.notices)
             except ActivityError as e:  # a regular activity's final failure
                 status, error = "failed", f"{e.message}: {e.cause}" if e.cause else e.message
             except ApplicationError as e:  # a local activity's final failure arrives unwrapped
                 status, error = "failed", f"{e.type}: {e.message}" if e.type else e.message
-        if closed is None:  # skipped, failed, or closed the two-step way
+        if closed is None:  # skipped, or failed (the closing step too)
             self._set(phase="reflect", status=status)
-            close = closing(self._st, inp, planner, error, halted, started, react, pending_email=pending)
+            close = closing(self._st, inp, planner, error, halted, started, pending_email=pending)
             notices = await act.reflect(close)
         st = self._st
-        if workflow.patched(ALERTS_PATCH):
-            await deliver_alerts(inp, notices)
+        await deliver_alerts(inp, notices)  # the new alerts to workflows.alerts.deliver_alert
         self._set(phase="done")
         workflow.upsert_search_attributes([sa.STATUS.value_set(status)])
         if status == "failed":
@@ -164,7 +154,7 @@ async def _start_cycle(
     tenant_id: str, hour: str, trigger: Literal["schedule", "fanout"]
 ) -> workflow.ChildWorkflowHandle[TenantCycleWorkflow, CycleResult]:
     """Start the hour's cycle as a child with the hour's id (raises WorkflowAlreadyStartedError
-    when it already ran or runs); it is not cancelled with its parent."""
+    when it already ran or runs), bounded by :data:`CYCLE_BOUND`; it is not cancelled with its parent."""
     return await workflow.start_child_workflow(
         TenantCycleWorkflow.run,
         CycleInput(tenant_id=tenant_id, hour=hour, trigger=trigger),
@@ -172,6 +162,7 @@ async def _start_cycle(
         task_queue=workflow.info().task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        execution_timeout=CYCLE_BOUND,
     )
 
 
