@@ -19,6 +19,7 @@ def react_in(s: Session, inp: ReactInput, now: datetime) -> ReactSummary:
     """React's work inside the caller's transaction (``react``, and ``react_and_reflect``)."""
     t = inp.tenant_id
     counts: Counter[str] = Counter()
+    done: list[str] = []
     for m in react.unprocessed(s, t):
         related = m.related or {}
         if m.kind in ("bounce", "opt_out"):
@@ -33,7 +34,8 @@ def react_in(s: Session, inp: ReactInput, now: datetime) -> ReactSummary:
         elif m.kind == "order_update" and related.get("order_id"):
             react.update_order_status(s, t, related["order_id"], str(related.get("status", "updated")))
             counts["order_updates"] += 1
-        react.mark_processed(s, m.id, now)
+        done.append(m.id)
+    react.mark_processed(s, done, now)  # each message once, in one statement
     credit = react.credit_failures(s, t, inp.run_id)
     emails = react.email_outcomes(s, inp.run_id)
     return ReactSummary(credit_failures=credit, emails=emails, **counts)

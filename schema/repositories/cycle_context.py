@@ -3,13 +3,17 @@
 Returns the typed items of :mod:`workflows.cycle.context`; the goals, pipeline and compliance
 window are in :mod:`schema.repositories.cycle_facts` (the guard reads them too). Quotes and deals
 are not here: their follow-up workflows own them (:mod:`schema.repositories.follow_up_owners`).
+
+The hot path of every hourly cycle (issue 17): each read is a Core statement built once at import
+with bind parameters (``tenant``, ``lim``, ``now``, ``hour``), selecting only the columns its item
+needs, so a call neither builds a statement nor loads ORM entities.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -33,19 +37,126 @@ from workflows.cycle.context import BroadcastItem, ClientRequest, ComplianceItem
 REQUEST_LOOKBACK = timedelta(days=2)
 """Client replies this recent are read as possible requests for a human action."""
 
+_TENANT = bindparam("tenant")
+_LIMIT = bindparam("lim")
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+
+_NEW_ORDERS = (
+    select(Order.id)
+    .where(
+        col(Order.tenant_id) == _TENANT,
+        col(Order.processing_status) == "new",
+        col(Order.archived_at).is_(None),
+    )
+    .order_by(Order.created_at)
+    .limit(_LIMIT)
+)
+
+_TOUCH_CANDIDATES = (
+    select(
+        Contact.id,
+        Contact.client_id,
+        Contact.email,
+        Contact.name,
+        EngagementClock.days_overdue,
+        EngagementClock.last_touch_at,
+        EngagementClock.priority_score,
+    )
+    .join(Contact, col(Contact.id) == EngagementClock.contact_id)
+    .where(
+        col(EngagementClock.tenant_id) == _TENANT,
+        col(EngagementClock.compliance_status) == "overdue",
+        col(Contact.archived_at).is_(None),
+    )
+    .order_by(col(EngagementClock.priority_score).desc(), EngagementClock.contact_id)
+    .limit(_LIMIT)
+)
+
+_COMPLIANCE_DUE = (
+    select(
+        ComplianceCheck.id,
+        ComplianceCheck.entity_type,
+        ComplianceCheck.entity_id,
+        ComplianceCheck.due_at,
+        ComplianceCheck.missing_fields,
+    )
+    .outerjoin(ComplianceSchedule, col(ComplianceSchedule.id) == ComplianceCheck.schedule_id)
+    .where(
+        col(ComplianceCheck.tenant_id) == _TENANT,
+        col(ComplianceCheck.status).in_(("pending", "overdue")),
+        in_window(_NOW),  # type: ignore[arg-type]  # the bound datetime ``now``
+        col(ComplianceCheck.workflow_id).is_(None),
+    )
+    .order_by(ComplianceCheck.due_at)
+    .limit(_LIMIT)
+)
+
+_CLIENT_REQUESTS = (
+    select(
+        InboundMessage.message_id,
+        InboundMessage.contact_id,
+        InboundMessage.from_email,
+        func.left(InboundMessage.subject, 300),
+        func.left(InboundMessage.body, 2000),
+    )
+    .where(
+        col(InboundMessage.tenant_id) == _TENANT,
+        col(InboundMessage.kind) == "reply",
+        col(InboundMessage.received_at) >= bindparam("since", type_=DateTime(timezone=True)),
+        col(InboundMessage.message_id).not_in(
+            select(AgentTask.target_id).where(col(AgentTask.tenant_id) == _TENANT)
+        ),
+    )
+    .order_by(InboundMessage.received_at)
+    .limit(_LIMIT)
+)
+
+_BROADCAST_DEFERRED = select(DeferredAction.id).where(
+    col(DeferredAction.tenant_id) == _TENANT,
+    col(DeferredAction.status) == "pending",
+    DeferredAction.action["kind"].astext == "send_broadcast_batch",
+    DeferredAction.action["target_id"].astext == Campaign.id,
+)
+_BROADCASTS_DUE = (
+    select(Campaign.id, Campaign.name, func.count(CampaignContactStatus.id))
+    .join(CampaignContactStatus, col(CampaignContactStatus.campaign_id) == Campaign.id)
+    .where(
+        col(Campaign.tenant_id) == _TENANT,
+        col(Campaign.status).in_(("scheduled", "in_progress")),
+        col(Campaign.scheduled_at) <= _NOW,
+        col(Campaign.archived_at).is_(None),
+        col(CampaignContactStatus.status) == "pending",
+        ~_BROADCAST_DEFERRED.exists(),
+    )
+    .group_by(Campaign.id, Campaign.name)
+    .limit(_LIMIT)
+)
+
+_ACCOUNTS_WITHOUT_CONTACTS = (
+    select(Client.id)
+    .where(
+        col(Client.tenant_id) == _TENANT,
+        col(Client.active),
+        col(Client.archived_at).is_(None),
+        ~select(Contact.id).where(col(Contact.client_id) == Client.id).exists(),
+    )
+    .limit(_LIMIT)
+)
+
+_DEFERRED_ACTIONS = (
+    select(DeferredAction.action)
+    .where(
+        col(DeferredAction.tenant_id) == _TENANT,
+        col(DeferredAction.status) == "pending",
+        col(DeferredAction.not_before_hour) <= bindparam("hour"),
+    )
+    .order_by(DeferredAction.created_at)
+    .limit(_LIMIT)
+)
+
 
 def new_orders(s: Session, tenant_id: str, limit: int) -> tuple[str, ...]:
-    q = (
-        select(Order.id)
-        .where(
-            col(Order.tenant_id) == tenant_id,
-            col(Order.processing_status) == "new",
-            col(Order.archived_at).is_(None),
-        )
-        .order_by(Order.created_at)
-        .limit(limit)
-    )
-    return tuple(s.execute(q).scalars())
+    return tuple(s.execute(_NEW_ORDERS, {"tenant": tenant_id, "lim": limit}).scalars())
 
 
 def open_exceptions(s: Session, tenant_id: str) -> int:
@@ -64,55 +175,28 @@ def engagement_counts(s: Session, tenant_id: str) -> tuple[int, int]:
 
 def touch_candidates(s: Session, tenant_id: str, limit: int) -> tuple[TouchCandidate, ...]:
     """Overdue contacts, highest priority first."""
-    rows = s.execute(
-        select(EngagementClock, Contact)
-        .join(Contact, col(Contact.id) == EngagementClock.contact_id)
-        .where(
-            col(EngagementClock.tenant_id) == tenant_id,
-            col(EngagementClock.compliance_status) == "overdue",
-            col(Contact.archived_at).is_(None),
-        )
-        .order_by(col(EngagementClock.priority_score).desc(), EngagementClock.contact_id)
-        .limit(limit)
-    ).all()
+    rows = s.execute(_TOUCH_CANDIDATES, {"tenant": tenant_id, "lim": limit}).all()
     return tuple(
         TouchCandidate(
-            contact_id=c.id,
-            account_id=c.client_id,
-            email=c.email,
-            name=c.name,
-            days_overdue=k.days_overdue,
-            never_touched=k.last_touch_at is None,
-            score=k.priority_score,
+            contact_id=cid,
+            account_id=account,
+            email=email,
+            name=name,
+            days_overdue=days,
+            never_touched=last is None,
+            score=score,
         )
-        for k, c in rows
+        for cid, account, email, name, days, last, score in rows
     )
 
 
 def compliance_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[ComplianceItem, ...]:
     """Pending or overdue checks in their window with no workflow of their own (those remind and
     escalate themselves, P1.7)."""
-    checks = s.execute(
-        select(ComplianceCheck)
-        .outerjoin(ComplianceSchedule, col(ComplianceSchedule.id) == ComplianceCheck.schedule_id)
-        .where(
-            col(ComplianceCheck.tenant_id) == tenant_id,
-            col(ComplianceCheck.status).in_(("pending", "overdue")),
-            in_window(now),
-            col(ComplianceCheck.workflow_id).is_(None),
-        )
-        .order_by(ComplianceCheck.due_at)
-        .limit(limit)
-    ).scalars()
+    rows = s.execute(_COMPLIANCE_DUE, {"tenant": tenant_id, "now": now, "lim": limit}).all()
     return tuple(
-        ComplianceItem(
-            id=c.id,
-            entity_type=c.entity_type,
-            entity_id=c.entity_id,
-            due_at=c.due_at,
-            missing_fields=tuple(c.missing_fields or ()),
-        )
-        for c in checks
+        ComplianceItem(id=i, entity_type=kind, entity_id=eid, due_at=due, missing_fields=tuple(missing or ()))
+        for i, kind, eid, due, missing in rows
     )
 
 
@@ -122,80 +206,27 @@ def unprocessed_messages(s: Session, tenant_id: str) -> int:
 
 def client_requests(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[ClientRequest, ...]:
     """Recent replies no task answers yet."""
-    answered = select(AgentTask.target_id).where(col(AgentTask.tenant_id) == tenant_id)
-    msgs = s.execute(
-        select(InboundMessage)
-        .where(
-            col(InboundMessage.tenant_id) == tenant_id,
-            col(InboundMessage.kind) == "reply",
-            col(InboundMessage.received_at) >= now - REQUEST_LOOKBACK,
-            col(InboundMessage.message_id).not_in(answered),
-        )
-        .order_by(InboundMessage.received_at)
-        .limit(limit)
-    ).scalars()
+    rows = s.execute(
+        _CLIENT_REQUESTS, {"tenant": tenant_id, "since": now - REQUEST_LOOKBACK, "lim": limit}
+    ).all()
     return tuple(
-        ClientRequest(
-            message_id=m.message_id,
-            contact_id=m.contact_id,
-            from_email=m.from_email,
-            subject=m.subject[:300],
-            excerpt=m.body[:2000],
-        )
-        for m in msgs
+        ClientRequest(message_id=mid, contact_id=cid, from_email=sender, subject=subject, excerpt=excerpt)
+        for mid, cid, sender, subject, excerpt in rows
     )
 
 
 def broadcasts_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[BroadcastItem, ...]:
     """Started or due campaigns (not archived) with pending contacts, except those with a batch
     already deferred (to its send window, seed 004 P1.2): that one runs in its hour, once."""
-    deferred = select(DeferredAction.id).where(
-        col(DeferredAction.tenant_id) == tenant_id,
-        col(DeferredAction.status) == "pending",
-        DeferredAction.action["kind"].astext == "send_broadcast_batch",
-        DeferredAction.action["target_id"].astext == Campaign.id,
-    )
-    rows = s.execute(
-        select(Campaign.id, Campaign.name, func.count(CampaignContactStatus.id))
-        .join(CampaignContactStatus, col(CampaignContactStatus.campaign_id) == Campaign.id)
-        .where(
-            col(Campaign.tenant_id) == tenant_id,
-            col(Campaign.status).in_(("scheduled", "in_progress")),
-            col(Campaign.scheduled_at) <= now,
-            col(Campaign.archived_at).is_(None),
-            col(CampaignContactStatus.status) == "pending",
-            ~deferred.exists(),
-        )
-        .group_by(Campaign.id, Campaign.name)
-        .limit(limit)
-    ).all()
+    rows = s.execute(_BROADCASTS_DUE, {"tenant": tenant_id, "now": now, "lim": limit}).all()
     return tuple(BroadcastItem(id=i, name=n, pending=p) for i, n, p in rows)
 
 
 def accounts_without_contacts(s: Session, tenant_id: str, limit: int) -> tuple[str, ...]:
-    q = (
-        select(Client.id)
-        .where(
-            col(Client.tenant_id) == tenant_id,
-            col(Client.active),
-            col(Client.archived_at).is_(None),
-            ~select(Contact.id).where(col(Contact.client_id) == Client.id).exists(),
-        )
-        .limit(limit)
-    )
-    return tuple(s.execute(q).scalars())
+    return tuple(s.execute(_ACCOUNTS_WITHOUT_CONTACTS, {"tenant": tenant_id, "lim": limit}).scalars())
 
 
 def deferred_actions(s: Session, tenant_id: str, hour: str, limit: int) -> tuple[ProposedAction, ...]:
     """Actions deferred to this hour or earlier, still pending, oldest first."""
-    rows = s.execute(
-        select(DeferredAction)
-        .where(
-            col(DeferredAction.tenant_id) == tenant_id,
-            col(DeferredAction.status) == "pending",
-            col(DeferredAction.not_before_hour) <= hour,
-        )
-        .order_by(DeferredAction.created_at)
-        .limit(limit)
-    ).scalars()
-    return tuple(ProposedAction.model_validate({**d.action, "origin": "deferred"}) for d in rows)
+    rows = s.execute(_DEFERRED_ACTIONS, {"tenant": tenant_id, "hour": hour, "lim": limit}).scalars()
+    return tuple(ProposedAction.model_validate({**action, "origin": "deferred"}) for action in rows)
