@@ -21,6 +21,7 @@ from workflows.alerts import AlertNotice, AlertsDelivered
 from workflows.cycle.actions import ActionKind, ProposedAction
 from workflows.cycle.close import CloseResult
 from workflows.cycle.context import CycleContext
+from workflows.cycle.hours import CYCLE_BOUND
 from workflows.cycle.messages import (
     ActionOutcome,
     BroadcastBatch,
@@ -408,6 +409,9 @@ async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: 
         )
     assert first.status == "completed" and first.run_id.startswith(f"cycle-{tenant}-")
     assert second.status == "skipped" and second.run_id == first.run_id
+    child = await temporal_client.get_workflow_handle(first.run_id).describe()
+    bound = child.raw_description.execution_config.workflow_execution_timeout.ToTimedelta()
+    assert bound == CYCLE_BOUND  # every cycle is bounded: the rule that retired its patches
 
 
 async def test_a_cycle_finding_the_tenant_lock_held_is_skipped_without_acting(
