@@ -14,6 +14,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.plugins.prometheus import PrometheusConfig
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+from api.metrics_middleware import RouteMetrics
 from core.observability_settings import ObservabilitySettings
 
 METRICS_PATH = "/metrics"
@@ -42,14 +43,21 @@ def prometheus_config() -> PrometheusConfig:
     global _prometheus
     if _prometheus is None:
         _prometheus = PrometheusConfig(
-            app_name="omniops-api", prefix="omniops_api", group_path=True, exclude=UNTRACED
+            app_name="omniops-api",
+            prefix="omniops_api",
+            group_path=True,
+            exclude=UNTRACED,
+            middleware_class=RouteMetrics,  # the same series, labelled children kept per route
         )
     return _prometheus
 
 
 def observability(o: ObservabilitySettings) -> tuple[list[Any], list[Any], list[Any]]:
     """(plugins, middleware, route handlers) to add to the app."""
-    plugins: list[Any] = [OpenTelemetryPlugin(OpenTelemetryConfig(exclude=UNTRACED))]
+    # no internal span per ASGI receive/send message: one server span per request is the trace's
+    # root; those spans cost CPU on every request, sampled or not (bench/api_profile.py)
+    tracing = OpenTelemetryConfig(exclude=UNTRACED, exclude_spans=["receive", "send"])
+    plugins: list[Any] = [OpenTelemetryPlugin(tracing)]
     if not o.api_metrics:
         return plugins, [], []
     return plugins, [prometheus_config().middleware], [metrics]
