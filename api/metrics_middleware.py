@@ -54,8 +54,9 @@ class RouteMetrics(PrometheusMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not hasattr(self, "_children"):
             self._children = {}
-        method = str(scope["method"]) if scope["type"] == "http" else str(scope["type"])  # type: ignore[typeddict-item]
-        path = str(scope["path_template"] if self._config.group_path else scope["path"])  # type: ignore[typeddict-item]
+        raw: dict[str, Any] = scope  # type: ignore[assignment]  # an HTTP or websocket scope
+        method = str(raw["method"]) if raw["type"] == "http" else str(raw["type"])
+        path = str(raw["path_template"] if self._config.group_path else raw["path"])
         start, seen = time.perf_counter(), {"status": 200, "duration": 0.0}
 
         async def counted(message: Message) -> None:
