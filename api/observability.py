@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from litestar import Response, get
-from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.opentelemetry import OpenTelemetryConfig
 from litestar.plugins.opentelemetry.middleware import OpenTelemetryInstrumentationMiddleware
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import Receive, Scope, Send
@@ -90,7 +90,9 @@ def observability(o: ObservabilitySettings) -> tuple[list[Any], list[Any], list[
     tracing = OpenTelemetryConfig(
         exclude=UNTRACED, exclude_spans=["receive", "send"], middleware_class=SampledServerSpans
     )
-    plugins: list[Any] = [OpenTelemetryPlugin(tracing)]
+    # Litestar wraps the whole app in the OpenTelemetry middleware found in the app's middleware
+    # list (its plugin's own would ignore middleware_class, and the plugin drops a listed one)
+    spans = tracing.middleware
     if not o.api_metrics:
-        return plugins, [], []
-    return plugins, [prometheus_config().middleware], [metrics]
+        return [], [spans], []
+    return [], [spans, prometheus_config().middleware], [metrics]

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from litestar import Litestar, get
-from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.opentelemetry import OpenTelemetryConfig
 from litestar.testing import TestClient
 from opentelemetry import trace
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -39,20 +40,38 @@ def _app(rate: float, monkeypatch: pytest.MonkeyPatch) -> tuple[Litestar, InMemo
     config = OpenTelemetryConfig(
         tracer_provider=provider, exclude_spans=["receive", "send"], middleware_class=SampledServerSpans
     )
-    return Litestar([x], plugins=[OpenTelemetryPlugin(config)]), exported, seen
+    app = Litestar([x], middleware=[config.middleware])  # as api.observability wires it
+    return app, exported, seen
 
 
-def test_a_dropped_trace_runs_under_an_unsampled_span_and_exports_nothing(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.fixture
+def entered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths the OpenTelemetry ASGI middleware was entered for."""
+    calls: list[str] = []
+    real = OpenTelemetryMiddleware.__call__
+
+    async def counting(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await real(self, scope, receive, send)
+
+    monkeypatch.setattr(OpenTelemetryMiddleware, "__call__", counting)
+    return calls
+
+
+def test_a_dropped_trace_skips_the_middleware_under_an_unsampled_span(
+    monkeypatch: pytest.MonkeyPatch, entered: list[str]
 ) -> None:
     app, exported, seen = _app(0.0, monkeypatch)
     with TestClient(app) as c:
         assert c.get("/x").status_code == 200
+    assert entered == []
     assert seen[0].is_valid and not seen[0].trace_flags.sampled
     assert exported.get_finished_spans() == ()
 
 
-def test_a_kept_trace_and_a_sampled_caller_get_one_server_span(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kept_trace_and_a_sampled_caller_get_one_server_span(
+    monkeypatch: pytest.MonkeyPatch, entered: list[str]
+) -> None:
     app, exported, seen = _app(1.0, monkeypatch)
     with TestClient(app) as c:
         assert c.get("/x").status_code == 200
@@ -63,6 +82,7 @@ def test_a_kept_trace_and_a_sampled_caller_get_one_server_span(monkeypatch: pyte
     spans = exported.get_finished_spans()
     assert [s.name for s in spans] == ["GET /x"]
     assert format(spans[0].context.trace_id, "032x") == SAMPLED_PARENT.split("-")[1]
+    assert entered == ["/x", "/x"]
 
 
 def test_the_root_sampler_records_what_the_server_kept() -> None:
