@@ -1,7 +1,7 @@
 """Profile of the API's read routes: CPU microseconds per request by part (issue 17, API reads).
 
     uv run python -m bench.api_profile --test-stack [--routes hello,status_finished]
-        [--clients 50] [--seconds 8] [--rate 200] [--finished 100]
+        [--clients 50] [--seconds 8] [--rate 200] [--finished 100] [--keep DIR]
 
 ``bench.api_reads``' set-up (bench/api_reads_setup.py), but each server with ONE uvicorn worker
 (one process to sample; both servers alike, so hello stays the like-for-like baseline). For each
@@ -10,7 +10,10 @@ samples the server's process at ``--rate`` Hz (py-spy is not a project dependenc
 ``uvx py-spy``, run as root or with ptrace rights). The process's CPU time over the attack
 (``/proc/<pid>/stat``) divided by the requests it answered is the total CPU per request; each
 non-idle sample is charged to the innermost frame of a known part (:data:`PARTS`), and the total
-is split in proportion. Prints one table row per part, in microseconds per request.
+is split in proportion. Prints one table row per part, in microseconds per request. Caveats: a
+thread blocked in psycopg's C wait is not always seen as idle, so "database" includes some
+waiting on Postgres; ``--rate 0`` measures the CPU per request alone (no sampler load), the
+figure to compare two versions by, run back to back.
 """
 
 from __future__ import annotations
@@ -79,10 +82,13 @@ def profile(
         out = Path(a.keep or d) / f"{route}.txt"
         argv = [*py_spy(), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw"]
         argv += ["--nonblocking", "--full-filenames", "--duration", str(int(seconds)), "--output", str(out)]
-        spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if rate else None  # noqa: S603
         before = cpu_s(pid)
         got = attack(targets, clients, seconds)
         used = cpu_s(pid) - before
+        if spy is None:  # --rate 0: the CPU per request alone, without the sampler's own load
+            print(got.line("measured"), flush=True)
+            return Counter({"(not sampled)": 1}), got.requests, used
         spy.wait(timeout=120)
         if not out.exists():
             raise RuntimeError(f"py-spy wrote no profile (run as root?): {' '.join(argv)}")
@@ -126,7 +132,7 @@ if __name__ == "__main__":
     ap.add_argument("--routes", default="hello,status_finished")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=8)
-    ap.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    ap.add_argument("--rate", type=int, default=200, help="py-spy samples per second (0: CPU/request only)")
     ap.add_argument("--tenants", type=int, default=10)
     ap.add_argument("--finished", type=int, default=100)
     ap.add_argument("--running", type=int, default=2)

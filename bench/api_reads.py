@@ -2,12 +2,13 @@
 route in the same run (issue 17, goals "API reads" and "Start-operation").
 
     uv run python -m bench.api_reads [--clients 50] [--seconds 8] [--rounds 2] [--tenants 10]
-        [--finished 100] [--running 50] [--workers N] [--start-rate 0] [--test-stack]
+        [--finished 100] [--running 50] [--workers N] [--start-rate 0] [--reads-only] [--test-stack]
 
 Starts (or reuses) the local dev stack (``--test-stack``: the stack of
 ``OMNIOPS_TEST_DATA``/``OMNIOPS_TEST_PORT_OFFSET``; its API ports are 8111/8112 + offset), then
-two servers, each ``python -m api`` with ``--workers`` uvicorn processes (default: the
-setting's default, one per CPU): the API as in production (application role, row-level security, rate
+two servers (bench/api_reads_setup.py), each ``python -m api`` with the SAME number of uvicorn
+worker processes, ``--workers`` (default: the setting's default, one per CPU, 2 here), so the
+ratio to hello compares like with like: the API as in production (application role, row-level security, rate
 limiter counting in Redis with limits out of reach; bench.api_latency's set-up) and
 :mod:`bench.hello_app`. Set-up per tenant: ``--finished`` operations started and cancelled (a
 stored final record each) and ``--running`` ones waiting for consent. The load comes from vegeta
@@ -20,7 +21,8 @@ Per round, in alternating order, for ``--seconds`` each: ``GET /hello``; ``GET
 ``--start-rate`` req/s when given), after the Temporal-only baseline (bench/api_start_baseline.py:
 bare ``start_workflow`` calls, ``--clients`` concurrent, same server). Prints req/s, p50, p99
 and the ratio to hello per read route, to the bare baseline for starts. The API records
-:data:`SAMPLE_RATIO` of traces, the production setting.
+:data:`~bench.api_reads_setup.SAMPLE_RATIO` of traces, the production setting. Where the CPU of
+one request goes: bench/api_profile.py.
 """
 
 from __future__ import annotations
