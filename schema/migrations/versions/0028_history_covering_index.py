@@ -1,7 +1,7 @@
 """history page from the index alone: the tenant/created index carries the history columns
 
-Revision ID: 0024
-Revises: 0027 (re-chained after merging main, which brought 0027; the brief gave 0024 on 0023)
+Revision ID: 0028
+Revises: 0027
 
 Issue 17 (API reads, history p99). ``GET /api/autonomous/history`` reads
 ``schema.repositories.operation_reads.HISTORY_COLUMNS`` of the tenant's newest rows. With the
@@ -15,7 +15,7 @@ whatever the history's length. It replaces 0018's index of the same name and key
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
+revision = "0028"
 down_revision = "0027"
 branch_labels = None
 depends_on = None
