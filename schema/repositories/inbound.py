@@ -43,6 +43,16 @@ def insert_captured(s: Session, tenant_id: str, connection_id: str, rows: list[d
     return list(s.execute(_CAPTURED, params).scalars())
 
 
+def referenced_keys(s: Session, tenant_id: str, keys: list[str]) -> set[str]:
+    """Which of ``keys`` (raw blob keys) some row of the tenant still points at."""
+    if not keys:
+        return set()
+    q = select(InboundMessage.raw_blob_key).where(
+        col(InboundMessage.tenant_id) == tenant_id, col(InboundMessage.raw_blob_key).in_(keys)
+    )
+    return {str(k) for k in s.exec(q)}
+
+
 def pending_attachments(s: Session, tenant_id: str, connection_id: str, limit: int) -> list[InboundMessage]:
     """Messages of the mailbox whose attachments are not yet handed to the documents library."""
     q = select(InboundMessage).where(
