@@ -70,7 +70,9 @@ def test_deleting_a_member_zeroes_it_in_place_and_the_last_one_removes_the_pack(
     delete_objects(tmp_path, keys)  # deleting again is a no-op
 
 
-def test_mail_blobs_read_both_layouts_and_a_pack_is_named_by_its_members(blobs: MailBlobs) -> None:
+def test_mail_blobs_read_both_layouts_and_a_pack_is_named_by_its_members(
+    blobs: MailBlobs, tmp_path: Path
+) -> None:
     old = blobs.put_all("acme", {"h0": MAILS[0]})["h0"]
     assert old == "acme/mail/h0"
     packed = blobs.put_pack("acme", [("c:1:5:h1", MAILS[1]), ("c:1:6:h2", MAILS[2])])
@@ -81,3 +83,5 @@ def test_mail_blobs_read_both_layouts_and_a_pack_is_named_by_its_members(blobs: 
     assert got == dict(zip([old, *packed], MAILS, strict=True))
     with pytest.raises(ValueError, match="outside"):
         blobs.get("umbrella", packed[0])
+    assert delete_objects(tmp_path, [old, packed[0]]) == 2  # erasure, retention: either layout
+    assert blobs.get_all("acme", [old, *packed]) == {packed[1]: MAILS[2]}
