@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from pathlib import Path
 from typing import Protocol
 
@@ -127,8 +128,9 @@ def _file(root: Path, key: str) -> Path:
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    """``data`` at ``path`` through a temporary file, owner-only (a reader never sees half)."""
-    tmp = path.with_suffix(".tmp")
+    """``data`` at ``path`` through a temporary file of this write's own, owner-only (a reader
+    never sees half; two attempts writing the same object at once never mix their bytes)."""
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(6)}.tmp")
     with open(tmp, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as fh:
         fh.write(data)
     tmp.replace(path)
