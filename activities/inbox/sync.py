@@ -13,8 +13,9 @@
    open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). A
    reader thread (``activities.inbox.prefetch``) fetches ahead while this thread seals and
    commits, so the IMAP wait overlaps the storage: one ``RFC822.SIZE`` FETCH for the session's
-   whole range, then per batch the bodies of those within ``inbox.max_message_bytes`` with their
-   ``Message-ID`` lines in the same FETCH (at most ``inbox.fetch_bytes`` a FETCH, a bounded
+   whole range, then per batch the bodies of those within ``inbox.max_message_bytes`` (their
+   ``Message-ID`` lines cut from the header block, ``imap.message_id_lines``; at most
+   ``inbox.fetch_bytes`` a FETCH, a bounded
    queue: memory stays a few FETCHes whatever the batch size). Oversized messages become
    ``failed`` rows with a reason (only their header is fetched); the rest ``received`` rows.
    This is the CAPTURE stage only: no MIME parse; ``route_messages`` parses, understands and
