@@ -139,6 +139,14 @@ async def our_sync(
     return captured, time.perf_counter() - started, result
 
 
+async def pause_schedules(connections: list[tuple[str, str]]) -> None:
+    """Pause each connection's 5-minute schedule: only the bench's own syncs run (a scheduled one
+    firing mid-run would sync a mailbox before its timed capture, or beside another's)."""
+    client = await connect(scoping=ids)
+    for tenant, cid in connections:
+        await client.get_schedule_handle(ids.mailsync_schedule_id(tenant, cid)).pause(note="bench")
+
+
 def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int) -> None:
     stack = Stack(bench_config(offset))
     stack.up()
@@ -219,6 +227,7 @@ def mailbox(stack: Stack, settings: Settings, messages: int) -> tuple[str, str, 
         }
         conn = http.post("/api/inbox/connections", headers=h, json=body)
         conn.raise_for_status()
+    asyncio.run(pause_schedules([(tenant, str(conn.json()["id"]))]))
     return tenant, str(conn.json()["id"]), user, password, size
 
 
