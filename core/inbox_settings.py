@@ -28,7 +28,13 @@ class InboxSettings(BaseModel):
     """Bytes of message bodies asked for in one IMAP FETCH at most (memory bound per round trip)."""
     understand_threads: int = Field(default=4, ge=1)
     """Understanding activities at once per inbox worker process (``python -m workers.run inbox``;
-    its pool's threads): each holds one pooled DB connection while it routes a page."""
+    its pool's threads): each holds a pooled DB connection only while it claims a page and while
+    it applies the page's effects, not across the LLM calls between."""
+    claim_lease_s: float = Field(default=600.0, ge=30.0)
+    """How long an understanding page's claim holds, seconds (migration 0027): a crashed
+    understander's rows are taken by the next one after this. 600 s: ``route_messages``'s
+    start-to-close timeout (``workflows.inbox.activities.BATCH_S``), so a live attempt's claim
+    does not run out while it may still be working (even if one does, none is routed twice)."""
     timeout_s: float = 60.0
     """IMAP socket and OAuth token request timeout, seconds."""
     max_attachments: int = 20

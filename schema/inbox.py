@@ -99,3 +99,9 @@ class InboundMessage(SQLModel, table=True):
     """What the sync's one MIME parse found beyond the columns (migration 0023): ``from_name``,
     ``recipients``, ``bounce``; routing rebuilds the parsed mail from it
     (``activities.inbox.rows.parsed_of``). None for rows ingested before, and failed rows."""
+    claimed_by: str | None = Field(default=None, max_length=200)
+    """The understanding activity holding the row (migration 0027): ``{run id}/{activity id}``,
+    the same across that activity's retries, so a retry takes its own page back at once."""
+    claimed_until: datetime | None = _ts()
+    """Until when that claim holds (the database's clock; ``inbox.claim_lease_s`` after the
+    claim): a crashed understander's rows are claimable again after it."""

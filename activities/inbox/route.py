@@ -2,7 +2,9 @@
 mailbox is understood (:class:`activities.inbox.understand.MailUnderstanding`, from the parsed
 mail: :func:`activities.inbox.parse_page.parse_page`, the one MIME parse of a captured row)
 and its effects applied, then marked routed (``routed_at``). Per page of ``limit`` messages: one
-query threads them all, one transaction applies them all; one activity routes up to
+short transaction claims, parses and threads them (:func:`activities.inbox.parse_page.claim_page`),
+the understanding (the LLM call, the follow-up signals) runs with no transaction open, and one
+transaction applies the effects of the rows still this activity's; one activity routes up to
 :data:`PAGES` pages:
 
 - **threading**: ``In-Reply-To``/``References`` against our outbox's Message-IDs (derived from
@@ -21,26 +23,27 @@ query threads them all, one transaction applies them all; one activity routes up
   commit (both keep the first delivery, so a retry is safe).
 
 Failed rows (malformed, oversized) are marked routed as ``other`` so they never block React.
-Pages are claimed (``FOR UPDATE SKIP LOCKED``, one transaction per page), so understanders can
-run in parallel (issue 13 Build 2's capture/understanding split).
+Pages are claimed for a lease (``inbox.claim_lease_s``; migration 0027), so understanders run in
+parallel without holding a transaction (issue 13 Build 2's capture/understanding split): a
+parallel understander takes other rows, a retry takes its own page back, and a crashed one's rows
+are free again when the lease runs out. None is routed twice: the effects transaction locks the
+page's rows and keeps only those still claimed and unrouted (:func:`inbound_routing.still_claimed`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.inbox.contacts import REPLY_CLASSES
-from activities.inbox.parse_page import parse_page
+from activities.inbox.parse_page import ClaimedPage, claim_page
 from activities.inbox.route_effects import Routed, Work, apply
 from activities.inbox.understand import MailUnderstanding
 from activities.operations import permanent_db_errors
@@ -54,7 +57,7 @@ from schema.repositories import engagement, inbound_routing
 from workflows.followups.models import QuoteReply
 from workflows.ids import feedback_workflow_id, quote_workflow_id
 from workflows.inbox.messages import RouteInput, RouteResult
-from workflows.inbox.threading import Thread, referenced_ids, thread_of
+from workflows.inbox.threading import Thread
 from workflows.mail_models import MessageUnderstanding
 
 log = get_logger("activities.inbox.route")
@@ -85,6 +88,7 @@ class RouteActivities:
         self._engine, self._client = engine, client
         self._blobs = MailBlobs(settings, vault)
         self._understanding = MailUnderstanding(settings)
+        self._lease_s = settings.inbox.claim_lease_s
 
     @activity.defn(name="route_messages")
     async def route_messages(self, inp: RouteInput) -> RouteResult:
@@ -107,26 +111,16 @@ class RouteActivities:
         return out
 
     async def _page(self, inp: RouteInput) -> RouteResult:
-        """One page in ONE transaction: its rows claimed (``FOR UPDATE SKIP LOCKED``: a parallel
-        understander takes other rows), understood, their effects applied, marked routed."""
-        unit = ExitStack()
-        s = await asyncio.to_thread(unit.enter_context, tenant_transaction(self._engine, inp.tenant_id))
-        try:
-            return await self._claimed_page(s, inp)
-        finally:
-            await asyncio.to_thread(unit.close)
-
-    async def _claimed_page(self, s: Session, inp: RouteInput) -> RouteResult:
-        claim = inbound_routing.claim_unrouted
-        rows = await asyncio.to_thread(claim, s, inp.tenant_id, inp.connection_id, inp.limit)
-        received = {r.id for r in rows if r.status == "received"}
-        parsed = await asyncio.to_thread(parse_page, self._blobs, inp.tenant_id, rows)
-        threads = await asyncio.to_thread(self._threads, s, inp.tenant_id, rows)
-        kinds: Counter[str] = Counter()
+        """One page: claimed, parsed and threaded in one short transaction; understood and the
+        follow-ups signalled with none open; the effects of the rows still ours applied in one
+        more (see the module)."""
+        info = activity.info()
+        claimant = f"{info.workflow_run_id}/{info.activity_id}"
+        page = await asyncio.to_thread(claim_page, self._engine, self._blobs, inp, claimant, self._lease_s)
         answers = quote_replies = 0
         work: list[Work] = []
-        for row in rows:
-            msg, thread = parsed.get(row.id), threads.get(row.id)
+        for row in page.rows:
+            msg, thread = page.parsed.get(row.id), page.threads.get(row.id)
             understood = None
             if msg is not None:
                 understood = await self._understanding.understand(
@@ -142,37 +136,19 @@ class RouteActivities:
                 reply = QuoteReply(inbound_message_id=row.id, kind=understood.classification.kind)
                 quote_replies += await self._signal(quote_workflow_id(t, quote), "replied", reply)
             work.append(Work(row, msg, understood, thread))
-        done = await asyncio.to_thread(self._apply_page, s, inp.tenant_id, work)
-        kinds.update(d.kind for d in done)
-        if rows:
-            activity.heartbeat(rows[-1].id)
-        return RouteResult(
-            routed=len(rows),
-            kinds=dict(kinds),
-            suppressed=sum(d.suppressed for d in done),
-            feedback_answers=answers,
-            quote_replies=quote_replies,
-            more=len(rows) == inp.limit,
-            failed=sum(1 for r in rows if r.id in received and r.status == "failed"),
-            attachments=sum(1 for r in rows if r.attachments_pending),
-        )
-
-    # --- reads -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _threads(s: Session, tenant_id: str, rows: list[InboundMessage]) -> dict[str, Thread]:
-        referenced = {r.id: referenced_ids(r.in_reply_to, r.reference_ids) for r in rows}
-        with permanent_db_errors():
-            keys = inbound_routing.thread_keys(s, tenant_id, referenced)
-        return {row_id: thread_of(tenant_id, key) for row_id, key in keys.items()}
+            activity.heartbeat(row.id)  # each message may take an LLM call: the heartbeat shows progress
+        done = await asyncio.to_thread(self._apply_page, inp.tenant_id, work, claimant)
+        return _result(page, done, answers, quote_replies, inp.limit)
 
     # --- effects, one transaction per page ---------------------------------------------------
 
-    @staticmethod
-    def _apply_page(s: Session, tenant_id: str, work: list[Work]) -> list[Routed]:
+    def _apply_page(self, tenant_id: str, work: list[Work], claimant: str) -> list[Routed]:
+        """The effects of the page's rows still ``claimant``'s and unrouted (locked), and their
+        marks, in one transaction; the others were routed by whoever took them."""
         now = datetime.now(UTC)
-        with permanent_db_errors():
-            s.flush()  # the understood columns (rows.fill_understood), before the marks
+        with tenant_transaction(self._engine, tenant_id) as s, permanent_db_errors():
+            mine = inbound_routing.still_claimed(s, [w.row.id for w in work], claimant)
+            work = [w for w in work if w.row.id in mine]
             known = engagement.contacts_by_email(s, tenant_id, {w.row.from_email for w in work})
             applied = [apply(s, w.row, w.msg, w.understood, w.thread, now, known) for w in work]
             inbound_routing.mark_routed(s, [mark for _, mark in applied], now)
@@ -190,3 +166,21 @@ class RouteActivities:
                 return False
             raise
         return True
+
+
+def _result(
+    page: ClaimedPage, done: list[Routed], answers: int, quote_replies: int, limit: int
+) -> RouteResult:
+    """A page's counts: ``routed`` those whose effects this activity applied; ``failed`` the rows
+    its parse found malformed or missing; ``more`` when the page was full."""
+    rows = page.rows
+    return RouteResult(
+        routed=len(done),
+        kinds=dict(Counter(d.kind for d in done)),
+        suppressed=sum(d.suppressed for d in done),
+        feedback_answers=answers,
+        quote_replies=quote_replies,
+        more=len(rows) == limit,
+        failed=sum(1 for r in rows if r.id in page.received and r.status == "failed"),
+        attachments=sum(1 for r in rows if r.attachments_pending),
+    )
