@@ -2,14 +2,12 @@
 
 Route middleware, outermost first: uvicorn's ``ProxyHeadersMiddleware`` trusting only
 ``limits.trusted_proxies`` (the client address every later layer sees), then the per-IP limit
-(api/ratelimit.py), then authentication (api/auth.py). The per-tenant limit is an app guard (after
-authentication). The body size limit (``limits.max_body_bytes``, 413) is set in
-:func:`api.app.create_app`: Litestar 2.25 reads it from its constructor, not from ``AppConfig``
-changed by a plugin. The lifespan
-builds one Redis client for the limiter and the stream slots (api/streams.py, injected as
-``streams``) and closes it. With ``limits.enabled`` off only the body size and the stream
-duration hold.
-"""
+(api/ratelimit.py), then authentication (api/auth.py). The per-tenant limit is the app's
+``before_request`` hook (after authentication and the authz guard). The body size limit
+(``limits.max_body_bytes``, 413) is set in :func:`api.app.create_app`: Litestar 2.25 reads it from
+its constructor, not from ``AppConfig`` changed by a plugin. The lifespan builds one Redis client
+for the limiter and the stream slots (api/streams.py, injected as ``streams``) and closes it. With
+``limits.enabled`` off only the body size and the stream duration hold."""
 
 from __future__ import annotations
 
@@ -21,6 +19,7 @@ from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ImproperlyConfiguredException
 from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPluginProtocol
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -62,7 +61,9 @@ class AbuseLimitsPlugin(InitPluginProtocol):
         }
         if self.s.enabled:
             app_config.middleware.insert(0, IpRateLimit())
-            app_config.guards = [*app_config.guards, rate_limit]
+            if app_config.before_request is not None:
+                raise ImproperlyConfiguredException("the rate limit is the app's one before_request hook")
+            app_config.before_request = rate_limit  # after the guards (authz), before the handler
         proxy_headers: Any = ProxyHeadersMiddleware  # a plain ASGI middleware (uvicorn's own types)
         proxies = DefineMiddleware(proxy_headers, trusted_hosts=list(self.s.trusted_proxies))
         app_config.middleware.insert(0, proxies)

@@ -10,10 +10,11 @@ on one budget (issue 11, Build 7).
   ``tenant_id``; a platform operator (no tenant) is counted by its ``sub``.
 - **One round trip per request.** Both windows are counted by one Lua script (registered with
   redis-py's ``register_script``: ``EVALSHA``, loaded again if Redis lost it). The per-IP count
-  is taken, with the per-tenant one, by the app guard :func:`rate_limit`, before any handler
-  code; :class:`IpRateLimit` (a middleware ahead of authentication) only marks the request and
-  counts its IP itself when no guard did: a 401 (counted, and a 429 instead when the IP is
-  over its limit, as before), or a request the authz matrix refused (403: counted after it).
+  is taken, with the per-tenant one, by :func:`rate_limit` (the app's ``before_request`` hook:
+  after the authz guard, before any handler code); :class:`IpRateLimit` (a middleware ahead of
+  authentication) only marks the request and counts its IP itself when the hook did not: a 401
+  (counted, and a 429 instead when the IP is over its limit, as before), or a request the
+  authz matrix refused (403: counted after it).
   The cost of this order: a bearer token is verified before its IP is counted (about 0.5 ms of
   CPU for a well-formed token; malformed ones are refused without verifying).
 - **Strategy.** A moving window per key, as the ``limits`` library's: a Redis list of the last
@@ -42,7 +43,6 @@ from typing import Any
 
 from limits import RateLimitItem, parse
 from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
@@ -182,9 +182,12 @@ def tenant_key(user: Any) -> str | None:
     return f"tenant:{user.tenant_id}"
 
 
-async def rate_limit(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: the request's IP marked by :class:`IpRateLimit` and, with a principal, its tenant,
-    counted in one round trip; a route without a principal counts the IP alone."""
+async def rate_limit(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """The app's ``before_request`` hook (after the guards, before the handler's parameters,
+    body and dependencies): the request's IP marked by :class:`IpRateLimit` and, with a principal,
+    its tenant, counted in one round trip; a route without a principal counts the IP alone. Not a
+    guard: Litestar hands every guard its own copy of the route handler, about as much CPU as
+    the rest of a cached status read (issue 17, bench/api_profile.py)."""
     limiter = limiter_of(connection.scope)
     if limiter is None:
         return

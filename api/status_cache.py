@@ -2,7 +2,7 @@
 a finished operation's status needs no database round trip).
 
 - **Key:** ``(tenant, operation id)``, the tenant from the VERIFIED token (``Principal``). The
-  route's guards (authz matrix, rate limits) run before the handler reads it, so authorization
+  authz guard (the matrix) and the rate-limit hook run before the handler reads it, so authorization
   still comes before lookup; a cached view is only ever handed to its own tenant.
 - **Filled** only with a view read from Postgres for a terminal status (completed, failed,
   cancelled): never with a running operation's live state, a stale fallback or a 404.

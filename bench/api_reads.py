@@ -2,12 +2,13 @@
 route in the same run (issue 17, goals "API reads" and "Start-operation").
 
     uv run python -m bench.api_reads [--clients 50] [--seconds 8] [--rounds 2] [--tenants 10]
-        [--finished 100] [--running 50] [--workers N] [--start-rate 0] [--test-stack]
+        [--finished 100] [--running 50] [--workers N] [--start-rate 0] [--reads-only] [--test-stack]
 
 Starts (or reuses) the local dev stack (``--test-stack``: the stack of
 ``OMNIOPS_TEST_DATA``/``OMNIOPS_TEST_PORT_OFFSET``; its API ports are 8111/8112 + offset), then
-two servers, each ``python -m api`` with ``--workers`` uvicorn processes (default: the
-setting's default, one per CPU): the API as in production (application role, row-level security, rate
+two servers (bench/api_reads_setup.py), each ``python -m api`` with the SAME number of uvicorn
+worker processes, ``--workers`` (default: the setting's default, one per CPU, 2 here), so the
+ratio to hello compares like with like: the API as in production (application role, row-level security, rate
 limiter counting in Redis with limits out of reach; bench.api_latency's set-up) and
 :mod:`bench.hello_app`. Set-up per tenant: ``--finished`` operations started and cancelled (a
 stored final record each) and ``--running`` ones waiting for consent. The load comes from vegeta
@@ -20,146 +21,54 @@ Per round, in alternating order, for ``--seconds`` each: ``GET /hello``; ``GET
 ``--start-rate`` req/s when given), after the Temporal-only baseline (bench/api_start_baseline.py:
 bare ``start_workflow`` calls, ``--clients`` concurrent, same server). Prints req/s, p50, p99
 and the ratio to hello per read route, to the bare baseline for starts. The API records
-:data:`SAMPLE_RATIO` of traces, the production setting.
+:data:`~bench.api_reads_setup.SAMPLE_RATIO` of traces, the production setting. Where the CPU of
+one request goes: bench/api_profile.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections import defaultdict
 
-import httpx
-
-from bench.api_latency import HIGH, Tokens, set_up_tenants, settle, terminate
-from bench.api_reads_setup import finished_ops, running_ops
+from bench.api_latency import terminate
+from bench.api_reads_setup import set_up, start_targets, stop
 from bench.api_start_baseline import bare_starts
-from bench.loadgen import Result, Target, attack
+from bench.loadgen import Result, attack
 from core.api_settings import ApiServerSettings
-from devstack.config import ROOT, StackConfig, wait_port
-from devstack.demo import OPERATION, SERVICE
-from devstack.stack import Stack
-from workflows.ids import operation_workflow_id
 
-OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
-API_PORT, HELLO_PORT = 8111 + OFFSET, 8112 + OFFSET
 READS = ("hello", "status_finished", "status_running", "history")
-SAMPLE_RATIO = 0.05
-"""Share of traces the benched API records: the production value of deploy/helm and compose."""
-
-
-def serve(stack: Stack, app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    """``python -m api --app app --workers workers`` on ``port`` (its own process group)."""
-    env = {**os.environ, **stack.env(), "OMNIOPS_LOG_LEVEL": "WARNING"}
-    env.update(OMNIOPS_OPERATIONS__MAX_CONCURRENT_PER_TENANT="1000000", OMNIOPS_LIMITS__ENABLED="true")
-    env.update(OMNIOPS_LIMITS__PER_IP=HIGH, OMNIOPS_LIMITS__PER_TENANT=HIGH)
-    env["OMNIOPS_OBSERVABILITY__OTLP_ENDPOINT"] = ""  # the test stack's in-test receiver is not running
-    env["OMNIOPS_OBSERVABILITY__TRACE_SAMPLE_RATIO"] = str(SAMPLE_RATIO)  # production's (deploy/)
-    argv = [sys.executable, "-m", "api", "--app", app, "--port", str(port), "--workers", str(workers)]
-    log_path = stack.c.log_dir / f"bench-reads-{port}.log"
-    log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-    wait_port(port, f"bench {app}", timeout=300, log=log_path)
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, 15)
-    proc.wait(timeout=30)
 
 
 async def run(a: argparse.Namespace) -> None:
-    cfg = StackConfig()
-    if a.test_stack:
-        from tests.stack_fixtures import TEST_CONFIG
-
-        cfg = TEST_CONFIG
-        defs = cfg.data_dir / "definitions"  # the test stack reads a copy (tests/stack_fixtures.py)
-        if not defs.exists():
-            shutil.copytree(ROOT / "definitions", defs)
-    stack = Stack(cfg)
-    stack.infra_up()
-    wp = stack.wordpress()
-    stack.worker("worker-agent", "agent", timeout=900)  # runs the operations to their waits
-    os.environ.update(stack.env())
-    from core.settings import get_settings
-    from core.temporal import connect
-    from workflows import ids
-
-    get_settings.cache_clear()
     workers = a.workers or ApiServerSettings().workers  # the default (the test stack sets 1)
-    tokens = Tokens(stack)
-    procs = [
-        serve(stack, "api.app:create_app", API_PORT, workers),
-        serve(stack, "bench.hello_app:create_app", HELLO_PORT, workers),
-    ]
-    stack.c = dataclasses.replace(stack.c, api_port=API_PORT)  # set_up_tenants calls this API
-    tenants = set_up_tenants(stack, tokens, wp, a.tenants)
-    client = await connect(scoping=ids)
-    base = f"http://127.0.0.1:{API_PORT}"
-    api = httpx.AsyncClient(base_url=base, timeout=60)
-    admin = {t: {"Authorization": tokens.tenant(t, "admin")["Authorization"]} for t in tenants}
-    system = {t: tokens.tenant(t, "system") for t in tenants}
-    started: list[str] = []
+    b = await set_up(a.test_stack, workers, a.tenants, a.finished, a.running)
     results: dict[str, list[Result]] = defaultdict(list)
     try:
-        per = max(1, a.finished // len(tenants))
-        done = await asyncio.gather(*(finished_ops(api, tokens, t, wp["url"], per) for t in tenants))
-        live = await asyncio.gather(*(running_ops(api, system[t], wp["url"], a.running) for t in tenants))
-        started += [operation_workflow_id(t, op) for t, ops in zip(tenants, live, strict=True) for op in ops]
-        await settle(client, started)  # the worker ran them to awaiting_consent
-        status = "/api/autonomous/status/"
-        targets = {
-            "hello": [Target("GET", f"http://127.0.0.1:{HELLO_PORT}/hello")],
-            "status_finished": [
-                Target("GET", base + status + op, admin[t])
-                for t, ops in zip(tenants, done, strict=True)
-                for op in ops
-            ],
-            "status_running": [
-                Target("GET", base + status + op, admin[t])
-                for t, ops in zip(tenants, live, strict=True)
-                for op in ops
-            ],
-            "history": [Target("GET", base + "/api/autonomous/history?limit=50", admin[t]) for t in tenants],
-        }
         for rnd in range(a.rounds + 1):  # round 0 warms up, not counted
             for route in READS if rnd % 2 else READS[::-1]:
-                got = await asyncio.to_thread(attack, targets[route], a.clients, a.seconds if rnd else 2)
+                got = await asyncio.to_thread(attack, b.targets[route], a.clients, a.seconds if rnd else 2)
                 if rnd:
                     results[route].append(got)
                     print(got.line(f"r{rnd} {route}"), flush=True)
-        body = json.dumps({"service": SERVICE, "operation": OPERATION, "inputs": {"site_url": wp["url"]}})
-        starts = [
-            Target(
-                "POST",
-                base + "/api/autonomous/initiate",
-                {**system[t], "Content-Type": "application/json"},
-                body.encode(),
-            )
-            for t in tenants
-        ]
+        if a.reads_only:
+            return
         bare = await bare_starts(a.clients, a.seconds)  # the same server, alone (its own module)
         results["temporal_start"].append(bare)
         print(bare.line("temporal_start"), flush=True)
         runs = [("start", 0)] + ([("start_fixed", a.start_rate)] if a.start_rate else [])
         for name, rate in runs:
-            got = await asyncio.to_thread(attack, starts, a.clients, a.seconds, rate, True)
+            got = await asyncio.to_thread(attack, start_targets(b), a.clients, a.seconds, rate, True)
             results[name].append(got)
             print(got.line(name), flush=True)
-            started += [w for w in map(_workflow_id, got.bodies) if w]
+            b.started += [w for w in map(_workflow_id, got.bodies) if w]
     finally:
-        await api.aclose()
-        for proc in procs:
+        await b.api.aclose()
+        for proc in b.procs:
             stop(proc)
-        await terminate(client, started)  # the started operations wait for consent: end them
-    report(results, a, workers)
+        await terminate(b.client, b.started)  # the started operations wait for consent: end them
+        report(results, a, workers)
 
 
 def _workflow_id(raw: bytes) -> str | None:
@@ -199,4 +108,5 @@ if __name__ == "__main__":
     ap.add_argument("--workers", type=int, default=0, help="uvicorn processes per server (0: the setting)")
     ap.add_argument("--start-rate", type=int, default=0, help="also start at this fixed rate (req/s)")
     ap.add_argument("--test-stack", action="store_true")
+    ap.add_argument("--reads-only", action="store_true", help="skip the start runs (iterating on reads)")
     asyncio.run(run(ap.parse_args()))
