@@ -29,6 +29,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.operations import permanent_db_errors
 from core.keys import fingerprint_key_path, keyring_path, unsubscribe_key_path
+from core.objectstore import delete_objects
 from core.operation_keys import operation_keyring_path, operations_folder
 from core.retention import subject_hash
 from core.settings import Settings
@@ -61,13 +62,14 @@ class AuditErasureActivities:
             files = [f for f in tenant_dir.rglob("*") if f.is_file()] if tenant_dir.exists() else []
             shutil.rmtree(tenant_dir, ignore_errors=True)
             return len(paths), len(files)
-        blobs = [self._root / f"{k}.enc" for k in [*h.raw_mail_keys, *exports]]
+        keyed = delete_objects(self._root, [*h.raw_mail_keys, *exports])  # a packed mail: zeroed
+        blobs: list[Path] = []
         for op in h.operation_ids:
             d = tenant_dir / op
             blobs += [f for f in d.rglob("*") if f.is_file()] if d.exists() else []
         for f in blobs:
             f.unlink(missing_ok=True)
-        return len(paths), len(blobs)
+        return len(paths), keyed + len(blobs)
 
     @activity.defn(name="erase_audit_data")
     def erase_audit_data(self, inp: ErasureInput) -> ErasureResult:

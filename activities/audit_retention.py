@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.operations import permanent_db_errors
+from core.objectstore import delete_objects
 from core.operation_keys import operation_keyring_path
 from core.retention import cutoffs, is_checkpoint, periods
 from core.settings import Settings
@@ -74,8 +75,7 @@ class AuditRetentionActivities:
             classes = {c: report(v) for c, v in found.items()}
             classes["screenshots"], classes["checkpoints"] = report(shots), report(checkpoints)
             if not inp.dry_run and any(c.count for c in classes.values()):
-                for key in [*shots, *checkpoints, *found["raw_inbound_mail"]]:
-                    (self._root / f"{key}.enc").unlink(missing_ok=True)
+                delete_objects(self._root, [*shots, *checkpoints, *found["raw_inbound_mail"]])
                 for op in gone:
                     self._vault.delete(operation_keyring_path(t, op))
                 expire(s, t, found)

@@ -22,7 +22,9 @@ mailbox, already indexed by the server (below), as the syncs' mailboxes are.
   (``email``, policy=default), classified (rules; no LLM configured here), threaded, routed and
   marked routed. This is the understanding stage's rate once it is the slower one;
 - **capture alone** on a second mailbox of the same size: ``understanders=0`` (no understanding
-  anywhere meanwhile), then the next sync draining those rows (the understanding stage's own rate);
+  anywhere meanwhile), compared with a bare fetch of that mailbox run just before it (the load of
+  a shared machine drifts over a run), then the next sync draining those rows (the
+  understanding stage's own rate);
 - **batch sizes** (``--sweep 200,1000``): capture alone on one more mailbox per size;
 - **no new mail**: one more sync of the same mailbox (seconds, median), from which the note works
   out the schedule lag at 1,000 connections.
@@ -137,6 +139,14 @@ async def our_sync(
     return captured, time.perf_counter() - started, result
 
 
+async def pause_schedules(connections: list[tuple[str, str]]) -> None:
+    """Pause each connection's 5-minute schedule: only the bench's own syncs run (a scheduled one
+    firing mid-run would sync a mailbox before its timed capture, or beside another's)."""
+    client = await connect(scoping=ids)
+    for tenant, cid in connections:
+        await client.get_schedule_handle(ids.mailsync_schedule_id(tenant, cid)).pause(note="bench")
+
+
 def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int) -> None:
     stack = Stack(bench_config(offset))
     stack.up()
@@ -149,11 +159,12 @@ def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset:
         {"auth": {"local_keys_dir": stack.env()["OMNIOPS_AUTH__LOCAL_KEYS_DIR"]}}
     )
     boxes = [mailbox(stack, settings, messages) for _ in range(2 + len(sweep))]
-    (tenant, cid, user, password, size), (tenant2, cid2, *_) = boxes[:2]
+    (tenant, cid, user, password, size), (tenant2, cid2, user2, password2, _) = boxes[:2]
     bare = {n: bare_fetch(stack.c.imap_port, user, password, n) for n in (batch, *sweep)}
     assert all(got == messages for _, got in bare.values()), bare
     db = engine_for(stack.db_url(services.PG_OWNER))
     capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, batch, db, last_uid=messages))
+    bare_alone = bare_fetch(stack.c.imap_port, user2, password2, batch)  # right before its capture
     assert checkpoint(db, cid) == messages, result
     empties = [asyncio.run(our_sync(tenant, cid, batch)) for _ in range(no_mail_runs)]
     assert all(r.fetched == 0 and r.batches == 1 for _, _, r in empties)
@@ -171,8 +182,8 @@ def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset:
     for n, (secs, _) in bare.items():
         print(f"bare imapclient UID FETCH in chunks of {n}: {messages / secs:,.0f} msgs/s ({secs:.1f} s)")
 
-    def line(label: str, secs: float, goal: bool = True, n: int = batch) -> None:
-        r, b = messages / secs, messages / bare[n][0]
+    def line(label: str, secs: float, goal: bool = True, n: int = batch, base: float = 0.0) -> None:
+        r, b = messages / secs, messages / (base or bare[n][0])
         tail = " (goal 0.5x)" if goal else ""
         print(f"  {label:<26} {r:,.0f} msgs/s ({secs:.1f} s) = {r / b:.3f}x bare (chunks of {n}){tail}")
 
@@ -180,7 +191,8 @@ def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset:
     line("capture (to checkpoint):", capture_s)
     line("end to end (all routed):", ours_s, goal=False)
     print("MailboxSync capture only (understanders=0), 2nd mailbox:")
-    line("capture (to checkpoint):", alone_s)
+    print(f"  bare fetch of it just before: {messages / bare_alone[0]:,.0f} msgs/s ({bare_alone[0]:.1f} s)")
+    line("capture (to checkpoint):", alone_s, base=bare_alone[0])
     print(f"  then understanding alone:  {messages / drain_s:,.0f} msgs/s ({drain_s:.1f} s, the next sync)")
     for n, secs in swept.items():
         line(f"capture alone, batch {n}:", secs, n=n)
@@ -215,6 +227,7 @@ def mailbox(stack: Stack, settings: Settings, messages: int) -> tuple[str, str, 
         }
         conn = http.post("/api/inbox/connections", headers=h, json=body)
         conn.raise_for_status()
+    asyncio.run(pause_schedules([(tenant, str(conn.json()["id"]))]))
     return tenant, str(conn.json()["id"]), user, password, size
 
 

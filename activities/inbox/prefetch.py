@@ -8,8 +8,8 @@ an iterator of :class:`Chunk`, in UID order:
 1. one ``UID FETCH (RFC822.SIZE)`` sizes every UID of the session's range (a few bytes a
    message; ``imap.SIZE_FETCH`` UIDs a FETCH at most);
 2. per batch of ``batch_size`` UIDs: one FETCH of the header block and Message-ID lines of the
-   messages over ``max_message_bytes`` (their bodies are never fetched), then the bodies (with the
-   Message-ID lines, in the same FETCH) of the rest, in FETCHes of at most ``fetch_bytes``
+   messages over ``max_message_bytes`` (their bodies are never fetched), then the bodies (with
+   the Message-ID lines cut from each header block) of the rest, in FETCHes of at most ``fetch_bytes``
    declared bytes each. The last chunk of a batch has ``ends_batch``.
 
 At most ``DEPTH`` chunks wait in the queue, so memory stays within about ``DEPTH + 2`` FETCHes

@@ -13,16 +13,19 @@
    open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). A
    reader thread (``activities.inbox.prefetch``) fetches ahead while this thread seals and
    commits, so the IMAP wait overlaps the storage: one ``RFC822.SIZE`` FETCH for the session's
-   whole range, then per batch the bodies of those within ``inbox.max_message_bytes`` with their
-   ``Message-ID`` lines in the same FETCH (at most ``inbox.fetch_bytes`` a FETCH, a bounded
+   whole range, then per batch the bodies of those within ``inbox.max_message_bytes`` (their
+   ``Message-ID`` lines cut from the header block, ``imap.message_id_lines``; at most
+   ``inbox.fetch_bytes`` a FETCH, a bounded
    queue: memory stays a few FETCHes whatever the batch size). Oversized messages become
    ``failed`` rows with a reason (only their header is fetched); the rest ``received`` rows.
    This is the CAPTURE stage only: no MIME parse; ``route_messages`` parses, understands and
    routes the ``received`` rows later (malformed ones become ``failed`` there). Heartbeats go
    on a timer (at most every ``HEARTBEAT_EVERY_S``), also while waiting for the reader.
-4. Seal each raw message in the object store under its content hash (a retry rewrites the same
-   object), then in ONE transaction per batch insert the rows (an existing (tenant, Message-ID)
-   is skipped) and advance the checkpoint to the batch's last UID. A crash before the commit leaves
+4. Seal each raw message of a FETCH into ONE pack of the object store (``core.mail_store``: one
+   file per FETCH; a retry rewrites the same pack), then in ONE transaction per batch insert the
+   rows (an existing (tenant, Message-ID) is skipped) and advance the checkpoint to the batch's
+   last UID; after the commit the skipped rows' pack members are zeroed (no row reads them, so
+   an erasure could not find them). A crash before the commit leaves
    the checkpoint where it was (the retry fetches the same UIDs, nothing is lost); a crash after
    it leaves the rows there (the retry skips them, nothing is duplicated).
 """
@@ -47,6 +50,7 @@ from activities.operations import permanent_db_errors
 from core.failures import Failure
 from core.faults import failpoint
 from core.mail_store import MailBlobs
+from core.objectstore import delete_objects
 from core.settings import Settings
 from core.targets import TargetRefused, mailbox_url
 from core.vault import VaultStore, mailbox_secret_path
@@ -167,7 +171,7 @@ class MailboxSyncActivities:
                 rows: list[dict[str, Any]] = []
                 with Prefetch(m, pending, inp.batch_size, cfg.max_message_bytes, cfg.fetch_bytes) as p:
                     for chunk in p.chunks(beat, HEARTBEAT_EVERY_S):
-                        rows += self._store(inp, chunk)
+                        rows += self._store(inp, uidvalidity, chunk)
                         if chunk.ends_batch:
                             rows.sort(key=lambda r: int(r["uid"]))
                             self._commit(inp, uidvalidity, rows, out, first=out.last_uid == after)
@@ -196,27 +200,31 @@ class MailboxSyncActivities:
         failpoint("mailsync.before_commit")
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             new = set(inbound.insert_captured(s, inp.tenant_id, inp.connection_id, rows))
+            dropped = [str(r["raw_blob_key"]) for r in rows if r["id"] not in new and r["raw_blob_key"]]
+            dropped = sorted(set(dropped) - inbound.referenced_keys(s, inp.tenant_id, dropped))
             mailboxes.advance(s, inp.tenant_id, inp.connection_id, uidvalidity, last)
             if first:
                 mailbox_alerts.resolve(s, inp.tenant_id, inp.connection_id, utcnow())
             s.commit()
         failpoint("mailsync.after_commit")
+        delete_objects(self._settings.object_dir, dropped)  # duplicates no row reads (docstring, 4)
         inserted = [r for r in rows if r["id"] in new]
         out.fetched += len(rows)
         out.inserted += len(inserted)
         out.failed += sum(1 for r in inserted if r["status"] == "failed")
         out.last_uid = last
 
-    def _store(self, inp: SyncBatchInput, chunk: Chunk) -> list[dict[str, Any]]:
-        """Seal each fetched message (one keyring read per chunk) and make its row; the rows of
-        the chunk's oversized messages (no body: nothing sealed)."""
+    def _store(self, inp: SyncBatchInput, uidvalidity: int, chunk: Chunk) -> list[dict[str, Any]]:
+        """Seal the chunk's fetched messages into one pack (one keyring read, one file) and make
+        their rows; the rows of the chunk's oversized messages (no body: nothing sealed)."""
         t, c, limit = inp.tenant_id, inp.connection_id, self._settings.inbox.max_message_bytes
         big = chunk.oversized.items()
         rows = [oversized_row(t, c, uid, size, limit, head, mid) for uid, (size, head, mid) in big]
-        hashes = {uid: sha256(raw) for uid, (raw, _) in chunk.bodies.items()}
-        keys = self._blobs.put_all(t, {hashes[uid]: raw for uid, (raw, _) in chunk.bodies.items()})
-        for uid, (raw, mid) in chunk.bodies.items():
-            rows.append(captured_row(t, c, uid, raw, hashes[uid], keys[hashes[uid]], mid))
+        got = [(uid, sha256(raw), raw, mid) for uid, (raw, mid) in chunk.bodies.items()]
+        pack = [(f"{c}:{uidvalidity}:{uid}:{h}", raw) for uid, h, raw, _ in got]
+        keys = self._blobs.put_pack(t, pack) if got else []
+        for (uid, h, raw, mid), key in zip(got, keys, strict=True):
+            rows.append(captured_row(t, c, uid, raw, h, key, mid))
         return rows
 
     def all(self) -> list[object]:

@@ -64,7 +64,8 @@ def write_subject(tenant: str, email: str) -> Subject:
     checkpoint = store.put(f"{tenant}/{op}/checkpoint.json", b'{"url": "https://example.com/wp-admin"}')
     raw = f"From: {email}\r\nSubject: hi\r\nMessage-ID: <{op}@x>\r\n\r\nhello from {email}\r\n".encode()
     sha = hashlib.sha256(raw).hexdigest()
-    raw_key = MailBlobs(settings, VaultStore(settings)).put_all(tenant, {sha: raw})[sha]
+    mail = [(f"{op}:{sha}", raw), (f"{op}:other", b"From: nobody@x\r\n\r\nanother message\r\n")]
+    raw_key = MailBlobs(settings, VaultStore(settings)).put_pack(tenant, mail)[0]  # the capture's layout
     with tenant_transaction(get_engine(), tenant) as s:
         s.add(
             AutonomousOperation(

@@ -27,7 +27,8 @@ from api.services.cycle_schedule import ensure_schedule
 from core.audit_chain import link_hash, sha256_hex
 from core.export_archive import read_archive, verify_manifest
 from core.keys import ensure_tenant_keyring, keyring_path
-from core.objectstore import ObjectStore
+from core.mail_store import MailBlobs
+from core.objectstore import ObjectNotFound, ObjectStore
 from core.operation_keys import operation_keyring_path
 from core.retention import cutoffs, periods, subject_hash
 from core.settings import get_settings
@@ -183,6 +184,11 @@ def test_after_a_subject_erasure_its_blobs_do_not_decrypt_and_the_chain_verifies
     )
     assert shots().get(a.subjects[ERIN].screenshot).startswith(JPEG)
     assert shots().get(b.subjects[DANA].screenshot).startswith(JPEG)
+    mail = MailBlobs(settings, VaultStore(settings))
+    with pytest.raises(ObjectNotFound):  # zeroed in its pack, whose other message still reads
+        mail.get(a.tenant, dana.raw_key)
+    assert (settings.object_dir / (dana.raw_key.rsplit("/", 1)[0] + ".enc")).exists()
+    assert mail.get(a.tenant, a.subjects[ERIN].raw_key).startswith(b"From: " + ERIN.encode())
     certs = "SELECT count(*) FROM operator_audit WHERE tenant_id = :t AND action = 'audit.erasure'"
     assert count(a.tenant, certs) == 1
 
@@ -288,7 +294,8 @@ def test_retention_at_a_moved_clock_removes_exactly_what_the_dry_run_reported(
     for sub in a.subjects.values():
         assert not (settings.object_dir / f"{sub.screenshot}.enc").exists()
         assert not (settings.object_dir / f"{sub.checkpoint}.enc").exists()
-        assert not (settings.object_dir / f"{sub.raw_key}.enc").exists()
+        with pytest.raises(ObjectNotFound):
+            MailBlobs(settings, VaultStore(settings)).get(a.tenant, sub.raw_key)
         assert VaultStore(settings).read(operation_keyring_path(a.tenant, sub.op_id)) is None
     again = ActivityEnvironment().run(acts.enforce_retention, TenantRetention(a.tenant, later, True))
     assert {c: r.count for c, r in again.classes.items()} == {

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from activities.inbox.imap import message_id_lines
 from activities.inbox.mime import MalformedMail, html_to_text, parse
-from activities.inbox.rows import captured_row, fill_understood, oversized_row, parsed_of, sha256
+from activities.inbox.rows import (
+    captured_row,
+    fill_understood,
+    header_message_id,
+    oversized_row,
+    parsed_of,
+    sha256,
+)
 from schema.inbox import InboundMessage
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
@@ -89,6 +97,23 @@ def test_captured_rows_dedupe_on_the_fetched_message_id_else_on_the_content_hash
     assert _captured("globex", 7, raw, header)["id"] != row["id"]
     no_id = b"From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n"
     assert _captured("acme", 8, no_id, b"")["message_id"] == f"<sha256-{sha256(no_id)}@omniops.invalid>"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MAIL.glob("*.eml")))
+def test_the_message_id_cut_from_the_header_block_is_the_parsers(name: str) -> None:
+    raw = eml(name)
+    try:
+        expected = parse(raw).message_id
+    except MalformedMail:
+        return
+    assert header_message_id(message_id_lines(raw)) == expected
+
+
+def test_message_id_lines_keep_folding_and_never_read_the_body() -> None:
+    folded = b"From: a@x\r\nMessage-ID:\r\n <f@x>\r\nSubject: s\r\n\r\nMessage-ID: <body@x>\r\n"
+    assert message_id_lines(folded) == b"Message-ID:\r\n <f@x>\r\n"
+    assert message_id_lines(b"message-id: <a@b>\nX: y\n\nbody") == b"message-id: <a@b>\r\n"
+    assert message_id_lines(b"Subject: s\r\nX-Message-ID: <no@x>\r\n\r\nMessage-ID: <b@x>\r\n") == b""
 
 
 def test_understanding_fills_a_captured_row_or_fails_a_malformed_one_with_the_reason() -> None:
