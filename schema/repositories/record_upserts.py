@@ -100,8 +100,11 @@ def _existing(
     return found
 
 
-def _touch_from_import(s: Session, tenant_id: str, contact_id: str, at: datetime | None, source: str) -> bool:
-    """Start the engagement clock at ``at`` unless it already has a later touch; True if it did."""
+def _touch_from_import(
+    s: Session, tenant_id: str, contact_id: str, at: datetime | None, source: str, dry_run: bool = False
+) -> bool:
+    """Start the engagement clock at ``at`` unless it already has a later touch; True if it did
+    (with ``dry_run``: if it would, touching nothing, so a dry run's outcome is the import's)."""
     if at is None:
         return False
     last = s.execute(
@@ -111,7 +114,8 @@ def _touch_from_import(s: Session, tenant_id: str, contact_id: str, at: datetime
     ).scalar()
     if last is not None and last >= at:
         return False
-    engagement.touch(s, tenant_id, contact_id, at, "imported", source)
+    if not dry_run:
+        engagement.touch(s, tenant_id, contact_id, at, "imported", source)
     return True
 
 
@@ -175,11 +179,11 @@ def upsert_records(
             ):
                 row.processing_status = "new"
         results[i] = ("updated" if changed else "unchanged", str(row.id))
-        if touched_at is not None and not dry_run:
+        if touched_at is not None:  # a dry run asks too: an import that moves the clock updates
             touches.append((i, row, touched_at))
     s.flush()
     for i, row, at in touches:
-        if _touch_from_import(s, tenant_id, str(row.id), at, source) and results[i] == (
+        if _touch_from_import(s, tenant_id, str(row.id), at, source, dry_run) and results[i] == (
             "unchanged",
             str(row.id),
         ):

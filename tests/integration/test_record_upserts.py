@@ -117,5 +117,8 @@ def test_an_imported_last_contact_date_starts_the_engagement_clock_only_forwards
     )
     assert last_touch() == long_ago
     newer = long_ago + timedelta(days=5)
-    assert _up(t, "contacts", ContactImport(email="jo@example.test", last_contacted_at=newer))[0] == "updated"
+    jo_newer = ContactImport(email="jo@example.test", last_contacted_at=newer)
+    assert _up(t, "contacts", jo_newer, dry_run=True)[0] == "updated"  # what the import will say
+    assert last_touch() == long_ago  # and the dry run touched nothing
+    assert _up(t, "contacts", jo_newer)[0] == "updated"
     assert last_touch() == newer
