@@ -32,8 +32,6 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from imapclient.exceptions import IMAPClientError
@@ -43,6 +41,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.credential_reads import CredentialReader
 from activities.inbox import oauth, sync_status
+from activities.inbox.capture_state import HEARTBEAT_EVERY_S, SyncStatus, Tally, TimedBeat
 from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, provider_limit
 from activities.inbox.prefetch import Chunk, Prefetch
 from activities.inbox.rows import captured_row, oversized_row, sha256
@@ -59,40 +58,6 @@ from schema.inbox import MailboxConnection
 from schema.repositories import inbound, mailbox_alerts, mailboxes, site_allowlist
 from schema.tables import utcnow
 from workflows.inbox.messages import SyncBatchInput, SyncBatchResult
-
-
-@dataclass
-class _Tally:
-    fetched: int = 0
-    inserted: int = 0
-    failed: int = 0
-    last_uid: int = 0
-    rescanned: bool = False
-
-
-class _Status(Exception):
-    def __init__(self, status: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
-HEARTBEAT_EVERY_S = 5.0
-"""Seconds between the capture's heartbeats at most (``workflows.inbox.activities.HEARTBEAT_S``
-is 30: a killed worker is still noticed within it)."""
-
-
-class _Beat:
-    """Heartbeats on a timer, not per batch: at most one every ``every_s`` seconds (a sync
-    activity's heartbeat waits for the worker's event loop; the workflow's timeout is 30 s)."""
-
-    def __init__(self, every_s: float) -> None:
-        self.every_s, self._last, self.detail = every_s, 0.0, 0
-
-    def __call__(self, detail: int | None = None, force: bool = False) -> None:
-        self.detail = self.detail if detail is None else detail
-        if force or time.monotonic() - self._last >= self.every_s:
-            activity.heartbeat(self.detail)
-            self._last = time.monotonic()
 
 
 class MailboxSyncActivities:
@@ -117,7 +82,7 @@ class MailboxSyncActivities:
                 if conn.token_url:
                     site_allowlist.vet_target(s, inp.tenant_id, conn.token_url, self._settings.service_ports)
             except TargetRefused:
-                raise _Status("not_configured", "the mail server is not an allowed target") from None
+                raise SyncStatus("not_configured", "the mail server is not an allowed target") from None
             s.expunge(conn)
             return conn
 
@@ -125,7 +90,7 @@ class MailboxSyncActivities:
         path = mailbox_secret_path(conn.tenant_id, conn.id)
         secret = CredentialReader(self._vault, self._engine).read(conn.tenant_id, path, "mailbox_sync")
         if not secret:
-            raise _Status("not_configured", "no secret stored for this mailbox")
+            raise SyncStatus("not_configured", "no secret stored for this mailbox")
         if conn.auth_kind == "password":
             m.login(conn.username, str(secret["password"]))
             return
@@ -145,7 +110,7 @@ class MailboxSyncActivities:
         except IMAPClientError as e:
             if (limit := provider_limit(e)) is not None:
                 raise MailboxLimitError(limit) from None
-            raise _Status("not_configured", "the mailbox folder cannot be selected") from None
+            raise SyncStatus("not_configured", "the mailbox folder cannot be selected") from None
 
     def _record(self, inp: SyncBatchInput, status: str, reason: str) -> SyncBatchResult:
         return sync_status.record(self._engine, self._settings.inbox, inp, status, reason)
@@ -165,9 +130,9 @@ class MailboxSyncActivities:
                 after = 0 if rescan else conn.last_uid
                 found = m.uids_after(after)
                 pending = found[: inp.batch_size * inp.max_batches]
-                beat = _Beat(HEARTBEAT_EVERY_S)
+                beat = TimedBeat(HEARTBEAT_EVERY_S)
                 beat(after, force=True)
-                out = _Tally(last_uid=after, rescanned=rescan)
+                out = Tally(last_uid=after, rescanned=rescan)
                 rows: list[dict[str, Any]] = []
                 with Prefetch(m, pending, inp.batch_size, cfg.max_message_bytes, cfg.fetch_bytes) as p:
                     for chunk in p.chunks(beat, HEARTBEAT_EVERY_S):
@@ -177,7 +142,7 @@ class MailboxSyncActivities:
                             self._commit(inp, uidvalidity, rows, out, first=out.last_uid == after)
                             rows = []
                             beat(out.last_uid)
-        except _Status as e:
+        except SyncStatus as e:
             return self._record(inp, e.status, str(e))
         except MailboxAuthError as e:
             return self._record(inp, e.status, str(e))
@@ -192,7 +157,7 @@ class MailboxSyncActivities:
         return SyncBatchResult(status="connected", more=len(found) > len(pending), **out.__dict__)
 
     def _commit(
-        self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: _Tally, first: bool
+        self, inp: SyncBatchInput, uidvalidity: int, rows: list[dict[str, Any]], out: Tally, first: bool
     ) -> None:
         """One batch: its rows and the checkpoint in one transaction (the module docstring, 4);
         the ``first`` of the session also resolves the mailbox's open alerts (it answered)."""
