@@ -2,8 +2,9 @@
 like documents), so a shredded keyring makes the mail unreadable. Synchronous (Vault and disk):
 call it on a worker thread. Two layouts, both read by :meth:`MailBlobs.get`:
 
-- one object per message under the content-addressed key ``{tenant}/mail/{sha256}``
-  (:meth:`MailBlobs.put_all`; the capture's layout before session 28);
+- one object per message under the content-addressed key ``{tenant}/mail/{sha256}`` (the
+  capture's layout before session 28: older rows still point at such objects; nothing writes
+  them any more);
 - the capture's: one PACK per FETCH, ``{tenant}/mail/{digest}.pack`` where ``digest`` is the
   sha256 of its messages' identities in order (connection, UIDVALIDITY, UID, content hash: a
   retried batch rewrites the same pack, same offsets; nothing else lands on an existing pack; a
@@ -25,12 +26,7 @@ from core.keys import KeyStore, ensure_tenant_keyring
 from core.objectstore import ObjectNotFound, ObjectStore
 from core.settings import Settings
 
-__all__ = ["MailBlobs", "ObjectNotFound", "raw_key"]
-
-
-def raw_key(tenant_id: str, sha256: str) -> str:
-    """``{tenant}/mail/{sha256 of the raw RFC 5322 bytes}``."""
-    return f"{tenant_id}/mail/{sha256}"
+__all__ = ["MailBlobs", "ObjectNotFound"]
 
 
 def _own(tenant_id: str, key: str) -> None:
@@ -47,14 +43,6 @@ class MailBlobs:
 
     def _store(self, tenant_id: str) -> ObjectStore:
         return ObjectStore(self._root, ensure_tenant_keyring(self._keys, tenant_id))
-
-    def put_all(self, tenant_id: str, raws: dict[str, bytes]) -> dict[str, str]:
-        """Seal and write each ``{sha256: raw}`` (one keyring read for the batch; idempotent:
-        same bytes, same key); ``{sha256: key}``."""
-        store = self._store(tenant_id)
-        return dict(
-            zip(raws, store.put_many({raw_key(tenant_id, h): raw for h, raw in raws.items()}), strict=True)
-        )
 
     def put_pack(self, tenant_id: str, raws: list[tuple[str, bytes]]) -> list[str]:
         """Seal each ``(identity, raw)`` into ONE pack named by the identities (module docstring);

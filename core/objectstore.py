@@ -52,10 +52,14 @@ class ObjectStore:
     def _path(self, key: str) -> Path:
         return _file(self._root, key)
 
+    def _seal_ring(self, key: str) -> Keyring:
+        """The keyring that seals ``key``: its operation's for an operation's key, else the store's."""
+        return (self._scoped.for_seal(key) if self._scoped else None) or self._keyring
+
     def _write(self, path: Path, key: str, data: bytes) -> None:
         """Seal ``data`` (the operation's keyring for an operation's key, else the store's) and
         write it to ``path`` (its folder exists) through a temporary file, owner-only."""
-        ring = (self._scoped.for_seal(key) if self._scoped else None) or self._keyring
+        ring = self._seal_ring(key)
         kid, blob = ring.seal(data, aad=key.encode())
         _write_file(path, kid.encode() + b"\n" + blob)
 
@@ -65,17 +69,6 @@ class ObjectStore:
         self._write(path, key, data)
         return key
 
-    def put_many(self, items: dict[str, bytes]) -> list[str]:
-        """:meth:`put` each ``{key: data}`` (each folder created once); the keys, in order."""
-        made: set[Path] = set()
-        for key, data in items.items():
-            path = self._path(key)
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made.add(path.parent)
-            self._write(path, key, data)
-        return list(items)
-
     def put_pack(self, key: str, items: list[bytes]) -> list[str]:
         """Seal each of ``items`` on its own into the ONE object ``key`` (ends ``.pack``; its
         folder is created); the member keys, in order (the module docstring)."""
@@ -83,7 +76,7 @@ class ObjectStore:
             raise ValueError(f"invalid pack key {key!r}")
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        ring = (self._scoped.for_seal(key) if self._scoped else None) or self._keyring
+        ring = self._seal_ring(key)
         kid = ring.active_key_id.encode() + b"\n"
         parts: list[bytes] = []
         refs: list[str] = []

@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from core.crypto import Keyring
+from core.keys import ensure_tenant_keyring
 from core.mail_store import MailBlobs
 from core.objectstore import ObjectNotFound, ObjectStore, delete_objects
 from tests.unit.keystore_fake import MemoryKeyStore
@@ -23,9 +24,14 @@ def store(root: Path) -> ObjectStore:
 
 
 @pytest.fixture
-def blobs(tmp_path: Path) -> MailBlobs:
+def keys() -> MemoryKeyStore:
+    return MemoryKeyStore()
+
+
+@pytest.fixture
+def blobs(tmp_path: Path, keys: MemoryKeyStore) -> MailBlobs:
     settings = cast(Any, type("S", (), {"object_dir": tmp_path}))
-    return MailBlobs(settings, MemoryKeyStore())
+    return MailBlobs(settings, keys)
 
 
 def test_a_pack_is_one_file_and_each_member_reads_alone_and_is_sealed(tmp_path: Path) -> None:
@@ -71,10 +77,10 @@ def test_deleting_a_member_zeroes_it_in_place_and_the_last_one_removes_the_pack(
 
 
 def test_mail_blobs_read_both_layouts_and_a_pack_is_named_by_its_members(
-    blobs: MailBlobs, tmp_path: Path
+    blobs: MailBlobs, keys: MemoryKeyStore, tmp_path: Path
 ) -> None:
-    old = blobs.put_all("acme", {"h0": MAILS[0]})["h0"]
-    assert old == "acme/mail/h0"
+    # a row from before session 28: one object a message, under its content hash
+    old = ObjectStore(tmp_path, ensure_tenant_keyring(keys, "acme")).put("acme/mail/h0", MAILS[0])
     packed = blobs.put_pack("acme", [("c:1:5:h1", MAILS[1]), ("c:1:6:h2", MAILS[2])])
     again = blobs.put_pack("acme", [("c:1:5:h1", MAILS[1]), ("c:1:6:h2", MAILS[2])])
     other = blobs.put_pack("acme", [("c:2:5:h1", MAILS[1])])
