@@ -39,10 +39,10 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from core.observability_settings import ObservabilitySettings
 
-_configured = False
 _KEPT: ContextVar[bool] = ContextVar("omniops_trace_kept", default=False)
 _root: KeptOrRatio | None = None
-"""The root sampler of this process's configured provider (:func:`configure_telemetry`)."""
+"""The root sampler of this process's configured provider (:func:`configure_telemetry`); None
+until telemetry is configured."""
 
 
 class KeptOrRatio(Sampler):
@@ -116,13 +116,13 @@ def tracer_provider(
 
 def configure_telemetry(service_name: str, o: ObservabilitySettings | None = None) -> None:
     """Install the process's tracer provider (:func:`tracer_provider`) once (later calls do nothing)."""
-    global _configured, _root
-    if _configured:
+    global _root
+    if _root is not None:
         return
     o = o or ObservabilitySettings()
     root = KeptOrRatio(o.trace_sample_ratio)
     trace.set_tracer_provider(tracer_provider(service_name, o, root))
-    _configured, _root = True, root
+    _root = root
 
 
 def temporal_runtime(o: ObservabilitySettings) -> Runtime | None:
