@@ -36,7 +36,6 @@ def closing(
     error: str | None,
     halted: str | None,
     started: datetime,
-    react: ReactSummary | None = None,
     pending_email: EmailOutcomeInput | None = None,
 ) -> ReflectInput:
     """What Reflect records of the run in state ``st`` (its counts and status), after the last
@@ -51,7 +50,6 @@ def closing(
         executed=st.executed,
         blocked=st.blocked,
         deferred=st.deferred,
-        react=react,
         error=error,
         halted_reason=halted,
         started_at=started,

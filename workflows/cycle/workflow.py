@@ -117,8 +117,8 @@ class TenantCycleWorkflow:
                     if not done:
                         pending = await perform(inp, run_id, action)
                     self._set(executed=self._st.executed + 1)
-                self._set(phase="react", current_action=None)
-                self._set(phase="reflect", status=status)  # React and Reflect in one step (close.py)
+                # React and Reflect in one step (close.py)
+                self._set(phase="reflect", status=status, current_action=None)
                 closed = await act.react_and_reflect(
                     closing(self._st, inp, planner, None, halted, started, pending_email=pending)
                 )
