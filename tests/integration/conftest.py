@@ -2,7 +2,8 @@
 
 ``stack`` (tests/stack_fixtures.py) < ``infra`` (+ Postgres, Vault, schema, keyring) <
 ``agent_stack`` (+ SMTP server, agent and messaging workers) < ``live`` (+ WordPress, the
-operations worker) < ``api`` (the API in process). Every test here runs with the test stack's
+operations worker) < ``api`` (the API in process); ``inbox_api``: the API in process over
+``agent_stack`` and Dovecot. Every test here runs with the test stack's
 environment (``stack_env``).
 """
 
@@ -109,6 +110,19 @@ async def api(live: Live) -> AsyncIterator[object]:
     async with AsyncTestClient(app=app, timeout=30) as client:
         yield client
     logging.getLogger().removeHandler(handler)
+
+
+@pytest.fixture(scope="module")
+async def inbox_api(agent_stack: Stack) -> AsyncIterator[object]:
+    """The API in process over the hourly cycle's stack plus Dovecot (the inbox tests' client,
+    one per module; tests/integration/test_mailsync.py and test_mail_xoauth2.py have their own)."""
+    from litestar.testing import AsyncTestClient
+
+    from api.app import create_app
+
+    agent_stack.imap()
+    async with AsyncTestClient(app=create_app(), timeout=60) as client:
+        yield client
 
 
 @pytest.fixture

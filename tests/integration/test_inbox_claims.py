@@ -7,7 +7,6 @@ transaction keeps only the rows still the claimant's."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -85,17 +84,6 @@ def test_claims_hold_for_their_lease_a_retry_takes_its_own_back_and_a_lapsed_one
     assert _mine(t, [one, two, three], "run-b/1") == set()  # b's late effects apply to nothing
     assert _mine(t, [one, two, three], "run-a/1") == {one, two}
     assert _claim("m-" + uuid.uuid4().hex[:10], conn, "run-a/1") == []  # another tenant sees none
-
-
-@pytest.fixture
-async def inbox_api(agent_stack: Stack) -> AsyncIterator[Any]:
-    from litestar.testing import AsyncTestClient
-
-    from api.app import create_app
-
-    agent_stack.imap()
-    async with AsyncTestClient(app=create_app(), timeout=60) as client:
-        yield client
 
 
 OPEN_ON_INBOX = text(

@@ -10,7 +10,6 @@ a quote email is recorded on the quote's workflow, which stops following up."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -33,17 +32,6 @@ from workflows.cycle.messages import PerformInput
 pytestmark = pytest.mark.stack
 GMAIL_ID = "<CAJx9fQ3h0Zr+kT5vXq2L8mN7bYcP1w@mail.gmail.com>"
 DANA = "dana.whitfield@northwind.example"
-
-
-@pytest.fixture(scope="module")
-async def inbox_api(agent_stack: Stack) -> AsyncIterator[Any]:
-    from litestar.testing import AsyncTestClient
-
-    from api.app import create_app
-
-    agent_stack.imap()
-    async with AsyncTestClient(app=create_app(), timeout=60) as client:
-        yield client
 
 
 def domain_account(t: str, domain: str) -> str:

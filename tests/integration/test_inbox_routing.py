@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from typing import Any
 
@@ -33,17 +32,6 @@ from workflows import ids
 from workflows.email import SendEmailInput
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-async def inbox_api(agent_stack: Stack) -> AsyncIterator[Any]:
-    from litestar.testing import AsyncTestClient
-
-    from api.app import create_app
-
-    agent_stack.imap()
-    async with AsyncTestClient(app=create_app(), timeout=60) as client:
-        yield client
 
 
 async def eventually(check: Any, what: str, timeout: float = 60.0) -> Any:

@@ -7,7 +7,6 @@ alert however often it comes, and a successful sync resolves it too."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,17 +21,6 @@ from tests.integration.mail_helpers import connect_mailbox, connection, mailbox,
 from workflows.inbox.messages import SyncBatchInput
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-async def inbox_api(agent_stack: Stack) -> AsyncIterator[Any]:
-    from litestar.testing import AsyncTestClient
-
-    from api.app import create_app
-
-    agent_stack.imap()
-    async with AsyncTestClient(app=create_app(), timeout=60) as client:
-        yield client
 
 
 def alerts(t: str, kind: str) -> list[AgentAlert]:
