@@ -22,6 +22,7 @@ from litestar.di import Provide
 from litestar.plugins import InitPluginProtocol
 from temporalio.client import Client
 
+from api.gc_tuning import freeze_after_startup
 from api.services.agent import AgentAdminService
 from api.services.agent_health import AgentHealthService
 from api.services.agent_runs import AgentRunService
@@ -179,6 +180,7 @@ class ServicesPlugin(InitPluginProtocol):
         client = await connect(self.settings, scoping=ids)
         for name, service in build_services(client, self.settings).items():
             setattr(app.state, name, service)
+        freeze_after_startup(self.settings.api)  # last: everything start-up made is long-lived
         yield
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:

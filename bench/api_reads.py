@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import time
 from collections import defaultdict
 
 from bench.api_latency import terminate
@@ -43,15 +44,16 @@ READS = ("hello", "status_finished", "status_running", "history")
 
 async def run(a: argparse.Namespace) -> None:
     workers = a.workers or ApiServerSettings().workers  # the default (the test stack sets 1)
-    b = await set_up(a.test_stack, workers, a.tenants, a.finished, a.running)
+    b = await set_up(a.test_stack, workers, a.tenants, a.finished, a.running, a.probe)
     results: dict[str, list[Result]] = defaultdict(list)
     try:
         for rnd in range(a.rounds + 1):  # round 0 warms up, not counted
             for route in READS if rnd % 2 else READS[::-1]:
+                t0 = time.time()
                 got = await asyncio.to_thread(attack, b.targets[route], a.clients, a.seconds if rnd else 2)
                 if rnd:
                     results[route].append(got)
-                    print(got.line(f"r{rnd} {route}"), flush=True)
+                print(got.line(f"r{rnd} {route}") + f"  [{t0:.1f}-{time.time():.1f}]", flush=True)
         if a.reads_only:
             return
         bare = await bare_starts(a.clients, a.seconds)  # the same server, alone (its own module)
@@ -108,5 +110,6 @@ if __name__ == "__main__":
     ap.add_argument("--workers", type=int, default=0, help="uvicorn processes per server (0: the setting)")
     ap.add_argument("--start-rate", type=int, default=0, help="also start at this fixed rate (req/s)")
     ap.add_argument("--test-stack", action="store_true")
+    ap.add_argument("--probe", default="", help="probes (bench/api_probe_app.py) to this file")
     ap.add_argument("--reads-only", action="store_true", help="skip the start runs (iterating on reads)")
     asyncio.run(run(ap.parse_args()))

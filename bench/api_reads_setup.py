@@ -24,6 +24,8 @@ from workflows.ids import operation_workflow_id
 
 OFFSET = int(os.environ.get("OMNIOPS_TEST_PORT_OFFSET", "0"))
 API_PORT, HELLO_PORT = 8111 + OFFSET, 8112 + OFFSET
+APPS = ("api.app:create_app", "bench.hello_app:create_app")
+"""The two servers' app factories: the API, the hello baseline."""
 SAMPLE_RATIO = 0.05
 """Share of traces the benched API records: the production value of deploy/helm and compose."""
 
@@ -96,8 +98,11 @@ class Bench:
     started: list[str] = dataclasses.field(default_factory=list)
 
 
-async def set_up(test_stack: bool, workers: int, tenants: int, finished: int, running: int) -> Bench:
-    """Bring up the stack and both servers, then the operations and the read targets."""
+async def set_up(
+    test_stack: bool, workers: int, tenants: int, finished: int, running: int, probe: str = ""
+) -> Bench:
+    """Bring up the stack and both servers, then the operations and the read targets. With
+    ``probe`` (a file), both servers run with bench/api_probe_app.py's probes, writing there."""
     cfg = StackConfig()
     if test_stack:
         from tests.stack_fixtures import TEST_CONFIG
@@ -117,10 +122,10 @@ async def set_up(test_stack: bool, workers: int, tenants: int, finished: int, ru
 
     get_settings.cache_clear()
     tokens = Tokens(stack)
-    procs = [
-        serve(stack, "api.app:create_app", API_PORT, workers),
-        serve(stack, "bench.hello_app:create_app", HELLO_PORT, workers),
-    ]
+    if probe:
+        os.environ["OMNIOPS_BENCH_PROBE"] = probe
+    apps = ("bench.api_probe_app:create_app", "bench.api_probe_app:create_hello") if probe else APPS
+    procs = [serve(stack, apps[0], API_PORT, workers), serve(stack, apps[1], HELLO_PORT, workers)]
     stack.c = dataclasses.replace(stack.c, api_port=API_PORT)  # set_up_tenants calls this API
     names = set_up_tenants(stack, tokens, wp, tenants)
     base = f"http://127.0.0.1:{API_PORT}"

@@ -43,3 +43,10 @@ class ApiServerSettings(BaseModel):
     """Bearer tokens whose verified principal each worker process keeps (api/jwt_keys.py
     ``VerifiedTokens``) until the token's ``exp`` (at most ``auth.jwks_cache_s``), so a client's
     repeat requests skip the signature check (about 0.5 ms of CPU each); 0 turns it off."""
+    gc_freeze: bool = True
+    """Freeze the objects alive after start-up out of garbage collection (api/gc_tuning.py): a
+    full collection then no longer walks the framework's million objects (pauses of 0.3-1.9 s
+    under load, bench/api_probe_app.py)."""
+    gc_gen0_threshold: int = Field(default=700, ge=100, le=1_000_000)
+    """Allocations between two collections of the youngest generation (CPython's default 700);
+    applied with ``gc_freeze``."""

@@ -10,6 +10,9 @@ session, so a commit in the middle of a block does not drop the scope.
 - :func:`tenant_transaction` ``(engine, tenant_id)``: everything a tenant's request or a tenant's
   activity does. The API passes the authenticated principal's tenant (or the tenant an operator
   acts on); activities pass their input's ``tenant_id``.
+- :func:`tenant_connection` ``(engine, tenant_id)``: the same scope on a Core ``Connection``
+  instead of an ORM ``Session``, for the API's hottest reads of prebuilt Core statements
+  (issue 17: the ORM session cost more CPU than the query it ran).
 - :func:`platform_transaction` ``(engine, reason)``: reads across tenants (the cycle fan-out's
   enabled tenants, an operator's every-tenant runs and health, global metrics). Tenant tables are
   read-only in it (the policy allows only SELECT); platform tables (``system_config``,
@@ -96,8 +99,11 @@ def app_role() -> str:
 def _apply_scope(session: OrmSession, _tx: SessionTransaction, conn: Connection) -> None:
     """Set this session's scope as transaction-local settings; nothing for an owner session."""
     scope = session.info.get(SCOPE_KEY)
-    if scope is None:
-        return
+    if scope is not None:
+        _set_scope(conn, scope)
+
+
+def _set_scope(conn: Connection, scope: tuple[str, str]) -> None:
     kind, value = scope
     tenant, platform = (value, "off") if kind == "tenant" else ("", "on")
     conn.execute(_SET_SCOPE, {"tenant": tenant, "platform": platform})
@@ -136,6 +142,26 @@ def tenant_transaction(engine: Engine, tenant_id: str) -> AbstractContextManager
     closing the session rolls back. Rows stay readable after the block (``expire_on_commit=False``).
     An empty ``tenant_id`` (a platform principal's) sees no row and inserts none."""
     return _unit(engine, ("tenant", tenant_id))
+
+
+@contextmanager
+def tenant_connection(engine: Engine, tenant_id: str) -> Iterator[Connection]:
+    """:func:`tenant_transaction`'s unit of work (the same transaction-local scope, so the same
+    row-level security; commit at the end, rollback when the block raises; the same one retry
+    of a dropped pooled connection) on a Core ``Connection``: for Core statements only (no ORM
+    objects), where an ORM ``Session``'s bookkeeping costs more CPU than the statement."""
+    for attempt in (1, 2):
+        conn = engine.connect()
+        try:
+            _set_scope(conn, ("tenant", tenant_id))  # begins the transaction: its first statement
+            break
+        except DBAPIError as e:
+            conn.close()
+            if attempt == 2 or not e.connection_invalidated:
+                raise
+    with conn:  # closing rolls back what was not committed
+        yield conn
+        conn.commit()
 
 
 def platform_transaction(engine: Engine, reason: str) -> AbstractContextManager[Session]:

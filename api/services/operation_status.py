@@ -21,7 +21,7 @@ from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
 from api.status_cache import StatusCache
 from core import search_attributes as sa
-from schema.db import tenant_transaction
+from schema.db import tenant_connection, tenant_transaction
 from schema.repositories import operation_reads
 from schema.repositories import operations as operations_repo
 from schema.tables import AutonomousOperation
@@ -168,8 +168,8 @@ class OperationStatusService:
         mark = uuid.UUID(parse_op_id(before)) if before else None
 
         def read() -> Sequence[operation_reads.HistoryRow]:
-            with tenant_transaction(self.engine, p.tenant_id) as s:
-                return operation_reads.history_page(s, p.tenant_id, limit, mark)
+            with tenant_connection(self.engine, p.tenant_id) as c:
+                return operation_reads.history_page(c, p.tenant_id, limit, mark)
 
         return [history_item(r) for r in await asyncio.to_thread(read)]
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, bindparam, true, tuple_
+from sqlalchemy import Connection, Select, bindparam, true, tuple_
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -95,9 +95,10 @@ _HISTORY, _HISTORY_AFTER = _history_statements()
 
 
 def history_page(
-    s: Session, tenant_id: str, limit: int, before: uuid.UUID | None = None
+    s: Session | Connection, tenant_id: str, limit: int, before: uuid.UUID | None = None
 ) -> Sequence[HistoryRow]:
-    """The tenant's operations, newest first (``created_at``, then id), at most ``limit``, only
+    """In ``s`` (the API passes ``schema.db.tenant_connection``'s: Core rows need no ORM
+    session), the tenant's operations, newest first (``created_at``, then id), at most ``limit``, only
     :data:`HISTORY_COLUMNS`; with ``before``, those after that operation in this order (keyset
     paging on index ``ix_autonomous_operations_tenant_created``). An unknown ``before`` (or
     another tenant's) gives an empty page: the row comparison with no mark matches nothing."""
