@@ -45,8 +45,11 @@ class ApiServerSettings(BaseModel):
     repeat requests skip the signature check (about 0.5 ms of CPU each); 0 turns it off."""
     gc_freeze: bool = True
     """Freeze the objects alive after start-up out of garbage collection (api/gc_tuning.py): a
-    full collection then no longer walks the framework's million objects (pauses of 0.3-1.9 s
-    under load, bench/api_probe_app.py)."""
-    gc_gen0_threshold: int = Field(default=700, ge=100, le=1_000_000)
-    """Allocations between two collections of the youngest generation (CPython's default 700);
-    applied with ``gc_freeze``."""
+    full collection then no longer walks the ~400,000 objects start-up leaves (measured pauses of
+    up to 1.9 s under 50 clients and load 8, bench/api_probe_app.py)."""
+    gc_gen0_threshold: int = Field(default=10_000, ge=100, le=1_000_000)
+    """Net allocations of tracked objects between two collections of the youngest generation
+    (CPython's default: 700), applied with ``gc_freeze``. At 700, 50 concurrent requests' live
+    objects were collected 130-260 times per worker per 8 s and promoted toward the old
+    generation; at 10,000, 0-2 times (bench/api_probe_app.py). A request frees its objects by
+    reference counting, so this bounds only cyclic garbage (about 10,000 objects, a few MB)."""
