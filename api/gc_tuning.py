@@ -4,8 +4,8 @@ A worker process holds about 400,000 tracked objects once it has started (Litest
 pydantic schemas, the Temporal SDK, SQLAlchemy's metadata). CPython's full (generation 2)
 collection walks all of them: bench/api_probe_app.py measured a single pause of 1.9 s under 50
 clients (load 8), during which the event loop answers nothing, so whichever round a full
-collection fell in had its p99 multiplied; with the freeze, the longest was 0.23 s. :func:`freeze_after_startup` moves everything alive after
-start-up into the permanent generation (``gc.freeze``), which collections no longer walk: a full
+collection fell in had its p99 multiplied; with the freeze, the longest was 0.23 s.
+:func:`freeze_after_startup` moves everything alive after start-up into the permanent generation (``gc.freeze``), which collections no longer walk: a full
 collection then walks only what requests allocated since. Objects created by requests are
 collected as before.
 """
