@@ -5,9 +5,9 @@ pydantic schemas, the Temporal SDK, SQLAlchemy's metadata). CPython's full (gene
 collection walks all of them: bench/api_probe_app.py measured a single pause of 1.9 s under 50
 clients (load 8), during which the event loop answers nothing, so whichever round a full
 collection fell in had its p99 multiplied; with the freeze, the longest was 0.23 s.
-:func:`freeze_after_startup` moves everything alive after start-up into the permanent generation (``gc.freeze``), which collections no longer walk: a full
-collection then walks only what requests allocated since. Objects created by requests are
-collected as before.
+:func:`freeze_after_startup` moves everything alive after start-up into the permanent
+generation (``gc.freeze``), which collections no longer walk: a full collection then walks only
+what requests left since. Objects created by requests are collected as before.
 """
 
 from __future__ import annotations
