@@ -3,6 +3,7 @@ route in the same run (issue 17, goals "API reads" and "Start-operation").
 
     uv run python -m bench.api_reads [--clients 50] [--seconds 8] [--rounds 2] [--tenants 10]
         [--finished 100] [--running 50] [--workers N] [--start-rate 0] [--reads-only] [--test-stack]
+        [--probe FILE]
 
 Starts (or reuses) the local dev stack (``--test-stack``: the stack of
 ``OMNIOPS_TEST_DATA``/``OMNIOPS_TEST_PORT_OFFSET``; its API ports are 8111/8112 + offset), then
@@ -22,7 +23,9 @@ Per round, in alternating order, for ``--seconds`` each: ``GET /hello``; ``GET
 bare ``start_workflow`` calls, ``--clients`` concurrent, same server). Prints req/s, p50, p99
 and the ratio to hello per read route, to the bare baseline for starts. The API records
 :data:`~bench.api_reads_setup.SAMPLE_RATIO` of traces, the production setting. Where the CPU of
-one request goes: bench/api_profile.py.
+one request goes: bench/api_profile.py. Why a round's tail is what it is: ``--probe FILE``
+(bench/api_probe_app.py: per worker and second, GC pauses, status-cache expiries, pool waits,
+event-loop lag), each round's line ending with its epoch window.
 """
 
 from __future__ import annotations
