@@ -117,8 +117,6 @@ async def set_up(
     stack.worker("worker-agent", "agent", timeout=900)  # runs the operations to their waits
     os.environ.update(stack.env())
     from core.settings import get_settings
-    from core.temporal import connect
-    from workflows import ids
 
     get_settings.cache_clear()
     tokens = Tokens(stack)
@@ -126,6 +124,27 @@ async def set_up(
         os.environ["OMNIOPS_BENCH_PROBE"] = probe
     apps = ("bench.api_probe_app:create_app", "bench.api_probe_app:create_hello") if probe else APPS
     procs = [serve(stack, apps[0], API_PORT, workers), serve(stack, apps[1], HELLO_PORT, workers)]
+    try:
+        return await _populate(stack, wp, tokens, procs, tenants, finished, running)
+    except BaseException:  # a failed set-up leaves no server behind
+        for proc in procs:
+            stop(proc)
+        raise
+
+
+async def _populate(
+    stack: Stack,
+    wp: dict[str, str],
+    tokens: Tokens,
+    procs: list[subprocess.Popen[bytes]],
+    tenants: int,
+    finished: int,
+    running: int,
+) -> Bench:
+    """The tenants, their finished and running operations, and the read targets."""
+    from core.temporal import connect
+    from workflows import ids
+
     stack.c = dataclasses.replace(stack.c, api_port=API_PORT)  # set_up_tenants calls this API
     names = set_up_tenants(stack, tokens, wp, tenants)
     base = f"http://127.0.0.1:{API_PORT}"
