@@ -12,33 +12,18 @@ a finished operation's status needs no database round trip).
   audit rows (the last screenshot's row). The cache cannot hear about either in another process
   or replica, so each entry lives at most ``api.status_cache_ttl_s`` (default 30 s): that is how
   long such a change can stay unseen by a status read.
-- **Refreshed ahead:** a read in the last :data:`REFRESH_SHARE` of an entry's life gets the
-  cached view and starts one background re-read (``refresh``: the caller's Postgres read), which
-  replaces the entry, or drops it when the row is gone or no longer terminal or the read fails.
-  A hot entry then never expires under its readers (bench/api_reads.py: 200 entries expiring
-  together put 200 reads at the start of one round, each awaited by a client); a view served is
-  still at most ``ttl_s`` (plus one read's duration) old since its read.
 - **Bounded:** at most ``api.status_cache_size`` entries; the least recently used goes first.
   One event loop per process reads and writes it, with no await in between: no lock needed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-
-import structlog
 
 from api.schemas.operations import OperationView
 
-log = structlog.get_logger(__name__)
-
 Key = tuple[str, str]
-Reread = Callable[[], Awaitable[OperationView | None]]
-REFRESH_SHARE = 0.2
-"""The last share of an entry's ``ttl_s`` in which a read starts its background re-read."""
 
 
 class StatusCache:
@@ -47,41 +32,18 @@ class StatusCache:
     def __init__(self, size: int, ttl_s: float) -> None:
         self.size, self.ttl_s = size, ttl_s
         self._items: OrderedDict[Key, tuple[float, OperationView]] = OrderedDict()
-        self._refreshing: dict[Key, asyncio.Task[None]] = {}
 
-    def get(self, tenant_id: str, op_id: str, refresh: Reread | None = None) -> OperationView | None:
-        """The cached view, or None when absent or older than ``ttl_s``. With ``refresh``, a read
-        in the entry's last :data:`REFRESH_SHARE` of life starts its one background re-read."""
-        key = (tenant_id, op_id)
-        found = self._items.get(key)
+    def get(self, tenant_id: str, op_id: str) -> OperationView | None:
+        """The cached view, or None when absent or older than ``ttl_s``."""
+        found = self._items.get((tenant_id, op_id))
         if found is None:
             return None
         expires, view = found
-        now = time.monotonic()
-        if now >= expires:
-            del self._items[key]
+        if time.monotonic() >= expires:
+            del self._items[(tenant_id, op_id)]
             return None
-        self._items.move_to_end(key)
-        if (
-            refresh is not None
-            and now >= expires - self.ttl_s * REFRESH_SHARE
-            and key not in self._refreshing
-        ):
-            self._refreshing[key] = asyncio.get_running_loop().create_task(self._reread(key, refresh))
+        self._items.move_to_end((tenant_id, op_id))
         return view
-
-    async def _reread(self, key: Key, refresh: Reread) -> None:
-        try:
-            view = await refresh()
-        except Exception:  # noqa: BLE001 - the entry goes; the next read asks Postgres itself
-            log.warning("status cache: re-read failed", exc_info=True)
-            view = None
-        finally:
-            self._refreshing.pop(key, None)
-        if view is None:
-            self._items.pop(key, None)
-        else:
-            self.put(*key, view)
 
     def put(self, tenant_id: str, op_id: str, view: OperationView) -> None:
         """Keep ``view`` (a finished operation's, read from Postgres) for ``ttl_s`` seconds."""

@@ -131,13 +131,6 @@ class OperationStatusService:
         with tenant_transaction(self.engine, tenant_id) as s:
             return operation_reads.operation_with_screenshot(s, tenant_id, uuid.UUID(op_id))
 
-    async def _finished(self, tenant_id: str, op_id: str) -> OperationView | None:
-        """The stored view of a finished operation; None when it is gone or not terminal."""
-        row, shot = await asyncio.to_thread(self._record, tenant_id, op_id)
-        if row is None or row.status not in TERMINAL:
-            return None
-        return from_record(operation_workflow_id(tenant_id, op_id), row, shot)
-
     async def status(self, p: Principal, raw_id: str) -> OperationView:
         """A finished operation's status is its stored record (issue 17: no workflow query
         replaying its history); a running one's is the workflow's live ``status`` query, bounded
@@ -145,9 +138,7 @@ class OperationStatusService:
         Postgres, marked ``stale``. 404 when unknown. A finished one's view is kept in
         ``self.cache`` (api/status_cache.py) for the caller's tenant."""
         op_id = parse_op_id(raw_id)
-        if (
-            kept := self.cache.get(p.tenant_id, op_id, lambda: self._finished(p.tenant_id, op_id))
-        ) is not None:
+        if (kept := self.cache.get(p.tenant_id, op_id)) is not None:
             return kept
         handle = self.client.get_workflow_handle(operation_workflow_id(p.tenant_id, op_id))
         row, shot = await asyncio.to_thread(self._record, p.tenant_id, op_id)

@@ -3,7 +3,6 @@ bounds, expiry and the sampling decision, without a stack."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -52,51 +51,6 @@ def test_size_or_ttl_zero_keeps_nothing() -> None:
     for c in (StatusCache(0, 60), StatusCache(10, 0)):
         c.put("t", "a", done("a"))
         assert c.get("t", "a") is None
-
-
-async def test_a_read_near_the_end_of_life_refreshes_once_in_the_background(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    c, calls = StatusCache(10, 30), []
-    fresh = done("a").model_copy(update={"current_step": 7})
-
-    async def reread() -> OperationView | None:
-        calls.append(1)
-        return fresh
-
-    c.put("t", "a", done("a"))
-    assert c.get("t", "a", reread) == done("a")  # early in its life: no re-read
-    await asyncio.sleep(0)
-    assert not calls
-    now[0] += 25  # in the last fifth of 30 s
-    assert c.get("t", "a", reread) == done("a")  # the cached view, at once
-    assert c.get("t", "a", reread) == done("a")  # one re-read at a time
-    await asyncio.sleep(0)
-    assert len(calls) == 1
-    now[0] += 29  # 54 s after the first read: the re-read's view, kept for 30 s from it
-    assert c.get("t", "a") == fresh
-
-
-@pytest.mark.parametrize("outcome", ["gone", "error"])
-async def test_a_refresh_that_finds_nothing_or_fails_drops_the_entry(
-    monkeypatch: pytest.MonkeyPatch, outcome: str
-) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    c = StatusCache(10, 30)
-
-    async def reread() -> OperationView | None:
-        if outcome == "error":
-            raise RuntimeError("database down")
-        return None  # erased, or no longer terminal
-
-    c.put("t", "a", done("a"))
-    now[0] += 28
-    assert c.get("t", "a", reread) == done("a")
-    await asyncio.sleep(0)
-    assert c.get("t", "a") is None and len(c) == 0
 
 
 def _sampled(ratio: float, parent: bool | None) -> bool:
