@@ -66,9 +66,9 @@ def _patch_api() -> None:
 
     get, tok_get, do_get = StatusCache.get, jwt_keys.VerifiedTokens.get, QueuePool._do_get
 
-    def cache_get(self: StatusCache, tenant_id: str, op_id: str, refresh: Any = None) -> Any:
+    def cache_get(self: StatusCache, tenant_id: str, op_id: str) -> Any:
         had = (tenant_id, op_id) in self._items
-        v = get(self, tenant_id, op_id, refresh)
+        v = get(self, tenant_id, op_id)
         _c["hits" if v is not None else "misses"] += 1
         _c["expired"] += had and v is None
         return v
