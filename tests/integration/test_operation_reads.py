@@ -2,7 +2,8 @@
 cache (api/status_cache.py): a finished operation's repeat read needs no database, only its own
 tenant gets it, a running or unknown operation is never kept, and a deleted row (an erasure)
 shows after the TTL. The history page (Core rows, keyset paging): newest first, paged by the
-previous page's last id, only the tenant's own rows."""
+previous page's last id, only the tenant's own rows, read on ``schema.db.tenant_connection``
+(RLS scope, rollback when the block raises)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pytest
 from sqlalchemy import update
 
 from core.settings import get_settings
-from schema.db import owner_transaction
+from schema.db import get_engine, owner_transaction, tenant_connection
+from schema.repositories.operation_reads import history_page
 from schema.repositories.operations import delete_operation, insert_operation
 from schema.tables import AutonomousOperation
 from tests.integration.helpers import headers
@@ -146,3 +148,17 @@ async def test_history_pages_newest_first_and_only_the_tenants_own(tenant: str) 
         assert [i["operation_id"] for i in await page("limit=50")] == newest_first
         assert await page(f"before={uuid.uuid4()}") == []  # an unknown mark
         assert await page(f"before={other}") == []  # another tenant's row is no mark
+
+
+def test_a_tenant_connection_sees_only_its_tenant_and_rolls_back_when_the_block_raises(tenant: str) -> None:
+    mine, theirs = stored(tenant, "completed"), stored(f"{tenant}-b", "completed")
+    with tenant_connection(get_engine(), tenant) as c:
+        seen = {str(r.id) for r in history_page(c, tenant, 500)}
+        asked_for_other = history_page(c, f"{tenant}-b", 500)  # RLS: the scope, not the filter
+    assert mine in seen and theirs not in seen and not asked_for_other
+    table = AutonomousOperation.__table__  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError), tenant_connection(get_engine(), tenant) as c:
+        c.execute(update(table).where(table.c.id == uuid.UUID(mine)).values(status="failed"))
+        raise RuntimeError("the block fails")
+    with owner_transaction() as s:
+        assert s.get(AutonomousOperation, uuid.UUID(mine)).status == "completed"  # type: ignore[union-attr]
