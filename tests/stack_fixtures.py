@@ -128,6 +128,9 @@ def stack_env() -> Iterator[Stack]:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {**stack.env(), **stack.owner_env()}.items():
             mp.setenv(key, value)
+        # in-process apps (AsyncTestClient) must not gc.freeze() the test process (api/gc_tuning.py):
+        # every app built after it would stay frozen, uncollected, for the rest of the session
+        mp.setenv("OMNIOPS_API__GC_FREEZE", "false")
         get_settings.cache_clear()  # settings read before this (unit tests) saw another environment
         yield stack
     get_settings.cache_clear()
