@@ -56,12 +56,13 @@ class ContextActivities(CycleBase):
         f = self._s.followups
         engagement.refresh_clocks(s, t, now)
         campaign_audience.materialize_due(s, t, now)
-        quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
+        fresh = s.info.get(self.FRESH_RUN_KEY) == inp.run_id
+        quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit, fresh)
         url = self._s.api_public_url
         links = {
             c.quote.id: quote_view_url(url, quotes_repo.ensure_view_token(s, c.quote.id)) for c in quotes
         }
-        deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
+        deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit, fresh)
         stage_days = deals_repo.stage_days(s, t) if deals else {}
         s.commit()
         r = plan_reads(s, t, now, inp.hour, limit)  # the counters and seven lists, one round trip
