@@ -197,7 +197,7 @@ def main(
     # whose first attempt still committed a batch counts those rows in neither result
     assert drained.fetched == 0, drained
     swept = {}
-    for n, (t, c, *_) in zip(sweep, boxes[1 + rounds :], strict=True):
+    for n, (t, c, *_) in zip(sweep, boxes[1 + len(alone_boxes) :], strict=True):
         swept[n], _, r = asyncio.run(our_sync(t, c, n, db, last_uid=messages, understanders=0))
         assert checkpoint(db, c) == messages, r
     print(f"mailbox: {messages} messages, {size / 1e6:.1f} MB; sync batches of {batch}")

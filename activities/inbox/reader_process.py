@@ -9,10 +9,8 @@ hashes and inserts (nor with the worker's event loop).
 :class:`~activities.inbox.prefetch.Prefetch` reads ahead, pickled over a ``multiprocessing`` pipe.
 
 - **Secrets** (the password or access token) go to the child over that pipe only: never argv,
-  environment or logs. The child is forked by a ``forkserver`` (started once per worker process,
-  single-threaded, this module and the main module preloaded: a child costs a fork, not an
-  interpreter start and 0.5 s of imports). As with any ``multiprocessing`` start method but
-  fork, the main module must guard its work with ``if __name__ == "__main__"``.
+  environment or logs. The child is forked from the worker (``_FORK``): about a millisecond a
+  page table, no interpreter start, no imports.
 - **Errors** are raised in the activity as the session would raise them: ``MailboxAuthError``
   (same status), ``MailboxLimitError``, ``IMAPClientError`` (the server's words: quota answers are
   told apart by ``imap.provider_limit`` as before), anything else (socket, protocol) as
@@ -28,7 +26,6 @@ hashes and inserts (nor with the worker's event loop).
 from __future__ import annotations
 
 import multiprocessing
-import sys
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -39,20 +36,11 @@ from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSe
 from activities.inbox.prefetch import Chunk, Prefetch
 
 _CALLS = ("login", "oauth2_login", "select", "uids_after")
-_ctx: Any = None
-
-
-def _context() -> Any:
-    global _ctx  # noqa: PLW0603 - one forkserver per worker process, made on first use
-    if _ctx is None:
-        ctx = multiprocessing.get_context("forkserver")
-        # a child re-runs the parent's main module (multiprocessing's spawn.prepare): preloaded
-        # in the forkserver, its imports are already there and a child costs a fork
-        main = getattr(getattr(sys.modules.get("__main__"), "__spec__", None), "name", None)
-        extra = [main] if main and not main.endswith("__main__") else []  # the same test as spawn's
-        ctx.set_forkserver_preload(["__main__", __name__, *extra])
-        _ctx = ctx
-    return _ctx
+_FORK = multiprocessing.get_context("fork")
+"""Fork, not spawn or forkserver: either re-runs the worker's main module in the child
+(``multiprocessing.spawn.prepare``), and importing ``workers.run`` took 11 s of CPU, 35 s at a load
+of 8 (session 29): longer than the capture's 30 s heartbeat timeout. A forked child touches none
+of the worker's other threads' state: only imapclient, its socket and the pipe."""
 
 
 def _error(e: BaseException) -> tuple[str, Any]:
@@ -75,9 +63,12 @@ def _raise(kind: str, detail: Any) -> None:
     raise OSError(detail)
 
 
-def _serve(pipe: Connection) -> None:
+def _serve(pipe: Connection, parents: Connection) -> None:
     """The child: open the session, answer calls, stream a prefetch; every answer is
-    ``("ok", value)``, ``("chunk", Chunk)``, ``("end", None)`` or ``("err", (kind, detail))``."""
+    ``("ok", value)``, ``("chunk", Chunk)``, ``("end", None)`` or ``("err", (kind, detail))``.
+    ``parents`` (the activity's end, inherited by the fork) is closed first: the activity closing
+    its end must be the pipe's end."""
+    parents.close()
     try:
         host, port, tls, timeout = pipe.recv()
         with MailboxSession(host, port, tls, timeout) as m:
@@ -104,12 +95,16 @@ class ReaderProcess:
     """An IMAP session in a child process (module docstring)."""
 
     def __init__(self, host: str, port: int, tls: str, timeout: float) -> None:
-        self._pipe, child = _context().Pipe()
-        self._proc = _context().Process(target=_serve, args=(child,), name="imap-reader", daemon=True)
+        self._pipe, child = _FORK.Pipe()
+        self._proc = _FORK.Process(target=_serve, args=(child, self._pipe), name="imap-reader", daemon=True)
         self._proc.start()
         child.close()
-        self._pipe.send((host, port, tls, timeout))
-        self._answer()
+        try:
+            self._pipe.send((host, port, tls, timeout))
+            self._answer()
+        except BaseException:
+            self.__exit__()
+            raise
 
     def __enter__(self) -> ReaderProcess:
         return self

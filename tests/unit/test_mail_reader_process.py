@@ -4,6 +4,7 @@ process; the IMAP server is tests/integration/test_mailsync.py's."""
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
 import threading
 
@@ -37,8 +38,10 @@ def test_a_refused_connection_is_an_oserror_and_no_child_is_left() -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    before = set(multiprocessing.active_children())
     with pytest.raises(OSError, match="ConnectionRefusedError"):
         ReaderProcess("127.0.0.1", port, "none", 5)
+    assert set(multiprocessing.active_children()) == before
 
 
 def _greeter(server: socket.socket) -> None:
