@@ -26,16 +26,13 @@ compared with, on the same mailbox, already indexed by the server (below).
   understanding anywhere meanwhile); each ratio is to the bare fetch just before it, and the
   median ratio and the spread are printed (a shared machine's load drifts over a run: one pair
   moved the bare figure 44% in session 28). The last round's mailbox is then drained by the next
-  sync (the understanding stage's own rate). ``--readers process,thread`` alternates the rounds
-  between the capture's IMAP reader in a child process and on a thread (``inbox.reader_process``;
-  the agent worker restarted before each round), ``--rounds`` of each;
+  sync (the understanding stage's own rate);
 - **batch sizes** (``--sweep 200,1000``): capture alone on one more mailbox per size;
 - **no new mail**: one more sync of the same mailbox (seconds, median), from which the note works
   out the schedule lag at 1,000 connections.
 
     uv run python -m bench.mail_sync [--messages 10000] [--batch 500] [--sweep 200,1000]
         [--no-mail-runs 5] [--port-offset 20] [--rounds 3]
-        [--readers process,thread]
 
 Runs on a stack of its own (``/var/tmp/omniops-bench-mail``, ports shifted by ``--port-offset``),
 beside ``make run``'s and the test stacks; the agent and inbox workers are restarted on this
@@ -152,28 +149,19 @@ async def pause_schedules(connections: list[tuple[str, str]]) -> None:
         await client.get_schedule_handle(ids.mailsync_schedule_id(tenant, cid)).pause(note="bench")
 
 
-def reader(stack: Stack, mode: str) -> None:
-    """(Re)start the agent worker (the capture's) with its IMAP reader in a child process or on a
-    thread (``inbox.reader_process``)."""
-    stack.stop("worker-agent")
-    stack.worker("worker-agent", "agent", env={"OMNIOPS_INBOX__READER_PROCESS": str(mode == "process")})
-
-
-def main(
-    messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int, rounds: int, modes: list[str]
-) -> None:
+def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int, rounds: int) -> None:
     stack = Stack(bench_config(offset))
     stack.up()
-    stack.stop("worker-inbox")  # a reused stack's worker may run older code: this checkout's
-    stack.worker("worker-inbox", "inbox")
-    reader(stack, modes[0])
+    for name, queue in (("worker-agent", "agent"), ("worker-inbox", "inbox")):
+        stack.stop(name)  # a reused stack's worker may run older code: this checkout's
+        stack.worker(name, queue)
     os.environ.update(stack.env())
     get_settings.cache_clear()  # the stack read settings before its environment was set here
     settings = Settings.model_validate(
         {"auth": {"local_keys_dir": stack.env()["OMNIOPS_AUTH__LOCAL_KEYS_DIR"]}}
     )
-    boxes = [mailbox(stack, settings, messages) for _ in range(1 + rounds * len(modes) + len(sweep))]
-    (tenant, cid, user, password, size), alone_boxes = boxes[0], boxes[1 : 1 + rounds * len(modes)]
+    boxes = [mailbox(stack, settings, messages) for _ in range(1 + rounds + len(sweep))]
+    (tenant, cid, user, password, size), alone_boxes = boxes[0], boxes[1 : 1 + rounds]
     db = engine_for(stack.db_url(services.PG_OWNER))
     bare = {n: bare_fetch(stack.c.imap_port, user, password, n) for n in (*sweep, batch)}
     assert all(got == messages for _, got in bare.values()), bare
@@ -182,15 +170,12 @@ def main(
     empties = [asyncio.run(our_sync(tenant, cid, batch)) for _ in range(no_mail_runs)]
     assert all(r.fetched == 0 and r.batches == 1 for _, _, r in empties)
     empty_s = statistics.median(t for _, t, _ in empties)
-    pairs: dict[str, list[tuple[float, float]]] = {m: [] for m in modes}  # (bare s, capture alone s)
-    for i, (t, c, u, pw, _) in enumerate(alone_boxes):  # interleaved, a fresh mailbox each
-        mode = modes[i % len(modes)]
-        if len(modes) > 1:
-            reader(stack, mode)
+    pairs: list[tuple[float, float]] = []  # (bare s, capture alone s)
+    for t, c, u, pw, _ in alone_boxes:  # interleaved, a fresh mailbox each
         bare_s, got = bare_fetch(stack.c.imap_port, u, pw, batch)
         alone_s, _, alone = asyncio.run(our_sync(t, c, batch, db, last_uid=messages, understanders=0))
         assert got == messages and checkpoint(db, c) == messages, alone
-        pairs[mode].append((bare_s, alone_s))
+        pairs.append((bare_s, alone_s))
     t, c, *_ = alone_boxes[-1]
     _, drain_s, drained = asyncio.run(our_sync(t, c, batch))  # the next sync understands them all
     # the checkpoint, not ``inserted``: a retried capture attempt (a heartbeat timeout under load)
@@ -214,16 +199,15 @@ def main(
     line("end to end (all routed):", ours_s, goal=False)
     print(f"MailboxSync capture only (understanders=0): {rounds} rounds of bare fetch, then capture,")
     print("each round on a fresh mailbox (ratio: capture / the bare fetch just before it):")
-    for mode, got in pairs.items():
-        for i, (b, a) in enumerate(got, 1):
-            rates = f"bare {messages / b:,.0f} msgs/s, capture {messages / a:,.0f} msgs/s"
-            print(f"  reader {mode}, round {i}: {rates} = {b / a:.3f}x")
-        ratios = sorted(b / a for b, a in got)
-        print(
-            f"  capture alone, reader {mode}: median {statistics.median(ratios):.3f}x bare (goal 0.5x), "
-            f"spread {ratios[0]:.3f}-{ratios[-1]:.3f}x; bare spread "
-            f"{min(messages / b for b, _ in got):,.0f}-{max(messages / b for b, _ in got):,.0f} msgs/s"
-        )
+    for i, (b, a) in enumerate(pairs, 1):
+        rates = f"bare {messages / b:,.0f} msgs/s, capture {messages / a:,.0f} msgs/s"
+        print(f"  round {i}: {rates} = {b / a:.3f}x")
+    ratios = sorted(b / a for b, a in pairs)
+    print(
+        f"  capture alone: median {statistics.median(ratios):.3f}x bare (goal 0.5x), "
+        f"spread {ratios[0]:.3f}-{ratios[-1]:.3f}x; bare spread "
+        f"{min(messages / b for b, _ in pairs):,.0f}-{max(messages / b for b, _ in pairs):,.0f} msgs/s"
+    )
     print(f"  then understanding alone:  {messages / drain_s:,.0f} msgs/s ({drain_s:.1f} s, the next sync)")
     for n, secs in swept.items():
         line(f"capture alone, batch {n}:", secs, n=n)
@@ -270,11 +254,6 @@ if __name__ == "__main__":
     ap.add_argument("--no-mail-runs", type=int, default=5)
     ap.add_argument("--port-offset", type=int, default=20, help="the bench stack's port shift")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved bare/capture-alone pairs")
-    ap.add_argument(
-        "--readers",
-        default="process",
-        help="the capture's IMAP reader(s): process, thread",
-    )
     a = ap.parse_args()
     sizes = [int(x) for x in a.sweep.split(",") if x]
-    main(a.messages, a.batch, sizes, a.no_mail_runs, a.port_offset, a.rounds, a.readers.split(","))
+    main(a.messages, a.batch, sizes, a.no_mail_runs, a.port_offset, a.rounds)

@@ -35,10 +35,6 @@ class InboxSettings(BaseModel):
     understander's rows are taken by the next one after this. 600 s: ``route_messages``'s
     start-to-close timeout (``workflows.inbox.activities.BATCH_S``), so a live attempt's claim
     does not run out while it may still be working (even if one does, none is routed twice)."""
-    reader_process: bool = True
-    """The capture's IMAP session runs in a child process (``activities.inbox.reader_process``):
-    its pure-Python reading shares no GIL with the sealing and inserting (session 29); False
-    reads on a thread of the activity's process (``activities.inbox.prefetch``)."""
     timeout_s: float = 60.0
     """IMAP socket and OAuth token request timeout, seconds."""
     max_attachments: int = 20

@@ -10,16 +10,14 @@
    every message is fetched again and deduped by Message-ID (``rescanned``).
 3. Work through the UIDs after the checkpoint in batches of ``batch_size``, at most
    ``max_batches`` of them in this one IMAP session (a session's first FETCH makes the server
-   open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). The
-   IMAP session runs in a child process (``activities.inbox.reader_process``; a thread of this
-   process if ``inbox.reader_process`` is off), which fetches ahead (``activities.inbox.prefetch``)
-   while this thread seals and commits, so the IMAP wait and its pure-Python parsing overlap the
-   storage: per batch ONE FETCH of every message's ``RFC822.SIZE`` and first
-   ``fetch_bytes / batch`` bytes (whole for all but the longest), the longer ones fetched again
-   whole (their ``Message-ID`` lines cut from the header block, ``imap.message_id_lines``; at most
-   ``inbox.fetch_bytes`` a FETCH, a bounded queue: memory stays a few FETCHes whatever the batch
-   size). Oversized messages are ``failed`` rows with a reason (their header fetched again,
-   their first bytes dropped); the rest ``received`` rows.
+   open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). A
+   reader thread (``activities.inbox.prefetch``) fetches ahead while this thread seals and
+   commits, so the IMAP wait overlaps the storage: per batch ONE FETCH of every message's
+   ``RFC822.SIZE`` and first ``fetch_bytes / batch`` bytes (whole for all but the longest), the
+   longer ones fetched again whole (their ``Message-ID`` lines cut from the header block,
+   ``imap.message_id_lines``; at most ``inbox.fetch_bytes`` a FETCH, a bounded queue: memory
+   stays a few FETCHes whatever the batch size). Oversized messages are ``failed`` rows with a
+   reason (their header fetched again, their first bytes dropped); the rest ``received`` rows.
    This is the CAPTURE stage only: no MIME parse; ``route_messages`` parses, understands and
    routes the ``received`` rows later (malformed ones become ``failed`` there). Heartbeats go
    on a timer (at most every ``HEARTBEAT_EVERY_S``), also while waiting for the reader.
@@ -44,8 +42,7 @@ from activities.credential_reads import CredentialReader
 from activities.inbox import oauth, sync_status
 from activities.inbox.capture_state import HEARTBEAT_EVERY_S, SyncStatus, Tally, TimedBeat
 from activities.inbox.imap import MailboxAuthError, MailboxLimitError, MailboxSession, provider_limit
-from activities.inbox.prefetch import Chunk
-from activities.inbox.reader_process import ReaderProcess, read_ahead
+from activities.inbox.prefetch import Chunk, Prefetch
 from activities.inbox.rows import captured_row, oversized_row, sha256
 from activities.operations import permanent_db_errors
 from core.failures import Failure
@@ -88,7 +85,7 @@ class MailboxSyncActivities:
             s.expunge(conn)
             return conn
 
-    def _login(self, m: MailboxSession | ReaderProcess, conn: MailboxConnection) -> None:
+    def _login(self, m: MailboxSession, conn: MailboxConnection) -> None:
         path = mailbox_secret_path(conn.tenant_id, conn.id)
         secret = CredentialReader(self._vault, self._engine).read(conn.tenant_id, path, "mailbox_sync")
         if not secret:
@@ -106,7 +103,7 @@ class MailboxSyncActivities:
         m.oauth2_login(conn.username, token)
 
     @staticmethod
-    def _select(m: MailboxSession | ReaderProcess, folder: str) -> int:
+    def _select(m: MailboxSession, folder: str) -> int:
         try:
             return m.select(folder)[0]
         except IMAPClientError as e:
@@ -125,8 +122,7 @@ class MailboxSyncActivities:
         cfg = self._settings.inbox
         try:
             conn = self._connection(inp)
-            session = ReaderProcess if cfg.reader_process else MailboxSession
-            with session(conn.host, conn.port, conn.tls, cfg.timeout_s) as m:
+            with MailboxSession(conn.host, conn.port, conn.tls, cfg.timeout_s) as m:
                 self._login(m, conn)
                 uidvalidity = self._select(m, conn.folder)
                 rescan = conn.uidvalidity is not None and conn.uidvalidity != uidvalidity
@@ -137,7 +133,7 @@ class MailboxSyncActivities:
                 beat(after, force=True)
                 out = Tally(last_uid=after, rescanned=rescan)
                 rows: list[dict[str, Any]] = []
-                with read_ahead(m, pending, inp.batch_size, cfg.max_message_bytes, cfg.fetch_bytes) as p:
+                with Prefetch(m, pending, inp.batch_size, cfg.max_message_bytes, cfg.fetch_bytes) as p:
                     for chunk in p.chunks(beat, HEARTBEAT_EVERY_S):
                         rows += self._store(inp, uidvalidity, chunk)
                         if chunk.ends_batch:
