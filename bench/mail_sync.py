@@ -13,9 +13,10 @@ compared with, on the same mailbox, already indexed by the server (below).
 
 - **capture** (the goal's "sync throughput", >= 0.5x): from starting ``MailboxSync`` to the
   checkpoint (``mailbox_connections.last_uid``, committed with the rows) at the mailbox's last UID,
-  polled every 20 ms. Covers UID search, the size FETCH, the body FETCHes (read ahead on a thread
-  while the previous batch is stored), sha256, sealing each raw message into the object store,
-  one deduped ``INSERT`` of ``received`` rows per ``--batch``-message batch with the checkpoint. It
+  polled every 20 ms. Covers UID search, the FETCHes of sizes and bodies (one a batch; read
+  ahead on a thread while the previous batch is stored), sha256, sealing each raw message into
+  the object store, one deduped ``INSERT`` of ``received`` rows per ``--batch``-message batch
+  with the checkpoint. It
   runs WHILE the understanding stage (below) runs on the inbox worker (its own process, on the
   same machine's cores), as in production;
 - **end to end**: from the same start to the workflow's result: every message also parsed
