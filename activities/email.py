@@ -48,7 +48,7 @@ from core.logging import get_logger
 from core.settings import Settings
 from core.vault import VaultStore
 from schema.db import tenant_transaction
-from schema.repositories import outbox, suppression
+from schema.repositories import outbox
 from schema.tables import stable_id
 from workflows.email import SendEmailInput, SendEmailResult
 
@@ -123,14 +123,14 @@ class Mailer:
     # --- decisions ---------------------------------------------------------------------------
 
     def _decide(self, s: Session, row: Any) -> tuple[str, tuple[str, str] | None]:
-        overrides = outbox.tenant_overrides(s, row.tenant_id)
+        overrides = row.overrides or {}  # read with the row (outbox.lock)
         mode = overrides.get("email_mode") or self._s.mode
-        if self._s.disabled or outbox.email_disabled(s):
+        if self._s.disabled or (row.email_switch or {}).get("disabled"):
             return mode, ("blocked", "email sending is disabled globally")
         if parse_address(row.to_email) is None:
             outbox.record_violation(s, row, "recipient", "the recipient is not exactly one valid address")
             return mode, ("blocked", "the recipient is not exactly one valid address")
-        reason = suppression.reason(s, row.tenant_id, row.to_email)
+        reason = row.suppressed
         if reason:
             return mode, ("blocked", f"recipient suppressed: {reason}")
         if mode == "internal_only":

@@ -107,3 +107,17 @@ def seed(prefix: str, n: int) -> None:
                 for t in ids
             ],
         )
+
+
+def warm_tenant_keys(prefix: str, n: int) -> None:
+    """Create the seeded tenants' payload keyrings and unsubscribe keys in Vault (``--warm-keys``):
+    an hourly cycle of an existing tenant finds both, while a new tenant's first cycle creates
+    them (a Vault read, a create, in the agent worker and in the messaging worker)."""
+    from core.keys import ensure_tenant_keyring, unsubscribe_key
+    from core.settings import get_settings
+    from core.vault import VaultStore
+
+    store = VaultStore(get_settings())
+    for i in range(n):
+        ensure_tenant_keyring(store, f"{prefix}-{i:05d}")
+        unsubscribe_key(store, f"{prefix}-{i:05d}")

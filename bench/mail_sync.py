@@ -3,34 +3,37 @@ each figure a ratio to a bare fetch of the same mailbox with the same IMAP libra
 
 The bare fetch (``imapclient``; no parse, no store, nothing durable): ``UID SEARCH``, then
 ``UID FETCH BODY.PEEK[]`` in chunks of as many UIDs as the sync's batch: the same number of body
-round trips as the sync (each of the sync's batches is one body FETCH here: under
-``inbox.fetch_bytes``), so the ratio prices what the sync adds (sealing, the durable deduped
-insert, the checkpoint, the workflow), not a different FETCH shape; a bigger batch makes the bare
-fetch faster too, and each sync is compared with the bare fetch of its own batch size. (One
+round trips as the sync (each of the sync's batches is one FETCH here), so the ratio prices what
+the sync adds (sealing, the durable deduped insert, the checkpoint, the workflow), not a
+different FETCH shape; a bigger batch makes the bare fetch faster too, and each sync is compared
+with the bare fetch of its own batch size. (One
 ``FETCH 1:*`` is not a baseline: imapclient only takes explicit UIDs, and 10,000 of them would
-overrun a server's 64 KiB command line.) The bare fetches run before the syncs, on the first
-mailbox, already indexed by the server (below), as the syncs' mailboxes are.
+overrun a server's 64 KiB command line.) Each bare fetch runs right before the sync it is
+compared with, on the same mailbox, already indexed by the server (below).
 
 - **capture** (the goal's "sync throughput", >= 0.5x): from starting ``MailboxSync`` to the
   checkpoint (``mailbox_connections.last_uid``, committed with the rows) at the mailbox's last UID,
-  polled every 20 ms. Covers UID search, the size FETCH, the body FETCHes (read ahead on a thread
-  while the previous batch is stored), sha256, sealing each raw message into the object store,
-  one deduped ``INSERT`` of ``received`` rows per ``--batch``-message batch with the checkpoint. It
+  polled every 20 ms. Covers UID search, the FETCHes of sizes and bodies (one a batch; read
+  ahead on a thread while the previous batch is stored), sha256, sealing each raw message into
+  the object store, one deduped ``INSERT`` of ``received`` rows per ``--batch``-message batch
+  with the checkpoint. It
   runs WHILE the understanding stage (below) runs on the inbox worker (its own process, on the
   same machine's cores), as in production;
 - **end to end**: from the same start to the workflow's result: every message also parsed
   (``email``, policy=default), classified (rules; no LLM configured here), threaded, routed and
   marked routed. This is the understanding stage's rate once it is the slower one;
-- **capture alone** on a second mailbox of the same size: ``understanders=0`` (no understanding
-  anywhere meanwhile), compared with a bare fetch of that mailbox run just before it (the load of
-  a shared machine drifts over a run), then the next sync draining those rows (the
-  understanding stage's own rate);
+- **capture alone**, ``--rounds`` times (3), interleaved with bare fetches: per round a fresh
+  mailbox of the same size, its bare fetch, then its capture with ``understanders=0`` (no
+  understanding anywhere meanwhile); each ratio is to the bare fetch just before it, and the
+  median ratio and the spread are printed (a shared machine's load drifts over a run: one pair
+  moved the bare figure 44% in session 28). The last round's mailbox is then drained by the next
+  sync (the understanding stage's own rate);
 - **batch sizes** (``--sweep 200,1000``): capture alone on one more mailbox per size;
 - **no new mail**: one more sync of the same mailbox (seconds, median), from which the note works
   out the schedule lag at 1,000 connections.
 
     uv run python -m bench.mail_sync [--messages 10000] [--batch 500] [--sweep 200,1000]
-        [--no-mail-runs 5] [--port-offset 20]
+        [--no-mail-runs 5] [--port-offset 20] [--rounds 3]
 
 Runs on a stack of its own (``/var/tmp/omniops-bench-mail``, ports shifted by ``--port-offset``),
 beside ``make run``'s and the test stacks; the agent and inbox workers are restarted on this
@@ -147,7 +150,7 @@ async def pause_schedules(connections: list[tuple[str, str]]) -> None:
         await client.get_schedule_handle(ids.mailsync_schedule_id(tenant, cid)).pause(note="bench")
 
 
-def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int) -> None:
+def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset: int, rounds: int) -> None:
     stack = Stack(bench_config(offset))
     stack.up()
     for name, queue in (("worker-agent", "agent"), ("worker-inbox", "inbox")):
@@ -158,24 +161,29 @@ def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset:
     settings = Settings.model_validate(
         {"auth": {"local_keys_dir": stack.env()["OMNIOPS_AUTH__LOCAL_KEYS_DIR"]}}
     )
-    boxes = [mailbox(stack, settings, messages) for _ in range(2 + len(sweep))]
-    (tenant, cid, user, password, size), (tenant2, cid2, user2, password2, _) = boxes[:2]
-    bare = {n: bare_fetch(stack.c.imap_port, user, password, n) for n in (batch, *sweep)}
-    assert all(got == messages for _, got in bare.values()), bare
+    boxes = [mailbox(stack, settings, messages) for _ in range(1 + rounds + len(sweep))]
+    (tenant, cid, user, password, size), alone_boxes = boxes[0], boxes[1 : 1 + rounds]
     db = engine_for(stack.db_url(services.PG_OWNER))
+    bare = {n: bare_fetch(stack.c.imap_port, user, password, n) for n in (*sweep, batch)}
+    assert all(got == messages for _, got in bare.values()), bare
     capture_s, ours_s, result = asyncio.run(our_sync(tenant, cid, batch, db, last_uid=messages))
-    bare_alone = bare_fetch(stack.c.imap_port, user2, password2, batch)  # right before its capture
     assert checkpoint(db, cid) == messages, result
     empties = [asyncio.run(our_sync(tenant, cid, batch)) for _ in range(no_mail_runs)]
     assert all(r.fetched == 0 and r.batches == 1 for _, _, r in empties)
     empty_s = statistics.median(t for _, t, _ in empties)
-    alone_s, _, alone = asyncio.run(our_sync(tenant2, cid2, batch, db, last_uid=messages, understanders=0))
-    _, drain_s, drained = asyncio.run(our_sync(tenant2, cid2, batch))  # the next sync understands them all
+    pairs: list[tuple[float, float]] = []  # (bare s, capture alone s)
+    for t, c, u, pw, _ in alone_boxes:  # interleaved, a fresh mailbox each
+        bare_s, got = bare_fetch(stack.c.imap_port, u, pw, batch)
+        alone_s, _, alone = asyncio.run(our_sync(t, c, batch, db, last_uid=messages, understanders=0))
+        assert got == messages and checkpoint(db, c) == messages, alone
+        pairs.append((bare_s, alone_s))
+    t, c, *_ = alone_boxes[-1]
+    _, drain_s, drained = asyncio.run(our_sync(t, c, batch))  # the next sync understands them all
     # the checkpoint, not ``inserted``: a retried capture attempt (a heartbeat timeout under load)
     # whose first attempt still committed a batch counts those rows in neither result
-    assert checkpoint(db, cid2) == messages and drained.fetched == 0, (alone, drained)
+    assert drained.fetched == 0, drained
     swept = {}
-    for n, (t, c, *_) in zip(sweep, boxes[2:], strict=True):
+    for n, (t, c, *_) in zip(sweep, boxes[1 + len(alone_boxes) :], strict=True):
         swept[n], _, r = asyncio.run(our_sync(t, c, n, db, last_uid=messages, understanders=0))
         assert checkpoint(db, c) == messages, r
     print(f"mailbox: {messages} messages, {size / 1e6:.1f} MB; sync batches of {batch}")
@@ -190,9 +198,17 @@ def main(messages: int, batch: int, sweep: list[int], no_mail_runs: int, offset:
     print("MailboxSync, understanding on the inbox worker beside the capture (the default):")
     line("capture (to checkpoint):", capture_s)
     line("end to end (all routed):", ours_s, goal=False)
-    print("MailboxSync capture only (understanders=0), 2nd mailbox:")
-    print(f"  bare fetch of it just before: {messages / bare_alone[0]:,.0f} msgs/s ({bare_alone[0]:.1f} s)")
-    line("capture (to checkpoint):", alone_s, base=bare_alone[0])
+    print(f"MailboxSync capture only (understanders=0): {rounds} rounds of bare fetch, then capture,")
+    print("each round on a fresh mailbox (ratio: capture / the bare fetch just before it):")
+    for i, (b, a) in enumerate(pairs, 1):
+        rates = f"bare {messages / b:,.0f} msgs/s, capture {messages / a:,.0f} msgs/s"
+        print(f"  round {i}: {rates} = {b / a:.3f}x")
+    ratios = sorted(b / a for b, a in pairs)
+    print(
+        f"  capture alone: median {statistics.median(ratios):.3f}x bare (goal 0.5x), "
+        f"spread {ratios[0]:.3f}-{ratios[-1]:.3f}x; bare spread "
+        f"{min(messages / b for b, _ in pairs):,.0f}-{max(messages / b for b, _ in pairs):,.0f} msgs/s"
+    )
     print(f"  then understanding alone:  {messages / drain_s:,.0f} msgs/s ({drain_s:.1f} s, the next sync)")
     for n, secs in swept.items():
         line(f"capture alone, batch {n}:", secs, n=n)
@@ -238,6 +254,7 @@ if __name__ == "__main__":
     ap.add_argument("--sweep", default="", help="more batch sizes, capture alone each: e.g. 200,1000")
     ap.add_argument("--no-mail-runs", type=int, default=5)
     ap.add_argument("--port-offset", type=int, default=20, help="the bench stack's port shift")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved bare/capture-alone pairs")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sweep.split(",") if x]
-    main(a.messages, a.batch, sizes, a.no_mail_runs, a.port_offset)
+    main(a.messages, a.batch, sizes, a.no_mail_runs, a.port_offset, a.rounds)

@@ -95,12 +95,15 @@ def read_keyring(store: KeyStore, path: str) -> Keyring | None:
 
 
 def _ensure(store: KeyStore, path: str, fresh: dict[str, Any]) -> dict[str, Any]:
-    """The data at ``path``, creating ``fresh`` there first if absent (cas=0, then re-read)."""
+    """The data at ``path``, creating ``fresh`` there first if absent (cas=0). Only a lost race
+    or a refused create re-reads: a create that succeeded wrote ``fresh``, which is returned (one
+    Vault call fewer on a tenant's first cycle in each process, issue 17)."""
     data = store.read(path)
     if data:
         return data
     try:
-        store.create(path, fresh)
+        if store.create(path, fresh):
+            return fresh
     except Forbidden:
         pass  # no create capability, or it appeared (an update): the re-read decides
     data = store.read(path)

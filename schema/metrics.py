@@ -50,22 +50,25 @@ def _count(model: Any, tenant_id: str | None, *where: Any) -> Any:
     return stmt.scalar_subquery()
 
 
-def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]:
-    """The figures Reflect compares hour to hour (``metrics_moved``): five counts, one statement."""
-    total, overdue, exceptions, deals, due = s.execute(
-        select(
-            _count(EngagementClock, tenant_id),
-            _count(EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue"),
-            _count(OrderException, tenant_id, col(OrderException.resolved_at).is_(None)),
-            _count(Deal, tenant_id, Deal.status == "open"),
-            _count(
-                ComplianceCheck,
-                tenant_id,
-                col(ComplianceCheck.status).in_(("pending", "overdue")),
-                ComplianceCheck.due_at <= now + timedelta(days=14),
-            ),
-        )
-    ).one()
+def snapshot_counts(tenant_id: Any, now: Any) -> tuple[Any, ...]:
+    """:func:`tenant_snapshot`'s five counts as scalar subqueries (``tenant_id`` and ``now`` may be
+    bind parameters: ``schema.repositories.close_reads`` builds them once)."""
+    return (
+        _count(EngagementClock, tenant_id),
+        _count(EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue"),
+        _count(OrderException, tenant_id, col(OrderException.resolved_at).is_(None)),
+        _count(Deal, tenant_id, Deal.status == "open"),
+        _count(
+            ComplianceCheck,
+            tenant_id,
+            col(ComplianceCheck.status).in_(("pending", "overdue")),
+            ComplianceCheck.due_at <= now + timedelta(days=14),
+        ),
+    )
+
+
+def snapshot_of(total: int, overdue: int, exceptions: int, deals: int, due: int) -> dict[str, Any]:
+    """The snapshot of :func:`snapshot_counts`' five counts, in that order."""
     return {
         "engagement_total": total,
         "engagement_overdue": overdue,
@@ -74,6 +77,11 @@ def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]
         "open_deals": deals,
         "compliance_due": due,
     }
+
+
+def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]:
+    """The figures Reflect compares hour to hour (``metrics_moved``): five counts, one statement."""
+    return snapshot_of(*s.execute(select(*snapshot_counts(tenant_id, now))).one())
 
 
 def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, float]:

@@ -16,6 +16,9 @@ class CycleBase:
 
     FACTS_KEY = "cycle.switch_facts"
     """``Session.info`` key (with the tenant id) of the unit of work's switch facts."""
+    FRESH_RUN_KEY = "cycle.fresh_run"
+    """``Session.info`` key: the run id ``start_run`` created in this unit of work (``begin_cycle``),
+    whose follow-up claims need no re-read when there is nothing to claim."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self._s = settings

@@ -14,15 +14,14 @@ from activities.planner import rules_note, rules_only, rules_plan
 from schema.db import tenant_transaction
 from schema.repositories import (
     campaign_audience,
-    cycle_counts,
     cycle_facts,
     engagement,
     follow_up_owners,
     signals,
 )
-from schema.repositories import cycle_context as ctx
 from schema.repositories import deals as deals_repo
 from schema.repositories import quotes as quotes_repo
+from schema.repositories.cycle_reads import plan_reads
 from workflows.cycle.context import CycleContext
 from workflows.cycle.messages import StartRunInput
 from workflows.followups.inputs import deal_input, quote_input, quote_view_url
@@ -57,33 +56,35 @@ class ContextActivities(CycleBase):
         f = self._s.followups
         engagement.refresh_clocks(s, t, now)
         campaign_audience.materialize_due(s, t, now)
-        quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit)
+        fresh = s.info.get(self.FRESH_RUN_KEY) == inp.run_id
+        quotes = follow_up_owners.claim_quotes(s, t, inp.run_id, now, limit, fresh)
         url = self._s.api_public_url
         links = {
             c.quote.id: quote_view_url(url, quotes_repo.ensure_view_token(s, c.quote.id)) for c in quotes
         }
-        deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit)
+        deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit, fresh)
         stage_days = deals_repo.stage_days(s, t) if deals else {}
         s.commit()
-        n = cycle_counts.plan_counts(s, t)  # six counters, one round trip
+        r = plan_reads(s, t, now, inp.hour, limit)  # the counters and seven lists, one round trip
+        n = r.counts
         context = CycleContext(
             tenant_id=t,
             hour=inp.hour,
             goals=cycle_facts.goal_pace(s, t, now),
-            new_orders=ctx.new_orders(s, t, limit),
+            new_orders=r.new_orders,
             open_order_exceptions=n.open_order_exceptions,
             engagement_total=n.engagement_total,
             engagement_overdue=n.engagement_overdue,
-            touch_candidates=ctx.touch_candidates(s, t, limit),
+            touch_candidates=r.touch_candidates,
             open_deals=n.open_deals,
             pipeline_value=n.pipeline_value,
             pipeline_thin=n.open_deals < self._s.agent.pipeline_thin_below,
-            compliance_due=ctx.compliance_due(s, t, now, limit),
-            client_requests=ctx.client_requests(s, t, now, limit),
+            compliance_due=r.compliance_due,
+            client_requests=r.client_requests,
             inbox_unprocessed=n.inbox_unprocessed,
-            broadcasts_due=ctx.broadcasts_due(s, t, now, limit),
-            accounts_without_contacts=ctx.accounts_without_contacts(s, t, limit),
-            deferred=ctx.deferred_actions(s, t, inp.hour, limit),
+            broadcasts_due=r.broadcasts_due,
+            accounts_without_contacts=r.accounts_without_contacts,
+            deferred=r.deferred,
             tenant_domains=self._domains(s, t),
             signals=signals.for_planner(s, t, limit),
             quote_follow_ups=tuple(

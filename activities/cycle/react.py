@@ -16,8 +16,17 @@ from workflows.cycle.messages import ReactInput, ReactSummary
 
 
 def react_in(s: Session, inp: ReactInput, now: datetime) -> ReactSummary:
-    """React's work inside the caller's transaction (``react``, and ``react_and_reflect``)."""
-    t = inp.tenant_id
+    """React's work inside the caller's transaction (``react``)."""
+    counts = ingest(s, inp.tenant_id, now)
+    credit = react.credit_failures(s, inp.tenant_id, inp.run_id)
+    emails = react.email_outcomes(s, inp.run_id)
+    return ReactSummary(credit_failures=credit, emails=emails, **counts)
+
+
+def ingest(s: Session, t: str, now: datetime) -> Counter[str]:
+    """React's writes for tenant ``t``, each unprocessed message once; returns the counts by kind
+    (bounces, opt_outs, replies, order_updates). ``react_and_reflect`` reads the rest with
+    ``close_reads``."""
     counts: Counter[str] = Counter()
     done: list[str] = []
     for m in react.unprocessed(s, t):
@@ -36,9 +45,7 @@ def react_in(s: Session, inp: ReactInput, now: datetime) -> ReactSummary:
             counts["order_updates"] += 1
         done.append(m.id)
     react.mark_processed(s, done, now)  # each message once, in one statement
-    credit = react.credit_failures(s, t, inp.run_id)
-    emails = react.email_outcomes(s, inp.run_id)
-    return ReactSummary(credit_failures=credit, emails=emails, **counts)
+    return counts
 
 
 class ReactActivities(CycleBase):

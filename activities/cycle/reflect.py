@@ -10,26 +10,32 @@ from temporalio import activity
 from activities.cycle import series
 from activities.cycle.act import record_email_in
 from activities.cycle.base import CycleBase
-from activities.cycle.react import react_in
+from activities.cycle.react import ingest
 from activities.operations import permanent_db_errors
 from schema import metrics
 from schema.db import tenant_transaction
 from schema.repositories import alerts, run_record
+from schema.repositories.close_reads import CloseReads, close_reads
 from workflows.alerts import AlertNotice
 from workflows.cycle import reflection
 from workflows.cycle.close import CloseResult
-from workflows.cycle.messages import ReactInput, ReflectInput
+from workflows.cycle.messages import ReactSummary, ReflectInput
 
 
-def reflect_in(s: Session, inp: ReflectInput, now: datetime) -> list[AlertNotice]:
-    """Reflect's work inside the caller's transaction (``reflect``, and ``react_and_reflect``):
-    returns the tenant's undelivered alerts."""
-    m = metrics.tenant_snapshot(s, inp.tenant_id, now)
-    prev = run_record.previous_metrics(s, inp.tenant_id, inp.run_id)
-    acts = [
-        reflection.ActionRecord(a.kind, a.target_type, a.target_id, a.verdict, a.outcome, a.detail)
-        for a in run_record.run_actions(s, inp.run_id)
-    ]
+def reflect_in(
+    s: Session, inp: ReflectInput, now: datetime, reads: CloseReads | None = None
+) -> list[AlertNotice]:
+    """Reflect's work inside the caller's transaction (``reflect``, and ``react_and_reflect``
+    with its ``reads``, read in one round trip): returns the tenant's undelivered alerts."""
+    if reads is not None:
+        m, prev, acts = reads.metrics, reads.previous_metrics, list(reads.actions)
+    else:
+        m = metrics.tenant_snapshot(s, inp.tenant_id, now)
+        prev = run_record.previous_metrics(s, inp.tenant_id, inp.run_id)
+        acts = [
+            reflection.ActionRecord(a.kind, a.target_type, a.target_id, a.verdict, a.outcome, a.detail)
+            for a in run_record.run_actions(s, inp.run_id)
+        ]
     run_record.finish_run(
         s,
         inp.run_id,
@@ -88,9 +94,11 @@ class ReflectActivities(CycleBase):
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             if inp.pending_email is not None:  # the last email's outcome, first
                 record_email_in(s, inp.pending_email, now)
-            summary = react_in(s, ReactInput(run_id=inp.run_id, tenant_id=inp.tenant_id), now)
+            counts = ingest(s, inp.tenant_id, now)
+            reads = close_reads(s, inp.tenant_id, inp.run_id, now)  # React's and Reflect's reads
+            summary = ReactSummary(credit_failures=reads.credit_failures, emails=reads.emails, **counts)
             done = inp.model_copy(update={"react": summary})
-            notices = reflect_in(s, done, now)
+            notices = reflect_in(s, done, now, reads)
             s.commit()
         series.record_cycle(done)
         return CloseResult(react=summary, notices=tuple(notices))

@@ -49,6 +49,7 @@ class RunActivities(CycleBase):
         for _ in range(3):  # the holder may finish (or be taken over) between the two statements
             n = run_record.claim_run(s, inp.run_id, inp.tenant_id, inp.hour, inp.trigger, now)
             if n is not None:
+                s.info[self.FRESH_RUN_KEY] = inp.run_id  # no earlier claim of quotes or deals
                 return RunStart(cycle_number=n, switches=self._switches(s, inp.tenant_id))
             holder = run_record.running_holder(s, inp.tenant_id)
             if holder is None:

@@ -27,8 +27,8 @@ TLS_MODES = ("ssl", "starttls", "none")
 MESSAGE_ID_FIELD = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 _MID_LINES = re.compile(rb"^message-id:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-SIZE_FETCH = 2000
-"""UIDs per size FETCH at most (about 8 bytes each on the command line)."""
+PARTIAL_FIELD = b"BODY[]<0>"
+"""How a partial ``BODY.PEEK[]<0.n>`` comes back (Dovecot, RFC 3501 7.4.2: the origin octet)."""
 
 
 class MailboxAuthError(Exception):
@@ -100,15 +100,21 @@ class MailboxSession:
         found = self._c.search(["UID", f"{last_uid + 1}:*"])
         return sorted(u for u in found if u > last_uid)
 
-    def sizes(self, uids: list[int]) -> dict[int, int]:
-        """``{uid: RFC822.SIZE}`` of ``uids`` (a few bytes a message: the sync sizes a whole
-        session's range before it fetches a body), in FETCHes of at most ``SIZE_FETCH`` UIDs (an
-        IMAP command line stays well under servers' 64 KiB limit)."""
-        out: dict[int, int] = {}
-        for i in range(0, len(uids), SIZE_FETCH):
-            got = self._c.fetch(uids[i : i + SIZE_FETCH], ["RFC822.SIZE"])
-            out.update({u: int(item[b"RFC822.SIZE"]) for u, item in got.items() if b"RFC822.SIZE" in item})
-        return out
+    def sized_bodies(self, uids: list[int], prefix: int) -> dict[int, tuple[int, bytes | None]]:
+        """``{uid: (RFC822.SIZE, the message's first ``prefix`` bytes)}`` in ONE round trip
+        (``UID FETCH (RFC822.SIZE BODY.PEEK[]<0.prefix>)``; the \\Seen flag stays): a message
+        shorter than ``prefix`` comes back whole, a longer one cut at ``prefix`` (RFC 3501
+        partial fetch, answered as ``BODY[]<0>``), so one FETCH holds at most ``prefix`` bytes a
+        message whatever the mailbox holds. None for bytes the server did not answer (the caller
+        fetches that message whole)."""
+        if not uids:
+            return {}
+        got = self._c.fetch(uids, ["RFC822.SIZE", f"BODY.PEEK[]<0.{prefix}>"])
+        return {
+            uid: (int(item[b"RFC822.SIZE"]), None if (raw := item.get(PARTIAL_FIELD)) is None else bytes(raw))
+            for uid, item in got.items()
+            if b"RFC822.SIZE" in item
+        }
 
     def heads(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
         """``{uid: (header block, Message-ID header lines)}`` (for oversized messages: their

@@ -12,12 +12,12 @@
    ``max_batches`` of them in this one IMAP session (a session's first FETCH makes the server
    open its index: about 1 s on a 10,000-message Maildir, so sessions are not per batch). A
    reader thread (``activities.inbox.prefetch``) fetches ahead while this thread seals and
-   commits, so the IMAP wait overlaps the storage: one ``RFC822.SIZE`` FETCH for the session's
-   whole range, then per batch the bodies of those within ``inbox.max_message_bytes`` (their
-   ``Message-ID`` lines cut from the header block, ``imap.message_id_lines``; at most
-   ``inbox.fetch_bytes`` a FETCH, a bounded
-   queue: memory stays a few FETCHes whatever the batch size). Oversized messages become
-   ``failed`` rows with a reason (only their header is fetched); the rest ``received`` rows.
+   commits, so the IMAP wait overlaps the storage: per batch ONE FETCH of every message's
+   ``RFC822.SIZE`` and first ``fetch_bytes / batch`` bytes (whole for all but the longest), the
+   longer ones fetched again whole (their ``Message-ID`` lines cut from the header block,
+   ``imap.message_id_lines``; at most ``inbox.fetch_bytes`` a FETCH, a bounded queue: memory
+   stays a few FETCHes whatever the batch size). Oversized messages are ``failed`` rows with a
+   reason (their header fetched again, their first bytes dropped); the rest ``received`` rows.
    This is the CAPTURE stage only: no MIME parse; ``route_messages`` parses, understands and
    routes the ``received`` rows later (malformed ones become ``failed`` there). Heartbeats go
    on a timer (at most every ``HEARTBEAT_EVERY_S``), also while waiting for the reader.
@@ -25,9 +25,8 @@
    file per FETCH; a retry rewrites the same pack), then in ONE transaction per batch insert the
    rows (an existing (tenant, Message-ID) is skipped) and advance the checkpoint to the batch's
    last UID; after the commit the skipped rows' pack members are zeroed (no row reads them, so
-   an erasure could not find them). A crash before the commit leaves
-   the checkpoint where it was (the retry fetches the same UIDs, nothing is lost); a crash after
-   it leaves the rows there (the retry skips them, nothing is duplicated).
+   an erasure could not find them). A crash before the commit leaves the checkpoint where it was
+   (the retry fetches the same UIDs, nothing lost); after it, the rows (skipped, not duplicated).
 """
 
 from __future__ import annotations
@@ -142,9 +141,7 @@ class MailboxSyncActivities:
                             self._commit(inp, uidvalidity, rows, out, first=out.last_uid == after)
                             rows = []
                             beat(out.last_uid)
-        except SyncStatus as e:
-            return self._record(inp, e.status, str(e))
-        except MailboxAuthError as e:
+        except (SyncStatus, MailboxAuthError) as e:
             return self._record(inp, e.status, str(e))
         except MailboxLimitError as e:
             return self._limited(inp, str(e))

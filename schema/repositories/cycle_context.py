@@ -5,19 +5,20 @@ window are in :mod:`schema.repositories.cycle_facts` (the guard reads them too).
 are not here: their follow-up workflows own them (:mod:`schema.repositories.follow_up_owners`).
 
 The hot path of every hourly cycle (issue 17): each read is a Core statement built once at import
-with bind parameters (``tenant``, ``lim``, ``now``, ``hour``), selecting only the columns its item
-needs, so a call neither builds a statement nor loads ORM entities.
+with bind parameters (``tenant``, ``lim``, ``now``, ``since``, ``hour``), selecting only the
+columns its item needs. :mod:`schema.repositories.cycle_reads` runs them all in one round trip;
+the ``*_items`` functions here turn their rows into items.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, bindparam, func, select
-from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema import metrics
 from schema.agent import AgentTask, DeferredAction, EngagementClock
 from schema.business import (
     Campaign,
@@ -29,22 +30,20 @@ from schema.business import (
     Order,
 )
 from schema.followups import ComplianceSchedule
-from schema.order_review import OrderException
 from schema.repositories.cycle_facts import in_window
-from workflows.cycle.actions import ProposedAction
-from workflows.cycle.context import BroadcastItem, ClientRequest, ComplianceItem, TouchCandidate
+from workflows.cycle.context import ClientRequest, ComplianceItem, TouchCandidate
 
 REQUEST_LOOKBACK = timedelta(days=2)
 """Client replies this recent are read as possible requests for a human action."""
 
-_TENANT = bindparam("tenant")
+TENANT = bindparam("tenant")
 _LIMIT = bindparam("lim")
 _NOW = bindparam("now", type_=DateTime(timezone=True))
 
-_NEW_ORDERS = (
+NEW_ORDERS = (
     select(Order.id)
     .where(
-        col(Order.tenant_id) == _TENANT,
+        col(Order.tenant_id) == TENANT,
         col(Order.processing_status) == "new",
         col(Order.archived_at).is_(None),
     )
@@ -52,7 +51,7 @@ _NEW_ORDERS = (
     .limit(_LIMIT)
 )
 
-_TOUCH_CANDIDATES = (
+TOUCH_CANDIDATES = (
     select(
         Contact.id,
         Contact.client_id,
@@ -64,7 +63,7 @@ _TOUCH_CANDIDATES = (
     )
     .join(Contact, col(Contact.id) == EngagementClock.contact_id)
     .where(
-        col(EngagementClock.tenant_id) == _TENANT,
+        col(EngagementClock.tenant_id) == TENANT,
         col(EngagementClock.compliance_status) == "overdue",
         col(Contact.archived_at).is_(None),
     )
@@ -72,7 +71,7 @@ _TOUCH_CANDIDATES = (
     .limit(_LIMIT)
 )
 
-_COMPLIANCE_DUE = (
+COMPLIANCE_DUE = (
     select(
         ComplianceCheck.id,
         ComplianceCheck.entity_type,
@@ -82,7 +81,7 @@ _COMPLIANCE_DUE = (
     )
     .outerjoin(ComplianceSchedule, col(ComplianceSchedule.id) == ComplianceCheck.schedule_id)
     .where(
-        col(ComplianceCheck.tenant_id) == _TENANT,
+        col(ComplianceCheck.tenant_id) == TENANT,
         col(ComplianceCheck.status).in_(("pending", "overdue")),
         in_window(_NOW),  # type: ignore[arg-type]  # the bound datetime ``now``
         col(ComplianceCheck.workflow_id).is_(None),
@@ -91,7 +90,7 @@ _COMPLIANCE_DUE = (
     .limit(_LIMIT)
 )
 
-_CLIENT_REQUESTS = (
+CLIENT_REQUESTS = (
     select(
         InboundMessage.message_id,
         InboundMessage.contact_id,
@@ -100,42 +99,42 @@ _CLIENT_REQUESTS = (
         func.left(InboundMessage.body, 2000),
     )
     .where(
-        col(InboundMessage.tenant_id) == _TENANT,
+        col(InboundMessage.tenant_id) == TENANT,
         col(InboundMessage.kind) == "reply",
         col(InboundMessage.received_at) >= bindparam("since", type_=DateTime(timezone=True)),
         col(InboundMessage.message_id).not_in(
-            select(AgentTask.target_id).where(col(AgentTask.tenant_id) == _TENANT)
+            select(AgentTask.target_id).where(col(AgentTask.tenant_id) == TENANT)
         ),
     )
     .order_by(InboundMessage.received_at)
     .limit(_LIMIT)
 )
 
-_BROADCAST_DEFERRED = select(DeferredAction.id).where(
-    col(DeferredAction.tenant_id) == _TENANT,
+BROADCAST_DEFERRED = select(DeferredAction.id).where(
+    col(DeferredAction.tenant_id) == TENANT,
     col(DeferredAction.status) == "pending",
     DeferredAction.action["kind"].astext == "send_broadcast_batch",
     DeferredAction.action["target_id"].astext == Campaign.id,
 )
-_BROADCASTS_DUE = (
+BROADCASTS_DUE = (
     select(Campaign.id, Campaign.name, func.count(CampaignContactStatus.id))
     .join(CampaignContactStatus, col(CampaignContactStatus.campaign_id) == Campaign.id)
     .where(
-        col(Campaign.tenant_id) == _TENANT,
+        col(Campaign.tenant_id) == TENANT,
         col(Campaign.status).in_(("scheduled", "in_progress")),
         col(Campaign.scheduled_at) <= _NOW,
         col(Campaign.archived_at).is_(None),
         col(CampaignContactStatus.status) == "pending",
-        ~_BROADCAST_DEFERRED.exists(),
+        ~BROADCAST_DEFERRED.exists(),
     )
     .group_by(Campaign.id, Campaign.name)
     .limit(_LIMIT)
 )
 
-_ACCOUNTS_WITHOUT_CONTACTS = (
+ACCOUNTS_WITHOUT_CONTACTS = (
     select(Client.id)
     .where(
-        col(Client.tenant_id) == _TENANT,
+        col(Client.tenant_id) == TENANT,
         col(Client.active),
         col(Client.archived_at).is_(None),
         ~select(Contact.id).where(col(Contact.client_id) == Client.id).exists(),
@@ -143,10 +142,10 @@ _ACCOUNTS_WITHOUT_CONTACTS = (
     .limit(_LIMIT)
 )
 
-_DEFERRED_ACTIONS = (
+DEFERRED_ACTIONS = (
     select(DeferredAction.action)
     .where(
-        col(DeferredAction.tenant_id) == _TENANT,
+        col(DeferredAction.tenant_id) == TENANT,
         col(DeferredAction.status) == "pending",
         col(DeferredAction.not_before_hour) <= bindparam("hour"),
     )
@@ -155,27 +154,8 @@ _DEFERRED_ACTIONS = (
 )
 
 
-def new_orders(s: Session, tenant_id: str, limit: int) -> tuple[str, ...]:
-    return tuple(s.execute(_NEW_ORDERS, {"tenant": tenant_id, "lim": limit}).scalars())
-
-
-def open_exceptions(s: Session, tenant_id: str) -> int:
-    return metrics.count_rows(s, OrderException, tenant_id, col(OrderException.resolved_at).is_(None))
-
-
-def engagement_counts(s: Session, tenant_id: str) -> tuple[int, int]:
-    """(clocks, overdue clocks) of the tenant."""
-    total, overdue = s.execute(
-        select(func.count(), func.count().filter(col(EngagementClock.compliance_status) == "overdue")).where(
-            col(EngagementClock.tenant_id) == tenant_id
-        )
-    ).one()
-    return int(total), int(overdue)
-
-
-def touch_candidates(s: Session, tenant_id: str, limit: int) -> tuple[TouchCandidate, ...]:
-    """Overdue contacts, highest priority first."""
-    rows = s.execute(_TOUCH_CANDIDATES, {"tenant": tenant_id, "lim": limit}).all()
+def touch_items(rows: Iterable[Sequence[Any]]) -> tuple[TouchCandidate, ...]:
+    """:data:`TOUCH_CANDIDATES`' rows as items: overdue contacts, highest priority first."""
     return tuple(
         TouchCandidate(
             contact_id=cid,
@@ -190,43 +170,18 @@ def touch_candidates(s: Session, tenant_id: str, limit: int) -> tuple[TouchCandi
     )
 
 
-def compliance_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[ComplianceItem, ...]:
-    """Pending or overdue checks in their window with no workflow of their own (those remind and
-    escalate themselves, P1.7)."""
-    rows = s.execute(_COMPLIANCE_DUE, {"tenant": tenant_id, "now": now, "lim": limit}).all()
+def compliance_items(rows: Iterable[Sequence[Any]]) -> tuple[ComplianceItem, ...]:
+    """:data:`COMPLIANCE_DUE`'s rows as items: pending or overdue checks in their window with no
+    workflow of their own (those remind and escalate themselves, P1.7)."""
     return tuple(
         ComplianceItem(id=i, entity_type=kind, entity_id=eid, due_at=due, missing_fields=tuple(missing or ()))
         for i, kind, eid, due, missing in rows
     )
 
 
-def unprocessed_messages(s: Session, tenant_id: str) -> int:
-    return metrics.count_rows(s, InboundMessage, tenant_id, col(InboundMessage.processed_at).is_(None))
-
-
-def client_requests(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[ClientRequest, ...]:
-    """Recent replies no task answers yet."""
-    rows = s.execute(
-        _CLIENT_REQUESTS, {"tenant": tenant_id, "since": now - REQUEST_LOOKBACK, "lim": limit}
-    ).all()
+def request_items(rows: Iterable[Sequence[Any]]) -> tuple[ClientRequest, ...]:
+    """:data:`CLIENT_REQUESTS`' rows as items: recent replies no task answers yet."""
     return tuple(
         ClientRequest(message_id=mid, contact_id=cid, from_email=sender, subject=subject, excerpt=excerpt)
         for mid, cid, sender, subject, excerpt in rows
     )
-
-
-def broadcasts_due(s: Session, tenant_id: str, now: datetime, limit: int) -> tuple[BroadcastItem, ...]:
-    """Started or due campaigns (not archived) with pending contacts, except those with a batch
-    already deferred (to its send window, seed 004 P1.2): that one runs in its hour, once."""
-    rows = s.execute(_BROADCASTS_DUE, {"tenant": tenant_id, "now": now, "lim": limit}).all()
-    return tuple(BroadcastItem(id=i, name=n, pending=p) for i, n, p in rows)
-
-
-def accounts_without_contacts(s: Session, tenant_id: str, limit: int) -> tuple[str, ...]:
-    return tuple(s.execute(_ACCOUNTS_WITHOUT_CONTACTS, {"tenant": tenant_id, "lim": limit}).scalars())
-
-
-def deferred_actions(s: Session, tenant_id: str, hour: str, limit: int) -> tuple[ProposedAction, ...]:
-    """Actions deferred to this hour or earlier, still pending, oldest first."""
-    rows = s.execute(_DEFERRED_ACTIONS, {"tenant": tenant_id, "hour": hour, "lim": limit}).scalars()
-    return tuple(ProposedAction.model_validate({**action, "origin": "deferred"}) for action in rows)

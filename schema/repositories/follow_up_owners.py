@@ -69,9 +69,13 @@ def _claimed(target_type: str, run_id: str) -> object:
     )
 
 
-def claim_quotes(s: Session, tenant_id: str, run_id: str, now: datetime, limit: int) -> list[ClaimedQuote]:
+def claim_quotes(
+    s: Session, tenant_id: str, run_id: str, now: datetime, limit: int, fresh: bool = False
+) -> list[ClaimedQuote]:
     """Sent or viewed quotes with a recipient that no workflow has sent (no ``sent`` activity)
-    and nobody owns: claimed for this run. Returns this run's claims (the same on a retry)."""
+    and nobody owns: claimed for this run. Returns this run's claims (the same on a retry).
+    ``fresh``: the run was created in this unit of work, so it holds no earlier claim (with
+    nothing to claim, the claims are not read: one round trip, not two)."""
     sent_by_workflow = (
         select(QuoteActivity.id)
         .where(col(QuoteActivity.quote_id) == Quote.id, col(QuoteActivity.kind) == "sent")
@@ -93,7 +97,10 @@ def claim_quotes(s: Session, tenant_id: str, run_id: str, now: datetime, limit: 
         .order_by(Quote.sent_at)
         .limit(limit)
     ).scalars()
-    _claim(s, tenant_id, "quote", list(ids), run_id, now)
+    found = list(ids)
+    if not found and fresh:  # nothing claimed now, and a fresh run holds no earlier claim
+        return []
+    _claim(s, tenant_id, "quote", found, run_id, now)
     rows = s.execute(
         select(Quote, Contact.email)
         .outerjoin(Contact, col(Contact.id) == Quote.contact_id)
@@ -103,9 +110,11 @@ def claim_quotes(s: Session, tenant_id: str, run_id: str, now: datetime, limit: 
     return [ClaimedQuote(quote=q, to_email=e) for q, e in rows]
 
 
-def claim_deals(s: Session, tenant_id: str, run_id: str, now: datetime, limit: int) -> list[ClaimedDeal]:
+def claim_deals(
+    s: Session, tenant_id: str, run_id: str, now: datetime, limit: int, fresh: bool = False
+) -> list[ClaimedDeal]:
     """Open deals with automatic follow-ups that nobody owns: claimed for this run. Returns this
-    run's claims (the same on a retry)."""
+    run's claims (the same on a retry). ``fresh``: as for :func:`claim_quotes`."""
     ids = s.execute(
         select(Deal.id)
         .where(
@@ -118,7 +127,10 @@ def claim_deals(s: Session, tenant_id: str, run_id: str, now: datetime, limit: i
         .order_by(Deal.created_at)
         .limit(limit)
     ).scalars()
-    _claim(s, tenant_id, "deal", list(ids), run_id, now)
+    found = list(ids)
+    if not found and fresh:  # nothing claimed now, and a fresh run holds no earlier claim
+        return []
+    _claim(s, tenant_id, "deal", found, run_id, now)
     rows = s.execute(
         select(Deal, Contact.email)
         .outerjoin(Contact, col(Contact.id) == Deal.contact_id)

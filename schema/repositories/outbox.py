@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import EmailProviderFailure, OutboxEmail, PolicyViolation
+from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, PolicyViolation
 from schema.platform import SystemConfig
 from schema.tables import Tenant, new_id, stable_id
 from workflows.email import SendEmailInput
@@ -46,23 +46,32 @@ def insert_queued(s: Session, inp: SendEmailInput, message_id: str) -> None:
     )
 
 
+_OVERRIDES = select(col(Tenant.agent_settings)).where(col(Tenant.id) == OUTBOX.c.tenant_id)
+_SWITCH = select(col(SystemConfig.value)).where(col(SystemConfig.key) == "email")
+_SUPPRESSED = select(col(EmailSuppression.reason)).where(
+    col(EmailSuppression.tenant_id) == OUTBOX.c.tenant_id, col(EmailSuppression.email) == OUTBOX.c.to_email
+)
+_LOCK = (
+    select(
+        OUTBOX,
+        _OVERRIDES.scalar_subquery().label("overrides"),
+        _SWITCH.scalar_subquery().label("email_switch"),
+        _SUPPRESSED.scalar_subquery().label("suppressed"),
+    )
+    .where(OUTBOX.c.idempotency_key == bindparam("key"))
+    .with_for_update(of=OUTBOX)
+)
+
+
 def lock(s: Session, idempotency_key: str) -> Row[Any]:
-    """The key's row, locked ``FOR UPDATE`` until the transaction ends (a concurrent attempt waits)."""
-    return s.execute(
-        select(OUTBOX).where(OUTBOX.c.idempotency_key == idempotency_key).with_for_update()
-    ).one()
-
-
-def tenant_overrides(s: Session, tenant_id: str) -> dict[str, Any]:
-    """The tenant's ``agent_settings`` (email_mode, email_allowlist, limited_live_cap_per_hour)."""
-    found = s.execute(select(col(Tenant.agent_settings)).where(col(Tenant.id) == tenant_id)).scalar()
-    return found or {}
-
-
-def email_disabled(s: Session) -> bool:
-    """The global switch in ``system_config`` key ``email`` (``{"disabled": true}``)."""
-    value = s.execute(select(col(SystemConfig.value)).where(col(SystemConfig.key) == "email")).scalar()
-    return bool((value or {}).get("disabled"))
+    """The key's row, locked ``FOR UPDATE`` until the transaction ends (a concurrent attempt waits),
+    with what the send decides on, read in the same round trip (issue 17; three statements
+    before): ``overrides`` (the tenant's ``agent_settings``: email_mode, email_allowlist,
+    limited_live_cap_per_hour; None when unset), ``email_switch`` (``system_config`` key
+    ``email``, ``{"disabled": true}`` switches sending off) and ``suppressed`` (the recipient's
+    suppression reason, as ``suppression.reason``: the row's ``to_email`` is stored trimmed and
+    lower-cased)."""
+    return s.execute(_LOCK, {"key": idempotency_key}).one()
 
 
 def sent_since(s: Session, tenant_id: str, since: datetime) -> int:

@@ -77,6 +77,8 @@ def for_planner(s: Session, tenant_id: str, limit: int = 50) -> tuple[SignalItem
     contact's signal carries none, so nothing is sent to it)."""
     found = unacted(s, tenant_id, limit)
     ids = {x.contact_id for x in found if x.contact_id}
+    if not ids:  # no contact to read (the common hour): one round trip, not two
+        return tuple(_item(x, None) for x in found)
     contacts = {
         c.id: c
         for c in s.execute(
@@ -87,22 +89,20 @@ def for_planner(s: Session, tenant_id: str, limit: int = 50) -> tuple[SignalItem
             )
         ).scalars()
     }
-    out = []
-    for x in found:
-        c = contacts.get(x.contact_id or "")
-        out.append(
-            SignalItem(
-                id=x.id,
-                kind=x.kind,
-                strength=x.strength,
-                contact_id=x.contact_id,
-                account_id=x.account_id,
-                email=c.email if c else None,
-                name=c.name if c else "",
-                evidence=x.evidence[:300],
-            )
-        )
-    return tuple(out)
+    return tuple(_item(x, contacts.get(x.contact_id or "")) for x in found)
+
+
+def _item(x: OpportunitySignal, c: Contact | None) -> SignalItem:
+    return SignalItem(
+        id=x.id,
+        kind=x.kind,
+        strength=x.strength,
+        contact_id=x.contact_id,
+        account_id=x.account_id,
+        email=c.email if c else None,
+        name=c.name if c else "",
+        evidence=x.evidence[:300],
+    )
 
 
 def mark_acted(s: Session, tenant_id: str, signal_ids: Sequence[str], at: datetime | None = None) -> int:

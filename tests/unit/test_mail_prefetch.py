@@ -20,9 +20,13 @@ class _Session:
         self.calls: list[tuple[str, Any]] = []
         self.threads: set[str] = set()
 
-    def sizes(self, uids: list[int]) -> dict[int, int]:
-        self.calls.append(("sizes", uids))
-        return {u: s for u, s in self._sizes.items() if u in uids}
+    def sized_bodies(self, uids: list[int], prefix: int) -> dict[int, tuple[int, bytes]]:
+        self.threads.add(threading.current_thread().name)
+        self.calls.append(("sized", (uids, prefix)))
+        if self._fail_at is not None and self._fail_at in uids:
+            raise ConnectionResetError("server went away")
+        raw = {u: (b"Message-ID: <%d@x>\r\n\r\n" % u).ljust(s, b"x") for u, s in self._sizes.items()}
+        return {u: (self._sizes[u], raw[u][:prefix]) for u in uids if u in self._sizes}
 
     def heads(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
         self.calls.append(("heads", uids))
@@ -47,22 +51,25 @@ def test_groups_keep_each_fetch_within_the_byte_budget() -> None:
 
 
 def test_chunks_come_in_uid_order_with_each_batch_end_marked() -> None:
-    s = _Session({u: 10 for u in range(1, 8)})
+    s = _Session({u: 40 for u in range(1, 8)})
     chunks = _read(s, list(range(1, 8)), batch=3)
     assert [sorted(c.bodies) for c in chunks] == [[1, 2, 3], [4, 5, 6], [7]]
     assert [c.ends_batch for c in chunks] == [True, True, True]
-    assert s.calls[0] == ("sizes", list(range(1, 8)))  # one size FETCH for the session's whole range
+    # one FETCH a batch, sizes and bodies together (no size FETCH), each capped at budget / batch
+    assert s.calls == [("sized", ([1, 2, 3], 3333)), ("sized", ([4, 5, 6], 3333)), ("sized", ([7], 10_000))]
     assert s.threads == {"imap-prefetch"}  # the bodies are read on the reader's own thread
-    assert chunks[0].bodies[1] == (b"x" * 10, b"Message-ID: <1@x>")  # body and id in one FETCH
+    raw = b"Message-ID: <1@x>\r\n\r\n".ljust(40, b"x")
+    assert chunks[0].bodies[1] == (raw, b"Message-ID: <1@x>\r\n")  # the id cut from the body
 
 
-def test_an_oversized_message_is_fetched_by_header_only_and_big_batches_split_by_budget() -> None:
-    s = _Session({1: 60, 2: 5000, 3: 60, 4: 60})
-    chunks = _read(s, [1, 2, 3, 4], batch=4, limit=1000, budget=100)
+def test_oversized_by_header_only_and_a_message_longer_than_the_prefix_fetched_again() -> None:
+    s = _Session({1: 60, 2: 5000, 3: 60, 4: 66, 5: 250, 6: 250})
+    chunks = _read(s, [1, 2, 3, 4, 5, 6], batch=6, limit=1000, budget=400)  # prefix 66
     assert chunks[0].oversized == {2: (5000, b"Subject: big\r\n", b"Message-ID: <2@x>")}
-    assert [sorted(c.bodies) for c in chunks[1:]] == [[1], [3], [4]]
+    assert [sorted(c.bodies) for c in chunks[1:]] == [[1, 3], [4, 5], [6]]  # 4: exactly 66, again
     assert [c.ends_batch for c in chunks] == [False, False, False, True]
-    assert ("bodies", [2]) not in s.calls and all(2 not in u for k, u in s.calls if k == "bodies")
+    assert [c for c in s.calls if c[0] != "sized"] == [("heads", [2]), ("bodies", [4, 5]), ("bodies", [6])]
+    assert len(chunks[1].bodies[1][0]) == 60 and chunks[2].bodies[4][0] == b"x" * 66
 
 
 def test_no_uids_reads_nothing() -> None:
@@ -71,17 +78,17 @@ def test_no_uids_reads_nothing() -> None:
 
 
 def test_the_readers_error_is_raised_in_the_consumer() -> None:
-    s = _Session({u: 10 for u in range(1, 10)}, fail_at=5)
+    s = _Session({u: 40 for u in range(1, 10)}, fail_at=5)
     with pytest.raises(ConnectionResetError):
         _read(s, list(range(1, 10)), batch=2)
 
 
 def test_a_consumer_that_stops_early_stops_the_reader() -> None:
-    s = _Session({u: 10 for u in range(1, 101)})
+    s = _Session({u: 40 for u in range(1, 101)})
     with Prefetch(cast(MailboxSession, s), list(range(1, 101)), 1, 1000, 10_000) as p:
         first = next(iter(p.chunks(lambda: None, 0.01)))
     assert sorted(first.bodies) == [1]
-    fetched = sum(1 for k, _ in s.calls if k == "bodies")
+    fetched = sum(1 for k, _ in s.calls if k == "sized")
     assert fetched <= 5  # the one taken, at most DEPTH queued, one in flight when it stopped
 
 
@@ -90,15 +97,27 @@ def test_idle_is_called_while_the_consumer_waits() -> None:
     idles: list[int] = []
 
     class _Slow(_Session):
-        def bodies(self, uids: list[int]) -> dict[int, tuple[bytes, bytes]]:
+        def sized_bodies(self, uids: list[int], prefix: int) -> dict[int, tuple[int, bytes]]:
             gate.wait(5)
-            return super().bodies(uids)
+            return super().sized_bodies(uids, prefix)
 
     def idle() -> None:
         idles.append(1)
         if len(idles) >= 3:
             gate.set()
 
-    with Prefetch(cast(MailboxSession, _Slow({1: 10})), [1], 10, 1000, 10_000) as p:
+    with Prefetch(cast(MailboxSession, _Slow({1: 40})), [1], 10, 1000, 10_000) as p:
         got = list(p.chunks(idle, 0.01))
     assert len(idles) >= 3 and sorted(got[0].bodies) == [1]
+
+
+def test_a_message_whose_bytes_the_server_did_not_answer_is_fetched_whole() -> None:
+    class _NoPartial(_Session):
+        def sized_bodies(self, uids: list[int], prefix: int) -> dict[int, tuple[int, bytes | None]]:
+            got: dict[int, tuple[int, bytes | None]] = dict(super().sized_bodies(uids, prefix))
+            got[2] = (got[2][0], None)
+            return got
+
+    s = _NoPartial({1: 40, 2: 40})
+    chunks = _read(s, [1, 2], batch=2)
+    assert [sorted(c.bodies) for c in chunks] == [[1], [2]] and ("bodies", [2]) in s.calls
