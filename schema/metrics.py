@@ -51,8 +51,9 @@ def _count(model: Any, tenant_id: str | None, *where: Any) -> Any:
 
 
 def snapshot_counts(tenant_id: Any, now: Any) -> tuple[Any, ...]:
-    """:func:`tenant_snapshot`'s five counts as scalar subqueries (``tenant_id`` and ``now`` may be
-    bind parameters: ``schema.repositories.close_reads`` builds them once)."""
+    """The five counts Reflect compares hour to hour (``metrics_moved``), as scalar subqueries
+    (``tenant_id`` and ``now`` may be bind parameters: ``schema.repositories.close_reads`` builds
+    them once, and reads them with the run's other reads)."""
     return (
         _count(EngagementClock, tenant_id),
         _count(EngagementClock, tenant_id, EngagementClock.compliance_status == "overdue"),
@@ -77,11 +78,6 @@ def snapshot_of(total: int, overdue: int, exceptions: int, deals: int, due: int)
         "open_deals": deals,
         "compliance_due": due,
     }
-
-
-def tenant_snapshot(s: Session, tenant_id: str, now: datetime) -> dict[str, Any]:
-    """The figures Reflect compares hour to hour (``metrics_moved``): five counts, one statement."""
-    return snapshot_of(*s.execute(select(*snapshot_counts(tenant_id, now))).one())
 
 
 def seed_metrics(s: Session, tenant_id: str | None, now: datetime) -> dict[str, float]:

@@ -12,21 +12,22 @@ from activities.cycle.base import CycleBase
 from activities.operations import permanent_db_errors
 from schema.db import tenant_transaction
 from schema.repositories import engagement, react, suppression
+from schema.repositories.close_reads import CloseReads, close_reads
 from workflows.cycle.messages import ReactInput, ReactSummary
 
 
-def react_in(s: Session, inp: ReactInput, now: datetime) -> ReactSummary:
-    """React's work inside the caller's transaction (``react``)."""
-    counts = ingest(s, inp.tenant_id, now)
-    credit = react.credit_failures(s, inp.tenant_id, inp.run_id)
-    emails = react.email_outcomes(s, inp.run_id)
-    return ReactSummary(credit_failures=credit, emails=emails, **counts)
+def react_in(s: Session, tenant_id: str, run_id: str, now: datetime) -> tuple[ReactSummary, CloseReads]:
+    """React's work inside the caller's transaction (``react``, and ``react_and_reflect``): its
+    writes (:func:`ingest`), then the run's reads in one round trip (``close_reads``: the credit
+    failures and email outcomes React reports, and what Reflect compares)."""
+    counts = ingest(s, tenant_id, now)
+    reads = close_reads(s, tenant_id, run_id, now)
+    return ReactSummary(credit_failures=reads.credit_failures, emails=reads.emails, **counts), reads
 
 
 def ingest(s: Session, t: str, now: datetime) -> Counter[str]:
     """React's writes for tenant ``t``, each unprocessed message once; returns the counts by kind
-    (bounces, opt_outs, replies, order_updates). ``react_and_reflect`` reads the rest with
-    ``close_reads``."""
+    (bounces, opt_outs, replies, order_updates)."""
     counts: Counter[str] = Counter()
     done: list[str] = []
     for m in react.unprocessed(s, t):
@@ -55,6 +56,6 @@ class ReactActivities(CycleBase):
         engagement clock, order updates change the order's status (each message once); counts
         the run's credit failures and email outcomes."""
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
-            summary = react_in(s, inp, datetime.now(UTC))
+            summary, _ = react_in(s, inp.tenant_id, inp.run_id, datetime.now(UTC))
             s.commit()
         return summary

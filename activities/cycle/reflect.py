@@ -10,32 +10,22 @@ from temporalio import activity
 from activities.cycle import series
 from activities.cycle.act import record_email_in
 from activities.cycle.base import CycleBase
-from activities.cycle.react import ingest
+from activities.cycle.react import react_in
 from activities.operations import permanent_db_errors
-from schema import metrics
 from schema.db import tenant_transaction
 from schema.repositories import alerts, run_record
 from schema.repositories.close_reads import CloseReads, close_reads
 from workflows.alerts import AlertNotice
 from workflows.cycle import reflection
 from workflows.cycle.close import CloseResult
-from workflows.cycle.messages import ReactSummary, ReflectInput
+from workflows.cycle.messages import ReflectInput
 
 
-def reflect_in(
-    s: Session, inp: ReflectInput, now: datetime, reads: CloseReads | None = None
-) -> list[AlertNotice]:
-    """Reflect's work inside the caller's transaction (``reflect``, and ``react_and_reflect``
-    with its ``reads``, read in one round trip): returns the tenant's undelivered alerts."""
-    if reads is not None:
-        m, prev, acts = reads.metrics, reads.previous_metrics, list(reads.actions)
-    else:
-        m = metrics.tenant_snapshot(s, inp.tenant_id, now)
-        prev = run_record.previous_metrics(s, inp.tenant_id, inp.run_id)
-        acts = [
-            reflection.ActionRecord(a.kind, a.target_type, a.target_id, a.verdict, a.outcome, a.detail)
-            for a in run_record.run_actions(s, inp.run_id)
-        ]
+def reflect_in(s: Session, inp: ReflectInput, now: datetime, reads: CloseReads) -> list[AlertNotice]:
+    """Reflect's work inside the caller's transaction (``reflect``, and ``react_and_reflect``),
+    from the run's ``reads`` (``close_reads``, taken after the hour's writes): returns the
+    tenant's undelivered alerts."""
+    m, prev, acts = reads.metrics, reads.previous_metrics, list(reads.actions)
     run_record.finish_run(
         s,
         inp.run_id,
@@ -75,10 +65,11 @@ class ReflectActivities(CycleBase):
         workflows/alert_sweep.py). Returns the tenant's undelivered alerts with their recipients
         (``alerts.undelivered``, read in the same transaction), so the cycle delivers them without
         an ``alert_notices`` step."""
+        now = datetime.now(UTC)
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             if inp.pending_email is not None:  # the last email's outcome, first
-                record_email_in(s, inp.pending_email, datetime.now(UTC))
-            notices = reflect_in(s, inp, datetime.now(UTC))
+                record_email_in(s, inp.pending_email, now)
+            notices = reflect_in(s, inp, now, close_reads(s, inp.tenant_id, inp.run_id, now))
             s.commit()
         series.record_cycle(inp)  # the seed's counters (issue 17); gauges: the alert sweep
         return notices
@@ -94,9 +85,7 @@ class ReflectActivities(CycleBase):
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:
             if inp.pending_email is not None:  # the last email's outcome, first
                 record_email_in(s, inp.pending_email, now)
-            counts = ingest(s, inp.tenant_id, now)
-            reads = close_reads(s, inp.tenant_id, inp.run_id, now)  # React's and Reflect's reads
-            summary = ReactSummary(credit_failures=reads.credit_failures, emails=reads.emails, **counts)
+            summary, reads = react_in(s, inp.tenant_id, inp.run_id, now)  # its reads serve Reflect too
             done = inp.model_copy(update={"react": summary})
             notices = reflect_in(s, done, now, reads)
             s.commit()

@@ -1,12 +1,13 @@
-"""What ``react_and_reflect`` reads after React's writes, in ONE round trip (issue 17).
+"""What a cycle's close reads after the hour's writes, in ONE round trip (issue 17).
 
 One ``SELECT``, built once at import with bind parameters (``tenant``, ``run``, ``now``), whose
-columns are the same reads the separate functions make, run one after another with no write
-between them: the run's credit failures and email outcomes (:mod:`schema.repositories.react`),
-the tenant's metrics snapshot (:func:`schema.metrics.snapshot_counts`), the previous run's metrics
-and this run's actions (:mod:`schema.repositories.run_record`). Runs in the caller's unit of work
-(``tenant_transaction``: RLS applies to every subquery). ``react_and_reflect`` went from 16
-statements to 12 (``bench/cycle_count.py``).
+columns are: the run's credit failures (credit exceptions of the orders it processed) and email
+outcomes (its outbox rows by status), which React reports; the tenant's metrics snapshot
+(:func:`schema.metrics.snapshot_counts`), the metrics of the tenant's latest other run that has
+them, and this run's actions, which Reflect compares. Both ``react``/``reflect`` and the merged
+``react_and_reflect`` read through it. Runs in the caller's unit of work (``tenant_transaction``:
+RLS applies to every subquery). ``react_and_reflect`` went from 16 statements to 12
+(``bench/cycle_count.py``).
 """
 
 from __future__ import annotations

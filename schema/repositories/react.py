@@ -1,5 +1,5 @@
-"""React's data (seed 004 "React"): unprocessed inbound messages, the suppression list, order
-updates, and the run's credit failures and email outcomes.
+"""React's data (seed 004 "React"): unprocessed inbound messages, the suppression list and order
+updates (the run's credit failures and email outcomes: :mod:`schema.repositories.close_reads`).
 
 The hot path of every hourly cycle (issue 17): the message read and the marking are Core
 statements built once at import, with bind parameters, reading only the columns React uses."""
@@ -9,13 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Row, bindparam, func, or_, select, update
+from sqlalchemy import DateTime, Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import OutboxEmail
 from schema.business import InboundMessage, Order
-from schema.order_review import OrderException, OrderProcessing
 
 BATCH = 500
 """Inbound messages read per React."""
@@ -64,29 +62,3 @@ def mark_processed(s: Session, message_pks: list[str], now: datetime) -> None:
     """Mark the messages (primary keys) processed at ``now``: one statement; none for no message."""
     if message_pks:
         s.execute(_MARK_PROCESSED, {"ids": message_pks, "now": now})
-
-
-def credit_failures(s: Session, tenant_id: str, run_id: str) -> int:
-    """Credit exceptions of the orders this run processed."""
-    return int(
-        s.execute(
-            select(func.count())
-            .select_from(OrderException)
-            .join(OrderProcessing, col(OrderProcessing.order_id) == OrderException.order_id)
-            .where(
-                col(OrderException.tenant_id) == tenant_id,
-                col(OrderException.kind) == "credit",
-                col(OrderProcessing.run_id) == run_id,
-            )
-        ).one()[0]
-    )
-
-
-def email_outcomes(s: Session, run_id: str) -> dict[str, int]:
-    """The run's outbox rows by status."""
-    rows = s.execute(
-        select(OutboxEmail.status, func.count())
-        .where(col(OutboxEmail.run_id) == run_id)
-        .group_by(OutboxEmail.status)
-    ).all()
-    return {status: int(n) for status, n in rows}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from schema import metrics
-from schema.agent import AgentRun, AgentRunAction, HourlyReflection
+from schema.agent import AgentRun, HourlyReflection
 from schema.platform import SystemConfig
 from schema.tables import Tenant, stable_id
 
@@ -126,25 +126,6 @@ def abandon(s: Session, run_id: str, now: datetime, reason: str) -> None:
         .where(col(AgentRun.id) == run_id, col(AgentRun.status) == RUNNING)
         .values(status="failed", phase="done", error=reason, completed_at=now)
     )
-
-
-def previous_metrics(s: Session, tenant_id: str, run_id: str) -> dict[str, Any]:
-    """The metrics of the tenant's latest other run that has them ({} if none)."""
-    found = s.execute(
-        select(AgentRun.metrics)
-        .where(
-            col(AgentRun.tenant_id) == tenant_id,
-            col(AgentRun.id) != run_id,
-            col(AgentRun.metrics).is_not(None),
-        )
-        .order_by(col(AgentRun.started_at).desc())
-        .limit(1)
-    ).scalar()
-    return dict(found or {})
-
-
-def run_actions(s: Session, run_id: str) -> list[AgentRunAction]:
-    return list(s.execute(select(AgentRunAction).where(col(AgentRunAction.run_id) == run_id)).scalars())
 
 
 def finish_run(s: Session, run_id: str, **values: Any) -> None:
