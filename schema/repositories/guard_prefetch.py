@@ -12,9 +12,10 @@ from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import AgentRunAction, EmailSuppression, RateLimitWindow
+from schema.agent import AgentRunAction, RateLimitWindow
 from schema.platform import SystemConfig
 from schema.repositories import run_record
+from schema.repositories.suppression import reason_of
 from schema.tables import Tenant
 
 
@@ -45,14 +46,7 @@ def prefetch(
     runs = AgentRunAction.__table__.c  # type: ignore[attr-defined]
     suppressed: Any = literal(None)
     if email:
-        suppressed = (
-            select(col(EmailSuppression.reason))
-            .where(
-                col(EmailSuppression.tenant_id) == tenant_id,
-                col(EmailSuppression.email) == email.strip().lower(),
-            )
-            .scalar_subquery()
-        )
+        suppressed = reason_of(tenant_id, email.strip().lower())
     used: Any = literal(0)
     if kind is not None:
         used = (

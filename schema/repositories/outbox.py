@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from schema.agent import EmailProviderFailure, EmailSuppression, OutboxEmail, PolicyViolation
+from schema.agent import EmailProviderFailure, OutboxEmail, PolicyViolation
 from schema.platform import SystemConfig
+from schema.repositories.suppression import reason_of
 from schema.tables import Tenant, new_id, stable_id
 from workflows.email import SendEmailInput
 
@@ -48,15 +49,12 @@ def insert_queued(s: Session, inp: SendEmailInput, message_id: str) -> None:
 
 _OVERRIDES = select(col(Tenant.agent_settings)).where(col(Tenant.id) == OUTBOX.c.tenant_id)
 _SWITCH = select(col(SystemConfig.value)).where(col(SystemConfig.key) == "email")
-_SUPPRESSED = select(col(EmailSuppression.reason)).where(
-    col(EmailSuppression.tenant_id) == OUTBOX.c.tenant_id, col(EmailSuppression.email) == OUTBOX.c.to_email
-)
 _LOCK = (
     select(
         OUTBOX,
         _OVERRIDES.scalar_subquery().label("overrides"),
         _SWITCH.scalar_subquery().label("email_switch"),
-        _SUPPRESSED.scalar_subquery().label("suppressed"),
+        reason_of(OUTBOX.c.tenant_id, OUTBOX.c.to_email).label("suppressed"),
     )
     .where(OUTBOX.c.idempotency_key == bindparam("key"))
     .with_for_update(of=OUTBOX)
