@@ -30,9 +30,10 @@ Callers in async code use ``asyncio.to_thread``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 import structlog
 from sqlalchemy import Connection, Engine, event, make_url, text
@@ -44,6 +45,8 @@ from sqlmodel import Session, create_engine
 from core.settings import get_settings
 
 log = structlog.get_logger(__name__)
+
+_Unit = TypeVar("_Unit", Session, Connection)
 
 TENANT_SETTING = "omniops.tenant_id"
 """The transaction-local Postgres setting every tenant policy compares ``tenant_id`` with."""
@@ -117,7 +120,16 @@ def _unit(engine: Engine, scope: tuple[str, str] | None) -> Iterator[Session]:
 
 
 def _begun(engine: Engine, scope: tuple[str, str] | None) -> Session:
-    """A session whose transaction has begun (its scope set: the statement every unit runs first).
+    """A session whose transaction has begun (its scope set: the statement every unit runs first)."""
+    return _first_statement(
+        lambda: Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None),
+        lambda s: s.connection(),
+    )
+
+
+def _first_statement(open_unit: Callable[[], _Unit], begin: Callable[[_Unit], object]) -> _Unit:
+    """``open_unit()`` with ``begin`` (its first statement) run on it, for a session and a
+    connection alike.
 
     Without a pre-ping, a pooled connection Postgres dropped (a restart, a failover) fails at its
     first statement. That is here, before any of the unit's work, so one retry on a fresh
@@ -125,12 +137,12 @@ def _begun(engine: Engine, scope: tuple[str, str] | None) -> Session:
     after a Postgres restart no longer fails, and an activity no longer spends an attempt on it.
     Any other error, or a second disconnect (Postgres is down), is raised."""
     for attempt in (1, 2):
-        s = Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None)
+        unit = open_unit()
         try:
-            s.connection()
-            return s
+            begin(unit)
+            return unit
         except DBAPIError as e:
-            s.close()
+            unit.close()
             if attempt == 2 or not e.connection_invalidated:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -150,15 +162,7 @@ def tenant_connection(engine: Engine, tenant_id: str) -> Iterator[Connection]:
     row-level security; commit at the end, rollback when the block raises; the same one retry
     of a dropped pooled connection) on a Core ``Connection``: for Core statements only (no ORM
     objects), where an ORM ``Session``'s bookkeeping costs more CPU than the statement."""
-    for attempt in (1, 2):
-        conn = engine.connect()
-        try:
-            _set_scope(conn, ("tenant", tenant_id))  # begins the transaction: its first statement
-            break
-        except DBAPIError as e:
-            conn.close()
-            if attempt == 2 or not e.connection_invalidated:
-                raise
+    conn = _first_statement(engine.connect, lambda c: _set_scope(c, ("tenant", tenant_id)))
     with conn:  # closing rolls back what was not committed
         yield conn
         conn.commit()
