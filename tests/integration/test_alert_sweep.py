@@ -4,7 +4,8 @@ kind, scope and hour (a second sweep in the hour adds nothing)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
 
@@ -19,8 +20,11 @@ from workflows.alert_sweep import AlertSweepResult, AlertSweepWorkflow
 
 
 async def sweep(client: Client) -> AlertSweepResult:
-    """One run, under an id of the shape the schedule gives its runs (platform scope)."""
-    wid = f"{ids.ALERT_SWEEP}-{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    """One run, under an id of the shape the schedule gives its runs (platform scope). Its time is
+    a random second of 2000-2031, never the current hour's: the stack's own ``alert-sweep``
+    schedule may be running ``alert-sweep-{this hour}`` at that moment (CI at 10:00:00 once did)."""
+    at = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=uuid.uuid4().int % 10**9)
+    wid = f"{ids.ALERT_SWEEP}-{at:%Y-%m-%dT%H:%M:%SZ}"
     return await client.execute_workflow(AlertSweepWorkflow.run, id=wid, task_queue=queues.AGENT)
 
 
