@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -45,6 +46,18 @@ class Keyring:
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(self.keys[self.active_key_id]).encrypt(nonce, plaintext, aad)
         return self.active_key_id, nonce + sealed
+
+    def sealer(self) -> Callable[[bytes, bytes | None], bytes]:
+        """:meth:`seal` with the active key for many plaintexts, one cipher object for all
+        (``nonce || ciphertext`` each; the key id is ``active_key_id``): a pack of messages
+        (core/objectstore.py) seals hundreds at a time."""
+        aead = AESGCM(self.keys[self.active_key_id])
+
+        def seal(plaintext: bytes, aad: bytes | None = None) -> bytes:
+            nonce = os.urandom(NONCE_BYTES)
+            return nonce + aead.encrypt(nonce, plaintext, aad)
+
+        return seal
 
     def open(self, key_id: str, blob: bytes, aad: bytes | None = None) -> bytes:
         """Decrypt a blob sealed under ``key_id``. Raises UnknownKeyError or InvalidTag."""

@@ -77,14 +77,14 @@ class ObjectStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         ring = self._seal_ring(key)
-        kid = ring.active_key_id.encode() + b"\n"
+        kid, seal = ring.active_key_id.encode() + b"\n", ring.sealer()
         parts: list[bytes] = []
         refs: list[str] = []
         offset = 0
         for data in items:
             length = len(kid) + SEAL_OVERHEAD + len(data)
-            refs.append(f"{key}/{offset}-{length}")
-            parts += [kid, ring.seal(data, aad=refs[-1].encode())[1]]
+            refs.append(ref := f"{key}/{offset}-{length}")
+            parts += [kid, seal(data, ref.encode())]
             offset += length
         _write_file(path, b"".join(parts))
         return refs

@@ -47,7 +47,7 @@ from activities.inbox.rows import captured_row, oversized_row, sha256
 from activities.operations import permanent_db_errors
 from core.failures import Failure
 from core.faults import failpoint
-from core.mail_store import MailBlobs
+from core.mail_store import MailBlobs, Packer
 from core.objectstore import delete_objects
 from core.settings import Settings
 from core.targets import TargetRefused, mailbox_url
@@ -133,9 +133,10 @@ class MailboxSyncActivities:
                 beat(after, force=True)
                 out = Tally(last_uid=after, rescanned=rescan)
                 rows: list[dict[str, Any]] = []
+                pack = self._blobs.packer(inp.tenant_id)  # one keyring read for the session
                 with Prefetch(m, pending, inp.batch_size, cfg.max_message_bytes, cfg.fetch_bytes) as p:
                     for chunk in p.chunks(beat, HEARTBEAT_EVERY_S):
-                        rows += self._store(inp, uidvalidity, chunk)
+                        rows += self._store(inp, uidvalidity, chunk, pack)
                         if chunk.ends_batch:
                             rows.sort(key=lambda r: int(r["uid"]))
                             self._commit(inp, uidvalidity, rows, out, first=out.last_uid == after)
@@ -176,15 +177,18 @@ class MailboxSyncActivities:
         out.failed += sum(1 for r in inserted if r["status"] == "failed")
         out.last_uid = last
 
-    def _store(self, inp: SyncBatchInput, uidvalidity: int, chunk: Chunk) -> list[dict[str, Any]]:
-        """Seal the chunk's fetched messages into one pack (one keyring read, one file) and make
-        their rows; the rows of the chunk's oversized messages (no body: nothing sealed)."""
+    def _store(
+        self, inp: SyncBatchInput, uidvalidity: int, chunk: Chunk, put_pack: Packer
+    ) -> list[dict[str, Any]]:
+        """Seal the chunk's fetched messages into one pack (``put_pack``: the session's keyring,
+        one file) and make their rows; the rows of the chunk's oversized messages (no body:
+        nothing sealed)."""
         t, c, limit = inp.tenant_id, inp.connection_id, self._settings.inbox.max_message_bytes
         big = chunk.oversized.items()
         rows = [oversized_row(t, c, uid, size, limit, head, mid) for uid, (size, head, mid) in big]
         got = [(uid, sha256(raw), raw, mid) for uid, (raw, mid) in chunk.bodies.items()]
         pack = [(f"{c}:{uidvalidity}:{uid}:{h}", raw) for uid, h, raw, _ in got]
-        keys = self._blobs.put_pack(t, pack) if got else []
+        keys = put_pack(pack) if got else []
         for (uid, h, raw, mid), key in zip(got, keys, strict=True):
             rows.append(captured_row(t, c, uid, raw, h, key, mid))
         return rows
