@@ -43,6 +43,16 @@ class MailboxLimitError(Exception):
     """The server refused for a quota or rate limit; ``str()`` is the server's words (no secret)."""
 
 
+def quiet_protocol_log(c: IMAPClient) -> None:
+    """Turn off imaplib's protocol trace on ``c``'s connection (``IMAP4.debug``, which imapclient
+    sets to 5 to feed its DEBUG logger ``imapclient.imaplib``). At 5 imaplib formats every line it
+    reads, ``%r`` of every FETCH literal and ``%s`` of each FETCH's whole answer BEFORE the logger
+    decides to drop them: about 27 us a message of the capture's reader (session 30's py-spy
+    profile), and the raw mail (and the LOGIN line) in strings no one should log anyway. Our
+    worker never logs that logger; imapclient's own command log (``imapclient`` logger) stays."""
+    c._imap.debug = 0  # imapclient's imaplib.IMAP4 (no public setter)
+
+
 def provider_limit(error: BaseException) -> str | None:
     """The server's quota / rate-limit answer in ``error`` (at most 200 chars), else None."""
     text = str(error)
@@ -57,6 +67,7 @@ class MailboxSession:
             raise ValueError(f"tls must be one of {TLS_MODES}")
         ctx = ssl.create_default_context() if tls != "none" else None  # loading the CA store: ~10 ms
         self._c = IMAPClient(host, port=port, ssl=tls == "ssl", ssl_context=ctx, timeout=timeout)
+        quiet_protocol_log(self._c)
         if tls == "starttls":
             self._c.starttls(ctx)
 
