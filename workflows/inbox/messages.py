@@ -18,8 +18,8 @@ class MailboxSyncInput(BaseModel):
     batch_size: int = 500
     batches_per_run: int = 20
     """Activities before continue-as-new."""
-    batches_per_activity: int = 10
-    """Batches one activity commits in one IMAP session."""
+    batches_per_activity: int = 20
+    """Batches one activity commits in one IMAP session (``inbox.batches_per_activity``)."""
     runs: int = 0
     """Earlier runs of this sync (continue-as-new count)."""
     understanders: int = 1
