@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.inbox.imap import message_id_lines
+from activities.inbox.imap import header_end, message_id_lines
 from activities.inbox.mime import MalformedMail, html_to_text, parse
 from activities.inbox.rows import (
     captured_row,
@@ -114,6 +114,22 @@ def test_message_id_lines_keep_folding_and_never_read_the_body() -> None:
     assert message_id_lines(folded) == b"Message-ID:\r\n <f@x>\r\n"
     assert message_id_lines(b"message-id: <a@b>\nX: y\n\nbody") == b"message-id: <a@b>\r\n"
     assert message_id_lines(b"Subject: s\r\nX-Message-ID: <no@x>\r\n\r\nMessage-ID: <b@x>\r\n") == b""
+
+
+@pytest.mark.parametrize(
+    ("raw", "end"),
+    [
+        (b"A: 1\r\nB: 2\r\n\r\nbody\r\n\r\n", 10),
+        (b"A: 1\nB: 2\n\nbody\n\n", 9),
+        (b"A: 1\r\n\nbody", 4),  # a CRLF line then a bare LF blank line
+        (b"A: 1\n\r\nbody", 4),
+        (b"A: 1\nB: 2\r\n\r\nC\n\nD", 9),  # the first blank line, whatever comes later
+        (b"\r\n\r\nbody", 0),
+        (b"A: 1\r\nB: 2", 10),  # no blank line: all header
+    ],
+)
+def test_the_header_block_ends_at_the_first_blank_line(raw: bytes, end: int) -> None:
+    assert header_end(raw) == end
 
 
 def test_understanding_fills_a_captured_row_or_fails_a_malformed_one_with_the_reason() -> None:
