@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Principal
 from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
-from api.status_cache import StatusCache
+from api.status_cache import StatusCache, json_of
 from core import search_attributes as sa
 from schema.db import tenant_transaction
 from schema.db_pipeline import tenant_read
@@ -162,6 +162,13 @@ class OperationStatusService:
                 )
             return from_record(handle.id, row, None, stale=True)
         return view(handle.id, prog)
+
+    async def status_json(self, p: Principal, raw_id: str) -> bytes:
+        """:meth:`status` as its JSON body: a kept finished view's bytes as encoded when kept
+        (api/status_cache.py), any other view encoded now, the same way. 404 when unknown."""
+        if (kept := self.cache.body(p.tenant_id, parse_op_id(raw_id))) is not None:
+            return kept
+        return json_of(await self.status(p, raw_id))
 
     async def history(self, p: Principal, limit: int, before: str | None = None) -> list[HistoryItem]:
         """The tenant's operations from their stored rows, newest first, at most ``limit``; with
