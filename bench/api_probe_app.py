@@ -64,9 +64,9 @@ def _patch_api() -> None:
     from api import jwt_keys
     from api.status_cache import StatusCache
 
-    get, tok_get, do_get = StatusCache.get, jwt_keys.VerifiedTokens.get, QueuePool._do_get
+    get, tok_get, do_get = StatusCache._entry, jwt_keys.VerifiedTokens.get, QueuePool._do_get
 
-    def cache_get(self: StatusCache, tenant_id: str, op_id: str) -> Any:
+    def cache_get(self: StatusCache, tenant_id: str, op_id: str) -> Any:  # get and body alike
         had = (tenant_id, op_id) in self._items
         v = get(self, tenant_id, op_id)
         _c["hits" if v is not None else "misses"] += 1
@@ -85,7 +85,7 @@ def _patch_api() -> None:
         finally:
             _c["pool_wait_max"] = max(_c["pool_wait_max"], (time.perf_counter() - t) * 1000)
 
-    StatusCache.get = cache_get  # type: ignore[method-assign]
+    StatusCache._entry = cache_get  # type: ignore[method-assign]
     jwt_keys.VerifiedTokens.get = token_get  # type: ignore[method-assign]
     QueuePool._do_get = pool_get  # type: ignore[method-assign]
 

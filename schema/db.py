@@ -13,6 +13,8 @@ session, so a commit in the middle of a block does not drop the scope.
 - :func:`tenant_connection` ``(engine, tenant_id)``: the same scope on a Core ``Connection``
   instead of an ORM ``Session``, for the API's hottest reads of prebuilt Core statements
   (issue 17: the ORM session cost more CPU than the query it ran).
+  :func:`schema.db_pipeline.tenant_read` runs one such read of a prebuilt SELECT under the same
+  scope in a single pipelined round trip (the history page).
 - :func:`platform_transaction` ``(engine, reason)``: reads across tenants (the cycle fan-out's
   enabled tenants, an operator's every-tenant runs and health, global metrics). Tenant tables are
   read-only in it (the policy allows only SELECT); platform tables (``system_config``,

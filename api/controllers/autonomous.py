@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
@@ -53,9 +53,11 @@ class AutonomousController(Controller):
     @get("/status/{op_id:str}", operation_id="getOperationStatus")
     async def status(
         self, request: Req, op_id: FromPath[str], op_status: NamedDependency[OperationStatusService]
-    ) -> OperationView:
-        """Status, current step, total steps, intent and the last screenshot key (404 for another tenant)."""
-        return await op_status.status(request.user, op_id)
+    ) -> Response[OperationView]:
+        """Status, current step, total steps, intent and the last screenshot key (404 for another
+        tenant). The body is an ``OperationView``, sent as encoded bytes (a finished operation's
+        are kept encoded: api/status_cache.py)."""
+        return Response(await op_status.status_json(request.user, op_id), media_type=MediaType.JSON)
 
     @get("/history", operation_id="listOperations")
     async def history(

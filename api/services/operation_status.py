@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -19,9 +19,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Principal
 from api.errors import NotFoundException
 from api.schemas.operations import HistoryItem, OperationView
-from api.status_cache import StatusCache
+from api.status_cache import StatusCache, json_of
 from core import search_attributes as sa
-from schema.db import tenant_connection, tenant_transaction
+from schema.db import tenant_transaction
+from schema.db_pipeline import tenant_read
 from schema.repositories import operation_reads
 from schema.repositories import operations as operations_repo
 from schema.tables import AutonomousOperation
@@ -162,16 +163,22 @@ class OperationStatusService:
             return from_record(handle.id, row, None, stale=True)
         return view(handle.id, prog)
 
+    async def status_json(self, p: Principal, raw_id: str) -> bytes:
+        """:meth:`status` as its JSON body: a kept finished view's bytes as encoded when kept
+        (api/status_cache.py), any other view encoded now, the same way. 404 when unknown."""
+        if (kept := self.cache.body(p.tenant_id, parse_op_id(raw_id))) is not None:
+            return kept
+        return json_of(await self.status(p, raw_id))
+
     async def history(self, p: Principal, limit: int, before: str | None = None) -> list[HistoryItem]:
         """The tenant's operations from their stored rows, newest first, at most ``limit``; with
-        ``before`` (an operation id of the previous page's last item), the page after it."""
+        ``before`` (an operation id of the previous page's last item), the page after it. One
+        round trip to Postgres (``schema.db_pipeline.tenant_read``: scope and read pipelined)."""
         mark = uuid.UUID(parse_op_id(before)) if before else None
-
-        def read() -> Sequence[operation_reads.HistoryRow]:
-            with tenant_connection(self.engine, p.tenant_id) as c:
-                return operation_reads.history_page(c, p.tenant_id, limit, mark)
-
-        return [history_item(r) for r in await asyncio.to_thread(read)]
+        query = operation_reads.history_query(p.tenant_id, limit, mark)
+        rows: list[operation_reads.HistoryRow]
+        rows = await asyncio.to_thread(tenant_read, self.engine, p.tenant_id, *query)
+        return [history_item(r) for r in rows]
 
     async def watch(self, p: Principal, raw_id: str, first: OperationView) -> AsyncIterator[str]:
         """The view's JSON each time it changes (status, step, ...), polled every 0.5 s, starting

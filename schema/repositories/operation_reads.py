@@ -94,17 +94,22 @@ _HISTORY, _HISTORY_AFTER = _history_statements()
 """Built once, read as Core rows: 50 ORM objects per page cost more CPU than the query."""
 
 
+def history_query(
+    tenant_id: str, limit: int, before: uuid.UUID | None = None
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The history page's prebuilt statement and its parameters: the tenant's operations, newest
+    first (``created_at``, then id), at most ``limit``, only :data:`HISTORY_COLUMNS`; with
+    ``before``, those after that operation in this order (keyset paging on index
+    ``ix_autonomous_operations_tenant_created``). An unknown ``before`` (or another tenant's)
+    gives an empty page: the row comparison with no mark matches nothing. The API runs it with
+    ``schema.db_pipeline.tenant_read`` (one round trip)."""
+    if before is None:
+        return _HISTORY, {"tenant_id": tenant_id, "limit": limit}
+    return _HISTORY_AFTER, {"tenant_id": tenant_id, "limit": limit, "before": before}
+
+
 def history_page(
     s: Session | Connection, tenant_id: str, limit: int, before: uuid.UUID | None = None
 ) -> Sequence[HistoryRow]:
-    """In ``s`` (the API passes ``schema.db.tenant_connection``'s: Core rows need no ORM
-    session), the tenant's operations, newest first (``created_at``, then id), at most ``limit``, only
-    :data:`HISTORY_COLUMNS`; with ``before``, those after that operation in this order (keyset
-    paging on index ``ix_autonomous_operations_tenant_created``). An unknown ``before`` (or
-    another tenant's) gives an empty page: the row comparison with no mark matches nothing."""
-    if before is None:
-        rows = s.execute(_HISTORY, {"tenant_id": tenant_id, "limit": limit}).all()
-    else:
-        params = {"tenant_id": tenant_id, "limit": limit, "before": before}
-        rows = s.execute(_HISTORY_AFTER, params).all()
-    return cast(Sequence[HistoryRow], rows)
+    """:func:`history_query`'s page read in ``s`` (a session or a Core connection)."""
+    return cast(Sequence[HistoryRow], s.execute(*history_query(tenant_id, limit, before)).all())

@@ -2,8 +2,9 @@
 cache (api/status_cache.py): a finished operation's repeat read needs no database, only its own
 tenant gets it, a running or unknown operation is never kept, and a deleted row (an erasure)
 shows after the TTL. The history page (Core rows, keyset paging): newest first, paged by the
-previous page's last id, only the tenant's own rows, read on ``schema.db.tenant_connection``
-(RLS scope, rollback when the block raises)."""
+previous page's last id, only the tenant's own rows, read in one pipelined round trip
+(``schema.db_pipeline.tenant_read``: the same rows and RLS scope as ``schema.db.tenant_connection``,
+which rolls back when its block raises)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 
 from core.settings import get_settings
 from schema.db import get_engine, owner_transaction, tenant_connection
-from schema.repositories.operation_reads import history_page
+from schema.db_pipeline import tenant_read
+from schema.repositories.operation_reads import history_page, history_query
 from schema.repositories.operations import delete_operation, insert_operation
 from schema.tables import AutonomousOperation
 from tests.integration.helpers import headers
@@ -162,3 +164,22 @@ def test_a_tenant_connection_sees_only_its_tenant_and_rolls_back_when_the_block_
         raise RuntimeError("the block fails")
     with owner_transaction() as s:
         assert s.get(AutonomousOperation, uuid.UUID(mine)).status == "completed"  # type: ignore[union-attr]
+
+
+def test_a_tenant_read_is_the_tenant_connections_page_and_leaves_no_scope_behind(tenant: str) -> None:
+    t0 = datetime.now(UTC)
+    ops = [stored(tenant, "completed", created_at=t0 + timedelta(seconds=i)) for i in range(3)]
+    theirs = stored(f"{tenant}-b", "completed")
+    engine = create_engine(get_settings().database.url, pool_size=1, max_overflow=0)  # one connection
+    with tenant_connection(engine, tenant) as c:
+        expected = [tuple(r) for r in history_page(c, tenant, 500)]
+    got = tenant_read(engine, tenant, *history_query(tenant, 500))
+    assert [tuple(r) for r in got] == expected and [str(r.id) for r in got][:3] == ops[::-1]
+    assert theirs not in {str(r.id) for r in got}
+    assert tenant_read(engine, tenant, *history_query(f"{tenant}-b", 500)) == []  # RLS: the scope
+    after = tenant_read(engine, tenant, *history_query(tenant, 1, uuid.UUID(ops[2])))
+    assert [str(r.id) for r in after] == [ops[1]]  # keyset paging, the same statement
+    with engine.connect() as c:  # the same pooled connection: the scope ended with its transaction
+        assert c.execute(text("SELECT current_setting('omniops.tenant_id', true)")).scalar_one() in ("", None)
+        assert not c.execute(text("SELECT count(*) FROM autonomous_operations")).scalar_one()
+    engine.dispose()

@@ -1,24 +1,30 @@
 """Abuse limits (issue 11, Build 7) against the test stack's real Redis: a burst split over two API
 replicas gets exactly the tenant's limit, per-IP limits count 401s and ignore a spoofed
 ``X-Forwarded-For`` unless the peer is a trusted proxy (in process and through a real uvicorn),
-the body size limit gives 413 (declared or streamed), and an unreachable Redis fails open.
+the body size limit gives 413 (declared or streamed), an unreachable Redis fails open, and a
+Redis that lost the counting script (a restart, ``SCRIPT FLUSH``) is given it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from typing import Any
 
 import httpx
 import pytest
+import redis
 
+from api.ratelimit import HIT
+from core.settings import get_settings
 from tests.integration.helpers import headers
 from tests.integration.limit_helpers import flush_redis, replica
 from tests.stack_fixtures import PORT_OFFSET
 
 pytestmark = pytest.mark.stack
 
+HIT_SHA = hashlib.sha1(HIT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 ROUTE = "/api/autonomous/services"  # authenticated, cheap (the definitions registry)
 PLAIN, PROXIED = 18005 + PORT_OFFSET, 18006 + PORT_OFFSET
 """Ports of the two uvicorn-served replicas: beside the stack's API (18000 + offset; offsets are
@@ -134,3 +140,15 @@ async def test_redis_unreachable_fails_open(tenant: str) -> None:
         elapsed = time.monotonic() - started
     assert codes == [200] * 10
     assert elapsed < 5, elapsed  # each failing Redis call is bounded by limits.storage_timeout_s
+
+
+async def test_a_redis_that_lost_the_script_is_given_it_again_and_counts(tenant: str) -> None:
+    async with replica(per_tenant="2/minute") as api:
+        h = headers(tenant, roles=("viewer",))
+        assert (await api.get(ROUTE, headers=h)).status_code == 200  # the script is loaded
+        with redis.Redis.from_url(get_settings().limits.storage_url.removeprefix("async+")) as r:
+            r.script_flush()
+            again = await api.get(ROUTE, headers=h)
+            assert again.status_code == 200, again.text
+            assert r.script_exists(HIT_SHA) == [True]  # given again, and it counted:
+        assert_429(await api.get(ROUTE, headers=h))  # the tenant's third request in its 2 per minute

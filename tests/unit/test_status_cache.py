@@ -27,6 +27,30 @@ def test_a_view_is_kept_per_tenant_and_operation() -> None:
     assert c.get("t2", "a") is None  # another tenant's key
 
 
+def test_a_kept_body_is_the_bytes_litestar_sends_for_the_view() -> None:
+    from litestar import Litestar, get
+    from litestar.testing import TestClient
+
+    view = OperationView(
+        operation_id="a",
+        workflow_id="op-t-a",
+        status="failed",
+        reason="the site refused the login",
+        result={"status": "failed", "steps": [1, 2.5, None], "nested": {"é": "ü"}},
+        llm={"calls": 3, "cost_usd": 0.00012, "tokens": 1e21},
+    )
+
+    @get("/v", sync_to_thread=False)
+    def plain() -> OperationView:
+        return view
+
+    c = StatusCache(10, 60)
+    c.put("t", "a", view)
+    with TestClient(Litestar([plain])) as client:
+        assert c.body("t", "a") == client.get("/v").content
+    assert c.body("t2", "a") is None
+
+
 def test_the_least_recently_used_goes_first_at_the_size_bound() -> None:
     c = StatusCache(2, 60)
     c.put("t", "a", done("a"))
