@@ -19,7 +19,7 @@ from schema.db import owner_transaction
 from schema.platform import AgentAlert
 from schema.repositories.alerts import SYSTEM
 from tests.integration.cycle_helpers import contact, enable, mail_to, now_hour, rows, wait_for
-from tests.integration.test_alert_sweep import sweep
+from tests.integration.test_alert_sweep import no_scheduled_sweep, sweep  # noqa: F401 - a fixture
 from workflows import ids
 from workflows.cycle.hours import next_hour
 
@@ -31,6 +31,7 @@ async def client(agent_stack: Stack, peer: object) -> Client:
     return await connect(scoping=ids)
 
 
+@pytest.mark.usefixtures("no_scheduled_sweep")
 async def test_an_alert_is_emailed_to_the_operators_once_and_resolves_when_cleared(
     client: Client, agent_stack: Stack, tenant: str
 ) -> None:

@@ -4,12 +4,15 @@ kind, scope and hour (a second sweep in the hour adds nothing)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import Client
+import pytest
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 
-from core import queues
+from core import queues, schedules
 from core.temporal import connect
 from devstack.stack import Stack
 from schema.agent import AgentRun
@@ -17,6 +20,25 @@ from schema.platform import AgentAlert
 from tests.integration.cycle_helpers import contact, enable, one, rows, run_cycle
 from workflows import ids
 from workflows.alert_sweep import AlertSweepResult, AlertSweepWorkflow
+
+
+@pytest.fixture
+async def no_scheduled_sweep(agent_stack: Stack) -> AsyncIterator[None]:
+    """The stack's own hourly ``alert-sweep`` schedule paused for the test, and any run of it
+    finished first: a run at the top of the hour sweeps the test's tenant too, between the steps
+    the test counts (it raised the alert before the test's own sweep could)."""
+    client = await connect(scoping=ids)
+    paused = await schedules.pause(client, ids.ALERT_SWEEP, True, "an alert test is counting")
+    if paused:
+        desc = await client.get_schedule_handle(ids.ALERT_SWEEP).describe()
+        for run in desc.info.running_actions:
+            if not isinstance(run, ScheduleActionExecutionStartWorkflow):
+                continue
+            with contextlib.suppress(Exception):  # its outcome is not this test's
+                await client.get_workflow_handle(run.workflow_id).result()
+    yield
+    if paused:
+        await schedules.pause(client, ids.ALERT_SWEEP, False, "the alert test is done")
 
 
 async def sweep(client: Client) -> AlertSweepResult:
@@ -29,7 +51,7 @@ async def sweep(client: Client) -> AlertSweepResult:
 
 
 async def test_the_sweep_raises_what_the_cycle_no_longer_does_once_per_hour(
-    agent_stack: Stack, tenant: str
+    agent_stack: Stack, tenant: str, no_scheduled_sweep: None
 ) -> None:
     client = await connect(scoping=ids)
     enable(tenant, max_emails_per_hour=0)  # nobody can be touched: compliance stays at 0%

@@ -21,13 +21,17 @@ pytestmark = pytest.mark.stack
 API_SPAN = "POST /api/autonomous/initiate"
 
 
-async def spans_of(otlp: OtlpReceiver, trace_id: str, steps: int, timeout: float = 30) -> list[Span]:
-    """The trace's spans once every step's activity span has arrived (exports are batched)."""
+async def spans_of(otlp: OtlpReceiver, root: Span, steps: int, timeout: float = 60) -> list[Span]:
+    """The trace's spans once every step's activity span has arrived and every span's parent has
+    too (each process exports in its own batches, so under load a child can arrive before the
+    span it hangs from: waiting only for the step spans once let the ancestry check below fail)."""
     spans: list[Span] = []
     for _ in range(int(timeout * 10)):
-        spans = otlp.trace(trace_id)
+        spans = otlp.trace(root.trace_id)
         names = [s.name for s in spans]
-        if names.count("RunActivity:run_step") >= steps and "RunActivity:test_connection" in names:
+        ids = {s.span_id for s in spans}
+        whole = all(s.span_id == root.span_id or s.parent_id in ids for s in spans)
+        if whole and names.count("RunActivity:run_step") >= steps and "RunActivity:test_connection" in names:
             return spans
         await asyncio.sleep(0.1)
     return spans
@@ -51,7 +55,7 @@ async def test_one_initiate_is_one_trace_from_the_api_to_every_step(
         await asyncio.sleep(0.1)
     assert len(mine) == 1, [s.name for s in mine]
     root = mine[0]
-    spans = await spans_of(otlp, root.trace_id, steps)
+    spans = await spans_of(otlp, root, steps)
     names = [s.name for s in spans]
     by_id = {s.span_id: s for s in spans}
 
