@@ -16,8 +16,8 @@ class BeginActivities(RunActivities, ContextActivities):
     @activity.defn(name="begin_cycle")
     def begin_cycle(self, inp: StartRunInput) -> CycleStart:
         """``start_run``, then, unless the run is skipped (the tenant lock) or switched off,
-        ``gather_context``, on ONE connection: the run's claim is committed with the context's
-        own claims (quotes and deals), before the reads. Returns the run start and what of the
+        ``gather_context``, in ONE transaction: the run's claim commits with the context's own
+        claims (quotes and deals) as the step ends. Returns the run start and what of the
         context the workflow needs (:meth:`CycleStart.of`). A failure rolls the claim back with
         everything else; the workflow then reads the run with ``start_run`` and fails the run."""
         with permanent_db_errors(), tenant_transaction(self._engine, inp.tenant_id) as s:

@@ -50,8 +50,9 @@ class ContextActivities(CycleBase):
 
     def _context_in(self, s: Session, inp: StartRunInput) -> CycleContext:
         """``gather_context``'s work in the caller's unit of work (``gather_context``,
-        ``begin_cycle``): commits the claimed quotes and deals (and whatever the caller wrote
-        before), then reads."""
+        ``begin_cycle``), which commits it: the claimed quotes and deals (and whatever the caller
+        wrote before) commit with the reads, in one transaction (no commit mid-step and no second
+        scope ``set_config``; the reads see this transaction's own writes either way)."""
         limit, now, t = self._s.agent.context_limit, datetime.now(UTC), inp.tenant_id
         f = self._s.followups
         engagement.refresh_clocks(s, t, now)
@@ -64,7 +65,6 @@ class ContextActivities(CycleBase):
         }
         deals = follow_up_owners.claim_deals(s, t, inp.run_id, now, limit, fresh)
         stage_days = deals_repo.stage_days(s, t) if deals else {}
-        s.commit()
         r = plan_reads(s, t, now, inp.hour, limit)  # the counters and seven lists, one round trip
         n = r.counts
         context = CycleContext(

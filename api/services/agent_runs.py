@@ -31,6 +31,7 @@ from schema.agent import AgentRun, HourlyReflection
 from schema.db import scoped_transaction, tenant_transaction
 from schema.repositories import agent_admin
 from schema.repositories import tenants as tenants_repo
+from workflows.cycle import tags
 from workflows.cycle.hours import CYCLE_BOUND, hour_key
 from workflows.cycle.messages import CycleInput, FanoutInput
 from workflows.cycle.workflow import CycleFanoutWorkflow, TenantCycleWorkflow
@@ -71,6 +72,7 @@ class AgentRunService:
                 task_queue=queues.AGENT,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 execution_timeout=CYCLE_BOUND,  # the cycles' bound (workflows/cycle/hours.py)
+                search_attributes=tags.at_start(t),  # no upsert in the run (workflows/cycle/tags.py)
             )
         except WorkflowAlreadyStartedError:
             raise ConflictException(

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from schema.business import Client, Order, Product
@@ -22,35 +22,60 @@ def order_facts(
     s: Session, tenant_id: str, order_id: str
 ) -> tuple[OrderFacts, CatalogEntry | None, ClientCredit | None] | None:
     """The tenant's order as the review reads it, its product's catalog entry and its client's
-    credit (outstanding = unpaid billed orders other than this one); None if not the tenant's."""
-    order = s.get(Order, order_id)
-    if order is None or order.tenant_id != tenant_id:
+    credit (outstanding = unpaid billed orders other than this one); None if not the tenant's.
+
+    One statement (issue 17 Build 6; it was four: the order, its product, its client, the
+    outstanding sum): the product (the tenant's first with the order's code) and the client
+    are outer-joined, the outstanding sum is a scalar subquery."""
+    other, same_code = aliased(Order), aliased(Product)
+    product_id = (
+        select(same_code.id)
+        .where(
+            col(same_code.tenant_id) == tenant_id,
+            col(same_code.code) == col(Order.product_code),
+            col(Order.product_code) != "",  # no code: no product (as before)
+        )
+        .correlate(Order)
+        .limit(1)
+        .scalar_subquery()
+    )
+    outstanding = (
+        select(func.coalesce(func.sum(other.total_amount), 0))
+        .where(
+            col(other.tenant_id) == tenant_id,
+            col(other.client_id) == col(Client.id),
+            col(other.billing_method) == "bill",
+            col(other.payment_status) != "paid",
+            col(other.status) != "cancelled",
+            col(other.id) != col(Order.id),
+        )
+        .correlate(Order, Client)
+        .scalar_subquery()
+    )
+    row = s.execute(
+        select(
+            Order,
+            col(Product.code),
+            col(Product.fee),
+            col(Product.tech_fee),
+            col(Client.id),
+            col(Client.active),
+            col(Client.credit_limit),
+            outstanding,
+        )
+        .select_from(Order)
+        .outerjoin(Product, col(Product.id) == product_id)
+        .outerjoin(Client, col(Client.id) == col(Order.client_id))
+        .where(col(Order.id) == order_id, col(Order.tenant_id) == tenant_id)
+    ).first()
+    if row is None:
         return None
-    product = (
-        s.execute(
-            select(Product).where(
-                col(Product.tenant_id) == tenant_id, col(Product.code) == order.product_code
-            )
-        ).scalar()
-        if order.product_code
+    order, code, fee, tech_fee, client_id, active, credit_limit, owed = row
+    credit = (
+        ClientCredit(active=active, credit_limit=credit_limit, outstanding_balance=Decimal(owed))
+        if client_id is not None
         else None
     )
-    client = s.get(Client, order.client_id) if order.client_id else None
-    credit = None
-    if client is not None:
-        outstanding = s.execute(
-            select(func.coalesce(func.sum(Order.total_amount), 0)).where(
-                col(Order.tenant_id) == tenant_id,
-                col(Order.client_id) == client.id,
-                col(Order.billing_method) == "bill",
-                col(Order.payment_status) != "paid",
-                col(Order.status) != "cancelled",
-                col(Order.id) != order.id,
-            )
-        ).one()[0]
-        credit = ClientCredit(
-            active=client.active, credit_limit=client.credit_limit, outstanding_balance=Decimal(outstanding)
-        )
     facts = OrderFacts(
         id=order.id,
         product_code=order.product_code,
@@ -65,7 +90,7 @@ def order_facts(
         property_contact_name=order.property_contact_name,
         property_contact_phone=order.property_contact_phone,
     )
-    entry = CatalogEntry(code=product.code, fee=product.fee, tech_fee=product.tech_fee) if product else None
+    entry = CatalogEntry(code=code, fee=fee, tech_fee=tech_fee) if code is not None else None
     return facts, entry, credit
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHistory
+from temporalio.common import TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
@@ -230,7 +231,13 @@ def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
 
 
-async def run_cycle(client: Client, fake: Fake, scenario: str, tenant: str = "t1"):  # type: ignore[no-untyped-def]
+async def run_cycle(  # type: ignore[no-untyped-def]
+    client: Client,
+    fake: Fake,
+    scenario: str,
+    tenant: str = "t1",
+    search_attributes: TypedSearchAttributes | None = None,
+):
     async with Worker(
         client,
         task_queue=fake.queue,
@@ -243,6 +250,7 @@ async def run_cycle(client: Client, fake: Fake, scenario: str, tenant: str = "t1
             CycleInput(tenant_id=tenant, hour=HOUR, messaging_queue=fake.queue),
             id=f"cycle-{tenant}-{HOUR}-{uuid.uuid4().hex[:6]}",
             task_queue=fake.queue,
+            search_attributes=search_attributes or TypedSearchAttributes.empty,
         )
         try:
             return await handle.result()

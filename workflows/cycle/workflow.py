@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.alerts import AlertNotice
     from workflows.common import scheduled_time
     from workflows.cycle import activities as act
+    from workflows.cycle import tags
     from workflows.cycle.begin import open_run, plan_phase
     from workflows.cycle.close import CloseResult, closing
     from workflows.cycle.deliver import deliver_alerts
@@ -71,13 +72,14 @@ class TenantCycleWorkflow:
         run_id = workflow.info().workflow_id
         started = workflow.now()
         self._state = CycleState(run_id=run_id, phase="start", status="running")
-        workflow.upsert_search_attributes(
-            [
-                sa.TENANT_ID.value_set(inp.tenant_id),
-                sa.KIND.value_set("cycle"),
-                sa.STATUS.value_set("running"),
-            ]
-        )
+        if not tags.tagged_at_start(workflow.info().typed_search_attributes, inp.tenant_id):
+            workflow.upsert_search_attributes(  # a start without them (workflows/cycle/tags.py)
+                [
+                    sa.TENANT_ID.value_set(inp.tenant_id),
+                    sa.KIND.value_set(tags.KIND),
+                    sa.STATUS.value_set(tags.RUNNING),
+                ]
+            )
         t = inp.tenant_id
         start = StartRunInput(run_id=run_id, tenant_id=t, hour=inp.hour, trigger=inp.trigger)
         opened = await open_run(start)  # workflows/cycle/begin.py
@@ -154,7 +156,8 @@ async def _start_cycle(
     tenant_id: str, hour: str, trigger: Literal["schedule", "fanout"]
 ) -> workflow.ChildWorkflowHandle[TenantCycleWorkflow, CycleResult]:
     """Start the hour's cycle as a child with the hour's id (raises WorkflowAlreadyStartedError
-    when it already ran or runs), bounded by :data:`CYCLE_BOUND`; it is not cancelled with its parent."""
+    when it already ran or runs), bounded by :data:`CYCLE_BOUND`, tagged at its start
+    (:func:`workflows.cycle.tags.at_start`); it is not cancelled with its parent."""
     return await workflow.start_child_workflow(
         TenantCycleWorkflow.run,
         CycleInput(tenant_id=tenant_id, hour=hour, trigger=trigger),
@@ -163,6 +166,7 @@ async def _start_cycle(
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
         execution_timeout=CYCLE_BOUND,
+        search_attributes=tags.at_start(tenant_id),
     )
 
 
