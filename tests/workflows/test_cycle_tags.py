@@ -10,20 +10,17 @@ import pytest
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHistory
 from temporalio.common import TypedSearchAttributes
-from temporalio.worker import Worker
 
 from core import search_attributes as sa
 from tests.clock import clear_of_the_hour_turn
 from tests.histories import record
-from tests.workflows.test_cycle_workflow import Fake, act, run_cycle
-from workers.sandbox import workflow_runner
+from tests.workflows.test_cycle_workflow import Fake, act, fake_worker, run_cycle
 from workflows.cycle import tags
 from workflows.cycle.actions import ActionKind
 from workflows.cycle.hours import hour_key
 from workflows.cycle.messages import FanoutInput
 from workflows.cycle.workflow import CycleFanoutWorkflow
 from workflows.ids import cycle_workflow_id
-from workflows.registry import WORKFLOWS
 
 
 @pytest.fixture
@@ -68,13 +65,7 @@ async def test_the_fan_out_starts_its_children_tagged(temporal_client: Client, f
     fake.tenants = [tenant]
     fake.actions = fake.actions[:1]  # no email: the child sends on the default messaging queue
     clear_of_the_hour_turn()  # the child's id carries the hour the test reads again below
-    async with Worker(
-        temporal_client,
-        task_queue=fake.queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(temporal_client, fake):
         hour = hour_key(datetime.now(UTC))
         handle = await temporal_client.start_workflow(
             CycleFanoutWorkflow.run,

@@ -226,6 +226,17 @@ class Fake:
         ]
 
 
+def fake_worker(client: Client, fake: Fake) -> Worker:
+    """A worker of every workflow on ``fake``'s queue, with ``fake``'s activities."""
+    return Worker(
+        client,
+        task_queue=fake.queue,
+        workflows=WORKFLOWS,
+        activities=fake.activities(),
+        workflow_runner=workflow_runner(),
+    )
+
+
 @pytest.fixture
 def fake() -> Fake:
     return Fake(queue=f"test-{uuid.uuid4()}")
@@ -238,13 +249,7 @@ async def run_cycle(  # type: ignore[no-untyped-def]
     tenant: str = "t1",
     search_attributes: TypedSearchAttributes | None = None,
 ):
-    async with Worker(
-        client,
-        task_queue=fake.queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(client, fake):
         handle = await client.start_workflow(
             TenantCycleWorkflow.run,
             CycleInput(tenant_id=tenant, hour=HOUR, messaging_queue=fake.queue),
@@ -360,13 +365,7 @@ async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
     fake.tenants = [f"f{uid}-{i}" for i in range(7)]
     clear_of_the_hour_turn()  # the children's cycle ids carry the hour, the lock check reads it again
     hour = datetime.now(UTC).strftime("%Y%m%d%H")
-    async with Worker(
-        temporal_client,
-        task_queue=fake.queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(temporal_client, fake):
         handle = await temporal_client.start_workflow(
             CycleFanoutWorkflow.run,
             FanoutInput(hour=hour, batch=3, continue_after=3),
@@ -394,13 +393,7 @@ async def test_the_fan_out_runs_every_tenant_in_batches_and_continues_as_new(
 async def test_the_scheduled_trigger_runs_the_hours_cycle_once(temporal_client: Client, fake: Fake) -> None:
     tenant = f"s{uuid.uuid4().hex[:6]}"
     clear_of_the_hour_turn()  # both triggers take the hour from the clock: the second must see the same
-    async with Worker(
-        temporal_client,
-        task_queue=fake.queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(temporal_client, fake):
         h = await temporal_client.start_workflow(
             ScheduledCycleWorkflow.run,
             TenantRef(tenant_id=tenant),
@@ -456,13 +449,7 @@ async def test_the_cycle_hands_an_unowned_quote_to_its_workflow_and_never_emails
             await record(handle)
         return result
 
-    async with Worker(
-        temporal_client,
-        task_queue=fake.queue,
-        workflows=WORKFLOWS,
-        activities=fake.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with fake_worker(temporal_client, fake):
         try:
             first = await cycle(HOUR)
             for _ in range(100):  # the quote's workflow sends the quote on its own
