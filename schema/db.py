@@ -10,11 +10,9 @@ session, so a commit in the middle of a block does not drop the scope.
 - :func:`tenant_transaction` ``(engine, tenant_id)``: everything a tenant's request or a tenant's
   activity does. The API passes the authenticated principal's tenant (or the tenant an operator
   acts on); activities pass their input's ``tenant_id``.
-- :func:`tenant_connection` ``(engine, tenant_id)``: the same scope on a Core ``Connection``
-  instead of an ORM ``Session``, for the API's hottest reads of prebuilt Core statements
-  (issue 17: the ORM session cost more CPU than the query it ran).
-  :func:`schema.db_pipeline.tenant_read` runs one such read of a prebuilt SELECT under the same
-  scope in a single pipelined round trip (the history page).
+- :func:`schema.db_pipeline.tenant_read` ``(engine, tenant_id, statement, params)``: the same
+  scope for one prebuilt Core SELECT, in a single pipelined round trip without an ORM session:
+  the API's hottest read, the history page (issue 17).
 - :func:`platform_transaction` ``(engine, reason)``: reads across tenants (the cycle fan-out's
   enabled tenants, an operator's every-tenant runs and health, global metrics). Tenant tables are
   read-only in it (the policy allows only SELECT); platform tables (``system_config``,
@@ -32,10 +30,9 @@ Callers in async code use ``asyncio.to_thread``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
-from typing import TypeVar
 
 import structlog
 from sqlalchemy import Connection, Engine, event, make_url, text
@@ -47,8 +44,6 @@ from sqlmodel import Session, create_engine
 from core.settings import get_settings
 
 log = structlog.get_logger(__name__)
-
-_Unit = TypeVar("_Unit", Session, Connection)
 
 TENANT_SETTING = "omniops.tenant_id"
 """The transaction-local Postgres setting every tenant policy compares ``tenant_id`` with."""
@@ -122,16 +117,7 @@ def _unit(engine: Engine, scope: tuple[str, str] | None) -> Iterator[Session]:
 
 
 def _begun(engine: Engine, scope: tuple[str, str] | None) -> Session:
-    """A session whose transaction has begun (its scope set: the statement every unit runs first)."""
-    return _first_statement(
-        lambda: Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None),
-        lambda s: s.connection(),
-    )
-
-
-def _first_statement(open_unit: Callable[[], _Unit], begin: Callable[[_Unit], object]) -> _Unit:
-    """``open_unit()`` with ``begin`` (its first statement) run on it, for a session and a
-    connection alike.
+    """A session whose transaction has begun (its scope set: the statement every unit runs first).
 
     Without a pre-ping, a pooled connection Postgres dropped (a restart, a failover) fails at its
     first statement. That is here, before any of the unit's work, so one retry on a fresh
@@ -139,12 +125,12 @@ def _first_statement(open_unit: Callable[[], _Unit], begin: Callable[[_Unit], ob
     after a Postgres restart no longer fails, and an activity no longer spends an attempt on it.
     Any other error, or a second disconnect (Postgres is down), is raised."""
     for attempt in (1, 2):
-        unit = open_unit()
+        s = Session(engine, expire_on_commit=False, info={SCOPE_KEY: scope} if scope else None)
         try:
-            begin(unit)
-            return unit
+            s.connection()
+            return s
         except DBAPIError as e:
-            unit.close()
+            s.close()
             if attempt == 2 or not e.connection_invalidated:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -156,18 +142,6 @@ def tenant_transaction(engine: Engine, tenant_id: str) -> AbstractContextManager
     closing the session rolls back. Rows stay readable after the block (``expire_on_commit=False``).
     An empty ``tenant_id`` (a platform principal's) sees no row and inserts none."""
     return _unit(engine, ("tenant", tenant_id))
-
-
-@contextmanager
-def tenant_connection(engine: Engine, tenant_id: str) -> Iterator[Connection]:
-    """:func:`tenant_transaction`'s unit of work (the same transaction-local scope, so the same
-    row-level security; commit at the end, rollback when the block raises; the same one retry
-    of a dropped pooled connection) on a Core ``Connection``: for Core statements only (no ORM
-    objects), where an ORM ``Session``'s bookkeeping costs more CPU than the statement."""
-    conn = _first_statement(engine.connect, lambda c: _set_scope(c, ("tenant", tenant_id)))
-    with conn:  # closing rolls back what was not committed
-        yield conn
-        conn.commit()
 
 
 def platform_transaction(engine: Engine, reason: str) -> AbstractContextManager[Session]:

@@ -1,6 +1,6 @@
 """A tenant's one read in one round trip (issue 17, API reads: the history page's p99).
 
-:func:`schema.db.tenant_connection` takes four round trips for one SELECT: ``BEGIN``, the
+:func:`schema.db.tenant_transaction` takes four round trips for one SELECT: ``BEGIN``, the
 scope's ``set_config``, the SELECT, ``COMMIT``. Each wakes the API's thread and the Postgres
 backend on the same cores, and under 50 clients each is a place to queue. :func:`tenant_read`
 sends the same four in psycopg's pipeline mode, answered after one ``Sync``: the same
@@ -10,7 +10,7 @@ row-level security), the same statement compiled by SQLAlchemy, one round trip.
 Errors go through SQLAlchemy's own handling (``Connection._handle_dbapi_exception``: wrapped as
 ``sqlalchemy.exc.DBAPIError`` subclasses, a disconnect invalidates the pool), so callers and
 core/outages.py see what they see from a session; a read met by a dropped pooled connection is
-retried once on a fresh one, as :func:`schema.db._first_statement` does (a read changes nothing).
+retried once on a fresh one, as :func:`schema.db._begun` does for a session (a read changes nothing).
 """
 
 from __future__ import annotations

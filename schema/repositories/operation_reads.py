@@ -7,11 +7,10 @@ commit. Each saves a round trip on routes that 50 clients call back to back.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Select, bindparam, true, tuple_
+from sqlalchemy import Select, bindparam, true, tuple_
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
@@ -106,10 +105,3 @@ def history_query(
     if before is None:
         return _HISTORY, {"tenant_id": tenant_id, "limit": limit}
     return _HISTORY_AFTER, {"tenant_id": tenant_id, "limit": limit, "before": before}
-
-
-def history_page(
-    s: Session | Connection, tenant_id: str, limit: int, before: uuid.UUID | None = None
-) -> Sequence[HistoryRow]:
-    """:func:`history_query`'s page read in ``s`` (a session or a Core connection)."""
-    return cast(Sequence[HistoryRow], s.execute(*history_query(tenant_id, limit, before)).all())

@@ -3,8 +3,7 @@ cache (api/status_cache.py): a finished operation's repeat read needs no databas
 tenant gets it, a running or unknown operation is never kept, and a deleted row (an erasure)
 shows after the TTL. The history page (Core rows, keyset paging): newest first, paged by the
 previous page's last id, only the tenant's own rows, read in one pipelined round trip
-(``schema.db_pipeline.tenant_read``: the same rows and RLS scope as ``schema.db.tenant_connection``,
-which rolls back when its block raises)."""
+(``schema.db_pipeline.tenant_read``: the same rows and RLS scope as a ``tenant_transaction``)."""
 
 from __future__ import annotations
 
@@ -19,9 +18,9 @@ import pytest
 from sqlalchemy import create_engine, text, update
 
 from core.settings import get_settings
-from schema.db import get_engine, owner_transaction, tenant_connection
+from schema.db import owner_transaction, tenant_transaction
 from schema.db_pipeline import tenant_read
-from schema.repositories.operation_reads import history_page, history_query
+from schema.repositories.operation_reads import history_query
 from schema.repositories.operations import delete_operation, insert_operation
 from schema.tables import AutonomousOperation
 from tests.integration.helpers import headers
@@ -152,27 +151,13 @@ async def test_history_pages_newest_first_and_only_the_tenants_own(tenant: str) 
         assert await page(f"before={other}") == []  # another tenant's row is no mark
 
 
-def test_a_tenant_connection_sees_only_its_tenant_and_rolls_back_when_the_block_raises(tenant: str) -> None:
-    mine, theirs = stored(tenant, "completed"), stored(f"{tenant}-b", "completed")
-    with tenant_connection(get_engine(), tenant) as c:
-        seen = {str(r.id) for r in history_page(c, tenant, 500)}
-        asked_for_other = history_page(c, f"{tenant}-b", 500)  # RLS: the scope, not the filter
-    assert mine in seen and theirs not in seen and not asked_for_other
-    table = AutonomousOperation.__table__  # type: ignore[attr-defined]
-    with pytest.raises(RuntimeError), tenant_connection(get_engine(), tenant) as c:
-        c.execute(update(table).where(table.c.id == uuid.UUID(mine)).values(status="failed"))
-        raise RuntimeError("the block fails")
-    with owner_transaction() as s:
-        assert s.get(AutonomousOperation, uuid.UUID(mine)).status == "completed"  # type: ignore[union-attr]
-
-
-def test_a_tenant_read_is_the_tenant_connections_page_and_leaves_no_scope_behind(tenant: str) -> None:
+def test_a_tenant_read_is_the_tenant_transactions_page_and_leaves_no_scope_behind(tenant: str) -> None:
     t0 = datetime.now(UTC)
     ops = [stored(tenant, "completed", created_at=t0 + timedelta(seconds=i)) for i in range(3)]
     theirs = stored(f"{tenant}-b", "completed")
     engine = create_engine(get_settings().database.url, pool_size=1, max_overflow=0)  # one connection
-    with tenant_connection(engine, tenant) as c:
-        expected = [tuple(r) for r in history_page(c, tenant, 500)]
+    with tenant_transaction(engine, tenant) as s:
+        expected = [tuple(r) for r in s.execute(*history_query(tenant, 500)).all()]
     got = tenant_read(engine, tenant, *history_query(tenant, 500))
     assert [tuple(r) for r in got] == expected and [str(r.id) for r in got][:3] == ops[::-1]
     assert theirs not in {str(r.id) for r in got}
