@@ -101,7 +101,7 @@ async def phases(
     from workflows import ids
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import FanoutInput
-    from workflows.cycle.workflow import CycleFanoutWorkflow
+    from workflows.cycle.triggers import CycleFanoutWorkflow
 
     sizing = get_settings().workers
     queue = f"bench-bare-{run}"

@@ -63,7 +63,8 @@ class InboundMessage(SQLModel, table=True):
     __tablename__ = "inbound_messages"
     __table_args__ = (UniqueConstraint("tenant_id", "message_id", name="uq_inbound_tenant_message"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
-    tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=63)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=63)
+    """Indexed by ``uq_inbound_tenant_message``'s prefix (migration 0029)."""
     message_id: str = Field(max_length=300)
     from_email: str = Field(max_length=320)
     subject: str = Field(default="", max_length=500)

@@ -3,7 +3,8 @@
 from workflows.alert_sweep import AlertSweepWorkflow
 from workflows.audit_digest import AuditDigestWorkflow
 from workflows.audit_lifecycle import AuditErasureWorkflow, AuditExportWorkflow, AuditRetentionWorkflow
-from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.cycle.triggers import CycleFanoutWorkflow, ScheduledCycleWorkflow
+from workflows.cycle.workflow import TenantCycleWorkflow
 from workflows.documents import DocumentExtractionWorkflow
 from workflows.followups import compliance
 from workflows.followups.deal import DealWorkflow

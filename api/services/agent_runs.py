@@ -34,7 +34,8 @@ from schema.repositories import tenants as tenants_repo
 from workflows.cycle import tags
 from workflows.cycle.hours import CYCLE_BOUND, hour_key
 from workflows.cycle.messages import CycleInput, FanoutInput
-from workflows.cycle.workflow import CycleFanoutWorkflow, TenantCycleWorkflow
+from workflows.cycle.triggers import CycleFanoutWorkflow
+from workflows.cycle.workflow import TenantCycleWorkflow
 from workflows.ids import cycle_fanout_workflow_id, cycle_workflow_id
 
 

@@ -29,7 +29,7 @@ from core import queues, schedules
 from core import search_attributes as sa
 from workflows.cycle.hours import CYCLE_BOUND
 from workflows.cycle.messages import TenantRef
-from workflows.cycle.workflow import ScheduledCycleWorkflow
+from workflows.cycle.triggers import ScheduledCycleWorkflow
 from workflows.ids import cycle_schedule_id, cycle_trigger_workflow_id
 
 

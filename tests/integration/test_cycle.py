@@ -50,7 +50,8 @@ from tests.integration.cycle_helpers import (
 from workflows import ids
 from workflows.cycle.hours import next_hour
 from workflows.cycle.messages import CycleInput, TenantRef
-from workflows.cycle.workflow import ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.cycle.triggers import ScheduledCycleWorkflow
+from workflows.cycle.workflow import TenantCycleWorkflow
 from workflows.followups.deal import DealWorkflow
 from workflows.followups.inputs import quote_view_url
 from workflows.followups.models import DealInput, QuoteInput, StageRule

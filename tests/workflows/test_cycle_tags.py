@@ -19,7 +19,7 @@ from workflows.cycle import tags
 from workflows.cycle.actions import ActionKind
 from workflows.cycle.hours import hour_key
 from workflows.cycle.messages import FanoutInput
-from workflows.cycle.workflow import CycleFanoutWorkflow
+from workflows.cycle.triggers import CycleFanoutWorkflow
 from workflows.ids import cycle_workflow_id
 
 

@@ -46,7 +46,8 @@ from workflows.cycle.messages import (
     TenantRef,
 )
 from workflows.cycle.start import CycleStart
-from workflows.cycle.workflow import CycleFanoutWorkflow, ScheduledCycleWorkflow, TenantCycleWorkflow
+from workflows.cycle.triggers import CycleFanoutWorkflow, ScheduledCycleWorkflow
+from workflows.cycle.workflow import TenantCycleWorkflow
 from workflows.email import SendEmailInput, SendEmailResult
 from workflows.followups.models import QuoteEvent, QuoteInput
 from workflows.registry import WORKFLOWS
