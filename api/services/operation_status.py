@@ -166,9 +166,11 @@ class OperationStatusService:
     async def status_json(self, p: Principal, raw_id: str) -> bytes:
         """:meth:`status` as its JSON body: a kept finished view's bytes as encoded when kept
         (api/status_cache.py), any other view encoded now, the same way. 404 when unknown."""
-        if (kept := self.cache.body(p.tenant_id, parse_op_id(raw_id))) is not None:
+        op_id = parse_op_id(raw_id)
+        if (kept := self.cache.body(p.tenant_id, op_id)) is not None:
             return kept
-        return json_of(await self.status(p, raw_id))
+        view = await self.status(p, raw_id)  # a finished view is kept, with its body, on the way
+        return self.cache.body(p.tenant_id, op_id) or json_of(view)
 
     async def history(self, p: Principal, limit: int, before: str | None = None) -> list[HistoryItem]:
         """The tenant's operations from their stored rows, newest first, at most ``limit``; with

@@ -89,6 +89,40 @@ def _sampled(ratio: float, parent: bool | None) -> bool:
     return sampler.should_sample(ctx, trace_id, "GET").decision == Decision.RECORD_AND_SAMPLE
 
 
+async def test_a_finished_status_read_once_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``status_json`` on a miss sends the body its ``status`` kept, not a second encoding."""
+    import uuid
+
+    from api import status_cache
+    from api.auth import Principal
+    from api.services import operation_status
+    from api.services.operation_status import OperationStatusService
+
+    encoded: list[str] = []
+    real = status_cache.json_of
+
+    def counting(view: OperationView) -> bytes:
+        encoded.append(view.operation_id)
+        return real(view)
+
+    monkeypatch.setattr(status_cache, "json_of", counting)
+    monkeypatch.setattr(operation_status, "json_of", counting)
+    op = str(uuid.uuid4())
+    service = OperationStatusService(None, None, StatusCache(10, 60))  # type: ignore[arg-type]
+
+    async def status(p: Principal, raw_id: str) -> OperationView:  # the stored row's view, kept
+        service.cache.put(p.tenant_id, raw_id, done(raw_id))
+        return done(raw_id)
+
+    monkeypatch.setattr(service, "status", status)
+    who = Principal(user_id="u1", tenant_id="t1", roles=frozenset({"viewer"}))
+    body = await service.status_json(who, op)
+    assert body == real(done(op))
+    assert encoded == [op]
+    assert await service.status_json(who, op) == body  # then from the cache, still one encoding
+    assert encoded == [op]
+
+
 def test_the_sampler_follows_the_ratio_and_a_remote_parent() -> None:
     assert ObservabilitySettings().trace_sample_ratio == 1.0  # local stack and tests: every trace
     assert _sampled(1.0, None)
