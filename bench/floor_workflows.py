@@ -9,11 +9,13 @@ local activities (``begin_cycle``, ``guard_and_perform``, ``guard_action``,
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from temporalio import activity, workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+from bench.bare_workflows import windowed
 
 STATUS = SearchAttributeKey.for_keyword("Status")
 TENANT_ID = SearchAttributeKey.for_keyword("TenantId")
@@ -71,33 +73,20 @@ class SkeletonFanout:
     async def run(
         self, n: int, batch: int, continue_after: int, payload: str, shape: str = CYCLE_SHAPE, done: int = 0
     ) -> int:
-        window = asyncio.Semaphore(batch)
-
-        async def child(i: int) -> None:
-            tenant = f"floor-{i:05d}"
+        def cycle(i: int) -> Awaitable[str]:
             pairs = [
-                SearchAttributePair(TENANT_ID, tenant),
+                SearchAttributePair(TENANT_ID, f"floor-{i:05d}"),
                 SearchAttributePair(KIND, "cycle"),
                 SearchAttributePair(STATUS, "running"),
             ]
-            tags = TypedSearchAttributes(pairs if "T" in shape else [])
-            try:
-                await workflow.execute_child_workflow(
-                    SkeletonCycle.run,
-                    args=[payload, shape],
-                    id=f"{workflow.info().workflow_id}-c{i}",
-                    search_attributes=tags,
-                )
-            finally:
-                window.release()
+            return workflow.execute_child_workflow(
+                SkeletonCycle.run,
+                args=[payload, shape],
+                id=f"{workflow.info().workflow_id}-c{i}",
+                search_attributes=TypedSearchAttributes(pairs if "T" in shape else []),
+            )
 
-        tasks = []
-        here = 0
-        while done < n and here < continue_after:
-            await window.acquire()
-            tasks.append(asyncio.create_task(child(done)))
-            done, here = done + 1, here + 1
-        await asyncio.gather(*tasks)
+        done = await windowed(cycle, n, batch, continue_after, done)
         if done < n:
             workflow.continue_as_new(args=[n, batch, continue_after, payload, shape, done])
         return done
