@@ -40,7 +40,7 @@ def _app(rate: float, monkeypatch: pytest.MonkeyPatch) -> tuple[Litestar, InMemo
     config = OpenTelemetryConfig(
         tracer_provider=provider, exclude_spans=["receive", "send"], middleware_class=SampledServerSpans
     )
-    app = Litestar([x], middleware=[config.middleware])  # as api.observability wires it
+    app = Litestar([x], middleware=[config.middleware], logging_config=None)  # as api.observability wires it
     return app, exported, seen
 
 

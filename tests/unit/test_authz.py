@@ -120,7 +120,9 @@ def _app(principal: Principal | None, called: list[str]) -> Litestar:
     async def unlisted(data: JSONBody[dict[str, Any]]) -> None:
         called.append("unlisted")
 
-    return Litestar([run, unlisted], middleware=[fake_auth], guards=[authorize], before_send=[])
+    return Litestar(
+        [run, unlisted], middleware=[fake_auth], guards=[authorize], before_send=[], logging_config=None
+    )
 
 
 def test_the_guard_refuses_before_the_handler_and_the_body() -> None:

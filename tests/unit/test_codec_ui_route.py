@@ -33,7 +33,9 @@ def app(server: Any) -> Litestar:
     return Litestar(
         route_handlers=[CodecController],
         dependencies={"codec_server": Provide(lambda: server, sync_to_thread=False)},
-        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={401, 403, 422}),
+        logging_config=LoggingConfig(
+            configure_root_logger=False, log_exceptions="always", disable_stack_trace={401, 403, 422}
+        ),  # as api/app.py: the root logger stays ours (core/logging.py)
     )
 
 

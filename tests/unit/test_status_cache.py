@@ -46,7 +46,7 @@ def test_a_kept_body_is_the_bytes_litestar_sends_for_the_view() -> None:
 
     c = StatusCache(10, 60)
     c.put("t", "a", view)
-    with TestClient(Litestar([plain])) as client:
+    with TestClient(Litestar([plain], logging_config=None)) as client:
         assert c.body("t", "a") == client.get("/v").content
     assert c.body("t2", "a") is None
 
