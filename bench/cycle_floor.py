@@ -7,14 +7,15 @@ On bench.cycles' own stack (same server, same ports), with the same fan-out shap
 children in flight, continue-as-new every 500) and the same worker sizing, it times per round:
 
 - **bare**: bench.cycles' baseline, empty child workflows;
-- **skeleton**: :class:`bench.floor_workflows.SkeletonCycle` children, a bench cycle's commands
-  with every step an echo: tags at start, four local activities, one regular activity on another
-  task queue polled by another process (as ``send_email`` on the messaging worker), the closing
-  upsert.
+- **each ``--shapes`` entry**: :class:`bench.floor_workflows.SkeletonCycle` children running that
+  shape's steps, every step an echo; letters T (tags at start), L (a local activity), S (a regular
+  activity on another task queue polled by another process, as ``send_email`` on the messaging
+  worker), U (the closing upsert). The default, ``TLLLSLU``, is a bench cycle's 16-event shape.
 
-The skeleton has no payload codec, database, Vault or SMTP, so its ratio to the bare fan-out is a
-lower bound of any cycle of that shape on this server. Prints both wall times per round, the
-ratio, and the CPU seconds per process (bench/cpu.py; the send worker is the bench's child).
+A skeleton has no payload codec, database, Vault or SMTP, so its ratio to the bare fan-out is a
+lower bound of any cycle of that shape on this server. Prints each phase's wall time and ratio
+per round, and the CPU seconds per process and phase (bench/cpu.py; the send worker is the
+bench's child).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ async def serve_send(address: str, namespace: str) -> None:
 
 
 async def phase(client: Client, name: str, run: str, tenants: int, batch: int, shape: str = "") -> float:
+    """Seconds of one phase: ``name`` "bare" (empty children), else skeleton cycles of ``shape``,
+    ``tenants`` children ``batch`` at a time, on a worker in this process sized like the agent
+    worker (workers/sizing.py) with the shared runner (workers/sandbox.py)."""
     from core.settings import get_settings
     from workers.sizing import workflow_worker_options
 

@@ -1,10 +1,11 @@
 """The skeleton of a cycle for bench/cycle_floor.py: the Temporal shape of ``TenantCycle`` with no
-work in it (its own module, so the workflow sandbox imports nothing else).
+work in it (a module of its own beside bench/bare_workflows.py, both passed through the sandbox).
 
-:class:`SkeletonCycle` issues what a bench cycle issues (16 events): tags at its start, four
-local activities (``begin_cycle``, ``guard_and_perform``, ``guard_action``,
-``react_and_reflect``), one regular activity on another task queue served by another process
-(``send_email`` on the messaging queue), and the closing Status upsert. Each step echoes its input.
+:class:`SkeletonCycle` runs the steps its ``shape`` spells (:data:`CYCLE_SHAPE`, by default what a
+bench cycle issues in 16 events: tags at its start, four local activities for ``begin_cycle``,
+``guard_and_perform``, ``guard_action`` and ``react_and_reflect``, one regular activity on another
+task queue served by another process for ``send_email`` on the messaging queue, and the closing
+Status upsert). Each step echoes its input.
 """
 
 from __future__ import annotations
