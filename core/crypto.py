@@ -43,9 +43,7 @@ class Keyring:
 
     def seal(self, plaintext: bytes, aad: bytes | None = None) -> tuple[str, bytes]:
         """Encrypt with the active key. Returns ``(key_id, nonce || ciphertext)``."""
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.active_key_id]).encrypt(nonce, plaintext, aad)
-        return self.active_key_id, nonce + sealed
+        return self.active_key_id, self.sealer()(plaintext, aad)
 
     def sealer(self) -> Callable[[bytes, bytes | None], bytes]:
         """:meth:`seal` with the active key for many plaintexts, one cipher object for all
