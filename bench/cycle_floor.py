@@ -41,7 +41,6 @@ from bench.floor_workflows import (
     floor_send,
     floor_step,
 )
-from workers.sandbox import workflow_runner
 
 PAYLOAD = "x" * 400
 """About a cycle step's payload size, in bytes."""
@@ -58,29 +57,19 @@ async def phase(client: Client, name: str, run: str, tenants: int, batch: int, s
     """Seconds of one phase: ``name`` "bare" (empty children), else skeleton cycles of ``shape``,
     ``tenants`` children ``batch`` at a time, on a worker in this process sized like the agent
     worker (workers/sizing.py) with the shared runner (workers/sandbox.py)."""
-    from core.settings import get_settings
-    from workers.sizing import workflow_worker_options
+    from bench.cycles import sized_worker
 
-    sizing = get_settings().workers
     queue = f"bench-floor-{run}"
     workflow, args = (
         (BareFanoutWorkflow.run, [tenants, batch, 500])
         if name == "bare"
         else (SkeletonFanout.run, [tenants, batch, 500, PAYLOAD, shape])
     )
-    with ThreadPoolExecutor(sizing.agent_threads) as pool:
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=[EmptyWorkflow, BareFanoutWorkflow, SkeletonCycle, SkeletonFanout],
-            activities=[floor_step],
-            activity_executor=pool,
-            workflow_runner=workflow_runner("bench.bare_workflows", "bench.floor_workflows"),
-            **workflow_worker_options(sizing),
-        ):
-            t = time.perf_counter()
-            await client.execute_workflow(workflow, args=args, id=f"{queue}-{name}", task_queue=queue)
-            return time.perf_counter() - t
+    workflows = [EmptyWorkflow, BareFanoutWorkflow, SkeletonCycle, SkeletonFanout]
+    async with sized_worker(client, queue, workflows, [floor_step]):
+        t = time.perf_counter()
+        await client.execute_workflow(workflow, args=args, id=f"{queue}-{name}", task_queue=queue)
+        return time.perf_counter() - t
 
 
 async def main(

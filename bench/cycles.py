@@ -38,10 +38,12 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -59,6 +61,8 @@ from workers.sandbox import workflow_runner
 if TYPE_CHECKING:
     from workflows.cycle.messages import FanoutResult
 
+BENCH_WORKFLOW_MODULES = ("bench.bare_workflows", "bench.floor_workflows")
+"""The benches' own workflow modules, deterministic like ``workflows/`` and passed through alike."""
 POLL_EXPIRY_S = 75.0
 """How long the server may still hand tasks to a stopped worker's long polls (60 s polls, plus
 margin). A task matched to one is lost until its timeout: measured, the first window's
@@ -91,36 +95,49 @@ async def longest_history(client: Client, query: str) -> tuple[int, str]:
     return best, which
 
 
+@asynccontextmanager
+async def sized_worker(
+    client: Client, queue: str, workflows: list[type], activities: Sequence[Callable[..., Any]] = ()
+) -> AsyncIterator[Worker]:
+    """A worker in this process (the bench's baselines) on ``queue``, sized like the agent worker
+    (``workers.sizing``: the same ``OMNIOPS_WORKERS__*`` slots, pollers, sticky cache and thread
+    pool) with the same runner; the bench's workflow modules are passed through like ``workflows``."""
+    from core.settings import get_settings
+    from workers.sizing import workflow_worker_options
+
+    sizing = get_settings().workers
+    with ThreadPoolExecutor(sizing.agent_threads) as pool:
+        async with Worker(
+            client,
+            task_queue=queue,
+            workflows=workflows,
+            activities=activities,
+            activity_executor=pool,
+            workflow_runner=workflow_runner(*BENCH_WORKFLOW_MODULES),
+            **workflow_worker_options(sizing),
+        ) as worker:
+            yield worker
+
+
 async def phases(
     client: Client, bare_client: Client, stack: Stack, run: str, tenants: int, batch: int
 ) -> tuple[float, int, float, FanoutResult, str, dict[str, tuple[dict[str, float], dict[str, float]]]]:
     """The bare fan-out, then the cycles, on the same server: (bare s, children, cycles s, the
     fan-out's result, its hour, CPU seconds per process and phase)."""
-    from core.settings import get_settings
-    from workers.sizing import workflow_worker_options
     from workflows import ids
     from workflows.cycle.hours import hour_key
     from workflows.cycle.messages import FanoutInput
     from workflows.cycle.triggers import CycleFanoutWorkflow
 
-    sizing = get_settings().workers
     queue = f"bench-bare-{run}"
     pids = stack_pids(stack.c.data_dir)
     cpu0 = snapshot(pids)
-    with ThreadPoolExecutor(sizing.agent_threads) as pool:
-        async with Worker(  # a process of its own, sized like the agent worker (workers/sizing.py)
-            bare_client,
-            task_queue=queue,
-            workflows=[EmptyWorkflow, BareFanoutWorkflow],
-            activity_executor=pool,
-            workflow_runner=workflow_runner("bench.bare_workflows"),  # passed through like workflows/
-            **workflow_worker_options(sizing),
-        ):
-            t = time.perf_counter()
-            done = await bare_client.execute_workflow(
-                BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
-            )
-            bare = time.perf_counter() - t
+    async with sized_worker(bare_client, queue, [EmptyWorkflow, BareFanoutWorkflow]):
+        t = time.perf_counter()
+        done = await bare_client.execute_workflow(
+            BareFanoutWorkflow.run, args=[tenants, batch, 500], id=f"bench-bare-{run}", task_queue=queue
+        )
+        bare = time.perf_counter() - t
     print(f"bare phase done: {bare:.1f}s; cycles start", flush=True)
     cpu1 = snapshot(pids)
     hour = hour_key(datetime.now(UTC))

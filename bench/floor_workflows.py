@@ -14,13 +14,12 @@ from collections.abc import Awaitable
 from datetime import timedelta
 
 from temporalio import activity, workflow
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import TypedSearchAttributes
 
 from bench.bare_workflows import windowed
+from core import search_attributes as sa
+from workflows.cycle import tags
 
-STATUS = SearchAttributeKey.for_keyword("Status")
-TENANT_ID = SearchAttributeKey.for_keyword("TenantId")
-KIND = SearchAttributeKey.for_keyword("Kind")
 SEND_QUEUE = "bench-floor-send"
 
 
@@ -62,7 +61,7 @@ class SkeletonCycle:
                     floor_send, payload, task_queue=SEND_QUEUE, start_to_close_timeout=timedelta(seconds=60)
                 )
             elif step == "U":
-                workflow.upsert_search_attributes([STATUS.value_set("completed")])
+                workflow.upsert_search_attributes([sa.STATUS.value_set("completed")])
         return payload
 
 
@@ -75,16 +74,13 @@ class SkeletonFanout:
         self, n: int, batch: int, continue_after: int, payload: str, shape: str = CYCLE_SHAPE, done: int = 0
     ) -> int:
         def cycle(i: int) -> Awaitable[str]:
-            pairs = [
-                SearchAttributePair(TENANT_ID, f"floor-{i:05d}"),
-                SearchAttributePair(KIND, "cycle"),
-                SearchAttributePair(STATUS, "running"),
-            ]
             return workflow.execute_child_workflow(
                 SkeletonCycle.run,
                 args=[payload, shape],
                 id=f"{workflow.info().workflow_id}-c{i}",
-                search_attributes=TypedSearchAttributes(pairs if "T" in shape else []),
+                search_attributes=tags.at_start(f"floor-{i:05d}")
+                if "T" in shape
+                else TypedSearchAttributes([]),
             )
 
         done = await windowed(cycle, n, batch, continue_after, done)
